@@ -1,0 +1,100 @@
+"""Parse a written target or actual value ("≥90%", "4个", "2021年12月31日前", "有效").
+
+The written text is always kept; the parse is added beside it and may be partial.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import BaseModel
+
+ValueKind = Literal["empty", "not_applicable", "number", "date", "period", "qualitative"]
+
+# Order matters: longer spellings first so "不低于" wins over "低于".
+_COMPARATOR_WORDS: list[tuple[str, str]] = [
+    ("≥", ">="), ("≧", ">="), (">=", ">="), ("＞=", ">="), ("不低于", ">="), ("不少于", ">="),
+    ("不小于", ">="), ("大于等于", ">="), ("大于或等于", ">="), ("至少", ">="),
+    ("≤", "<="), ("≦", "<="), ("<=", "<="), ("＜=", "<="), ("不超过", "<="), ("不高于", "<="),
+    ("不多于", "<="), ("不大于", "<="), ("小于等于", "<="), ("小于或等于", "<="), ("控制在", "<="),
+    ("＞", ">"), (">", ">"), ("高于", ">"), ("大于", ">"), ("超过", ">"), ("多于", ">"),
+    ("＜", "<"), ("<", "<"), ("低于", "<"), ("小于", "<"), ("少于", "<"),
+    ("＝", "="), ("=", "="), ("等于", "="),
+]
+_SUFFIX_COMPARATORS: list[tuple[str, str]] = [
+    ("以上", ">="), ("及以上", ">="), ("以内", "<="), ("之内", "<="), ("以下", "<="), ("内", "<="),
+    ("前", "<="), ("之前", "<="),
+]
+NOT_APPLICABLE_WORDS = ("不适用", "无此项")
+_TIME_UNITS = ("个工作日", "工作日", "小时", "分钟", "天", "日", "周", "个月", "月", "年")
+_UNITS = (
+    "%", "‰", "万元", "亿元", "元", "人次", "人", "个", "次", "台", "套", "条", "份", "件", "项",
+    "家", "场", "期", "篇", "本", "户", "名", "批", "座", "辆", "块", "张", "册", "所", "宗",
+    "平方米", "米", "公里", "吨", "间", "课时", "学时", "单", "宗", "起", "部", "类", "款",
+) + _TIME_UNITS
+
+_NUMBER = r"(\d+(?:\.\d+)?)"
+_DATE = re.compile(r"(\d{4})\s*年\s*(?:(\d{1,2})\s*月)?\s*(?:(\d{1,2})\s*日)?\s*(底|末)?\s*(前|之前|以前)?")
+_RECURRING = re.compile(r"每(?:年|季度?|月|周|日|天)|次月|当月|当日|当天|季度末|月底|年底|年末")
+_UNIT_RE = "|".join(sorted((re.escape(u) for u in _UNITS), key=len, reverse=True))
+_QUANTITY = re.compile(_NUMBER + r"\s*(" + _UNIT_RE + r")?")
+
+
+class Value(BaseModel):
+    text: str
+    kind: ValueKind
+    comparator: str | None = None  # ">=", ">", "<=", "<", "=" or None when not written
+    number: float | None = None
+    unit: str | None = None
+    date: str | None = None  # ISO date for a deadline ("2021-12-31"), month/year precision padded
+
+    @property
+    def is_quantified(self) -> bool:
+        return self.kind in ("number", "date", "period")
+
+
+def _comparator(text: str) -> str | None:
+    for word, symbol in _COMPARATOR_WORDS:
+        if word in text:
+            return symbol
+    for word, symbol in _SUFFIX_COMPARATORS:
+        if re.search(re.escape(word) + r"\s*$", text):
+            return symbol
+    return None
+
+
+def _date(text: str) -> Value | None:
+    m = _DATE.search(text)
+    if not m or not (m.group(2) or m.group(4) or m.group(5)):
+        return None  # a bare "2022年" is a year mention, not a deadline
+    year, month, day = int(m.group(1)), m.group(2), m.group(3)
+    month_n = int(month) if month else 12
+    day_n = int(day) if day else 0
+    if not 1 <= month_n <= 12:
+        return None
+    iso = f"{year:04d}-{month_n:02d}" + (f"-{day_n:02d}" if day_n else "")
+    comparator = "<=" if (m.group(5) or m.group(4)) else "="
+    return Value(text=text, kind="date", comparator=comparator, date=iso)
+
+
+def parse_value(text: str | None) -> Value:
+    raw = text or ""
+    t = re.sub(r"\s+", "", raw)
+    if not t or t in ("—", "-", "/", "——", "无"):
+        return Value(text=raw, kind="empty")
+    if any(w in t for w in NOT_APPLICABLE_WORDS):
+        return Value(text=raw, kind="not_applicable")
+    dated = _date(t)
+    if dated:
+        return dated.model_copy(update={"text": raw})
+    q = _QUANTITY.search(t)
+    if q:
+        number, unit = float(q.group(1)), q.group(2)
+        comparator = _comparator(t)
+        if unit in _TIME_UNITS and re.search(r"(内|前)$", t):
+            return Value(text=raw, kind="period", comparator="<=", number=number, unit=unit)
+        return Value(text=raw, kind="number", comparator=comparator, number=number, unit=unit)
+    if _RECURRING.search(t):
+        return Value(text=raw, kind="period", comparator="<=")
+    return Value(text=raw, kind="qualitative")
