@@ -89,7 +89,10 @@ class Form(BaseModel):
     indicators: list[Indicator] = Field(default_factory=list)
     total_weight: float | None = None  # 总分 row: the declared weight total (100)
     total_score: float | None = None  # 总分 row: the declared score
-    problems: list[str] = Field(default_factory=list)  # reports: 存在的问题
+    # Evaluation reports only: 表1-2 绩效目标完成情况 rows (targets vs actuals, no scores),
+    # and the 存在的问题 section, one entry per problem, as written.
+    performance_targets: list[Indicator] = Field(default_factory=list)
+    problems: list[str] = Field(default_factory=list)
     warnings: list[Warning] = Field(default_factory=list)
 
     def warn(self, field: str, message: str) -> None:

@@ -16,7 +16,7 @@ def contract_dump(form) -> dict:
     """The form as `reviewer extract --format json` prints it, minus the parsed values
     (target_value/actual_value), which belong to value parsing and are tested there."""
     data = form.model_dump(mode="json")
-    for row in data["indicators"]:
+    for row in data["indicators"] + data["performance_targets"]:
         row.pop("target_value", None)
         row.pop("actual_value", None)
     return data
