@@ -1,0 +1,87 @@
+"""Extraction (and checks) throughput on the seed corpus repeated to about N forms.
+
+    python eval/bench.py [--forms 5000] [--examples examples] [--no-checks]
+
+Prints forms/second for: parsing text already in memory, reading + parsing files, and
+parsing + all checks. Runs on one core (no parallelism). A benchmark, not a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from reviewer.extract import extract_paths, parse_text  # noqa: E402
+
+
+def corpus(examples: Path) -> list[tuple[str, str]]:
+    return [(str(p), p.read_text(encoding="utf-8")) for p in sorted(examples.glob("*.txt"))]
+
+
+def timed(label: str, forms: int, seconds: float) -> None:
+    print(f"{label:<34} {forms:>6} forms in {seconds:6.2f} s = {forms / seconds:8.0f} forms/s")
+
+
+def bench_parse(texts: list[tuple[str, str]], target: int) -> tuple[int, float]:
+    per_round = sum(len(parse_text(text, path)) for path, text in texts)
+    rounds = max(1, round(target / per_round))
+    start = time.perf_counter()
+    done = sum(len(parse_text(text, path)) for _ in range(rounds) for path, text in texts)
+    return done, time.perf_counter() - start
+
+
+def bench_files(texts: list[tuple[str, str]], target: int) -> tuple[int, float]:
+    per_round = sum(len(parse_text(text, path)) for path, text in texts)
+    rounds = max(1, round(target / per_round))
+    with tempfile.TemporaryDirectory() as tmp:
+        for r in range(rounds):
+            for path, text in texts:
+                (Path(tmp) / f"{r:05d}_{Path(path).name}").write_text(text, encoding="utf-8")
+        start = time.perf_counter()
+        extraction = extract_paths([tmp])
+        return len(extraction.forms), time.perf_counter() - start
+
+
+def bench_checks(texts: list[tuple[str, str]], target: int) -> tuple[int, float] | None:
+    try:
+        from reviewer.checks import run_checks
+    except ImportError:
+        return None
+    per_round = sum(len(parse_text(text, path)) for path, text in texts)
+    rounds = max(1, round(target / per_round))
+    start = time.perf_counter()
+    done = 0
+    for _ in range(rounds):
+        for path, text in texts:
+            for form in parse_text(text, path):
+                run_checks(form)
+                done += 1
+    return done, time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--forms", type=int, default=5000)
+    parser.add_argument("--examples", type=Path, default=ROOT / "examples")
+    parser.add_argument("--no-checks", action="store_true")
+    args = parser.parse_args()
+    texts = corpus(args.examples)
+    timed("parse (text in memory)", *bench_parse(texts, args.forms))
+    timed("read files + parse", *bench_files(texts, args.forms))
+    if not args.no_checks:
+        result = bench_checks(texts, args.forms)
+        if result:
+            timed("parse + all checks", *result)
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak resident memory: {peak_mb:.0f} MB")
+
+
+if __name__ == "__main__":
+    main()
