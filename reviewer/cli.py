@@ -65,7 +65,13 @@ def _load_plugins() -> None:
     """Import the modules that register further commands (checks, eval, review, batch)."""
     import importlib
 
-    for module in ("reviewer.checks.cli", "reviewer.eval_cli", "reviewer.review_cli", "reviewer.batch_cli"):
+    for module in (
+        "reviewer.checks.cli",
+        "reviewer.eval_cli",
+        "reviewer.review_cli",
+        "reviewer.drafting.cli",
+        "reviewer.batch.cli",
+    ):
         try:
             importlib.import_module(module)
         except ModuleNotFoundError as exc:
