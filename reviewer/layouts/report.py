@@ -1,15 +1,571 @@
-"""Layout 'report' (placeholder until its parser lands)."""
+"""Layout 'report': a third-party performance evaluation report (绩效评价报告).
+
+One report is one project, so one Form. It is read from three places:
+- the narrative: project name, year, units, funding sentences (年初预算 … 万元, 实际支付 …,
+  预算执行率 …%), the annual performance goal and the 存在的问题 section;
+- 表1-2 绩效目标完成情况表 (一级/二级/三级指标, 年度指标值, 实际完成值; no scores)
+  → `performance_targets`;
+- the appendix 绩效指标体系评分表 (一级/二级/三级指标, 权重, 指标说明, 评分标准, 标杆值,
+  实际完成值, 得分, 总分) → `indicators`, `total_weight`, `total_score`.
+
+Tables are tab-separated (a Word/PDF table export). Their header repeats at every page
+break, and a row cut by a page break continues on the next page as a row without its
+weight/score ("盐田区群" … "众诉求智慧指挥系统运维月报数量"); `join_wrapped_rows` puts
+such pieces back together.
+"""
 
 from __future__ import annotations
 
-from reviewer.model import Form
+import html
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+from reviewer.layouts.common import form_id, squash, to_float
+from reviewer.model import Form, Funding, Goal, Indicator, Source
 
 NAME = "report"
 
+# ---------------------------------------------------------------- detection
+
 
 def detect(text: str) -> bool:
-    return False
+    """An evaluation report: titled 绩效评价报告 near the top, with an evaluation's scoring vocabulary."""
+    scoring_words = re.search(r"评分表|评价指标体系|评价结论|综合得分", text)
+    return "绩效评价报告" in text[:3000] and scoring_words is not None
+
+
+# ---------------------------------------------------------------- tables
+
+# Column roles by header label (labels compared without spaces).
+COLUMN_LABELS: dict[str, tuple[str, ...]] = {
+    "level1": ("一级指标",),
+    "level2": ("二级指标",),
+    "name": ("三级指标", "三级指标名称", "指标名称"),
+    "weight": ("权重", "分值", "指标分值", "权重分", "标准分"),
+    "target": ("标杆值", "年度指标值", "指标值", "目标值", "计划值", "年度目标值", "评价标准值"),
+    "actual": ("实际完成值", "实际值", "完成值", "实际完成情况", "完成情况"),
+    "score": ("得分", "评价得分", "实际得分", "评分"),
+    "deviation": ("扣分原因", "扣分说明", "偏差原因", "偏差原因分析", "得分说明"),
+}
+# Header labels that carry no field of ours (kept so repeated headers are still recognised).
+OTHER_LABELS = ("评价指标", "绩效指标", "指标说明", "指标解释", "评分标准", "评分规则", "评分细则",
+                "序号", "备注")
+_ROLE_OF_LABEL = {label: role for role, labels in COLUMN_LABELS.items() for label in labels}
+_KNOWN_LABELS = set(_ROLE_OF_LABEL) | set(OTHER_LABELS)
+
+_TAG = re.compile(r"</?[A-Za-z][^<>]*>")  # "<p>" remnants of an HTML conversion
+_POINTS = re.compile(r"^(.*?)\s*[（(]\s*(\d+(?:\.\d+)?)\s*分\s*[)）]\s*$")  # "项目决策 (20分)"
+_PAGE_NUMBER = re.compile(r"^[\s\-—–第页/]*\d+[\s\-—–页/]*(?:共\s*\d+\s*页)?$")
+_TOTAL_LABELS = ("总分", "合计", "总计")
+
+BREAK = None  # a repeated header (page break) in a table's item list
+
+
+def clean_cell(cell: str) -> str:
+    return html.unescape(_TAG.sub("", cell)).strip()
+
+
+def split_cells(line: str) -> list[str]:
+    return [clean_cell(c) for c in line.split("\t")]
+
+
+def is_header(cells: list[str]) -> bool:
+    labels = [re.sub(r"\s+", "", c) for c in cells if c]
+    return len(labels) >= 2 and all(label in _KNOWN_LABELS for label in labels)
+
+
+def split_points(label: str) -> tuple[str, float | None]:
+    """"项目决策 (20分)" → ("项目决策", 20.0); a label without points is returned as is."""
+    m = _POINTS.match(label)
+    return (m.group(1).strip(), float(m.group(2))) if m else (label.strip(), None)
+
+
+@dataclass
+class Table:
+    columns: dict[str, int]  # role → column index
+    items: list[list[str] | None] = field(default_factory=list)  # rows and BREAKs, in order
+    total: list[str] | None = None  # the 总分 row
+
+    def has(self, *roles: str) -> bool:
+        return all(role in self.columns for role in roles)
+
+    def cell(self, row: list[str], role: str) -> str:
+        index = self.columns.get(role)
+        return row[index] if index is not None and index < len(row) else ""
+
+
+def header_columns(header_rows: list[list[str]]) -> dict[str, int]:
+    """Column roles of a (possibly two-row) header: a column takes the first role any row gives it."""
+    columns: dict[str, int] = {}
+    for cells in header_rows:
+        for index, cell in enumerate(cells):
+            role = _ROLE_OF_LABEL.get(re.sub(r"\s+", "", cell))
+            if role and role not in columns:
+                columns[role] = index
+    return columns
+
+
+def find_tables(text: str) -> list[Table]:
+    """Every tab-separated indicator table (one whose header names 一级指标 and a 三级指标 column)."""
+    lines = text.splitlines()
+    tables: list[Table] = []
+    i = 0
+    while i < len(lines):
+        header, end = _header_group(lines, i)
+        columns = header_columns(header)
+        if header and "level1" in columns and "name" in columns:
+            table = Table(columns)
+            i = _read_body(lines, end, table)
+            tables.append(table)
+        else:
+            i = max(end, i + 1)
+    return tables
+
+
+def _header_group(lines: list[str], start: int) -> tuple[list[list[str]], int]:
+    """The consecutive header lines from `start` (blank lines between them skipped) and the index after."""
+    group: list[list[str]] = []
+    i = start
+    while i < len(lines):
+        if not lines[i].strip() and group:
+            i += 1
+            continue
+        cells = split_cells(lines[i])
+        if "\t" not in lines[i] or not is_header(cells):
+            break
+        group.append(cells)
+        i += 1
+    return group, (i if group else start)
+
+
+def _read_body(lines: list[str], start: int, table: Table) -> int:
+    """Fill `table` with rows from `start` until its 总分 row or the first line of prose."""
+    i = start
+    while i < len(lines):
+        line = lines[i]
+        if not line.strip() or ("\t" not in line and _PAGE_NUMBER.match(line)):
+            i += 1
+            continue
+        if "\t" not in line:
+            break
+        cells = split_cells(line)
+        if is_header(cells):
+            _, i = _header_group(lines, i)
+            table.items.append(BREAK)
+            continue
+        first = next((c for c in cells if c), "")
+        if re.sub(r"\s+", "", first) in _TOTAL_LABELS:
+            table.total = cells
+            return i + 1
+        table.items.append(cells)
+        i += 1
+    return i
+
+
+@dataclass
+class JoinedRows:
+    rows: list[list[str]]
+    guesses: list[str]  # pieces joined with no page break beside them to justify it
+
+
+def join_wrapped_rows(items: list[list[str] | None], name_col: int, anchor_cols: list[int],
+                      group_cols: list[int]) -> JoinedRows:
+    """Put rows cut by page breaks back together.
+
+    A table row cut by a page break is exported as two rows: its top before the break and
+    its bottom after it. A row "starts" an indicator when it has a name and an anchor cell
+    (weight/score, or target/actual in a table without scores). Any other row is a piece:
+    just before a page break, the top of the row after the break (a cell whose text began
+    above the vertically centred name); just after a page break, the bottom of the row
+    before it (the rest of a wrapped name, rubric or "(7分)"). Pieces of a merged group cell
+    (一级/二级指标) go to the row that holds the group's label.
+    """
+    rows: list[list[str]] = []
+    guesses: list[str] = []
+    group_owner: dict[int, int] = {}  # group column → index of the row holding its current label
+    pending: list[str] | None = None  # top piece waiting for the row after a page break
+    for k, cells in enumerate(items):
+        if cells is None:
+            continue
+        after_break = k > 0 and items[k - 1] is None
+        before_break = k + 1 < len(items) and items[k + 1] is None
+        has_name = bool(cells[name_col]) if name_col < len(cells) else False
+        has_anchor = any(cells[c] for c in anchor_cols if c < len(cells))
+        if (pending and after_break) or (has_anchor and (has_name or not after_break)):
+            row = _concat(pending, cells) if pending else list(cells)
+            pending = None
+            rows.append(row)
+            for col in group_cols:
+                if col < len(row) and row[col]:
+                    group_owner[col] = len(rows) - 1
+        elif before_break and not after_break and not has_anchor:
+            pending = _concat(pending, cells) if pending else list(cells)
+        elif rows:
+            if not after_break:
+                guesses.append(f"a row with no weight/score (or target/actual) and no page break beside it "
+                               f"({_preview(cells)}) was joined to the row above it")
+            _append_piece(rows, cells, group_owner)
+        else:
+            pending = _concat(pending, cells) if pending else list(cells)
+    if pending:
+        guesses.append(f"a row piece at the end of the table ({_preview(pending)}) was joined to the last row")
+        if rows:
+            _append_piece(rows, pending, group_owner)
+        else:
+            rows.append(pending)
+    return JoinedRows(rows, guesses)
+
+
+def _concat(top: list[str], bottom: list[str]) -> list[str]:
+    width = max(len(top), len(bottom))
+    top, bottom = top + [""] * (width - len(top)), bottom + [""] * (width - len(bottom))
+    return [a + b for a, b in zip(top, bottom)]
+
+
+def _append_piece(rows: list[list[str]], piece: list[str], group_owner: dict[int, int]) -> None:
+    for col, text in enumerate(piece):
+        if not text:
+            continue
+        target = rows[group_owner.get(col, len(rows) - 1)]
+        if col >= len(target):
+            target.extend([""] * (col + 1 - len(target)))
+        target[col] += text
+
+
+def _preview(cells: list[str]) -> str:
+    return " | ".join(c[:12] for c in cells if c)[:60]
+
+
+def table_indicators(table: Table, form: Form, field_name: str, scored: bool) -> list[Indicator]:
+    """The table's rows as Indicators: level labels carried down merged cells, points stripped."""
+    anchors = ["weight", "score"] if scored else ["target", "actual"]
+    joined = join_wrapped_rows(
+        table.items,
+        name_col=table.columns["name"],
+        anchor_cols=[table.columns[r] for r in anchors if r in table.columns],
+        group_cols=[table.columns[r] for r in ("level1", "level2") if r in table.columns],
+    )
+    for guess in joined.guesses:
+        form.warn(field_name, guess)
+    indicators: list[Indicator] = []
+    level1 = level2 = ""
+    for row in joined.rows:
+        if table.cell(row, "level1"):
+            level1, level2 = split_points(table.cell(row, "level1"))[0], ""
+        if table.cell(row, "level2"):
+            level2 = split_points(table.cell(row, "level2"))[0]
+        indicator = Indicator(level1=level1, level2=level2, name=table.cell(row, "name"),
+                              target=table.cell(row, "target"), actual=table.cell(row, "actual"),
+                              deviation=table.cell(row, "deviation"))
+        if scored:
+            indicator.weight = _number(table.cell(row, "weight"), form, f"{field_name}.weight", indicator.name)
+            indicator.score = _number(table.cell(row, "score"), form, f"{field_name}.score", indicator.name)
+        if not indicator.name:
+            form.warn(field_name, f"a row without a 三级指标 name ({_preview(row)})")
+        indicators.append(indicator)
+    if scored:
+        _check_group_points(table, joined.rows, form, field_name)
+    return indicators
+
+
+def _number(cell: str, form: Form, field_name: str, name: str) -> float | None:
+    value = to_float(cell)
+    if value is None:
+        form.warn(field_name, f"{name}: {cell!r} is not a number" if cell else f"{name}: empty")
+    return value
+
+
+def _check_group_points(table: Table, rows: list[list[str]], form: Form, field_name: str) -> None:
+    """A group label's "(N分)" must equal the weights of its rows, else a row was lost or misjoined."""
+    for role in ("level1", "level2"):
+        groups: list[tuple[str, float | None, float]] = []
+        for row in rows:
+            if table.cell(row, role) or (role == "level2" and table.cell(row, "level1")) or not groups:
+                label, points = split_points(table.cell(row, role))
+                groups.append((label, points, 0.0))
+            label, points, total = groups[-1]
+            groups[-1] = (label, points, total + (to_float(table.cell(row, "weight")) or 0.0))
+        for label, points, total in groups:
+            if points is not None and abs(points - total) > 1e-6:
+                form.warn(field_name, f"{label} is labelled {points:g}分 but its rows' weights add up to "
+                                      f"{total:g}: a row may be lost, or the report's sum is off")
+
+
+def choose_tables(tables: list[Table]) -> tuple[Table | None, Table | None]:
+    """(scoring table, targets table): the largest table with weights and scores, and the
+    first one with target and actual columns but no scores."""
+    scoring = [t for t in tables if t.has("weight", "score")]
+    targets = [t for t in tables if t.has("target", "actual") and not t.has("score")]
+    best = max(scoring, key=lambda t: sum(1 for r in t.items if r is not None), default=None)
+    return best, (targets[0] if targets else None)
+
+
+# ---------------------------------------------------------------- narrative
+
+_AMOUNT = r"(\d[\d,，]*(?:\.\d+)?)\s*(万元|元)"
+_FILLER = r"(?:为|是|共|合计|共计|达|达到)?\s*"
+FUNDING_PATTERNS = {
+    "initial_budget": r"年初预算(?:数|金额|资金)?",
+    "annual_budget": r"(?:调整后(?:的)?(?:全年)?预算(?:数|金额)?|全年预算(?:数|金额)?|指标金额(?:合计)?)",
+    "executed": r"实际(?:支付|支出|使用|执行)(?:金额|资金|数)?",
+}
+_RATE = re.compile(r"预算执行率" + _FILLER + r"(\d+(?:\.\d+)?)\s*%")
+_HEADING = re.compile(
+    r"^\s*(?:[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十\d]+[)）]|\d+[.．、](?!\d)|表\s*\d|附件|附表)")
+_TOP_HEADING = re.compile(r"^\s*(?:[一二三四五六七八九十]+[、.．]|附件|附表)")
+_ENUMERATOR = re.compile(
+    r"^\s*(?:[（(][一二三四五六七八九十]+[)）]|[一二三四五六七八九十]+[、.．]|[（(]\d+[)）]|\d+[、.．](?!\d)|[①-⑳]|[一二三四五六七八九十]是)")
+_CAUSE = re.compile(r"^\s*(?:主要|产生|问题)?原因(?:分析)?[：:]")
+_SENTENCE_END = "。；;！!？?：:”\""
+
+
+def prose_lines(text: str) -> list[str]:
+    """The text's lines with table rows blanked out, so prose searches never read a cell."""
+    return ["" if "\t" in line else line.strip() for line in text.splitlines()]
+
+
+def paragraphs(lines: list[str]) -> list[str]:
+    """Blank-line separated paragraphs, a paragraph cut by a page break (no sentence end,
+    next one not a heading) joined back without a separator."""
+    blocks: list[str] = []
+    current: list[str] = []
+    for line in lines + [""]:
+        if line.strip():
+            current.append(line.strip())
+        elif current:
+            blocks.append("".join(current))
+            current = []
+    merged: list[str] = []
+    for block in blocks:
+        if merged and merged[-1][-1] not in _SENTENCE_END and not _HEADING.match(block):
+            merged[-1] += block
+        else:
+            merged.append(block)
+    return merged
+
+
+def section(lines: list[str], heading: re.Pattern[str], stop: re.Pattern[str]) -> list[str] | None:
+    """The prose lines after the first line matching `heading`, up to the next `stop` line or table."""
+    for i, line in enumerate(lines):
+        if heading.match(line):
+            body: list[str] = []
+            for later in lines[i + 1:]:
+                if stop.match(later):
+                    break
+                body.append(later)
+            return body
+    return None
+
+
+def aliases(prose: str) -> dict[str, str]:
+    """Short names defined as "深圳市盐田区信访局（以下简称“区信访局”）" → {"区信访局": full name}."""
+    found: dict[str, str] = {}
+    definition = r"([^\s，。、；：:“”《》（）()]{2,60})[（(]以下简称[“\"]?([^”\"）)]+)[”\"]?[)）]"
+    for m in re.finditer(definition, prose):
+        full = re.split(r"委托|受|对|由", m.group(1))[-1]
+        found.setdefault(m.group(2), full)
+    return found
+
+
+def project_name(prose: str, title: str) -> str | None:
+    for pattern in (r"项目名称(?:为|是|：|:)\s*“?([^，。；”\s]+)",
+                    r"“([^“”]{2,60})”(?:项目)?(?:实施|开展|进行)了?(?:绩效)?评价",
+                    r"评价项目(?:为|是)“?([^，。；”\s]+)"):
+        m = re.search(pattern, prose)
+        if m:
+            return m.group(1).strip()
+    name = re.sub(r"^\d{4}\s*年度?", "", squash(title).replace(" ", ""))
+    name = re.sub(r"(?:项目)?(?:支出)?(?:绩效)?评价报告$", "", name)
+    return name or None
+
+
+def report_year(title: str, prose: str, form: Form) -> int | None:
+    """The title's year, else the year most often written as "NNNN 年度" in the narrative."""
+    m = re.search(r"(\d{4})\s*年", title)
+    if m:
+        return int(m.group(1))
+    counts = Counter(int(y) for y in re.findall(r"(\d{4})\s*年度", prose)).most_common()
+    if not counts:
+        form.warn("year", "no year in the title and no \"NNNN 年度\" in the narrative")
+        return None
+    if len(counts) > 1 and counts[0][1] == counts[1][1]:
+        form.warn("year", f"the narrative names {counts[0][0]} and {counts[1][0]} as often; took the first")
+    return counts[0][0]
+
+
+def _named_unit(prose: str, label_pattern: str, verb_pattern: str, names: dict[str, str]) -> str | None:
+    m = re.search(label_pattern + r"(?:为|是|：|:)\s*([^，。；\s]+)", prose)
+    if not m:
+        m = re.search(verb_pattern, prose)
+    if not m:
+        return None
+    name = m.group(1).strip()
+    return names.get(name, name)
+
+
+def unit_and_department(prose: str, form: Form) -> tuple[str | None, str | None]:
+    """实施单位: stated, else whoever 申报 the budget; 主管部门: stated, else whose 部门预算 holds it."""
+    names = aliases(prose)
+    unit = _named_unit(prose, r"(?:项目)?(?:实施单位|项目单位)",
+                       r"(?:^|[，。；\n])([^\s，。；：:“”]{2,30}?)(?:申报|申请)了?(?:年初)?预算", names)
+    department = _named_unit(prose, r"(?:主管部门|一级预算单位|主管单位)",
+                             r"列入([^\s，。；\d]{2,30}?)\s*(?:\d{4}\s*年度?)?部门预算", names)
+    if unit is None:
+        form.warn("unit", "the report names no 实施单位 and no unit applying for the budget")
+    if department is None:
+        form.warn("department", "the report names no 主管部门 and no department budget holding the project")
+    return unit, department
+
+
+def funding(prose: str, form: Form) -> Funding:
+    """Amounts from the funding sentences, 万元 → yuan. The first mention is taken; other
+    mentions that disagree are reported."""
+    result = Funding()
+    units: set[str] = set()
+    for attr, label in FUNDING_PATTERNS.items():
+        values = []
+        for m in re.finditer(label + _FILLER + _AMOUNT, prose):
+            amount = to_float(m.group(1))
+            if amount is not None:
+                values.append(amount * 10000 if m.group(2) == "万元" else amount)
+                units.add(m.group(2))
+        if values:
+            setattr(result, attr, round(values[0], 2))
+            _warn_disagreement(form, f"funding.{attr}", [round(v, 2) for v in values])
+    rates = [float(r) for r in _RATE.findall(prose)]
+    if rates:
+        result.execution_rate = rates[0]
+        _warn_disagreement(form, "funding.execution_rate", rates)
+    if units:
+        result.currency_unit = "万元" if "万元" in units else "元"
+        if len(units) > 1:
+            form.warn("funding.currency_unit", "amounts are written both in 元 and in 万元")
+    for attr in FUNDING_PATTERNS:
+        if getattr(result, attr) is None:
+            form.warn(f"funding.{attr}", f"no amount for {FUNDING_PATTERNS[attr]} in the narrative")
+    return result
+
+
+def _warn_disagreement(form: Form, field_name: str, values: list[float]) -> None:
+    if len(set(values)) > 1:
+        form.warn(field_name, f"the report gives different values {sorted(set(values))}; took {values[0]:g}")
+
+
+def goal(lines: list[str], form: Form) -> Goal:
+    """The annual goal section: prose before its table is the goal (less a "如下表" lead-in),
+    prose after the table, before the next heading, is the achievement."""
+    heading = re.compile(r"^\s*(?:\d+[.．、]|[（(][一二三四五六七八九十\d]+[)）])?\s*年度(?:绩效|总体)?目标")
+    raw = text_lines_until_heading(lines, heading)
+    if raw is None:
+        form.warn("goal", "no 年度绩效目标 section in the report")
+        return Goal()
+    before, after = raw
+    planned_paragraphs = paragraphs(before)
+    if planned_paragraphs:
+        planned_paragraphs[-1] = re.sub(r"[^。！？]*(?:如下表|见下表|如下)[^。！？]*[：:]?$", "", planned_paragraphs[-1])
+    result = Goal(planned="\n".join(p for p in planned_paragraphs if p),
+                  actual="\n".join(paragraphs(after)))
+    if not result.planned:
+        form.warn("goal.planned", "the 年度绩效目标 section has no goal text")
+    if not result.actual:
+        form.warn("goal.actual", "the report states the achievement only in its target table (表1-2), "
+                                 "not as text; see performance_targets")
+    return result
+
+
+def text_lines_until_heading(lines: list[str], heading: re.Pattern[str]) -> tuple[list[str], list[str]] | None:
+    """Prose lines of a section, split at its table caption (表 N): (before the table, after it)."""
+    start = next((i for i, line in enumerate(lines) if heading.match(line)), None)
+    if start is None:
+        return None
+    before: list[str] = []
+    after: list[str] = []
+    past_caption = False
+    for line in lines[start + 1:]:
+        if re.match(r"^\s*表\s*\d", line):
+            past_caption = True
+            continue
+        if _HEADING.match(line):
+            break
+        (after if past_caption else before).append(line)
+    return before, after
+
+
+def problems(lines: list[str], form: Form) -> list[str]:
+    """The 存在的问题 section, one entry per problem, as written.
+
+    A problem starts at an enumerated paragraph (（一）, 1., ①, 一是 …) — or, where the
+    section enumerates nothing, at each paragraph. Its "原因：" paragraph stays in the
+    same entry (after a newline): the cause is part of the finding, not another problem.
+    """
+    heading = re.compile(r"^\s*[一二三四五六七八九十]+[、.．]\s*(?:存在的?(?:主要)?问题|主要问题|问题)")
+    body = section(lines, heading, _TOP_HEADING)
+    if body is None:
+        form.warn("problems", "no 存在的问题 section in the report")
+        return []
+    blocks = paragraphs(body)
+    enumerated = any(_ENUMERATOR.match(b) for b in blocks)
+    entries: list[list[str]] = []
+    for block in blocks:
+        starts = _ENUMERATOR.match(block) if enumerated else not _CAUSE.match(block)
+        if starts or not entries:
+            entries.append([block])
+        else:
+            entries[-1].append(block)
+    if not entries:
+        form.warn("problems", "the 存在的问题 section is empty")
+    return ["\n".join(entry) for entry in entries]
+
+
+def total(table: Table | None, prose: str, form: Form) -> tuple[float | None, float | None]:
+    """(total weight, total score) from the 总分 row, checked against "综合得分为 N 分"."""
+    weight = score = None
+    if table is not None and table.total is not None:
+        weight = to_float(table.cell(table.total, "weight"))
+        score = to_float(table.cell(table.total, "score"))
+    stated = re.search(r"(?:综合得分|总得分|评价得分|最终得分|总分)" + _FILLER + r"(\d+(?:\.\d+)?)\s*分", prose)
+    stated_score = float(stated.group(1)) if stated else None
+    if score is None and stated_score is not None:
+        form.warn("total_score", "no 总分 row in the scoring table; taken from the narrative")
+        score = stated_score
+    elif score is not None and stated_score is not None and score != stated_score:
+        form.warn("total_score", f"the 总分 row says {score:g} but the narrative says {stated_score:g}")
+    if weight is None:
+        form.warn("total_weight", "no 总分 row with a weight in the scoring table")
+    if score is None:
+        form.warn("total_score", "no total score in the scoring table or the narrative")
+    return weight, score
+
+
+# ---------------------------------------------------------------- the form
 
 
 def parse(text: str, path: str) -> list[Form]:
-    return []
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    lines = prose_lines(text)
+    prose = "\n".join(lines)
+    title = next((line for line in lines if line), "")
+    code_match = re.search(r"项目编码[：:]?\s*(\d{10,25})", prose)
+    code = code_match.group(1) if code_match else None
+    form = Form(id=form_id(code, path, 0), source=Source(path=path, index=0, layout=NAME),
+                kind="evaluation_report", code=code)
+    form.name = project_name(prose, title)
+    if form.name is None:
+        form.warn("name", "no project name in the title or the narrative")
+    form.year = report_year(title, prose, form)
+    form.unit, form.department = unit_and_department(prose, form)
+    form.funding = funding(prose, form)
+    form.goal = goal(lines, form)
+    scoring, targets = choose_tables(find_tables(text))
+    if scoring is not None:
+        form.indicators = table_indicators(scoring, form, "indicators", scored=True)
+    else:
+        form.warn("indicators", "no scoring table (一级/二级/三级指标 with 权重 and 得分) found")
+    if targets is not None:
+        form.performance_targets = table_indicators(targets, form, "performance_targets", scored=False)
+    else:
+        form.warn("performance_targets", "no target table (三级指标 with 指标值 and 实际完成值) found")
+    form.total_weight, form.total_score = total(scoring, prose, form)
+    form.problems = problems(lines, form)
+    return [form]
