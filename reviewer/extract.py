@@ -52,6 +52,7 @@ def xlsx_text(path: Path) -> str:
         raise ExtractFailure(f"not a readable .xlsx workbook ({type(exc).__name__})") from None
     sheets = []
     for sheet in book.worksheets:
+        sheet.reset_dimensions()  # some writers store a wrong <dimension>; let openpyxl find the used range
         rows = []
         for row in sheet.iter_rows(values_only=True):
             cells = ["" if v is None else _cell_text(v) for v in row]
