@@ -81,10 +81,10 @@ def _load_plugins() -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     _load_plugins()
-    parser = argparse.ArgumentParser(prog="reviewer", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="reviewer", description=__doc__.splitlines()[0], allow_abbrev=False)
     sub = parser.add_subparsers(dest="command", required=True)
     for name, (configure, run) in COMMANDS.items():
-        p = sub.add_parser(name, help=(run.__doc__ or "").strip().splitlines()[0] if run.__doc__ else None)
+        p = sub.add_parser(name, allow_abbrev=False, help=(run.__doc__ or "").strip().splitlines()[0] if run.__doc__ else None)
         configure(p)
         p.set_defaults(run=run)
     return parser
