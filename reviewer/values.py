@@ -6,6 +6,8 @@ The written text is always kept; the parse is added beside it and may be partial
 from __future__ import annotations
 
 import re
+import unicodedata
+from functools import lru_cache
 from typing import Literal
 
 from pydantic import BaseModel
@@ -26,10 +28,15 @@ _SUFFIX_COMPARATORS: list[tuple[str, str]] = [
     ("以上", ">="), ("及以上", ">="), ("以内", "<="), ("之内", "<="), ("以下", "<="), ("内", "<="),
     ("前", "<="), ("之前", "<="),
 ]
+_SUFFIX_SYMBOL = dict(_SUFFIX_COMPARATORS)
+_SUFFIX_RE = re.compile(
+    "(" + "|".join(re.escape(w) for w, _ in sorted(_SUFFIX_COMPARATORS, key=lambda p: -len(p[0]))) + r")\s*$"
+)
 NOT_APPLICABLE_WORDS = ("不适用", "无此项")
 _TIME_UNITS = ("个工作日", "工作日", "小时", "分钟", "天", "日", "周", "个月", "月", "年")
 _UNITS = (
-    "%", "‰", "万元", "亿元", "元", "人次", "人", "个", "次", "台", "套", "条", "份", "件", "项",
+    "%", "‰", "万元", "亿元", "元", "万人次", "万人", "万件", "万份", "万次", "万户", "万册", "万条",
+    "平方公里", "公顷", "亩", "千米", "人天", "人月", "人次", "人", "个", "次", "台", "套", "条", "份", "件", "项",
     "家", "场", "期", "篇", "本", "户", "名", "批", "座", "辆", "块", "张", "册", "所", "宗",
     "平方米", "米", "公里", "吨", "间", "课时", "学时", "单", "宗", "起", "部", "类", "款",
 ) + _TIME_UNITS
@@ -39,6 +46,10 @@ _DATE = re.compile(r"(\d{4})\s*年\s*(?:(\d{1,2})\s*月)?\s*(?:(\d{1,2})\s*日)?
 _RECURRING = re.compile(r"每(?:年|季度?|月|周|日|天)|次月|当月|当日|当天|季度末|月底|年底|年末")
 _UNIT_RE = "|".join(sorted((re.escape(u) for u in _UNITS), key=len, reverse=True))
 _QUANTITY = re.compile(_NUMBER + r"\s*(" + _UNIT_RE + r")?")
+_THOUSANDS = re.compile(r"(?<=\d)[,，](?=\d{3}(?!\d))")
+_BARE_YEAR = re.compile(r"^(\d{4})年(?:度)?(?:内|底前|年底前|以内|之内|完成)?$")
+_WITHIN = re.compile(r"(?:以内|之内|内|前)")
+_EMPTY = frozenset(("—", "-", "/", "——", "无", "－", "／", "-/-"))
 
 
 class Value(BaseModel):
@@ -58,10 +69,8 @@ def _comparator(text: str) -> str | None:
     for word, symbol in _COMPARATOR_WORDS:
         if word in text:
             return symbol
-    for word, symbol in _SUFFIX_COMPARATORS:
-        if re.search(re.escape(word) + r"\s*$", text):
-            return symbol
-    return None
+    m = _SUFFIX_RE.search(text)
+    return _SUFFIX_SYMBOL[m.group(1)] if m else None
 
 
 def _date(text: str) -> Value | None:
@@ -78,13 +87,35 @@ def _date(text: str) -> Value | None:
     return Value(text=text, kind="date", comparator=comparator, date=iso)
 
 
+def _normalise(raw: str) -> str:
+    """One spelling for the same value: half-width forms, no spaces (OCR splits "0. 98"), no
+    thousands separators."""
+    t = unicodedata.normalize("NFKC", raw)
+    t = re.sub(r"\s+", "", t)
+    return _THOUSANDS.sub("", t)
+
+
 def parse_value(text: str | None) -> Value:
     raw = text or ""
-    t = re.sub(r"\s+", "", raw)
-    if not t or t in ("—", "-", "/", "——", "无"):
+    return _parse(raw).model_copy() if raw else Value(text="", kind="empty")
+
+
+def parse_value_shared(text: str | None) -> Value:
+    """parse_value without the copy, for hot loops: the result is shared, never mutate it."""
+    return _parse(text or "")
+
+
+@lru_cache(maxsize=8192)
+def _parse(raw: str) -> Value:
+    """Cached: forms repeat the same few values ("100%", "≥90%", "不适用") thousands of times."""
+    t = _normalise(raw)
+    if not t or t in _EMPTY:
         return Value(text=raw, kind="empty")
     if any(w in t for w in NOT_APPLICABLE_WORDS):
         return Value(text=raw, kind="not_applicable")
+    year = _BARE_YEAR.match(t)
+    if year:  # "2022年" as a whole target means "within that year"
+        return Value(text=raw, kind="date", comparator="<=", date=f"{int(year.group(1)):04d}-12")
     dated = _date(t)
     if dated:
         return dated.model_copy(update={"text": raw})
@@ -92,7 +123,7 @@ def parse_value(text: str | None) -> Value:
     if q:
         number, unit = float(q.group(1)), q.group(2)
         comparator = _comparator(t)
-        if unit in _TIME_UNITS and re.search(r"(内|前)$", t):
+        if unit in _TIME_UNITS and _WITHIN.match(t, q.end()):
             return Value(text=raw, kind="period", comparator="<=", number=number, unit=unit)
         return Value(text=raw, kind="number", comparator=comparator, number=number, unit=unit)
     if _RECURRING.search(t):

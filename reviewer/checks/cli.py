@@ -1,0 +1,132 @@
+"""`reviewer check PATH…` and `reviewer checks [explain CODE]`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from reviewer.checks.engine import run_checks
+from reviewer.checks.findings import FormReport
+from reviewer.checks.policy import PolicyError, load_policy
+from reviewer.checks.registry import CATEGORIES, DOC_HEADINGS, all_checks
+from reviewer.cli import command, exit_code, print_errors
+from reviewer.extract import extract_paths
+
+_SEVERITY_MARK = {"error": "E", "warning": "W", "info": "I"}
+
+
+def _codes(text: str | None) -> list[str] | None:
+    return [c for c in text.split(",") if c.strip()] if text else None
+
+
+def _check_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("paths", nargs="+", metavar="PATH", help="form files or folders")
+    p.add_argument("--blind", action="store_true",
+                   help="judge the forms as if unscored: declared scores, deviation notes and totals are ignored")
+    p.add_argument("--policy", metavar="FILE", help="TOML policy merged over the default")
+    p.add_argument("--select", metavar="CODES", help="only these checks: codes, prefixes (PF4), names or categories, comma-separated")
+    p.add_argument("--ignore", metavar="CODES", help="skip these checks (same forms as --select)")
+    p.add_argument("--format", choices=["json", "table", "md"], default="table")
+
+
+@command("check", _check_args)
+def run_check(args: argparse.Namespace) -> int:
+    """Check forms against the scoring rules and report findings and suggested scores."""
+    try:
+        policy = load_policy(args.policy)
+        select, ignore = _codes(args.select), _codes(args.ignore)
+        extraction = extract_paths(args.paths)
+        reports = [run_checks(f, policy, args.blind, select, ignore) for f in extraction.forms]
+    except (PolicyError, ValueError) as exc:
+        print(f"reviewer: {exc}", file=sys.stderr)
+        return 2
+    print_errors(extraction)
+    if args.format == "json":
+        doc = {"forms": [r.model_dump(mode="json") for r in reports],
+               "errors": [e.model_dump(mode="json") for e in extraction.errors]}
+        print(json.dumps(doc, ensure_ascii=False, indent=2))
+    elif args.format == "md":
+        print(markdown(reports))
+    else:
+        print(table(reports))
+    return exit_code(extraction)
+
+
+def _total_line(r: FormReport) -> str:
+    c = r.recomputed
+    parts = [f"执行率 {c.execution_rate if c.execution_rate is not None else '—'}%",
+             f"预算得分 {c.budget_score if c.budget_score is not None else '—'}",
+             f"建议总分 {c.suggested_total if c.suggested_total is not None else '—'} ({c.grade or '—'})"]
+    if c.declared_total is not None:
+        parts.append(f"填报总分 {c.declared_total:g}")
+    return "  ".join(parts)
+
+
+def _cut(score: float | None) -> str:
+    return "" if score is None else f" → {score:g}"
+
+
+def table(reports: list[FormReport]) -> str:
+    lines: list[str] = []
+    for r in reports:
+        lines.append(f"{r.id}  {r.name or ''}  [{_total_line(r)}]")
+        for f in r.findings:
+            where = f"#{f.indicator.index}" if f.indicator else "-"
+            lines.append(f"  {_SEVERITY_MARK[f.severity]} {f.check} {f.name:<28} {where:<4} {f.message}{_cut(f.suggested_score)}")
+    counts = {s: sum(f.severity == s for r in reports for f in r.findings) for s in _SEVERITY_MARK}
+    lines.append(f"# {len(reports)} forms: {counts['error']} errors, {counts['warning']} warnings, {counts['info']} notes")
+    return "\n".join(lines)
+
+
+def markdown(reports: list[FormReport]) -> str:
+    lines: list[str] = []
+    for r in reports:
+        lines += [f"## {r.name or r.id}（{r.id}）", "", _total_line(r), ""]
+        if not r.findings:
+            lines += ["未发现问题。", ""]
+            continue
+        lines += ["| 检查 | 级别 | 指标 | 意见 | 建议得分 |", "|---|---|---|---|---|"]
+        for f in r.findings:
+            name = f.indicator.name if f.indicator else "（全表）"
+            score = "" if f.suggested_score is None else f"{f.suggested_score:g}"
+            lines.append(f"| {f.check} {f.name} | {f.severity} | {name} | {f.message} | {score} |".replace("\n", " "))
+        lines.append("")
+    return "\n".join(lines)
+
+
+def _checks_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("action", nargs="?", choices=["list", "explain"], default="list")
+    p.add_argument("code", nargs="?", help="the check to explain, e.g. PF101")
+    p.add_argument("--policy", metavar="FILE", help="show the settings of this policy")
+
+
+@command("checks", _checks_args)
+def run_checks_cmd(args: argparse.Namespace) -> int:
+    """List the checks, or explain one: `reviewer checks explain PF101`."""
+    try:
+        policy = load_policy(args.policy)
+    except PolicyError as exc:
+        print(f"reviewer: {exc}", file=sys.stderr)
+        return 2
+    checks = all_checks()
+    if args.action == "list":
+        for c in checks.values():
+            settings = policy.for_check(c.code)
+            state = "" if settings.enabled else "  (off)"
+            cut = "" if settings.deduct == "none" else f"  [cut: {settings.deduct}]"
+            print(f"{c.code}  {c.name:<28} {c.category:<18} {c.severity:<8}{cut}{state}")
+        return 0
+    code = (args.code or "").upper()
+    if code not in checks:
+        print(f"reviewer: no check {args.code!r}; `reviewer checks` lists them", file=sys.stderr)
+        return 2
+    c, settings = checks[code], policy.for_check(code)
+    print(f"{c.code} {c.name} — {c.category} ({CATEGORIES[c.category]}), default severity {c.severity}")
+    print(f"Message: {c.message}")
+    print(f"Policy ({policy.name}): {json.dumps(settings.model_dump(), ensure_ascii=False)}")
+    if c.uses_scores:
+        print("Skipped with --blind: it judges the declared scores or notes.")
+    for heading in DOC_HEADINGS:
+        print(f"\n{heading}:\n  {c.doc.get(heading, '')}")
+    return 0

@@ -1,0 +1,176 @@
+"""What several checks share: the run context and the reading of an indicator row
+(direction, whether the target was met, the score the rules give)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
+
+from reviewer.checks.policy import CheckPolicy, Policy
+from reviewer.model import Form, Indicator
+from reviewer.values import Value, parse_value_shared
+
+# Lower-is-better by name: costs, complaints, failures …
+LOWER_NAME = re.compile(
+    r"成本|费用|单价|价格|投诉|故障|事故|差错|失误|错误|违规|违纪|超支|延误|逾期|不合格|偏差|损失|缺陷|漏洞|"
+    r"发生率|发生数|发生次数|流失|伤亡|污染|能耗|排放|退件|驳回|积压"
+)
+# … unless the name measures how well that thing is handled (故障修复率, 投诉处理率, 成本控制率).
+HIGHER_NAME = re.compile(r"(?:及时|修复|处理|处置|解决|办结|排除|完成|合格|达标|执行|满意|控制|整改|响应|化解|回复|节约)(?:率|度)")
+RATE_NAME = re.compile(r"(?<![效频功])率")
+COUNT_UNITS = frozenset("个 次 人 人次 台 套 条 份 件 项 家 场 期 篇 本 户 名 批 座 辆 块 张 册 所 宗 间 单 起 部 类 款 课时 学时".split())
+TIMELY_LEVEL2 = re.compile(r"时效")
+SATISFACTION = re.compile(r"满意")
+BUDGET_EXEC = re.compile(r"(?:预算|资金|经费|支出|支付)[^，,、]{0,6}?(?:执行|进度|支付|使用)[^，,、]{0,4}?(?:率|度)")
+_PUNCT = re.compile(r"[\s，,。.、；;：:“”\"'‘’（）()《》<>【】\[\]!！?？·…—\-]+")
+
+
+@lru_cache(maxsize=16384)
+def norm(text: str) -> str:
+    """Text without spaces or punctuation, for comparing cells."""
+    return _PUNCT.sub("", text or "")
+
+
+@lru_cache(maxsize=1024)
+def level1_key(level1: str) -> str:
+    """"产出" and "产出指标 " name the same section."""
+    t = norm(level1)
+    return t if not t or t.endswith("指标") else t + "指标"
+
+
+def fmt(x: float | None) -> str:
+    """A score or rate as a reviewer writes it: 9.8, 9.77, 100."""
+    if x is None:
+        return "—"
+    return f"{x:.2f}".rstrip("0").rstrip(".")
+
+
+def money(x: float | None) -> str:
+    return "—" if x is None else f"{x:,.2f}元"
+
+
+@dataclass
+class Context:
+    """One form under check: the parsed values once, the policy, the current check's settings."""
+
+    form: Form
+    policy: Policy
+    blind: bool
+    table: str  # "indicators", or "performance_targets" for an evaluation report
+    rows: list[Indicator]
+    targets: list[Value]
+    actuals: list[Value]
+    settings: CheckPolicy = field(default_factory=CheckPolicy)
+    expected: dict[int, float | None] = field(default_factory=dict)  # expected_score per row
+
+    @classmethod
+    def build(cls, form: Form, policy: Policy, blind: bool = False) -> Context:
+        report = form.kind == "evaluation_report"
+        table = "performance_targets" if report else "indicators"
+        rows = form.performance_targets if report else form.indicators
+        return cls(
+            form, policy, blind, table, rows,
+            [parse_value_shared(r.target) for r in rows], [parse_value_shared(r.actual) for r in rows],
+        )
+
+    def get(self, key: str, default=None):
+        return self.settings.get(key, default)
+
+    @property
+    def tol(self) -> float:
+        return self.policy.tolerance
+
+    def not_applicable(self, i: int) -> bool:
+        return "不适用" in self.rows[i].name or self.targets[i].kind == "not_applicable"
+
+    @cached_property
+    def _live(self) -> list[tuple[int, Indicator, Value, Value]]:
+        return [
+            (i, row, self.targets[i], self.actuals[i]) for i, row in enumerate(self.rows)
+            if not self.not_applicable(i) and (row.weight is None or row.weight > 0)
+        ]
+
+    def live(self) -> Iterator[tuple[int, Indicator, Value, Value]]:
+        """Rows that count: not 不适用, and weighted (or unweighted, as in a report's target table)."""
+        return iter(self._live)
+
+    @cached_property
+    def narrative(self) -> str:
+        """The form's free text, for checks that look for evidence anywhere on it."""
+        parts = [self.form.goal.planned, self.form.goal.actual]
+        parts += [r.deviation for r in self.rows] + [r.name for r in self.rows]
+        return "\n".join(parts)
+
+
+def direction(row: Indicator, target: Value) -> str:
+    """"higher", "lower" or "exact": the comparator if written, else what the name measures."""
+    if target.kind == "period" or target.comparator in ("<=", "<"):
+        return "lower"
+    if target.comparator in (">=", ">"):
+        return "higher"
+    if target.comparator == "=":
+        return "exact"
+    if LOWER_NAME.search(row.name) and not HIGHER_NAME.search(row.name):
+        return "lower"
+    return "higher"
+
+
+def comparable(target: Value, actual: Value) -> bool:
+    """Both numbers in the same unit (a missing unit matches anything but %)."""
+    if target.kind not in ("number", "period") or actual.kind not in ("number", "period"):
+        return False
+    if target.number is None or actual.number is None:
+        return False
+    if target.unit and actual.unit:
+        return target.unit == actual.unit
+    return "%" not in (target.unit, actual.unit)
+
+
+def rule_score(weight: float, way: str, target: float, actual: float, lower_mode: str = "reverse") -> float:
+    """The score 财预〔2020〕10号 and local practice give a quantitative indicator.
+
+    higher: met → weight, else weight × actual ÷ target. lower (local "reverse"):
+    target < actual < 2×target → weight × (1 − (actual − target) ÷ target), ≥ 2×target → 0;
+    "ratio": weight × target ÷ actual. exact: weight × the smaller ÷ the larger.
+    """
+    if way == "higher":
+        if actual >= target or target <= 0:
+            return weight
+        return weight * max(actual, 0.0) / target
+    if way == "lower":
+        if actual <= target:
+            return weight
+        if lower_mode == "ratio":
+            return weight * target / actual if actual > 0 else 0.0
+        if target <= 0 or actual >= 2 * target:
+            return 0.0
+        return weight * (1 - (actual - target) / target)
+    if actual == target:
+        return weight
+    hi = max(actual, target)
+    return weight * min(actual, target) / hi if hi > 0 else weight
+
+
+def expected_score(ctx: Context, i: int) -> float | None:
+    """The rule score of a weighted quantitative row, None when the rules cannot say."""
+    if i not in ctx.expected:
+        ctx.expected[i] = _expected_score(ctx, i)
+    return ctx.expected[i]
+
+
+def _expected_score(ctx: Context, i: int) -> float | None:
+    row, target, actual = ctx.rows[i], ctx.targets[i], ctx.actuals[i]
+    if row.weight is None or row.weight <= 0 or not comparable(target, actual):
+        return None
+    mode = ctx.policy.for_check("PF301").get("lower_is_better", "reverse")
+    return rule_score(row.weight, direction(row, target), target.number, actual.number, mode)
+
+
+def target_met(ctx: Context, i: int) -> bool | None:
+    """True/False for a comparable quantitative row, None when it cannot be told."""
+    score = expected_score(ctx, i)
+    if score is None:
+        return None
+    return score >= ctx.rows[i].weight - ctx.tol

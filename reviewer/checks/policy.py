@@ -1,0 +1,122 @@
+"""The deduction policy: which flaws cost points, how many, and the region's rules.
+
+The default (default_policy.toml, shipped in the package) is built from 财预〔2020〕10号
+and the practice of the human reviewers in the seed forms; `load_policy(path)` merges a
+user's TOML file over it, key by key (arrays replace arrays).
+"""
+
+from __future__ import annotations
+
+import sys
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
+
+from reviewer.checks.registry import all_checks
+
+Deduct = Literal["none", "fixed", "percent", "rule"]
+
+
+class CheckPolicy(BaseModel):
+    """One check's settings. Extra keys are the check's own thresholds (read with `get`)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    enabled: bool = True
+    severity: Literal["error", "warning", "info"] | None = None  # overrides the check's default
+    # none: report only; fixed: weight − amount; percent: weight × (1 − percent);
+    # rule: the score the check's own rule computes (proportional formula, 0, the cap …)
+    deduct: Deduct = "none"
+    amount: float = 0.0
+    percent: float = 0.0
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return (self.model_extra or {}).get(key, default)
+
+
+class SectionScheme(BaseModel):
+    name: str
+    when: list[str] = Field(default_factory=list)  # level-1 names that select this scheme
+    weights: dict[str, float]  # level-1 name → its declared weight
+
+
+class Policy(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = "default"
+    description: str = ""
+    combine: Literal["lowest", "sum"] = "lowest"
+    tolerance: float = 0.011  # scores are written to 2 decimals
+    total_weight: float = 100.0
+    budget_weight: float = 10.0
+    sections: list[SectionScheme] = Field(default_factory=list)
+    checks: dict[str, CheckPolicy] = Field(default_factory=dict)
+
+    def for_check(self, code: str) -> CheckPolicy:
+        return self.checks.get(code) or _DEFAULT_CHECK
+
+
+_DEFAULT_CHECK = CheckPolicy()
+
+
+class PolicyError(ValueError):
+    pass
+
+
+def _merge(base: dict, override: dict) -> dict:
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+@lru_cache(maxsize=1)
+def _default_data() -> dict:
+    text = resources.files("reviewer.checks").joinpath("default_policy.toml").read_text(encoding="utf-8")
+    return tomllib.loads(text)
+
+
+def build_policy(data: dict) -> Policy:
+    unknown = sorted(set(data.get("checks", {})) - set(all_checks()))
+    if unknown:
+        raise PolicyError(f"policy names unknown checks: {', '.join(unknown)}")
+    try:
+        return Policy.model_validate(data)
+    except ValidationError as exc:
+        raise PolicyError(f"invalid policy: {exc}") from None
+
+
+@lru_cache(maxsize=1)
+def _default_policy() -> Policy:
+    return build_policy(_default_data())
+
+
+def load_policy(path: str | Path | None = None, overrides: dict | None = None) -> Policy:
+    """The default policy, with the TOML file at `path` and then `overrides` merged over it."""
+    if path is None and not overrides:
+        return _default_policy()
+    data = _default_data()
+    if path is not None:
+        try:
+            data = _merge(data, tomllib.loads(Path(path).read_text(encoding="utf-8")))
+        except OSError as exc:
+            raise PolicyError(f"cannot read policy {path}: {exc.strerror}") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise PolicyError(f"policy {path} is not valid TOML: {exc}") from None
+        data.setdefault("name", Path(path).stem)
+        if data["name"] == "default":
+            data["name"] = Path(path).stem
+    if overrides:
+        data = _merge(data, overrides)
+    return build_policy(data)

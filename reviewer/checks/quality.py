@@ -1,0 +1,293 @@
+"""Indicator quality: how the targets and indicators are written (DOMAIN §4)."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+
+from reviewer.checks.common import (
+    BUDGET_EXEC, COUNT_UNITS, HIGHER_NAME, LOWER_NAME, RATE_NAME, SATISFACTION, TIMELY_LEVEL2, Context,
+    level1_key, norm,
+)
+from reviewer.checks.registry import check, hit
+from reviewer.model import Form
+
+_TIME_WORDS = re.compile(r"及时|时效|时间|时限|期限|进度|周期|按时|准时|响应|限时|时长|提前|逾期|延期|工作日|小时|天内|日前|月前|年底|当日|当天|次月")
+_COST_WORDS = re.compile(r"成本|费用|资金|金额|支出|预算|价格|单价|经费|投入|节约|节支|控制|元")
+_SATISFACTION_WORDS = re.compile(r"满意|投诉|评价|认可|好评|获得感")
+_QUALITY_WORDS = re.compile(r"率|度|合格|达标|质量|准确|优良|标准|验收|规范|安全|完好")
+_LEVEL2_OF = {
+    "产出指标": re.compile(r"数量|质量|时效|成本"),
+    "效益指标": re.compile(r"经济|社会|生态|可持续|效益"),
+    "满意度指标": re.compile(r"满意"),
+    "成本指标": re.compile(r"成本"),
+}
+_UNBOUNDED_RATE = re.compile(r"增长|增幅|增加|提高|提升|同比|环比|超额|倍|比上年|较上年")
+_SURVEY = re.compile(r"问卷|调查|调研|测评|抽样|抽查|回访|访谈|评价表|样本|满意度调|电话访问|第三方")
+# "购买书籍" and "购买书籍合格率" measure two aspects of one output, not the same thing twice.
+_ASPECT = re.compile(r"^的?(?:工作)?(?:验收)?(?:完成)?(?:合格|完成|及时|覆盖|准确|达标|使用|知晓|参与|通过|满意|到位|执行)?(?:率|度|性|数量|人数|次数|时间)$")
+_SENTENCE = re.compile(r"[，,。；;]")
+
+
+@check(
+    "PF401", "target-not-quantified", category="indicator-quality", severity="warning", reports=True,
+    message="“{name}”的年度指标值“{target}”未量化，无法衡量完成程度；建议改为百分比或具体数值（如≥90%）。",
+)
+def target_not_quantified(form: Form, ctx: Context):
+    """What it checks: a target that is a word, not a measurable value (有效, 有效保障,
+    明显, 良好, 显著, 提升, 完成指标, 按需求结算, 满足工作所需 …). Timeliness rows are PF405's.
+    Why it matters: 财预〔2020〕10号 requires targets to be specific and measurable; the
+    seed reviewers cut 0.5 for "有效" and asked "建议修改为百分比" (DOMAIN §4, §5).
+    Example: 提高政务服务水平 | 有效 | 100%.
+    How to fix: replace the word with a value: "≥90%", "4个", "2024年12月31日前".
+    """
+    for i, row, target, _ in ctx.live():
+        if target.kind == "qualitative" and not TIMELY_LEVEL2.search(row.level2):
+            yield hit(i, "target")
+
+
+@check(
+    "PF402", "rate-as-bare-number", category="indicator-quality", severity="warning", reports=True,
+    message="“{name}”是比率指标，{label}写成“{value}”而非百分比；建议改为“{suggest}”。",
+)
+def rate_as_bare_number(form: Form, ctx: Context):
+    """What it checks: a rate indicator (its name ends in 率) whose target or actual is a bare
+    number such as "1" or "0.9" instead of "100%" or "≥90%".
+    Why it matters: a bare number is not a ratio ("不属于比率，建议改成100%", DOMAIN §4); the
+    actual cannot be compared with it.
+    Example: 信息系统故障维护及时率 | 1 | 100%.
+    How to fix: write the rate as a percentage.
+    """
+    for i, row, target, actual in ctx.live():
+        if not RATE_NAME.search(row.name):
+            continue
+        for value, field, label in ((target, "target", "年度指标值"), (actual, "actual", "实际完成值")):
+            if value.kind == "number" and value.unit is None and value.number is not None and value.number <= 1:
+                yield hit(i, field, label=label, value=value.text.strip(), suggest=f"{value.number * 100:g}%")
+
+
+@check(
+    "PF403", "comparator-missing", category="indicator-quality", severity="info", reports=True,
+    message="“{name}”的年度指标值“{target}”没有写明≥、≤或＝，无法判断是下限、上限还是精确值。",
+)
+def comparator_missing(form: Form, ctx: Context):
+    """What it checks: a quantitative target written without a comparator ("22台" where
+    "≥22台" was meant). 100%, 0 and periods are left alone: their meaning is plain.
+    Why it matters: the comparator decides whether over- or under-achievement is the
+    flaw and which scoring rule applies (DOMAIN §4, rules 4–5).
+    Example: 采购彩色激光打印机 | 7台.
+    How to fix: write "≥7台", "≤7台" or "＝7台".
+    """
+    for i, row, target, _ in ctx.live():
+        if target.kind != "number" or target.comparator is not None or not target.number:
+            continue
+        if target.unit == "%" and target.number >= 100:
+            continue
+        yield hit(i, "target")
+
+
+@check(
+    "PF404", "wrong-direction", category="indicator-quality", severity="warning", reports=True,
+    message="“{name}”是越低越好的指标（成本、投诉、故障类），年度指标值却写成“{target}”；应使用≤。",
+)
+def wrong_direction(form: Form, ctx: Context):
+    """What it checks: a cost, complaint or failure indicator whose target uses ≥ or >.
+    Why it matters: the target then rewards more complaints or higher cost (DOMAIN §4);
+    the scoring rule that follows from it is inverted.
+    Example: 信息系统故障率 | ≥2%.
+    How to fix: write the ceiling: "≤2%".
+    """
+    for i, row, target, _ in ctx.live():
+        if target.comparator in (">=", ">") and LOWER_NAME.search(row.name) and not HIGHER_NAME.search(row.name):
+            yield hit(i, "target")
+
+
+@check(
+    "PF405", "timeliness-not-dated", category="indicator-quality", severity="warning", reports=True,
+    message="时效指标“{name}”的年度指标值“{target}”不是日期或时限；建议写明完成时间（如“2024年12月31日前”“24小时内”）或及时率百分比。",
+)
+def timeliness_not_dated(form: Form, ctx: Context):
+    """What it checks: a 时效指标 whose target is neither a date, a period nor a number
+    ("及时", "规定时间内").
+    Why it matters: timeliness must be checkable (财预〔2020〕10号); the seed reviewers cut
+    0.5 for "及时" (DOMAIN §4, §5).
+    Example: 采购工作完成及时性 | 及时 | 100%.
+    How to fix: give a deadline, a time limit or a timeliness rate.
+    """
+    for i, row, target, _ in ctx.live():
+        if TIMELY_LEVEL2.search(row.level2) and target.kind == "qualitative":
+            yield hit(i, "target")
+
+
+def _category_problem(row, target, actual) -> str | None:
+    level1, level2, name = level1_key(row.level1), norm(row.level2), row.name
+    expected = _LEVEL2_OF.get(level1)
+    if expected and level2 and not expected.search(level2):
+        return f"二级指标“{row.level2}”不属于{level1}"
+    units = {target.unit, actual.unit} - {None}
+    if "质量" in level2 and units & COUNT_UNITS and not _QUALITY_WORDS.search(name):
+        return "数量类指标放在了质量指标下"
+    if "时效" in level2 and target.kind not in ("date", "period") and not _TIME_WORDS.search(name):
+        return "指标内容与时效无关，不应放在时效指标下"
+    if "成本" in level2 + level1 and not _COST_WORDS.search(name) and not units & {"元", "万元", "亿元"}:
+        return "指标内容不是成本，不应放在成本指标下"
+    if "满意" in level2 + level1 and not _SATISFACTION_WORDS.search(name):
+        return "指标内容不是满意度，不应放在满意度指标下"
+    return None
+
+
+@check(
+    "PF406", "wrong-category", category="indicator-quality", severity="warning", reports=True,
+    message="“{name}”（{level1}/{level2}）分类不当：{problem}。",
+)
+def wrong_category(form: Form, ctx: Context):
+    """What it checks: an indicator under the wrong level-2 category: a level-2 that does not
+    belong to its level-1, a count under 质量指标, something that is not about time under
+    时效指标, a non-cost item under 成本指标, a non-satisfaction item under 满意度指标.
+    Why it matters: the category decides what the indicator is supposed to prove (财预〔2020〕
+    10号 indicator framework); misfiled indicators leave the real category empty (DOMAIN §4).
+    Example: 质量指标 | 微信公众号宣传信息推送次数 | ＞1 | 21次.
+    How to fix: move the row to the category it measures, or replace it.
+    """
+    for i, row, target, actual in ctx.live():
+        problem = _category_problem(row, target, actual)
+        if problem:
+            yield hit(i, "level2", problem=problem)
+
+
+def _duplicate_groups(ctx: Context) -> list[list[int]]:
+    by_name: dict[str, list[int]] = defaultdict(list)
+    budget_rows: list[int] = []
+    for i, row, _, _ in ctx.live():
+        by_name[norm(row.name)].append(i)
+        if BUDGET_EXEC.search(row.name):
+            budget_rows.append(i)
+    groups = [g for key, g in by_name.items() if key and len(g) > 1]
+    if len(budget_rows) > 1 and not any(set(budget_rows) <= set(g) for g in groups):
+        groups.append(budget_rows)
+    return groups
+
+
+@check(
+    "PF407", "duplicate-indicator", category="indicator-quality", severity="warning", reports=True,
+    message="“{name}”与“{other}”衡量的是同一事项，指标重复；建议删除或合并。",
+)
+def duplicate_indicator(form: Form, ctx: Context):
+    """What it checks: two indicators that measure the same thing: the same name twice, or
+    two budget-execution rates (预算执行率, 支出进度达标率, 资金支付率 …). The row kept is the
+    measurable one; the others are flagged.
+    Why it matters: a duplicate scores the same achievement twice; the seed reviewers cut
+    0.5 ("与其他指标重复 … 建议删除此指标", DOMAIN §5).
+    Example: 预算成本执行率 | 不超预算 beside 支出进度达标率 | ＞90%.
+    How to fix: delete the duplicate and give its weight to an indicator of results.
+    """
+    for group in _duplicate_groups(ctx):
+        vague = [i for i in group if ctx.targets[i].kind not in ("number", "date", "period")]
+        flagged = vague if 0 < len(vague) < len(group) else group[1:]
+        for i in flagged:
+            other = next(j for j in group if j != i)
+            yield hit(i, "name", other=ctx.rows[other].name)
+
+
+@check(
+    "PF408", "budget-rate-indicator", category="indicator-quality", severity="info", reports=True,
+    message="“{name}”是预算执行率，与资金使用情况中的执行率重复，不宜作为产出指标。",
+)
+def budget_rate_indicator(form: Form, ctx: Context):
+    """What it checks: a budget execution rate (预算执行率, 支出进度达标率 …) used as an
+    output or cost indicator.
+    Why it matters: budget execution is already scored on the funding line (10 points);
+    as an indicator it scores the same spending again instead of a result (DOMAIN §4).
+    Example: 产出指标 | 成本指标 | 支出进度达标率 | ＞90%.
+    How to fix: replace it with a cost indicator (unit cost, total cost ≤ budget) or a result.
+    """
+    if form.kind == "evaluation_report":
+        return  # a report's 预算执行率 row belongs to its management section
+    for i, row, _, _ in ctx.live():
+        if BUDGET_EXEC.search(row.name) and level1_key(row.level1) in ("产出指标", "成本指标"):
+            yield hit(i, "name")
+
+
+@check(
+    "PF409", "overlapping-indicators", category="indicator-quality", severity="info", reports=True,
+    message="“{name}”与“{other}”内容重叠（一个名称包含另一个），请确认是否重复计分。",
+)
+def overlapping_indicators(form: Form, ctx: Context):
+    """What it checks: two indicators where one name contains the other
+    (平台事件分拨完成合格率 inside 城区治理平台平台事件分拨完成合格率).
+    Why it matters: overlapping indicators may score one achievement twice (DOMAIN §4
+    duplicates); unlike PF407 this needs a reader's judgement.
+    Example: 平台事件分拨及时率 and 城区治理平台事件分拨及时率.
+    How to fix: merge them or make the scope of each explicit.
+    """
+    names = [(i, norm(row.name)) for i, row, _, _ in ctx.live()]
+    min_chars = int(ctx.get("min_chars", 6))
+    for a, (i, short) in enumerate(names):
+        for j, long in names[a + 1:] + names[:a]:
+            if len(short) >= min_chars and short != long and short in long and not _ASPECT.match(long.replace(short, "", 1)):
+                yield hit(i, "name", other=ctx.rows[j].name)
+                break
+
+
+@check(
+    "PF410", "name-too-long", category="indicator-quality", severity="info", reports=True,
+    message="指标名称“{name}”过长或是一句话（{length}字），应简明表述所衡量的事项。",
+)
+def name_too_long(form: Form, ctx: Context):
+    """What it checks: an indicator name longer than `max_chars` (default 30) or written as
+    a sentence (with commas).
+    Why it matters: the 004 evaluation report lists "指标名称冗长" as a problem; a sentence
+    usually bundles several goals, none of them measurable (DOMAIN §4).
+    Example: 保障系统运行，有效提高“依法、逐级、理性、有序”的信访秩序，确保社会和谐稳定，产生社会效益.
+    How to fix: name the one thing measured: "系统正常运行率".
+    """
+    limit = int(ctx.get("max_chars", 30))
+    for i, row, _, _ in ctx.live():
+        name = row.name.strip()
+        if len(name) > limit or (len(name) > 12 and _SENTENCE.search(name)):
+            yield hit(i, "name", length=len(name))
+
+
+@check(
+    "PF411", "satisfaction-no-survey", category="indicator-quality", severity="info", reports=True,
+    message="满意度指标“{name}”实际值{actual}，表中未说明调查方式或样本{equal}；请提供满意度调查依据。",
+)
+def satisfaction_no_survey(form: Form, ctx: Context):
+    """What it checks: a satisfaction indicator with a measured value but no word on the
+    form of a survey (问卷, 调查, 回访, 抽样 …); it notes when the actual equals the
+    threshold exactly.
+    Why it matters: satisfaction without evidence is an assertion; 004's rubric treats it
+    as 90% and deducts (DOMAIN §4).
+    Example: 群众满意度 | ≥90% | 90%, nothing about how it was measured.
+    How to fix: state the survey (method, sample size, result) in the outcome or the remarks.
+    """
+    if _SURVEY.search(ctx.narrative):
+        return
+    for i, row, target, actual in ctx.live():
+        if not (SATISFACTION.search(row.name) and SATISFACTION.search(row.level1 + row.level2)):
+            continue
+        if actual.kind != "number":
+            continue
+        equal = "，且恰好等于目标值" if target.number is not None and actual.number == target.number else ""
+        yield hit(i, "actual", equal=equal)
+
+
+@check(
+    "PF412", "percent-over-100", category="indicator-quality", severity="error", reports=True,
+    message="“{name}”的{label}为{value}，该比率不可能超过100%。",
+)
+def percent_over_100(form: Form, ctx: Context):
+    """What it checks: a completion, coverage, pass or satisfaction rate above 100%.
+    Why it matters: such a rate is bounded by 100%; a higher value is a typo or a count
+    written as a rate (DOMAIN §4). Growth rates are left alone.
+    Example: 验收合格率 | 100% | 120%.
+    How to fix: correct the value, or use a count indicator.
+    """
+    for i, row, target, actual in ctx.live():
+        if not RATE_NAME.search(row.name) and not SATISFACTION.search(row.name):
+            continue
+        if _UNBOUNDED_RATE.search(row.name):
+            continue
+        for value, field, label in ((target, "target", "年度指标值"), (actual, "actual", "实际完成值")):
+            if value.unit == "%" and value.number is not None and value.number > 100:
+                yield hit(i, field, label=label, value=value.text.strip())

@@ -1,0 +1,115 @@
+"""The check registry: every check is a plain function registered with `@check`.
+
+A check takes (form, ctx) and yields `Hit`s: where the flaw is and the facts for its
+message. The engine turns hits into findings; what a flaw costs is policy data
+(default_policy.toml), never decided here.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
+from typing import Any
+
+CATEGORIES = {
+    "arithmetic": "算术",
+    "structure": "结构",
+    "scoring": "评分",
+    "indicator-quality": "指标质量",
+    "deviation": "偏差说明",
+    "goal-outcome": "目标与完成情况",
+}
+SEVERITIES = ("error", "warning", "info")
+DOC_HEADINGS = ("What it checks", "Why it matters", "Example", "How to fix")
+MODULES = ("arithmetic", "structure", "scoring", "quality", "deviation", "goal")
+_HEADING = re.compile(r"^(" + "|".join(DOC_HEADINGS) + r"):\s*", re.M)
+
+
+@dataclass(frozen=True)
+class Hit:
+    index: int | None = None  # row in the indicator table; None for a form-level finding
+    field: str = ""  # e.g. "target", "score", "funding.execution_rate"
+    expected: float | None = None  # the score the rule itself gives (used by `deduct = "rule"`)
+    params: dict[str, Any] = dataclass_field(default_factory=dict)  # fills the message template
+
+
+def hit(index: int | None = None, field: str = "", expected: float | None = None, **params: Any) -> Hit:
+    return Hit(index, field, expected, params)
+
+
+CheckFn = Callable[..., Iterator[Hit]]
+
+
+@dataclass(frozen=True)
+class Check:
+    code: str
+    name: str
+    category: str
+    severity: str
+    message: str  # Chinese template, str.format fields from the hit and the indicator row
+    run: CheckFn
+    uses_scores: bool  # judges declared scores/deviation notes/total: skipped in blind mode
+    reports: bool  # also runs on evaluation reports (their 表1-2 target table)
+
+    @property
+    def doc(self) -> dict[str, str]:
+        return doc_sections(self.run)
+
+
+CHECKS: dict[str, Check] = {}
+
+
+def check(
+    code: str,
+    name: str,
+    *,
+    category: str,
+    severity: str,
+    message: str,
+    uses_scores: bool = False,
+    reports: bool = False,
+) -> Callable[[CheckFn], CheckFn]:
+    if category not in CATEGORIES or severity not in SEVERITIES:
+        raise ValueError(f"{code}: unknown category {category!r} or severity {severity!r}")
+
+    def register(fn: CheckFn) -> CheckFn:
+        if code in CHECKS:
+            raise ValueError(f"duplicate check code {code}")
+        CHECKS[code] = Check(code, name, category, severity, message, fn, uses_scores, reports)
+        return fn
+
+    return register
+
+
+def doc_sections(fn: Callable) -> dict[str, str]:
+    """The docstring split under its fixed headings: {"What it checks": "...", ...}."""
+    doc = inspect.getdoc(fn) or ""
+    parts = _HEADING.split(doc)
+    return {parts[i]: " ".join(parts[i + 1].split()) for i in range(1, len(parts) - 1, 2)}
+
+
+def all_checks() -> dict[str, Check]:
+    """Every registered check, by code, importing the catalogue on first use."""
+    for module in MODULES:
+        importlib.import_module(f"reviewer.checks.{module}")
+    return dict(sorted(CHECKS.items()))
+
+
+def resolve(codes: list[str] | None) -> set[str]:
+    """Codes for --select/--ignore: a full code (PF101), a prefix (PF1), a name or a category."""
+    checks = all_checks()
+    chosen: set[str] = set()
+    for token in codes or []:
+        token = token.strip()
+        matched = {
+            c.code for c in checks.values()
+            if c.code.startswith(token.upper()) or token in (c.name, c.category)
+        }
+        if not token or not matched:
+            raise ValueError(f"no check matches {token!r}")
+        chosen |= matched
+    return chosen
