@@ -103,4 +103,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # Plugins register on the imported module, not on this __main__ copy.
+    from reviewer.cli import main as package_main
+
+    sys.exit(package_main())

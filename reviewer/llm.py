@@ -294,15 +294,15 @@ class Client:
     ) -> CallResult[T]:
         """complete_structured for code without an event loop (raises inside a running one)."""
 
-        async def call_then_close_transport() -> CallResult[T]:
+        async def call_thenclose_transport() -> CallResult[T]:
             try:
                 return await self.complete_structured(
                     messages, output_model, validate=validate, prompt_version=prompt_version
                 )
             finally:  # its connections belong to this asyncio.run's loop
-                await self._close_transport()
+                await self.close_transport()
 
-        return asyncio.run(call_then_close_transport())
+        return asyncio.run(call_thenclose_transport())
 
     def _from_cache(self, key: str, output_model: type[T], validate: Validator | None) -> CallResult[T] | None:
         content = self.store.cached(key)
@@ -385,13 +385,13 @@ class Client:
             )
         )
 
-    async def _close_transport(self) -> None:
+    async def close_transport(self) -> None:
         if self._openai is not None:
             await self._openai.close()
         self._openai, self._semaphore, self._loop = None, None, None
 
     async def aclose(self) -> None:
-        await self._close_transport()
+        await self.close_transport()
         if self._owns_store:
             self.store.close()
 

@@ -1,0 +1,263 @@
+"""Drafting one form's review: the checks, then the model's comments or the template drafts.
+
+`review_form_async` is the core (batch runs many under the client's semaphore);
+`review_form` wraps it for synchronous code. The model path never raises: transport
+failures, unusable replies and our own errors all end in template drafts for that form,
+with the reason in `fallback_reason`.
+
+Model comments that fail grounding after the re-asks are dropped one by one and kept
+in `dropped` with their errors; findings that no kept model comment covers still get
+their template comment, so every finding reaches the reviewer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from pydantic import BaseModel, Field, ValidationError
+
+from reviewer.drafting.comments import DraftComment, DraftSource, DroppedComment, ModelComment, ReviewReply
+from reviewer.drafting.findings import FindingView, ReportView, check_form, view_report
+from reviewer.drafting.grounding import Grounding
+from reviewer.drafting.prompts import estimate_tokens, messages_hash, prompt_version, review_messages
+from reviewer.drafting.templates import eval_reason, template_comment, template_comments, template_opinion
+from reviewer.model import Form
+
+log = logging.getLogger("reviewer.drafting")
+
+NOT_CONFIGURED = "no language model configured"
+NOT_REQUESTED = "model drafting not requested"
+
+
+class ModelCall(BaseModel):
+    """The language-model call behind a form's drafts (no key, no reply text)."""
+
+    prompt_version: str
+    prompt_hash: str  # the llm module's hash of the rendered prompt; logged with the call
+    prompt_tokens_estimate: int
+    outcome: str = ""
+    tokens_in: int = 0
+    tokens_out: int = 0
+    attempts: int = 0
+    reasks: int = 0
+    cache_hit: bool = False
+
+
+class FormReview(BaseModel):
+    form_id: str
+    name: str | None = None
+    declared_total: float | None = None
+    suggested_total: float | None = None
+    grade: str | None = None
+    draft_source: DraftSource
+    fallback_reason: str | None = None  # why the drafts are templates, when a model was asked or missing
+    opinion: str
+    opinion_source: DraftSource
+    comments: list[DraftComment] = Field(default_factory=list)
+    dropped: list[DroppedComment] = Field(default_factory=list)  # model comments that failed grounding
+    findings: list[FindingView] = Field(default_factory=list)
+    checks: dict[str, Any] = Field(default_factory=dict)  # the check output for this form
+    checks_error: str | None = None
+    llm: ModelCall | None = None
+
+    @property
+    def label(self) -> str:
+        if self.draft_source == "llm":
+            return "模型起草（已核对原文与数字）"
+        return "模板草稿（未使用语言模型）"
+
+
+def _blinded(form: Form) -> Form:
+    from reviewer.evaluation.harness import blind_form  # one definition of what blind removes
+
+    return blind_form(form)
+
+
+def template_review(form: Form, report: ReportView, reason: str | None, call: ModelCall | None = None,
+                    dropped: list[DroppedComment] | None = None) -> FormReview:
+    comments = template_comments(form, report)
+    return _review(form, report, comments, template_opinion(form, report, comments), "template", "template",
+                   reason, call, dropped or [])
+
+
+def _review(form: Form, report: ReportView, comments: list[DraftComment], opinion: str, source: DraftSource,
+            opinion_source: DraftSource, reason: str | None, call: ModelCall | None,
+            dropped: list[DroppedComment]) -> FormReview:
+    return FormReview(
+        form_id=form.id,
+        name=form.name,
+        declared_total=form.total_score,
+        suggested_total=report.suggested_total,
+        grade=report.grade,
+        draft_source=source,
+        fallback_reason=reason,
+        opinion=opinion,
+        opinion_source=opinion_source,
+        comments=comments,
+        dropped=dropped,
+        findings=report.findings,
+        checks=report.raw,
+        checks_error=report.error,
+        llm=call,
+    )
+
+
+def _as_draft(comment: ModelComment, form: Form, findings: dict[str, list[FindingView]]) -> DraftComment:
+    index = comment.indicator_index
+    indicator = form.indicators[index] if index is not None else None
+    related = [f for code in comment.check_codes for f in findings.get(code, []) if f.indicator_index == index]
+    reason = eval_reason(related[0]) if related else None
+    if reason is None and indicator is not None:
+        from reviewer.evaluation.reasons import remark_reason
+
+        reason = remark_reason(comment.text, indicator.target, indicator.actual)[0]
+    scores = [f.suggested_score for f in related if f.suggested_score is not None]
+    return DraftComment(
+        **comment.model_dump(),
+        source="llm",
+        indicator_name=indicator.name if indicator is not None else None,
+        reason=reason,
+        suggested_score=min(scores) if scores else None,
+    )
+
+
+def _covered(finding: FindingView, comments: list[ModelComment]) -> bool:
+    """A model comment cites the finding's code, on the same indicator when it has one."""
+    return any(
+        finding.check in c.check_codes
+        and (finding.indicator_index is None or c.indicator_index == finding.indicator_index)
+        for c in comments
+    )
+
+
+def _parse_last_reply(content: str) -> ReviewReply | None:
+    """The last reply of a call that stayed invalid: usable when only grounding failed."""
+    from reviewer.llm import strip_code_fence
+
+    try:
+        return ReviewReply.model_validate_json(strip_code_fence(content))
+    except ValidationError:
+        return None
+
+
+async def _draft_with_model(form: Form, report: ReportView, client: Any) -> FormReview:
+    messages = review_messages(form, report)
+    grounding = Grounding(form, report)
+    version = prompt_version()
+    result = await client.complete_structured(
+        messages, ReviewReply, validate=grounding.reply_errors, prompt_version=version
+    )
+    call = ModelCall(
+        prompt_version=version,
+        prompt_hash=result.prompt_hash or messages_hash(messages),
+        prompt_tokens_estimate=sum(estimate_tokens(m["content"]) for m in messages),
+        outcome=str(result.outcome),
+        tokens_in=result.tokens_in,
+        tokens_out=result.tokens_out,
+        attempts=result.attempts,
+        reasks=result.reasks,
+        cache_hit=result.cache_hit,
+    )
+    reply = result.parsed
+    if reply is None and result.outcome == "invalid" and result.content:
+        reply = _parse_last_reply(result.content)
+    if reply is None:
+        return template_review(form, report, f"language model failed: {result.reason or result.outcome}", call)
+
+    kept, dropped = grounding.split(reply)
+    for d in dropped:
+        log.warning("form %s: dropped a model comment: %s", form.id, "; ".join(d.errors))
+    if reply.comments and not kept:
+        return template_review(
+            form, report, f"all {len(dropped)} model comments failed grounding", call, dropped
+        )
+
+    by_code: dict[str, list[FindingView]] = {}
+    for f in report.findings:
+        by_code.setdefault(f.check, []).append(f)
+    comments = [_as_draft(c, form, by_code) for c in kept]
+    comments += [template_comment(f, form) for f in report.findings if not _covered(f, kept)]
+
+    opinion_errors = grounding.opinion_errors(reply.opinion)
+    if opinion_errors:
+        log.warning("form %s: model opinion replaced by the template: %s", form.id, "; ".join(opinion_errors))
+        opinion, opinion_source = template_opinion(form, report, comments), "template"
+    else:
+        opinion, opinion_source = reply.opinion.strip(), "llm"
+    return _review(form, report, comments, opinion, "llm", opinion_source, None, call, dropped)  # type: ignore[arg-type]
+
+
+def _checked(form: Form, policy: Any, blind: bool) -> ReportView:
+    try:
+        return check_form(form, policy=policy, blind=blind)
+    except Exception as exc:  # a check bug must not stop the other forms of a batch
+        log.exception("form %s: checks failed", form.id)
+        return ReportView(error=f"checks failed: {type(exc).__name__}: {exc}")
+
+
+def eval_comments(review: FormReview) -> list[dict[str, Any]]:
+    """The drafts as reviewer.evaluation.comments.Comment fields (0-based index or form part)."""
+    out = []
+    for c in review.comments:
+        place: int | str = c.indicator_index if c.indicator_index is not None else _EVAL_PART.get(c.target, "form")
+        out.append({"form_id": review.form_id, "place": place, "indicator_name": c.indicator_name,
+                    "reason": c.reason or "other", "text": c.text})
+    return out
+
+
+_EVAL_PART = {"goal": "goal", "funding": "funding"}
+
+
+async def review_form_async(
+    form: Form,
+    *,
+    client: Any = None,
+    policy: Any = None,
+    blind: bool = False,
+    report: Any = None,
+    use_model: bool = True,
+) -> FormReview:
+    """Checks and drafted comments for one form.
+
+    client: a reviewer.llm.Client; None or an unconfigured one gives template drafts.
+    report: a checks FormReport (or ReportView) computed already; else the checks run here.
+    blind: the form's own scores and remarks are hidden from the checks and the model.
+    """
+    if blind:
+        form = _blinded(form)
+    view = view_report(report) if report is not None else _checked(form, policy, blind)
+    if not use_model:
+        return template_review(form, view, NOT_REQUESTED)
+    if client is None or not client.configured:
+        return template_review(form, view, NOT_CONFIGURED)
+    try:
+        return await _draft_with_model(form, view, client)
+    except Exception as exc:  # the run goes on: this form gets template drafts and the reason
+        log.exception("form %s: model drafting failed", form.id)
+        return template_review(form, view, f"drafting failed: {type(exc).__name__}: {exc}")
+
+
+def review_form(form: Form, *, client: Any = None, policy: Any = None, blind: bool = False, report: Any = None) -> FormReview:
+    """review_form_async for code without an event loop."""
+
+    async def run() -> FormReview:
+        try:
+            return await review_form_async(form, client=client, policy=policy, blind=blind, report=report)
+        finally:
+            if client is not None:
+                await client.close_transport()  # its connections belong to this asyncio.run's loop
+
+    return asyncio.run(run())
+
+
+async def review_forms_async(
+    forms: list[Form], *, client: Any = None, policy: Any = None, blind: bool = False, use_model: bool = True
+) -> list[FormReview]:
+    """Many forms at once; the client's semaphore bounds the requests in flight."""
+    return list(
+        await asyncio.gather(
+            *(review_form_async(f, client=client, policy=policy, blind=blind, use_model=use_model) for f in forms)
+        )
+    )

@@ -1,0 +1,80 @@
+"""Jinja2 templates in prompts/: the review prompt, the template comments, the opinions.
+
+PROMPT_VERSION names the prompt's design; `prompt_version()` adds a hash of the review
+templates' source, so an edit to review_system.j2 or review_user.j2 changes the version
+the language-model module logs and caches under, even when the constant was not bumped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+import jinja2
+
+from reviewer.drafting.findings import ReportView
+from reviewer.drafting.render import render_findings, render_form
+from reviewer.model import Form
+
+PROMPT_VERSION = "review-1"
+PROMPTS_DIR = Path(str(resources.files("reviewer.prompts")))  # the top-level prompts/ folder
+REVIEW_TEMPLATES = ("review_system.j2", "review_user.j2")
+
+
+@lru_cache(maxsize=2)
+def environment(autoescape: bool = False) -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(PROMPTS_DIR),
+        autoescape=autoescape,
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=False,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def render_template(template: str, *, autoescape: bool = False, **context) -> str:
+    return environment(autoescape).get_template(template).render(**context)
+
+
+@lru_cache(maxsize=1)
+def templates_hash() -> str:
+    digest = hashlib.sha256()
+    for name in REVIEW_TEMPLATES:
+        digest.update(name.encode())
+        digest.update((PROMPTS_DIR / name).read_bytes())
+    return digest.hexdigest()
+
+
+def prompt_version() -> str:
+    """The version passed to the language-model module: constant + template hash."""
+    return f"{PROMPT_VERSION}+{templates_hash()[:12]}"
+
+
+def review_messages(form: Form, report: ReportView) -> list[dict[str, str]]:
+    """The chat messages for one form: the rules in the system message, the data in the user message."""
+    system = render_template("review_system.j2").strip()
+    user = render_template(
+        "review_user.j2", form_text=render_form(form), findings_text=render_findings(report, form)
+    ).strip()
+    return [{"role": "system", "content": system}, {"role": "user", "content": user}]
+
+
+def messages_hash(messages: list[dict[str, str]]) -> str:
+    """sha256 of the rendered prompt, for the output when no call was made."""
+    blob = "\n\x1e".join(f"{m['role']}\x1f{m['content']}" for m in messages)
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+_CJK = re.compile(r"[\u3000-\u30ff\u3400-\u9fff\uf900-\ufaff\uff00-\uffef]")
+
+
+def estimate_tokens(text: str) -> int:
+    """A tokenizer-free estimate: one token per CJK character or full-width mark, one per
+    four other characters. DeepSeek/Qwen tokenizers need fewer for common Chinese, GPT's
+    cl100k about as many, so this errs high."""
+    cjk = len(_CJK.findall(text))
+    return cjk + -(-(len(text) - cjk) // 4)

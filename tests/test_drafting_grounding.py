@@ -1,0 +1,91 @@
+"""Grounding rules and the prompt's shape, without a server."""
+
+from __future__ import annotations
+
+from reviewer.drafting import prompts
+from reviewer.drafting.comments import ModelComment, ReviewReply
+from reviewer.drafting.findings import FindingView, ReportView, view_report
+from reviewer.drafting.grounding import Grounding, numbers_in
+from reviewer.model import Form, Funding, Goal, Indicator, Source
+
+FORM = Form(
+    id="g", source=Source(path="t", index=0), name="信访宣传（2024）",
+    funding=Funding(annual_budget=1898430, executed=1855000, weight=10),
+    goal=Goal(planned="开展信访宣传（线上 线下）活动4场。", actual="已开展宣传活动6场。"),
+    indicators=[Indicator(name="宣传活动场次", target="≥4场", actual="6场", weight=20, score=20)],
+)
+REPORT = ReportView(findings=[FindingView(check="PF305", indicator_index=0, message="实际6场超过目标4场的1.5倍。", suggested_score=19)])
+
+
+def comment(**changes) -> ModelComment:
+    base = {"target": "indicator", "indicator_index": 0, "category": "indicator_quality", "text": "目标值设置偏低。"}
+    return ModelComment(**{**base, **changes})
+
+
+def test_quotes_match_within_one_cell_after_nfkc_and_whitespace():
+    g = Grounding(FORM, REPORT)
+    assert g.comment_errors(comment(evidence=["信访宣传(线上线下)活动"])) == []  # full-width brackets, space
+    assert g.comment_errors(comment(evidence=["活动4场。已开展"]))  # spans two cells
+    assert g.comment_errors(comment(evidence=["场"]))  # too short to be a quote
+
+
+def test_numbers_must_come_from_the_form_or_the_findings():
+    g = Grounding(FORM, REPORT)
+    assert g.comment_errors(comment(text="全年预算数1,898,430元，执行1855000元。")) == []
+    assert g.comment_errors(comment(text="实际6场，超过目标1.5倍，建议扣1分。")) == []  # 1 = 20 - 19 from the findings
+    [error] = g.comment_errors(comment(text="执行率为97.71%。"))
+    assert "97.71" in error
+    assert g.comment_errors(comment(text="偏低。", suggestion="改为≥6场，或≥95%。")) == []  # suggestions propose values
+
+
+def test_indices_and_codes_must_exist():
+    g = Grounding(FORM, REPORT)
+    assert "indicator_index 3 does not exist" in g.comment_errors(comment(indicator_index=3))[0]
+    assert "indicator_index is missing" in g.comment_errors(comment(indicator_index=None))[0]
+    assert "PF999" in g.comment_errors(comment(check_codes=["PF999"]))[0]
+    assert g.comment_errors(comment(target="goal", indicator_index=None, check_codes=["PF305"])) == []
+
+
+def test_reply_errors_name_each_comment_for_the_reask():
+    g = Grounding(FORM, REPORT)
+    reply = ReviewReply(comments=[comment(), comment(indicator_index=5)], opinion="建议总分88分。")
+    errors = g.reply_errors(reply)
+    assert errors[0].startswith("opinion:") and "88" in errors[0]
+    assert errors[1].startswith("comments[1]:")
+    kept, dropped = g.split(reply)
+    assert len(kept) == 1 and len(dropped) == 1
+
+
+def test_numbers_in_reads_thousands_and_full_width_digits():
+    assert numbers_in("１，２３４元和 97.71%") == {1234.0, 97.71}
+
+
+def test_view_report_reads_the_checks_form_report():
+    from reviewer.checks import run_checks
+
+    report = view_report(run_checks(FORM))
+    assert [f.check for f in report.findings] and all(f.check.startswith("PF") for f in report.findings)
+    assert report.raw["id"] == "g" and "recomputed" in report.raw
+
+
+def test_prompt_version_follows_the_template_source(monkeypatch, tmp_path):
+    before = prompts.prompt_version()
+    assert before.startswith(prompts.PROMPT_VERSION + "+")
+    for name in prompts.REVIEW_TEMPLATES:
+        (tmp_path / name).write_text((prompts.PROMPTS_DIR / name).read_text(encoding="utf-8") + "\n改", encoding="utf-8")
+    monkeypatch.setattr(prompts, "PROMPTS_DIR", tmp_path)
+    prompts.templates_hash.cache_clear()
+    try:
+        assert prompts.prompt_version() != before
+    finally:
+        monkeypatch.undo()
+        prompts.templates_hash.cache_clear()
+    assert prompts.prompt_version() == before
+
+
+def test_prompt_has_rules_in_system_and_data_in_user():
+    system, user = (m["content"] for m in prompts.review_messages(FORM, REPORT))
+    assert "<form>" in system  # the few-shot example
+    assert "[0] —/— | 宣传活动场次 | ≥4场 | 6场 | 20 | 20" in user
+    assert "PF305 warning 指标[0]: 实际6场超过目标4场的1.5倍。（建议得分 19，扣 1 分）" in user
+    assert "信访宣传" not in system
