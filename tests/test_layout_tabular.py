@@ -12,7 +12,6 @@ last indicator row, which the export shifted one column left, was read realigned
 
 from __future__ import annotations
 
-import time
 
 import pytest
 
@@ -145,16 +144,6 @@ def test_seed_shifted_row_is_realigned_with_a_warning(forms):
     assert len(warned(forms[3], "indicators[6]")) == 1
     # Form 2 has the same row unshifted: no warning there.
     assert forms[1].indicators[-1].name == "群众满意度" and not warned(forms[1], "indicators[6]")
-
-
-def test_parse_speed():
-    text = read(SEED)
-    start = time.perf_counter()
-    count = sum(len(tabular.parse(text, SEED)) for _ in range(100))
-    assert count / (time.perf_counter() - start) > 1500  # forms per second; about 4,000 here
-
-
-# --- the same code on variants of the table ------------------------------------------------
 
 
 def test_small_form_reads_every_part():

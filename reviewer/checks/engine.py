@@ -33,6 +33,7 @@ def blank_scores(form: Form) -> Form:
         "performance_targets": [unscored(row) for row in form.performance_targets],
         "funding": form.funding.model_copy(update={"score": None}),
         "total_score": None,
+        "problems": [],  # a report's 存在的问题 is the human review itself
     })
 
 

@@ -102,18 +102,3 @@ def test_grades_follow_the_ministry_bands() -> None:
     assert [grade(x) for x in (100, 90, 89.99, 80, 79.5, 60, 59.99, 0)] == ["优", "优", "良", "良", "中", "中", "差", "差"]
     assert grade(None) is None
 
-
-def test_checks_are_cheap() -> None:
-    """All checks on a form take well under a millisecond (measured ≈ 0.35 ms), so that
-    extraction plus checks stay above 1,000 forms/s; the bound here is loose for slow CI."""
-    import time
-
-    from reviewer.extract import extract_paths
-
-    from check_helpers import EXAMPLES
-
-    forms = extract_paths([str(EXAMPLES)]).forms * 10
-    started = time.perf_counter()
-    for form in forms:
-        run_checks(form, blind=True)
-    assert len(forms) / (time.perf_counter() - started) > 500

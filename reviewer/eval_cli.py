@@ -1,0 +1,188 @@
+"""`reviewer eval` and `reviewer calibrate`: measure the tool against human-reviewed forms."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from reviewer.cli import command
+
+DEFAULT_RUNS = "eval/runs"
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("paths", nargs="+", metavar="PATH", help="human-reviewed forms: files or folders")
+    p.add_argument("--draws", type=int, default=1000, help="bootstrap draws over forms (default 1000; 0 = no intervals)")
+    p.add_argument("--seed", type=int, default=0, help="bootstrap / fold seed (default 0)")
+
+
+def _eval_args(p: argparse.ArgumentParser) -> None:
+    _common(p)
+    p.add_argument("--policy", metavar="FILE", help="policy TOML for the checks (e.g. one written by `reviewer calibrate`)")
+    p.add_argument("--format", choices=["json", "md", "html"], default="md")
+    p.add_argument("--out", metavar="FILE", help="write the report here instead of stdout")
+    p.add_argument("--runs", metavar="DIR", default=DEFAULT_RUNS, help=f"folder for the JSON run log (default {DEFAULT_RUNS})")
+    p.add_argument("--no-log", action="store_true", help="do not write a run log")
+    p.add_argument(
+        "--pipeline",
+        choices=["checks", "cut_nothing", "cut_unquantified"],
+        default="checks",
+        help="what is evaluated (default: the deterministic checks)",
+    )
+    p.add_argument("--top", type=int, default=20, help="how many disagreements to list (default 20)")
+    p.add_argument("--calibrate-split", type=float, metavar="FRACTION", help="also report calibration measured on a split: the first FRACTION of each file's forms train, the rest test")
+    p.add_argument("--cv", type=int, default=0, metavar="K", help="also report K-fold (by form) cross-validated calibration")
+
+
+def _fail(message: str, code: int = 2) -> int:
+    print(f"reviewer: {message}", file=sys.stderr)
+    return code
+
+
+def _load_policy(path: str):
+    """The checks' policy from a TOML file (merged over the default)."""
+    from reviewer.checks.policy import load_policy
+
+    return load_policy(path)
+
+
+def _pipeline(name: str, policy_path: str | None):
+    from reviewer.evaluation import harness
+
+    if name != "checks":
+        return harness.BASELINES[name]
+    try:
+        policy = _load_policy(policy_path) if policy_path else None
+    except ValueError as exc:  # PolicyError
+        raise RuntimeError(str(exc)) from None
+    return harness.checks_pipeline(policy)
+
+
+def split_ids(dataset, fraction: float) -> tuple[list[str], list[str]]:
+    """Per source file, the first `fraction` of its forms (by position) train, the rest test."""
+    train, test = [], []
+    by_file: dict[str, list] = {}
+    for s in dataset.samples:
+        by_file.setdefault(s.path, []).append(s)
+    for forms in by_file.values():
+        forms.sort(key=lambda s: s.index)
+        cut = round(len(forms) * fraction)
+        train += [s.form_id for s in forms[:cut]]
+        test += [s.form_id for s in forms[cut:]]
+    return train, test
+
+
+def calibration_blocks(dataset, predictions, split: float | None, cv: int, draws: int, seed: int) -> dict:
+    from reviewer.evaluation.calibrate import cross_validate, split_evaluate
+
+    blocks: dict = {}
+    if split:
+        train, test = split_ids(dataset, split)
+        if train and test:
+            b = split_evaluate(dataset, predictions, train, test, draws=draws, seed=seed)
+            b["description"] = (
+                f"Calibrated on the first {split:.0%} of each file's forms ({len(train)} forms), "
+                f"measured on the other {len(test)}; the default policy on the same {len(test)} forms."
+            )
+            blocks[f"split {split:g}"] = b
+    if cv and len(dataset.samples) >= 2:
+        b = cross_validate(dataset, predictions, k=cv, seed=seed, draws=draws)
+        b["description"] = (
+            f"{b['k']}-fold cross-validation by form (seed {seed}): each fold calibrated on the other folds; "
+            "test outcomes pooled; the default policy on all forms."
+        )
+        blocks[f"{b['k']}-fold"] = b
+    return blocks
+
+
+@command("eval", _eval_args)
+def run_eval(args: argparse.Namespace) -> int:
+    """Measure agreement with human-reviewed forms: metrics, baselines, ceiling, log."""
+    from reviewer.evaluation.dataset import load_dataset
+    from reviewer.evaluation.evaluate import evaluate
+    from reviewer.evaluation.log import build_log, write_log
+    from reviewer.evaluation.metrics import MissingExtra
+    from reviewer.evaluation.report import markdown, render_html
+
+    if args.policy and not Path(args.policy).is_file():
+        return _fail(f"{args.policy}: no such policy file")
+    dataset = load_dataset(args.paths)
+    for err in dataset.errors:
+        print(f"reviewer: {err}", file=sys.stderr)
+    if not dataset.samples:
+        return _fail("no forms to evaluate")
+    try:
+        pipeline = _pipeline(args.pipeline, args.policy)
+        result, predictions, outcomes = evaluate(dataset, pipeline, name=args.pipeline, draws=args.draws, seed=args.seed, top=args.top)
+        if args.calibrate_split or args.cv:
+            result["calibration"] = calibration_blocks(dataset, predictions, args.calibrate_split, args.cv, args.draws, args.seed)
+    except (MissingExtra, RuntimeError) as exc:
+        return _fail(str(exc))
+    log_path = None
+    if not args.no_log:
+        config = {
+            "command": "eval",
+            "paths": args.paths,
+            "pipeline": args.pipeline,
+            "policy": args.policy,
+            "draws": args.draws,
+            "seed": args.seed,
+            "calibrate_split": args.calibrate_split,
+            "cv": args.cv,
+        }
+        log_path = str(write_log(build_log(result, dataset, predictions, outcomes, config, args.policy), args.runs))
+        result["log"] = log_path
+    if args.format == "json":
+        text = json.dumps(result, ensure_ascii=False, indent=2)
+    elif args.format == "html":
+        text = render_html(result, log_path)
+    else:
+        text = markdown(result, log_path)
+    if args.out:
+        Path(args.out).write_text(text + "\n", encoding="utf-8")
+        print(f"reviewer: wrote {args.out}", file=sys.stderr)
+    else:
+        print(text)
+    return 0
+
+
+def _calibrate_args(p: argparse.ArgumentParser) -> None:
+    _common(p)
+    p.add_argument("--out", metavar="FILE", required=True, help="where to write the learned policy TOML")
+    p.add_argument("--cv", type=int, default=5, metavar="K", help="K-fold cross-validation by form to report (default 5; 0 = none)")
+    p.add_argument("--split", type=float, metavar="FRACTION", help="also report: calibrate on the first FRACTION of each file's forms, measure on the rest")
+    p.add_argument("--format", choices=["md", "json"], default="md", help="format of the evaluation printed on stdout")
+
+
+@command("calibrate", _calibrate_args)
+def run_calibrate(args: argparse.Namespace) -> int:
+    """Learn an office's practice (per check: cut or not, how much) into a policy TOML."""
+    from reviewer.evaluation.calibrate import calibrate, policy_toml
+    from reviewer.evaluation.dataset import load_dataset
+    from reviewer.evaluation.harness import run_pipeline
+    from reviewer.evaluation.metrics import MissingExtra
+    from reviewer.evaluation.report import calibration_md
+    from reviewer.evaluation.scorers import score_all
+
+    dataset = load_dataset(args.paths)
+    for err in dataset.errors:
+        print(f"reviewer: {err}", file=sys.stderr)
+    if not dataset.samples:
+        return _fail("no forms to calibrate on")
+    try:
+        predictions = run_pipeline(dataset, _pipeline("checks", None))
+        outcomes = score_all(dataset.samples, predictions)
+        cal = calibrate(outcomes)
+        blocks = calibration_blocks(dataset, predictions, args.split, args.cv, args.draws, args.seed)
+    except (MissingExtra, RuntimeError) as exc:
+        return _fail(str(exc))
+    sources = sorted({Path(s.path).name for s in dataset.samples})
+    Path(args.out).write_text(policy_toml(cal, sources, len(dataset.samples)), encoding="utf-8")
+    print(f"reviewer: wrote {args.out} ({len(cal)} checks from {len(dataset.samples)} forms)", file=sys.stderr)
+    if args.format == "json":
+        print(json.dumps({"calibration": {c: v.model_dump() for c, v in cal.items()}, "evaluation": blocks}, ensure_ascii=False, indent=2))
+    elif blocks:
+        print(calibration_md(blocks))
+    return 0

@@ -1,0 +1,206 @@
+"""Samples from human-reviewed forms: the human's decisions are the labels.
+
+A filled-in form already carries a human review: the 得分 column (a score below the
+weight is a cut), the 偏差原因 remarks, the declared total, and for evaluation reports
+the 存在的问题 list. `dataset_from_forms` turns forms into one `FormSample` per form
+with one `IndicatorSample` per scored indicator (weight > 0 and a score written);
+不适用 rows with weight 0 and rows without a score are counted in `skipped`.
+
+Each form has two group keys for human-vs-human comparison: `group` (the implementing
+unit, 实施单位, else the source file) and `file_group` (the source file).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from pydantic import BaseModel, Field
+
+from reviewer.evaluation.reasons import remark_reason
+from reviewer.model import Form, Indicator
+
+# Ministry of Finance grade bands: 优 90-100, 良 80-89, 中 60-79, 差 0-59.
+GRADES = ("优", "良", "中", "差")
+
+
+def grade(total: float | None) -> str | None:
+    if total is None:
+        return None
+    if total >= 90:
+        return "优"
+    if total >= 80:
+        return "良"
+    if total >= 60:
+        return "中"
+    return "差"
+
+
+class IndicatorSample(BaseModel):
+    form_id: str
+    index: int = Field(description="0-based position in form.indicators")
+    level1: str = ""
+    level2: str = ""
+    name: str = ""
+    target: str = ""
+    actual: str = ""
+    weight: float
+    human_score: float
+    human_cut: bool
+    human_deduction: float
+    remark: str = ""
+    reason: str | None = Field(None, description="reason category of the human remark; None when not cut")
+    reason_source: str | None = None  # keyword / values / fallback
+    flaws: list[str] = Field(default_factory=list, description="content flaws seen without the human labels")
+
+
+class FormSample(BaseModel):
+    form_id: str
+    path: str
+    index: int
+    kind: str
+    name: str = ""
+    unit: str = ""
+    group: str
+    file_group: str
+    human_total: float | None = None
+    human_grade: str | None = None
+    problems: list[str] = Field(default_factory=list)
+    indicators: list[IndicatorSample] = Field(default_factory=list)
+    skipped: int = 0
+    form: Form = Field(exclude=True, repr=False)
+
+    @property
+    def human_cuts(self) -> int:
+        return sum(s.human_cut for s in self.indicators)
+
+
+class Dataset(BaseModel):
+    samples: list[FormSample] = Field(default_factory=list)
+    errors: list[str] = Field(default_factory=list)
+
+    @property
+    def indicators(self) -> list[IndicatorSample]:
+        return [s for f in self.samples for s in f.indicators]
+
+    def by_id(self) -> dict[str, FormSample]:
+        return {f.form_id: f for f in self.samples}
+
+    def subset(self, ids: Iterable[str]) -> Dataset:
+        wanted = set(ids)
+        return Dataset(samples=[f for f in self.samples if f.form_id in wanted])
+
+    def summary(self) -> dict:
+        inds = self.indicators
+        return {
+            "forms": len(self.samples),
+            "files": len({f.path for f in self.samples}),
+            "indicators": len(inds),
+            "human_cuts": sum(s.human_cut for s in inds),
+            "forms_with_total": sum(f.human_total is not None for f in self.samples),
+            "reports_with_problems": sum(bool(f.problems) for f in self.samples),
+            "skipped_indicators": sum(f.skipped for f in self.samples),
+        }
+
+
+def content_flaws(ind: Indicator) -> list[str]:
+    """Flaws visible in the form's own content (never in the human score or remark).
+
+    Used for the "cut every unquantified target" baseline and for grouping the same flaw
+    across reviewer groups. Only the target/actual/name are read.
+    """
+    from reviewer.evaluation.reasons import value_reason
+
+    flaws = []
+    t = ind.target_value
+    if ind.actual_value.kind == "not_applicable" and t.kind != "not_applicable":
+        # "不适用（财政收回）": the money was withdrawn; whatever the target, it is not judged
+        return ["money_withdrawn"]
+    if t.kind == "qualitative":
+        flaws.append("not_quantified")
+    if "率" in ind.name and t.kind == "number" and t.number is not None and t.number <= 1 and not t.unit:
+        flaws.append("rate_as_number")
+    by_values = value_reason(ind.target, ind.actual)
+    if by_values:
+        flaws.append(by_values)
+    return flaws
+
+
+def indicator_sample(form_id: str, index: int, ind: Indicator, report: bool = False) -> IndicatorSample | None:
+    """One scored indicator; on an evaluation report a rubric row, which has no content flaws
+    (its "targets" are rubric words like 充分 / 规范, not indicator values)."""
+    if ind.weight is None or ind.score is None or ind.weight <= 0:
+        return None
+    cut = ind.score < ind.weight - 1e-9
+    remark = (ind.deviation or "").strip()
+    reason, source = remark_reason(remark, ind.target, ind.actual) if cut else (None, None)
+    return IndicatorSample(
+        form_id=form_id,
+        index=index,
+        level1=ind.level1,
+        level2=ind.level2,
+        name=ind.name,
+        target=ind.target,
+        actual=ind.actual,
+        weight=ind.weight,
+        human_score=ind.score,
+        human_cut=cut,
+        human_deduction=round(max(ind.weight - ind.score, 0.0), 6),
+        remark=remark,
+        reason=reason,
+        reason_source=source,
+        flaws=[] if report else content_flaws(ind),
+    )
+
+
+def _unique_id(form: Form, seen: set[str]) -> str:
+    base = form.id or f"{Path(form.source.path).stem}#{form.source.index + 1}"
+    key, n = base, 2
+    while key in seen:
+        key, n = f"{base}~{n}", n + 1
+    seen.add(key)
+    return key
+
+
+def dataset_from_forms(forms: Iterable[Form]) -> Dataset:
+    samples, seen = [], set()
+    for form in forms:
+        form_id = _unique_id(form, seen)
+        indicators, skipped = [], 0
+        for i, ind in enumerate(form.indicators):
+            s = indicator_sample(form_id, i, ind, report=form.kind == "evaluation_report")
+            if s is None:
+                skipped += 1
+            else:
+                indicators.append(s)
+        file_group = Path(form.source.path.split("!")[0]).name
+        unit = (form.unit or "").strip()
+        samples.append(
+            FormSample(
+                form_id=form_id,
+                path=form.source.path,
+                index=form.source.index,
+                kind=form.kind,
+                name=form.name or "",
+                unit=unit,
+                group=unit or file_group,
+                file_group=file_group,
+                human_total=form.total_score,
+                human_grade=grade(form.total_score),
+                problems=list(form.problems),
+                indicators=indicators,
+                skipped=skipped,
+                form=form,
+            )
+        )
+    return Dataset(samples=samples)
+
+
+def load_dataset(paths: Iterable[str | Path]) -> Dataset:
+    """Read every form under the paths (files, folders, zips) into a Dataset."""
+    from reviewer.extract import extract_paths
+
+    extraction = extract_paths(paths)
+    data = dataset_from_forms(extraction.forms)
+    data.errors = [f"{e.path}: {e.message}" for e in extraction.errors]
+    return data

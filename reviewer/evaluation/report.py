@@ -1,0 +1,326 @@
+"""Render an evaluation result as Markdown or as one self-contained HTML page (no network)."""
+
+from __future__ import annotations
+
+import html
+
+from reviewer.evaluation.metrics import METRIC_NAMES
+
+LABELS = {
+    "flag_recall": "flag recall (human cuts with any finding)",
+    "precision": "cut precision",
+    "recall": "cut recall",
+    "f1": "cut F1",
+    "kappa": "Cohen's kappa, cut-or-not",
+    "alpha": "Krippendorff's alpha, cut-or-not",
+    "reason_accuracy": "reason accuracy (agreed cuts)",
+    "score_mae": "score MAE on agreed cuts (points)",
+    "total_mae": "form total MAE (points)",
+    "grade_agreement": "grade agreement",
+}
+
+
+def fmt(x, digits: int = 2) -> str:
+    if x is None:
+        return "–"
+    if isinstance(x, bool):
+        return "yes" if x else "no"
+    if isinstance(x, (int,)) and not isinstance(x, bool):
+        return str(x)
+    return f"{x:.{digits}f}"
+
+
+def fmt_ci(ci) -> str:
+    return "–" if not ci else f"[{ci[0]:.2f}, {ci[1]:.2f}]"
+
+
+def metric_rows(result: dict) -> list[list[str]]:
+    base = result.get("baselines", {})
+    rows = []
+    for m in METRIC_NAMES:
+        rows.append(
+            [
+                LABELS[m],
+                fmt(result["metrics"].get(m)),
+                fmt_ci(result["ci95"].get(m)),
+                fmt(base.get("cut_nothing", {}).get("metrics", {}).get(m)),
+                fmt(base.get("cut_unquantified", {}).get("metrics", {}).get(m)),
+            ]
+        )
+    return rows
+
+
+METRIC_HEAD = ["metric", "tool", "95% CI", "cut nothing", "cut every unquantified"]
+CEILING_HEAD = [
+    "flaw / groups by",
+    "instances",
+    "groups",
+    "human cut rate",
+    "human–human agreement (cross-group)",
+    "human–human kappa",
+    "within-group agreement",
+    "cut amount gap between groups",
+    "cut amount gap within groups",
+    "tool–human agreement",
+    "tool kappa",
+    "tool / ceiling",
+]
+CHECK_HEAD = ["check", "reason", "fired", "on human cuts", "flag precision", "cuts", "cut precision", "recall share", "reason agreement", "score MAE", "human median cut"]
+DIS_HEAD = ["kind", "form", "indicator", "target → actual", "human", "human remark", "tool", "tool findings"]
+
+
+def ceiling_rows(result: dict) -> list[list[str]]:
+    rows = []
+    for key, r in result.get("human_vs_human", {}).items():
+        tool = r.get("tool") or {}
+        rows.append(
+            [
+                key,
+                str(r["instances"]),
+                str(len(r["groups"])),
+                fmt(r["human_cut_rate"]),
+                fmt(r["cross_group"]["agreement"]),
+                fmt(r["cross_group"]["kappa"]),
+                fmt(r["within_group"]["agreement"]),
+                fmt(r["cross_group"]["amount_gap"]),
+                fmt(r["within_group"]["amount_gap"]),
+                fmt(tool.get("agreement")),
+                fmt(tool.get("kappa")),
+                fmt(tool.get("of_ceiling")),
+            ]
+        )
+    return rows
+
+
+def check_rows(result: dict) -> list[list[str]]:
+    rows = []
+    for code, c in result.get("per_check", {}).items():
+        rows.append(
+            [
+                code,
+                c.get("reason") or "–",
+                str(c["fired"]) + (f" (+{c['form_level']} form)" if c.get("form_level") else ""),
+                str(c["fired_on_human_cut"]),
+                fmt(c["flag_precision"]),
+                str(c["cuts"]),
+                fmt(c["cut_precision"]),
+                fmt(c["recall_share"]),
+                fmt(c["reason_agreement"]),
+                fmt(c["score_mae"]),
+                fmt(c["human_median_cut"]),
+            ]
+        )
+    return rows
+
+
+def dis_rows(result: dict) -> list[list[str]]:
+    rows = []
+    for d in result.get("disagreements", []):
+        rows.append(
+            [
+                d["kind"],
+                d["form_id"],
+                f"#{d['index'] + 1} {d['indicator']}",
+                f"{d['target']} → {d['actual']}",
+                f"{d['weight']:g}→{d['human_score']:g} ({d['human_reason'] or 'kept'})",
+                d["human_remark"],
+                f"{d['tool_score']:g} ({d['tool_reason'] or '–'})",
+                "; ".join(d["tool_findings"]),
+            ]
+        )
+    return rows
+
+
+def _md_table(head: list[str], rows: list[list[str]]) -> str:
+    def cell(s: str) -> str:
+        return str(s).replace("|", "\\|").replace("\n", " ")
+
+    out = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    out += ["| " + " | ".join(cell(c) for c in row) + " |" for row in rows]
+    return "\n".join(out)
+
+
+def _confusion_md(m: list[list[int]]) -> str:
+    return _md_table(
+        ["", "tool keeps", "tool cuts"],
+        [["human keeps", str(m[0][0]), str(m[0][1])], ["human cuts", str(m[1][0]), str(m[1][1])]],
+    )
+
+
+def calibration_md(cal: dict | None) -> str:
+    if not cal:
+        return ""
+    parts = ["## Calibration (cross-validated by form)", ""]
+    for label, block in cal.items():
+        d, c = block["default"]["metrics"], block["calibrated"]["metrics"]
+        parts.append(f"### {label}")
+        parts.append("")
+        parts.append(block.get("description", ""))
+        parts.append("")
+        rows = [[LABELS[m], fmt(d.get(m)), fmt_ci(block["default"]["ci95"].get(m)), fmt(c.get(m)), fmt_ci(block["calibrated"]["ci95"].get(m))] for m in METRIC_NAMES]
+        parts.append(_md_table(["metric", "default policy", "95% CI", "calibrated", "95% CI"], rows))
+        parts.append("")
+        if block.get("calibration"):
+            parts.append("Learned on the training forms: " + learned_summary(block["calibration"]))
+            parts.append("")
+    return "\n".join(parts)
+
+
+def learned_summary(calibration: dict) -> str:
+    """One line per check: PF401 fixed 0.5 (cut 16/19) …"""
+    out = []
+    for code, c in calibration.items():
+        if not c["deduct"]:
+            what = "no cut"
+        elif c["mode"] == "default":
+            what = "default kept"
+        elif c["mode"] == "fixed":
+            what = f"fixed {c['amount']:g}"
+        else:
+            what = f"{c['mode']} {c.get('percent') or 0:g}"
+        out.append(f"{code} {what} (cut {c['cut']}/{c['fired']})")
+    return "; ".join(out) + "."
+
+
+def markdown(result: dict, log_path: str | None = None) -> str:
+    ds = result["dataset"]
+    parts = [
+        f"# reviewer eval — {result['pipeline']}",
+        "",
+        f"{ds['forms']} forms from {ds['files']} files, {ds['indicators']} scored indicators, "
+        f"{ds['human_cuts']} cut by the human; bootstrap {result['bootstrap']['draws']} draws over forms, "
+        f"seed {result['bootstrap']['seed']}." + (f" Log: `{log_path}`." if log_path else ""),
+        "",
+        "## Agreement with the human review",
+        "",
+        _md_table(METRIC_HEAD, metric_rows(result)),
+        "",
+        "Counts: " + ", ".join(f"{k} {v}" for k, v in result["counts"].items()),
+        "",
+        _confusion_md(result["confusion"]),
+        "",
+        "## Human vs human (the ceiling)",
+        "",
+        "Pairs of instances of the same content flaw judged in different groups: how often both were cut or both kept.",
+        "",
+        _md_table(CEILING_HEAD, ceiling_rows(result)),
+        "",
+        "## Per check",
+        "",
+        _md_table(CHECK_HEAD, check_rows(result)),
+        "",
+    ]
+    ca = result.get("comment_agreement")
+    if ca:
+        sh = ca.get("shuffled") or {}
+        parts += [
+            "## Comment agreement (finding messages vs human remarks)",
+            "",
+            _md_table(
+                ["", "drafts hitting a remark", "remarks hit by a draft"],
+                [
+                    ["real forms", fmt(ca["draft_hit_rate"]), fmt(ca["human_hit_rate"])],
+                    ["shuffled forms (baseline)", fmt(sh.get("draft_hit_rate")), fmt(sh.get("human_hit_rate"))],
+                ],
+            ),
+            "",
+        ]
+    if result.get("calibration"):
+        parts += [calibration_md(result["calibration"]), ""]
+    parts += ["## Largest disagreements", "", _md_table(DIS_HEAD, dis_rows(result)), ""]
+    if result.get("errors"):
+        parts += ["## Errors", ""] + [f"- {e}" for e in result["errors"]] + [""]
+    return "\n".join(parts)
+
+
+# --- HTML ------------------------------------------------------------------------------
+
+CSS = """
+body{font-family:-apple-system,"Segoe UI","PingFang SC","Microsoft YaHei",sans-serif;margin:2em auto;max-width:1200px;color:#222;padding:0 1em}
+table{border-collapse:collapse;margin:.6em 0 1.4em;font-size:14px}
+th,td{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}
+th{background:#f3f3f3}
+td.n{text-align:right;font-variant-numeric:tabular-nums}
+.cm td{width:7em;text-align:center;font-size:16px}
+.cm td.hit{background:#dff0d8}.cm td.miss{background:#f8d7da}
+.note{color:#666;font-size:13px}
+"""
+
+
+def _html_table(head: list[str], rows: list[list[str]], numeric_from: int = 1) -> str:
+    out = ["<table><tr>" + "".join(f"<th>{html.escape(h)}</th>" for h in head) + "</tr>"]
+    for row in rows:
+        cells = []
+        for i, c in enumerate(row):
+            cls = ' class="n"' if i >= numeric_from and _looks_numeric(c) else ""
+            cells.append(f"<td{cls}>{html.escape(str(c))}</td>")
+        out.append("<tr>" + "".join(cells) + "</tr>")
+    out.append("</table>")
+    return "\n".join(out)
+
+
+def _looks_numeric(s: str) -> bool:
+    return bool(s) and (s[0].isdigit() or s[0] in "-–[")
+
+
+def _confusion_html(m: list[list[int]]) -> str:
+    return (
+        '<table class="cm"><tr><th></th><th>tool keeps</th><th>tool cuts</th></tr>'
+        f'<tr><th>human keeps</th><td class="hit">{m[0][0]}</td><td class="miss">{m[0][1]}</td></tr>'
+        f'<tr><th>human cuts</th><td class="miss">{m[1][0]}</td><td class="hit">{m[1][1]}</td></tr></table>'
+    )
+
+
+def render_html(result: dict, log_path: str | None = None) -> str:
+    ds = result["dataset"]
+    e = html.escape
+    parts = [
+        "<!doctype html><html lang='zh'><head><meta charset='utf-8'>",
+        f"<title>reviewer eval — {e(result['pipeline'])}</title><style>{CSS}</style></head><body>",
+        f"<h1>reviewer eval — {e(result['pipeline'])}</h1>",
+        f"<p>{ds['forms']} forms from {ds['files']} files, {ds['indicators']} scored indicators, "
+        f"{ds['human_cuts']} cut by the human reviewer. Confidence intervals: bootstrap over forms, "
+        f"{result['bootstrap']['draws']} draws, seed {result['bootstrap']['seed']}."
+        + (f" Log: <code>{e(log_path)}</code>." if log_path else "")
+        + "</p>",
+        "<h2>Agreement with the human review</h2>",
+        "<p class='note'>An indicator is <b>cut</b> when its score is below its weight. The tool sees each form blinded: no human score, remark or total.</p>",
+        _html_table(METRIC_HEAD, metric_rows(result)),
+        "<h3>Cut or not: confusion matrix</h3>",
+        _confusion_html(result["confusion"]),
+        "<p class='note'>" + e(", ".join(f"{k} {v}" for k, v in result["counts"].items())) + "</p>",
+        "<h2>Human vs human: the ceiling</h2>",
+        "<p class='note'>The same content flaw (e.g. a target written as a word) judged in different groups (implementing unit, or source file): "
+        "the share of cross-group pairs of instances where both were cut or both kept, against the tool's agreement with the human on the same instances.</p>",
+        _html_table(CEILING_HEAD, ceiling_rows(result)),
+        "<h2>Per check</h2>",
+        _html_table(CHECK_HEAD, check_rows(result)),
+    ]
+    ca = result.get("comment_agreement")
+    if ca:
+        sh = ca.get("shuffled") or {}
+        parts += [
+            "<h2>Comment agreement</h2>",
+            "<p class='note'>Finding messages as drafted comments against the human remarks on the same indicator: same reason category and similar text. The shuffled baseline attaches them to the wrong forms.</p>",
+            _html_table(
+                ["", "drafts hitting a remark", "remarks hit by a draft"],
+                [
+                    ["real forms", fmt(ca["draft_hit_rate"]), fmt(ca["human_hit_rate"])],
+                    ["shuffled forms", fmt(sh.get("draft_hit_rate")), fmt(sh.get("human_hit_rate"))],
+                ],
+            ),
+        ]
+    cal = result.get("calibration")
+    if cal:
+        parts.append("<h2>Calibration (cross-validated by form)</h2>")
+        for label, block in cal.items():
+            d, c = block["default"], block["calibrated"]
+            rows = [[LABELS[m], fmt(d["metrics"].get(m)), fmt_ci(d["ci95"].get(m)), fmt(c["metrics"].get(m)), fmt_ci(c["ci95"].get(m))] for m in METRIC_NAMES]
+            parts += [f"<h3>{e(label)}</h3>", f"<p class='note'>{e(block.get('description', ''))}</p>", _html_table(["metric", "default policy", "95% CI", "calibrated", "95% CI"], rows)]
+            if block.get("calibration"):
+                parts.append(f"<p class='note'>Learned on the training forms: {e(learned_summary(block['calibration']))}</p>")
+    parts += ["<h2>Largest disagreements</h2>", _html_table(DIS_HEAD, dis_rows(result), numeric_from=99)]
+    if result.get("errors"):
+        parts += ["<h2>Errors</h2><ul>"] + [f"<li>{e(x)}</li>" for x in result["errors"]] + ["</ul>"]
+    parts.append("</body></html>")
+    return "\n".join(parts)

@@ -1,0 +1,106 @@
+"""`reviewer eval` / `reviewer calibrate` end to end on the toy forms (and the seeds once checks land)."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from conftest import EXAMPLES
+from test_eval_calibrate import office_forms, strict_tool
+from test_eval_toy import need_checks, toy_forms
+
+from reviewer import eval_cli
+from reviewer.cli import main
+from reviewer.evaluation.calibrate import apply_calibration, load_calibration
+from reviewer.evaluation import harness
+from reviewer.model import Extraction
+
+pytest.importorskip("sklearn")
+pytest.importorskip("krippendorff")
+
+
+@pytest.fixture
+def toy_file(tmp_path):
+    path = tmp_path / "toy.json"
+    path.write_text(Extraction(forms=toy_forms()).model_dump_json(), encoding="utf-8")
+    return path
+
+
+def test_eval_json_has_metrics_baselines_disagreements_and_log(toy_file, tmp_path, capsys):
+    runs = tmp_path / "runs"
+    code = main(["eval", str(toy_file), "--pipeline", "cut_unquantified", "--format", "json", "--runs", str(runs), "--draws", "50"])
+    assert code == 0
+    out = json.loads(capsys.readouterr().out)
+    for key in ("kappa", "flag_recall", "precision", "recall", "score_mae", "total_mae", "grade_agreement", "reason_accuracy"):
+        assert key in out["metrics"]
+    assert out["metrics"]["precision"] == pytest.approx(2 / 3)
+    assert set(out["baselines"]) == {"cut_nothing", "cut_unquantified"}
+    assert out["baselines"]["cut_nothing"]["metrics"]["recall"] == 0
+    assert "not_quantified / group" in out["human_vs_human"]
+    assert any("根据实际情况" in d["human_remark"] for d in out["disagreements"])
+    logs = list(runs.glob("*.json"))
+    assert len(logs) == 1 and out["log"] == str(logs[0])
+    log = json.loads(logs[0].read_text(encoding="utf-8"))
+    assert log["schema"] == "reviewer.eval-log/1"
+    assert "revision" in log["git"] and "dirty" in log["git"]
+    assert all(re.fullmatch(r"[0-9a-f]{64}", h) for h in log["prompts"].values())
+    assert log["policy"] == {"path": None, "sha256": None}
+    assert "ci95" in log["result"] and "per_check" in log["result"]
+    assert log["config"]["pipeline"] == "cut_unquantified" and log["config"]["draws"] == 50
+    assert len(log["samples"]["indicators"]) == 6 and set(log["samples"]["predictions"]) == {"A", "B"}
+
+
+def test_eval_html_is_self_contained(toy_file, tmp_path):
+    out = tmp_path / "report.html"
+    code = main(["eval", str(toy_file), "--pipeline", "cut_unquantified", "--format", "html", "--out", str(out), "--no-log", "--draws", "20"])
+    assert code == 0
+    page = out.read_text(encoding="utf-8")
+    assert page.startswith("<!doctype html>") and "<table" in page and "human cuts" in page
+    assert not re.search(r"(src|href)\s*=|https?://|@import", page)
+    assert "提高服务水平" in page or "参与培训人员数量" in page
+
+
+def test_eval_md_and_missing_inputs(toy_file, tmp_path, capsys):
+    assert main(["eval", str(toy_file), "--pipeline", "cut_nothing", "--no-log", "--draws", "0"]) == 0
+    md = capsys.readouterr().out
+    assert "| Cohen's kappa, cut-or-not |" in md and "cut every unquantified" in md
+    assert main(["eval", str(tmp_path / "nothing.txt"), "--no-log"]) == 2
+    assert main(["eval", str(toy_file), "--policy", str(tmp_path / "no.toml"), "--no-log"]) == 2
+
+
+def test_calibrate_writes_policy_and_reports_cv(tmp_path, monkeypatch, capsys):
+    # a fake checks pipeline that honours a policy the way the checks do
+    def fake_checks(policy=None):
+        if policy is None:
+            return strict_tool
+        return lambda form: apply_calibration(strict_tool(form), form, policy)
+
+    monkeypatch.setattr(harness, "checks_pipeline", fake_checks)
+    monkeypatch.setattr(eval_cli, "_load_policy", load_calibration)
+    forms = tmp_path / "office.json"
+    forms.write_text(Extraction(forms=office_forms()).model_dump_json(), encoding="utf-8")
+    policy = tmp_path / "policy.toml"
+    code = main(["calibrate", str(forms), "--out", str(policy), "--cv", "3", "--split", "0.5", "--draws", "0"])
+    assert code == 0
+    text = policy.read_text(encoding="utf-8")
+    assert '[checks.Q1]\ndeduct = "fixed"\namount = 0.5' in text and '[checks.M1]\ndeduct = "none"' in text
+    report = capsys.readouterr().out
+    assert "split 0.5" in report and "3-fold" in report
+    # the learned policy, given back to eval, removes the extra cuts
+    capsys.readouterr()
+    assert main(["eval", str(forms), "--policy", str(policy), "--format", "json", "--no-log", "--draws", "0"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["metrics"]["precision"] == pytest.approx(1.0) and out["metrics"]["score_mae"] == pytest.approx(0.0)
+
+
+def test_eval_runs_on_every_seed_file(tmp_path, capsys):
+    """Once layouts and checks have landed: every seed file is read and every metric reported."""
+    need_checks()
+    code = main(["eval", str(EXAMPLES), "--format", "json", "--runs", str(tmp_path), "--draws", "100"])
+    assert code == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["dataset"]["files"] == 5
+    assert out["errors"] == []
+    for key in ("kappa", "flag_recall", "precision", "recall", "score_mae"):
+        assert out["metrics"][key] is not None
