@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from reviewer.cli import command
+from reviewer.config import ConfigError, add_llm_arguments, settings_from_args
 
 DEFAULT_RUNS = "eval/runs"
 
@@ -34,6 +35,13 @@ def _eval_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--top", type=int, default=20, help="how many disagreements to list (default 20)")
     p.add_argument("--calibrate-split", type=float, metavar="FRACTION", help="also report calibration measured on a split: the first FRACTION of each file's forms train, the rest test")
     p.add_argument("--cv", type=int, default=0, metavar="K", help="also report K-fold (by form) cross-validated calibration")
+    p.add_argument(
+        "--drafts",
+        action="store_true",
+        help="also measure drafted comments against the human remarks (template drafts, or the model's with --llm)",
+    )
+    p.add_argument("--llm", action="store_true", help="with --drafts: draft with the configured language model")
+    add_llm_arguments(p)
 
 
 def _fail(message: str, code: int = 2) -> int:
@@ -97,6 +105,19 @@ def calibration_blocks(dataset, predictions, split: float | None, cv: int, draws
     return blocks
 
 
+def _draft_agreement(dataset, args: argparse.Namespace) -> dict:
+    from reviewer.evaluation.drafts import draft_agreement
+
+    if not args.llm:
+        return draft_agreement(dataset, seed=args.seed)
+    from reviewer.llm import Client
+
+    settings = settings_from_args(args)
+    if not settings.configured:
+        raise RuntimeError("--llm needs a model: set REVIEWER_BASE_URL and REVIEWER_MODEL (or --base-url/--model)")
+    return draft_agreement(dataset, client=Client(settings), use_model=True, seed=args.seed)
+
+
 @command("eval", _eval_args)
 def run_eval(args: argparse.Namespace) -> int:
     """Measure agreement with human-reviewed forms: metrics, baselines, ceiling, log."""
@@ -118,7 +139,9 @@ def run_eval(args: argparse.Namespace) -> int:
         result, predictions, outcomes = evaluate(dataset, pipeline, name=args.pipeline, draws=args.draws, seed=args.seed, top=args.top)
         if args.calibrate_split or args.cv:
             result["calibration"] = calibration_blocks(dataset, predictions, args.calibrate_split, args.cv, args.draws, args.seed)
-    except (MissingExtra, RuntimeError) as exc:
+        if args.drafts:
+            result["draft_agreement"] = _draft_agreement(dataset, args)
+    except (MissingExtra, RuntimeError, ConfigError) as exc:
         return _fail(str(exc))
     log_path = None
     if not args.no_log:
@@ -131,6 +154,7 @@ def run_eval(args: argparse.Namespace) -> int:
             "seed": args.seed,
             "calibrate_split": args.calibrate_split,
             "cv": args.cv,
+            "drafts": "llm" if args.drafts and args.llm else ("template" if args.drafts else None),
         }
         log_path = str(write_log(build_log(result, dataset, predictions, outcomes, config, args.policy), args.runs))
         result["log"] = log_path

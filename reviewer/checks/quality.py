@@ -31,7 +31,7 @@ _SENTENCE = re.compile(r"[，,。；;]")
 
 @check(
     "PF401", "target-not-quantified", category="indicator-quality", severity="warning", reports=True,
-    message="“{name}”的年度指标值“{target}”未量化，无法衡量完成程度；建议改为百分比或具体数值（如≥90%）。",
+    message="“{name}”的年度指标值“{target}”未量化，指标值设置不合理，无法衡量完成程度；建议修改为百分比或具体数值（如≥90%）。",
 )
 def target_not_quantified(form: Form, ctx: Context):
     """What it checks: a target that is a word, not a measurable value (有效, 有效保障,
@@ -48,7 +48,7 @@ def target_not_quantified(form: Form, ctx: Context):
 
 @check(
     "PF402", "rate-as-bare-number", category="indicator-quality", severity="warning", reports=True,
-    message="“{name}”是比率指标，{label}写成“{value}”而非百分比；建议改为“{suggest}”。",
+    message="“{name}”是比率指标，{label}写成“{value}”，不是百分比，指标值设置不合理；建议改成“{suggest}”。",
 )
 def rate_as_bare_number(form: Form, ctx: Context):
     """What it checks: a rate indicator (its name ends in 率) whose target or actual is a bare
@@ -104,7 +104,7 @@ def wrong_direction(form: Form, ctx: Context):
 
 @check(
     "PF405", "timeliness-not-dated", category="indicator-quality", severity="warning", reports=True,
-    message="时效指标“{name}”的年度指标值“{target}”不是日期或时限；建议写明完成时间（如“2024年12月31日前”“24小时内”）或及时率百分比。",
+    message="时效指标“{name}”的年度指标值“{target}”不是日期或时限，指标值设置不合理；建议写明完成时间（如“2024年12月31日前”“24小时内”）或修改为及时率百分比。",
 )
 def timeliness_not_dated(form: Form, ctx: Context):
     """What it checks: a 时效指标 whose target is neither a date, a period nor a number
@@ -170,7 +170,7 @@ def _duplicate_groups(ctx: Context) -> list[list[int]]:
 
 @check(
     "PF407", "duplicate-indicator", category="indicator-quality", severity="warning", reports=True,
-    message="“{name}”与“{other}”衡量的是同一事项，指标重复；建议删除或合并。",
+    message="“{name}”与“{other}”衡量的是同一事项，与其他指标重复；建议删除此指标或合并。",
 )
 def duplicate_indicator(form: Form, ctx: Context):
     """What it checks: two indicators that measure the same thing: the same name twice, or
@@ -191,7 +191,7 @@ def duplicate_indicator(form: Form, ctx: Context):
 
 @check(
     "PF408", "budget-rate-indicator", category="indicator-quality", severity="info", reports=True,
-    message="“{name}”是预算执行率，与资金使用情况中的执行率重复，不宜作为产出指标。",
+    message="“{name}”是预算执行率，与资金使用情况中的执行率重复，不宜作为产出指标；建议删除此指标。",
 )
 def budget_rate_indicator(form: Form, ctx: Context):
     """What it checks: a budget execution rate (预算执行率, 支出进度达标率 …) used as an

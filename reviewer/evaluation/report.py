@@ -182,6 +182,30 @@ def learned_summary(calibration: dict) -> str:
     return "; ".join(out) + "."
 
 
+
+DRAFT_HEAD = ["", "drafts hitting a remark", "remarks hit by a draft"]
+
+
+def draft_rows(block: dict) -> list[list[str]]:
+    """Drafted comments (template or model) against the human remarks, with the shuffled baseline."""
+    ca = block["agreement"]
+    sh = ca.get("shuffled") or {}
+    return [
+        [f"{block['draft_source']} drafts, real forms", fmt(ca["draft_hit_rate"]), fmt(ca["human_hit_rate"])],
+        ["shuffled forms (baseline)", fmt(sh.get("draft_hit_rate")), fmt(sh.get("human_hit_rate"))],
+    ]
+
+
+def draft_note(block: dict) -> str:
+    tokens = block.get("prompt_tokens_estimate") or {}
+    note = f"{block['forms']} forms, {block['agreement']['drafts']} drafted comments, {block['agreement']['humans']} human remarks"
+    if tokens:
+        note += f"; estimated prompt tokens per form: median {tokens['median']}, max {tokens['max']}"
+    if block.get("tokens"):
+        t = block["tokens"]
+        note += f"; endpoint-reported tokens per form: {t['prompt_tokens_per_form']:.0f} in, {t['completion_tokens_per_form']:.0f} out"
+    return note + "."
+
 def markdown(result: dict, log_path: str | None = None) -> str:
     ds = result["dataset"]
     parts = [
@@ -225,6 +249,9 @@ def markdown(result: dict, log_path: str | None = None) -> str:
             ),
             "",
         ]
+    if result.get("draft_agreement"):
+        block = result["draft_agreement"]
+        parts += ["## Drafted comments vs human remarks", "", draft_note(block), "", _md_table(DRAFT_HEAD, draft_rows(block)), ""]
     if result.get("calibration"):
         parts += [calibration_md(result["calibration"]), ""]
     parts += ["## Largest disagreements", "", _md_table(DIS_HEAD, dis_rows(result)), ""]
@@ -310,6 +337,9 @@ def render_html(result: dict, log_path: str | None = None) -> str:
                 ],
             ),
         ]
+    if result.get("draft_agreement"):
+        block = result["draft_agreement"]
+        parts += ["<h2>Drafted comments vs human remarks</h2>", f"<p class='note'>{e(draft_note(block))}</p>", _html_table(DRAFT_HEAD, draft_rows(block))]
     cal = result.get("calibration")
     if cal:
         parts.append("<h2>Calibration (cross-validated by form)</h2>")

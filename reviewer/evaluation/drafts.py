@@ -1,0 +1,66 @@
+"""Comment agreement for drafted comments: template drafts now, a model's when one is configured.
+
+The drafter sees each form blinded (no human score, remark or total), like the checks do.
+Token spend is reported per form so RESULTS.md can say what a real run costs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from statistics import median
+from typing import Any
+
+from reviewer.evaluation.comments import Comment, comment_agreement, human_comments
+from reviewer.evaluation.dataset import Dataset
+from reviewer.evaluation.harness import blind_form
+
+
+async def _review_all(dataset: Dataset, client: Any, use_model: bool) -> list:
+    from reviewer.drafting.drafter import review_forms_async
+
+    forms = [blind_form(sample.form) for sample in dataset.samples]
+    try:
+        return await review_forms_async(forms, client=client, blind=True, use_model=use_model)
+    finally:
+        if client is not None:
+            await client.close_transport()
+
+
+def draft_agreement(dataset: Dataset, *, client: Any = None, use_model: bool = False, seed: int = 0) -> dict:
+    """Drafts for every sample, matched against the human remarks; with token figures."""
+    from reviewer.drafting.drafter import eval_comments
+
+    reviews = asyncio.run(_review_all(dataset, client, use_model))
+    drafts = [Comment(**c) for review in reviews for c in eval_comments(review)]
+    sources = sorted({review.draft_source for review in reviews})
+    calls = [review.llm for review in reviews if review.llm is not None and review.llm.attempts]
+    result: dict = {
+        "draft_source": "+".join(sources),
+        "forms": len(reviews),
+        "fallbacks": sorted({r.fallback_reason for r in reviews if r.fallback_reason and use_model}),
+        "dropped_comments": sum(len(r.dropped) for r in reviews),
+        "agreement": comment_agreement(drafts, human_comments(dataset), seed=seed),
+    }
+    estimates = prompt_estimates(dataset)
+    result["prompt_tokens_estimate"] = {"median": median(estimates), "max": max(estimates)} if estimates else {}
+    if calls:  # what the endpoint reported, per form that reached it
+        result["tokens"] = {
+            "calls": len(calls),
+            "prompt_tokens_per_form": sum(c.tokens_in for c in calls) / len(calls),
+            "completion_tokens_per_form": sum(c.tokens_out for c in calls) / len(calls),
+            "cache_hits": sum(c.cache_hit for c in calls),
+        }
+    return result
+
+
+def prompt_estimates(dataset: Dataset) -> list[int]:
+    """Estimated prompt tokens per form (system + user message), without calling a model."""
+    from reviewer.drafting.findings import check_form
+    from reviewer.drafting.prompts import estimate_tokens, review_messages
+
+    estimates = []
+    for sample in dataset.samples:
+        form = blind_form(sample.form)
+        messages = review_messages(form, check_form(form, blind=True))
+        estimates.append(sum(estimate_tokens(m["content"]) for m in messages))
+    return estimates
