@@ -50,10 +50,14 @@ class FormReport(BaseModel):
         return {f.check for f in self.findings}
 
 
+# Ministry of Finance grade bands: 优 90-100, 良 80-89, 中 60-79, 差 0-59.
+GRADES = ("优", "良", "中", "差")
+
+
 def grade(total: float | None) -> str | None:
     if total is None:
         return None
-    for floor, name in ((90, "优"), (80, "良"), (60, "中")):
+    for floor, name in zip((90, 80, 60), GRADES):
         if total >= floor:
             return name
     return "差"

@@ -20,20 +20,7 @@ from pydantic import BaseModel, Field
 from reviewer.evaluation.reasons import remark_reason
 from reviewer.model import Form, Indicator
 
-# Ministry of Finance grade bands: 优 90-100, 良 80-89, 中 60-79, 差 0-59.
-GRADES = ("优", "良", "中", "差")
-
-
-def grade(total: float | None) -> str | None:
-    if total is None:
-        return None
-    if total >= 90:
-        return "优"
-    if total >= 80:
-        return "良"
-    if total >= 60:
-        return "中"
-    return "差"
+from reviewer.checks.findings import GRADES, grade  # noqa: F401 - re-exported for the harness
 
 
 class IndicatorSample(BaseModel):
