@@ -1,0 +1,180 @@
+"""`reviewer batch` end to end on a synthetic year, and model-call concurrency on a loopback server.
+
+    python eval/bench_batch.py [--forms 10000] [--llm-forms 1000] [--latency 0.05] [--concurrency 16]
+                               [--skip-det] [--skip-llm] [--keep DIR]
+
+1. No model: the seed forms in examples/ replicated and varied (project codes,
+   district/bureau names, amounts) to about --forms forms, then `reviewer batch` in a
+   child process: forms/s end to end (extraction, checks, template drafting, every
+   opinion file, summary.xlsx, index.html, run.json) and the child's peak memory; then
+   the same command again (everything reused).
+2. Model: about --llm-forms forms against a loopback chat-completions server that
+   answers after --latency seconds, at --concurrency: achieved concurrency
+   (calls × latency ÷ wall time of the review phase) as a fraction of the ideal.
+
+Goals: >= 500 forms/s and < 500 MB peak for 10,000 forms; >= 80% of ideal concurrency.
+A benchmark, not a test: it prints figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
+
+def make_year(folder: Path, forms: int, seed: int = 2024) -> int:
+    from reviewer.batch.synthetic import make_year as make
+
+    return make(ROOT / "examples", folder, forms, seed)
+
+
+def run_cli(args: list[str]) -> tuple[float, int]:
+    """Run `reviewer ARGS` in a child process: (wall seconds, exit code)."""
+    code = "import sys; from reviewer.cli import main; sys.exit(main())"
+    start = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-c", code, *args], cwd=ROOT, capture_output=True, text=True)
+    wall = time.perf_counter() - start
+    if proc.returncode != 0:
+        print(proc.stderr[-2000:], file=sys.stderr)
+    return wall, proc.returncode
+
+
+def bench_deterministic(n_forms: int, keep: Path | None) -> None:
+    tmp = Path(tempfile.mkdtemp(prefix="bench-batch-"))
+    try:
+        year = tmp / "year"
+        start = time.perf_counter()
+        made = make_year(year, n_forms)
+        print(f"synthetic year: {made} forms in {sum(1 for _ in year.rglob('*.txt'))} files "
+              f"(generated in {time.perf_counter() - start:.1f} s)")  # fmt: skip
+        out = (keep or tmp) / "out"
+        wall, rc = run_cli(["batch", str(year), "--out", str(out)])
+        peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        run = json.loads((out / "run.json").read_text(encoding="utf-8"))
+        forms = run["counts"]["forms"]
+        t = run["timings"]
+        print(f"no model, first run : {forms} forms in {wall:.2f} s wall = {forms / wall:.0f} forms/s "
+              f"(in-process {t['total_s']:.2f} s = {forms / t['total_s']:.0f} forms/s; review {t['review_s']:.2f} s, "
+              f"summary.xlsx {t['summary_xlsx_s']:.2f} s, index.html {t['index_html_s']:.2f} s); exit {rc}")  # fmt: skip
+        print(f"peak memory (child max RSS): {peak_mb:.0f} MB; findings {run['counts']['findings']}, "
+              f"comments {run['counts']['comments']}, errors {run['counts']['errors']}")  # fmt: skip
+        wall2, rc2 = run_cli(["batch", str(year), "--out", str(out)])
+        run2 = json.loads((out / "run.json").read_text(encoding="utf-8"))
+        print(f"no model, second run: {run2['counts']['reused']} reused, {run2['counts']['reviewed']} reviewed "
+              f"in {wall2:.2f} s wall; exit {rc2}")  # fmt: skip
+        goal = "met" if forms / wall >= 500 and peak_mb < 500 else "NOT met"
+        print(f"goal >= 500 forms/s and < 500 MB: {goal}")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+SERVER = """
+import json, sys, time
+sys.path.insert(0, {tests!r})
+from fake_openai import FakeOpenAI, Reply, json_reply
+reply = json_reply({reply!r}, prompt_tokens=900, completion_tokens=120)
+fake = FakeOpenAI()
+fake._server.request_queue_size = 128
+fake.route("POST", "/v1/chat/completions", lambda _r: Reply(reply.status, reply.body, reply.headers, {latency!r}))
+fake.route("GET", "/stats", lambda _r: Reply(body={{"chat": len(fake.bodies()), "max_in_flight": fake.max_in_flight}}))
+fake.start()
+print(fake.base_url, flush=True)
+sys.stdin.read()
+"""
+OPINION = {"comments": [], "opinion": "经审核，该项目自评表填报基本完整，请按所列问题修改完善。"}
+
+
+def cache_schemas() -> None:
+    """Emulate the change asked of reviewer/llm.py: build each output model's JSON schema once
+    (prompt_hash, response_format_param and prepare_messages rebuild it on every call)."""
+    import functools
+
+    import reviewer.llm as llm
+
+    @functools.lru_cache(maxsize=None)
+    def schema(model):  # noqa: ANN001
+        return model.__pydantic_json_schema_cached__()
+
+    for model in _output_models():
+        model.__pydantic_json_schema_cached__ = model.model_json_schema
+        model.model_json_schema = classmethod(lambda cls, *a, **k: schema(cls) if not a and not k else cls.__pydantic_json_schema_cached__(*a, **k))  # type: ignore[method-assign]
+    _ = llm
+
+
+def _output_models() -> list:
+    from reviewer.drafting import ReviewReply
+
+    return [ReviewReply]
+
+
+def bench_model(n_forms: int, latency: float, concurrency: int) -> None:
+    """The loopback server runs in its own process, as a real endpoint would."""
+    import os
+    import urllib.request
+
+    from reviewer.batch import BatchOptions, run_batch
+    from reviewer.config import Settings
+
+    os.environ["NO_PROXY"] = os.environ["no_proxy"] = "127.0.0.1,localhost"
+    code = SERVER.format(tests=str(ROOT / "tests"), reply=OPINION, latency=latency)
+    server = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    base_url = server.stdout.readline().strip()
+    tmp = Path(tempfile.mkdtemp(prefix="bench-batch-llm-"))
+    try:
+        made = make_year(tmp / "year", n_forms, seed=7)
+        settings = Settings(base_url=base_url, model="fake-model", home=tmp / "home", max_retries=2)
+        options = BatchOptions(inputs=[str(tmp / "year")], out=tmp / "out", llm=True, concurrency=concurrency,
+                               settings=settings, progress=False)  # fmt: skip
+        start = time.perf_counter()
+        result = run_batch(options)
+        wall = time.perf_counter() - start
+        stats = json.loads(urllib.request.urlopen(base_url.rsplit("/v1", 1)[0] + "/stats").read())
+        calls = stats["chat"]
+        review_s = result.run["timings"]["review_s"]
+        ideal = calls * latency / concurrency
+        achieved = calls * latency / review_s
+        print(f"model: {made} forms, {calls} calls at {latency * 1000:.0f} ms, concurrency {concurrency}: "
+              f"review phase {review_s:.2f} s (ideal {ideal:.2f} s), total {wall:.2f} s")  # fmt: skip
+        print(f"achieved concurrency {achieved:.1f} of {concurrency} = {achieved / concurrency:.0%} of ideal; "
+              f"server saw at most {stats['max_in_flight']} in flight; tokens {result.usage.tokens_in} in / "
+              f"{result.usage.tokens_out} out")  # fmt: skip
+        print(f"goal >= 80% of ideal: {'met' if achieved / concurrency >= 0.8 else 'NOT met'}")
+    finally:
+        server.stdin.close()
+        server.terminate()
+        server.wait()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--forms", type=int, default=10_000)
+    parser.add_argument("--llm-forms", type=int, default=1_000)
+    parser.add_argument("--latency", type=float, default=0.05)
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--skip-det", action="store_true")
+    parser.add_argument("--skip-llm", action="store_true")
+    parser.add_argument("--keep", type=Path, help="keep the no-model outputs here")
+    parser.add_argument("--cache-schemas", action="store_true",
+                        help="emulate caching the output model's JSON schema in reviewer/llm.py (a requested change)")
+    args = parser.parse_args()
+    if not args.skip_det:
+        bench_deterministic(args.forms, args.keep)
+    if args.cache_schemas:
+        cache_schemas()
+    if not args.skip_llm:
+        bench_model(args.llm_forms, args.latency, args.concurrency)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,290 @@
+"""The run state: one SQLite file in the output folder that makes a batch resumable.
+
+A form's result is keyed by (file content hash, form index, config hash) and committed
+as soon as the form is done, so an interrupted run loses at most the forms in flight.
+What this invocation saw (entries: file label, form index, result key, opinion name;
+errors) is rebuilt on every run, in discovery order, so the outputs are built from the
+state alone, in a deterministic order, without holding forms in memory.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import zlib
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+STATE_FILE_NAME = "state.sqlite"
+
+# Columns of `results` besides the key and the stored opinion, in the order the
+# runner fills them (see FormOutcome.row in reviewer.batch.work).
+RESULT_COLUMNS = (
+    "content_hash", "form_index", "config_hash", "status", "error",
+    "unit", "project", "code", "year", "department", "kind", "layout",
+    "initial_budget", "annual_budget", "executed", "execution_rate", "budget_score",
+    "declared_total", "suggested_total", "grade",
+    "n_errors", "n_warnings", "n_cuts", "n_findings", "n_comments", "n_llm_comments",
+    "tokens_in", "tokens_out", "calls", "failed_calls",
+)  # fmt: skip
+FINDING_COLUMNS = (
+    "check_id", "name", "severity", "indicator_index", "indicator_name", "field", "message", "suggested_score",
+)  # fmt: skip
+COMMENT_COLUMNS = (
+    "indicator_index", "indicator_name", "source", "check_id", "category", "severity", "text", "suggestion",
+    "suggested_score",
+)  # fmt: skip
+
+_SCHEMA = f"""
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS files (
+    content_hash TEXT NOT NULL, config_hash TEXT NOT NULL,
+    error TEXT,                 -- the whole file could not be read
+    forms TEXT NOT NULL,        -- JSON: indexes of the complete forms
+    problems TEXT NOT NULL,     -- JSON: [[index, message]] for forms that could not be used
+    PRIMARY KEY (content_hash, config_hash)
+);
+CREATE TABLE IF NOT EXISTS results (
+    key TEXT PRIMARY KEY,
+    {", ".join(RESULT_COLUMNS)},
+    opinion BLOB
+);
+CREATE TABLE IF NOT EXISTS findings (
+    key TEXT NOT NULL, ord INTEGER NOT NULL, {", ".join(FINDING_COLUMNS)},
+    PRIMARY KEY (key, ord)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS comments (
+    key TEXT NOT NULL, ord INTEGER NOT NULL, {", ".join(COMMENT_COLUMNS)},
+    PRIMARY KEY (key, ord)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS entries (
+    seq INTEGER PRIMARY KEY, label TEXT NOT NULL, form_index INTEGER NOT NULL,
+    key TEXT NOT NULL, name TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS entries_key ON entries (key);
+CREATE TABLE IF NOT EXISTS errors (
+    seq INTEGER PRIMARY KEY, label TEXT NOT NULL, form_index INTEGER, message TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS batches (
+    id TEXT PRIMARY KEY, ord INTEGER NOT NULL, config_hash TEXT NOT NULL, status TEXT NOT NULL,
+    input_file_id TEXT, output_file_id TEXT, error_file_id TEXT,
+    n_requests INTEGER NOT NULL, joined INTEGER NOT NULL DEFAULT 0,
+    succeeded INTEGER NOT NULL DEFAULT 0, failed INTEGER NOT NULL DEFAULT 0,
+    tokens_in INTEGER NOT NULL DEFAULT 0, tokens_out INTEGER NOT NULL DEFAULT 0
+);
+"""
+
+DONE = ("ok",)  # result statuses that count as done; "degraded" (a model call failed) and "error" are redone
+
+
+def pack(obj: Any) -> bytes:
+    return zlib.compress(json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode("utf-8"), 1)
+
+
+def unpack(blob: bytes | None) -> Any:
+    return None if blob is None else json.loads(zlib.decompress(blob).decode("utf-8"))
+
+
+class RunState:
+    """The state database. Not thread-safe: the runner uses it from its event-loop thread only."""
+
+    def __init__(self, folder: Path | str) -> None:
+        self.path = Path(folder) / STATE_FILE_NAME
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite3.connect(self.path, isolation_level=None, timeout=30)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        # NORMAL in WAL mode: a committed form survives a crash of this process; a power
+        # cut may lose the last few commits, which are then simply redone.
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        self.db.executescript(_SCHEMA)
+
+    def close(self) -> None:
+        self.db.close()
+
+    # --- meta ---------------------------------------------------------------------
+
+    def get_meta(self, key: str, default: str | None = None) -> str | None:
+        row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else default
+
+    def set_meta(self, key: str, value: str) -> None:
+        self.db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
+
+    # --- this invocation ----------------------------------------------------------
+
+    def start_invocation(self) -> None:
+        """Forget what the last invocation saw; results, files and batches stay."""
+        with self.db:
+            self.db.execute("BEGIN")
+            self.db.execute("DELETE FROM entries")
+            self.db.execute("DELETE FROM errors")
+
+    def add_entry(self, seq: int, label: str, form_index: int, key: str, name: str) -> None:
+        self.db.execute(
+            "INSERT OR REPLACE INTO entries (seq, label, form_index, key, name) VALUES (?, ?, ?, ?, ?)",
+            (seq, label, form_index, key, name),
+        )
+
+    def add_error(self, seq: int, label: str, form_index: int | None, message: str) -> None:
+        self.db.execute(
+            "INSERT OR REPLACE INTO errors (seq, label, form_index, message) VALUES (?, ?, ?, ?)",
+            (seq, label, form_index, message),
+        )
+
+    # --- files --------------------------------------------------------------------
+
+    def file_record(self, content_hash: str, config_hash: str) -> tuple[str | None, list[int], list[list]] | None:
+        row = self.db.execute(
+            "SELECT error, forms, problems FROM files WHERE content_hash = ? AND config_hash = ?",
+            (content_hash, config_hash),
+        ).fetchone()
+        if row is None:
+            return None
+        return row[0], json.loads(row[1]), json.loads(row[2])
+
+    def put_file(
+        self, content_hash: str, config_hash: str, error: str | None, forms: Sequence[int], problems: Sequence[Sequence]
+    ) -> None:
+        self.db.execute(
+            "INSERT OR REPLACE INTO files (content_hash, config_hash, error, forms, problems) VALUES (?, ?, ?, ?, ?)",
+            (content_hash, config_hash, error, json.dumps(list(forms)), json.dumps([list(p) for p in problems])),
+        )
+
+    # --- results ------------------------------------------------------------------
+
+    def done_keys(self, keys: Sequence[str]) -> set[str]:
+        if not keys:
+            return set()
+        marks = ",".join("?" * len(keys))
+        rows = self.db.execute(
+            f"SELECT key FROM results WHERE status = 'ok' AND key IN ({marks})", tuple(keys)
+        ).fetchall()
+        return {r[0] for r in rows}
+
+    def is_done(self, key: str) -> bool:
+        return bool(self.db.execute("SELECT 1 FROM results WHERE key = ? AND status = 'ok'", (key,)).fetchone())
+
+    def result_header(self, key: str) -> dict[str, Any] | None:
+        cur = self.db.execute("SELECT unit, project, code, form_index FROM results WHERE key = ?", (key,))
+        row = cur.fetchone()
+        return None if row is None else dict(zip(("unit", "project", "code", "form_index"), row))
+
+    def opinion(self, key: str) -> dict[str, Any] | None:
+        row = self.db.execute("SELECT opinion FROM results WHERE key = ?", (key,)).fetchone()
+        return unpack(row[0]) if row else None
+
+    def commit_result(
+        self,
+        key: str,
+        row: dict[str, Any],
+        findings: Sequence[dict[str, Any]],
+        comments: Sequence[dict[str, Any]],
+        opinion: dict[str, Any] | None,
+    ) -> None:
+        """One form, in one transaction: its result row, findings and comments."""
+        self.commit_results([(key, row, findings, comments, opinion)])
+
+    def commit_results(self, results: Sequence[tuple]) -> None:
+        """Several finished forms (key, row, findings, comments, opinion) in one transaction."""
+        if not results:
+            return
+        with self.db:
+            self.db.execute("BEGIN")
+            for key, row, findings, comments, opinion in results:
+                self.db.execute("DELETE FROM findings WHERE key = ?", (key,))
+                self.db.execute("DELETE FROM comments WHERE key = ?", (key,))
+                self.db.execute(
+                    f"INSERT OR REPLACE INTO results (key, {', '.join(RESULT_COLUMNS)}, opinion) "
+                    f"VALUES ({', '.join('?' * (len(RESULT_COLUMNS) + 2))})",
+                    (key, *(row.get(c) for c in RESULT_COLUMNS), pack(opinion) if opinion is not None else None),
+                )
+                self.db.executemany(
+                    f"INSERT INTO findings (key, ord, {', '.join(FINDING_COLUMNS)}) "
+                    f"VALUES ({', '.join('?' * (len(FINDING_COLUMNS) + 2))})",
+                    [(key, i, *(f.get(c) for c in FINDING_COLUMNS)) for i, f in enumerate(findings)],
+                )
+                self.db.executemany(
+                    f"INSERT INTO comments (key, ord, {', '.join(COMMENT_COLUMNS)}) "
+                    f"VALUES ({', '.join('?' * (len(COMMENT_COLUMNS) + 2))})",
+                    [(key, i, *(c.get(k) for k in COMMENT_COLUMNS)) for i, c in enumerate(comments)],
+                )
+
+    # --- reading back, in discovery order -----------------------------------------
+
+    def iter_forms(self) -> Iterator[dict[str, Any]]:
+        """One row per entry of this invocation whose result is present, in discovery order."""
+        cols = ", ".join(f"r.{c}" for c in RESULT_COLUMNS)
+        cur = self.db.execute(
+            f"SELECT e.seq, e.label, e.form_index, e.key, e.name, {cols} "
+            "FROM entries e JOIN results r ON r.key = e.key ORDER BY e.seq"
+        )
+        names = ["seq", "label", "form_index_entry", "key", "name", *RESULT_COLUMNS]
+        for row in cur:
+            yield dict(zip(names, row))
+
+    def iter_findings(self) -> Iterator[tuple]:
+        cols = ", ".join(f"f.{c}" for c in FINDING_COLUMNS)
+        return self.db.execute(
+            f"SELECT e.seq, e.label, e.form_index, e.name, r.unit, r.project, r.code, {cols} "
+            "FROM entries e JOIN results r ON r.key = e.key JOIN findings f ON f.key = e.key "
+            "ORDER BY e.seq, f.ord"
+        )
+
+    def iter_comments(self) -> Iterator[tuple]:
+        cols = ", ".join(f"c.{c}" for c in COMMENT_COLUMNS)
+        return self.db.execute(
+            f"SELECT e.seq, e.label, e.form_index, e.name, r.unit, r.project, r.code, {cols} "
+            "FROM entries e JOIN results r ON r.key = e.key JOIN comments c ON c.key = e.key "
+            "ORDER BY e.seq, c.ord"
+        )
+
+    def iter_errors(self) -> Iterator[tuple]:
+        """(label, form index or None, message) for files and forms that could not be used, in order."""
+        return self.db.execute(
+            "SELECT label, form_index, message FROM errors "
+            "UNION ALL "
+            "SELECT e.label, e.form_index, r.error FROM entries e JOIN results r ON r.key = e.key "
+            "WHERE r.status = 'error' "
+            "ORDER BY 1, 2"
+        )
+
+    def query(self, sql: str, params: tuple = ()) -> list[tuple]:
+        return self.db.execute(sql, params).fetchall()
+
+    def scalar(self, sql: str, params: tuple = ()) -> Any:
+        row = self.db.execute(sql, params).fetchone()
+        return row[0] if row else None
+
+    # --- Batch API ----------------------------------------------------------------
+
+    def open_batches(self, config_hash: str) -> list[dict[str, Any]]:
+        """The batches of this config whose replies have not been joined yet, oldest first."""
+        names = ("id", "status", "input_file_id", "output_file_id", "error_file_id", "n_requests")
+        rows = self.db.execute(
+            f"SELECT {', '.join(names)} FROM batches WHERE config_hash = ? AND joined = 0 ORDER BY ord",
+            (config_hash,),
+        ).fetchall()
+        return [dict(zip(names, row)) for row in rows]
+
+    def save_batch(self, batch_id: str, config_hash: str, status: str, input_file_id: str, n_requests: int) -> None:
+        ord_ = (self.scalar("SELECT COALESCE(MAX(ord), 0) FROM batches") or 0) + 1
+        with self.db:
+            self.db.execute("BEGIN")
+            self.db.execute(
+                "INSERT INTO batches (id, ord, config_hash, status, input_file_id, n_requests) VALUES (?, ?, ?, ?, ?, ?)",
+                (batch_id, ord_, config_hash, status, input_file_id, n_requests),
+            )
+
+    def update_batch(self, batch_id: str, **fields: Any) -> None:
+        if not fields:
+            return
+        sets = ", ".join(f"{k} = ?" for k in fields)
+        with self.db:
+            self.db.execute("BEGIN")
+            self.db.execute(f"UPDATE batches SET {sets} WHERE id = ?", (*fields.values(), batch_id))
+
+    def batches(self) -> list[dict[str, Any]]:
+        names = ("id", "status", "n_requests", "joined", "succeeded", "failed", "tokens_in", "tokens_out")
+        rows = self.db.execute(f"SELECT {', '.join(names)} FROM batches ORDER BY ord").fetchall()
+        return [dict(zip(names, r)) for r in rows]

@@ -1,0 +1,166 @@
+"""`reviewer batch --llm` against the loopback server: model comments, token totals,
+interruption and resume with no form requested twice, 429 backoff, concurrency."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+import openpyxl
+from fake_openai import CHAT_PATH, Reply, error_reply, fake_openai, json_reply  # noqa: F401 - fixture
+
+from reviewer.batch import BatchOptions, run_batch
+from reviewer.config import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
+REPLY = {"comments": [], "opinion": "经审核，该项目自评表填报基本完整，请按所列问题修改完善。"}
+
+
+def settings(fake, home: Path, **kw) -> Settings:
+    return Settings(base_url=fake.base_url, model="fake-model", home=home, retry_backoff=0.01, **kw)
+
+
+def user_messages(fake) -> list[str]:
+    """The form part of every chat request (one per form)."""
+    return [next(m["content"] for m in body["messages"] if m["role"] == "user") for body in fake.bodies(CHAT_PATH)]
+
+
+def test_interrupted_model_batch_resumes_without_requesting_any_form_twice(fake_openai, tmp_path):
+    fake_openai.route("POST", CHAT_PATH, lambda _r: Reply(200, json_reply(REPLY, prompt_tokens=100, completion_tokens=20).body, {}, 0.02))
+    out = tmp_path / "out"
+
+    def stop_after_ten(done: int) -> None:
+        if done == 10:
+            raise KeyboardInterrupt  # what Ctrl-C does: finish the forms in flight, then stop
+
+    first = run_batch(
+        BatchOptions(inputs=[str(EXAMPLES)], out=out, llm=True, concurrency=4, settings=settings(fake_openai, tmp_path / "h1")),
+        on_commit=stop_after_ten,
+    )
+    assert first.status == "interrupted"
+    assert 10 <= first.reviewed < 39
+    asked_first = user_messages(fake_openai)
+    assert len(asked_first) == first.reviewed  # the forms in flight were finished and committed
+    assert not (out / "summary.xlsx").exists()
+
+    # a fresh REVIEWER_HOME: the reply cache is empty, only the run state can prevent repeats
+    second = run_batch(
+        BatchOptions(inputs=[str(EXAMPLES)], out=out, llm=True, concurrency=4, settings=settings(fake_openai, tmp_path / "h2"))
+    )
+    assert second.status == "complete"
+    assert second.reused == first.reviewed and second.reviewed == 39 - first.reviewed and second.forms == 39
+    asked = user_messages(fake_openai)
+    assert len(asked) == 39 and max(Counter(asked).values()) == 1  # every form asked exactly once
+
+    forms = sheet(out / "summary.xlsx", "forms")
+    assert len(forms) == 39 and all(r["状态"] == "ok" for r in forms)
+    run = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    assert run["tokens"]["tokens_in"] == 100 * second.reviewed
+    assert run["tokens"]["total_in_state"] == {"tokens_in": 3900, "tokens_out": 780, "calls": 39}
+    assert run["model"]["model"] == "fake-model" and run["prompts"]["versions"]
+    opinion = (out / forms[0]["意见文件"]).read_text(encoding="utf-8")
+    assert REPLY["opinion"] in opinion
+
+
+def test_model_comments_reach_the_comments_sheet(fake_openai, tmp_path):
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "a.txt").write_bytes((EXAMPLES / "000_227770587c716576.txt").read_bytes())
+    reply = {
+        "opinion": "经审核，该项目目标与完成情况基本一致。",
+        "comments": [{"target": "goal", "category": "goal_outcome", "severity": "warning",
+                      "text": "实际完成情况只写了资金支付，未说明产出。", "suggestion": "补充实际产出。"}],
+    }  # fmt: skip
+    fake_openai.route("POST", CHAT_PATH, lambda _r: json_reply(reply))
+    result = run_batch(BatchOptions(inputs=[str(src)], out=tmp_path / "out", llm=True, settings=settings(fake_openai, tmp_path / "h")))
+    assert result.forms == 4 and result.usage.calls == 4
+    comments = sheet(tmp_path / "out" / "summary.xlsx", "comments")
+    llm = [c for c in comments if c["来源"] == "llm"]
+    assert len(llm) == 4 and llm[0]["审核意见"] == reply["comments"][0]["text"] and llm[0]["修改建议"] == "补充实际产出。"
+    forms = sheet(tmp_path / "out" / "summary.xlsx", "forms")
+    assert all(r["其中模型生成"] == 1 for r in forms)
+
+
+def test_429_is_backed_off_and_a_failed_form_is_redone_next_run(fake_openai, tmp_path):
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "a.txt").write_bytes((EXAMPLES / "000_227770587c716576.txt").read_bytes())
+    fake_openai.route("POST", CHAT_PATH, lambda _r: json_reply(REPLY))
+    fake_openai.script(error_reply(429, "slow down", headers={"Retry-After": "0"}))
+    out = tmp_path / "out"
+    opts = BatchOptions(inputs=[str(src)], out=out, llm=True, concurrency=1, settings=settings(fake_openai, tmp_path / "h"))
+    result = run_batch(opts)
+    assert result.forms == 4 and result.usage.failed == 0
+    assert len(fake_openai.bodies(CHAT_PATH)) == 5  # one 429, then four answers
+
+    # a form whose model call fails for good is kept (template drafts) but redone next time
+    fake_openai.script(*[error_reply(400, "bad request")])
+    out2 = tmp_path / "out2"
+    opts2 = BatchOptions(inputs=[str(src)], out=out2, llm=True, concurrency=1, settings=settings(fake_openai, tmp_path / "h2"))
+    first = run_batch(opts2)
+    assert first.usage.failed == 1
+    assert [r["状态"] for r in sheet(out2 / "summary.xlsx", "forms")].count("degraded") == 1
+    again = run_batch(opts2)
+    assert again.reviewed == 1 and again.reused == 3
+    assert [r["状态"] for r in sheet(out2 / "summary.xlsx", "forms")] == ["ok"] * 4
+
+
+def test_model_calls_run_concurrently_up_to_the_limit(fake_openai, tmp_path):
+    fake_openai.route("POST", CHAT_PATH, lambda _r: Reply(200, json_reply(REPLY).body, {}, 0.25))
+    result = run_batch(
+        BatchOptions(inputs=[str(EXAMPLES)], out=tmp_path / "out", llm=True, concurrency=8,
+                     settings=settings(fake_openai, tmp_path / "h"))  # fmt: skip
+    )
+    assert result.forms == 39
+    assert fake_openai.max_in_flight == 8
+
+
+def sheet(path: Path, name: str) -> list[dict]:
+    book = openpyxl.load_workbook(path, read_only=True)
+    rows = list(book[name].iter_rows(values_only=True))
+    book.close()
+    return [dict(zip(rows[0], r)) for r in rows[1:]]
+
+
+def test_ctrl_c_finishes_the_forms_in_flight_then_the_same_command_resumes(fake_openai, tmp_path):
+    """A real SIGINT to `reviewer batch --llm`: exit 130, nothing in flight is lost, nothing is asked twice."""
+    import os
+    import signal
+    import sqlite3
+    import subprocess
+    import sys
+    import time
+
+    fake_openai.route("POST", CHAT_PATH, lambda _r: Reply(200, json_reply(REPLY).body, {}, 0.05))
+    out = tmp_path / "out"
+    env = {**os.environ, "REVIEWER_BASE_URL": fake_openai.base_url, "REVIEWER_MODEL": "fake-model",
+           "REVIEWER_HOME": str(tmp_path / "h1"), "NO_PROXY": "127.0.0.1", "no_proxy": "127.0.0.1"}  # fmt: skip
+    code = "import sys; from reviewer.cli import main; sys.exit(main())"
+    args = [sys.executable, "-c", code, "batch", str(EXAMPLES), "--out", str(out), "--llm", "--concurrency", "2"]
+    proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    committed = 0
+    while time.monotonic() < deadline and proc.poll() is None and committed < 5:
+        try:
+            with sqlite3.connect(out / "state.sqlite", timeout=1) as db:
+                committed = db.execute("SELECT COUNT(*) FROM results").fetchone()[0]
+        except sqlite3.Error:
+            pass
+        time.sleep(0.01)
+    proc.send_signal(signal.SIGINT)
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130, stderr
+    assert "Run the same command again" in stderr
+    with sqlite3.connect(out / "state.sqlite") as db:
+        committed = db.execute("SELECT COUNT(*) FROM results WHERE status = 'ok'").fetchone()[0]
+    assert 5 <= committed < 39
+    assert len(user_messages(fake_openai)) == committed  # the forms in flight were finished, not dropped
+
+    env["REVIEWER_HOME"] = str(tmp_path / "h2")  # no reply cache to hide a repeated request
+    done = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    asked = user_messages(fake_openai)
+    assert len(asked) == 39 and max(Counter(asked).values()) == 1
+    assert len(sheet(out / "summary.xlsx", "forms")) == 39
