@@ -94,29 +94,6 @@ sys.stdin.read()
 OPINION = {"comments": [], "opinion": "经审核，该项目自评表填报基本完整，请按所列问题修改完善。"}
 
 
-def cache_schemas() -> None:
-    """Emulate the change asked of reviewer/llm.py: build each output model's JSON schema once
-    (prompt_hash, response_format_param and prepare_messages rebuild it on every call)."""
-    import functools
-
-    import reviewer.llm as llm
-
-    @functools.lru_cache(maxsize=None)
-    def schema(model):  # noqa: ANN001
-        return model.__pydantic_json_schema_cached__()
-
-    for model in _output_models():
-        model.__pydantic_json_schema_cached__ = model.model_json_schema
-        model.model_json_schema = classmethod(lambda cls, *a, **k: schema(cls) if not a and not k else cls.__pydantic_json_schema_cached__(*a, **k))  # type: ignore[method-assign]
-    _ = llm
-
-
-def _output_models() -> list:
-    from reviewer.drafting import ReviewReply
-
-    return [ReviewReply]
-
-
 def bench_model(n_forms: int, latency: float, concurrency: int) -> None:
     """The loopback server runs in its own process, as a real endpoint would."""
     import os
@@ -165,13 +142,9 @@ def main() -> None:
     parser.add_argument("--skip-det", action="store_true")
     parser.add_argument("--skip-llm", action="store_true")
     parser.add_argument("--keep", type=Path, help="keep the no-model outputs here")
-    parser.add_argument("--cache-schemas", action="store_true",
-                        help="emulate caching the output model's JSON schema in reviewer/llm.py (a requested change)")
     args = parser.parse_args()
     if not args.skip_det:
         bench_deterministic(args.forms, args.keep)
-    if args.cache_schemas:
-        cache_schemas()
     if not args.skip_llm:
         bench_model(args.llm_forms, args.latency, args.concurrency)
 

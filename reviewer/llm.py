@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
+import functools
 import hashlib
 import json
 import re
@@ -73,6 +74,13 @@ class TransportError(Exception):
 # --- request shaping --------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=None)
+def output_schema(output_model: type[BaseModel]) -> dict[str, Any]:
+    """The reply model's JSON schema, built once per model (it costs ~2 ms per call otherwise).
+    Callers must not mutate it."""
+    return output_model.model_json_schema()
+
+
 def response_format_param(output_model: type[BaseModel], mode: str) -> dict[str, Any]:
     if mode == "json_object":
         return {"type": "json_object"}
@@ -80,7 +88,7 @@ def response_format_param(output_model: type[BaseModel], mode: str) -> dict[str,
         "type": "json_schema",
         # strict=False: pydantic schemas rarely meet OpenAI's strict subset; the
         # reply is validated here anyway.
-        "json_schema": {"name": output_model.__name__, "schema": output_model.model_json_schema(), "strict": False},
+        "json_schema": {"name": output_model.__name__, "schema": output_schema(output_model), "strict": False},
     }
 
 
@@ -90,7 +98,7 @@ def prepare_messages(messages: Sequence[Message], output_model: type[BaseModel],
     prepared = [dict(m) for m in messages]
     if mode != "json_object":
         return prepared
-    schema = json.dumps(output_model.model_json_schema(), ensure_ascii=False)
+    schema = json.dumps(output_schema(output_model), ensure_ascii=False)
     instruction = JSON_OBJECT_INSTRUCTION.format(schema=schema)
     if prepared and prepared[0].get("role") == "system":
         prepared[0]["content"] = f"{prepared[0]['content']}\n\n{instruction}"
@@ -108,7 +116,7 @@ def prompt_hash(
         "base_url": settings.base_url,
         "prompt_version": prompt_version,
         "messages": list(messages),
-        "schema": output_model.model_json_schema(),
+        "schema": output_schema(output_model),
         "response_format": settings.response_format,
         "temperature": settings.temperature,
     }
@@ -244,6 +252,10 @@ class Client:
     @property
     def configured(self) -> bool:
         return self.settings.configured
+
+    def sdk(self) -> openai.AsyncOpenAI:
+        """The SDK client bound to the running event loop (for the Batch API calls)."""
+        return self._for_this_loop()[0]
 
     def _for_this_loop(self) -> tuple[openai.AsyncOpenAI, asyncio.Semaphore]:
         loop = asyncio.get_running_loop()

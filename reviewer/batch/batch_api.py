@@ -89,10 +89,7 @@ def request_line(settings: Any, custom_id: str, call: Recorded) -> dict[str, Any
 
 def sdk_client(client: Any) -> Any:
     """The AsyncOpenAI object behind a reviewer.llm.Client (inside a running event loop)."""
-    sdk = getattr(client, "sdk", None)
-    if callable(sdk):
-        return sdk()
-    return client._for_this_loop()[0]  # noqa: SLF001 - until llm.Client exposes the SDK client
+    return client.sdk()
 
 
 # --- thin SDK calls -----------------------------------------------------------------

@@ -7,6 +7,8 @@ this module decides where a finding belongs (target, category) and what it costs
 from __future__ import annotations
 
 import re
+from functools import lru_cache
+from types import SimpleNamespace
 
 from reviewer.drafting.comments import PARTS, DraftComment
 from reviewer.drafting.findings import FindingView, ReportView
@@ -68,12 +70,18 @@ def template_comment(finding: FindingView, form: Form) -> DraftComment:
         severity=finding.severity if finding.severity in ("error", "warning", "info") else "warning",  # type: ignore[arg-type]
         text=text,
         # the checks' messages often carry their own advice ("建议改为…"): not said twice
-        suggestion="" if re.search("建议|请", finding.message) else render_template("suggestion.j2", finding=finding).strip(),
+        suggestion="" if re.search("建议|请", finding.message) else suggestion_for(finding.check),
         evidence=[],
         check_codes=[finding.check],
         reason=eval_reason(finding),
         suggested_score=finding.suggested_score,
     )
+
+
+@lru_cache(maxsize=None)
+def suggestion_for(check: str) -> str:
+    """suggestion.j2 depends on the check code alone: rendered once per code."""
+    return render_template("suggestion.j2", finding=SimpleNamespace(check=check)).strip()
 
 
 def template_comments(form: Form, report: ReportView) -> list[DraftComment]:
