@@ -27,7 +27,7 @@ def _where(c: DraftComment) -> str:
     if c.indicator_index is None:
         return ""
     name = f"「{c.indicator_name}」" if c.indicator_name else ""
-    return f"指标[{c.indicator_index}]{name}"
+    return f"第{c.indicator_index + 1}项指标{name}"  # people count from 1; the model's prompt uses [0]-based
 
 
 def _comment_view(c: DraftComment) -> dict[str, Any]:
