@@ -96,6 +96,10 @@ class Context:
         """Rows that count: not 不适用, and weighted (or unweighted, as in a report's target table)."""
         return iter(self._live)
 
+    def scored(self) -> Iterator[tuple[int, Indicator, Value, Value]]:
+        """Live rows with both a weight and a score written: the ones a score can be judged on."""
+        return (item for item in self._live if item[1].weight is not None and item[1].score is not None)
+
     @cached_property
     def narrative(self) -> str:
         """The form's free text, for checks that look for evidence anywhere on it."""

@@ -32,8 +32,8 @@ def deviation_missing(form: Form, ctx: Context):
     Example: "免费印章"每月达到 | ≥3000套 | 2698套 | 5 → 4.5 | (blank).
     How to fix: explain the shortfall and the remedy.
     """
-    for i, row, _, _ in ctx.live():
-        if row.score is None or row.score >= row.weight - ctx.tol or row.deviation.strip():
+    for i, row, _, _ in ctx.scored():
+        if row.score >= row.weight - ctx.tol or row.deviation.strip():
             continue
         if target_met(ctx, i):
             continue  # PF303

@@ -82,8 +82,8 @@ def cut_without_reason(form: Form, ctx: Context):
     Example: 驻场技术人数 | 4人 | 4人 | 分值 5 | 得分 4 | 偏差原因 blank.
     How to fix: restore the full score or write the reason for the cut.
     """
-    for i, row, _, actual in ctx.live():
-        if row.score is None or row.score >= row.weight - ctx.tol or row.deviation.strip():
+    for i, row, _, actual in ctx.scored():
+        if row.score >= row.weight - ctx.tol or row.deviation.strip():
             continue
         met = target_met(ctx, i)
         if met is None and actual.kind == "qualitative":
@@ -105,8 +105,8 @@ def qualitative_tier_check(form: Form, ctx: Context):
     How to fix: score within the tier, or state the measured result.
     """
     tiers = ctx.get("tiers", _DEFAULT_TIERS)
-    for i, row, _, actual in ctx.live():
-        if actual.kind != "qualitative" or row.score is None:
+    for i, row, _, actual in ctx.scored():
+        if actual.kind != "qualitative":
             continue
         tier = qualitative_tier(row.actual)
         if tier is None:
