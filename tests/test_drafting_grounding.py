@@ -89,3 +89,19 @@ def test_prompt_has_rules_in_system_and_data_in_user():
     assert "[0] —/— | 宣传活动场次 | ≥4场 | 6场 | 20 | 20" in user
     assert "PF305 warning 指标[0]: 实际6场超过目标4场的1.5倍。（建议得分 19，扣 1 分）" in user
     assert "信访宣传" not in system
+
+
+def test_grounding_is_the_same_with_the_prompt_texts_given_and_per_field():
+    from reviewer.drafting.grounding import form_fields, normalise
+    from reviewer.drafting.render import render_findings, render_form
+
+    given = Grounding(FORM, REPORT, form_text=render_form(FORM), findings_text=render_findings(REPORT, FORM))
+    built = Grounding(FORM, REPORT)
+    assert given.fields == built.fields == [normalise(t) for t in form_fields(FORM)]
+    expected = numbers_in(render_form(FORM)) | numbers_in(render_findings(REPORT, FORM))
+    for text in form_fields(FORM):
+        expected |= numbers_in(text)
+    assert given.numbers == built.numbers == expected
+    odd = FORM.model_copy(update={"name": "信访\x00宣传 1,234"})  # a NUL inside a field: the slow path
+    g = Grounding(odd, REPORT)
+    assert g.fields == [normalise(t) for t in form_fields(odd)] and 1234 in g.numbers

@@ -391,3 +391,24 @@ def test_sync_client_can_be_called_repeatedly(fake_openai, settings):  # noqa: F
         first = client.complete_structured_sync(MESSAGES, Comment, prompt_version="v1")
         second = client.complete_structured_sync([MESSAGES[1]], Comment, prompt_version="v1")
     assert first.ok and second.ok and second.parsed.score == 1
+
+
+def test_request_body_is_the_one_the_typed_parameters_give(fake_openai, settings):  # noqa: F811
+    """response_format and temperature go through extra_body (the SDK transforms typed ones
+    key by key, schema included): the JSON body is the same, byte for byte."""
+    import openai
+
+    from reviewer.llm import prepare_messages, response_format_param
+
+    fake_openai.script(json_reply(GOOD), json_reply(GOOD))
+    assert ask(settings).ok
+    sdk = openai.OpenAI(base_url=settings.base_url, api_key=KEY, max_retries=0)
+    sdk.chat.completions.create(
+        model=settings.model,
+        messages=prepare_messages(MESSAGES, Comment, settings.response_format),
+        response_format=response_format_param(Comment, settings.response_format),
+        temperature=settings.temperature,
+    )
+    ours, typed = [r.raw for r in fake_openai.requests if r.path == CHAT_PATH]
+    assert ours == typed
+    assert list(json.loads(ours)) == ["model", "messages", "response_format", "temperature"]

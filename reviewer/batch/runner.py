@@ -41,7 +41,7 @@ from reviewer.batch.dashboard import write_dashboard
 from reviewer.batch.outputs.ooxml import normalise
 from reviewer.batch.outputs.summary_xlsx import write_summary
 from reviewer.batch.progress import Progress
-from reviewer.batch.state import RunState
+from reviewer.batch.state import COMMENT_COLUMNS, FINDING_COLUMNS, RunState, pack
 from reviewer.batch.work import Engine, FormOutcome, Usage, current_usage, header_row
 from reviewer.extract import SUFFIXES, ExtractFailure, check_complete, discover, extract_file
 from reviewer.model import Form
@@ -652,8 +652,10 @@ class BatchRunner:
             row["status"] = "degraded" if usage.failed else "ok"
             row["error"] = f"{usage.failed} model calls failed; redone on the next run" if usage.failed else None
             findings, comments = outcome.findings, outcome.comments
-            opinion = {"md": outcome.opinion_md, "html": outcome.opinion_html,
-                       "review": outcome.review_json if self.options.docx else None}  # fmt: skip
+            opinion = getattr(outcome, "packed_opinion", None)  # packed by a worker
+            if opinion is None:
+                opinion = {"md": outcome.opinion_md, "html": outcome.opinion_html,
+                           "review": outcome.review_json if self.options.docx else None}  # fmt: skip
             self._write_opinion(name, outcome.opinion_md, outcome.opinion_html, outcome.review_json)
         row.update(
             content_hash=key.split(":")[0],
@@ -730,14 +732,25 @@ class BatchRunner:
     # -- outputs --
 
     def _finalise(self) -> dict[str, Any]:
-        t = time.monotonic()
-        counts = write_summary(self.state, self.out / SUMMARY_XLSX)
-        self.timings["summary_xlsx_s"] = round(time.monotonic() - t, 3)
-        t = time.monotonic()
-        write_dashboard(self.state, self.out / INDEX_HTML)
-        self.timings["index_html_s"] = round(time.monotonic() - t, 3)
+        # index.html is mostly aggregate queries (SQLite runs them without the GIL): it is
+        # built in a thread, on its own connection, while summary.xlsx is written
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="batch-dashboard") as side:
+            dashboard = side.submit(self._write_dashboard)
+            t = time.monotonic()
+            counts = write_summary(self.state, self.out / SUMMARY_XLSX)
+            self.timings["summary_xlsx_s"] = round(time.monotonic() - t, 3)
+            self.timings["index_html_s"] = dashboard.result()
         removed = self._remove_stale_opinions()
         return {"summary_rows": counts, "stale_opinions_removed": removed}
+
+    def _write_dashboard(self) -> float:
+        t = time.monotonic()
+        state = RunState(self.out)
+        try:
+            write_dashboard(state, self.out / INDEX_HTML)
+        finally:
+            state.close()
+        return round(time.monotonic() - t, 3)
 
     def _remove_stale_opinions(self) -> int:
         """Opinion files of forms no longer in the inputs (or renamed) are deleted."""
@@ -869,11 +882,32 @@ def review_document(
             items.append((index, header_row(form), None))
             continue
         try:
-            outcome: Any = _review_sync(engine, form)
+            outcome: Any = _compact(_review_sync(engine, form), keep_review)
         except Exception as exc:  # noqa: BLE001 - one broken form must not stop the batch
             outcome = f"could not be reviewed (internal error {type(exc).__name__}: {exc})"
         items.append((index, header_row(form), outcome))
     return error, items, problems, error is None or not error.startswith(INTERNAL)
+
+
+@dataclass
+class PackedOutcome(FormOutcome):
+    """A worker's FormOutcome, made cheap for the main process to commit: findings and
+    comments as tuples in the state's column order, the stored opinion already packed."""
+
+    packed_opinion: bytes | None = None
+
+
+def _compact(outcome: FormOutcome, keep_review: bool) -> PackedOutcome:
+    review = outcome.review_json if keep_review else None
+    return PackedOutcome(
+        outcome.row,
+        [tuple([f.get(c) for c in FINDING_COLUMNS]) for f in outcome.findings],
+        [tuple([c.get(k) for k in COMMENT_COLUMNS]) for c in outcome.comments],
+        outcome.opinion_md,
+        outcome.opinion_html,
+        outcome.review_json,
+        packed_opinion=pack({"md": outcome.opinion_md, "html": outcome.opinion_html, "review": review}),
+    )
 
 
 def _review_sync(engine: Engine, form: Form) -> FormOutcome:

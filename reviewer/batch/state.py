@@ -75,6 +75,19 @@ CREATE TABLE IF NOT EXISTS batches (
 );
 """
 
+_DELETE_FINDINGS = "DELETE FROM findings WHERE key = ?"
+_DELETE_COMMENTS = "DELETE FROM comments WHERE key = ?"
+_INSERT_RESULT = (
+    f"INSERT OR REPLACE INTO results (key, {', '.join(RESULT_COLUMNS)}, opinion) "
+    f"VALUES ({', '.join('?' * (len(RESULT_COLUMNS) + 2))})"
+)
+_INSERT_FINDING = (
+    f"INSERT INTO findings (key, ord, {', '.join(FINDING_COLUMNS)}) VALUES ({', '.join('?' * (len(FINDING_COLUMNS) + 2))})"
+)
+_INSERT_COMMENT = (
+    f"INSERT INTO comments (key, ord, {', '.join(COMMENT_COLUMNS)}) VALUES ({', '.join('?' * (len(COMMENT_COLUMNS) + 2))})"
+)
+
 DONE = ("ok",)  # result statuses that count as done; "degraded" (a model call failed) and "error" are redone
 
 
@@ -186,29 +199,30 @@ class RunState:
         self.commit_results([(key, row, findings, comments, opinion)])
 
     def commit_results(self, results: Sequence[tuple]) -> None:
-        """Several finished forms (key, row, findings, comments, opinion) in one transaction."""
+        """Several finished forms (key, row, findings, comments, opinion) in one transaction.
+
+        findings and comments are dicts, or tuples already in FINDING_COLUMNS / COMMENT_COLUMNS
+        order; the opinion is a dict, or bytes already packed with `pack`."""
         if not results:
             return
+        execute, executemany = self.db.execute, self.db.executemany
         with self.db:
-            self.db.execute("BEGIN")
+            execute("BEGIN")
             for key, row, findings, comments, opinion in results:
-                self.db.execute("DELETE FROM findings WHERE key = ?", (key,))
-                self.db.execute("DELETE FROM comments WHERE key = ?", (key,))
-                self.db.execute(
-                    f"INSERT OR REPLACE INTO results (key, {', '.join(RESULT_COLUMNS)}, opinion) "
-                    f"VALUES ({', '.join('?' * (len(RESULT_COLUMNS) + 2))})",
-                    (key, *(row.get(c) for c in RESULT_COLUMNS), pack(opinion) if opinion is not None else None),
-                )
-                self.db.executemany(
-                    f"INSERT INTO findings (key, ord, {', '.join(FINDING_COLUMNS)}) "
-                    f"VALUES ({', '.join('?' * (len(FINDING_COLUMNS) + 2))})",
-                    [(key, i, *(f.get(c) for c in FINDING_COLUMNS)) for i, f in enumerate(findings)],
-                )
-                self.db.executemany(
-                    f"INSERT INTO comments (key, ord, {', '.join(COMMENT_COLUMNS)}) "
-                    f"VALUES ({', '.join('?' * (len(COMMENT_COLUMNS) + 2))})",
-                    [(key, i, *(c.get(k) for k in COMMENT_COLUMNS)) for i, c in enumerate(comments)],
-                )
+                execute(_DELETE_FINDINGS, (key,))
+                execute(_DELETE_COMMENTS, (key,))
+                if opinion is not None and not isinstance(opinion, bytes):
+                    opinion = pack(opinion)
+                get = row.get
+                execute(_INSERT_RESULT, (key, *[get(c) for c in RESULT_COLUMNS], opinion))
+                if findings:
+                    if type(findings[0]) is not tuple:
+                        findings = [tuple([f.get(c) for c in FINDING_COLUMNS]) for f in findings]
+                    executemany(_INSERT_FINDING, [(key, i, *f) for i, f in enumerate(findings)])
+                if comments:
+                    if type(comments[0]) is not tuple:
+                        comments = [tuple([c.get(k) for k in COMMENT_COLUMNS]) for c in comments]
+                    executemany(_INSERT_COMMENT, [(key, i, *c) for i, c in enumerate(comments)])
 
     # --- reading back, in discovery order -----------------------------------------
 

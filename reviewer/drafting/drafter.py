@@ -22,6 +22,7 @@ from reviewer.drafting.comments import DraftComment, DraftSource, DroppedComment
 from reviewer.drafting.findings import FindingView, ReportView, check_form, view_report
 from reviewer.drafting.grounding import Grounding
 from reviewer.drafting.prompts import estimate_tokens, messages_hash, prompt_version, review_messages
+from reviewer.drafting.render import render_findings, render_form
 from reviewer.drafting.templates import eval_reason, template_comment, template_comments, template_opinion
 from reviewer.model import Form
 
@@ -143,8 +144,9 @@ def _parse_last_reply(content: str) -> ReviewReply | None:
 
 
 async def _draft_with_model(form: Form, report: ReportView, client: Any) -> FormReview:
-    messages = review_messages(form, report)
-    grounding = Grounding(form, report)
+    texts = {"form_text": render_form(form), "findings_text": render_findings(report, form)}  # rendered once
+    messages = review_messages(form, report, **texts)
+    grounding = Grounding(form, report, **texts)
     version = prompt_version()
     result = await client.complete_structured(
         messages, ReviewReply, validate=grounding.reply_errors, prompt_version=version

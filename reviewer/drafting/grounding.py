@@ -29,7 +29,11 @@ def normalise(text: str) -> str:
 
 
 def numbers_in(text: str) -> set[float]:
-    text = _THOUSANDS.sub("", unicodedata.normalize("NFKC", text or ""))
+    return _numbers_in_normalised(unicodedata.normalize("NFKC", text or ""))
+
+
+def _numbers_in_normalised(text: str) -> set[float]:
+    text = _THOUSANDS.sub("", text)
     return {round(float(n), 6) for n in _NUMBER.findall(text)}
 
 
@@ -49,13 +53,30 @@ def form_fields(form: Form) -> list[str]:
 class Grounding:
     """What one form's comments may quote, number and refer to."""
 
-    def __init__(self, form: Form, report: ReportView) -> None:
+    def __init__(
+        self, form: Form, report: ReportView, *, form_text: str | None = None, findings_text: str | None = None
+    ) -> None:
+        """form_text and findings_text: render_form(form) and render_findings(report, form),
+        when the caller has them already (the prompt is built from the same texts)."""
         self.form = form
-        self.fields = [normalise(t) for t in form_fields(form)]
+        fields = form_fields(form)
+        joined = "\0".join(fields)
+        if joined.count("\0") == len(fields) - 1:
+            # all the fields NFKC-normalised at once: NUL is a starter that NFKC keeps and \s
+            # does not match, so it keeps them apart (a field holding NUL takes the slow path)
+            nfkc = unicodedata.normalize("NFKC", joined)
+            self.fields = re.sub(r"\s+", "", nfkc).split("\0") if fields else []
+        else:
+            nfkc = unicodedata.normalize("NFKC", "\n".join(fields))
+            self.fields = [normalise(t) for t in fields]
         # The rendered texts are what the model was shown; the raw fields cover quoting as written.
-        self.numbers = numbers_in(render_form(form)) | numbers_in(render_findings(report, form))
-        for text in form_fields(form):
-            self.numbers |= numbers_in(text)
+        if form_text is None:
+            form_text = render_form(form)
+        if findings_text is None:
+            findings_text = render_findings(report, form)
+        # one pass over all the texts (NFKC is idempotent; a line break never joins or splits a number)
+        shown = unicodedata.normalize("NFKC", f"{form_text}\n{findings_text}")
+        self.numbers = _numbers_in_normalised(f"{shown}\n{nfkc.replace(chr(0), chr(10))}")
         self.codes = {f.check for f in report.findings}
         self.indicator_count = len(form.indicators)
 

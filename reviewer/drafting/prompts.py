@@ -36,8 +36,20 @@ def environment(autoescape: bool = False) -> jinja2.Environment:
     )
 
 
+@lru_cache(maxsize=64)
+def _template(template: str, autoescape: bool) -> jinja2.Template:
+    """A compiled template, looked up once (get_template stats the file on every call)."""
+    return environment(autoescape).get_template(template)
+
+
 def render_template(template: str, *, autoescape: bool = False, **context) -> str:
-    return environment(autoescape).get_template(template).render(**context)
+    return _template(template, autoescape).render(**context)
+
+
+@lru_cache(maxsize=1)
+def system_message() -> str:
+    """review_system.j2 takes no variables: rendered once."""
+    return render_template("review_system.j2").strip()
 
 
 @lru_cache(maxsize=1)
@@ -54,12 +66,19 @@ def prompt_version() -> str:
     return f"{PROMPT_VERSION}+{templates_hash()[:12]}"
 
 
-def review_messages(form: Form, report: ReportView) -> list[dict[str, str]]:
-    """The chat messages for one form: the rules in the system message, the data in the user message."""
-    system = render_template("review_system.j2").strip()
-    user = render_template(
-        "review_user.j2", form_text=render_form(form), findings_text=render_findings(report, form)
-    ).strip()
+def review_messages(
+    form: Form, report: ReportView, *, form_text: str | None = None, findings_text: str | None = None
+) -> list[dict[str, str]]:
+    """The chat messages for one form: the rules in the system message, the data in the user message.
+
+    form_text and findings_text: render_form(form) and render_findings(report, form), when
+    the caller has them already."""
+    system = system_message()
+    if form_text is None:
+        form_text = render_form(form)
+    if findings_text is None:
+        findings_text = render_findings(report, form)
+    user = render_template("review_user.j2", form_text=form_text, findings_text=findings_text).strip()
     return [{"role": "system", "content": system}, {"role": "user", "content": user}]
 
 

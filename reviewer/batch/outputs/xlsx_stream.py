@@ -9,7 +9,9 @@ row, an auto filter and column widths. The output is byte-for-byte reproducible
 
 from __future__ import annotations
 
+import queue
 import re
+import threading
 import zipfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -98,6 +100,44 @@ STYLES = (
 )
 
 
+class _Background:
+    """Hands encoded chunks to a thread that compresses and writes them (zlib releases the
+    GIL), so formatting the next rows overlaps compressing the last ones. At most a few
+    chunks wait; the chunks are written in order."""
+
+    def __init__(self, write: Any, depth: int = 4) -> None:
+        self._write = write
+        self._queue: queue.Queue = queue.Queue(depth)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="xlsx-deflate", daemon=True)
+
+    def __enter__(self) -> Any:
+        self._thread.start()
+        return self.put
+
+    def put(self, chunk: bytes) -> None:
+        if self._error is not None:
+            raise self._error
+        self._queue.put(chunk)
+
+    def _run(self) -> None:
+        while True:
+            chunk = self._queue.get()
+            if chunk is None:
+                return
+            if self._error is None:
+                try:
+                    self._write(chunk)
+                except BaseException as exc:  # noqa: BLE001 - raised in the caller's thread
+                    self._error = exc
+
+    def __exit__(self, *exc: object) -> None:
+        self._queue.put(None)
+        self._thread.join()
+        if self._error is not None and exc[0] is None:
+            raise self._error
+
+
 class XlsxWriter:
     """Write sheets in order with `sheet(title, columns, rows)`, then `close()`."""
 
@@ -125,8 +165,8 @@ class XlsxWriter:
         header = "".join(f'<c r="{letters[i]}1" s="1" t="inlineStr">{_text(name)}</c>' for i, (name, _) in enumerate(columns))
         selected = ' tabSelected="1"' if index == 1 else ""
         n = 0
-        with self.zip.open(self._open(f"xl/worksheets/sheet{index}.xml"), "w", force_zip64=True) as out:
-            write = out.write
+        with self.zip.open(self._open(f"xl/worksheets/sheet{index}.xml"), "w", force_zip64=True) as out, \
+                _Background(out.write) as write:
             write(
                 (
                     '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
@@ -140,11 +180,26 @@ class XlsxWriter:
                 ).encode("utf-8")
             )
             buffer: list[str] = []
-            cell = _cell
+            # texts repeat (a form's file, unit and project on each of its rows; the checks'
+            # messages across forms): each distinct text is formatted once
+            cache: dict[Any, str] = {}
+
+            def cell(value: Any, get: Any = cache.get) -> str:
+                if value is None:
+                    return "<c/>"
+                text = get(value)
+                if text is None:
+                    text = _cell(value)
+                    if type(value) is str:
+                        if len(cache) >= 100_000:
+                            cache.clear()
+                        cache[value] = text
+                return text
+
             for row in rows:
                 n += 1
                 buffer.append(f'<row r="{n + 1}">{"".join([cell(v) for v in row])}</row>')
-                if len(buffer) >= 512:
+                if len(buffer) >= 1024:
                     write("".join(buffer).encode("utf-8"))
                     buffer.clear()
             if buffer:
