@@ -26,6 +26,7 @@ import re
 import signal
 import sys
 import tempfile
+import threading
 import time
 import zipfile
 from collections import deque
@@ -839,8 +840,31 @@ def _warm_up() -> None:
 
 
 def _ignore_sigint() -> None:
-    """Workers leave Ctrl-C to the main process, which finishes what is in flight."""
+    """Workers leave Ctrl-C to the main process, which finishes what is in flight, and
+    die with it: a main process killed outright (SIGKILL) must not leave them behind."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _exit_with_parent()
+
+
+def _exit_with_parent() -> None:
+    parent = os.getppid()
+    try:  # Linux: the kernel signals us when the parent dies
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.prctl(1, signal.SIGTERM, 0, 0, 0) == 0:  # PR_SET_PDEATHSIG
+            if os.getppid() != parent:  # it died before prctl took effect
+                os._exit(1)
+            return
+    except (OSError, AttributeError):
+        pass
+
+    def watch() -> None:  # elsewhere: poll for the parent
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
 
 def _indexed_keys(runner: BatchRunner, content_hash: str, record: Any) -> list[tuple[int, str]]:
