@@ -436,16 +436,22 @@ class BatchRunner:
                 continue
             content_hash = hashlib.sha256(doc.data or b"").hexdigest()
             record = self.state.file_record(content_hash, self.config_hash)
-            if record is not None:
+            if self._all_done(content_hash, record):
                 error, indexes, problems = record
-                keys = [self.key(content_hash, i) for i in indexes]
-                if error is not None or len(self.state.done_keys(keys)) == len(keys):
-                    yield doc, content_hash, [(i, None) for i in indexes], problems, error
-                    continue
+                yield doc, content_hash, [(i, None) for i in indexes], problems, error
+                continue
             forms, problems, error = self._extract(doc)
             if error is None or not error.startswith(INTERNAL):  # remember what a file holds
                 self.state.put_file(content_hash, self.config_hash, error, [f.source.index for f in forms], problems)
             yield doc, content_hash, [(f.source.index, f) for f in forms], problems, error
+
+    def _all_done(self, content_hash: str, record: tuple | None) -> bool:
+        """A file read before whose forms are all committed (or that could not be read)."""
+        if record is None:
+            return False
+        error, indexes, _ = record
+        keys = [self.key(content_hash, i) for i in indexes]
+        return error is not None or len(self.state.done_keys(keys)) == len(keys)
 
     @staticmethod
     def _extract(doc: Document) -> tuple[list[Form], list[list], str | None]:
@@ -566,13 +572,10 @@ class BatchRunner:
                     continue
                 content_hash = hashlib.sha256(doc.data or b"").hexdigest()
                 record = self.state.file_record(content_hash, self.config_hash)
-                if record is not None:
-                    error, indexes, problems = record
-                    keys = [self.key(content_hash, i) for i in indexes]
-                    if error is not None or len(self.state.done_keys(keys)) == len(keys):
-                        queue.append((doc.label, content_hash, (error, indexes, problems)))
-                        await self._drain_queue(queue, 3 * workers)
-                        continue
+                if self._all_done(content_hash, record):
+                    queue.append((doc.label, content_hash, record))
+                    await self._drain_queue(queue, 3 * workers)
+                    continue
                 done = sorted(i for i, k in _indexed_keys(self, content_hash, record) if self.state.is_done(k))
                 in_zip = "!" in doc.label
                 future = loop.run_in_executor(

@@ -16,7 +16,7 @@ check's name (`CHECK_NAME_KEYWORDS`), else `other`.
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import Literal, get_args
 
 from reviewer.values import Value, parse_value
 
@@ -30,16 +30,7 @@ Reason = Literal[
     "unit_explanation",
     "other",
 ]
-REASONS: tuple[str, ...] = (
-    "not_quantified",
-    "rate_as_number",
-    "over_achieved",
-    "under_achieved",
-    "money_withdrawn",
-    "duplicate",
-    "unit_explanation",
-    "other",
-)
+REASONS: tuple[str, ...] = get_args(Reason)
 
 # (category, regular expression over the remark with all whitespace removed). Order matters.
 REMARK_KEYWORDS: list[tuple[str, str]] = [
