@@ -8,6 +8,7 @@ from collections import Counter
 from pathlib import Path
 
 import openpyxl
+import pytest
 from fake_openai import CHAT_PATH, Reply, error_reply, fake_openai, json_reply  # noqa: F401 - fixture
 
 from reviewer.batch import BatchOptions, run_batch
@@ -124,7 +125,8 @@ def sheet(path: Path, name: str) -> list[dict]:
     return [dict(zip(rows[0], r)) for r in rows[1:]]
 
 
-def test_ctrl_c_finishes_the_forms_in_flight_then_the_same_command_resumes(fake_openai, tmp_path):
+@pytest.mark.parametrize("workers", [[], ["--workers", "2"]], ids=["in-loop", "workers"])
+def test_ctrl_c_finishes_the_forms_in_flight_then_the_same_command_resumes(fake_openai, tmp_path, workers):
     """A real SIGINT to `reviewer batch --llm`: exit 130, nothing in flight is lost, nothing is asked twice."""
     import os
     import signal
@@ -138,7 +140,7 @@ def test_ctrl_c_finishes_the_forms_in_flight_then_the_same_command_resumes(fake_
     env = {**os.environ, "REVIEWER_BASE_URL": fake_openai.base_url, "REVIEWER_MODEL": "fake-model",
            "REVIEWER_HOME": str(tmp_path / "h1"), "NO_PROXY": "127.0.0.1", "no_proxy": "127.0.0.1"}  # fmt: skip
     code = "import sys; from reviewer.cli import main; sys.exit(main())"
-    args = [sys.executable, "-c", code, "batch", str(EXAMPLES), "--out", str(out), "--llm", "--concurrency", "2"]
+    args = [sys.executable, "-c", code, "batch", str(EXAMPLES), "--out", str(out), "--llm", "--concurrency", "2", *workers]
     proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 60
     committed = 0
@@ -153,6 +155,7 @@ def test_ctrl_c_finishes_the_forms_in_flight_then_the_same_command_resumes(fake_
     _, stderr = proc.communicate(timeout=60)
     assert proc.returncode == 130, stderr
     assert "Run the same command again" in stderr
+    assert "Traceback" not in stderr
     with sqlite3.connect(out / "state.sqlite") as db:
         committed = db.execute("SELECT COUNT(*) FROM results WHERE status = 'ok'").fetchone()[0]
     assert 5 <= committed < 39
@@ -164,3 +167,99 @@ def test_ctrl_c_finishes_the_forms_in_flight_then_the_same_command_resumes(fake_
     asked = user_messages(fake_openai)
     assert len(asked) == 39 and max(Counter(asked).values()) == 1
     assert len(sheet(out / "summary.xlsx", "forms")) == 39
+
+
+def tree(folder: Path) -> dict[str, str]:
+    """Every output file's hash (the state database and run.json hold timings; left out)."""
+    import hashlib
+
+    skip = {"state.sqlite", "state.sqlite-wal", "state.sqlite-shm", "run.json"}
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and p.name not in skip
+    }
+
+
+@pytest.mark.parametrize("docx", [False, True])
+def test_worker_processes_give_the_same_model_outputs_as_the_event_loop_alone(fake_openai, tmp_path, docx):
+    """With a model, workers prepare each form and finish it after its call: the outputs are
+    those of the in-loop review, byte for byte (grounded, dropped and re-asked comments included)."""
+    reply = {
+        "opinion": "经审核，该项目目标与完成情况基本一致。",
+        "comments": [
+            {"target": "goal", "category": "goal_outcome", "severity": "warning",
+             "text": "实际完成情况只写了资金支付，未说明产出。", "suggestion": "补充实际产出。"},
+            {"target": "indicator", "indicator_index": 99, "category": "scoring", "severity": "info",
+             "text": "该指标完成值为 123456.7，与目标不符。"},
+        ],
+    }  # fmt: skip
+    fake_openai.route("POST", CHAT_PATH, lambda _r: json_reply(reply))
+    outs = {}
+    for workers in (1, 2):
+        out = tmp_path / f"out{workers}"
+        result = run_batch(BatchOptions(inputs=[str(EXAMPLES)], out=out, llm=True, concurrency=4, workers=workers,
+                                        docx=docx, settings=settings(fake_openai, tmp_path / f"h{workers}")))  # fmt: skip
+        assert result.status == "complete" and result.forms == 39 and result.usage.failed == 39  # still invalid
+        outs[workers] = tree(out)
+    assert outs[1] == outs[2]
+    comments = sheet(tmp_path / "out2" / "summary.xlsx", "comments")
+    assert any(c["来源"] == "llm" and c["审核意见"] == reply["comments"][0]["text"] for c in comments)
+
+
+def test_interrupted_model_batch_with_worker_processes_resumes_without_repeats(fake_openai, tmp_path):
+    fake_openai.route("POST", CHAT_PATH, lambda _r: Reply(200, json_reply(REPLY, prompt_tokens=100, completion_tokens=20).body, {}, 0.02))
+    out = tmp_path / "out"
+
+    def stop_after_ten(done: int) -> None:
+        if done == 10:
+            raise KeyboardInterrupt
+
+    first = run_batch(
+        BatchOptions(inputs=[str(EXAMPLES)], out=out, llm=True, concurrency=4, workers=2,
+                     settings=settings(fake_openai, tmp_path / "h1")),  # fmt: skip
+        on_commit=stop_after_ten,
+    )
+    assert first.status == "interrupted"
+    assert 10 <= first.reviewed < 39
+    assert len(user_messages(fake_openai)) == first.reviewed  # the forms in flight were finished and committed
+
+    second = run_batch(
+        BatchOptions(inputs=[str(EXAMPLES)], out=out, llm=True, concurrency=4, workers=2,
+                     settings=settings(fake_openai, tmp_path / "h2"))  # fmt: skip
+    )
+    assert second.status == "complete" and second.forms == 39
+    assert second.reused == first.reviewed and second.reviewed == 39 - first.reviewed
+    asked = user_messages(fake_openai)
+    assert len(asked) == 39 and max(Counter(asked).values()) == 1
+    assert json.loads((out / "run.json").read_text(encoding="utf-8"))["tokens"]["total_in_state"] == {
+        "tokens_in": 3900, "tokens_out": 780, "calls": 39}
+
+
+def test_a_model_call_that_raises_gives_template_drafts_with_or_without_workers(fake_openai, tmp_path):
+    from reviewer.batch.batch_api import CountingClient
+
+    class Broken(CountingClient):
+        async def complete_structured(self, messages, output_model, *, validate=None, prompt_version):  # type: ignore[override]
+            raise RuntimeError("boom")
+
+    outs = {}
+    for workers in (1, 2):
+        out = tmp_path / f"out{workers}"
+        opts = BatchOptions(inputs=[str(EXAMPLES)], out=out, llm=True, concurrency=4, workers=workers, docx=True,
+                            settings=settings(fake_openai, tmp_path / f"h{workers}"))  # fmt: skip
+        client = Broken(opts.settings.model_copy(update={"concurrency": 4}))
+        result = run_batch(opts, client=client)
+        assert result.status == "complete" and result.forms == 39 and result.errors == 0
+        outs[workers] = tree(out)
+    assert outs[1] == outs[2]
+    assert not fake_openai.bodies(CHAT_PATH)
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "out2" / "state.sqlite") as db:
+        assert {r[0] for r in db.execute("SELECT status FROM results")} == {"ok"}
+        assert db.execute("SELECT SUM(n_llm_comments) FROM results").fetchone()[0] == 0
+        blob = db.execute("SELECT opinion FROM results LIMIT 1").fetchone()[0]
+    from reviewer.batch.state import unpack
+
+    assert json.loads(unpack(blob)["review"])["fallback_reason"] == "drafting failed: RuntimeError: boom"

@@ -3,7 +3,10 @@
 Flow: discover the input files (folders walked in sorted order, zips opened), hash each
 file, extract its forms, review every form not already in the run state (checks, then
 drafting; with a model, many forms at once), write its opinion files and commit its
-result at once. Then build summary.xlsx, index.html and run.json from the state.
+result at once. For many files the work runs in worker processes; with a model, the
+workers prepare each form (checks, prompt, grounding) and finish it after its reply
+(grounding, template fill-in, opinion texts), and the event loop makes only the calls.
+Then build summary.xlsx, index.html and run.json from the state.
 
 - Resumable: a result is keyed by (content hash, form index, config hash); a run that
   is stopped (Ctrl-C: the forms in flight are finished first; a second Ctrl-C stops at
@@ -18,9 +21,11 @@ result at once. Then build summary.xlsx, index.html and run.json from the state.
 from __future__ import annotations
 
 import asyncio
+import copy
 import hashlib
 import json
 import os
+import pickle
 import platform
 import re
 import signal
@@ -35,7 +40,7 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import reviewer
 from reviewer.batch.dashboard import write_dashboard
@@ -43,7 +48,7 @@ from reviewer.batch.outputs.ooxml import normalise
 from reviewer.batch.outputs.summary_xlsx import write_summary
 from reviewer.batch.progress import Progress
 from reviewer.batch.state import COMMENT_COLUMNS, FINDING_COLUMNS, RunState, pack
-from reviewer.batch.work import Engine, FormOutcome, Usage, current_usage, header_row
+from reviewer.batch.work import Engine, FormOutcome, Usage, current_usage, header_row, outcome_of
 from reviewer.extract import SUFFIXES, ExtractFailure, check_complete, discover, extract_file
 from reviewer.model import Form
 
@@ -302,6 +307,7 @@ class BatchRunner:
         self.batch_api_report: dict[str, Any] | None = None
         self._writer: ThreadPoolExecutor | None = None
         self._writes: deque[Future] = deque()
+        self._pool: ProcessPoolExecutor | None = None
 
     # -- setup --
 
@@ -496,10 +502,9 @@ class BatchRunner:
             await self._drain()
 
     def _workers(self) -> int:
-        """Worker processes for the deterministic work: none with a model (the loop waits on
-        the network), none for a handful of files (starting them costs more than it saves)."""
-        if self.client is not None:
-            return 1
+        """Worker processes for the deterministic work (with a model: all but the calls, so
+        the event loop is free to send and take replies), none for a handful of files
+        (starting them costs more than it saves)."""
         wanted = self.options.workers if self.options.workers is not None else (os.cpu_count() or 1)
         if self.options.workers is None and self.progress.total_files < 16:
             return 1
@@ -509,8 +514,9 @@ class BatchRunner:
         """Register a document's forms in discovery order; review, reuse or commit each one.
 
         items: (index, header or None, payload) where payload is None (reuse the committed
-        result), a Form (review it here), a FormOutcome (reviewed by a worker) or a str
-        (a worker's error for that form).
+        result), a Form (review it here), a FormOutcome (reviewed by a worker), a ModelJob
+        (prepared by a worker: the model call is made here) or a str (a worker's error for
+        that form).
         """
         self.progress.files += 1
         if error is not None:
@@ -539,15 +545,24 @@ class BatchRunner:
                 if self.stop_requested:  # stop feeding forms to the model
                     raise Stop
                 await self._submit(payload, key, name)
+            elif isinstance(payload, ModelJob):
+                if self.stop_requested:  # stop feeding forms to the model
+                    self._commit_finished(finished)
+                    raise Stop
+                await self._submit_job(payload, key, name, index, header)
             elif isinstance(payload, FormOutcome):
                 finished.append(self._commit(key, name, index, header, payload, None, Usage(), defer=True))
             else:
                 finished.append(self._commit(key, name, index, header, None, str(payload), Usage(), defer=True))
+        self._commit_finished(finished)
+        self.progress.update()
+
+    def _commit_finished(self, finished: list[tuple]) -> None:
         if finished:
             self.state.commit_results(finished)
             for _ in finished:
                 self._committed()
-        self.progress.update()
+            finished.clear()
 
     async def _review_pooled(self, workers: int) -> None:
         """Extraction, checks, drafting and rendering in worker processes, a file per task;
@@ -555,7 +570,10 @@ class BatchRunner:
         import multiprocessing
 
         method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
-        pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method), initializer=_ignore_sigint)
+        model = self.client is not None and bool(getattr(self.client, "configured", False))
+        pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method), initializer=_ignore_sigint,
+                                   initargs=(model,))  # fmt: skip
+        self._pool = pool
         loop = asyncio.get_running_loop()
         # start every worker before any writer thread exists (fork copies only this thread)
         await asyncio.gather(*(loop.run_in_executor(pool, _warm_up) for _ in range(workers)))
@@ -581,20 +599,26 @@ class BatchRunner:
                 future = loop.run_in_executor(
                     pool, review_document, doc.label, None if in_zip else str(doc.path),
                     doc.data if in_zip else None, doc.path.suffix if doc.path else "", done, policy,
-                    self.options.docx,
+                    self.options.docx, model,
                 )  # fmt: skip
                 queue.append((doc.label, content_hash, future))
                 await self._drain_queue(queue, 3 * workers)
             await self._drain_queue(queue, 0)
         except Stop:
-            # Ctrl-C: commit what the workers are doing (a few files per worker), then stop
-            await self._drain_queue(queue, 0)
+            # Ctrl-C: commit what the workers are doing (a few files per worker), then stop;
+            # with a model, only the forms whose calls were made (no new call is made)
+            if not model:
+                await self._drain_queue(queue, 0)
             raise
         finally:
             for *_, item in queue:
                 if isinstance(item, asyncio.Future):
                     item.cancel()
-            pool.shutdown(wait=True, cancel_futures=True)
+            try:
+                await self._drain()  # the forms in flight finish in the pool
+            finally:
+                self._pool = None
+                pool.shutdown(wait=True, cancel_futures=True)
 
     async def _drain_queue(self, queue: deque, keep: int) -> None:
         while len(queue) > keep:
@@ -642,6 +666,45 @@ class BatchRunner:
         finally:
             current_usage.reset(token)
         self._commit(key, name, form.source.index, header_row(form), outcome, error, usage)
+
+    async def _submit_job(self, job: ModelJob, key: str, name: str, index: int, header: dict[str, Any]) -> None:
+        assert self._slots is not None
+        await self._slots.acquire()
+        task = asyncio.ensure_future(self._process_job(job, key, name, index, header))
+        self._pending.add(task)
+
+        def done(t: asyncio.Task) -> None:
+            self._pending.discard(t)
+            self._slots.release()  # type: ignore[union-attr]
+
+        task.add_done_callback(done)
+
+    async def _process_job(self, job: ModelJob, key: str, name: str, index: int, header: dict[str, Any]) -> None:
+        """A form prepared by a worker: the model call here, what follows in the pool."""
+        from reviewer.drafting.comments import ReviewReply
+
+        usage = Usage()
+        token = current_usage.set(usage)
+        try:
+            result, failure = None, None
+            try:
+                result = await self.client.complete_structured(  # type: ignore[union-attr]
+                    job.messages, ReviewReply, validate=job.grounding.reply_errors, prompt_version=job.version
+                )
+            except Exception as exc:  # noqa: BLE001 - the form gets template drafts and the reason
+                failure = (type(exc).__name__, str(exc))  # plain data: any exception crosses to the pool
+            loop = asyncio.get_running_loop()
+            outcome: FormOutcome | None = await loop.run_in_executor(
+                self._pool, finish_form, job.state, result, failure, self.options.docx
+            )
+            error = None
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - one broken form must not stop the batch
+            outcome, error = None, f"could not be reviewed (internal error {type(exc).__name__}: {exc})"
+        finally:
+            current_usage.reset(token)
+        self._commit(key, name, index, header, outcome, error, usage)
 
     def _commit(self, key: str, name: str, index: int, header: dict[str, Any], outcome: FormOutcome | None,
                 error: str | None, usage: Usage, defer: bool = False) -> tuple | None:  # fmt: skip
@@ -842,11 +905,17 @@ def _warm_up() -> None:
     return None
 
 
-def _ignore_sigint() -> None:
+def _ignore_sigint(model: bool = False) -> None:
     """Workers leave Ctrl-C to the main process, which finishes what is in flight, and
-    die with it: a main process killed outright (SIGKILL) must not leave them behind."""
+    die with it: a main process killed outright (SIGKILL) must not leave them behind.
+    With a model they yield the CPU to the main process, whose event loop makes the calls."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _exit_with_parent()
+    if model:
+        try:
+            os.nice(5)
+        except (OSError, AttributeError):
+            pass
 
 
 def _exit_with_parent() -> None:
@@ -876,14 +945,25 @@ def _indexed_keys(runner: BatchRunner, content_hash: str, record: Any) -> list[t
     return [(i, runner.key(content_hash, i)) for i in record[1]]
 
 
+class ModelJob(NamedTuple):
+    """A form prepared by a worker for its model call: what the call needs, and the rest of
+    the worker's state as opaque bytes for `finish_form` (the main process never unpickles it)."""
+
+    messages: list[dict[str, str]]
+    grounding: Any  # reviewer.drafting.grounding.Grounding, without the form: validates replies
+    version: str
+    state: bytes
+
+
 def review_document(
     label: str, path: str | None, data: bytes | None, suffix: str, done: list[int], policy: str | None,
-    keep_review: bool = False,
+    keep_review: bool = False, model: bool = False,
 ) -> tuple[str | None, list[tuple[int, dict[str, Any], Any]], list[list], bool]:
-    """In a worker process: one document's forms, reviewed (those not in `done`).
+    """In a worker process: one document's forms, reviewed (those not in `done`); with a
+    model, prepared for their calls (ModelJob) unless drafted from templates at once.
 
-    Returns (file error, [(index, header, FormOutcome | error text | None when done)],
-    problems, whether the file's reading may be remembered).
+    Returns (file error, [(index, header, PackedOutcome | ModelJob | error text | None when
+    done)], problems, whether the file's reading may be remembered).
     """
     engine = _WORKER_ENGINES.get(policy)
     if engine is None:
@@ -909,7 +989,7 @@ def review_document(
             items.append((index, header_row(form), None))
             continue
         try:
-            outcome: Any = _compact(_review_sync(engine, form), keep_review)
+            outcome: Any = _prepare(engine, form, keep_review) if model else _compact(_review_sync(engine, form), keep_review)
         except Exception as exc:  # noqa: BLE001 - one broken form must not stop the batch
             outcome = f"could not be reviewed (internal error {type(exc).__name__}: {exc})"
         items.append((index, header_row(form), outcome))
@@ -935,6 +1015,33 @@ def _compact(outcome: FormOutcome, keep_review: bool) -> PackedOutcome:
         outcome.review_json,
         packed_opinion=pack({"md": outcome.opinion_md, "html": outcome.opinion_html, "review": review}),
     )
+
+
+def _prepare(engine: Engine, form: Form, keep_review: bool) -> PackedOutcome | ModelJob:
+    """Engine.review up to the model call (the checks, the prompt, the grounding)."""
+    from reviewer.batch.work import run_checks
+    from reviewer.drafting.drafter import FormReview, prepare_review
+
+    report = run_checks(form, policy=engine.policy)
+    prepared = prepare_review(form, configured=True, policy=engine.policy, report=report)
+    if isinstance(prepared, FormReview):  # template drafts: no call to make
+        return _compact(outcome_of(form, report, prepared, keep_review), keep_review)
+    grounding = copy.copy(prepared.grounding)
+    grounding.form = None  # validating a reply needs only what was taken from the form
+    state = pickle.dumps((form, report, prepared), pickle.HIGHEST_PROTOCOL)
+    return ModelJob(prepared.messages, grounding, prepared.version, state)
+
+
+def finish_form(state: bytes, result: Any, failure: tuple[str, str] | None, keep_review: bool) -> PackedOutcome:
+    """In a worker process: a prepared form's review after its model call (grounding,
+    template fill-in, the opinion texts), as Engine.review would have finished it.
+    failure: (exception type name, message) when the call raised."""
+    from reviewer.drafting.drafter import finish_review
+
+    form, report, prepared = pickle.loads(state)
+    error = type(failure[0], (Exception,), {})(failure[1]) if failure is not None else None
+    review = finish_review(prepared, result, error)
+    return _compact(outcome_of(form, report, review, keep_review), keep_review)
 
 
 def _review_sync(engine: Engine, form: Form) -> FormOutcome:

@@ -142,24 +142,7 @@ class Engine:
         """The per-form work; model usage is counted into `current_usage` by the client."""
         report = run_checks(form, policy=self.policy)
         review = await review_form_async(form, client=self.client, policy=self.policy, report=report)
-        findings = [finding_row(f) for f in report.findings]
-        comments = [comment_row(c) for c in review.comments]
-        severities = [f.severity for f in report.findings]
-        row = header_row(form)
-        row.update(
-            execution_rate=report.recomputed.execution_rate,
-            budget_score=report.recomputed.budget_score,
-            suggested_total=review.suggested_total,
-            grade=review.grade,
-            n_errors=severities.count("error"),
-            n_warnings=severities.count("warning"),
-            n_cuts=sum(1 for f in report.findings if f.suggested_score is not None),
-            n_findings=len(findings),
-            n_comments=len(comments),
-            n_llm_comments=sum(1 for c in review.comments if c.source == "llm"),
-        )
-        review_json = review.model_dump_json() if self.keep_review else None
-        return FormOutcome(row, findings, comments, opinion.to_markdown([review]), opinion.to_html([review]), review_json)
+        return outcome_of(form, report, review, self.keep_review)
 
     def write_docx(self, review_json: str | None, opinion_md: str, path: Path) -> bool:
         """Write the opinion as DOCX; False when python-docx is not installed."""
@@ -170,6 +153,28 @@ class Engine:
         except opinion.DocxUnavailable:
             return False
         return True
+
+
+def outcome_of(form: Form, report: Any, review: FormReview, keep_review: bool) -> FormOutcome:
+    """A form's checks report and drafted review, reduced to the rows and texts a batch keeps."""
+    findings = [finding_row(f) for f in report.findings]
+    comments = [comment_row(c) for c in review.comments]
+    severities = [f.severity for f in report.findings]
+    row = header_row(form)
+    row.update(
+        execution_rate=report.recomputed.execution_rate,
+        budget_score=report.recomputed.budget_score,
+        suggested_total=review.suggested_total,
+        grade=review.grade,
+        n_errors=severities.count("error"),
+        n_warnings=severities.count("warning"),
+        n_cuts=sum(1 for f in report.findings if f.suggested_score is not None),
+        n_findings=len(findings),
+        n_comments=len(comments),
+        n_llm_comments=sum(1 for c in review.comments if c.source == "llm"),
+    )
+    review_json = review.model_dump_json() if keep_review else None
+    return FormOutcome(row, findings, comments, opinion.to_markdown([review]), opinion.to_html([review]), review_json)
 
 
 def markdown_docx(md: str, path: Path) -> bool:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel, Field, ValidationError
@@ -143,18 +144,40 @@ def _parse_last_reply(content: str) -> ReviewReply | None:
         return None
 
 
-async def _draft_with_model(form: Form, report: ReportView, client: Any) -> FormReview:
+@dataclass
+class PreparedCall:
+    """The deterministic part of a model review, ready for the call: plain, picklable data
+    (a batch prepares it in a worker process and makes only the call in its event loop)."""
+
+    form: Form
+    view: ReportView
+    messages: list[dict[str, str]]
+    grounding: Grounding
+    version: str
+    tokens_estimate: int
+
+
+def _prepare_call(form: Form, report: ReportView) -> PreparedCall:
     texts = {"form_text": render_form(form), "findings_text": render_findings(report, form)}  # rendered once
     messages = review_messages(form, report, **texts)
     grounding = Grounding(form, report, **texts)
-    version = prompt_version()
-    result = await client.complete_structured(
-        messages, ReviewReply, validate=grounding.reply_errors, prompt_version=version
+    return PreparedCall(form, report, messages, grounding, prompt_version(),
+                        sum(estimate_tokens(m["content"]) for m in messages))
+
+
+async def call_model(prepared: PreparedCall, client: Any) -> Any:
+    """The model call of a prepared review (validated by its grounding)."""
+    return await client.complete_structured(
+        prepared.messages, ReviewReply, validate=prepared.grounding.reply_errors, prompt_version=prepared.version
     )
+
+
+def _finish_call(prepared: PreparedCall, result: Any) -> FormReview:
+    form, report, grounding, messages = prepared.form, prepared.view, prepared.grounding, prepared.messages
     call = ModelCall(
-        prompt_version=version,
+        prompt_version=prepared.version,
         prompt_hash=result.prompt_hash or messages_hash(messages),
-        prompt_tokens_estimate=sum(estimate_tokens(m["content"]) for m in messages),
+        prompt_tokens_estimate=prepared.tokens_estimate,
         outcome=str(result.outcome),
         tokens_in=result.tokens_in,
         tokens_out=result.tokens_out,
@@ -189,6 +212,46 @@ async def _draft_with_model(form: Form, report: ReportView, client: Any) -> Form
     else:
         opinion, opinion_source = reply.opinion.strip(), "llm"
     return _review(form, report, comments, opinion, "llm", opinion_source, None, call, dropped)  # type: ignore[arg-type]
+
+
+def _drafting_failed(form: Form, view: ReportView, exc: Exception) -> FormReview:
+    log.exception("form %s: model drafting failed", form.id)
+    return template_review(form, view, f"drafting failed: {type(exc).__name__}: {exc}")
+
+
+def prepare_review(
+    form: Form,
+    *,
+    configured: bool,
+    policy: Any = None,
+    blind: bool = False,
+    report: Any = None,
+    use_model: bool = True,
+) -> FormReview | PreparedCall:
+    """review_form_async up to the model call: the finished review when no call is to be
+    made (templates), else the prepared call. configured: a usable client is at hand."""
+    if blind:
+        form = _blinded(form)
+    view = view_report(report) if report is not None else _checked(form, policy, blind)
+    if not use_model:
+        return template_review(form, view, NOT_REQUESTED)
+    if not configured:
+        return template_review(form, view, NOT_CONFIGURED)
+    try:
+        return _prepare_call(form, view)
+    except Exception as exc:  # the run goes on: this form gets template drafts and the reason
+        return _drafting_failed(form, view, exc)
+
+
+def finish_review(prepared: PreparedCall, result: Any = None, error: Exception | None = None) -> FormReview:
+    """review_form_async after the model call: its result (a reviewer.llm.CallResult), or
+    the exception the call raised."""
+    try:
+        if error is not None:
+            raise error
+        return _finish_call(prepared, result)
+    except Exception as exc:  # the run goes on: this form gets template drafts and the reason
+        return _drafting_failed(prepared.form, prepared.view, exc)
 
 
 def _checked(form: Form, policy: Any, blind: bool) -> ReportView:
@@ -227,18 +290,15 @@ async def review_form_async(
     report: a checks FormReport (or ReportView) computed already; else the checks run here.
     blind: the form's own scores and remarks are hidden from the checks and the model.
     """
-    if blind:
-        form = _blinded(form)
-    view = view_report(report) if report is not None else _checked(form, policy, blind)
-    if not use_model:
-        return template_review(form, view, NOT_REQUESTED)
-    if client is None or not client.configured:
-        return template_review(form, view, NOT_CONFIGURED)
+    configured = use_model and client is not None and client.configured
+    prepared = prepare_review(form, configured=configured, policy=policy, blind=blind, report=report, use_model=use_model)
+    if isinstance(prepared, FormReview):
+        return prepared
     try:
-        return await _draft_with_model(form, view, client)
+        result = await call_model(prepared, client)
     except Exception as exc:  # the run goes on: this form gets template drafts and the reason
-        log.exception("form %s: model drafting failed", form.id)
-        return template_review(form, view, f"drafting failed: {type(exc).__name__}: {exc}")
+        return finish_review(prepared, error=exc)
+    return finish_review(prepared, result)
 
 
 def review_form(form: Form, *, client: Any = None, policy: Any = None, blind: bool = False, report: Any = None) -> FormReview:
