@@ -36,7 +36,7 @@ import time
 import zipfile
 from collections import deque
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -638,9 +638,16 @@ class BatchRunner:
         if self.client is None:  # deterministic work: in line, one form at a time
             await self._process(form, key, name)
             return
+        await self._spawn(self._process(form, key, name))
+
+    async def _submit_job(self, job: ModelJob, key: str, name: str, index: int, header: dict[str, Any]) -> None:
+        await self._spawn(self._process_job(job, key, name, index, header))
+
+    async def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        """Run one form's work as a task once a slot is free; the slot frees when it ends."""
         assert self._slots is not None
         await self._slots.acquire()
-        task = asyncio.ensure_future(self._process(form, key, name))
+        task = asyncio.ensure_future(work)
         self._pending.add(task)
 
         def done(t: asyncio.Task) -> None:
@@ -654,49 +661,32 @@ class BatchRunner:
             await asyncio.gather(*list(self._pending), return_exceptions=True)
 
     async def _process(self, form: Form, key: str, name: str) -> None:
-        usage = Usage()
-        token = current_usage.set(usage)
-        try:
-            outcome: FormOutcome | None = await self.engine.review(form)  # type: ignore[union-attr]
-            error = None
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:  # noqa: BLE001 - one broken form must not stop the batch
-            outcome, error = None, f"could not be reviewed (internal error {type(exc).__name__}: {exc})"
-        finally:
-            current_usage.reset(token)
-        self._commit(key, name, form.source.index, header_row(form), outcome, error, usage)
-
-    async def _submit_job(self, job: ModelJob, key: str, name: str, index: int, header: dict[str, Any]) -> None:
-        assert self._slots is not None
-        await self._slots.acquire()
-        task = asyncio.ensure_future(self._process_job(job, key, name, index, header))
-        self._pending.add(task)
-
-        def done(t: asyncio.Task) -> None:
-            self._pending.discard(t)
-            self._slots.release()  # type: ignore[union-attr]
-
-        task.add_done_callback(done)
+        await self._counted(key, name, form.source.index, header_row(form), self.engine.review(form))  # type: ignore[union-attr]
 
     async def _process_job(self, job: ModelJob, key: str, name: str, index: int, header: dict[str, Any]) -> None:
         """A form prepared by a worker: the model call here, what follows in the pool."""
+        await self._counted(key, name, index, header, self._call_then_finish(job))
+
+    async def _call_then_finish(self, job: ModelJob) -> FormOutcome:
         from reviewer.drafting.comments import ReviewReply
 
+        result, failure = None, None
+        try:
+            result = await self.client.complete_structured(  # type: ignore[union-attr]
+                job.messages, ReviewReply, validate=job.grounding.reply_errors, prompt_version=job.version
+            )
+        except Exception as exc:  # noqa: BLE001 - the form gets template drafts and the reason
+            failure = (type(exc).__name__, str(exc))  # plain data: any exception crosses to the pool
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._pool, finish_form, job.state, result, failure, self.options.docx)
+
+    async def _counted(self, key: str, name: str, index: int, header: dict[str, Any],
+                       work: Coroutine[Any, Any, FormOutcome]) -> None:  # fmt: skip
+        """Await one form's work with its model usage counted, then commit it, error or not."""
         usage = Usage()
         token = current_usage.set(usage)
         try:
-            result, failure = None, None
-            try:
-                result = await self.client.complete_structured(  # type: ignore[union-attr]
-                    job.messages, ReviewReply, validate=job.grounding.reply_errors, prompt_version=job.version
-                )
-            except Exception as exc:  # noqa: BLE001 - the form gets template drafts and the reason
-                failure = (type(exc).__name__, str(exc))  # plain data: any exception crosses to the pool
-            loop = asyncio.get_running_loop()
-            outcome: FormOutcome | None = await loop.run_in_executor(
-                self._pool, finish_form, job.state, result, failure, self.options.docx
-            )
+            outcome: FormOutcome | None = await work
             error = None
         except asyncio.CancelledError:
             raise
