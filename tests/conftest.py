@@ -29,3 +29,34 @@ def load_expected(name: str) -> list[dict]:
 @pytest.fixture
 def examples() -> Path:
     return EXAMPLES
+
+
+def batch_command(batch_args: list[str]) -> list[str]:
+    """The argv of `reviewer batch ARGS` run by this Python, for tests that need a child process."""
+    import sys
+
+    return [sys.executable, "-c", "import sys; from reviewer.cli import main; sys.exit(main())", "batch", *batch_args]
+
+
+def interrupt_batch(batch_args: list[str], out: Path, after: int, env: dict | None = None, poll: float = 0.01):
+    """Run `reviewer batch ARGS` in a child process, send it Ctrl-C once `after` forms are
+    committed to its run state, and return (exit code, stderr)."""
+    import signal
+    import sqlite3
+    import subprocess
+    import time
+
+    proc = subprocess.Popen(batch_command(batch_args), cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    deadline = time.monotonic() + 60
+    committed = 0
+    while time.monotonic() < deadline and proc.poll() is None and committed < after:
+        try:
+            with sqlite3.connect(out / "state.sqlite", timeout=1) as db:
+                committed = db.execute("SELECT COUNT(*) FROM results").fetchone()[0]
+        except sqlite3.Error:
+            pass
+        time.sleep(poll)
+    proc.send_signal(signal.SIGINT)
+    _, stderr = proc.communicate(timeout=60)
+    return proc.returncode, stderr

@@ -9,13 +9,12 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from conftest import EXAMPLES, ROOT, batch_command, interrupt_batch
 from fake_openai import CHAT_PATH, Reply, error_reply, fake_openai, json_reply  # noqa: F401 - fixture
 
 from reviewer.batch import BatchOptions, run_batch
 from reviewer.config import Settings
 
-ROOT = Path(__file__).resolve().parent.parent
-EXAMPLES = ROOT / "examples"
 REPLY = {"comments": [], "opinion": "经审核，该项目自评表填报基本完整，请按所列问题修改完善。"}
 
 
@@ -129,31 +128,16 @@ def sheet(path: Path, name: str) -> list[dict]:
 def test_ctrl_c_finishes_the_forms_in_flight_then_the_same_command_resumes(fake_openai, tmp_path, workers):
     """A real SIGINT to `reviewer batch --llm`: exit 130, nothing in flight is lost, nothing is asked twice."""
     import os
-    import signal
     import sqlite3
     import subprocess
-    import sys
-    import time
 
     fake_openai.route("POST", CHAT_PATH, lambda _r: Reply(200, json_reply(REPLY).body, {}, 0.05))
     out = tmp_path / "out"
     env = {**os.environ, "REVIEWER_BASE_URL": fake_openai.base_url, "REVIEWER_MODEL": "fake-model",
            "REVIEWER_HOME": str(tmp_path / "h1"), "NO_PROXY": "127.0.0.1", "no_proxy": "127.0.0.1"}  # fmt: skip
-    code = "import sys; from reviewer.cli import main; sys.exit(main())"
-    args = [sys.executable, "-c", code, "batch", str(EXAMPLES), "--out", str(out), "--llm", "--concurrency", "2", *workers]
-    proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 60
-    committed = 0
-    while time.monotonic() < deadline and proc.poll() is None and committed < 5:
-        try:
-            with sqlite3.connect(out / "state.sqlite", timeout=1) as db:
-                committed = db.execute("SELECT COUNT(*) FROM results").fetchone()[0]
-        except sqlite3.Error:
-            pass
-        time.sleep(0.01)
-    proc.send_signal(signal.SIGINT)
-    _, stderr = proc.communicate(timeout=60)
-    assert proc.returncode == 130, stderr
+    batch_args = [str(EXAMPLES), "--out", str(out), "--llm", "--concurrency", "2", *workers]
+    returncode, stderr = interrupt_batch(batch_args, out, after=5, env=env)
+    assert returncode == 130, stderr
     assert "Run the same command again" in stderr
     assert "Traceback" not in stderr
     with sqlite3.connect(out / "state.sqlite") as db:
@@ -162,7 +146,7 @@ def test_ctrl_c_finishes_the_forms_in_flight_then_the_same_command_resumes(fake_
     assert len(user_messages(fake_openai)) == committed  # the forms in flight were finished, not dropped
 
     env["REVIEWER_HOME"] = str(tmp_path / "h2")  # no reply cache to hide a repeated request
-    done = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    done = subprocess.run(batch_command(batch_args), cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     asked = user_messages(fake_openai)
     assert len(asked) == 39 and max(Counter(asked).values()) == 1

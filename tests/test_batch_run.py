@@ -16,6 +16,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from conftest import EXAMPLES, ROOT, interrupt_batch
 
 from reviewer.batch import BatchOptions, run_batch
 from reviewer.batch.runner import Namer
@@ -23,8 +24,6 @@ from reviewer.batch.synthetic import make_year
 from reviewer.cli import main
 from reviewer.extract import extract_paths
 
-ROOT = Path(__file__).resolve().parent.parent
-EXAMPLES = ROOT / "examples"
 
 
 @pytest.fixture(scope="module")
@@ -241,21 +240,8 @@ def test_progress_line_is_quiet_without_a_terminal_and_complete_with_one():
 def test_ctrl_c_with_worker_processes_stops_cleanly_and_resumes(year, tmp_path):
     folder, n = year
     out = tmp_path / "out"
-    code = "import sys; from reviewer.cli import main; sys.exit(main())"
-    args = [sys.executable, "-c", code, "batch", str(folder), "--out", str(out), "--workers", "2"]
-    proc = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 60
-    committed = 0
-    while time.monotonic() < deadline and proc.poll() is None and committed < 40:
-        try:
-            with sqlite3.connect(out / "state.sqlite", timeout=1) as db:
-                committed = db.execute("SELECT COUNT(*) FROM results").fetchone()[0]
-        except sqlite3.Error:
-            pass
-        time.sleep(0.005)
-    proc.send_signal(signal.SIGINT)
-    _, stderr = proc.communicate(timeout=60)
-    assert proc.returncode == 130, stderr
+    returncode, stderr = interrupt_batch([str(folder), "--out", str(out), "--workers", "2"], out, after=40, poll=0.005)
+    assert returncode == 130, stderr
     assert "Traceback" not in stderr  # the workers ignored Ctrl-C; the main process stopped them
     with sqlite3.connect(out / "state.sqlite") as db:
         committed = db.execute("SELECT COUNT(*) FROM results WHERE status = 'ok'").fetchone()[0]
