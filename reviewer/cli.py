@@ -11,7 +11,7 @@ import sys
 from collections.abc import Callable
 
 from reviewer.extract import extract_paths
-from reviewer.model import Extraction
+from reviewer.domain.model import Extraction
 
 Command = Callable[[argparse.Namespace], int]
 COMMANDS: dict[str, tuple[Callable[[argparse.ArgumentParser], None], Command]] = {}

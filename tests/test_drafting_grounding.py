@@ -6,7 +6,7 @@ from reviewer.drafting import prompts
 from reviewer.drafting.comments import ModelComment, ReviewReply
 from reviewer.drafting.findings import FindingView, ReportView, view_report
 from reviewer.drafting.grounding import Grounding, numbers_in
-from reviewer.model import Form, Funding, Goal, Indicator, Source
+from reviewer.domain.model import Form, Funding, Goal, Indicator, Source
 
 FORM = Form(
     id="g", source=Source(path="t", index=0), name="信访宣传（2024）",

@@ -15,7 +15,7 @@ from reviewer.drafting.opinion import to_docx, to_html, to_markdown
 from reviewer.drafting.prompts import estimate_tokens, review_messages
 from reviewer.drafting.templates import template_comment
 from reviewer.extract import extract_paths
-from reviewer.model import Form, Indicator, Source
+from reviewer.domain.model import Form, Indicator, Source
 
 TYPICAL_FORM_TOKEN_BUDGET = 3000
 

@@ -14,7 +14,7 @@ from reviewer import eval_cli
 from reviewer.cli import main
 from reviewer.evaluation.calibrate import apply_calibration, load_calibration
 from reviewer.evaluation import harness
-from reviewer.model import Extraction
+from reviewer.domain.model import Extraction
 
 pytest.importorskip("sklearn")
 pytest.importorskip("krippendorff")

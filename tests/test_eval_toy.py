@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from reviewer.evaluation.dataset import dataset_from_forms
 from reviewer.evaluation.harness import FormPrediction, PredFinding
-from reviewer.model import Form, Funding, Indicator, Source
+from reviewer.domain.model import Form, Funding, Indicator, Source
 
 NQ = "偏差原因：指标值设置不合理\n改进措施：完善指标值设置，建议修改为百分比。"
 

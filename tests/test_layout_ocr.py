@@ -21,8 +21,8 @@ import pytest
 from conftest import EXAMPLES, contract_dump, load_expected
 
 from reviewer.extract import extract_file
-from reviewer.layouts import detect as detect_layout
-from reviewer.layouts import ocr
+from reviewer.extract.layouts import detect as detect_layout
+from reviewer.extract.layouts import ocr
 
 SEED = "003_8b0a55cfaf6a1b6b.txt"
 

@@ -6,7 +6,7 @@ import pytest
 
 from conftest import EXAMPLES, contract_dump, load_expected
 from reviewer.extract import extract_file
-from reviewer.layouts import report
+from reviewer.extract.layouts import report
 
 SEED = "004_e84bdc6c9b3e6332.txt"
 OTHER_SEEDS = ["000_227770587c716576.txt", "001_61357c0ed07ba240.part-a.txt",

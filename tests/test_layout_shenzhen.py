@@ -20,8 +20,8 @@ import re
 import pytest
 
 from conftest import EXAMPLES, contract_dump, load_expected
-from reviewer.layouts import detect as detect_layout
-from reviewer.layouts import shenzhen
+from reviewer.extract.layouts import detect as detect_layout
+from reviewer.extract.layouts import shenzhen
 
 SEEDS = {
     "000_227770587c716576.txt": 4,

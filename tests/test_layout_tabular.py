@@ -17,8 +17,8 @@ import pytest
 
 from conftest import EXAMPLES, contract_dump, load_expected
 from reviewer.extract import parse_text
-from reviewer.layouts import detect as detect_layout
-from reviewer.layouts import tabular
+from reviewer.extract.layouts import detect as detect_layout
+from reviewer.extract.layouts import tabular
 
 SEED = "002_cc20b351adbf8378.txt"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from reviewer.values import parse_value
+from reviewer.domain.values import parse_value
 
 
 @pytest.mark.parametrize(

@@ -13,8 +13,8 @@ import openpyxl
 import pytest
 
 from reviewer.extract import ExtractFailure, extract_file, xlsx_text
-from reviewer.layouts import detect as detect_layout
-from reviewer.layouts import tabular
+from reviewer.extract.layouts import detect as detect_layout
+from reviewer.extract.layouts import tabular
 
 FORM = {
     "code": "440304220091500300003",

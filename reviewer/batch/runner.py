@@ -50,7 +50,7 @@ from reviewer.batch.progress import Progress
 from reviewer.batch.state import COMMENT_COLUMNS, FINDING_COLUMNS, RunState, pack
 from reviewer.batch.work import Engine, FormOutcome, Usage, current_usage, header_row, outcome_of
 from reviewer.extract import SUFFIXES, ExtractFailure, check_complete, discover, extract_file
-from reviewer.model import Form
+from reviewer.domain.model import Form
 
 OPINIONS_DIR = "opinions"
 RUN_JSON = "run.json"

@@ -20,7 +20,7 @@ from reviewer.checks.findings import Finding
 from reviewer.drafting import opinion
 from reviewer.drafting.comments import DraftComment
 from reviewer.drafting.drafter import FormReview, review_form_async
-from reviewer.model import Form
+from reviewer.domain.model import Form
 
 
 # --- model usage per form ---------------------------------------------------------

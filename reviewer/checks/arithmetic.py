@@ -6,7 +6,7 @@ import re
 
 from reviewer.checks.common import Context, fmt, money
 from reviewer.checks.registry import check, hit
-from reviewer.model import Form, Funding
+from reviewer.domain.model import Form, Funding
 
 _EXPLAINED = re.compile(r"调整|调增|调减|调剂|追加|收回|新增|补充|下达|结转|压减|压缩|核减|统筹|年中|预算调")
 _PARTS = ("当年财政拨款", "上年结转资金", "其他资金")

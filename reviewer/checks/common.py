@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 
 from reviewer.checks.policy import CheckPolicy, Policy
-from reviewer.model import Form, Indicator
-from reviewer.values import Value, parse_value_shared
+from reviewer.domain.model import Form, Indicator
+from reviewer.domain.values import Value, parse_value_shared
 
 # Lower-is-better by name: costs, complaints, failures …
 LOWER_NAME = re.compile(

@@ -7,7 +7,7 @@ from collections import defaultdict
 
 from reviewer.checks.common import Context, norm, target_met
 from reviewer.checks.registry import check, hit
-from reviewer.model import Form
+from reviewer.domain.model import Form
 
 _PLACEHOLDER = re.compile(
     r"[根按依]据?实际情况填写|按实际填写|请填写|此处填写|填写说明|限\d+字|XX|××|导入模板|待填写|示例"

@@ -10,7 +10,7 @@ from reviewer.checks.findings import Finding, FormReport, IndicatorRef, Recomput
 from reviewer.checks.policy import CheckPolicy, Policy, load_policy
 from reviewer.checks.registry import Check, Hit, all_checks, resolve
 from reviewer.checks.scoring import rate_cap
-from reviewer.model import Form, Indicator
+from reviewer.domain.model import Form, Indicator
 
 
 class _Blank(dict):

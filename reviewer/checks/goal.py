@@ -7,7 +7,7 @@ import re
 
 from reviewer.checks.common import COUNT_UNITS, Context, fmt, norm
 from reviewer.checks.registry import check, hit
-from reviewer.model import Form
+from reviewer.domain.model import Form
 
 _CLAUSE = re.compile(r"[，,。；;！!]")
 _PAYMENT = re.compile(r"支付|拨付|付款|资金.{0,4}(?:使用|支出|发放)|费用支出|款项")

@@ -10,7 +10,7 @@ from reviewer.checks.common import (
     level1_key, norm,
 )
 from reviewer.checks.registry import check, hit
-from reviewer.model import Form
+from reviewer.domain.model import Form
 
 _TIME_WORDS = re.compile(r"及时|时效|时间|时限|期限|进度|周期|按时|准时|响应|限时|时长|提前|逾期|延期|工作日|小时|天内|日前|月前|年底|当日|当天|次月")
 _COST_WORDS = re.compile(r"成本|费用|资金|金额|支出|预算|价格|单价|经费|投入|节约|节支|控制|元")

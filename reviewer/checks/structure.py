@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from reviewer.checks.common import Context, fmt, level1_key
 from reviewer.checks.registry import check, hit
-from reviewer.model import Form
+from reviewer.domain.model import Form
 
 
 @check(

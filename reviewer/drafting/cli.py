@@ -18,7 +18,7 @@ from reviewer.config import ConfigError, add_llm_arguments, settings_from_args
 from reviewer.drafting.drafter import FormReview, review_forms_async
 from reviewer.drafting.opinion import DocxUnavailable, source_note, to_docx, to_html, to_markdown
 from reviewer.extract import extract_paths
-from reviewer.model import Extraction
+from reviewer.domain.model import Extraction
 
 
 def _review_args(p: argparse.ArgumentParser) -> None:

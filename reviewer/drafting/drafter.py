@@ -25,7 +25,7 @@ from reviewer.drafting.grounding import Grounding
 from reviewer.drafting.prompts import estimate_tokens, messages_hash, prompt_version, review_messages
 from reviewer.drafting.render import render_findings, render_form
 from reviewer.drafting.templates import eval_reason, template_comment, template_comments, template_opinion
-from reviewer.model import Form
+from reviewer.domain.model import Form
 
 log = logging.getLogger("reviewer.drafting")
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from reviewer.model import Form
+from reviewer.domain.model import Form
 
 
 class FindingView(BaseModel):

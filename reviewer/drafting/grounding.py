@@ -17,7 +17,7 @@ import unicodedata
 from reviewer.drafting.comments import DroppedComment, ModelComment, ReviewReply
 from reviewer.drafting.findings import ReportView
 from reviewer.drafting.render import fmt_number, render_findings, render_form
-from reviewer.model import Form
+from reviewer.domain.model import Form
 
 _THOUSANDS = re.compile(r"(?<=\d)[,，](?=\d{3}(?!\d))")
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")

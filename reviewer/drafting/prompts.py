@@ -17,7 +17,7 @@ import jinja2
 
 from reviewer.drafting.findings import ReportView
 from reviewer.drafting.render import render_findings, render_form
-from reviewer.model import Form
+from reviewer.domain.model import Form
 
 PROMPT_VERSION = "review-1"
 PROMPTS_DIR = Path(str(resources.files("reviewer.prompts")))  # the top-level prompts/ folder

@@ -9,7 +9,7 @@ are turned into their full-width forms so nothing inside can close the <form> de
 from __future__ import annotations
 
 from reviewer.drafting.findings import ReportView
-from reviewer.model import Form, Indicator
+from reviewer.domain.model import Form, Indicator
 
 FIELD_SEPARATOR = " | "
 

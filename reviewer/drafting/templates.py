@@ -14,7 +14,7 @@ from reviewer.drafting.comments import PARTS, DraftComment
 from reviewer.drafting.findings import FindingView, ReportView
 from reviewer.drafting.prompts import render_template
 from reviewer.drafting.render import finding_deduction, fmt_number
-from reviewer.model import Form
+from reviewer.domain.model import Form
 
 ORDINALS = ("一", "二", "三", "四", "五", "六", "七", "八", "九", "十")
 PROBLEMS_PER_PART = 3

@@ -34,7 +34,7 @@ from pydantic import BaseModel
 from reviewer.evaluation.harness import FormPrediction, indicator_scores
 from reviewer.evaluation.metrics import _mean, _median
 from reviewer.evaluation.scorers import Outcomes
-from reviewer.model import Form
+from reviewer.domain.model import Form
 
 if sys.version_info >= (3, 11):
     import tomllib

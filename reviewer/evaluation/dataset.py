@@ -18,7 +18,7 @@ from pathlib import Path
 from pydantic import BaseModel, Field
 
 from reviewer.evaluation.reasons import remark_reason
-from reviewer.model import Form, Indicator
+from reviewer.domain.model import Form, Indicator
 
 from reviewer.checks.findings import GRADES, grade  # noqa: F401 - re-exported for the harness
 

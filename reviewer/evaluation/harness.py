@@ -19,7 +19,7 @@ from pydantic import BaseModel, Field
 
 from reviewer.evaluation.dataset import Dataset, FormSample, grade
 from reviewer.evaluation.reasons import check_reason
-from reviewer.model import Form
+from reviewer.domain.model import Form
 
 
 class PredFinding(BaseModel):

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from typing import Literal, get_args
 
-from reviewer.values import Value, parse_value
+from reviewer.domain.values import Value, parse_value
 
 Reason = Literal[
     "not_quantified",

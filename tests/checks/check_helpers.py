@@ -6,7 +6,7 @@ import copy
 import json
 from pathlib import Path
 
-from reviewer.model import Form
+from reviewer.domain.model import Form
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 

@@ -10,7 +10,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, computed_field
 
-from reviewer.values import Value, parse_value
+from reviewer.domain.values import Value, parse_value
 
 
 class Warning(BaseModel):  # noqa: A001 - the form's own word for it

@@ -18,8 +18,8 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from reviewer.layouts.common import FUND_LABELS, form_id, to_float
-from reviewer.model import Form, Funding, FundingRow, Goal, Indicator, Source
+from reviewer.extract.layouts.common import FUND_LABELS, form_id, to_float
+from reviewer.domain.model import Form, Funding, FundingRow, Goal, Indicator, Source
 
 NAME = "ocr"
 

@@ -21,8 +21,8 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from reviewer.layouts.common import form_id, squash, to_float
-from reviewer.model import Form, Funding, Goal, Indicator, Source
+from reviewer.extract.layouts.common import form_id, squash, to_float
+from reviewer.domain.model import Form, Funding, Goal, Indicator, Source
 
 NAME = "report"
 

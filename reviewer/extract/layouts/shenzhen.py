@@ -17,8 +17,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from reviewer.layouts.common import FUND_LABELS, FUND_TOTAL, form_id, squash, to_float
-from reviewer.model import Form, FundingRow, Goal, Indicator, Source
+from reviewer.extract.layouts.common import FUND_LABELS, FUND_TOTAL, form_id, squash, to_float
+from reviewer.domain.model import Form, FundingRow, Goal, Indicator, Source
 
 NAME = "shenzhen"
 

@@ -11,8 +11,8 @@ import zipfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from reviewer import layouts
-from reviewer.model import ExtractError, Extraction, Form
+from reviewer.extract import layouts
+from reviewer.domain.model import ExtractError, Extraction, Form
 
 TEXT_SUFFIXES = {".txt", ".tsv", ".csv", ".text", ""}
 SUFFIXES = TEXT_SUFFIXES | {".xlsx", ".pdf", ".json", ".zip"}

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from reviewer.layouts import ocr, report, shenzhen, tabular
+from reviewer.extract.layouts import ocr, report, shenzhen, tabular
 
 LAYOUTS: list[ModuleType] = [report, ocr, tabular, shenzhen]
 

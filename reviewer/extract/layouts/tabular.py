@@ -21,8 +21,8 @@ from bisect import bisect_right
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from reviewer.layouts.common import FUND_LABELS, FUND_TOTAL, form_id, to_float
-from reviewer.model import Form, FundingRow, Indicator, Source
+from reviewer.extract.layouts.common import FUND_LABELS, FUND_TOTAL, form_id, to_float
+from reviewer.domain.model import Form, FundingRow, Indicator, Source
 
 NAME = "tabular"
 
