@@ -50,15 +50,31 @@ class Goal(BaseModel):
     actual: str = ""  # 实际完成情况
 
 
+class TargetParts(BaseModel):
+    """The target as a form writes it when it splits 年度指标值 into columns:
+    指标性质 (≥ ＝ ≤) | 指标值 | 度量单位 (or 符号 / 单位). Each part as written."""
+
+    comparator: str = ""
+    value: str = ""
+    unit: str = ""
+
+
 class Indicator(BaseModel):
     level1: str = ""  # 一级指标, e.g. 产出指标
     level2: str = ""  # 二级指标, e.g. 数量指标
     name: str = ""  # 三级指标
-    target: str = ""  # 年度指标值, as written
+    target: str = ""  # 年度指标值, as written (split columns joined: comparator + value + unit)
     actual: str = ""  # 实际完成值, as written
     weight: float | None = None  # 分值
-    score: float | None = None  # 得分
+    score: float | None = None  # 得分 (自评分)
     deviation: str = ""  # 偏差原因分析及改进措施
+    # Added in contract 1.1 (additive): what forms of other provinces also carry.
+    target_parts: TargetParts | None = None  # the split target columns, when the form has them
+    nature: str = ""  # 指标性质 / 指标类型 when it says 定量 or 定性, as written
+    review_score: float | None = None  # 复核分: the reviewer's re-score, when the form has one
+    weighted_score: float | None = None  # 折算得分 (score × 权重占比), when the form has one
+    description: str = ""  # 指标解释 / 指标说明 (rubric forms)
+    criteria: str = ""  # 评分标准 / 评分细则 / 评(扣)分标准 (rubric forms)
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -78,7 +94,9 @@ class Indicator(BaseModel):
 class Form(BaseModel):
     id: str
     source: Source
-    kind: Literal["self_evaluation", "evaluation_report"] = "self_evaluation"
+    # self_evaluation: 项目支出绩效自评表; evaluation_report: 绩效评价报告; department_overall:
+    # 部门(单位)整体支出绩效自评表, whose indicator rows are a rubric (决策/过程/产出/效益).
+    kind: Literal["self_evaluation", "evaluation_report", "department_overall"] = "self_evaluation"
     code: str | None = None  # 项目编码
     name: str | None = None  # 项目名称
     year: int | None = None  # 绩效自评年度
@@ -89,6 +107,7 @@ class Form(BaseModel):
     indicators: list[Indicator] = Field(default_factory=list)
     total_weight: float | None = None  # 总分 row: the declared weight total (100)
     total_score: float | None = None  # 总分 row: the declared score
+    review_total_score: float | None = None  # 总分 row's 复核分, when the form has one
     # Evaluation reports only: 表1-2 绩效目标完成情况 rows (targets vs actuals, no scores),
     # and the 存在的问题 section, one entry per problem, as written.
     performance_targets: list[Indicator] = Field(default_factory=list)

@@ -1,0 +1,59 @@
+"""A table as rows of cells: what every source of rows becomes before a form is read from it.
+
+Text dumps (tabs, pipes, runs of spaces, one cell per line) and documents (.docx, .xlsx,
+.xls, .html, PDF tables) are all turned into a `Grid`; one reader then finds the form's
+parts in it by the text of its label cells. A cell keeps its text as written and where it
+came from, so a warning or a grounding check can point at the source.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class Cell:
+    text: str  # as written; a line break inside the cell is kept as "\n"
+    where: str = ""  # provenance: "line 12", "table 1 row 3 col 2", "Sheet1!C7", "page 2 table 1 r3c4"
+    colspan: int = 1  # grid columns this cell covers (a horizontally merged cell)
+    rowspan: int = 1  # grid rows this cell covers (a vertically merged cell)
+    # For a position covered by a merged cell: (row, col) of the cell that covers it.
+    # Its text is "" so that readers which expect text-dump behaviour (merged = empty)
+    # see an empty field; readers that want the merged value follow `covered_by`.
+    covered_by: tuple[int, int] | None = None
+
+    @property
+    def empty(self) -> bool:
+        return not self.text.strip()
+
+
+@dataclass
+class Grid:
+    rows: list[list[Cell]] = field(default_factory=list)
+    origin: str = ""  # how the rows were found: tabs, pipes, spaces, cells-per-line, docx, xlsx, xls, html, pdf
+    name: str = ""  # the table's name in its document, when it has one (sheet name, "table 2")
+
+    def texts(self) -> list[list[str]]:
+        return [[c.text for c in row] for row in self.rows]
+
+    def cell(self, r: int, c: int) -> Cell | None:
+        row = self.rows[r] if 0 <= r < len(self.rows) else []
+        return row[c] if 0 <= c < len(row) else None
+
+    def resolved(self, r: int, c: int) -> str:
+        """The text at (r, c), following a merged cell to the cell that covers it."""
+        cell = self.cell(r, c)
+        if cell is None:
+            return ""
+        if cell.covered_by is not None:
+            origin = self.cell(*cell.covered_by)
+            return origin.text if origin is not None else ""
+        return cell.text
+
+    def to_tsv(self) -> str:
+        """Tab-separated lines, merged positions as empty fields, line breaks in a cell as spaces:
+        the shape of a Word/Excel table export."""
+        return "\n".join(
+            "\t".join(c.text.replace("\t", " ").replace("\r", "").replace("\n", " ") for c in row).rstrip("\t")
+            for row in self.rows
+        )
