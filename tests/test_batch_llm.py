@@ -247,3 +247,30 @@ def test_a_model_call_that_raises_gives_template_drafts_with_or_without_workers(
     from reviewer.batch.state import unpack
 
     assert json.loads(unpack(blob)["review"])["fallback_reason"] == "drafting failed: RuntimeError: boom"
+
+
+@pytest.mark.parametrize("workers", [1, 2], ids=["in-loop", "workers"])
+@pytest.mark.parametrize("copies", ["same-bytes", "same-forms"])
+def test_identical_prompts_in_flight_at_once_are_sent_once(fake_openai, tmp_path, workers, copies):
+    """A file sent three times, byte for byte (one result key: the copies share the form in
+    flight) or re-saved (other keys, the same prompts: single flight by cache key, the copies
+    answered from the cache): one request per form, while they are all in flight together."""
+    src = tmp_path / "in"
+    src.mkdir()
+    data = (EXAMPLES / "000_227770587c716576.txt").read_bytes()
+    for n, name in enumerate(("a.txt", "b.txt", "c.txt")):
+        (src / name).write_bytes(data + b"\n" * n if copies == "same-forms" else data)
+    fake_openai.route("POST", CHAT_PATH, lambda _r: Reply(200, json_reply(REPLY).body, {}, 0.3))
+    result = run_batch(BatchOptions(inputs=[str(src)], out=tmp_path / "out", llm=True, concurrency=8, workers=workers,
+                                    settings=settings(fake_openai, tmp_path / "h")))  # fmt: skip
+    assert result.status == "complete" and result.forms == 12
+    asked = user_messages(fake_openai)
+    assert len(asked) == 4 and max(Counter(asked).values()) == 1
+    if copies == "same-bytes":
+        assert result.reviewed == 4 and result.reused == 8 and result.usage.calls == 4
+    else:
+        assert result.reviewed == 12 and result.usage.calls == 12 and result.usage.cache_hits == 8
+    forms = sheet(tmp_path / "out" / "summary.xlsx", "forms")
+    assert [r["状态"] for r in forms] == ["ok"] * 12
+    for r in forms:
+        assert REPLY["opinion"] in (tmp_path / "out" / r["意见文件"]).read_text(encoding="utf-8")

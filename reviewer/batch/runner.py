@@ -308,6 +308,7 @@ class BatchRunner:
         self._writer: ThreadPoolExecutor | None = None
         self._writes: deque[Future] = deque()
         self._pool: ProcessPoolExecutor | None = None
+        self._copies: dict[str, list[str]] = {}  # key in flight -> names of its copies, written when it commits
 
     # -- setup --
 
@@ -541,6 +542,10 @@ class BatchRunner:
                 self.reused += 1
                 self.progress.forms += 1
                 self.progress.findings += self.state.scalar("SELECT n_findings FROM results WHERE key = ?", (key,)) or 0
+            elif key in self._copies:  # the same form (a file sent twice) is in flight: share its result
+                self._copies[key].append(name)
+                self.reused += 1
+                self.progress.forms += 1
             elif isinstance(payload, Form):
                 if self.stop_requested:  # stop feeding forms to the model
                     raise Stop
@@ -638,9 +643,11 @@ class BatchRunner:
         if self.client is None:  # deterministic work: in line, one form at a time
             await self._process(form, key, name)
             return
+        self._copies[key] = []
         await self._spawn(self._process(form, key, name))
 
     async def _submit_job(self, job: ModelJob, key: str, name: str, index: int, header: dict[str, Any]) -> None:
+        self._copies[key] = []
         await self._spawn(self._process_job(job, key, name, index, header))
 
     async def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
@@ -700,6 +707,7 @@ class BatchRunner:
                 error: str | None, usage: Usage, defer: bool = False) -> tuple | None:  # fmt: skip
         """Commit one form's result (and queue its opinion files) at once; with defer, return
         the result for the caller to commit with the other forms of its file."""
+        copies = self._copies.pop(key, ())  # the same form found again while this one was in flight
         if outcome is None:
             row = dict(header)
             row.update(status="error", error=error)
@@ -713,7 +721,8 @@ class BatchRunner:
             if opinion is None:
                 opinion = {"md": outcome.opinion_md, "html": outcome.opinion_html,
                            "review": outcome.review_json if self.options.docx else None}  # fmt: skip
-            self._write_opinion(name, outcome.opinion_md, outcome.opinion_html, outcome.review_json)
+            for copy in (name, *copies):
+                self._write_opinion(copy, outcome.opinion_md, outcome.opinion_html, outcome.review_json)
         row.update(
             content_hash=key.split(":")[0],
             form_index=index,
