@@ -17,6 +17,8 @@ def _batch_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--policy", metavar="FILE", help="deduction policy TOML merged over the default")
     p.add_argument("--docx", action="store_true", help="also write each opinion as .docx")
     p.add_argument("--workers", type=int, metavar="N", help="processes for the work without a model (default: one per CPU)")
+    p.add_argument("--retry-failed", action="store_true",
+                   help="ask the model again for forms whose call failed in an earlier run (else they are done)")
     p.add_argument("--batch-api", action="store_true", help="send the model requests through the OpenAI Batch API")
     p.add_argument("--poll-interval", type=float, default=30.0, metavar="SECONDS", help="Batch API status checks")
     p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
@@ -60,6 +62,7 @@ def run_batch_command(args: argparse.Namespace) -> int:
         policy=Path(args.policy) if args.policy else None,
         docx=args.docx,
         batch_api=args.batch_api,
+        retry_failed=args.retry_failed,
         workers=args.workers,
         poll_interval=args.poll_interval,
         progress=args.progress,
@@ -83,4 +86,16 @@ def run_batch_command(args: argparse.Namespace) -> int:
         f"{result.findings} findings, {result.comments} comments, {result.errors} unreadable{tokens} → {args.out}",
         file=sys.stderr,
     )
+    if result.model_failed:
+        print(model_failure_line(result), file=sys.stderr)
     return 0 if result.forms or not result.errors else 2
+
+
+def model_failure_line(result, shown: int = 3) -> str:
+    """How many forms the model failed for and why (the most frequent reasons)."""
+    reasons = "; ".join(f"{n} × {why or 'no reason given'}" for why, n in result.failure_reasons[:shown])
+    more = len(result.failure_reasons) - shown
+    if more > 0:
+        reasons += f"; {more} other reasons (all listed in run.json)"
+    return (f"reviewer: the model gave no usable reply for {result.model_failed} of {result.forms} forms, "
+            f"which have template drafts: {reasons}. Run again with --retry-failed to ask again for them.")

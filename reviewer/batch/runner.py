@@ -72,6 +72,7 @@ class BatchOptions:
     policy: Path | None = None
     docx: bool = False
     batch_api: bool = False
+    retry_failed: bool = False  # ask the model again for forms whose call failed in an earlier run
     poll_interval: float = 30.0  # seconds between Batch API status checks
     progress: bool | None = None  # None: draw when stderr is a terminal
     workers: int | None = None  # processes for the deterministic work; None: one per CPU for 16+ files
@@ -88,6 +89,8 @@ class BatchResult:
     errors: int = 0  # rows on the errors sheet
     findings: int = 0
     comments: int = 0
+    model_failed: int = 0  # forms in the outputs whose model call failed (template drafts)
+    failure_reasons: list[tuple[str, int]] = field(default_factory=list)  # (why, forms), most frequent first
     usage: Usage = field(default_factory=Usage)
     run: dict[str, Any] = field(default_factory=dict)
 
@@ -348,7 +351,7 @@ class BatchRunner:
             self.engine = Engine(self.options.policy, client=self.client, keep_review=self.options.docx)
         self.config_data = self.config()
         self.config_hash = self.hash_config(self.config_data)
-        self.state = RunState(self.out)
+        self.state = RunState(self.out, retry_failed=self.options.retry_failed)
         self.state.set_meta("config_hash", self.config_hash)
         total = count_documents(self.options.inputs)
         self.progress = Progress(total, enabled=self.options.progress, show_tokens=self.options.llm)
@@ -416,6 +419,10 @@ class BatchRunner:
     def _result(self, status: str) -> BatchResult:
         s = self.state
         forms = s.scalar("SELECT COUNT(*) FROM entries e JOIN results r ON r.key = e.key WHERE r.status != 'error'") or 0
+        reasons = s.query(
+            "SELECT COALESCE(r.error, ''), COUNT(*) FROM entries e JOIN results r ON r.key = e.key "
+            "WHERE r.status = 'degraded' GROUP BY 1 ORDER BY 2 DESC, 1"
+        )
         return BatchResult(
             status=status,
             forms=forms,
@@ -424,6 +431,8 @@ class BatchRunner:
             errors=len(list(s.iter_errors())),
             findings=s.scalar("SELECT COUNT(*) FROM entries e JOIN findings f ON f.key = e.key") or 0,
             comments=s.scalar("SELECT COUNT(*) FROM entries e JOIN comments c ON c.key = e.key") or 0,
+            model_failed=sum(n for _, n in reasons),
+            failure_reasons=[(why, n) for why, n in reasons],
             usage=self.usage,
         )
 
@@ -713,9 +722,7 @@ class BatchRunner:
             row.update(status="error", error=error)
             findings, comments, opinion = [], [], None
         else:
-            row = dict(outcome.row)
-            row["status"] = "degraded" if usage.failed else "ok"
-            row["error"] = f"{usage.failed} model calls failed; redone on the next run" if usage.failed else None
+            row = dict(outcome.row)  # status "ok", or "degraded" with why the model failed
             findings, comments = outcome.findings, outcome.comments
             opinion = getattr(outcome, "packed_opinion", None)  # packed by a worker
             if opinion is None:
@@ -852,6 +859,7 @@ class BatchRunner:
                 "policy": str(self.options.policy) if self.options.policy else None,
                 "docx": self.options.docx,
                 "batch_api": self.options.batch_api,
+                "retry_failed": self.options.retry_failed,
             },
             "versions": versions,
             "config_hash": self.config_hash,
@@ -870,7 +878,9 @@ class BatchRunner:
                 "errors": result.errors,
                 "findings": result.findings,
                 "comments": result.comments,
+                "model_failed": result.model_failed,
             },
+            "model_failures": [{"reason": why, "forms": n} for why, n in result.failure_reasons],
             "timings": {"total_s": round(seconds, 3), **self.timings,
                         "forms_per_s": round(result.reviewed / seconds, 1) if seconds > 0 else None},
             "tokens": {

@@ -88,7 +88,11 @@ _INSERT_COMMENT = (
     f"INSERT INTO comments (key, ord, {', '.join(COMMENT_COLUMNS)}) VALUES ({', '.join('?' * (len(COMMENT_COLUMNS) + 2))})"
 )
 
-DONE = ("ok",)  # result statuses that count as done; "degraded" (a model call failed) and "error" are redone
+# Result statuses that count as done. "degraded": the model gave no usable reply (the form
+# has template drafts); asking again costs a call, so it is redone only when asked
+# (--retry-failed). "error": the review itself failed; always redone.
+DONE = ("ok", "degraded")
+DONE_WITHOUT_FAILED = ("ok",)
 
 
 def pack(obj: Any) -> bytes:
@@ -102,7 +106,9 @@ def unpack(blob: bytes | None) -> Any:
 class RunState:
     """The state database. Not thread-safe: the runner uses it from its event-loop thread only."""
 
-    def __init__(self, folder: Path | str) -> None:
+    def __init__(self, folder: Path | str, *, retry_failed: bool = False) -> None:
+        self.done = DONE_WITHOUT_FAILED if retry_failed else DONE
+        self._done_in = f"status IN ({', '.join(repr(s) for s in self.done)})"
         self.path = Path(folder) / STATE_FILE_NAME
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.db = sqlite3.connect(self.path, isolation_level=None, timeout=30)
@@ -171,12 +177,12 @@ class RunState:
             return set()
         marks = ",".join("?" * len(keys))
         rows = self.db.execute(
-            f"SELECT key FROM results WHERE status = 'ok' AND key IN ({marks})", tuple(keys)
+            f"SELECT key FROM results WHERE {self._done_in} AND key IN ({marks})", tuple(keys)
         ).fetchall()
         return {r[0] for r in rows}
 
     def is_done(self, key: str) -> bool:
-        return bool(self.db.execute("SELECT 1 FROM results WHERE key = ? AND status = 'ok'", (key,)).fetchone())
+        return bool(self.db.execute(f"SELECT 1 FROM results WHERE key = ? AND {self._done_in}", (key,)).fetchone())
 
     def result_header(self, key: str) -> dict[str, Any] | None:
         cur = self.db.execute("SELECT unit, project, code, form_index FROM results WHERE key = ?", (key,))
