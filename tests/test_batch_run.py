@@ -4,6 +4,8 @@ sheet, deterministic outputs, resume after a crash, a broken form does not stop 
 from __future__ import annotations
 
 import hashlib
+import json
+import re
 import os
 import shutil
 import signal
@@ -255,3 +257,67 @@ def test_worker_processes_and_in_process_work_give_the_same_outputs(year_run, tm
     folder, _n, out, _code = year_run  # written by two worker processes
     run_batch(BatchOptions(inputs=[str(folder)], out=tmp_path / "inline", workers=1))
     assert tree(tmp_path / "inline") == tree(out)
+
+
+def opinion_tree(out: Path) -> dict[str, str]:
+    return {k: v for k, v in tree(out).items() if k.startswith("opinions/")}
+
+
+def test_a_rerun_rewrites_the_opinions_whose_inputs_changed_and_only_those(tmp_path):
+    """Results of an earlier policy are reused when it is in effect again: their opinions must
+    be written again (they held the other policy's text: summary.xlsx said 98, the opinion 99)."""
+    src = tmp_path / "in"
+    src.mkdir()
+    shutil.copy(EXAMPLES / "000_227770587c716576.txt", src / "a.txt")
+    shutil.copy(EXAMPLES / "002_cc20b351adbf8378.txt", src / "b.txt")
+    policy = tmp_path / "strict.toml"
+    policy.write_text("[checks.PF401]\ndeduct = \"fixed\"\namount = 2\n[checks.PF405]\ndeduct = \"fixed\"\namount = 2\n",
+                      encoding="utf-8")  # fmt: skip
+    out, clean = tmp_path / "out", tmp_path / "clean"
+    strict = BatchOptions(inputs=[str(src)], out=out, policy=policy)
+    run_batch(strict)
+    default = run_batch(BatchOptions(inputs=[str(src)], out=out))
+    assert default.reviewed == 9
+    again = run_batch(strict)  # every result is reused, from the first run
+    assert again.reviewed == 0 and again.reused == 9
+    run_batch(BatchOptions(inputs=[str(src)], out=clean, policy=policy))
+    forms = sheet_rows(out / "summary.xlsx", "forms")
+    for row in forms:  # the opinion tells the unit the suggested total summary.xlsx shows
+        page = (out / row["意见文件"]).with_suffix(".html").read_text(encoding="utf-8")
+        assert float(re.search(r"复核建议得分：([\d.]+)", page)[1]) == row["建议总分"]
+    assert opinion_tree(out) == opinion_tree(clean) != {}
+    assert default.run["outputs"]["opinions_written"] == again.run["outputs"]["opinions_written"] == 9
+
+    stamps = {p.name: p.stat().st_mtime_ns for p in (out / "opinions").iterdir()}
+    same = run_batch(strict)
+    assert same.run["outputs"]["opinions_written"] == 0
+    assert {p.name: p.stat().st_mtime_ns for p in (out / "opinions").iterdir()} == stamps
+    (src / "b.txt").write_bytes((src / "b.txt").read_bytes() + "\n（重新提交）\n".encode())
+    edited = run_batch(strict)  # one file's content changed: its five forms, and only they
+    assert edited.reviewed == 5 and edited.run["outputs"]["opinions_written"] == 5
+    changed = {n for n, t in stamps.items() if (out / "opinions" / n).stat().st_mtime_ns != t}
+    assert len(changed) == 10 and all(n.endswith((".md", ".html")) for n in changed)
+
+
+def test_a_rerun_on_fewer_inputs_keeps_the_other_opinions_and_says_so(tmp_path, capsys):
+    src = tmp_path / "in"
+    src.mkdir()
+    shutil.copy(EXAMPLES / "000_227770587c716576.txt", src / "a.txt")
+    shutil.copy(EXAMPLES / "002_cc20b351adbf8378.txt", src / "b.txt")
+    out = tmp_path / "out"
+    assert main(["batch", str(src), "--out", str(out)]) == 0
+    before = opinion_tree(out)
+    assert len(before) == 18
+    assert main(["batch", str(src / "a.txt"), "--out", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert f"reviewer: {out / 'opinions'} also holds the opinions of 5 forms not in this run: kept" in err
+    assert opinion_tree(out) == before  # nothing deleted
+    run = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    others = run["outputs"]["opinions_not_in_this_run"]
+    assert len(others) == 5 and all((out / "opinions" / f"{n}.md").is_file() for n in others)
+    assert len(sheet_rows(out / "summary.xlsx", "forms")) == 4  # the outputs are of this run's forms
+    assert main(["batch", str(src / "a.txt"), "--out", str(out), "--prune"]) == 0
+    assert "removed from" in capsys.readouterr().err
+    assert set(opinion_tree(out)) == {k for k in before if Path(k).stem not in others}
+    assert main(["batch", str(src / "a.txt"), "--out", str(out)]) == 0
+    assert "not in this run" not in capsys.readouterr().err

@@ -17,6 +17,8 @@ def _batch_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--policy", metavar="FILE", help="deduction policy TOML merged over the default")
     p.add_argument("--docx", action="store_true", help="also write each opinion as .docx")
     p.add_argument("--workers", type=int, metavar="N", help="processes for the work without a model (default: one per CPU)")
+    p.add_argument("--prune", action="store_true",
+                   help="remove the opinion files of forms not in this run (else they are kept and listed)")
     p.add_argument("--retry-failed", action="store_true",
                    help="ask the model again for forms whose call failed in an earlier run (else they are done)")
     p.add_argument("--batch-api", action="store_true", help="send the model requests through the OpenAI Batch API")
@@ -63,6 +65,7 @@ def run_batch_command(args: argparse.Namespace) -> int:
         docx=args.docx,
         batch_api=args.batch_api,
         retry_failed=args.retry_failed,
+        prune=args.prune,
         workers=args.workers,
         poll_interval=args.poll_interval,
         progress=args.progress,
@@ -88,6 +91,13 @@ def run_batch_command(args: argparse.Namespace) -> int:
     )
     if result.model_failed:
         print(model_failure_line(result), file=sys.stderr)
+    folder = Path(args.out) / "opinions"
+    if result.other_opinions:
+        print(f"reviewer: {folder} also holds the opinions of {len(result.other_opinions)} forms not in this run: "
+              "kept, and listed in run.json (outputs.opinions_not_in_this_run); --prune removes them", file=sys.stderr)
+    if result.pruned:
+        print(f"reviewer: removed from {folder} the opinions of {result.pruned} forms not in this run (--prune)",
+              file=sys.stderr)
     return 0 if result.forms or not result.errors else 2
 
 

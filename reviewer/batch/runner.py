@@ -56,6 +56,7 @@ OPINIONS_DIR = "opinions"
 RUN_JSON = "run.json"
 SUMMARY_XLSX = "summary.xlsx"
 INDEX_HTML = "index.html"
+OPINION_SUFFIXES = (".md", ".html", ".docx")
 PACKAGE_DIR = Path(reviewer.__file__).resolve().parent
 INTERNAL = "could not be read (internal error"
 
@@ -73,6 +74,7 @@ class BatchOptions:
     docx: bool = False
     batch_api: bool = False
     retry_failed: bool = False  # ask the model again for forms whose call failed in an earlier run
+    prune: bool = False  # remove the opinion files of forms not in this run (else kept and listed)
     poll_interval: float = 30.0  # seconds between Batch API status checks
     progress: bool | None = None  # None: draw when stderr is a terminal
     workers: int | None = None  # processes for the deterministic work; None: one per CPU for 16+ files
@@ -91,6 +93,8 @@ class BatchResult:
     comments: int = 0
     model_failed: int = 0  # forms in the outputs whose model call failed (template drafts)
     failure_reasons: list[tuple[str, int]] = field(default_factory=list)  # (why, forms), most frequent first
+    other_opinions: list[str] = field(default_factory=list)  # opinions kept of forms not in this run
+    pruned: int = 0  # opinions of forms not in this run removed (--prune)
     usage: Usage = field(default_factory=Usage)
     run: dict[str, Any] = field(default_factory=dict)
 
@@ -309,7 +313,11 @@ class BatchRunner:
         self.timings: dict[str, float] = {}
         self.batch_api_report: dict[str, Any] | None = None
         self._writer: ThreadPoolExecutor | None = None
-        self._writes: deque[Future] = deque()
+        self._writes: deque[tuple[Future, str, str]] = deque()  # (write, opinion name, result key)
+        self._written: list[tuple[str, str]] = []  # written since last recorded in the state
+        self._opinion_keys: dict[str, str] = {}  # opinion name -> result its files hold
+        self.opinions_written = 0
+        self.other_opinions: list[str] = []  # opinions kept in the folder of forms not in this run
         self._pool: ProcessPoolExecutor | None = None
         self._copies: dict[str, list[str]] = {}  # key in flight -> names of its copies, written when it commits
 
@@ -387,6 +395,7 @@ class BatchRunner:
         outputs = self._finalise()
         self.timings["outputs_s"] = round(time.monotonic() - t, 3)
         result = self._result("complete")
+        result.other_opinions, result.pruned = self.other_opinions, outputs["opinions_pruned"]
         result.run = self._run_json(result, time.monotonic() - started, outputs)
         self.state.close()
         return result
@@ -493,6 +502,7 @@ class BatchRunner:
 
     async def _review_all(self) -> None:
         self.state.start_invocation()
+        self._opinion_keys = self.state.opinion_files()
         self._namer = Namer()
         self._seq = 0
         self._error_seq = 0
@@ -729,7 +739,7 @@ class BatchRunner:
                 opinion = {"md": outcome.opinion_md, "html": outcome.opinion_html,
                            "review": outcome.review_json if self.options.docx else None}  # fmt: skip
             for copy in (name, *copies):
-                self._write_opinion(copy, outcome.opinion_md, outcome.opinion_html, outcome.review_json)
+                self._write_opinion(copy, key, outcome.opinion_md, outcome.opinion_html, outcome.review_json)
         row.update(
             content_hash=key.split(":")[0],
             form_index=index,
@@ -768,14 +778,25 @@ class BatchRunner:
             paths["docx"] = folder / f"{name}.docx"
         return paths
 
-    def _write_opinion(self, name: str, md: str, page: str, review_json: str | None) -> None:
-        """Queue the form's opinion files for the writer threads (file creation is slow I/O)."""
+    def _write_opinion(self, name: str, key: str, md: str, page: str, review_json: str | None) -> None:
+        """Queue the form's opinion files for the writer threads (file creation is slow I/O);
+        the state records which result they hold once they are written."""
         paths = self._paths(name)
         if self._writer is None:
             self._writer = ThreadPoolExecutor(max_workers=4, thread_name_prefix="batch-writer")
         while len(self._writes) >= 256:
-            self._writes.popleft().result()
-        self._writes.append(self._writer.submit(self._write_files, paths, md, page, review_json))
+            self._written_one()
+        self._writes.append((self._writer.submit(self._write_files, paths, md, page, review_json), name, key))
+        self._opinion_keys[name] = key
+        self.opinions_written += 1
+
+    def _written_one(self) -> None:
+        write, name, key = self._writes.popleft()
+        write.result()
+        self._written.append((name, key))
+        if len(self._written) >= 256:
+            self.state.opinions_written(self._written)
+            self._written.clear()
 
     def _write_files(self, paths: dict[str, Path], md: str, page: str, review_json: str | None) -> None:
         _atomic_write(paths["md"], md.encode("utf-8"))
@@ -785,22 +806,29 @@ class BatchRunner:
             if self.engine.write_docx(review_json, md, tmp):  # type: ignore[union-attr]
                 normalise(tmp)
                 os.replace(tmp, paths["docx"])
+        else:  # a .docx left by a run with --docx holds another result now
+            paths["md"].with_suffix(".docx").unlink(missing_ok=True)
 
     def _flush_writes(self) -> None:
-        while self._writes:
-            self._writes.popleft().result()
-        if self._writer is not None:
-            self._writer.shutdown(wait=True)
-            self._writer = None
+        try:
+            while self._writes:
+                self._written_one()
+        finally:
+            self.state.opinions_written(self._written)
+            self._written.clear()
+            if self._writer is not None:
+                self._writer.shutdown(wait=True)
+                self._writer = None
 
     def _ensure_outputs(self, key: str, name: str) -> None:
-        """A reused result's opinion files, written again where missing."""
+        """A reused result's opinion files, written again where missing or holding another
+        result (another policy, template or form content was in effect when they were written)."""
         paths = self._paths(name)
-        if all(p.exists() for p in paths.values()):
+        if self._opinion_keys.get(name) == key and all(p.exists() for p in paths.values()):
             return
         opinion = self.state.opinion(key)
         if opinion:
-            self._write_opinion(name, opinion.get("md") or "", opinion.get("html") or "", opinion.get("review"))
+            self._write_opinion(name, key, opinion.get("md") or "", opinion.get("html") or "", opinion.get("review"))
 
     # -- outputs --
 
@@ -813,8 +841,11 @@ class BatchRunner:
             counts = write_summary(self.state, self.out / SUMMARY_XLSX)
             self.timings["summary_xlsx_s"] = round(time.monotonic() - t, 3)
             self.timings["index_html_s"] = dashboard.result()
-        removed = self._remove_stale_opinions()
-        return {"summary_rows": counts, "stale_opinions_removed": removed}
+        others, removed = self._other_opinions()
+        self.other_opinions = [] if self.options.prune else others
+        return {"summary_rows": counts, "opinions_written": self.opinions_written,
+                "opinions_not_in_this_run": self.other_opinions, "opinions_pruned": len(others) if self.options.prune else 0,
+                "opinion_files_removed": removed}
 
     def _write_dashboard(self) -> float:
         t = time.monotonic()
@@ -825,21 +856,23 @@ class BatchRunner:
             state.close()
         return round(time.monotonic() - t, 3)
 
-    def _remove_stale_opinions(self) -> int:
-        """Opinion files of forms no longer in the inputs (or renamed) are deleted."""
+    def _other_opinions(self) -> tuple[list[str], int]:
+        """Opinions in the folder of forms not in this run (a run on fewer inputs, a renamed
+        form): kept and listed, removed only with --prune. Returns (their names, files removed)."""
         keep = {r[0] for r in self.state.query("SELECT name FROM entries")}
+        others: set[str] = set()
         removed = 0
-        suffixes = {".md", ".html", ".docx"}
         for path in (self.out / OPINIONS_DIR).iterdir():
             if path.name.startswith(".") and path.name.endswith(".tmp"):  # left by a killed run
                 path.unlink()
-            elif path.suffix in suffixes and path.stem not in keep:
-                path.unlink()
-                removed += 1
-            elif path.suffix == ".docx" and not self.options.docx:
-                path.unlink()
-                removed += 1
-        return removed
+            elif path.suffix in OPINION_SUFFIXES and path.stem not in keep:
+                others.add(path.stem)
+                if self.options.prune:
+                    path.unlink()
+                    removed += 1
+        if self.options.prune:
+            self.state.opinions_removed(sorted(others))
+        return sorted(others), removed
 
     def _run_json(self, result: BatchResult, seconds: float, outputs: dict[str, Any]) -> dict[str, Any]:
         versions = {"reviewer": getattr(reviewer, "__version__", "0"), "python": platform.python_version()}
@@ -860,6 +893,7 @@ class BatchRunner:
                 "docx": self.options.docx,
                 "batch_api": self.options.batch_api,
                 "retry_failed": self.options.retry_failed,
+                "prune": self.options.prune,
             },
             "versions": versions,
             "config_hash": self.config_hash,

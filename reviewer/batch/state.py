@@ -66,6 +66,10 @@ CREATE INDEX IF NOT EXISTS entries_key ON entries (key);
 CREATE TABLE IF NOT EXISTS errors (
     seq INTEGER PRIMARY KEY, label TEXT NOT NULL, form_index INTEGER, message TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS opinion_files (
+    name TEXT PRIMARY KEY,      -- opinions/NAME.md, .html (.docx)
+    key TEXT NOT NULL           -- the result they were written from
+);
 CREATE TABLE IF NOT EXISTS batches (
     id TEXT PRIMARY KEY, ord INTEGER NOT NULL, config_hash TEXT NOT NULL, status TEXT NOT NULL,
     input_file_id TEXT, output_file_id TEXT, error_file_id TEXT,
@@ -169,6 +173,25 @@ class RunState:
             "INSERT OR REPLACE INTO files (content_hash, config_hash, error, forms, problems) VALUES (?, ?, ?, ?, ?)",
             (content_hash, config_hash, error, json.dumps(list(forms)), json.dumps([list(p) for p in problems])),
         )
+
+    # --- opinion files ------------------------------------------------------------
+
+    def opinion_files(self) -> dict[str, str]:
+        """{opinion name: key of the result its files were written from}."""
+        return dict(self.db.execute("SELECT name, key FROM opinion_files").fetchall())
+
+    def opinions_written(self, written: Sequence[tuple[str, str]]) -> None:
+        """Record (name, key) pairs once their files are on disk."""
+        if written:
+            with self.db:
+                self.db.execute("BEGIN")
+                self.db.executemany("INSERT OR REPLACE INTO opinion_files (name, key) VALUES (?, ?)", written)
+
+    def opinions_removed(self, names: Sequence[str]) -> None:
+        if names:
+            with self.db:
+                self.db.execute("BEGIN")
+                self.db.executemany("DELETE FROM opinion_files WHERE name = ?", [(n,) for n in names])
 
     # --- results ------------------------------------------------------------------
 
