@@ -33,6 +33,7 @@ def _batch_args(p: argparse.ArgumentParser) -> None:
 @command("batch", _batch_args)
 def run_batch_command(args: argparse.Namespace) -> int:
     """Review a year's submissions: summary.xlsx, index.html, one opinion per form; resumable."""
+    from reviewer.batch.lock import FolderError
     from reviewer.batch.runner import BatchOptions, run_batch
     from reviewer.config import ConfigError, settings_from_args
 
@@ -72,7 +73,15 @@ def run_batch_command(args: argparse.Namespace) -> int:
         settings=settings,
         command=["reviewer", *sys.argv[1:]] if sys.argv and "reviewer" in Path(sys.argv[0]).name else None,
     )
-    result = run_batch(options)
+    try:
+        result = run_batch(options)
+    except FolderError as exc:
+        print(f"reviewer: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # an output file that could not be written (disk full, permissions)
+        print(f"reviewer: {exc.filename or args.out}: cannot write ({exc.strerror or exc}); the forms reviewed "
+              "so far are saved: run the same command again to continue", file=sys.stderr)
+        return 2
     if result.status == "interrupted":
         print(
             f"reviewer: interrupted; {result.reviewed} forms reviewed and saved. "

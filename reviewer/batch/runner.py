@@ -44,6 +44,7 @@ from typing import Any, NamedTuple
 
 import reviewer
 from reviewer.batch.dashboard import write_dashboard
+from reviewer.batch.lock import FolderError, hold
 from reviewer.batch.outputs.ooxml import normalise
 from reviewer.batch.outputs.summary_xlsx import write_summary
 from reviewer.batch.progress import Progress
@@ -350,9 +351,19 @@ class BatchRunner:
     # -- main --
 
     async def run(self) -> BatchResult:
+        """The batch; FolderError when the output folder cannot be written or another run holds it."""
         started = time.monotonic()
-        self.out.mkdir(parents=True, exist_ok=True)
-        (self.out / OPINIONS_DIR).mkdir(exist_ok=True)
+        opinions = self.out / OPINIONS_DIR
+        try:
+            opinions.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise FolderError(f"{self.out}: cannot make the output folder ({exc.strerror})") from None
+        if not os.access(opinions, os.W_OK | os.X_OK):
+            raise FolderError(f"{opinions}: cannot write the opinions folder (permission denied)")
+        with hold(self.out):
+            return await self._run(started)
+
+    async def _run(self, started: float) -> BatchResult:
         if self.client is None:
             self.client = self._make_client()
         if self.engine is None:
