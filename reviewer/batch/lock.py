@@ -17,6 +17,22 @@ from contextlib import contextmanager
 from pathlib import Path
 
 LOCK_FILE = ".batch.lock"
+_held: set[int] = set()  # descriptors of the locks this process holds
+
+
+def _close_in_child() -> None:
+    """A forked worker must not keep the lock alive after its parent is killed: an flock
+    is released only when every descriptor of it is closed."""
+    for fd in _held:
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+    _held.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_close_in_child)
 
 
 class FolderError(Exception):
@@ -34,6 +50,7 @@ def hold(folder: Path) -> Iterator[None]:
     try:
         if not _try_lock(fd):
             raise FolderError(in_use(folder, _holder(fd)))
+        _held.add(fd)
         os.ftruncate(fd, 0)
         os.write(fd, json.dumps({"pid": os.getpid(), "host": socket.gethostname(),
                                  "started": time.strftime("%Y-%m-%d %H:%M:%S %z")}).encode("utf-8"))  # fmt: skip
@@ -42,6 +59,7 @@ def hold(folder: Path) -> Iterator[None]:
         finally:
             os.ftruncate(fd, 0)  # nobody holds it now
     finally:
+        _held.discard(fd)
         os.close(fd)  # releases the lock
 
 
