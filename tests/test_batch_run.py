@@ -321,3 +321,80 @@ def test_a_rerun_on_fewer_inputs_keeps_the_other_opinions_and_says_so(tmp_path, 
     assert set(opinion_tree(out)) == {k for k in before if Path(k).stem not in others}
     assert main(["batch", str(src / "a.txt"), "--out", str(out)]) == 0
     assert "not in this run" not in capsys.readouterr().err
+
+
+def test_each_unreadable_file_gets_one_line_on_stderr_and_the_others_are_reviewed(tmp_path, capsys):
+    src = tmp_path / "in"
+    src.mkdir()
+    shutil.copy(EXAMPLES / "000_227770587c716576.txt", src / "good.txt")
+    (src / "empty.txt").write_bytes(b"")
+    (src / "binary.txt").write_bytes(bytes(range(256)) * 8)
+    (src / "gone.txt").symlink_to(src / "nowhere.txt")
+    os.mkfifo(src / "pipe.txt")
+    with zipfile.ZipFile(src / "in.zip", "w") as z:
+        z.writestr("notes.txt", "会议纪要\n今天讨论了下一年度的工作安排。\n")
+        z.writestr("scan.jpg", b"\xff\xd8\xff")
+    expected = {
+        f"reviewer: {src / 'binary.txt'}: binary file, not text (contains NUL bytes)",
+        f"reviewer: {src / 'empty.txt'}: empty file",
+        f"reviewer: {src / 'gone.txt'}: broken symbolic link (points to {src / 'nowhere.txt'})",
+        f"reviewer: {src / 'in.zip'}!notes.txt: no self-evaluation form or evaluation report found in this text",
+        f"reviewer: {src / 'in.zip'}!scan.jpg: cannot read an image (a scan or photo); run OCR on it and read the text",
+        f"reviewer: {src / 'pipe.txt'}: a FIFO, not a file; not read",
+    }
+    for run in ("first", "again"):  # a re-run reuses everything, and says the same
+        assert main(["batch", str(src), "--out", str(tmp_path / "out")]) == 0, run
+        lines = capsys.readouterr().err.splitlines()
+        assert set(lines[:-1]) == expected and len(lines) == len(expected) + 1
+        assert lines[-1].startswith("reviewer: 4 forms")
+    errors = sheet_rows(tmp_path / "out" / "summary.xlsx", "errors")
+    assert {f"reviewer: {r['文件']}: {r['原因']}" for r in errors} == expected
+
+
+class GbkName(zipfile.ZipInfo):
+    """A member name stored as a Chinese Windows zip tool stores it: GBK bytes, no UTF-8 flag."""
+
+    def _encodeFilenameFlags(self):
+        return self.filename.encode("gbk"), self.flag_bits
+
+
+def test_file_names_that_are_not_utf8_are_shown_decoded_and_do_not_stop_the_batch(tmp_path, capsys):
+    """A GBK name from a Windows share or zip: file names go through JSON, SQLite and file
+    names; the batch crashed on them (UnicodeEncodeError: surrogates not allowed)."""
+    src = tmp_path / "in"
+    src.mkdir()
+    name = "福田区信访局2023.txt"
+    on_disk = Path(os.fsdecode(os.fsencode(src) + b"/" + name.encode("gbk")))
+    shutil.copy(EXAMPLES / "000_227770587c716576.txt", on_disk)
+    with zipfile.ZipFile(src / "windows.zip", "w") as z:  # GBK member names, no UTF-8 flag
+        z.writestr(GbkName(name), (EXAMPLES / "002_cc20b351adbf8378.txt").read_bytes())
+        z.writestr(GbkName("损坏.txt"), b"")
+    out = tmp_path / "out"
+    for run in ("first", "again"):
+        assert main(["batch", str(src), str(on_disk), "--out", str(out)]) == 0, run
+        err = capsys.readouterr().err
+        assert err.splitlines()[0] == f"reviewer: {src / 'windows.zip'}!损坏.txt: empty file" and "Traceback" not in err
+    forms = sheet_rows(out / "summary.xlsx", "forms")
+    assert len(forms) == 13
+    assert {r["文件"] for r in forms} == {str(src / name), f"{src / 'windows.zip'}!{name}"}
+    assert all((out / r["意见文件"]).is_file() for r in forms)
+    run = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    assert run["inputs"] == [str(src), str(src / name)]
+
+
+def test_a_line_said_during_the_run_clears_the_progress_bar_and_the_bar_comes_back():
+    import io
+
+    from reviewer.batch.progress import Progress
+
+    shown = io.StringIO()
+    p = Progress(10, stream=shown, enabled=True)
+    p.files, p.forms = 5, 40
+    p.update(force=True)
+    bar = shown.getvalue()
+    p.say("reviewer: a.txt: empty file")
+    after = shown.getvalue()[len(bar):]
+    assert after.startswith("\r" + " " * (len(bar) - 1) + "\rreviewer: a.txt: empty file\n\r[")
+    quiet = io.StringIO()
+    Progress(10, stream=quiet).say("reviewer: a.txt: empty file")
+    assert quiet.getvalue() == "reviewer: a.txt: empty file\n"

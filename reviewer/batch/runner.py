@@ -30,10 +30,8 @@ import platform
 import re
 import signal
 import sys
-import tempfile
 import threading
 import time
-import zipfile
 from collections import deque
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
@@ -50,7 +48,9 @@ from reviewer.batch.outputs.summary_xlsx import write_summary
 from reviewer.batch.progress import Progress
 from reviewer.batch.state import COMMENT_COLUMNS, FINDING_COLUMNS, RunState, pack
 from reviewer.batch.work import Engine, FormOutcome, Usage, current_usage, header_row, outcome_of
-from reviewer.extract import SUFFIXES, ExtractFailure, check_complete, discover, extract_file
+from reviewer.extract import ExtractFailure, check_complete
+from reviewer.extract.files import read_document
+from reviewer.extract.sources import Document, count_documents, display_path, iter_documents, read_path
 from reviewer.domain.model import Form
 
 OPINIONS_DIR = "opinions"
@@ -102,83 +102,6 @@ class BatchResult:
 
 class Stop(Exception):
     """Raised inside the runner to stop feeding new forms (first Ctrl-C)."""
-
-
-# --- inputs -----------------------------------------------------------------------
-
-
-@dataclass
-class Document:
-    label: str  # what the outputs call the file: its path, or zip!member
-    path: Path | None  # a readable path (members of zips are written to a temporary folder)
-    data: bytes | None = None
-    error: str | None = None
-
-
-def count_documents(inputs: list[str]) -> int:
-    """How many documents iter_documents will yield (for the progress bar's ETA)."""
-    n = 0
-    for path in discover(inputs):
-        if path.suffix.lower() == ".zip":
-            try:
-                with zipfile.ZipFile(path) as archive:
-                    n += sum(1 for i in archive.infolist() if _zip_member_wanted(i))
-            except (zipfile.BadZipFile, OSError):
-                n += 1
-        else:
-            n += 1
-    return n
-
-
-def _zip_member_wanted(info: zipfile.ZipInfo) -> bool:
-    name = Path(info.filename)
-    return not info.is_dir() and not name.name.startswith(".") and name.suffix.lower() in SUFFIXES
-
-
-def iter_documents(inputs: list[str]) -> Iterator[Document]:
-    """Every input document in discovery order, read into memory one at a time."""
-    for path in discover(inputs):
-        label = str(path)
-        if path.suffix.lower() == ".zip":
-            yield from _zip_documents(path)
-            continue
-        try:
-            data = path.read_bytes()
-        except FileNotFoundError:
-            yield Document(label, None, error="no such file or folder")
-            continue
-        except OSError as exc:
-            yield Document(label, None, error=f"cannot read file ({exc.strerror})")
-            continue
-        yield Document(label, path, data)
-
-
-def _zip_documents(path: Path) -> Iterator[Document]:
-    try:
-        archive = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError):
-        yield Document(str(path), None, error="not a readable zip archive")
-        return
-    with archive, tempfile.TemporaryDirectory(prefix="reviewer-batch-") as tmp:
-        for i, info in enumerate(archive.infolist()):
-            if not _zip_member_wanted(info):
-                continue
-            label = f"{path}!{info.filename}"
-            member = Path(info.filename)
-            if member.suffix.lower() == ".zip":
-                yield Document(label, None, error="a zip inside a zip is not read; unpack it first")
-                continue
-            try:
-                data = archive.read(info)
-            except (zipfile.BadZipFile, OSError, RuntimeError, ValueError) as exc:
-                yield Document(label, None, error=f"cannot read this zip member ({type(exc).__name__})")
-                continue
-            target = Path(tmp) / f"{i:06d}{member.suffix.lower()}"
-            target.write_bytes(data)
-            try:
-                yield Document(label, target, data)
-            finally:
-                target.unlink(missing_ok=True)
 
 
 # --- names ------------------------------------------------------------------------
@@ -321,6 +244,7 @@ class BatchRunner:
         self.other_opinions: list[str] = []  # opinions kept in the folder of forms not in this run
         self._pool: ProcessPoolExecutor | None = None
         self._copies: dict[str, list[str]] = {}  # key in flight -> names of its copies, written when it commits
+        self._labels: dict[str, str] = {}  # key in flight -> its file's label
 
     # -- setup --
 
@@ -491,9 +415,8 @@ class BatchRunner:
 
     @staticmethod
     def _extract(doc: Document) -> tuple[list[Form], list[list], str | None]:
-        assert doc.path is not None
         try:
-            forms = extract_file(doc.path, doc.label)
+            forms = read_document(doc)
         except ExtractFailure as exc:
             return [], [], str(exc)
         except Exception as exc:  # noqa: BLE001 - a layout bug must not stop the batch
@@ -551,13 +474,9 @@ class BatchRunner:
         """
         self.progress.files += 1
         if error is not None:
-            self.state.add_error(self._error_seq, label, None, error)
-            self._error_seq += 1
-            self.progress.errors += 1
+            self._error(label, None, error)
         for index, message in problems:
-            self.state.add_error(self._error_seq, label, index, message)
-            self._error_seq += 1
-            self.progress.errors += 1
+            self._error(label, index, message)
         finished: list[tuple] = []  # a worker's forms of this file, committed together
         for index, header, payload in items:
             key = self.key(content_hash, index)
@@ -572,11 +491,14 @@ class BatchRunner:
                 self.reused += 1
                 self.progress.forms += 1
                 self.progress.findings += self.state.scalar("SELECT n_findings FROM results WHERE key = ?", (key,)) or 0
-            elif key in self._copies:  # the same form (a file sent twice) is in flight: share its result
+                continue
+            if key in self._copies:  # the same form (a file sent twice) is in flight: share its result
                 self._copies[key].append(name)
                 self.reused += 1
                 self.progress.forms += 1
-            elif isinstance(payload, Form):
+                continue
+            self._labels[key] = label  # for the line on stderr if its review fails
+            if isinstance(payload, Form):
                 if self.stop_requested:  # stop feeding forms to the model
                     raise Stop
                 await self._submit(payload, key, name)
@@ -591,6 +513,17 @@ class BatchRunner:
                 finished.append(self._commit(key, name, index, header, None, str(payload), Usage(), defer=True))
         self._commit_finished(finished)
         self.progress.update()
+
+    def _error(self, label: str, index: int | None, message: str) -> None:
+        """A file or form that cannot be used: on the errors sheet, and one line on stderr."""
+        self.state.add_error(self._error_seq, label, index, message)
+        self._error_seq += 1
+        self.progress.errors += 1
+        self._say_error(label, index, message)
+
+    def _say_error(self, label: str, index: int | None, message: str) -> None:
+        where = f"{label}: form #{index + 1}" if index is not None else label
+        self.progress.say(f"reviewer: {where}: {message}")
 
     def _commit_finished(self, finished: list[tuple]) -> None:
         if finished:
@@ -630,11 +563,9 @@ class BatchRunner:
                     await self._drain_queue(queue, 3 * workers)
                     continue
                 done = sorted(i for i, k in _indexed_keys(self, content_hash, record) if self.state.is_done(k))
-                in_zip = "!" in doc.label
-                future = loop.run_in_executor(
-                    pool, review_document, doc.label, None if in_zip else str(doc.path),
-                    doc.data if in_zip else None, doc.path.suffix if doc.path else "", done, policy,
-                    self.options.docx, model,
+                future = loop.run_in_executor(  # a file on disk is read again there: no bytes through the pipe
+                    pool, review_document, doc.label, doc.path, None if doc.path else doc.data, doc.suffix, done,
+                    policy, self.options.docx, model,
                 )  # fmt: skip
                 queue.append((doc.label, content_hash, future))
                 await self._drain_queue(queue, 3 * workers)
@@ -738,9 +669,11 @@ class BatchRunner:
         """Commit one form's result (and queue its opinion files) at once; with defer, return
         the result for the caller to commit with the other forms of its file."""
         copies = self._copies.pop(key, ())  # the same form found again while this one was in flight
+        label = self._labels.pop(key, key)
         if outcome is None:
             row = dict(header)
             row.update(status="error", error=error)
+            self._say_error(label, index, error or "could not be reviewed")
             findings, comments, opinion = [], [], None
         else:
             row = dict(outcome.row)  # status "ok", or "degraded" with why the model failed
@@ -749,8 +682,8 @@ class BatchRunner:
             if opinion is None:
                 opinion = {"md": outcome.opinion_md, "html": outcome.opinion_html,
                            "review": outcome.review_json if self.options.docx else None}  # fmt: skip
-            for copy in (name, *copies):
-                self._write_opinion(copy, key, outcome.opinion_md, outcome.opinion_html, outcome.review_json)
+            for opinion_name in (name, *copies):
+                self._write_opinion(opinion_name, key, outcome.opinion_md, outcome.opinion_html, outcome.review_json)
         row.update(
             content_hash=key.split(":")[0],
             form_index=index,
@@ -895,8 +828,8 @@ class BatchRunner:
         settings = getattr(self.client, "settings", None)
         run = {
             "status": result.status,
-            "command": self.options.command,
-            "inputs": [str(p) for p in self.options.inputs],
+            "command": [display_path(a) for a in self.options.command] if self.options.command else None,
+            "inputs": [display_path(p) for p in self.options.inputs],
             "options": {
                 "llm": self.options.llm,
                 "concurrency": self.options.concurrency,
@@ -1010,7 +943,7 @@ class ModelJob(NamedTuple):
 
 
 def review_document(
-    label: str, path: str | None, data: bytes | None, suffix: str, done: list[int], policy: str | None,
+    label: str, path: Path | None, data: bytes | None, suffix: str, done: list[int], policy: str | None,
     keep_review: bool = False, model: bool = False,
 ) -> tuple[str | None, list[tuple[int, dict[str, Any], Any]], list[list], bool]:
     """In a worker process: one document's forms, reviewed (those not in `done`); with a
@@ -1023,18 +956,9 @@ def review_document(
     if engine is None:
         engine = _WORKER_ENGINES[policy] = Engine(policy)
     engine.keep_review = keep_review
-    tmp = None
-    try:
-        if path is None:
-            handle = tempfile.NamedTemporaryFile(suffix=suffix, delete=False)
-            handle.write(data or b"")
-            handle.close()
-            tmp = Path(handle.name)
-        doc = Document(label, Path(path) if path else tmp, data)
-        forms, problems, error = BatchRunner._extract(doc)
-    finally:
-        if tmp is not None:
-            tmp.unlink(missing_ok=True)
+    doc = read_path(path) if path is not None else Document(label, suffix, data)
+    doc.label = label
+    forms, problems, error = BatchRunner._extract(doc)
     items: list[tuple[int, dict[str, Any], Any]] = []
     skip = set(done)
     for form in forms:
