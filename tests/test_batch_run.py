@@ -398,3 +398,15 @@ def test_a_line_said_during_the_run_clears_the_progress_bar_and_the_bar_comes_ba
     quiet = io.StringIO()
     Progress(10, stream=quiet).say("reviewer: a.txt: empty file")
     assert quiet.getvalue() == "reviewer: a.txt: empty file\n"
+
+
+def test_run_json_rates_say_what_they_count(tmp_path):
+    first = run_batch(BatchOptions(inputs=[str(EXAMPLES)], out=tmp_path))
+    again = run_batch(BatchOptions(inputs=[str(EXAMPLES)], out=tmp_path))
+    for result, reviewed in ((first, 39), (again, 0)):
+        run = json.loads((tmp_path / "run.json").read_text(encoding="utf-8")) if result is again else first.run
+        t, counts = run["timings"], run["counts"]
+        assert (counts["forms"], counts["reviewed"], counts["reused"]) == (39, reviewed, 39 - reviewed)
+        assert "forms_per_s" not in t  # it counted only the reviewed forms, whatever its name said
+        assert t["reviewed_per_s"] == pytest.approx(reviewed / t["total_s"], rel=0.02, abs=0.1)
+        assert t["forms_in_outputs_per_s"] == pytest.approx(39 / t["total_s"], rel=0.02) and t["forms_in_outputs_per_s"] > 0

@@ -859,8 +859,11 @@ class BatchRunner:
                 "model_failed": result.model_failed,
             },
             "model_failures": [{"reason": why, "forms": n} for why, n in result.failure_reasons],
+            # reviewed_per_s: forms reviewed (not reused) by this run per second of this run;
+            # forms_in_outputs_per_s: every form in the outputs (reviewed + reused), same seconds
             "timings": {"total_s": round(seconds, 3), **self.timings,
-                        "forms_per_s": round(result.reviewed / seconds, 1) if seconds > 0 else None},
+                        "reviewed_per_s": round(result.reviewed / seconds, 1) if seconds > 0 else None,
+                        "forms_in_outputs_per_s": round(result.forms / seconds, 1) if seconds > 0 else None},
             "tokens": {
                 "calls": self.usage.calls,
                 "cache_hits": self.usage.cache_hits,
