@@ -106,7 +106,7 @@ def test_same_inputs_give_the_same_outputs_and_resume_redoes_nothing(tmp_path):
     assert again.reviewed == 0 and again.reused == 39
     assert tree(tmp_path / "a") == tree(tmp_path / "b")
     book = openpyxl.load_workbook(tmp_path / "a" / "summary.xlsx")
-    assert book.sheetnames == ["forms", "findings", "comments", "errors"]
+    assert book.sheetnames == ["forms", "findings", "comments", "warnings", "errors"]
     for title in book.sheetnames:
         ws = book[title]
         assert ws.freeze_panes == "A2"

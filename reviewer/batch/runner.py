@@ -674,10 +674,10 @@ class BatchRunner:
             row = dict(header)
             row.update(status="error", error=error)
             self._say_error(label, index, error or "could not be reviewed")
-            findings, comments, opinion = [], [], None
+            findings, comments, opinion, warnings = [], [], None, []
         else:
             row = dict(outcome.row)  # status "ok", or "degraded" with why the model failed
-            findings, comments = outcome.findings, outcome.comments
+            findings, comments, warnings = outcome.findings, outcome.comments, outcome.warnings
             opinion = getattr(outcome, "packed_opinion", None)  # packed by a worker
             if opinion is None:
                 opinion = {"md": outcome.opinion_md, "html": outcome.opinion_html,
@@ -696,8 +696,8 @@ class BatchRunner:
         self.usage.add(usage)
         self.progress.findings += len(findings)
         if defer:
-            return (key, row, findings, comments, opinion)
-        self.state.commit_result(key, row, findings, comments, opinion)
+            return (key, row, findings, comments, opinion, warnings)
+        self.state.commit_result(key, row, findings, comments, opinion, warnings)
         self._committed()
         return None
 
@@ -994,6 +994,7 @@ def _compact(outcome: FormOutcome, keep_review: bool) -> PackedOutcome:
         outcome.opinion_md,
         outcome.opinion_html,
         outcome.review_json,
+        outcome.warnings,
         packed_opinion=pack({"md": outcome.opinion_md, "html": outcome.opinion_html, "review": review}),
     )
 

@@ -31,6 +31,7 @@ RESULT_COLUMNS = (
 FINDING_COLUMNS = (
     "check_id", "name", "severity", "indicator_index", "indicator_name", "field", "message", "suggested_score",
 )  # fmt: skip
+WARNING_COLUMNS = ("field", "message")  # what extraction could not read with confidence, and why
 COMMENT_COLUMNS = (
     "indicator_index", "indicator_name", "source", "check_id", "category", "severity", "text", "suggestion",
     "suggested_score",
@@ -58,6 +59,10 @@ CREATE TABLE IF NOT EXISTS comments (
     key TEXT NOT NULL, ord INTEGER NOT NULL, {", ".join(COMMENT_COLUMNS)},
     PRIMARY KEY (key, ord)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS warnings (
+    key TEXT NOT NULL, ord INTEGER NOT NULL, {", ".join(WARNING_COLUMNS)},
+    PRIMARY KEY (key, ord)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS entries (
     seq INTEGER PRIMARY KEY, label TEXT NOT NULL, form_index INTEGER NOT NULL,
     key TEXT NOT NULL, name TEXT NOT NULL
@@ -81,6 +86,8 @@ CREATE TABLE IF NOT EXISTS batches (
 
 _DELETE_FINDINGS = "DELETE FROM findings WHERE key = ?"
 _DELETE_COMMENTS = "DELETE FROM comments WHERE key = ?"
+_DELETE_WARNINGS = "DELETE FROM warnings WHERE key = ?"
+_INSERT_WARNING = "INSERT INTO warnings (key, ord, field, message) VALUES (?, ?, ?, ?)"
 _INSERT_RESULT = (
     f"INSERT OR REPLACE INTO results (key, {', '.join(RESULT_COLUMNS)}, opinion) "
     f"VALUES ({', '.join('?' * (len(RESULT_COLUMNS) + 2))})"
@@ -223,23 +230,26 @@ class RunState:
         findings: Sequence[dict[str, Any]],
         comments: Sequence[dict[str, Any]],
         opinion: dict[str, Any] | None,
+        warnings: Sequence[tuple[str, str]] = (),
     ) -> None:
-        """One form, in one transaction: its result row, findings and comments."""
-        self.commit_results([(key, row, findings, comments, opinion)])
+        """One form, in one transaction: its result row, findings, comments and warnings."""
+        self.commit_results([(key, row, findings, comments, opinion, warnings)])
 
     def commit_results(self, results: Sequence[tuple]) -> None:
-        """Several finished forms (key, row, findings, comments, opinion) in one transaction.
+        """Several finished forms (key, row, findings, comments, opinion, warnings) in one transaction.
 
         findings and comments are dicts, or tuples already in FINDING_COLUMNS / COMMENT_COLUMNS
-        order; the opinion is a dict, or bytes already packed with `pack`."""
+        order; the opinion is a dict, or bytes already packed with `pack`; warnings are
+        (field, message) pairs."""
         if not results:
             return
         execute, executemany = self.db.execute, self.db.executemany
         with self.db:
             execute("BEGIN")
-            for key, row, findings, comments, opinion in results:
+            for key, row, findings, comments, opinion, warnings in results:
                 execute(_DELETE_FINDINGS, (key,))
                 execute(_DELETE_COMMENTS, (key,))
+                execute(_DELETE_WARNINGS, (key,))
                 if opinion is not None and not isinstance(opinion, bytes):
                     opinion = pack(opinion)
                 get = row.get
@@ -252,6 +262,8 @@ class RunState:
                     if type(comments[0]) is not tuple:
                         comments = [tuple([c.get(k) for k in COMMENT_COLUMNS]) for c in comments]
                     executemany(_INSERT_COMMENT, [(key, i, *c) for i, c in enumerate(comments)])
+                if warnings:
+                    executemany(_INSERT_WARNING, [(key, i, *w) for i, w in enumerate(warnings)])
 
     # --- reading back, in discovery order -----------------------------------------
 
@@ -280,6 +292,14 @@ class RunState:
             f"SELECT e.seq, e.label, e.form_index, e.name, r.unit, r.project, r.code, {cols} "
             "FROM entries e JOIN results r ON r.key = e.key JOIN comments c ON c.key = e.key "
             "ORDER BY e.seq, c.ord"
+        )
+
+    def iter_warnings(self) -> Iterator[tuple]:
+        """(seq, label, form index, project, field, message) for every extraction warning, in order."""
+        return self.db.execute(
+            "SELECT e.seq, e.label, e.form_index, r.project, w.field, w.message "
+            "FROM entries e JOIN results r ON r.key = e.key JOIN warnings w ON w.key = e.key "
+            "ORDER BY e.seq, w.ord"
         )
 
     def iter_errors(self) -> Iterator[tuple]:

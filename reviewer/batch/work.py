@@ -72,6 +72,7 @@ class FormOutcome:
     opinion_md: str = ""
     opinion_html: str = ""
     review_json: str | None = None  # the drafting module's FormReview, to render DOCX later
+    warnings: list[tuple[str, str]] = field(default_factory=list)  # extraction's (field, message)
 
     @property
     def opinion(self) -> dict[str, Any]:
@@ -176,7 +177,9 @@ def outcome_of(form: Form, report: Any, review: FormReview, keep_review: bool) -
     failure = model_failure(review)
     row.update(status="degraded" if failure else "ok", error=failure)
     review_json = review.model_dump_json() if keep_review else None
-    return FormOutcome(row, findings, comments, opinion.to_markdown([review]), opinion.to_html([review]), review_json)
+    warnings = [(w.field, w.message) for w in form.warnings]
+    return FormOutcome(row, findings, comments, opinion.to_markdown([review]), opinion.to_html([review]), review_json,
+                       warnings)  # fmt: skip
 
 
 def model_failure(review: FormReview) -> str | None:
