@@ -16,6 +16,16 @@ from reviewer.batch import BatchOptions, run_batch
 from reviewer.config import Settings
 
 REPLY = {"comments": [], "opinion": "经审核，该项目自评表填报基本完整，请按所列问题修改完善。"}
+# a grounded comment, and one on an indicator that does not exist with a number not in the form
+PARTLY_GROUNDED = {
+    "opinion": "经审核，该项目目标与完成情况基本一致。",
+    "comments": [
+        {"target": "goal", "category": "goal_outcome", "severity": "warning",
+         "text": "实际完成情况只写了资金支付，未说明产出。", "suggestion": "补充实际产出。"},
+        {"target": "indicator", "indicator_index": 99, "category": "scoring", "severity": "info",
+         "text": "该指标完成值为 123456.7，与目标不符。"},
+    ],
+}  # fmt: skip
 
 
 def settings(fake, home: Path, **kw) -> Settings:
@@ -116,16 +126,7 @@ def test_429_is_backed_off_and_a_failed_call_is_asked_again_only_with_retry_fail
 def test_a_completed_batch_run_again_makes_no_model_call_though_grounding_dropped_comments(fake_openai, tmp_path):
     """A reply with a comment that fails grounding (re-asked, then dropped) is an answered
     call: the form is done (it was marked degraded and asked again on every run)."""
-    reply = {
-        "opinion": "经审核，该项目目标与完成情况基本一致。",
-        "comments": [
-            {"target": "goal", "category": "goal_outcome", "severity": "warning",
-             "text": "实际完成情况只写了资金支付，未说明产出。", "suggestion": "补充实际产出。"},
-            {"target": "indicator", "indicator_index": 99, "category": "scoring", "severity": "info",
-             "text": "该指标完成值与目标不符。"},
-        ],
-    }  # fmt: skip
-    fake_openai.route("POST", CHAT_PATH, lambda _r: json_reply(reply))
+    fake_openai.route("POST", CHAT_PATH, lambda _r: json_reply(PARTLY_GROUNDED))
     out = tmp_path / "out"
     for workers in (1, 2):
         first = run_batch(BatchOptions(inputs=[str(EXAMPLES)], out=out / str(workers), llm=True, concurrency=4,
@@ -225,16 +226,8 @@ def tree(folder: Path) -> dict[str, str]:
 def test_worker_processes_give_the_same_model_outputs_as_the_event_loop_alone(fake_openai, tmp_path, docx):
     """With a model, workers prepare each form and finish it after its call: the outputs are
     those of the in-loop review, byte for byte (grounded, dropped and re-asked comments included)."""
-    reply = {
-        "opinion": "经审核，该项目目标与完成情况基本一致。",
-        "comments": [
-            {"target": "goal", "category": "goal_outcome", "severity": "warning",
-             "text": "实际完成情况只写了资金支付，未说明产出。", "suggestion": "补充实际产出。"},
-            {"target": "indicator", "indicator_index": 99, "category": "scoring", "severity": "info",
-             "text": "该指标完成值为 123456.7，与目标不符。"},
-        ],
-    }  # fmt: skip
-    fake_openai.route("POST", CHAT_PATH, lambda _r: json_reply(reply))
+    fake_openai.route("POST", CHAT_PATH, lambda _r: json_reply(PARTLY_GROUNDED))
+    reply = PARTLY_GROUNDED
     outs = {}
     for workers in (1, 2):
         out = tmp_path / f"out{workers}"
