@@ -323,3 +323,16 @@ def test_identical_prompts_in_flight_at_once_are_sent_once(fake_openai, tmp_path
     assert [r["状态"] for r in forms] == ["ok"] * 12
     for r in forms:
         assert REPLY["opinion"] in (tmp_path / "out" / r["意见文件"]).read_text(encoding="utf-8")
+
+
+def test_the_counting_client_overrides_the_transport_call_it_means():
+    """CountingClient yields after Client._request (see there): a renamed or reshaped
+    _request would silently lose that ordering."""
+    import inspect
+
+    from reviewer.batch.batch_api import CountingClient
+    from reviewer.llm import Client
+
+    assert "_request" in vars(Client)
+    names = [list(inspect.signature(c._request).parameters) for c in (CountingClient, Client)]
+    assert names[0] == names[1]

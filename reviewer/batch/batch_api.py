@@ -61,6 +61,14 @@ class CountingClient(Client):
         record_call(result)
         return result
 
+    async def _request(self, conversation, response_format, result):  # type: ignore[override]
+        content = await super()._request(conversation, response_format, result)
+        # The request's slot is free now: let a call waiting for it be sent before this reply
+        # is parsed, validated, cached and logged (calls end in waves; each reply's checks would
+        # otherwise hold back the next wave's requests).
+        await asyncio.sleep(0)
+        return content
+
 
 @dataclass
 class Recorded:
