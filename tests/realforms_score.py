@@ -193,19 +193,11 @@ def _read_value(obj: dict, path: str):
     return obj
 
 
-def _unreadable_rows(unreadable: list[str]) -> dict[int, set[str]]:
+def _unreadable_rows(unreadable, prefix: str = "indicators") -> dict[int, set[str]]:
+    """Which fields of which expected row (`<prefix>[i].<field>`) are unreadable."""
     rows: dict[int, set[str]] = {}
     for path in unreadable:
-        m = re.fullmatch(r"indicators\[(\d+)\]\.(\w+)", path)
-        if m:
-            rows.setdefault(int(m.group(1)), set()).add(m.group(2))
-    return rows
-
-
-def _unreadable_funding_rows(unreadable: list[str]) -> dict[int, set[str]]:
-    rows: dict[int, set[str]] = {}
-    for path in unreadable:
-        m = re.fullmatch(r"funding\.rows\[(\d+)\]\.(\w+)", path)
+        m = re.fullmatch(re.escape(prefix) + r"\[(\d+)\]\.(\w+)", path)
         if m:
             rows.setdefault(int(m.group(1)), set()).add(m.group(2))
     return rows
@@ -249,7 +241,7 @@ def _count_unmatched_form(s: FileScore, exp: dict) -> None:
     s.header_total += sum(1 for f in GOAL_FIELDS if f in exp.get("goal", {}))
     funding = exp.get("funding", {})
     s.funding_total += sum(1 for f in FUNDING_FIELDS if f in funding and f"funding.{f}" not in unreadable)
-    bad_rows = _unreadable_funding_rows(sorted(unreadable))
+    bad_rows = _unreadable_rows(unreadable, "funding.rows")
     s.funding_total += sum(
         1 for k, row in enumerate(funding.get("rows", [])) for f in FUNDING_ROW_FIELDS
         if f in row and f not in bad_rows.get(k, set())
@@ -282,7 +274,7 @@ def _score_funding(check: _Checker, where: str, exp: dict, read: dict, unreadabl
             else:
                 check.field("funding", f"{where}.funding.{f}", f, exp[f], read.get(f))
     read_rows = list(read.get("rows") or [])
-    bad_rows = _unreadable_funding_rows(sorted(unreadable))
+    bad_rows = _unreadable_rows(unreadable, "funding.rows")
     for k, row in enumerate(exp.get("rows", [])):
         found = next((r for r in read_rows if norm_label(r.get("label")) == norm_label(row["label"])), None)
         if found is not None:
@@ -299,7 +291,7 @@ def _score_funding(check: _Checker, where: str, exp: dict, read: dict, unreadabl
 
 def _score_rows(check: _Checker, where: str, expected: list[dict], read: list[dict], unreadable: set[str]) -> None:
     s = check.s
-    bad = _unreadable_rows(sorted(unreadable))
+    bad = _unreadable_rows(unreadable)
     unused = [k for k, r in enumerate(read) if not _is_placeholder(r)]
     for i, row in enumerate(expected):
         k = next((k for k in unused if norm_name(read[k].get("name")) == norm_name(row.get("name"))), None)
