@@ -24,6 +24,7 @@ import re
 import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -112,7 +113,7 @@ def _sniff(head: bytes, path: Path, suffix: str) -> str:
         shown = suffix if suffix in UNREADABLE_SUFFIXES else "an image file"
         raise _failure(f"a scanned image ({shown}): {_RUN_OCR}")
     lowered = head.lower()
-    if lowered.lstrip(b"\xef\xbb\xbf \r\n\t").startswith(b"mime-version:") or b"multipart/related" in lowered[:2048]:
+    if _is_mime(lowered):
         return "mht"
     if b"<table" in lowered or b"<html" in lowered or b"<!doctype html" in lowered:
         return "html"
@@ -126,7 +127,8 @@ def _zip_kind(path: Path, suffix: str) -> str:
         with zipfile.ZipFile(path) as archive:
             names = set(archive.namelist())
     except zipfile.BadZipFile:
-        raise _failure(f"not a readable {suffix or 'document'} file (a damaged zip container)") from None
+        what = "workbook" if suffix in (".xlsx", ".xlsm") else "document"
+        raise _failure(f"not a readable {suffix} {what} (a damaged zip container)") from None
     if "word/document.xml" in names:
         return "docx"
     if "xl/workbook.xml" in names:
@@ -212,6 +214,7 @@ def _number_text(value: float, number_format: str = "") -> str:
     return f"{value:.15g}"  # the 15 digits a spreadsheet keeps
 
 
+@lru_cache(maxsize=1024)
 def _column_letters(c: int) -> str:
     letters = ""
     c += 1
@@ -269,7 +272,7 @@ def _docx_tables(table, name: str) -> Iterator[Grid]:
                 still_open[col] = origin
             else:
                 cell = _Cell(tc, table)
-                layout.put(r, col, cell.text, colspan=span)
+                layout.put(r, col, cell.text.strip("\n"), colspan=span)  # a cell's empty paragraphs are no text
                 if tc.vMerge == "restart":
                     still_open[col] = (r, col)
                 nested += cell.tables
@@ -313,15 +316,11 @@ def _xlsx_sheet(sheet, merges: list[tuple[int, int, int, int]]) -> Grid:
     layout = _Layout("xlsx", title, lambda r, c: f"{title}!{_column_letters(c)}{r + 1}")
     for r, row in enumerate(sheet.iter_rows()):
         for c, cell in enumerate(row):
-            value = getattr(cell, "value", None)
-            if value is not None:
-                layout.put(r, c, _xlsx_text(value, getattr(cell, "number_format", "") or ""))
-    for r0, c0, r1, c1 in merges:  # 0-based, inclusive
-        text = layout.cells.get((r0, c0), [""])[0]
-        for r in range(r0, r1 + 1):
-            for c in range(c0, c1 + 1):
-                layout.cells.pop((r, c), None)  # Excel keeps only the top-left value of a merge
-        layout.put(r0, c0, text, rowspan=r1 - r0 + 1, colspan=c1 - c0 + 1)
+            value = cell.value
+            if value is not None:  # the format only matters for numbers; looking it up costs
+                number_format = cell.number_format or "" if isinstance(value, (int, float)) else ""
+                layout.put(r, c, _xlsx_text(value, number_format))
+    _merge(layout, merges)
     return _trimmed(layout.grid())
 
 
@@ -374,6 +373,23 @@ def _merge_range(col0: bytes, row0: bytes, col1: bytes, row1: bytes) -> tuple[in
         return n - 1
 
     return int(row0) - 1, col(col0), int(row1 or row0) - 1, col(col1 or col0)
+
+
+def _merge(layout: _Layout, ranges: Iterable[tuple[int, int, int, int]]) -> None:
+    """Merged ranges (r0, c0, r1, c1), inclusive, onto cells placed one by one. The sheet
+    shows the top-left value only. Ranges that overlap (a broken writer's file, seen in a
+    real budget-system export) cannot all be shown: the largest is kept, as its box is
+    the one drawn around the others."""
+    merged: set[tuple[int, int]] = set()
+    for r0, c0, r1, c1 in sorted(ranges, key=lambda m: -(m[2] - m[0] + 1) * (m[3] - m[1] + 1)):
+        area = {(r, c) for r in range(r0, r1 + 1) for c in range(c0, c1 + 1)}
+        if len(area) < 2 or not area.isdisjoint(merged):
+            continue
+        merged |= area
+        text = layout.cells.get((r0, c0), [""])[0]
+        for position in area:
+            layout.cells.pop(position, None)
+        layout.put(r0, c0, text, rowspan=r1 - r0 + 1, colspan=c1 - c0 + 1)
 
 
 def _trimmed(grid: Grid) -> Grid:
@@ -434,12 +450,7 @@ def _xls_sheet(book, sheet) -> Grid:
                 text = str(cell.value).replace("\r\n", "\n")
             if text:
                 layout.put(r, c, text)
-    for r0, r1, c0, c1 in sheet.merged_cells:  # half-open ranges
-        text = layout.cells.get((r0, c0), [""])[0]
-        for r in range(r0, r1):
-            for c in range(c0, c1):
-                layout.cells.pop((r, c), None)
-        layout.put(r0, c0, text, rowspan=r1 - r0, colspan=c1 - c0)
+    _merge(layout, [(r0, c0, r1 - 1, c1 - 1) for r0, r1, c0, c1 in sheet.merged_cells])  # xlrd: half-open
     return _trimmed(layout.grid())
 
 
@@ -459,10 +470,18 @@ def html_grids(path: Path) -> list[Grid]:
 
 
 def _html_blocks(path: Path) -> list[str | Grid]:
-    return html_blocks(_decode_html(path.read_bytes()))
+    data = path.read_bytes()
+    if _is_mime(data[:4096].lower()):
+        return _mht_blocks(path)
+    return html_blocks(_decode_html(data))
+
+
+def _is_mime(head: bytes) -> bool:
+    return head.lstrip(b"\xef\xbb\xbf \r\n\t").startswith(b"mime-version:") or b"multipart/related" in head[:2048]
 
 
 def _mht_blocks(path: Path) -> list[str | Grid]:
+    """A web archive (.mht, also Word's "web page" saved as .doc): the HTML part inside."""
     message = email.message_from_bytes(path.read_bytes(), policy=email.policy.compat32)
     for part in message.walk():
         if part.get_content_type() == "text/html":
@@ -508,7 +527,7 @@ _BLOCK_TAGS = {
     "p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "section", "article",
     "header", "footer", "blockquote", "pre", "hr", "dt", "dd", "caption", "center", "form",
 }
-_SKIPPED_TAGS = {"script", "style", "template", "noscript", "head", "title", "select", "textarea", "svg"}
+_SKIPPED_TAGS = {"script", "style", "template", "noscript", "title", "select", "textarea", "svg"}
 _SPACE_RUN = re.compile(r"[ \t\r\n\f\u00a0\u3000]+")
 
 
