@@ -44,28 +44,9 @@ def decode_text(data: bytes) -> tuple[str, str]:
 
 def xlsx_text(path: Path) -> str:
     """Each sheet as tab-separated rows, so the tabular layout parses it like a table export."""
-    import openpyxl  # core dependency, imported lazily to keep start-up fast
+    from reviewer.extract.documents import xlsx_grids  # merged cells resolved; read-only streaming
 
-    try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many types for a broken workbook
-        raise ExtractFailure(f"not a readable .xlsx workbook ({type(exc).__name__})") from None
-    sheets = []
-    for sheet in book.worksheets:
-        sheet.reset_dimensions()  # some writers store a wrong <dimension>; let openpyxl find the used range
-        rows = []
-        for row in sheet.iter_rows(values_only=True):
-            cells = ["" if v is None else _cell_text(v) for v in row]
-            rows.append("\t".join(cells).rstrip("\t"))
-        sheets.append("\n".join(rows))
-    book.close()
-    return "\n\n".join(sheets)
-
-
-def _cell_text(value: object) -> str:
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).replace("\n", " ")
+    return "\n\n".join(grid.to_tsv() for grid in xlsx_grids(path))
 
 
 def pdf_text(path: Path) -> str:
