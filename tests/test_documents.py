@@ -124,6 +124,34 @@ def test_docx_row_starting_after_the_first_grid_column(tmp_path):
     assert grid.texts() == [["一级指标", "二级指标", "三级指标"], ["", "数量指标", "会议次数"]]
 
 
+def test_docx_text_inside_content_controls_is_read(tmp_path):
+    """Filled templates wrap fields in content controls (w:sdt): a whole table, a row, or a
+    run inside a cell's paragraph. Their text is the form's."""
+    import docx
+    from docx.oxml import OxmlElement
+
+    def wrapped(element):
+        sdt, content = OxmlElement("w:sdt"), OxmlElement("w:sdtContent")
+        sdt.append(content)
+        element.addprevious(sdt)
+        content.append(element)
+        return sdt
+
+    document = docx.Document()
+    table = document.add_table(rows=2, cols=2)
+    table.cell(0, 0).text, table.cell(1, 0).text = "项目名称", "实施单位"
+    table.cell(1, 1).text = "某区某中心"
+    paragraph = table.cell(0, 1).paragraphs[0]
+    run = paragraph.add_run("测试")
+    paragraph.add_run("项目")
+    wrapped(run._r)  # the first run inside an inline control
+    wrapped(table._tbl.tr_lst[1])  # a row inside a control
+    wrapped(table._tbl)  # the whole table inside a control
+    document.save(str(tmp_path / "controls.docx"))
+    (grid,) = docx_grids(tmp_path / "controls.docx")
+    assert grid.texts() == [["项目名称", "测试项目"], ["实施单位", "某区某中心"]]
+
+
 # ---------------------------------------------------------------- .xlsx
 
 
