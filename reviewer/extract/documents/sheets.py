@@ -1,0 +1,184 @@
+"""Excel .xlsx (openpyxl, read-only) and .xls (xlrd): each sheet a Grid, merged ranges resolved."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+import zipfile
+from collections.abc import Iterable
+from pathlib import Path
+
+from reviewer.extract.documents.common import SAVE_AS_XLSX, UNREADABLE_SUFFIXES, Layout, column_letters, failure, number_text
+from reviewer.extract.grid import Grid
+
+
+def xlsx_grids(path: Path) -> list[Grid]:
+    """Each sheet as a Grid, merged ranges resolved.
+
+    Sheets are streamed in openpyxl's read-only mode (fast, little memory); read-only
+    mode does not expose merged ranges, so they are read from each sheet's <mergeCell>
+    elements in the package, which costs one more pass over the sheet's XML."""
+    import openpyxl  # core dependency, imported lazily to keep start-up fast
+
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many types for a broken workbook
+        raise failure(f"not a readable .xlsx workbook ({type(exc).__name__})") from None
+    try:
+        merges = _xlsx_merges(path)
+        grids = []
+        for sheet in book.worksheets:
+            sheet.reset_dimensions()  # some writers store a wrong <dimension>; let openpyxl find the used range
+            grids.append(_xlsx_sheet(sheet, merges.get(sheet.title, [])))
+        return grids
+    except Exception as exc:
+        raise failure(f"not a readable .xlsx workbook ({type(exc).__name__})") from None
+    finally:
+        book.close()
+
+
+def _xlsx_sheet(sheet, merges: list[tuple[int, int, int, int]]) -> Grid:
+    title = sheet.title
+    layout = Layout("xlsx", title, lambda r, c: f"{title}!{column_letters(c)}{r + 1}")
+    for r, row in enumerate(sheet.iter_rows()):
+        for c, cell in enumerate(row):
+            value = cell.value
+            if value is not None:  # the format only matters for numbers; looking it up costs
+                number_format = cell.number_format or "" if isinstance(value, (int, float)) else ""
+                layout.put(r, c, value_text(value, number_format))
+    merge_ranges(layout, merges)
+    return trimmed(layout.grid())
+
+
+def value_text(value: object, number_format: str) -> str:
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, (int, float)):
+        return number_text(value, number_format)
+    if isinstance(value, _dt.datetime):
+        return value.date().isoformat() if value.time() == _dt.time() else value.isoformat(sep=" ")
+    if isinstance(value, (_dt.date, _dt.time)):
+        return value.isoformat()
+    return str(value).replace("\r\n", "\n")
+
+
+_MERGE_REF = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*\bref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"')
+
+
+def _xlsx_merges(path: Path) -> dict[str, list[tuple[int, int, int, int]]]:
+    """Sheet title → merged ranges (r0, c0, r1, c1), 0-based inclusive, from the package's XML."""
+    from xml.etree import ElementTree as ET
+
+    ns = {
+        "m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+        "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+        "rel": "http://schemas.openxmlformats.org/package/2006/relationships",
+    }
+    with zipfile.ZipFile(path) as archive:
+        workbook = ET.fromstring(archive.read("xl/workbook.xml"))
+        rels = ET.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+        targets = {rel.get("Id"): rel.get("Target", "") for rel in rels.findall("rel:Relationship", ns)}
+        names = set(archive.namelist())
+        result = {}
+        for sheet in workbook.findall("m:sheets/m:sheet", ns):
+            target = targets.get(sheet.get(f"{{{ns['r']}}}id"), "")
+            member = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+            if member not in names:
+                continue
+            xml = archive.read(member)
+            tail = xml[max(0, xml.rfind(b"sheetData>")) :]  # <mergeCells> follows the cells
+            result[sheet.get("name", "")] = [_merge_range(*ref) for ref in _MERGE_REF.findall(tail)]
+    return result
+
+
+def _merge_range(col0: bytes, row0: bytes, col1: bytes, row1: bytes) -> tuple[int, int, int, int]:
+    def col(letters: bytes) -> int:
+        n = 0
+        for ch in letters.decode():
+            n = n * 26 + ord(ch) - 64
+        return n - 1
+
+    return int(row0) - 1, col(col0), int(row1 or row0) - 1, col(col1 or col0)
+
+
+def merge_ranges(layout: Layout, ranges: Iterable[tuple[int, int, int, int]]) -> None:
+    """Merged ranges (r0, c0, r1, c1), inclusive, onto cells placed one by one. The sheet
+    shows the top-left value only. Ranges that overlap (a broken writer's file, seen in a
+    real budget-system export) cannot all be shown: the largest is kept, as its box is
+    the one drawn around the others."""
+    merged: set[tuple[int, int]] = set()
+    for r0, c0, r1, c1 in sorted(ranges, key=lambda m: -(m[2] - m[0] + 1) * (m[3] - m[1] + 1)):
+        area = {(r, c) for r in range(r0, r1 + 1) for c in range(c0, c1 + 1)}
+        if len(area) < 2 or not area.isdisjoint(merged):
+            continue
+        merged |= area
+        text = layout.cells.get((r0, c0), [""])[0]
+        for position in area:
+            layout.cells.pop(position, None)
+        layout.put(r0, c0, text, rowspan=r1 - r0 + 1, colspan=c1 - c0 + 1)
+
+
+def trimmed(grid: Grid) -> Grid:
+    """Drop empty trailing rows and columns (a sheet's used range often runs past its data)."""
+    rows = grid.rows
+    while rows and all(c.empty and c.covered_by is None for c in rows[-1]):
+        rows = rows[:-1]
+    width = 0
+    for row in rows:
+        for c, cell in enumerate(row):
+            if not cell.empty or cell.covered_by is not None:
+                width = max(width, c + 1)
+    return Grid([row[:width] for row in rows], grid.origin, grid.name)
+
+
+def xls_grids(path: Path) -> list[Grid]:
+    """Each sheet of an Excel 97-2003 workbook (BIFF) as a Grid, merged ranges resolved."""
+    try:
+        import xlrd
+    except ImportError:
+        raise failure("Excel 97-2003 (.xls) input needs the xls extra: pip install 'reviewer[xls]'") from None
+    try:
+        # formatting_info: merged ranges and number formats ("0.00%") are only read with it
+        book = xlrd.open_workbook(str(path), formatting_info=True, on_demand=True)
+    except Exception as exc:  # xlrd raises XLRDError, CompDocError, struct.error ... for what it cannot read
+        suffix = path.suffix.lower()
+        if suffix == ".et":
+            raise failure(UNREADABLE_SUFFIXES[".et"]) from None
+        raise failure(f"not a readable .xls workbook ({type(exc).__name__}): {SAVE_AS_XLSX}") from None
+    try:
+        return [_xls_sheet(book, book.sheet_by_index(i)) for i in range(book.nsheets)]
+    finally:
+        book.release_resources()
+
+
+def _xls_sheet(book, sheet) -> Grid:
+    import xlrd
+
+    title = sheet.name
+    layout = Layout("xls", title, lambda r, c: f"{title}!{column_letters(c)}{r + 1}")
+    for r in range(sheet.nrows):
+        for c in range(sheet.ncols):
+            cell = sheet.cell(r, c)
+            if cell.ctype in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK):
+                continue
+            if cell.ctype == xlrd.XL_CELL_NUMBER:
+                text = number_text(cell.value, _xls_format(book, cell.xf_index))
+            elif cell.ctype == xlrd.XL_CELL_DATE:
+                text = value_text(xlrd.xldate_as_datetime(cell.value, book.datemode), "")
+            elif cell.ctype == xlrd.XL_CELL_BOOLEAN:
+                text = "TRUE" if cell.value else "FALSE"
+            elif cell.ctype == xlrd.XL_CELL_ERROR:
+                text = xlrd.error_text_from_code.get(cell.value, "#ERR")
+            else:
+                text = str(cell.value).replace("\r\n", "\n")
+            if text:
+                layout.put(r, c, text)
+    merge_ranges(layout, [(r0, c0, r1 - 1, c1 - 1) for r0, r1, c0, c1 in sheet.merged_cells])  # xlrd: half-open
+    return trimmed(layout.grid())
+
+
+def _xls_format(book, xf_index: int | None) -> str:
+    try:
+        return book.format_map[book.xf_list[xf_index].format_key].format_str
+    except (IndexError, KeyError, TypeError):
+        return ""
