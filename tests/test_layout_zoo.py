@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import pytest
 from conftest import contract_dump
-from zoo.render import CARRIERS, DOCUMENT_CARRIERS, SEEDS, TEXT_CARRIERS, VARIANTS, rendering
+from zoo.render import (CARRIERS, DOCUMENT_CARRIERS, SEEDS, TEXT_CARRIERS, VARIANTS, Sheet, Table, as_cell_lines,
+                         as_pipe_rows, rendering)  # fmt: skip
 
 from reviewer.extract import ExtractFailure, parse_text
 from reviewer.extract.documents import read_document
@@ -94,8 +95,14 @@ def folder(tmp_path_factory):
     return tmp_path_factory.mktemp("zoo")
 
 
+# What each document carrier is written with; a machine without it skips that carrier.
+WRITERS = {"docx": ("docx",), "xls": ("xlwt", "xlrd"), "pdf": ("reportlab", "pdfplumber")}
+
+
 @pytest.mark.parametrize(("seed", "variant", "carrier"), list(_cases()))
 def test_rendering_reads_back_as_expected(seed, variant, carrier, folder):
+    for module in WRITERS.get(carrier, ()):
+        pytest.importorskip(module, reason=f"the {carrier} rendering needs {module} (the test extra)")
     path, expected = rendering(seed, variant, carrier, folder)
     try:
         forms = read_back(path, carrier)
@@ -105,3 +112,31 @@ def test_rendering_reads_back_as_expected(seed, variant, carrier, folder):
     problems = [d for n, (form, want) in enumerate(zip(forms, expected), start=1)
                 for d in differences(contract_dump(form), want, f"form {n}")]  # fmt: skip
     assert not problems, f"{len(problems)} fields differ:\n" + "\n".join(problems[:30])
+
+
+# ---- the text carriers write what real converters write (devcorpus/, quoted in render.py)
+
+
+def _small_table() -> list[Sheet]:
+    table = Table(4)
+    table.row((0, "一级指标", 1), (1, "二级指标", 1), (2, "三级指标", 1), (3, "备注", 1))
+    table.row((0, "产出指标", 1, 2), (1, "数量指标", 1), (2, "业务工作支出安排金额", 1), (3, "", 1))
+    table.row((1, "质量指标", 1), (2, "到位率", 1), (3, "", 1))
+    return [Sheet(["整体绩效目标表"], table.complete(), {})]
+
+
+def test_pipe_rows_drop_merged_and_empty_cells_and_pad_the_row_end():
+    # As devcorpus/hn-yueyanglou…-pipe.txt: "質量指標 | 業務工作支出到位率 | … | ||"
+    assert as_pipe_rows(_small_table()).splitlines() == [
+        "整体绩效目标表",
+        "一级指标 | 二级指标 | 三级指标 | 备注 |",
+        "产出指标 | 数量指标 | 业务工作支出安排金额 | |",
+        "质量指标 | 到位率 | ||",
+    ]
+
+
+def test_cell_lines_print_each_cell_once_with_a_space_for_a_blank():
+    # As devcorpus/hebei-langfang…-nuantong.txt: cells between blank lines, " " for an empty cell.
+    assert as_cell_lines(_small_table()).split("\n\n") == [
+        "整体绩效目标表", "一级指标", "二级指标", "三级指标", "备注", "产出指标", "数量指标", "业务工作支出安排金额", " ",
+        "质量指标", "到位率", " \n"]

@@ -110,7 +110,7 @@ def _zip_kind(path: Path, suffix: str) -> str:
     try:
         with zipfile.ZipFile(path) as archive:
             names = set(archive.namelist())
-    except zipfile.BadZipFile:
+    except (zipfile.BadZipFile, NotImplementedError, OSError, EOFError):  # NotImplementedError: an unknown compression
         what = "workbook" if suffix in (".xlsx", ".xlsm") else "document"
         raise failure(f"not a readable {suffix} {what} (a damaged zip container)") from None
     if "word/document.xml" in names:

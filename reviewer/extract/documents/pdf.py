@@ -3,6 +3,7 @@ next page joined), the text outside them second, in reading order."""
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterable
 from pathlib import Path
@@ -25,6 +26,7 @@ def pdf_blocks(path: Path) -> list[str | Grid]:
         import pdfplumber
     except ImportError:
         raise failure("PDF input needs the pdf extra: pip install 'reviewer[pdf]'") from None
+    logging.getLogger("pdfminer").setLevel(logging.ERROR)  # its warnings on a damaged file are not output
     blocks: list[str | Grid] = []
     edges: dict[int, list[float]] = {}  # id(Grid) → its column boundaries
     any_text = False

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as _dt
+import io
 import re
 import zipfile
 from collections.abc import Iterable
@@ -137,18 +138,19 @@ def xls_grids(path: Path) -> list[Grid]:
         import xlrd
     except ImportError:
         raise failure("Excel 97-2003 (.xls) input needs the xls extra: pip install 'reviewer[xls]'") from None
+    book = None
     try:
-        # formatting_info: merged ranges and number formats ("0.00%") are only read with it
-        book = xlrd.open_workbook(str(path), formatting_info=True, on_demand=True)
-    except Exception as exc:  # xlrd raises XLRDError, CompDocError, struct.error ... for what it cannot read
-        suffix = path.suffix.lower()
-        if suffix == ".et":
+        # formatting_info: merged ranges and number formats ("0.00%") are only read with it;
+        # xlrd's own warnings go to a buffer, not to the program's output.
+        book = xlrd.open_workbook(str(path), formatting_info=True, on_demand=True, logfile=io.StringIO())
+        return [_xls_sheet(book, book.sheet_by_index(i)) for i in range(book.nsheets)]
+    except Exception as exc:  # xlrd raises XLRDError, CompDocError, struct.error, IndexError ... on damage
+        if path.suffix.lower() == ".et":
             raise failure(UNREADABLE_SUFFIXES[".et"]) from None
         raise failure(f"not a readable .xls workbook ({type(exc).__name__}): {SAVE_AS_XLSX}") from None
-    try:
-        return [_xls_sheet(book, book.sheet_by_index(i)) for i in range(book.nsheets)]
     finally:
-        book.release_resources()
+        if book is not None:
+            book.release_resources()
 
 
 def _xls_sheet(book, sheet) -> Grid:
