@@ -9,8 +9,8 @@ import zipfile
 from collections.abc import Iterable
 from pathlib import Path
 
-from reviewer.extract.documents.common import SAVE_AS_XLSX, UNREADABLE_SUFFIXES, Layout, column_letters, failure, number_text
-from reviewer.extract.grid import Grid
+from reviewer.extract.documents.common import SAVE_AS_XLSX, UNREADABLE_SUFFIXES, column_letters, failure, number_text
+from reviewer.extract.grid import Cell, Grid
 
 
 def xlsx_grids(path: Path) -> list[Grid]:
@@ -39,16 +39,17 @@ def xlsx_grids(path: Path) -> list[Grid]:
 
 
 def _xlsx_sheet(sheet, merges: list[tuple[int, int, int, int]]) -> Grid:
-    title = sheet.title
-    layout = Layout("xlsx", title, lambda r, c: f"{title}!{column_letters(c)}{r + 1}")
-    for r, row in enumerate(sheet.iter_rows()):
-        for c, cell in enumerate(row):
+    texts = []
+    for row in sheet.iter_rows():
+        line = []
+        for cell in row:
             value = cell.value
-            if value is not None:  # the format only matters for numbers; looking it up costs
-                number_format = cell.number_format or "" if isinstance(value, (int, float)) else ""
-                layout.put(r, c, value_text(value, number_format))
-    merge_ranges(layout, merges)
-    return trimmed(layout.grid())
+            if value is None:
+                line.append("")
+            else:  # the format only matters for numbers, and looking it up costs
+                line.append(value_text(value, cell.number_format or "" if isinstance(value, (int, float)) else ""))
+        texts.append(line)
+    return sheet_grid(texts, merges, "xlsx", sheet.title)
 
 
 def value_text(value: object, number_format: str) -> str:
@@ -102,34 +103,39 @@ def _merge_range(col0: bytes, row0: bytes, col1: bytes, row1: bytes) -> tuple[in
     return int(row0) - 1, col(col0), int(row1 or row0) - 1, col(col1 or col0)
 
 
-def merge_ranges(layout: Layout, ranges: Iterable[tuple[int, int, int, int]]) -> None:
-    """Merged ranges (r0, c0, r1, c1), inclusive, onto cells placed one by one. The sheet
-    shows the top-left value only. Ranges that overlap (a broken writer's file, seen in a
-    real budget-system export) cannot all be shown: the largest is kept, as its box is
-    the one drawn around the others."""
-    merged: set[tuple[int, int]] = set()
-    for r0, c0, r1, c1 in sorted(ranges, key=lambda m: -(m[2] - m[0] + 1) * (m[3] - m[1] + 1)):
-        area = {(r, c) for r in range(r0, r1 + 1) for c in range(c0, c1 + 1)}
-        if len(area) < 2 or not area.isdisjoint(merged):
+def sheet_grid(texts: list[list[str]], merges: Iterable[tuple[int, int, int, int]], origin: str, name: str) -> Grid:
+    """A sheet's cell texts (rows, "" for blank) and merged ranges (r0, c0, r1, c1, inclusive)
+    as a Grid, without the blank rows and columns the used range often runs on with.
+
+    A merge keeps its top-left value, as the sheet shows it. Ranges that overlap (a broken
+    writer's file, seen in a real budget-system export) cannot all be shown: the largest is
+    kept, as its box is the one drawn around the others."""
+    spans: dict[tuple[int, int], tuple[int, int]] = {}  # origin → (rowspan, colspan)
+    covered: dict[tuple[int, int], tuple[int, int]] = {}
+    for r0, c0, r1, c1 in sorted(merges, key=lambda m: -(m[2] - m[0] + 1) * (m[3] - m[1] + 1)):
+        area = [(r, c) for r in range(r0, r1 + 1) for c in range(c0, c1 + 1)]
+        if len(area) < 2 or any(p in covered or p in spans for p in area):
             continue
-        merged |= area
-        text = layout.cells.get((r0, c0), [""])[0]
-        for position in area:
-            layout.cells.pop(position, None)
-        layout.put(r0, c0, text, rowspan=r1 - r0 + 1, colspan=c1 - c0 + 1)
-
-
-def trimmed(grid: Grid) -> Grid:
-    """Drop empty trailing rows and columns (a sheet's used range often runs past its data)."""
-    rows = grid.rows
-    while rows and all(c.empty and c.covered_by is None for c in rows[-1]):
-        rows = rows[:-1]
-    width = 0
-    for row in rows:
-        for c, cell in enumerate(row):
-            if not cell.empty or cell.covered_by is not None:
-                width = max(width, c + 1)
-    return Grid([row[:width] for row in rows], grid.origin, grid.name)
+        spans[(r0, c0)] = (r1 - r0 + 1, c1 - c0 + 1)
+        covered.update((p, (r0, c0)) for p in area[1:])
+    used = [(r, c) for r, line in enumerate(texts) for c, text in enumerate(line) if text and (r, c) not in covered]
+    used += list(spans) + list(covered)
+    height = 1 + max((r for r, _ in used), default=-1)
+    width = 1 + max((c for _, c in used), default=-1)
+    letters = [column_letters(c) for c in range(width)]
+    rows = []
+    for r in range(height):
+        line = texts[r] if r < len(texts) else []
+        row = []
+        for c in range(width):
+            where = f"{name}!{letters[c]}{r + 1}"
+            if (r, c) in covered:
+                row.append(Cell("", where, covered_by=covered[(r, c)]))
+            else:
+                rowspan, colspan = spans.get((r, c), (1, 1))
+                row.append(Cell(line[c] if c < len(line) else "", where, colspan=colspan, rowspan=rowspan))
+        rows.append(row)
+    return Grid(rows, origin, name)
 
 
 def xls_grids(path: Path) -> list[Grid]:
@@ -156,13 +162,10 @@ def xls_grids(path: Path) -> list[Grid]:
 def _xls_sheet(book, sheet) -> Grid:
     import xlrd
 
-    title = sheet.name
-    layout = Layout("xls", title, lambda r, c: f"{title}!{column_letters(c)}{r + 1}")
+    texts = []
     for r in range(sheet.nrows):
-        for c in range(sheet.ncols):
-            cell = sheet.cell(r, c)
-            if cell.ctype in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK):
-                continue
+        line = []
+        for cell in sheet.row(r):
             if cell.ctype == xlrd.XL_CELL_NUMBER:
                 text = number_text(cell.value, _xls_format(book, cell.xf_index))
             elif cell.ctype == xlrd.XL_CELL_DATE:
@@ -171,12 +174,14 @@ def _xls_sheet(book, sheet) -> Grid:
                 text = "TRUE" if cell.value else "FALSE"
             elif cell.ctype == xlrd.XL_CELL_ERROR:
                 text = xlrd.error_text_from_code.get(cell.value, "#ERR")
+            elif cell.ctype in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK):
+                text = ""
             else:
                 text = str(cell.value).replace("\r\n", "\n")
-            if text:
-                layout.put(r, c, text)
-    merge_ranges(layout, [(r0, c0, r1 - 1, c1 - 1) for r0, r1, c0, c1 in sheet.merged_cells])  # xlrd: half-open
-    return trimmed(layout.grid())
+            line.append(text)
+        texts.append(line)
+    merges = [(r0, c0, r1 - 1, c1 - 1) for r0, r1, c0, c1 in sheet.merged_cells]  # xlrd's are half-open
+    return sheet_grid(texts, merges, "xls", sheet.name)
 
 
 def _xls_format(book, xf_index: int | None) -> str:
