@@ -299,6 +299,13 @@ def test_html_spans_past_the_table_end_and_nested_tables():
     assert inner.texts() == [["内"]]
 
 
+def test_html_caption_and_stray_table_text_are_paragraphs_before_the_table():
+    blocks = html_blocks("<p>附件2</p><table><caption>项目支出绩效自评表</caption>\n<tr><td>项目名称</td></tr>"
+                         "（2023年度）<tr><td>测试</td></tr></table><p>填报日期</p>")
+    assert [b if isinstance(b, str) else b.texts() for b in blocks] == [
+        "附件2", "项目支出绩效自评表", "（2023年度）", [["项目名称"], ["测试"]], "填报日期"]
+
+
 def test_html_saved_as_xls_is_read_as_html(tmp_path):
     """Government systems export "xls" files that are HTML tables."""
     fake = tmp_path / "export.xls"

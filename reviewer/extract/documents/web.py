@@ -93,6 +93,9 @@ class _Table:
         self.rows: list[list[tuple[str, int, int]]] = []  # per <tr>: (text, rowspan, colspan)
         self.cell: list[str] | None = None  # text pieces of the open cell
         self.spans = (1, 1)
+        # Text in the table but in no cell: a <caption> (often the form's title), or stray
+        # text that a browser shows above the table.
+        self.outside: list[str] = []
 
 
 class _TableParser(HTMLParser):
@@ -165,14 +168,15 @@ class _TableParser(HTMLParser):
     # ---- helpers
     def _target(self) -> list[str] | None:
         if self.tables:
-            return self.tables[-1].cell  # None between cells: text there is markup noise
+            table = self.tables[-1]
+            return table.cell if table.cell is not None else table.outside
         return self.line
 
     def _break(self) -> None:
         """A line break: inside a cell it is "\\n", outside a table it ends a paragraph."""
         if self.tables:
-            if self.tables[-1].cell is not None:
-                self.tables[-1].cell.append("\n")
+            table = self.tables[-1]
+            (table.cell if table.cell is not None else table.outside).append("\n")
             return
         text = _SPACE_RUN.sub(" ", "".join(self.line)).strip()
         if text:
@@ -183,9 +187,7 @@ class _TableParser(HTMLParser):
         table = self.tables[-1] if self.tables else None
         if table is None or table.cell is None:
             return
-        lines = (_SPACE_RUN.sub(" ", piece).strip() for piece in "".join(table.cell).split("\n"))
-        text = "\n".join(line for line in lines if line)
-        table.rows[-1].append((text, *table.spans))
+        table.rows[-1].append(("\n".join(_lines("".join(table.cell))), *table.spans))
         table.cell = None
 
     def finish(self) -> list[str | Grid]:
@@ -193,7 +195,17 @@ class _TableParser(HTMLParser):
             self._close_cell()
             self.tables.pop()
         self._break()
-        return [_html_grid(b) if isinstance(b, _Table) else b for b in self.blocks]
+        out: list[str | Grid] = []
+        for block in self.blocks:
+            if isinstance(block, _Table):
+                out += [line for line in _lines("".join(block.outside))]
+                block = _html_grid(block)
+            out.append(block)
+        return out
+
+
+def _lines(text: str) -> list[str]:
+    return [line for line in (_SPACE_RUN.sub(" ", piece).strip() for piece in text.split("\n")) if line]
 
 
 def _html_grid(table: _Table) -> Grid:
