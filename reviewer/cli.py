@@ -10,6 +10,7 @@ import json
 import sys
 from collections.abc import Callable
 
+from reviewer import __version__
 from reviewer.extract import extract_paths
 from reviewer.domain.model import Extraction
 
@@ -82,6 +83,7 @@ def _load_plugins() -> None:
 def build_parser() -> argparse.ArgumentParser:
     _load_plugins()
     parser = argparse.ArgumentParser(prog="reviewer", description=__doc__.splitlines()[0], allow_abbrev=False)
+    parser.add_argument("--version", action="version", version=f"reviewer {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     for name, (configure, run) in COMMANDS.items():
         p = sub.add_parser(name, allow_abbrev=False, help=(run.__doc__ or "").strip().splitlines()[0] if run.__doc__ else None)

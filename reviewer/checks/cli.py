@@ -72,7 +72,7 @@ def table(reports: list[FormReport]) -> str:
     for r in reports:
         lines.append(f"{r.id}  {r.name or ''}  [{_total_line(r)}]")
         for f in r.findings:
-            where = f"#{f.indicator.index}" if f.indicator else "-"
+            where = f"#{f.indicator.index + 1}" if f.indicator else "-"  # people count from 1, as in opinions
             lines.append(f"  {_SEVERITY_MARK[f.severity]} {f.check} {f.name:<28} {where:<4} {f.message}{_cut(f.suggested_score)}")
     counts = {s: sum(f.severity == s for r in reports for f in r.findings) for s in _SEVERITY_MARK}
     lines.append(f"# {len(reports)} forms: {counts['error']} errors, {counts['warning']} warnings, {counts['info']} notes")
@@ -97,8 +97,16 @@ def markdown(reports: list[FormReport]) -> str:
 
 def _checks_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("action", nargs="?", choices=["list", "explain"], default="list")
-    p.add_argument("code", nargs="?", help="the check to explain, e.g. PF101")
+    p.add_argument("code", nargs="?", help="the check to explain: its code (PF101) or name (execution-rate)")
     p.add_argument("--policy", metavar="FILE", help="show the settings of this policy")
+
+
+def _check_code(token: str, checks: dict) -> str | None:
+    """The code of the check named by its code (any case) or its kebab name."""
+    token = token.strip()
+    if token.upper() in checks:
+        return token.upper()
+    return next((c.code for c in checks.values() if c.name == token.lower()), None)
 
 
 @command("checks", _checks_args)
@@ -117,8 +125,12 @@ def run_checks_cmd(args: argparse.Namespace) -> int:
             cut = "" if settings.deduct == "none" else f"  [cut: {settings.deduct}]"
             print(f"{c.code}  {c.name:<28} {c.category:<18} {c.severity:<8}{cut}{state}")
         return 0
-    code = (args.code or "").upper()
-    if code not in checks:
+    if not args.code:
+        print("usage: reviewer checks explain CODE  (a code such as PF101 or a name such as execution-rate;"
+              " `reviewer checks` lists them)", file=sys.stderr)
+        return 2
+    code = _check_code(args.code, checks)
+    if code is None:
         print(f"reviewer: no check {args.code!r}; `reviewer checks` lists them", file=sys.stderr)
         return 2
     c, settings = checks[code], policy.for_check(code)
