@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 
+from reviewer.checks.common import fmt
 from reviewer.checks.engine import run_checks
 from reviewer.checks.findings import FormReport
 from reviewer.checks.policy import PolicyError, load_policy
@@ -55,22 +56,24 @@ def run_check(args: argparse.Namespace) -> int:
 
 def _total_line(r: FormReport) -> str:
     c = r.recomputed
-    parts = [f"执行率 {c.execution_rate if c.execution_rate is not None else '—'}%",
-             f"预算得分 {c.budget_score if c.budget_score is not None else '—'}",
-             f"建议总分 {c.suggested_total if c.suggested_total is not None else '—'} ({c.grade or '—'})"]
+    grade = f"{c.grade}，暂定" if c.grade and c.provisional else (c.grade or "—")
+    parts = [f"执行率 {fmt(c.execution_rate)}%", f"预算得分 {fmt(c.budget_score)}",
+             f"建议总分 {fmt(c.suggested_total)} ({grade})"]
     if c.declared_total is not None:
-        parts.append(f"填报总分 {c.declared_total:g}")
+        parts.append(f"填报总分 {fmt(c.declared_total)}")
     return "  ".join(parts)
 
 
 def _cut(score: float | None) -> str:
-    return "" if score is None else f" → {score:g}"
+    return "" if score is None else f" → {fmt(score)}"
 
 
 def table(reports: list[FormReport]) -> str:
     lines: list[str] = []
     for r in reports:
         lines.append(f"{r.id}  {r.name or ''}  [{_total_line(r)}]")
+        if r.recomputed.basis:
+            lines.append(f"  ! {r.recomputed.basis}")
         for f in r.findings:
             where = f"#{f.indicator.index + 1}" if f.indicator else "-"  # people count from 1, as in opinions
             lines.append(f"  {_SEVERITY_MARK[f.severity]} {f.check} {f.name:<28} {where:<4} {f.message}{_cut(f.suggested_score)}")
@@ -83,13 +86,15 @@ def markdown(reports: list[FormReport]) -> str:
     lines: list[str] = []
     for r in reports:
         lines += [f"## {r.name or r.id}（{r.id}）", "", _total_line(r), ""]
+        if r.recomputed.basis:
+            lines += [f"> {r.recomputed.basis}", ""]
         if not r.findings:
             lines += ["未发现问题。", ""]
             continue
         lines += ["| 检查 | 级别 | 指标 | 意见 | 建议得分 |", "|---|---|---|---|---|"]
         for f in r.findings:
             name = f.indicator.name if f.indicator else "（全表）"
-            score = "" if f.suggested_score is None else f"{f.suggested_score:g}"
+            score = "" if f.suggested_score is None else fmt(f.suggested_score)
             lines.append(f"| {f.check} {f.name} | {f.severity} | {name} | {f.message} | {score} |".replace("\n", " "))
         lines.append("")
     return "\n".join(lines)

@@ -53,6 +53,8 @@ class FormReview(BaseModel):
     declared_total: float | None = None
     suggested_total: float | None = None
     grade: str | None = None
+    provisional: bool = False  # total and grade provisional: the weights do not add up to 100
+    basis: str = ""  # how the suggested total was computed when not as the plain sum
     draft_source: DraftSource
     fallback_reason: str | None = None  # why the drafts are templates, when a model was asked or missing
     opinion: str
@@ -93,6 +95,8 @@ def _review(form: Form, report: ReportView, comments: list[DraftComment], opinio
         declared_total=form.total_score,
         suggested_total=report.suggested_total,
         grade=report.grade,
+        provisional=report.provisional,
+        basis=report.basis,
         draft_source=source,
         fallback_reason=reason,
         opinion=opinion,

@@ -58,7 +58,8 @@ def form_view(r: FormReview) -> dict[str, Any]:
         "name": r.name,
         "declared": fmt_number(r.declared_total),
         "total": fmt_number(r.suggested_total),
-        "grade": r.grade or "—",
+        "grade": f"{r.grade}（暂定）" if r.grade and r.provisional else (r.grade or "—"),
+        "basis": r.basis,
         "label": r.label,
         "draft_source": r.draft_source,
         "fallback_reason": r.fallback_reason,
@@ -102,6 +103,8 @@ def to_docx(reviews: list[FormReview]) -> bytes:
         if f["fallback_reason"]:
             meta += f"（原因：{f['fallback_reason']}）"
         document.add_paragraph(meta)
+        if f["basis"]:
+            document.add_paragraph(f"总分说明：{f['basis']}")
         if f["checks_error"]:
             document.add_paragraph(f"自动检查未运行：{f['checks_error']}")
         document.add_heading("审核意见", level=2)
