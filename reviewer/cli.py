@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 from reviewer import __version__
 from reviewer.extract import extract_paths
-from reviewer.domain.model import Extraction
+from reviewer.domain.model import Extraction, Form
 
 Command = Callable[[argparse.Namespace], int]
 COMMANDS: dict[str, tuple[Callable[[argparse.ArgumentParser], None], Command]] = {}
@@ -29,6 +29,11 @@ def command(name: str, configure: Callable[[argparse.ArgumentParser], None]):
 def print_errors(extraction: Extraction) -> None:
     for error in extraction.errors:
         print(f"reviewer: {error.path}: {error.message}", file=sys.stderr)
+
+
+def print_form_error(form: Form, message: str) -> None:
+    """One line for a form that was read but could not be processed; the others go on."""
+    print(f"reviewer: {form.source.path}: form #{form.source.index + 1} ({form.id}): {message}", file=sys.stderr)
 
 
 def exit_code(extraction: Extraction) -> int:

@@ -7,11 +7,11 @@ import json
 import sys
 
 from reviewer.checks.common import fmt
-from reviewer.checks.engine import run_checks
+from reviewer.checks.engine import run_checks, selected_checks
 from reviewer.checks.findings import FormReport
 from reviewer.checks.policy import PolicyError, load_policy
 from reviewer.checks.registry import CATEGORIES, DOC_HEADINGS, all_checks
-from reviewer.cli import command, exit_code, print_errors
+from reviewer.cli import command, print_errors, print_form_error
 from reviewer.extract import extract_paths
 
 _SEVERITY_MARK = {"error": "E", "warning": "W", "info": "I"}
@@ -37,12 +37,18 @@ def run_check(args: argparse.Namespace) -> int:
     try:
         policy = load_policy(args.policy)
         select, ignore = _codes(args.select), _codes(args.ignore)
-        extraction = extract_paths(args.paths)
-        reports = [run_checks(f, policy, args.blind, select, ignore) for f in extraction.forms]
+        selected_checks(policy, select, ignore)  # a bad code is bad usage, before any form
     except (PolicyError, ValueError) as exc:
         print(f"reviewer: {exc}", file=sys.stderr)
         return 2
+    extraction = extract_paths(args.paths)
     print_errors(extraction)
+    reports = []
+    for form in extraction.forms:
+        try:
+            reports.append(run_checks(form, policy, args.blind, select, ignore))
+        except Exception as exc:  # a check that breaks on one form must not lose the others
+            print_form_error(form, f"checks failed: {type(exc).__name__}: {exc}")
     if args.format == "json":
         doc = {"forms": [r.model_dump(mode="json") for r in reports],
                "errors": [e.model_dump(mode="json") for e in extraction.errors]}
@@ -51,7 +57,7 @@ def run_check(args: argparse.Namespace) -> int:
         print(markdown(reports))
     else:
         print(table(reports))
-    return exit_code(extraction)
+    return 0 if reports else 2
 
 
 def _total_line(r: FormReport) -> str:

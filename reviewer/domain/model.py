@@ -6,11 +6,13 @@ says so); what could not be read is None plus a `Warning` naming the field.
 
 from __future__ import annotations
 
+import math
+from collections.abc import Iterator
 from typing import Literal
 
-from pydantic import BaseModel, Field, computed_field
+from pydantic import BaseModel, Field, ValidationError, computed_field, model_validator
 
-from reviewer.domain.values import Value, parse_value
+from reviewer.domain.values import MAX_INTEGER_DIGITS, Value, legible_number, parse_value
 
 
 class Warning(BaseModel):  # noqa: A001 - the form's own word for it
@@ -116,6 +118,55 @@ class Form(BaseModel):
 
     def warn(self, field: str, message: str) -> None:
         self.warnings.append(Warning(field=field, message=message))
+
+    @model_validator(mode="after")
+    def _numbers_are_legible(self) -> Form:
+        """A form read from JSON holds no nan, inf or 16-digit number (a layout builds its
+        form empty and fills it in; `clear_illegible_numbers` is its rule)."""
+        for _, _, path, value in _numbers(self):
+            if not legible_number(value):
+                raise ValueError(f"{path}: {value!r} {_ILLEGIBLE}")
+        return self
+
+
+_ILLEGIBLE = f"is not a number a form can hold (not finite, or more than {MAX_INTEGER_DIGITS} digits)"
+
+
+def _numbers(model: BaseModel, prefix: str = "") -> Iterator[tuple[BaseModel, str, str, float]]:
+    """(owner, field name, path, value) of every float stored in a model, nested ones included."""
+    for name in type(model).model_fields:
+        value = getattr(model, name)
+        path = f"{prefix}{name}"
+        if isinstance(value, float):
+            yield model, name, path, value
+        elif isinstance(value, BaseModel):
+            yield from _numbers(value, path + ".")
+        elif isinstance(value, list):
+            for i, item in enumerate(value):
+                if isinstance(item, BaseModel):
+                    yield from _numbers(item, f"{path}[{i}].")
+
+
+def form_from_data(data: object) -> Form:
+    """A form from parsed JSON; ValueError with the first problem (field and why) on one line."""
+    try:
+        return Form.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(map(str, first["loc"]))
+        message = first["msg"].removeprefix("Value error, ")
+        raise ValueError(f"{where}: {message}" if where else message) from None
+
+
+def clear_illegible_numbers(form: Form) -> Form:
+    """Leave empty, with a warning naming the field, every number a layout read that no form
+    can hold (nan, inf, a 100-digit cell): what cannot be read is never guessed."""
+    for owner, name, path, value in list(_numbers(form)):
+        if not legible_number(value):
+            setattr(owner, name, None)
+            shown = "nan" if math.isnan(value) else f"{value:.6g}"
+            form.warn(path, f"number {shown} {_ILLEGIBLE}; left empty")
+    return form
 
 
 class ExtractError(BaseModel):

@@ -13,7 +13,7 @@ import json
 import sys
 from pathlib import Path
 
-from reviewer.cli import command, exit_code, print_errors
+from reviewer.cli import command, exit_code, print_errors, print_form_error
 from reviewer.config import ConfigError, add_llm_arguments, settings_from_args
 from reviewer.drafting.drafter import FormReview, review_forms_async
 from reviewer.drafting.opinion import DocxUnavailable, source_note, to_docx, to_html, to_markdown
@@ -84,6 +84,9 @@ def run_review(args: argparse.Namespace) -> int:
     reviews = asyncio.run(
         _run(extraction.forms, settings=settings, use_model=args.llm, policy=policy, blind=args.blind)
     )
+    for form, review in zip(extraction.forms, reviews):
+        if review.checks_error:
+            print_form_error(form, review.checks_error)
     try:
         output = render(extraction, reviews, args.format)
     except DocxUnavailable as exc:

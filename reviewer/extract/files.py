@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from reviewer.extract import layouts
-from reviewer.domain.model import ExtractError, Extraction, Form
+from reviewer.domain.model import ExtractError, Extraction, Form, clear_illegible_numbers, form_from_data
 
 TEXT_SUFFIXES = {".txt", ".tsv", ".csv", ".text", ""}
 SUFFIXES = TEXT_SUFFIXES | {".xlsx", ".pdf", ".json", ".zip"}
@@ -102,7 +102,7 @@ def forms_from_json(path: Path) -> list[Form]:
         raise ExtractFailure(f"not valid JSON ({exc})") from None
     items = doc.get("forms", [doc]) if isinstance(doc, dict) else doc
     try:
-        return [Form.model_validate(item) for item in items]
+        return [form_from_data(item) for item in items]
     except Exception as exc:
         raise ExtractFailure(f"JSON is not a reviewer form document ({str(exc).splitlines()[0]})") from None
 
@@ -111,7 +111,7 @@ def parse_text(text: str, path: str) -> list[Form]:
     layout = layouts.detect(text)
     if layout is None:
         raise ExtractFailure("no self-evaluation form or evaluation report found in this text")
-    forms = layout.parse(text, path)
+    forms = [clear_illegible_numbers(form) for form in layout.parse(text, path)]
     if not forms:
         raise ExtractFailure(f"looks like the {layout.NAME} layout but no form could be read")
     return forms
