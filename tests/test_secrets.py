@@ -8,8 +8,10 @@ from __future__ import annotations
 import base64
 import io
 import json
+import sqlite3
 import sys
 import zipfile
+import zlib
 from pathlib import Path
 from urllib.parse import quote
 
@@ -62,7 +64,25 @@ def _texts(path: Path) -> list[tuple[str, bytes]]:
         if data[:2] == b"PK":
             with zipfile.ZipFile(io.BytesIO(data)) as z:
                 found += [(f"{p}!{m}", z.read(m)) for m in z.namelist()]
+        if p.suffix == ".sqlite":
+            found += [(f"{p}!{name}", blob) for name, blob in _sqlite_values(p)]
     return found
+
+
+def _sqlite_values(path: Path) -> list[tuple[str, bytes]]:
+    """Every value of every table, compressed blobs (the run state's packed reviews) unpacked."""
+    values = []
+    with sqlite3.connect(path) as db:
+        for (table,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall():
+            for row in db.execute(f'SELECT * FROM "{table}"'):
+                for value in row:
+                    if isinstance(value, bytes):
+                        try:
+                            value = zlib.decompress(value)
+                        except zlib.error:
+                            pass
+                    values.append((table, value if isinstance(value, bytes) else str(value).encode()))
+    return values
 
 
 def _assert_clean(where: str, data: bytes | str, secrets: list[str]) -> None:

@@ -67,7 +67,8 @@ def form_view(r: FormReview) -> dict[str, Any]:
         "opinion": r.opinion,
         "opinion_source": r.opinion_source,
         "parts": parts,
-        "dropped": [{"text": d.comment.text, "errors": "；".join(d.errors)} for d in r.dropped],
+        # r.dropped (model comments that failed grounding) is never shown: the opinion is what
+        # a unit receives; they stay in the JSON, the run state and the log for audit
     }
 
 
@@ -123,10 +124,6 @@ def to_docx(reviews: list[FormReview]) -> bytes:
                 document.add_paragraph(line, style="List Bullet")
                 if c["evidence"]:
                     document.add_paragraph(f"原文：{c['evidence']}")
-        if f["dropped"]:
-            document.add_heading("已剔除的模型意见（未通过原文核对，不作为审核结论）", level=2)
-            for d in f["dropped"]:
-                document.add_paragraph(f"{d['text']} —— {d['errors']}", style="List Bullet")
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()
