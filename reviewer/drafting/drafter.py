@@ -47,6 +47,32 @@ class ModelCall(BaseModel):
     cache_hit: bool = False
 
 
+class IndicatorRow(BaseModel):
+    """One row of the form's indicator table as the opinion shows it beside the comments."""
+
+    index: int  # 0-based, as in findings and comments
+    level1: str = ""
+    level2: str = ""
+    name: str = ""
+    target: str = ""
+    actual: str = ""
+    weight: float | None = None
+    score: float | None = None  # as declared (None in blind mode)
+    suggested_score: float | None = None  # the checks' recomputed score (recomputed.indicator_scores)
+
+
+def indicator_rows(form: Form, report: ReportView) -> list[IndicatorRow]:
+    """The form's indicators with the recomputed scores (an evaluation report's checks score
+    its target table, not its rubric: no suggested score there)."""
+    scores = report.indicator_scores if form.kind != "evaluation_report" else []
+    return [
+        IndicatorRow(index=i, level1=ind.level1, level2=ind.level2, name=ind.name, target=ind.target,
+                     actual=ind.actual, weight=ind.weight, score=ind.score,
+                     suggested_score=scores[i] if i < len(scores) else None)
+        for i, ind in enumerate(form.indicators)
+    ]
+
+
 class FormReview(BaseModel):
     form_id: str
     name: str | None = None
@@ -62,6 +88,7 @@ class FormReview(BaseModel):
     comments: list[DraftComment] = Field(default_factory=list)
     dropped: list[DroppedComment] = Field(default_factory=list)  # model comments that failed grounding
     findings: list[FindingView] = Field(default_factory=list)
+    indicators: list[IndicatorRow] = Field(default_factory=list)  # the form's table, for the opinion
     checks: dict[str, Any] = Field(default_factory=dict)  # the check output for this form
     checks_error: str | None = None
     llm: ModelCall | None = None
@@ -104,6 +131,7 @@ def _review(form: Form, report: ReportView, comments: list[DraftComment], opinio
         comments=comments,
         dropped=dropped,
         findings=report.findings,
+        indicators=indicator_rows(form, report),
         checks=report.raw,
         checks_error=report.error,
         llm=call,
