@@ -246,26 +246,19 @@ def _lead(name: str, passing: tuple[str, ...] = ()) -> list:
 SEED = Path(__file__).resolve().parents[1] / "examples" / "002_cc20b351adbf8378.txt"  # 5 forms
 
 
-@pytest.mark.parametrize(("name", "command"), _lead("cut-utf8.txt") + _lead("utf16.txt") + _lead("nested.json", passing=("batch",)))
-def test_source_reading_cases(corpus, name, command):
+@pytest.mark.parametrize(("name", "command"), _lead("cut-utf8.txt") + _lead("utf16.txt")
+                         + _lead("nested.json", passing=("batch",)) + _lead("bomb.zip", passing=COMMANDS)
+                         + _lead("dangling.txt", passing=COMMANDS))
+def test_one_hostile_file_beside_a_good_one(corpus, name, command):
+    """A cut UTF-8 or UTF-16 file is read; nested JSON, a zip bomb and a dangling symlink
+    given as an argument cost one line each; the good form file beside them is read."""
     root, cases = corpus
-    [case] = [c for c in cases if c.folder == "lead" and c.name == name]
+    [case] = [c for c in cases if c.name == name]
     run = run_in_process(command, [str(case.path(root / "corpus")), str(SEED)], root)
     assert_no_traceback(run)
     assert run.code == 0 and run.forms == 5 + case.forms
     if command != "batch":
         assert_one_line_per_bad_file(run, root / "corpus", [case])
-
-
-@pytest.mark.parametrize("command", COMMANDS)
-def test_a_zip_bomb_costs_one_line_and_the_other_forms_are_read(corpus, command):
-    root, cases = corpus
-    [bomb] = [c for c in cases if c.name == "bomb.zip"]
-    run = run_in_process(command, [str(bomb.path(root / "corpus")), str(SEED)], root)
-    assert_no_traceback(run)
-    assert run.code == 0 and run.forms == 5
-    if command != "batch":
-        assert_one_line_per_bad_file(run, root / "corpus", [bomb])
 
 
 @pytest.mark.xfail(strict=True, reason=f"{LEAD}: the zip member's size and expansion ratio are not limited")
@@ -279,17 +272,6 @@ def test_a_zip_bomb_is_refused_for_its_size_before_it_is_expanded(corpus):
 
 
 # --- FIFOs and dangling symlinks (child processes with a timeout: a FIFO can hang) ----------
-
-
-@pytest.mark.parametrize("command", COMMANDS)
-def test_a_dangling_symlink_given_as_an_argument_gets_one_line(corpus, command):
-    root, cases = corpus
-    [link] = [c for c in cases if c.name == "dangling.txt"]
-    run = run_in_process(command, [str(link.path(root / "corpus")), str(SEED)], root)
-    assert_no_traceback(run)
-    assert run.code == 0 and run.forms == 5
-    if command != "batch":
-        assert len(_lines_naming(run, link.label(root / "corpus"))) == 1
 
 
 @pytest.mark.xfail(strict=True, reason=f"{LEAD}: a dangling symlink in a folder is skipped without a word")
