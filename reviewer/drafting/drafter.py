@@ -247,7 +247,8 @@ def _finish_call(prepared: PreparedCall, result: Any) -> FormReview:
 
 
 def _drafting_failed(form: Form, view: ReportView, exc: Exception) -> FormReview:
-    log.exception("form %s: model drafting failed", form.id)
+    log.warning("form %s: model drafting failed: %s: %s", form.id, type(exc).__name__, exc)
+    log.debug("form %s: model drafting failed", form.id, exc_info=True)  # the traceback, when asked for
     return template_review(form, view, f"drafting failed: {type(exc).__name__}: {exc}")
 
 
