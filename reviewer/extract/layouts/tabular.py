@@ -19,10 +19,11 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from reviewer.extract.layouts.common import FUND_LABELS, FUND_TOTAL, form_id, to_float
 from reviewer.domain.model import Form, FundingRow, Indicator, Source
+from reviewer.domain.values import plain_decimal
 
 NAME = "tabular"
 
@@ -410,12 +411,11 @@ def _single(form: Form, what: str, cells: list[str]) -> str | None:
 def _amount(form: Form, label: str, field: str, cell: str | None, scale: Decimal) -> float | None:
     if cell is None or cell.strip() in _DASHES:
         return None
-    text = cell.strip().replace(",", "").replace("，", "")
-    try:
-        return float(Decimal(text) * scale)
-    except InvalidOperation:
+    amount = plain_decimal(cell)  # not Decimal(): it takes nan, inf and 1e309
+    if amount is None:
         form.warn(f"funding.{field}", f"{label}: '{cell.strip()}' is not an amount")
         return None
+    return float(amount * scale)
 
 
 def _read_total_row(form: Form, row: FundingRow, cells: dict[str, str | None], rate_in_percent: bool) -> None:
