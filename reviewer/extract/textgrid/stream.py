@@ -1,0 +1,614 @@
+"""Tables whose row boundaries are lost: one cell per line, or a whole table on one line.
+
+Both become a stream of cells; rows are rebuilt from the stream by the table's header (its
+width and what each column holds) and by the cues that start a row: a header-field label
+(项目名称), a funding-row label (年度资金总额), a level name from the closed list, the total
+row (总分 / 合计). Under the indicator header a row is a level name or two and then one cell
+per remaining column; a row whose last text cell (the deviation reason) was left out ends
+early when the cells after its 分值/得分 pair already look like the next row.
+
+Flattened text ("…项目名称XX主管部门YY…年度资金总额:310.2154.741050%5…") is cut into cells at
+known labels first: column labels only where two or more stand together (a header), level
+names only under an indicator header, so the same words inside a sentence stay text. Where
+neighbouring numbers are fused ("310.2154.74") the run is not split: its cells are left
+empty and a note says so.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from reviewer.extract.textgrid import align
+from reviewer.extract.textgrid import cues as cue
+from reviewer.extract.textgrid.source import Piece, Source
+from reviewer.extract.textgrid.table import TableBuilder
+
+_FUNDING_VALUES = frozenset({"initial_budget", "annual_budget", "executed", "weight", "rate", "score"})
+_INDICATOR = frozenset({"level1", "level2", "name", "target", "actual", "nature", "comparator", "unit"})
+_GOAL = frozenset({"planned", "achieved"})
+_GOAL_SECTIONS = frozenset({"年度总体目标", "总体目标", "年度总体绩效目标"})
+
+
+def header_mode(kinds: list[str]) -> str:
+    found = set(kinds)
+    if found & {"initial_budget", "annual_budget", "executed", "rate"}:
+        return "funding"
+    if found & _GOAL:
+        return "goal"
+    if found & _INDICATOR:
+        return "indicators"
+    return "table"
+
+
+# ---------------------------------------------------------------- cell per line
+
+
+def line_tokens(src: Source, first: int, last: int) -> list[Piece]:
+    """Cells of a cell-per-line region: lines, or paragraphs where blank lines separate cells.
+    A line holding only a no-break space is an empty cell; fragments of one label printed on
+    two lines ("年初" / "预算数") are joined."""
+    lines = list(range(first, last + 1))
+    blank = sum(1 for n in lines if not src.line(n))
+    paragraphs = blank * 10 >= len(lines) * 3
+    tokens: list[Piece] = []
+    open_start: int | None = None
+    open_end = 0
+
+    def close() -> None:
+        nonlocal open_start
+        if open_start is not None:
+            tokens.append(src.piece(open_start, open_end))
+            open_start = None
+
+    for n in lines:
+        start, end = src.line_span(n)
+        line = src.text[start:end]
+        if not line.rstrip("\r"):
+            close()
+            continue
+        if not line.strip():  # a space alone where empty lines part cells: an empty cell
+            close()
+            if paragraphs or line.strip(" \t\r"):
+                tokens.append(Piece("", start, end))
+            continue
+        if not paragraphs:
+            tokens.append(src.piece(start, end))
+            continue
+        if open_start is None:
+            open_start = start
+        open_end = end
+    close()
+    return _join_fragments(src, tokens)
+
+
+def _join_fragments(src: Source, tokens: list[Piece]) -> list[Piece]:
+    out: list[Piece] = []
+    for tok in tokens:
+        prev = out[-1] if out else None
+        if (prev is not None and not prev.empty and not tok.empty and len(prev.text) <= 8 and len(tok.text) <= 8
+                and _is_term(prev.text + tok.text) and "\n" not in prev.text):
+            out[-1] = Piece(prev.text + "\n" + tok.text, prev.start, tok.end)
+            continue
+        out.append(tok)
+    return out
+
+
+def _is_term(text: str) -> bool:
+    return cue.is_label(text) or cue.level(text) is not None
+
+
+# ---------------------------------------------------------------- flattened
+
+
+_PAGE_MARK = re.compile(r"^\s*(\d{1,3})\s*、")
+_NOTES = r"(?:\s*[（(][^（()）\n]{0,14}[)）])*"
+
+
+@lru_cache(maxsize=1)
+def _label_patterns() -> tuple[re.Pattern, dict[str, str]]:
+    """One regex for every label and in-text level name, longest first; and label → what it is."""
+    c = cue.cues()
+    kinds: dict[str, str] = {}
+    for label in c.columns:
+        kinds.setdefault(label, "column")
+    for label in c.header_fields:
+        kinds[label] = "field"
+    for label in c.funding:
+        kinds[label] = "funding"
+    for label in c.total:
+        kinds[label] = "total"
+    for label in c.sections:
+        kinds[label] = "section"
+    for label in c.levels_in_text:
+        kinds.setdefault(cue.squash(label), "level")
+    alternatives = []
+    for label in sorted(kinds, key=len, reverse=True):
+        body = "".join(_char_class(ch) for ch in label)
+        alternatives.append(body)
+    pattern = re.compile(r"(?:其中[:：]?\s*)?(?:" + "|".join(alternatives) + ")" + _NOTES + r"\s*[:：]?")
+    return pattern, kinds
+
+
+def _char_class(ch: str) -> str:
+    return {"(": "[(（]", ")": "[)）]", ":": "[:：]"}.get(ch, re.escape(ch))
+
+
+class _Virtual:
+    """The region's text with page markers removed and lines joined, mapped to source offsets."""
+
+    def __init__(self, src: Source, first: int, last: int):
+        chars: list[str] = []
+        self.offsets: list[int] = []
+        page = 1
+        for n in range(first, last + 1):
+            start, end = src.line_span(n)
+            line = src.text[start:end]
+            if not line.strip():
+                continue
+            m = _PAGE_MARK.match(line)
+            joined = False
+            if m and int(m.group(1)) == page:
+                page += 1
+                joined = page > 2  # a page of a document site: the text runs on from the last page
+                start += m.end()
+                line = src.text[start:end]
+            if chars and not joined:
+                chars.append(" ")
+                self.offsets.append(start)
+            chars.extend(line)
+            self.offsets.extend(range(start, end))
+        self.text = "".join(chars)
+        self.src = src
+
+    def piece(self, a: int, b: int, fused: bool = False) -> Piece:
+        raw = self.text[a:b]
+        left = len(raw) - len(raw.lstrip())
+        right = len(raw.rstrip())
+        if right <= left:
+            off = self.offsets[a] if a < len(self.offsets) else (self.offsets[-1] if self.offsets else 0)
+            return Piece("", off, off)
+        a, b = a + left, a + right
+        return Piece(self.text[a:b], self.offsets[a], self.offsets[b - 1] + 1, fused)
+
+
+def count_labels(text: str) -> tuple[int, int]:
+    """(labels, header runs) in a line: how table-like a long line is."""
+    pattern, kinds = _label_patterns()
+    found = [(m, kinds.get(_label_of(m.group(0)), "column")) for m in pattern.finditer(text)]
+    runs = len(_column_runs(text, found))
+    return len(found), runs
+
+
+def _label_of(matched: str) -> str:
+    return cue.label_key(matched).removeprefix("其中:")
+
+
+def _column_runs(text: str, found) -> list[list[int]]:
+    """Indexes into `found` of runs of two or more adjacent column labels."""
+    runs, current = [], []
+    for k, (m, kind) in enumerate(found):
+        adjacent = current and not text[found[current[-1]][0].end() : m.start()].strip()
+        if kind == "column":
+            if adjacent:
+                current.append(k)
+            else:
+                if len(current) >= 2:
+                    runs.append(current)
+                current = [k]
+        else:
+            if len(current) >= 2:
+                runs.append(current)
+            current = []
+    if len(current) >= 2:
+        runs.append(current)
+    return runs
+
+
+def flat_tokens(src: Source, first: int, last: int) -> list[Piece]:
+    """Cells of flattened text: labels cut it; numbers and text in table rows are split apart."""
+    v = _Virtual(src, first, last)
+    text = v.text
+    pattern, kinds = _label_patterns()
+    found = [(m, kinds.get(_label_of(m.group(0)), "column")) for m in pattern.finditer(text)]
+    in_run = {k for run in _column_runs(text, found) for k in run}
+    run_starts = {run[0] for run in _column_runs(text, found)}
+    tokens: list[Piece] = []
+    mode = "preamble"
+    at = 0
+    k = 0
+    while k < len(found):
+        m, kind = found[k]
+        boundary = k in in_run or _is_boundary(text, found, k, kind, mode, run_starts)
+        if not boundary:
+            k += 1
+            continue
+        tokens += _content(v, at, m.start(), mode)
+        if k in in_run:
+            run = next(r for r in _column_runs(text, found) if k in r)
+            labels = [v.piece(found[j][0].start(), found[j][0].end()) for j in run]
+            tokens += labels
+            mode = header_mode(align.header_kinds([p.text for p in labels]))
+            at = found[run[-1]][0].end()
+            k = run[-1] + 1
+            continue
+        tokens.append(v.piece(m.start(), m.end()))
+        if kind == "field":
+            mode = "field"
+        elif kind == "section" and _label_of(m.group(0)) in _GOAL_SECTIONS:
+            mode = "goal"
+        elif kind == "funding":
+            mode = "funding"
+        at = m.end()
+        k += 1
+    tokens += _content(v, at, len(text), mode)
+    return [t for t in tokens if not t.empty or t.fused]
+
+
+def _is_boundary(text: str, found, k: int, kind: str, mode: str, run_starts: set[int]) -> bool:
+    m = found[k][0]
+    if kind == "field" or kind == "funding":
+        return True
+    if kind == "total":
+        return mode in ("funding", "indicators")
+    if kind == "level":
+        return mode == "indicators"
+    if kind == "section":
+        label = _label_of(m.group(0))
+        if len(label) >= 5 or "(" in cue.squash(m.group(0)):
+            return True
+        return k + 1 in run_starts and not text[m.end() : found[k + 1][0].start()].strip()
+    return False
+
+
+_NUMRUN = re.compile(r"(?:\d[\d.,]*(?:%|％|万元|万|元)?)+")
+_CHUNK = re.compile(r"\d[\d.,]*(?:%|％|万元|万|元)?")
+_CJK = re.compile(r"[\u3400-\u9fff]")
+_PUNCT = "。，,;；:：、）)"
+
+
+def _content(v: _Virtual, a: int, b: int, mode: str) -> list[Piece]:
+    """The text between two labels as cells: one cell, or in table rows split at spaces and
+    where a number meets text."""
+    if a >= b:
+        return []
+    if mode not in ("funding", "indicators"):
+        return [v.piece(a, b)]
+    pieces: list[Piece] = []
+    for m in re.finditer(r"\S+", v.text[a:b]):
+        pieces += _split_numbers(v, a + m.start(), a + m.end())
+    return pieces
+
+
+def _split_numbers(v: _Virtual, a: int, b: int) -> list[Piece]:
+    word = v.text[a:b]
+    out: list[Piece] = []
+    at = 0
+    for m in _NUMRUN.finditer(word):
+        run = m.group(0)
+        before, after = word[at : m.start()], word[m.end() :]
+        fused = any(c.count(".") > 1 for c in _CHUNK.findall(run))
+        standalone = m.start() == 0 and m.end() == len(word)
+        if not standalone and not fused and not _splits(before, after, run, at == m.start()):
+            continue
+        if m.start() > at:
+            out.append(v.piece(a + at, a + m.start()))
+        for c in _CHUNK.finditer(run):
+            chunk = c.group(0)
+            out.append(v.piece(a + m.start() + c.start(), a + m.start() + c.end(), fused=chunk.count(".") > 1))
+        at = m.end()
+    if at < len(word):
+        out.append(v.piece(a + at, b))
+    return out
+
+
+def _splits(before: str, after: str, run: str, at_start: bool) -> bool:
+    """Whether a number between text is a cell of its own: long enough, text on its sides
+    that is words (not a unit or "以上" after it)."""
+    if len(run) < 2 and "." not in run and "%" not in run:
+        return False
+    ok_before = at_start and not before or len(_CJK.findall(before[-2:])) == 2 or (before and before[-1] in _PUNCT)
+    if not after:
+        return bool(ok_before) and bool(before)
+    if after.startswith(cue.cues().qualifiers) or any(after.startswith(u) for u in cue.cues().units if u):
+        return False
+    return bool(ok_before) and len(_CJK.findall(after[:2])) == 2
+
+
+# ---------------------------------------------------------------- rows from a stream
+
+
+class StreamRows:
+    """Rebuilds rows from a stream of cells by labels, level names and the header's width."""
+
+    def __init__(self, src: Source, tokens: list[Piece], origin: str):
+        self.src = src
+        self.t = tokens
+        self.i = 0
+        self.table = TableBuilder(src, origin)
+        self.mode = "preamble"
+
+    def build(self) -> TableBuilder:
+        while self.i < len(self.t):
+            before = self.i
+            self._step()
+            if self.i == before:  # never stall
+                self._single()
+        return self.table
+
+    # ------------------------------------------------------------ what a token is
+
+    def _tok(self, j: int) -> Piece | None:
+        return self.t[j] if 0 <= j < len(self.t) else None
+
+    def _column(self, j: int) -> str | None:
+        tok = self._tok(j)
+        return cue.column_kind(tok.text) if tok is not None and not tok.empty else None
+
+    def _row_label(self, j: int) -> str | None:
+        tok = self._tok(j)
+        return cue.row_label(tok.text) if tok is not None and not tok.empty else None
+
+    def _level(self, j: int) -> str | None:
+        tok = self._tok(j)
+        return cue.level(tok.text) if tok is not None and not tok.empty else None
+
+    def _stops(self, j: int) -> bool:
+        """A token that cannot be inside a row: a label, a level name, a header."""
+        tok = self._tok(j)
+        if tok is None:
+            return True
+        if tok.empty:
+            return False
+        return bool(self._row_label(j) or self._header_end(j) or (self.mode == "indicators" and self._level(j)))
+
+    def _header_end(self, j: int) -> int | None:
+        """End of a header starting at j: an optional section label and blanks, then two or more column labels."""
+        k = j
+        if self._row_label(k) == "section":
+            k += 1
+            while (tok := self._tok(k)) is not None and tok.empty:
+                k += 1
+        start = k
+        while self._column(k):
+            k += 1
+        labels = [self.t[x].text for x in range(start, k)]
+        if k - start >= 2 and align.is_header(labels):
+            return k
+        return None
+
+    # ------------------------------------------------------------ steps
+
+    def _step(self) -> None:
+        end = self._header_end(self.i)
+        if end is not None:
+            self._header(self.i, end)
+            return
+        label = self._row_label(self.i)
+        if label == "field":
+            self._field()
+        elif label == "funding":
+            self._funding()
+        elif label == "total":
+            self._total()
+        elif label == "section":
+            self._section()
+        elif self.mode == "indicators":
+            self._indicator()
+        elif self.mode == "goal":
+            self._goal()
+        else:
+            self._single()
+
+    def _single(self) -> None:
+        tok = self.t[self.i]
+        if not tok.empty or tok.fused:
+            self.table.add_positional([tok])
+        self.i += 1
+
+    def _header(self, start: int, end: int) -> None:
+        pieces = self.t[start:end]
+        kinds = align.header_kinds([p.text for p in pieces])
+        split = _sub_header_at(kinds)
+        if split is not None:
+            at, n = split
+            header, sub = pieces[: at + 1] + pieces[at + 1 + n :], pieces[at + 1 : at + 1 + n]
+            if self.table.add_two_row_header(header, sub, len(pieces) - 1):
+                self.mode = header_mode(self.table.kinds or [])
+                self.i = end
+                return
+        self.table.add_header(pieces, len(pieces))
+        self.mode = header_mode(self.table.kinds or [])
+        self.i = end
+
+    def _field(self) -> None:
+        label = self.t[self.i]
+        value = self._tok(self.i + 1)
+        if value is not None and not self._stops(self.i + 1) and not self._column(self.i + 1):
+            self.table.add_positional([label, value])
+            self.i += 2
+        else:
+            self.table.add_positional([label])
+            self.i += 1
+
+    def _values(self, start: int, limit: int) -> list[Piece]:
+        out = []
+        j = start
+        while j < len(self.t) and len(out) < limit and not self._stops(j):
+            out.append(self.t[j])
+            j += 1
+        return out
+
+    def _funding(self) -> None:
+        label = self.t[self.i]
+        kinds = self.table.kinds if self.mode == "funding" and self.table.kinds else None
+        if kinds is None:
+            values = self._values(self.i + 1, 8)
+            self.table.add_positional([label] + values)
+            self.i += 1 + len(values)
+            return
+        first = next((c for c, k in enumerate(kinds) if k in _FUNDING_VALUES), 1)
+        columns = kinds[first:]
+        values = self._values(self.i + 1, len(columns))
+        self.i += 1 + len(values)
+        row = [None] * max(first - 1, 0) + [label]
+        self._place_into(row, values, columns, first)
+
+    def _place_into(self, row: list, values: list[Piece], columns: list[str], first: int) -> None:
+        """Append a row: `row` for the columns before `first`, then `values` placed under `columns`."""
+        kinds = [align.cell_kind(p.text, p.fused) for p in values]
+        full = len(values) == len(columns) and "fused" not in kinds
+        found = align.place(kinds, columns) if values and not full else None
+        cells = [self.src.cell(p) for p in row] + [self.src.cell(None) for _ in columns]
+        cells = cells[: first + len(columns)]
+        if found is None:
+            for k, p in enumerate(values):
+                if first + k < len(cells):
+                    cells[first + k] = self.src.cell(p)
+                else:
+                    cells.append(self.src.cell(p))
+        else:
+            for p, col, span in zip(values, found.columns, found.spans):
+                if col is None:
+                    continue
+                cells[first + col] = self.src.cell(p)
+                if p.fused:
+                    self.table.note_fused(p, first + col, span)
+        self.table.rows.append(cells)
+
+    def _total(self) -> None:
+        label = self.t[self.i]
+        numbers = []
+        j = self.i + 1
+        while j < len(self.t) and len(numbers) < 3 and not self._stops(j):
+            tok = self.t[j]
+            if tok.empty:
+                j += 1
+                continue
+            if not (cue.is_number(tok.text) or tok.fused):
+                break
+            numbers.append(tok)
+            j += 1
+        self.i = j
+        kinds = self.table.kinds or []
+        targets = [k for k in ("weight", "score", "review_score") if k in kinds][: len(numbers)]
+        if kinds and len(numbers) >= 2 and len(targets) == len(numbers) and not any(n.fused for n in numbers):
+            cells: list[Piece | None] = [None] * len(kinds)
+            cells[0] = label
+            for n, kind in zip(numbers, targets):
+                cells[kinds.index(kind)] = n
+            self.table.add_positional(cells)
+        else:
+            self.table.add_positional([label] + numbers)
+
+    def _section(self) -> None:
+        label = self.t[self.i]
+        self.i += 1
+        key = cue.label_key(label.text)
+        if key in _GOAL_SECTIONS:
+            text = self._values(self.i, 1000)
+            self.i += len(text)
+            if text:
+                self.table.notes.append(
+                    f"{self.src.where(label.start, label.end)}: 年度总体目标 has no 预期目标 / 实际完成情况 labels; "
+                    "its text is one cell, planned and achieved not told apart")
+                self.table.add_positional([label, _join(text)])
+                return
+        self.table.add_positional([label])
+
+    def _goal(self) -> None:
+        text = self._values(self.i, 1000)
+        self.i += len(text)
+        kinds = self.table.kinds or []
+        columns = [c for c, k in enumerate(kinds) if k in _GOAL]
+        non_empty = [p for p in text if not p.empty]
+        if not columns or not non_empty:
+            if non_empty:
+                self.table.add_positional(non_empty)
+            return
+        cells: list[Piece | None] = [None] * len(kinds)
+        if len(non_empty) == len(columns):
+            for c, p in zip(columns, non_empty):
+                cells[c] = p
+        else:
+            cells[columns[0]] = _join(non_empty)
+            self.table.notes.append(
+                f"{self.src.where(non_empty[0].start, non_empty[-1].end)}: the goal text is in {len(non_empty)} "
+                f"pieces for {len(columns)} columns; where 预期目标 ends is not known, all of it is under 预期目标")
+        self.table.add_positional(cells)
+
+    def _indicator(self) -> None:
+        kinds = self.table.kinds or []
+        cells: list[Piece | None] = [None] * len(kinds)
+        j = self.i
+        if "seq" in kinds and (tok := self._tok(j)) is not None and cue.is_number(tok.text) and self._level(j + 1):
+            cells[kinds.index("seq")] = tok
+            j += 1
+        for level_kind in ("level1", "level2"):
+            lv = self._level(j)
+            if lv and level_kind in kinds and (lv == level_kind or lv == "level12"):
+                if lv == "level12" and level_kind == "level1" and self._level(j + 1) not in ("level2", "level12"):
+                    continue  # 成本指标 alone: a level-2 name
+                cells[kinds.index(level_kind)] = self.t[j]
+                j += 1
+        last_level = max((c for c, k in enumerate(kinds) if k in ("level1", "level2", "seq")), default=-1)
+        body = list(range(last_level + 1, len(kinds)))
+        body_kinds = [kinds[c] for c in body]
+        values: list[Piece] = []
+        while j < len(self.t) and len(values) < len(body) and not self._stops(j):
+            if values and self._next_row_starts(j, values, body_kinds):
+                break
+            values.append(self.t[j])
+            j += 1
+        self.i = j
+        if j >= len(self.t) and len(values) < len(body):  # the text ends inside this row
+            where = self.src.where(values[0].start, values[-1].end) if values else "end of text"
+            self.table.notes.append(f"{where}: the text ends inside this row; its last cells are missing")
+            cells = cells[: last_level + 1] + values
+            self.table.add_positional(cells)
+            return
+        if not values and all(c is None for c in cells):
+            return
+        if all(p.empty for p in values) and all(c is None for c in cells):
+            return  # a row of empty cells
+        prefix = cells[: last_level + 1]
+        self._place_into(prefix, values, body_kinds, last_level + 1)
+
+    def _next_row_starts(self, j: int, values: list[Piece], body_kinds: list[str]) -> bool:
+        """After a row's 分值/得分 pair, does token j begin the next row rather than a reason text?"""
+        if "score" not in body_kinds or len(values) <= body_kinds.index("score"):
+            return False
+        if any(p.empty for p in values):
+            return False  # a stream with empty cells keeps every column: count, do not guess
+        tok = self.t[j]
+        if align.cell_kind(tok.text) not in ("short", "long", "quantity"):
+            return False
+        span = body_kinds.index("score") + 1
+        ahead = self.t[j : j + span]
+        if len(ahead) < span:
+            return False
+        weight_at = body_kinds.index("weight") if "weight" in body_kinds else None
+        for k, (p, kind) in enumerate(zip(ahead, body_kinds)):
+            if align.score(align.cell_kind(p.text, p.fused), kind) < 0:
+                return False
+            if k in (weight_at, span - 1) and not cue.is_number(p.text):
+                return False
+        return True
+
+
+def _sub_header_at(kinds: list[str]) -> tuple[int, int] | None:
+    """(index of the spanning target label, number of parts) when a header run holds a split target."""
+    for at, kind in enumerate(kinds):
+        if kind != "target":
+            continue
+        n = 0
+        while at + 1 + n < len(kinds) and kinds[at + 1 + n] in align.SUB_LABELS:
+            n += 1
+        if n >= 2:
+            return at, n
+    return None
+
+
+def _join(pieces: list[Piece]) -> Piece:
+    text = "\n".join(p.text for p in pieces if p.text)
+    return Piece(text, pieces[0].start, pieces[-1].end)

@@ -1,0 +1,138 @@
+"""Rows of pieces → a Grid: headers found by their labels, ragged rows placed under them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+from reviewer.extract.grid import Cell, Grid
+from reviewer.extract.textgrid import align
+from reviewer.extract.textgrid.source import Piece, Source
+
+
+@dataclass
+class RawRow:
+    """One row as the delimiter gave it. `cells` are the row's real cells; `ragged` says
+    merged cells may have been dropped from it (so it is placed by what its cells are)."""
+
+    cells: list[Piece]
+    ragged: bool = False
+    cut: bool = False  # the text ends inside this row
+
+
+@dataclass
+class TableBuilder:
+    src: Source
+    origin: str
+    rows: list[list[Cell]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    kinds: list[str] | None = None  # column kinds of the header in force
+
+    def grid(self) -> Grid:
+        width = max((len(r) for r in self.rows), default=0)
+        rows = [r + [Cell("")] * (width - len(r)) for r in self.rows if any(not c.empty or c.covered_by for c in r)]
+        return Grid(rows=rows, origin=self.origin, notes=self.notes)
+
+    def add_positional(self, pieces: list[Piece | None]) -> None:
+        self.rows.append([self.src.cell(p) for p in pieces])
+
+    def add_header(self, pieces: list[Piece], width: int) -> None:
+        texts = [p.text for p in pieces]
+        self.kinds = align.header_kinds(texts + [""] * (width - len(texts)))
+        self.add_positional(pieces)
+
+    def add_two_row_header(self, header: list[Piece], sub: list[Piece], width: int) -> bool:
+        """A header whose target column spans the sub-header's parts (指标性质 | 指标值 | 度量单位)."""
+        kinds = align.header_kinds([p.text for p in header])
+        sub_pieces = [p for p in sub if not p.empty]
+        expanded = align.expand(kinds, align.header_kinds([p.text for p in sub_pieces]))
+        if expanded is None:
+            return False
+        self.kinds, at = expanded
+        span = len(sub_pieces)
+        top = len(self.rows)
+        first: list[Cell] = []
+        for col, piece in enumerate(header):
+            cell = self.src.cell(piece)
+            if col == at:
+                first.append(replace(cell, colspan=span))
+                first += [Cell("", where=cell.where, covered_by=(top, at))] * (span - 1)
+            else:
+                first.append(replace(cell, rowspan=2))
+        while len(first) < max(width, len(self.kinds)):
+            first.append(Cell(""))
+        second = [Cell("", where=c.where, covered_by=(top, i)) if not (at <= i < at + span) else Cell("")
+                  for i, c in enumerate(first)]
+        for k, piece in enumerate(sub_pieces):
+            second[at + k] = self.src.cell(piece)
+        self.rows += [first, second]
+        return True
+
+    def add_placed(self, pieces: list[Piece], what: str) -> None:
+        """A ragged row placed under the header by what its cells are; positional when it cannot be."""
+        kinds = self.kinds or []
+        found = align.place([align.cell_kind(p.text, p.fused) for p in pieces], kinds) if kinds else None
+        if found is None:
+            if kinds and len(pieces) > len(kinds):
+                self.notes.append(f"{what}: {len(pieces)} cells under a header of {len(kinds)} columns; kept in order")
+            self.add_positional(list(pieces))
+            return
+        row: list[Cell] = [Cell("") for _ in kinds]
+        for piece, col, span in zip(pieces, found.columns, found.spans):
+            if col is None:
+                continue
+            row[col] = self.src.cell(piece)
+            if piece.fused:
+                self.note_fused(piece, col, span)
+        self.rows.append(row)
+
+    def note_fused(self, piece: Piece, col: int, span: int) -> None:
+        header = self.header_texts()
+        names = [header[c] for c in range(col, min(col + span, len(header))) if header[c]]
+        columns = f" ({' / '.join(names)})" if names else ""
+        self.notes.append(
+            f"{self.src.where(piece.start, piece.end)}: '{piece.text}' is several numbers written together"
+            f"{columns}; not split, the cells are left empty"
+        )
+
+    def header_texts(self) -> list[str]:
+        """The labels of the header in force, one per column (the lowest header row wins)."""
+        kinds = self.kinds or []
+        labels = [""] * len(kinds)
+        for row in self.rows:
+            texts = [c.text for c in row]
+            if align.is_header(texts) or align.is_sub_header(texts):
+                for i, t in enumerate(texts[: len(labels)]):
+                    if t.strip():
+                        labels[i] = t.replace("\n", "")
+        return labels
+
+
+def build(src: Source, raw: list[RawRow], origin: str, width: int | None = None) -> TableBuilder:
+    """Headers located by their labels; ragged rows under a header placed by what their cells are."""
+    table = TableBuilder(src, origin)
+    width = width or max((len(r.cells) for r in raw), default=0)
+    i = 0
+    while i < len(raw):
+        row = raw[i]
+        texts = [p.text for p in row.cells]
+        if align.is_header(texts):
+            following = raw[i + 1] if i + 1 < len(raw) else None
+            if following and align.is_sub_header([p.text for p in following.cells]):
+                if table.add_two_row_header(row.cells, following.cells, width):
+                    i += 2
+                    continue
+            table.add_header(row.cells, width)
+        elif row.ragged and table.kinds and len(row.cells) < len(table.kinds):
+            table.add_placed(row.cells, src.where(row.cells[0].start, row.cells[-1].end) if row.cells else "row")
+        else:
+            table.add_positional(list(row.cells))
+        if row.cut:
+            table.notes.append(f"{_where(src, row)}: the text ends inside this row; its last cells are missing")
+        i += 1
+    return table
+
+
+def _where(src: Source, row: RawRow) -> str:
+    if not row.cells:
+        return "end of text"
+    return src.where(row.cells[0].start, row.cells[-1].end)
