@@ -36,7 +36,7 @@ __all__ = ["text_grids", "Block", "blocks"]
 _LONG = 120  # a line this long with labels in it is a flattened table
 _PREAMBLE_LINES = 6
 _PREAMBLE_WIDTH = 60
-_SPACES_MIN_CELLS = 3
+_SPACES_MIN_CELLS = 2
 
 
 @dataclass(frozen=True)
@@ -104,6 +104,8 @@ def _line_kind(line: str) -> str:
         return "tab"
     if is_pipe_line(line):
         return "pipe"
+    if "|" in line or "｜" in line:
+        return "pipeish"  # a pipe row's line that a line break inside a cell cut
     stripped = line.strip()
     if len(stripped) >= _LONG:
         return "long"
@@ -126,11 +128,14 @@ def blocks(src: Source) -> list[Block]:
     while n < len(kinds):
         kind = kinds[n]
         if kind in ("tab", "pipe"):
-            last = _extend(kinds, n, kind)
+            members = [("pipe" if k == "pipeish" else k) for k in kinds] if kind == "pipe" else kinds
+            last = _extend(members, n, kind)
             out.append(Block("tabs" if kind == "tab" else "pipes", n, last))
             n = last + 1
         elif kind == "spaces":
-            last = _extend(kinds, n, "spaces", gap_kinds=("short",), max_gap=2)
+            spaced = [k if k != "long" or len(_split_spaces(src.line(j))) < 2 else "spaces"
+                      for j, k in enumerate(kinds)]  # a long cell in a row of the block
+            last = _extend(spaced, n, "spaces", gap_kinds=("short",), max_gap=2)
             if _has_header(src, n, last):
                 out.append(Block("spaces", n, last))
                 n = last + 1

@@ -22,7 +22,7 @@ SUB_LABELS = frozenset({"nature", "comparator", "target", "unit"})
 _SHORT = 20
 _EPS = 0.001
 _GAP = 0.3
-_CHEAP_GAP = frozenset({"level1", "level2", "seq"})
+_CHEAP_GAP = frozenset({"level1", "level2", "seq", LABEL})  # LABEL: a section label merged down
 _NAME_GAP = 3.0  # an indicator row always has its name; merged level cells are what gets dropped
 _FUSED_PER_COLUMN = 0.35
 
@@ -71,7 +71,7 @@ _SCORES: dict[str, dict[str, float]] = {
     "unit": {"unit": 3, "target": -0.5, "actual": -0.5},
     "quantity": {"target": 2, "actual": 2, "name": 0, "text": 0, "planned": 0, "achieved": 0, OTHER: -0.2},
     "short": {"name": 1, "target": 0.5, "actual": 0.5, "text": 0.5, "planned": 0.5, "achieved": 0.5,
-              "level1": -0.5, "level2": -0.5, LABEL: 1, OTHER: 0},
+              "level1": -0.5, "level2": -0.5, LABEL: 0.3, OTHER: 0},
     "long": {"text": 1.5, "planned": 1.5, "achieved": 1.5, "name": 0.3, "target": -0.5, "actual": -0.5,
              LABEL: 0, OTHER: 0},
     "fused": {},
@@ -172,10 +172,13 @@ def header_kinds(labels: list[str]) -> list[str]:
 
 
 def is_header(texts: list[str]) -> bool:
-    """A row naming at least two known columns, mostly labels."""
+    """A row naming three or more known columns (or 预期目标 and 实际完成情况), mostly labels.
+    Two labels alone are too weak: "偏差原因：指标值设置不合理" is a sentence."""
     named = [t for t in texts if t.strip()]
+    kinds = {cue.column_kind(t) for t in named} - {None}
     known = [t for t in named if cue.column_kind(t)]
-    return len({cue.column_kind(t) for t in known}) >= 2 and len(known) * 2 >= len(named)
+    enough = len(kinds) >= 3 or {"planned", "achieved"} <= kinds
+    return enough and len(known) * 2 >= len(named)
 
 
 def is_sub_header(texts: list[str]) -> bool:

@@ -77,11 +77,12 @@ def is_pipe_line(line: str) -> bool:
 
 def read_pipes(src: Source, first: int, last: int) -> list[TableBuilder]:
     """One table per run of rows of one width; a header line wider than the table starts a new one."""
-    start = src.line_span(first)[0]
-    end = src.line_span(last)[1]
     lines = [src.line(n) for n in range(first, last + 1) if src.line(n).strip()]
     pipe_lines = [ln for ln in lines if is_pipe_line(ln)]
     leading = sum(1 for ln in pipe_lines if ln.strip()[0] in PIPES) * 2 > len(pipe_lines)
+    counts = [_line_cells(ln, leading) for ln in pipe_lines]
+    if counts and sum(1 for c in counts if c <= 1) * 5 >= len(counts) * 4:
+        return [_cells_per_line(src, first, last)]
     segments = _segments(src, first, last, leading)
     tables = []
     for seg_first, seg_last, width in segments:
@@ -89,8 +90,21 @@ def read_pipes(src: Source, first: int, last: int) -> list[TableBuilder]:
         seg_end = src.line_span(seg_last)[1]
         raw = _pipe_rows(src, seg_start, seg_end, width, leading)
         tables.append(build(src, raw, "pipes", width))
-    del start, end
     return tables
+
+
+def _cells_per_line(src: Source, first: int, last: int) -> TableBuilder:
+    """Pipe cells one per line: row boundaries are lost, rows are rebuilt as for one cell per line."""
+    from reviewer.extract.textgrid.stream import StreamRows
+
+    start, end = src.line_span(first)[0], src.line_span(last)[1]
+    tokens, at = [], start
+    for m in _PIPE.finditer(src.text, start, end):
+        tokens.append(src.piece(at, m.start()))
+        at = m.end()
+    if src.text[at:end].strip():
+        tokens.append(src.piece(at, end))
+    return StreamRows(src, tokens, "pipes-per-line").build()
 
 
 def _line_cells(line: str, leading: bool) -> int:

@@ -22,6 +22,9 @@ class Piece:
     start: int
     end: int
     fused: bool = False
+    # A number cut from text with no separators: it may still hold several numbers, so it is
+    # placed only where it is plausible as one (table.implausible).
+    loose: bool = False
 
     @property
     def empty(self) -> bool:

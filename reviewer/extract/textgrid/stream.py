@@ -22,7 +22,7 @@ from functools import lru_cache
 from reviewer.extract.textgrid import align
 from reviewer.extract.textgrid import cues as cue
 from reviewer.extract.textgrid.source import Piece, Source
-from reviewer.extract.textgrid.table import TableBuilder
+from reviewer.extract.textgrid.table import TableBuilder, implausible
 
 _FUNDING_VALUES = frozenset({"initial_budget", "annual_budget", "executed", "weight", "rate", "score"})
 _INDICATOR = frozenset({"level1", "level2", "name", "target", "actual", "nature", "comparator", "unit"})
@@ -102,6 +102,7 @@ def _is_term(text: str) -> bool:
 
 
 _PAGE_MARK = re.compile(r"^\s*(\d{1,3})\s*、")
+_SPACED_EVERY = 25  # one space or more per this many characters: cells are parted by spaces
 _NOTES = r"(?:\s*[（(][^（()）\n]{0,14}[)）])*"
 
 
@@ -160,8 +161,10 @@ class _Virtual:
             self.offsets.extend(range(start, end))
         self.text = "".join(chars)
         self.src = src
+        # Cells parted by spaces (an xls or pdf conversion) or by nothing at all (a document site).
+        self.spaced = len(re.findall(r"\s+", self.text)) * _SPACED_EVERY >= len(self.text)
 
-    def piece(self, a: int, b: int, fused: bool = False) -> Piece:
+    def piece(self, a: int, b: int, fused: bool = False, loose: bool = False) -> Piece:
         raw = self.text[a:b]
         left = len(raw) - len(raw.lstrip())
         right = len(raw.rstrip())
@@ -169,7 +172,7 @@ class _Virtual:
             off = self.offsets[a] if a < len(self.offsets) else (self.offsets[-1] if self.offsets else 0)
             return Piece("", off, off)
         a, b = a + left, a + right
-        return Piece(self.text[a:b], self.offsets[a], self.offsets[b - 1] + 1, fused)
+        return Piece(self.text[a:b], self.offsets[a], self.offsets[b - 1] + 1, fused, loose)
 
 
 def count_labels(text: str) -> tuple[int, int]:
@@ -185,24 +188,40 @@ def _label_of(matched: str) -> str:
 
 
 def _column_runs(text: str, found) -> list[list[int]]:
-    """Indexes into `found` of runs of two or more adjacent column labels."""
+    """Indexes into `found` of runs of adjacent column labels that make a header (align.is_header,
+    or two labels right after a section label: a header cut short)."""
     runs, current = [], []
+    seen: set[str] = set()
     for k, (m, kind) in enumerate(found):
         adjacent = current and not text[found[current[-1]][0].end() : m.start()].strip()
         if kind == "column":
-            if adjacent:
+            column = cue.column_kind(m.group(0)) or ""
+            if adjacent and not _starts_header(column, seen):
                 current.append(k)
+                seen.add(column)
             else:
-                if len(current) >= 2:
-                    runs.append(current)
-                current = [k]
-        else:
-            if len(current) >= 2:
                 runs.append(current)
-            current = []
-    if len(current) >= 2:
-        runs.append(current)
-    return runs
+                current, seen = [k], {column}
+        else:
+            runs.append(current)
+            current, seen = [], set()
+    runs.append(current)
+    return [r for r in runs if len(r) >= 2 and (
+        align.is_header([found[k][0].group(0) for k in r]) or _after_section(text, found, r[0]))]
+
+
+def _starts_header(column: str, seen: set[str]) -> bool:
+    """A label that begins another header: a column the run already has (the funding header's
+    得分 then the indicator header's), 一级指标, or any label after 预期目标 / 实际完成情况."""
+    repeated = column in seen and column not in ("text", "")  # several prose columns are common
+    return repeated or column == "level1" or bool(seen & {"planned", "achieved"}) and column not in (
+        "planned", "achieved")
+
+
+def _after_section(text: str, found, k: int) -> bool:
+    if k == 0 or found[k - 1][1] != "section":
+        return False
+    return not text[found[k - 1][0].end() : found[k][0].start()].strip()
 
 
 def flat_tokens(src: Source, first: int, last: int) -> list[Piece]:
@@ -215,6 +234,7 @@ def flat_tokens(src: Source, first: int, last: int) -> list[Piece]:
     run_starts = {run[0] for run in _column_runs(text, found)}
     tokens: list[Piece] = []
     mode = "preamble"
+    units = False  # the header in force has a unit column (度量单位): units are cells of their own
     at = 0
     k = 0
     while k < len(found):
@@ -223,12 +243,13 @@ def flat_tokens(src: Source, first: int, last: int) -> list[Piece]:
         if not boundary:
             k += 1
             continue
-        tokens += _content(v, at, m.start(), mode)
+        tokens += _content(v, at, m.start(), mode, units)
         if k in in_run:
             run = next(r for r in _column_runs(text, found) if k in r)
             labels = [v.piece(found[j][0].start(), found[j][0].end()) for j in run]
             tokens += labels
-            mode = header_mode(align.header_kinds([p.text for p in labels]))
+            header = align.header_kinds([p.text for p in labels])
+            mode, units = header_mode(header), "unit" in header
             at = found[run[-1]][0].end()
             k = run[-1] + 1
             continue
@@ -241,7 +262,7 @@ def flat_tokens(src: Source, first: int, last: int) -> list[Piece]:
             mode = "funding"
         at = m.end()
         k += 1
-    tokens += _content(v, at, len(text), mode)
+    tokens += _content(v, at, len(text), mode, units)
     return [t for t in tokens if not t.empty or t.fused]
 
 
@@ -267,17 +288,43 @@ _CJK = re.compile(r"[\u3400-\u9fff]")
 _PUNCT = "。，,;；:：、）)"
 
 
-def _content(v: _Virtual, a: int, b: int, mode: str) -> list[Piece]:
-    """The text between two labels as cells: one cell, or in table rows split at spaces and
-    where a number meets text."""
+def _content(v: _Virtual, a: int, b: int, mode: str, units: bool = False) -> list[Piece]:
+    """The text between two labels as cells: one cell, or in table rows split at spaces and,
+    where nothing parts the cells, where a number meets text."""
     if a >= b:
         return []
+    if mode == "goal":  # planned and achieved, when a space parts them and nothing else does
+        parts = list(re.finditer(r"\S+", v.text[a:b]))
+        if len(parts) == 2:
+            return [v.piece(a + p.start(), a + p.end()) for p in parts]
+        return [v.piece(a, b)]
     if mode not in ("funding", "indicators"):
         return [v.piece(a, b)]
     pieces: list[Piece] = []
     for m in re.finditer(r"\S+", v.text[a:b]):
-        pieces += _split_numbers(v, a + m.start(), a + m.end())
-    return pieces
+        if v.spaced:
+            pieces.append(_spaced_piece(v, a + m.start(), a + m.end()))
+        else:
+            pieces += _split_numbers(v, a + m.start(), a + m.end())
+    return pieces if units or not v.spaced else _join_units(pieces)
+
+
+def _spaced_piece(v: _Virtual, a: int, b: int) -> Piece:
+    word = v.text[a:b]
+    fused = any(c.count(".") > 1 for c in _CHUNK.findall(word)) and bool(_NUMRUN.fullmatch(word))
+    return v.piece(a, b, fused=fused)
+
+
+def _join_units(pieces: list[Piece]) -> list[Piece]:
+    """"1 个": a number and its unit parted by the space that the cell held."""
+    out: list[Piece] = []
+    for p in pieces:
+        if out and cue.is_unit(p.text) and p.text != "%" and re.search(r"\d$", out[-1].text) and cue.looks_quantity(out[-1].text):
+            prev = out[-1]
+            out[-1] = Piece(prev.text + " " + p.text, prev.start, p.end)
+            continue
+        out.append(p)
+    return out
 
 
 def _split_numbers(v: _Virtual, a: int, b: int) -> list[Piece]:
@@ -295,7 +342,8 @@ def _split_numbers(v: _Virtual, a: int, b: int) -> list[Piece]:
             out.append(v.piece(a + at, a + m.start()))
         for c in _CHUNK.finditer(run):
             chunk = c.group(0)
-            out.append(v.piece(a + m.start() + c.start(), a + m.start() + c.end(), fused=chunk.count(".") > 1))
+            out.append(v.piece(a + m.start() + c.start(), a + m.start() + c.end(), fused=chunk.count(".") > 1,
+                               loose=True))
         at = m.end()
     if at < len(word):
         out.append(v.piece(a + at, b))
@@ -327,6 +375,13 @@ class StreamRows:
         self.i = 0
         self.table = TableBuilder(src, origin)
         self.mode = "preamble"
+        # A stream that writes its empty cells (a space alone on a line, " |") keeps every
+        # column: its rows are counted. One that drops them is cut by what the cells are.
+        self.counted = any(t.empty and not t.fused for t in tokens)
+        # Cells cut from text with no separators: counts cannot be trusted (a fused 分值/得分
+        # pair is one token), so rows end where a name follows numbers and cells are placed
+        # by what they are.
+        self.loose = any(t.loose for t in tokens)
 
     def build(self) -> TableBuilder:
         while self.i < len(self.t):
@@ -370,16 +425,21 @@ class StreamRows:
             while (tok := self._tok(k)) is not None and tok.empty:
                 k += 1
         start = k
-        while self._column(k):
+        seen: set[str] = set()
+        while (column := self._column(k)) and not (k > start and _starts_header(column, seen)):
+            seen.add(column)
             k += 1
         labels = [self.t[x].text for x in range(start, k)]
-        if k - start >= 2 and align.is_header(labels):
+        if k - start >= 2 and (align.is_header(labels) or start > j):
             return k
         return None
 
     # ------------------------------------------------------------ steps
 
     def _step(self) -> None:
+        if self.t[self.i].empty and not self.t[self.i].fused and self.mode != "goal":
+            self.i += 1  # a blank between rows (padding, an empty line cell): rows start with text
+            return
         end = self._header_end(self.i)
         if end is not None:
             self._header(self.i, end)
@@ -457,7 +517,7 @@ class StreamRows:
     def _place_into(self, row: list, values: list[Piece], columns: list[str], first: int) -> None:
         """Append a row: `row` for the columns before `first`, then `values` placed under `columns`."""
         kinds = [align.cell_kind(p.text, p.fused) for p in values]
-        full = len(values) == len(columns) and "fused" not in kinds
+        full = len(values) == len(columns) and "fused" not in kinds and not self.loose
         found = align.place(kinds, columns) if values and not full else None
         cells = [self.src.cell(p) for p in row] + [self.src.cell(None) for _ in columns]
         cells = cells[: first + len(columns)]
@@ -468,9 +528,17 @@ class StreamRows:
                 else:
                     cells.append(self.src.cell(p))
         else:
+            taken = set()
+            for col, span in zip(found.columns, found.spans):
+                if col is not None:
+                    taken.update(range(col, col + span))
             for p, col, span in zip(values, found.columns, found.spans):
                 if col is None:
                     continue
+                if (implausible(p, columns[col]) or _short_of_numbers(p, col, columns, taken)
+                        or self._glued(p, columns[col])):
+                    p = Piece(p.text, p.start, p.end, fused=True)
+                    span = 2 if _short_of_numbers(p, col, columns, taken) else span
                 cells[first + col] = self.src.cell(p)
                 if p.fused:
                     self.table.note_fused(p, first + col, span)
@@ -478,27 +546,27 @@ class StreamRows:
 
     def _total(self) -> None:
         label = self.t[self.i]
-        numbers = []
-        j = self.i + 1
-        while j < len(self.t) and len(numbers) < 3 and not self._stops(j):
-            tok = self.t[j]
-            if tok.empty:
-                j += 1
-                continue
-            if not (cue.is_number(tok.text) or tok.fused):
-                break
-            numbers.append(tok)
-            j += 1
-        self.i = j
         kinds = self.table.kinds or []
-        targets = [k for k in ("weight", "score", "review_score") if k in kinds][: len(numbers)]
-        if kinds and len(numbers) >= 2 and len(targets) == len(numbers) and not any(n.fused for n in numbers):
-            cells: list[Piece | None] = [None] * len(kinds)
-            cells[0] = label
-            for n, kind in zip(numbers, targets):
-                cells[kinds.index(kind)] = n
-            self.table.add_positional(cells)
-        else:
+        taken = self._values(self.i + 1, max(len(kinds) - 1, 3))
+        if kinds and len(taken) == len(kinds) - 1 and any(p.empty for p in taken):
+            self.i += 1 + len(taken)  # every cell of the row written, empty ones too: by position
+            self.table.add_positional([label] + taken)
+            return
+        numbers = []
+        for p in taken:
+            if p.empty:
+                continue
+            if not (cue.is_number(p.text) or p.fused):
+                break
+            numbers.append(p)
+        self.i += 1 + (taken.index(numbers[-1]) + 1 if numbers else 0)
+        if not self.table.add_total(label, numbers):
+            if any(n.loose for n in numbers):  # too few or too large: numbers written together
+                numbers = [Piece(n.text, n.start, n.end, fused=True) for n in numbers]
+                for n in numbers:
+                    self.table.notes.append(
+                        f"{self.src.where(n.start, n.end)}: '{n.text}' in the {cue.label_key(label.text)} row may be "
+                        "several numbers written together; not read")
             self.table.add_positional([label] + numbers)
 
     def _section(self) -> None:
@@ -527,8 +595,8 @@ class StreamRows:
                 self.table.add_positional(non_empty)
             return
         cells: list[Piece | None] = [None] * len(kinds)
-        if len(non_empty) == len(columns):
-            for c, p in zip(columns, non_empty):
+        if len(text) == len(columns) or len(non_empty) == len(columns):
+            for c, p in zip(columns, text if len(text) == len(columns) else non_empty):
                 cells[c] = p
         else:
             cells[columns[0]] = _join(non_empty)
@@ -551,6 +619,13 @@ class StreamRows:
                     continue  # 成本指标 alone: a level-2 name
                 cells[kinds.index(level_kind)] = self.t[j]
                 j += 1
+            elif level_kind == "level2" and "level2" in kinds and cells[kinds.index("level1")] is not None:
+                # A new 一级指标 starts a new 二级指标 group: the cell after it is the level-2
+                # name even when the closed list does not know its spelling.
+                tok = self._tok(j)
+                if tok is not None and (tok.empty and not tok.fused or align.cell_kind(tok.text) in ("short", "points")):
+                    cells[kinds.index("level2")] = tok
+                    j += 1
         last_level = max((c for c, k in enumerate(kinds) if k in ("level1", "level2", "seq")), default=-1)
         body = list(range(last_level + 1, len(kinds)))
         body_kinds = [kinds[c] for c in body]
@@ -560,6 +635,13 @@ class StreamRows:
                 break
             values.append(self.t[j])
             j += 1
+        if (len(values) == len(body) and body_kinds and align.is_prose(body_kinds[-1]) and not self.counted
+                and not self.loose):
+            # Words of the last (reason) cell that spaces parted: up to the next row.
+            while j < len(self.t) and not self._stops(j) and not self.t[j].empty and not self._row_ahead(j, body_kinds):
+                last = values[-1]
+                values[-1] = Piece((last.text + " " + self.t[j].text).strip(), last.start if not last.empty else self.t[j].start, self.t[j].end)
+                j += 1
         self.i = j
         if j >= len(self.t) and len(values) < len(body):  # the text ends inside this row
             where = self.src.where(values[0].start, values[-1].end) if values else "end of text"
@@ -574,8 +656,38 @@ class StreamRows:
         prefix = cells[: last_level + 1]
         self._place_into(prefix, values, body_kinds, last_level + 1)
 
+    def _glued(self, piece: Piece, column: str) -> bool:
+        """A loose number under 分值/得分 touching another number in the source: where one value
+        ends and the next begins is not written."""
+        if not piece.loose or column not in _POINT_COLUMNS:
+            return False
+        text = self.src.text
+        before = text[piece.start - 1] if piece.start > 0 else " "
+        after = text[piece.end] if piece.end < len(text) else " "
+        return before in _NUMERIC_CHARS or after in _NUMERIC_CHARS
+
+    def _loose_row_starts(self, j: int, values: list[Piece]) -> bool:
+        """In text with no separators: a name (text that is not a sentence) after the row's
+        numbers, followed by a value, begins the next row."""
+        if not any(p.loose or p.fused or cue.is_number(p.text) for p in values):
+            return False
+        tok = self.t[j]
+        if align.cell_kind(tok.text) not in ("short", "long", "quantity") or _SENTENCE.search(tok.text):
+            return False
+        after = self._tok(j + 1)
+        return after is not None and align.cell_kind(after.text, after.fused) in (
+            "number", "percent", "quantity", "fused", "short", "comparator")
+
+    def _row_ahead(self, j: int, body_kinds: list[str]) -> bool:
+        """Do the tokens from j read as a row of the body (name, values, 分值/得分)?"""
+        if "score" not in body_kinds:
+            return True
+        return self._next_row_starts(j, [Piece("x", 0, 0)] * (body_kinds.index("score") + 1), body_kinds)
+
     def _next_row_starts(self, j: int, values: list[Piece], body_kinds: list[str]) -> bool:
         """After a row's 分值/得分 pair, does token j begin the next row rather than a reason text?"""
+        if self.loose:
+            return self._loose_row_starts(j, values)
         if "score" not in body_kinds or len(values) <= body_kinds.index("score"):
             return False
         if any(p.empty for p in values):
@@ -589,11 +701,28 @@ class StreamRows:
             return False
         weight_at = body_kinds.index("weight") if "weight" in body_kinds else None
         for k, (p, kind) in enumerate(zip(ahead, body_kinds)):
-            if align.score(align.cell_kind(p.text, p.fused), kind) < 0:
+            if align.score(align.cell_kind(p.text, p.fused), kind) <= -2:
                 return False
             if k in (weight_at, span - 1) and not cue.is_number(p.text):
                 return False
         return True
+
+
+_NUMBER_COLUMNS = align.NUMERIC | align.PERCENTISH
+_SENTENCE = re.compile(r"[。；;：:，,]")
+_POINT_COLUMNS = frozenset({"weight", "score", "review_score", "weighted_score"})
+_NUMERIC_CHARS = set("0123456789.")
+
+
+def _short_of_numbers(piece: Piece, col: int, columns: list[str], taken: set[int]) -> bool:
+    """A loose number (cut from text with no separators) beside a numeric column left empty:
+    "55" where 分值 and 得分 are expected is 5 and 5 written together, not one number."""
+    if not piece.loose:
+        return False
+    for side in (col - 1, col + 1):
+        if 0 <= side < len(columns) and columns[side] in _NUMBER_COLUMNS and side not in taken:
+            return True
+    return False
 
 
 def _sub_header_at(kinds: list[str]) -> tuple[int, int] | None:

@@ -67,6 +67,22 @@ class TableBuilder:
         self.rows += [first, second]
         return True
 
+    def add_total(self, label: Piece, numbers: list[Piece]) -> bool:
+        """The 总分 / 合计 row: its numbers under 分值, 得分 (and 复核分), in that order, when the
+        header has those columns and the count matches; else False."""
+        kinds = self.kinds or []
+        targets = [k for k in ("weight", "score", "review_score") if k in kinds][: len(numbers)]
+        if not kinds or len(numbers) < 2 or len(targets) != len(numbers) or any(n.fused for n in numbers):
+            return False
+        if any(implausible(n, kind) for n, kind in zip(numbers, targets)):
+            return False
+        cells: list[Piece | None] = [None] * len(kinds)
+        cells[0] = label
+        for n, kind in zip(numbers, targets):
+            cells[kinds.index(kind)] = n
+        self.add_positional(cells)
+        return True
+
     def add_placed(self, pieces: list[Piece], what: str) -> None:
         """A ragged row placed under the header by what its cells are; positional when it cannot be."""
         kinds = self.kinds or []
@@ -122,6 +138,9 @@ def build(src: Source, raw: list[RawRow], origin: str, width: int | None = None)
                     i += 2
                     continue
             table.add_header(row.cells, width)
+        elif row.ragged and _is_total(row):  # numbers to 分值/得分 when they fit; never placed by guess
+            if not table.add_total(row.cells[0], [p for p in row.cells[1:] if not p.empty]):
+                table.add_positional(list(row.cells))
         elif row.ragged and table.kinds and len(row.cells) < len(table.kinds):
             table.add_placed(row.cells, src.where(row.cells[0].start, row.cells[-1].end) if row.cells else "row")
         else:
@@ -130,6 +149,35 @@ def build(src: Source, raw: list[RawRow], origin: str, width: int | None = None)
             table.notes.append(f"{_where(src, row)}: the text ends inside this row; its last cells are missing")
         i += 1
     return table
+
+
+_POINTS_COLUMNS = frozenset({"weight", "score", "review_score", "weighted_score"})
+_PERCENT_COLUMNS = frozenset({"rate", "share"})
+
+
+def implausible(piece: Piece, column: str) -> bool:
+    """A loose number (cut from text without separators) too large for its column to be one
+    number: "1514" under 分值 is 15 and 14 written together."""
+    if not piece.loose:
+        return False
+    text = piece.text.replace(",", "").rstrip("%％分")
+    try:
+        value = float(text)
+    except ValueError:
+        return False
+    if column in _POINTS_COLUMNS:
+        return value > 100
+    if column in _PERCENT_COLUMNS or "%" in piece.text:
+        return value > 200
+    return False
+
+
+def _is_total(row: RawRow) -> bool:
+    from reviewer.extract.textgrid import cues
+
+    rest = [p for p in row.cells[1:] if not p.empty]
+    return bool(row.cells) and cues.row_label(row.cells[0].text) == "total" and all(
+        cues.is_number(p.text) for p in rest)
 
 
 def _where(src: Source, row: RawRow) -> str:
