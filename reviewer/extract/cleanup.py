@@ -99,6 +99,8 @@ def _replace(result: CleanText, edits: list[tuple[int, int, str]]) -> None:
         out.append(text[at:start])
         new_starts += starts[at:start]
         new_ends += ends[at:start]
+        if not repl and new_ends and start > 0:
+            new_ends[-1] = ends[end - 1]  # removed text belongs to the character before it
         if repl:
             if len(repl) == end - start:  # one for one: each character keeps its own source
                 new_starts += starts[start:end]

@@ -121,7 +121,7 @@ def _line_cells(line: str, leading: bool) -> int:
 def _segments(src: Source, first: int, last: int, leading: bool) -> list[tuple[int, int, int]]:
     """(first line, last line, width) of each table: split where a whole header line is wider
     than the table so far."""
-    from reviewer.extract.textgrid.align import is_header
+    from reviewer.extract.textgrid.align import is_header, is_sub_header
 
     segments = []
     seg_first, width = first, 0
@@ -131,7 +131,7 @@ def _segments(src: Source, first: int, last: int, leading: bool) -> list[tuple[i
             continue
         count = _line_cells(line, leading)
         cells = [c.strip() for c in _PIPE.split(line.strip()) if c.strip()]
-        if width and count > width and is_header(cells) and n > seg_first:
+        if width and count > width and is_header(cells) and not is_sub_header(cells) and n > seg_first:
             segments.append((seg_first, n - 1, width))
             seg_first, width = n, count
         else:

@@ -282,7 +282,10 @@ def _is_boundary(text: str, found, k: int, kind: str, mode: str, run_starts: set
     return False
 
 
-_NUMRUN = re.compile(r"(?:\d[\d.,]*(?:%|％|万元|万|元)?)+")
+_UNIT_END = r"(?:%|％|万元|万|元)"
+# Numbers written one after another, parted only by a unit or percent sign: "10万10万100%20".
+# (Written without nested repetition: a long digit run must not backtrack.)
+_NUMRUN = re.compile(rf"\d[\d.,]*(?:{_UNIT_END}\d[\d.,]*)*{_UNIT_END}?")
 _CHUNK = re.compile(r"\d[\d.,]*(?:%|％|万元|万|元)?")
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _PUNCT = "。，,;；:：、）)"
@@ -417,6 +420,13 @@ class StreamRows:
             return False
         return bool(self._row_label(j) or self._header_end(j) or (self.mode == "indicators" and self._level(j)))
 
+    def _ends_body(self, j: int, values: list[Piece]) -> bool:
+        """Whether token j ends the row's cells. A level-2 word where the name is due is the
+        name ("服务对象满意度", "社会成本指标" are indicator names too)."""
+        if not values and self._level(j) == "level2" and not self._row_label(j) and not self._header_end(j):
+            return False
+        return self._stops(j)
+
     def _header_end(self, j: int) -> int | None:
         """End of a header starting at j: an optional section label and blanks, then two or more column labels."""
         k = j
@@ -548,7 +558,7 @@ class StreamRows:
         label = self.t[self.i]
         kinds = self.table.kinds or []
         taken = self._values(self.i + 1, max(len(kinds) - 1, 3))
-        if kinds and len(taken) == len(kinds) - 1 and any(p.empty for p in taken):
+        if kinds and (len(taken) == len(kinds) - 1 or self.counted) and any(p.empty for p in taken):
             self.i += 1 + len(taken)  # every cell of the row written, empty ones too: by position
             self.table.add_positional([label] + taken)
             return
@@ -630,7 +640,7 @@ class StreamRows:
         body = list(range(last_level + 1, len(kinds)))
         body_kinds = [kinds[c] for c in body]
         values: list[Piece] = []
-        while j < len(self.t) and len(values) < len(body) and not self._stops(j):
+        while j < len(self.t) and len(values) < len(body) and not self._ends_body(j, values):
             if values and self._next_row_starts(j, values, body_kinds):
                 break
             values.append(self.t[j])
