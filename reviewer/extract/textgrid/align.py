@@ -20,10 +20,12 @@ LABEL = "label"  # the row-label column of a funding table, or a section label
 SUB_LABELS = frozenset({"nature", "comparator", "target", "unit"})
 
 _SHORT = 20
+_DASHES = frozenset({"/", "／", "—", "——", "-", "--", "－", "-/-", "\\"})  # "nothing here", in any column
 _EPS = 0.001
 _GAP = 0.3
 _CHEAP_GAP = frozenset({"level1", "level2", "seq", LABEL})  # LABEL: a section label merged down
-_NAME_GAP = 3.0  # an indicator row always has its name; merged level cells are what gets dropped
+_NAME_GAP = 3.0
+_CUT_GAP = 2.0  # a gap between the cells of a row the text cut short  # an indicator row always has its name; merged level cells are what gets dropped
 _FUSED_PER_COLUMN = 0.35
 
 
@@ -35,6 +37,8 @@ def cell_kind(text: str, fused: bool = False) -> str:
     t = text.strip()
     if not t:
         return "empty"
+    if t in _DASHES:
+        return "dash"
     lv = cue.level(t)
     if lv:
         return lv
@@ -83,6 +87,8 @@ _DEFAULT = {"level1": -3, "level2": -3, "level12": -3, "points": -1, "number": -
 def score(kind: str, column: str) -> float:
     if kind == "empty":
         return 0.0
+    if kind == "dash":
+        return 0.1 if column in NUMERIC | PERCENTISH | VALUE else 0.0
     if kind == "fused":
         return _FUSED_PER_COLUMN if column in NUMERIC | PERCENTISH | VALUE else -3.0
     if kind in ("short", "long") and column in NUMERIC | PERCENTISH:
@@ -106,11 +112,15 @@ class Placement:
     score: float
 
 
-def place(kinds: list[str], columns: list[str]) -> Placement | None:
-    """The best order-keeping placement of cells (by kind) into columns, or None if they do not fit."""
+def place(kinds: list[str], columns: list[str], cut: bool = False) -> Placement | None:
+    """The best order-keeping placement of cells (by kind) into columns, or None if they do not fit.
+
+    `cut`: the text ends inside the row, so its cells are the row's first ones: columns after
+    the last cell are free to leave empty and a gap between cells is dear."""
     n, w = len(kinds), len(columns)
     if n > w:
         return None
+    gap_scale = _CUT_GAP / _GAP if cut else 1.0
     neg = float("-inf")
     best = [[neg] * (w + 1) for _ in range(n + 1)]
     back: list[list[tuple[int, int, int] | None]] = [[None] * (w + 1) for _ in range(n + 1)]
@@ -119,13 +129,13 @@ def place(kinds: list[str], columns: list[str]) -> Placement | None:
     for j, column in enumerate(columns):
         seq_before[j + 1] = seq_before[j] + (column == "seq")
     for j in range(1, w + 1):
-        best[0][j] = best[0][j - 1] - _gap(columns[j - 1], 0, 0)
+        best[0][j] = best[0][j - 1] - _gap(columns[j - 1], 0, 0) * gap_scale
         back[0][j] = (0, j - 1, 0)
     for i in range(1, n + 1):
         kind = kinds[i - 1]
         for j in range(i, w + 1):
             # leave column j-1 empty
-            candidate = best[i][j - 1] - _gap(columns[j - 1], i, seq_before[j - 1]) if j - 1 >= i else neg
+            candidate = best[i][j - 1] - _gap(columns[j - 1], i, seq_before[j - 1]) * gap_scale if j - 1 >= i else neg
             choice = (i, j - 1, 0) if candidate > neg else None
             # cell i-1 in column j-1
             placed = best[i - 1][j - 1] + score(kind, columns[j - 1]) - _EPS * (j - 1)
@@ -139,11 +149,14 @@ def place(kinds: list[str], columns: list[str]) -> Placement | None:
                     if value > candidate:
                         candidate, choice = value, (i - 1, j - span, span)
             best[i][j], back[i][j] = candidate, choice
-    if best[n][w] == neg:
+    end = w
+    if cut:  # the columns after the last cell cost nothing
+        end = max(range(n, w + 1), key=lambda j: best[n][j])
+    if best[n][end] == neg:
         return None
     columns_of: list[int | None] = [None] * n
     spans = [1] * n
-    i, j = n, w
+    i, j = n, end
     while i > 0 or j > 0:
         step = back[i][j]
         if step is None:
@@ -153,7 +166,7 @@ def place(kinds: list[str], columns: list[str]) -> Placement | None:
             columns_of[i - 1] = pj
             spans[i - 1] = span
         i, j = pi, pj
-    return Placement(columns_of, spans, best[n][w])
+    return Placement(columns_of, spans, best[n][end])
 
 
 # ---------------------------------------------------------------- headers

@@ -170,7 +170,7 @@ def _pipe_rows(src: Source, start: int, end: int, width: int, leading: bool) -> 
         current.append(tail)
     if current:
         row = _raw_row(src, current)
-        row.cut = len(current) < width and bool(tail_text.strip())
+        row.cut = len(current) < width  # the text ends before the row has its cells
         rows.append(row)
     return [r for r in rows if r.cells and not _is_separator(src, r)]
 

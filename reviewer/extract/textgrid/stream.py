@@ -22,7 +22,7 @@ from functools import lru_cache
 from reviewer.extract.textgrid import align
 from reviewer.extract.textgrid import cues as cue
 from reviewer.extract.textgrid.source import Piece, Source
-from reviewer.extract.textgrid.table import TableBuilder, implausible
+from reviewer.extract.textgrid.table import TableBuilder
 
 _FUNDING_VALUES = frozenset({"initial_budget", "annual_budget", "executed", "weight", "rate", "score"})
 _INDICATOR = frozenset({"level1", "level2", "name", "target", "actual", "nature", "comparator", "unit"})
@@ -213,7 +213,7 @@ def _column_runs(text: str, found) -> list[list[int]]:
 def _starts_header(column: str, seen: set[str]) -> bool:
     """A label that begins another header: a column the run already has (the funding header's
     得分 then the indicator header's), 一级指标, or any label after 预期目标 / 实际完成情况."""
-    repeated = column in seen and column not in ("text", "")  # several prose columns are common
+    repeated = column in seen and column not in ("text", "other", "")  # several prose columns are common
     return repeated or column == "level1" or bool(seen & {"planned", "achieved"}) and column not in (
         "planned", "achieved")
 
@@ -260,6 +260,8 @@ def flat_tokens(src: Source, first: int, last: int) -> list[Piece]:
             mode = "goal"
         elif kind == "funding":
             mode = "funding"
+        elif kind == "total":
+            mode = "total"  # the table ends: labels after it start rows again
         at = m.end()
         k += 1
     tokens += _content(v, at, len(text), mode, units)
@@ -268,7 +270,9 @@ def flat_tokens(src: Source, first: int, last: int) -> list[Piece]:
 
 def _is_boundary(text: str, found, k: int, kind: str, mode: str, run_starts: set[int]) -> bool:
     m = found[k][0]
-    if kind == "field" or kind == "funding":
+    if kind == "field":  # under an indicator header, a field label is words of a cell ("…改进措施：…")
+        return mode != "indicators"
+    if kind == "funding":
         return True
     if kind == "total":
         return mode in ("funding", "indicators")
@@ -301,7 +305,7 @@ def _content(v: _Virtual, a: int, b: int, mode: str, units: bool = False) -> lis
         if len(parts) == 2:
             return [v.piece(a + p.start(), a + p.end()) for p in parts]
         return [v.piece(a, b)]
-    if mode not in ("funding", "indicators"):
+    if mode not in ("funding", "indicators", "total"):
         return [v.piece(a, b)]
     pieces: list[Piece] = []
     for m in re.finditer(r"\S+", v.text[a:b]):
@@ -392,7 +396,18 @@ class StreamRows:
             self._step()
             if self.i == before:  # never stall
                 self._single()
+        self._note_headless_levels()
         return self.table
+
+    def _note_headless_levels(self) -> None:
+        """Level names with no indicator header above them: the rows cannot be rebuilt, say so."""
+        if any(align.is_level(k) for k in self.table.header_kinds_seen):
+            return
+        names = [lv for t in self.t for lv in cue.cues().levels_in_text if lv in t.text]
+        if len(names) >= 2:
+            self.table.notes.append(
+                f"level names ({', '.join(dict.fromkeys(names))}) but no indicator header (一级指标 / 二级指标 / "
+                "三级指标 …) above them: which column a cell belongs to is not known, the rows are not rebuilt")
 
     # ------------------------------------------------------------ what a token is
 
@@ -420,6 +435,13 @@ class StreamRows:
             return False
         return bool(self._row_label(j) or self._header_end(j) or (self.mode == "indicators" and self._level(j)))
 
+    def _unknown_label(self, j: int) -> bool:
+        """A short word that may be a header label: no digits, not a known row label or level."""
+        tok = self._tok(j)
+        if tok is None or tok.empty or len(tok.text) > 12 or cue.has_digit(cue.label_key(tok.text)):
+            return False
+        return not (self._row_label(j) or self._level(j))
+
     def _ends_body(self, j: int, values: list[Piece]) -> bool:
         """Whether token j ends the row's cells. A level-2 word where the name is due is the
         name ("服务对象满意度", "社会成本指标" are indicator names too)."""
@@ -436,9 +458,16 @@ class StreamRows:
                 k += 1
         start = k
         seen: set[str] = set()
-        while (column := self._column(k)) and not (k > start and _starts_header(column, seen)):
+        while True:
+            column = self._column(k)
+            if column is None and self._unknown_label(k) and self._column(k + 1) and (k > start or start > j):
+                column = "other"  # a column this vocabulary does not know, between two it does
+            if not column or (k > start and _starts_header(column, seen)):
+                break
             seen.add(column)
             k += 1
+        while k > start and not self._column(k - 1):
+            k -= 1
         labels = [self.t[x].text for x in range(start, k)]
         if k - start >= 2 and (align.is_header(labels) or start > j):
             return k
@@ -521,46 +550,26 @@ class StreamRows:
         columns = kinds[first:]
         values = self._values(self.i + 1, len(columns))
         self.i += 1 + len(values)
+        if first == 0:  # the header has no column for the row labels: keep the row whole, in order
+            self.table.notes.append(f"{self.src.where(label.start, label.end)}: the funding header has no column "
+                                    f"for its row labels; the row '{label.text}' is kept in order, one column right")
+            self.table.add_positional([label] + values)
+            return
         row = [None] * max(first - 1, 0) + [label]
-        self._place_into(row, values, columns, first)
-
-    def _place_into(self, row: list, values: list[Piece], columns: list[str], first: int) -> None:
-        """Append a row: `row` for the columns before `first`, then `values` placed under `columns`."""
-        kinds = [align.cell_kind(p.text, p.fused) for p in values]
-        full = len(values) == len(columns) and "fused" not in kinds and not self.loose
-        found = align.place(kinds, columns) if values and not full else None
-        cells = [self.src.cell(p) for p in row] + [self.src.cell(None) for _ in columns]
-        cells = cells[: first + len(columns)]
-        if found is None:
-            for k, p in enumerate(values):
-                if first + k < len(cells):
-                    cells[first + k] = self.src.cell(p)
-                else:
-                    cells.append(self.src.cell(p))
-        else:
-            taken = set()
-            for col, span in zip(found.columns, found.spans):
-                if col is not None:
-                    taken.update(range(col, col + span))
-            for p, col, span in zip(values, found.columns, found.spans):
-                if col is None:
-                    continue
-                if (implausible(p, columns[col]) or _short_of_numbers(p, col, columns, taken)
-                        or self._glued(p, columns[col])):
-                    p = Piece(p.text, p.start, p.end, fused=True)
-                    span = 2 if _short_of_numbers(p, col, columns, taken) else span
-                cells[first + col] = self.src.cell(p)
-                if p.fused:
-                    self.table.note_fused(p, first + col, span)
-        self.table.rows.append(cells)
+        self.table.place_into(row, values, columns, first, exact=not self.loose)
 
     def _total(self) -> None:
         label = self.t[self.i]
         kinds = self.table.kinds or []
         taken = self._values(self.i + 1, max(len(kinds) - 1, 3))
+        for k, p in enumerate(taken):  # the total row holds numbers; text after it is the next part
+            if not (p.empty or p.fused or cue.is_number(p.text)):
+                taken = taken[:k]
+                break
         if kinds and (len(taken) == len(kinds) - 1 or self.counted) and any(p.empty for p in taken):
             self.i += 1 + len(taken)  # every cell of the row written, empty ones too: by position
             self.table.add_positional([label] + taken)
+            self._end_table()
             return
         numbers = []
         for p in taken:
@@ -578,6 +587,12 @@ class StreamRows:
                         f"{self.src.where(n.start, n.end)}: '{n.text}' in the {cue.label_key(label.text)} row may be "
                         "several numbers written together; not read")
             self.table.add_positional([label] + numbers)
+        self._end_table()
+
+    def _end_table(self) -> None:
+        """The total row ends the table: what follows is not its rows."""
+        self.table.kinds = None
+        self.mode = "preamble"
 
     def _section(self) -> None:
         label = self.t[self.i]
@@ -595,10 +610,20 @@ class StreamRows:
         self.table.add_positional([label])
 
     def _goal(self) -> None:
-        text = self._values(self.i, 1000)
-        self.i += len(text)
         kinds = self.table.kinds or []
         columns = [c for c, k in enumerate(kinds) if k in _GOAL]
+        ahead = self._values(self.i, 1000)
+        if self.counted and columns:
+            # A stream that writes its empty cells holds one cell per column: take that many,
+            # after any padding when there is text enough for every column.
+            skip = 0
+            if sum(1 for p in ahead if not p.empty) >= len(columns):
+                while skip < len(ahead) and ahead[skip].empty:
+                    skip += 1
+            self.i += skip
+            ahead = ahead[skip : skip + len(columns)]
+        text = ahead
+        self.i += len(text)
         non_empty = [p for p in text if not p.empty]
         if not columns or not non_empty:
             if non_empty:
@@ -664,17 +689,7 @@ class StreamRows:
         if all(p.empty for p in values) and all(c is None for c in cells):
             return  # a row of empty cells
         prefix = cells[: last_level + 1]
-        self._place_into(prefix, values, body_kinds, last_level + 1)
-
-    def _glued(self, piece: Piece, column: str) -> bool:
-        """A loose number under 分值/得分 touching another number in the source: where one value
-        ends and the next begins is not written."""
-        if not piece.loose or column not in _POINT_COLUMNS:
-            return False
-        text = self.src.text
-        before = text[piece.start - 1] if piece.start > 0 else " "
-        after = text[piece.end] if piece.end < len(text) else " "
-        return before in _NUMERIC_CHARS or after in _NUMERIC_CHARS
+        self.table.place_into(prefix, values, body_kinds, last_level + 1, exact=not self.loose)
 
     def _loose_row_starts(self, j: int, values: list[Piece]) -> bool:
         """In text with no separators: a name (text that is not a sentence) after the row's
@@ -718,21 +733,7 @@ class StreamRows:
         return True
 
 
-_NUMBER_COLUMNS = align.NUMERIC | align.PERCENTISH
 _SENTENCE = re.compile(r"[。；;：:，,]")
-_POINT_COLUMNS = frozenset({"weight", "score", "review_score", "weighted_score"})
-_NUMERIC_CHARS = set("0123456789.")
-
-
-def _short_of_numbers(piece: Piece, col: int, columns: list[str], taken: set[int]) -> bool:
-    """A loose number (cut from text with no separators) beside a numeric column left empty:
-    "55" where 分值 and 得分 are expected is 5 and 5 written together, not one number."""
-    if not piece.loose:
-        return False
-    for side in (col - 1, col + 1):
-        if 0 <= side < len(columns) and columns[side] in _NUMBER_COLUMNS and side not in taken:
-            return True
-    return False
 
 
 def _sub_header_at(kinds: list[str]) -> tuple[int, int] | None:

@@ -26,6 +26,7 @@ class TableBuilder:
     rows: list[list[Cell]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     kinds: list[str] | None = None  # column kinds of the header in force
+    header_kinds_seen: set[str] = field(default_factory=set)  # of every header read so far
 
     def grid(self) -> Grid:
         width = max((len(r) for r in self.rows), default=0)
@@ -38,6 +39,7 @@ class TableBuilder:
     def add_header(self, pieces: list[Piece], width: int) -> None:
         texts = [p.text for p in pieces]
         self.kinds = align.header_kinds(texts + [""] * (width - len(texts)))
+        self.header_kinds_seen.update(self.kinds)
         self.add_positional(pieces)
 
     def add_two_row_header(self, header: list[Piece], sub: list[Piece], width: int) -> bool:
@@ -48,6 +50,7 @@ class TableBuilder:
         if expanded is None:
             return False
         self.kinds, at = expanded
+        self.header_kinds_seen.update(self.kinds)
         span = len(sub_pieces)
         top = len(self.rows)
         first: list[Cell] = []
@@ -83,10 +86,10 @@ class TableBuilder:
         self.add_positional(cells)
         return True
 
-    def add_placed(self, pieces: list[Piece], what: str) -> None:
+    def add_placed(self, pieces: list[Piece], what: str, cut: bool = False) -> None:
         """A ragged row placed under the header by what its cells are; positional when it cannot be."""
         kinds = self.kinds or []
-        found = align.place([align.cell_kind(p.text, p.fused) for p in pieces], kinds) if kinds else None
+        found = align.place([align.cell_kind(p.text, p.fused) for p in pieces], kinds, cut=cut) if kinds else None
         if found is None:
             if kinds and len(pieces) > len(kinds):
                 self.notes.append(f"{what}: {len(pieces)} cells under a header of {len(kinds)} columns; kept in order")
@@ -100,6 +103,60 @@ class TableBuilder:
             if piece.fused:
                 self.note_fused(piece, col, span)
         self.rows.append(row)
+
+    def place_into(self, row: list, values: list[Piece], columns: list[str], first: int, exact: bool = True) -> None:
+        """Append a row: `row` for the columns before `first`, then `values` placed under
+        `columns` (in order when they fill them exactly, else by what they are)."""
+        kinds = [align.cell_kind(p.text, p.fused) for p in values]
+        full = len(values) == len(columns) and "fused" not in kinds and exact
+        found = align.place(kinds, columns) if values and not full else None
+        cells = [self.src.cell(p) for p in row] + [self.src.cell(None) for _ in columns]
+        cells = cells[: first + len(columns)]
+        if found is None:
+            for k, p in enumerate(values):
+                if first + k < len(cells):
+                    cells[first + k] = self.src.cell(p)
+                else:
+                    cells.append(self.src.cell(p))
+        else:
+            taken = set()
+            for col, span in zip(found.columns, found.spans):
+                if col is not None:
+                    taken.update(range(col, col + span))
+            for p, col, span in zip(values, found.columns, found.spans):
+                if col is None:
+                    continue
+                short = _short_of_numbers(p, col, columns, taken)
+                if implausible(p, columns[col]) or short or self._glued(p, columns[col]):
+                    p = Piece(p.text, p.start, p.end, fused=True)
+                    span = 2 if short else span
+                cells[first + col] = self.src.cell(p)
+                if p.fused:
+                    self.note_fused(p, first + col, span)
+        self.rows.append(cells)
+
+    def add_funding(self, pieces: list[Piece]) -> bool:
+        """A funding row under a funding header: its label left of the first amount column, its
+        amounts placed under the amount columns by what they are."""
+        kinds = self.kinds or []
+        first = next((c for c, k in enumerate(kinds) if k in _FUNDING_VALUES), None)
+        if first is None or not pieces:
+            return False
+        values = [p for p in pieces[1:]]
+        if len(values) > len(kinds) - first:
+            return False
+        self.place_into([None] * max(first - 1, 0) + [pieces[0]], values, kinds[first:], first)
+        return True
+
+    def _glued(self, piece: Piece, column: str) -> bool:
+        """A loose number under 分值/得分 touching another number in the source: where one value
+        ends and the next begins is not written."""
+        if not piece.loose or column not in _POINTS_COLUMNS:
+            return False
+        text = self.src.text
+        before = text[piece.start - 1] if piece.start > 0 else " "
+        after = text[piece.end] if piece.end < len(text) else " "
+        return before in _NUMERIC_CHARS or after in _NUMERIC_CHARS
 
     def note_fused(self, piece: Piece, col: int, span: int) -> None:
         header = self.header_texts()
@@ -138,11 +195,15 @@ def build(src: Source, raw: list[RawRow], origin: str, width: int | None = None)
                     i += 2
                     continue
             table.add_header(row.cells, width)
-        elif row.ragged and _is_total(row):  # numbers to 分值/得分 when they fit; never placed by guess
-            if not table.add_total(row.cells[0], [p for p in row.cells[1:] if not p.empty]):
+        elif _is_total(row):  # numbers to 分值/得分 when they fit; never placed by guess
+            if not (row.ragged or row.cut) or not table.add_total(row.cells[0], [p for p in row.cells[1:] if not p.empty]):
                 table.add_positional(list(row.cells))
-        elif row.ragged and table.kinds and len(row.cells) < len(table.kinds):
-            table.add_placed(row.cells, src.where(row.cells[0].start, row.cells[-1].end) if row.cells else "row")
+            table.kinds = None  # the total row ends the table: what follows is not its rows
+        elif (row.ragged or row.cut) and _is_funding(row) and table.add_funding(row.cells):
+            pass
+        elif (row.ragged or row.cut) and table.kinds and len(row.cells) < len(table.kinds):
+            table.add_placed(row.cells, src.where(row.cells[0].start, row.cells[-1].end) if row.cells else "row",
+                             cut=row.cut and not row.ragged)
         else:
             table.add_positional(list(row.cells))
         if row.cut:
@@ -153,6 +214,20 @@ def build(src: Source, raw: list[RawRow], origin: str, width: int | None = None)
 
 _POINTS_COLUMNS = frozenset({"weight", "score", "review_score", "weighted_score"})
 _PERCENT_COLUMNS = frozenset({"rate", "share"})
+_FUNDING_VALUES = frozenset({"initial_budget", "annual_budget", "executed", "weight", "rate", "score"})
+_NUMBER_COLUMNS = align.NUMERIC | align.PERCENTISH
+_NUMERIC_CHARS = set("0123456789.")
+
+
+def _short_of_numbers(piece: Piece, col: int, columns: list[str], taken: set[int]) -> bool:
+    """A loose number (cut from text with no separators) beside a numeric column left empty:
+    "55" where 分值 and 得分 are expected is 5 and 5 written together, not one number."""
+    if not piece.loose:
+        return False
+    for side in (col - 1, col + 1):
+        if 0 <= side < len(columns) and columns[side] in _NUMBER_COLUMNS and side not in taken:
+            return True
+    return False
 
 
 def implausible(piece: Piece, column: str) -> bool:
@@ -170,6 +245,12 @@ def implausible(piece: Piece, column: str) -> bool:
     if column in _PERCENT_COLUMNS or "%" in piece.text:
         return value > 200
     return False
+
+
+def _is_funding(row: RawRow) -> bool:
+    from reviewer.extract.textgrid import cues
+
+    return bool(row.cells) and cues.row_label(row.cells[0].text) == "funding"
 
 
 def _is_total(row: RawRow) -> bool:
