@@ -46,3 +46,21 @@ def score(grids: list[Grid], checks: list[list]) -> tuple[int, list[list]]:
     """(cells placed, the checks that failed)."""
     missed = [c for c in checks if not any(placed(g, *c) for g in grids)]
     return len(checks) - len(missed), missed
+
+
+def wrong(grids: list[Grid], checks: list[list]) -> list[tuple[list, str]]:
+    """Checks whose row and column were found holding another text: a cell placed wrongly."""
+    out = []
+    for check in checks:
+        key, label, text = check
+        if key is None or label is None or any(placed(g, *check) for g in grids):
+            continue
+        for grid in grids:
+            for r, row in enumerate(grid.rows):
+                texts = [_norm(c.text) for c in row]
+                if _norm(key) not in texts:
+                    continue
+                col = _header_above(grid, r - 1, label)
+                if col is not None and col < len(texts) and texts[col] and texts[col] != _norm(text):
+                    out.append((check, row[col].text))
+    return out

@@ -22,7 +22,7 @@ from functools import lru_cache
 from reviewer.extract.textgrid import align
 from reviewer.extract.textgrid import cues as cue
 from reviewer.extract.textgrid.source import Piece, Source
-from reviewer.extract.textgrid.table import TableBuilder
+from reviewer.extract.textgrid.table import TableBuilder, implausible
 
 _FUNDING_VALUES = frozenset({"initial_budget", "annual_budget", "executed", "weight", "rate", "score"})
 _INDICATOR = frozenset({"level1", "level2", "name", "target", "actual", "nature", "comparator", "unit"})
@@ -312,7 +312,8 @@ def _content(v: _Virtual, a: int, b: int, mode: str, units: bool = False) -> lis
         if v.spaced:
             pieces.append(_spaced_piece(v, a + m.start(), a + m.end()))
         else:
-            pieces += _split_numbers(v, a + m.start(), a + m.end())
+            for x, y in _cell_breaks(v.text, a + m.start(), a + m.end()):
+                pieces += _split_numbers(v, x, y)
     return pieces if units or not v.spaced else _join_units(pieces)
 
 
@@ -332,6 +333,20 @@ def _join_units(pieces: list[Piece]) -> list[Piece]:
             continue
         out.append(p)
     return out
+
+
+# Where one cell ends and the next begins in text with no separators: before a comparator that
+# starts a value ("…标尺10≥266米"), and after a unit that ends one when a number follows
+# ("≥266米10", "100%20"); dates ("2021年12月") are one value.
+_COMPARATOR_START = re.compile(r"(?<=[\d\u3400-\u9fff%％)）])(?=[≥≤≧≦＞＜>＝=]\d)")
+_UNIT_THEN_NUMBER = re.compile(r"(?<=[%％米人个次元台套项件户份家所条名座辆块张册批场篇期])(?=\d)")
+
+
+def _cell_breaks(text: str, a: int, b: int) -> list[tuple[int, int]]:
+    cuts = sorted({m.start() for m in _COMPARATOR_START.finditer(text, a, b)}
+                  | {m.start() for m in _UNIT_THEN_NUMBER.finditer(text, a, b)})
+    bounds = [a] + [c for c in cuts if a < c < b] + [b]
+    return list(zip(bounds, bounds[1:]))
 
 
 def _split_numbers(v: _Virtual, a: int, b: int) -> list[Piece]:
@@ -360,8 +375,8 @@ def _split_numbers(v: _Virtual, a: int, b: int) -> list[Piece]:
 def _splits(before: str, after: str, run: str, at_start: bool) -> bool:
     """Whether a number between text is a cell of its own: long enough, text on its sides
     that is words (not a unit or "以上" after it)."""
-    if len(run) < 2 and "." not in run and "%" not in run:
-        return False
+    if len(run) < 2 and "." not in run and "%" not in run and not (at_start and not before):
+        return False  # "指标1工程": a digit inside a name
     ok_before = at_start and not before or len(_CJK.findall(before[-2:])) == 2 or (before and before[-1] in _PUNCT)
     if not after:
         return bool(ok_before) and bool(before)
@@ -446,7 +461,9 @@ class StreamRows:
         """Whether token j ends the row's cells. A level-2 word where the name is due is the
         name ("服务对象满意度", "社会成本指标" are indicator names too)."""
         if not values and self._level(j) == "level2" and not self._row_label(j) and not self._header_end(j):
-            return False
+            after = self._tok(j + 1)
+            # the name when a value follows it; the next row's 二级指标 when a name does
+            return after is not None and align.cell_kind(after.text, after.fused) in ("short", "long", "points")
         return self._stops(j)
 
     def _header_end(self, j: int) -> int | None:
@@ -553,7 +570,7 @@ class StreamRows:
         if first == 0:  # the header has no column for the row labels: keep the row whole, in order
             self.table.notes.append(f"{self.src.where(label.start, label.end)}: the funding header has no column "
                                     f"for its row labels; the row '{label.text}' is kept in order, one column right")
-            self.table.add_positional([label] + values)
+            self.table.add_positional([label] + [_unplaced(v) for v in values])
             return
         row = [None] * max(first - 1, 0) + [label]
         self.table.place_into(row, values, columns, first, exact=not self.loose)
@@ -689,7 +706,46 @@ class StreamRows:
         if all(p.empty for p in values) and all(c is None for c in cells):
             return  # a row of empty cells
         prefix = cells[: last_level + 1]
+        if self.loose and values:
+            values = self._loose_row(values, body_kinds)
+            self.table.place_into(prefix, values, body_kinds[: len(values)] + body_kinds[len(values):],
+                                  last_level + 1, exact=True)
+            return
         self.table.place_into(prefix, values, body_kinds, last_level + 1, exact=not self.loose)
+
+    def _spread_fused(self, values: list[Piece], body_kinds: list[str], counts: set[int]) -> list[Piece]:
+        """One run of fused numbers stands for the numeric columns the row is short of: it takes
+        them (all left empty) when that makes the row fill its columns one for one."""
+        fused = [k for k, p in enumerate(values) if p.fused]
+        if len(fused) != 1:
+            return values
+        at = fused[0]
+        for total in sorted(counts):
+            span = total - len(values) + 1
+            columns = body_kinds[at : at + span]
+            if span >= 2 and len(columns) == span and all(c in _NUMBER_OR_VALUE for c in columns):
+                self.table.note_fused(values[at], at + (len(self.table.kinds or []) - len(body_kinds)), span)
+                blank = Piece("", values[at].end, values[at].end)
+                return values[:at] + [values[at]] + [blank] * (span - 1) + values[at + 1 :]
+        return values
+
+    def _loose_row(self, values: list[Piece], body_kinds: list[str]) -> list[Piece]:
+        """A row cut from text with no separators is read only when its cells fill its columns one
+        for one up to 得分 (or to its last column); else only its name is sure."""
+        counts = {len(body_kinds)}
+        if "score" in body_kinds:
+            counts.add(body_kinds.index("score") + 1)
+        values = self._spread_fused(values, body_kinds, counts)
+        fits = len(values) in counts and all(
+            align.score(align.cell_kind(p.text, p.fused), kind) > -2 for p, kind in zip(values, body_kinds))
+        if fits:
+            return [Piece(p.text, p.start, p.end, fused=True) if implausible(p, kind) else p
+                    for p, kind in zip(values, body_kinds)]
+        rest = " ".join(p.text for p in values[1:])
+        self.table.notes.append(
+            f"{self.src.where(values[0].start, values[-1].end)}: the cells of this row are written with nothing "
+            f"between them and do not fill its columns one for one; only its name is read (not placed: '{rest}')")
+        return values[:1]
 
     def _loose_row_starts(self, j: int, values: list[Piece]) -> bool:
         """In text with no separators: a name (text that is not a sentence) after the row's
@@ -697,8 +753,8 @@ class StreamRows:
         if not any(p.loose or p.fused or cue.is_number(p.text) for p in values):
             return False
         tok = self.t[j]
-        if align.cell_kind(tok.text) not in ("short", "long", "quantity") or _SENTENCE.search(tok.text):
-            return False
+        if align.cell_kind(tok.text) not in ("short", "long") or _SENTENCE.search(tok.text):
+            return False  # a name is words: "20万元" after numbers is a value, not the next row
         after = self._tok(j + 1)
         return after is not None and align.cell_kind(after.text, after.fused) in (
             "number", "percent", "quantity", "fused", "short", "comparator")
@@ -734,6 +790,12 @@ class StreamRows:
 
 
 _SENTENCE = re.compile(r"[。；;：:，,]")
+_NUMBER_OR_VALUE = align.NUMERIC | align.PERCENTISH | frozenset({"target", "actual"})
+
+
+def _unplaced(piece: Piece) -> Piece:
+    """A loose number kept out of a cell whose column is not known (it may hold several numbers)."""
+    return Piece(piece.text, piece.start, piece.end, fused=True) if piece.loose else piece
 
 
 def _sub_header_at(kinds: list[str]) -> tuple[int, int] | None:

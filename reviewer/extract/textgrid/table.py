@@ -123,11 +123,14 @@ class TableBuilder:
             for col, span in zip(found.columns, found.spans):
                 if col is not None:
                     taken.update(range(col, col + span))
+            # Cut from text with no separators, a row's numbers are sure only when its cells
+            # fill its columns one after another: a gap means a cell holds two, or none.
+            gapped = not exact and any(p.loose for p in values) and not _contiguous(found)
             for p, col, span in zip(values, found.columns, found.spans):
                 if col is None:
                     continue
                 short = _short_of_numbers(p, col, columns, taken)
-                if implausible(p, columns[col]) or short or self._glued(p, columns[col]):
+                if implausible(p, columns[col]) or short or self._glued(p, columns[col]) or gapped and p.loose:
                     p = Piece(p.text, p.start, p.end, fused=True)
                     span = 2 if short else span
                 cells[first + col] = self.src.cell(p)
@@ -217,6 +220,17 @@ _PERCENT_COLUMNS = frozenset({"rate", "share"})
 _FUNDING_VALUES = frozenset({"initial_budget", "annual_budget", "executed", "weight", "rate", "score"})
 _NUMBER_COLUMNS = align.NUMERIC | align.PERCENTISH
 _NUMERIC_CHARS = set("0123456789.")
+
+
+def _contiguous(found: align.Placement) -> bool:
+    at = None
+    for col, span in zip(found.columns, found.spans):
+        if col is None:
+            continue
+        if at is not None and col != at:
+            return False
+        at = col + span
+    return True
 
 
 def _short_of_numbers(piece: Piece, col: int, columns: list[str], taken: set[int]) -> bool:
