@@ -21,14 +21,16 @@ Cues (labels, level names, units) come from cues.toml.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from reviewer.extract.cleanup import CleanText, clean
 from reviewer.extract.grid import Cell, Grid
 from reviewer.extract.textgrid import cues as cue
-from reviewer.extract.textgrid.delimited import is_pipe_line, read_pipes, read_spaces, read_tabs
+from reviewer.extract.textgrid.delimited import SPACES, is_pipe_line, read_pipes, read_spaces, read_tabs
 from reviewer.extract.textgrid.source import Source
-from reviewer.extract.textgrid.stream import StreamRows, count_labels, flat_tokens, line_tokens
+from reviewer.extract.textgrid.flat import count_labels, flat_tokens
+from reviewer.extract.textgrid.stream import StreamRows, line_tokens
 from reviewer.extract.textgrid.table import TableBuilder
 
 __all__ = ["text_grids", "Block", "blocks"]
@@ -37,6 +39,7 @@ _LONG = 120  # a line this long with labels in it is a flattened table
 _PREAMBLE_LINES = 6
 _PREAMBLE_WIDTH = 60
 _SPACES_MIN_CELLS = 2
+_PAGE_MARK = re.compile(r"^\s*\d{1,3}\s*、")  # "2、" opening a page of a document site
 
 
 @dataclass(frozen=True)
@@ -115,9 +118,7 @@ def _line_kind(line: str) -> str:
 
 
 def _split_spaces(line: str) -> list[str]:
-    import re
-
-    return [p for p in re.split(r"[ \u00a0]{2,}|\u3000+", line) if p.strip()]
+    return [p for p in SPACES.split(line) if p.strip()]
 
 
 def blocks(src: Source) -> list[Block]:
@@ -165,9 +166,7 @@ def blocks(src: Source) -> list[Block]:
 
 
 def _page_marked(line: str) -> bool:
-    import re
-
-    return bool(re.match(r"^\s*\d{1,3}\s*、", line))
+    return bool(_PAGE_MARK.match(line))
 
 
 def _extend(kinds: list[str], n: int, kind: str, gap_kinds=("short", "long", "spaces"), max_gap: int = 2) -> int:

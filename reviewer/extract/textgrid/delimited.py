@@ -17,52 +17,41 @@ from reviewer.extract.textgrid.table import RawRow, TableBuilder, build
 PIPES = "|｜"
 _PIPE = re.compile(r"[|｜]")
 _SEPARATOR_CELL = re.compile(r"^\s*:?-{2,}:?\s*$")
-_SPACES = re.compile(r"[ \u00a0]{2,}|\u3000+")
+SPACES = re.compile(r"[ \u00a0]{2,}|\u3000+")
+_TAB = re.compile("\t")
 
 
 # ---------------------------------------------------------------- tabs
 
 
 def read_tabs(src: Source, first: int, last: int) -> TableBuilder:
-    raw = []
-    for n in range(first, last + 1):
-        start, end = src.line_span(n)
-        line = src.text[start:end]
-        if not line.strip():
-            continue
-        cells, at = [], start
-        for field in line.split("\t"):
-            cells.append(src.piece(at, at + len(field)))
-            at += len(field) + 1
-        raw.append(RawRow(cells))
-    return _positional(src, raw, "tabs")
-
-
-def _positional(src: Source, raw: list[RawRow], origin: str) -> TableBuilder:
-    table = TableBuilder(src, origin)
-    for row in raw:
-        table.add_positional(list(row.cells))
+    """Tab-separated fields, in place: an export keeps its empty (merged) cells as empty fields."""
+    table = TableBuilder(src, "tabs")
+    for cells in _split_lines(src, first, last, _TAB):
+        table.add_positional(list(cells))
     return table
 
 
-# ---------------------------------------------------------------- runs of spaces
-
-
 def read_spaces(src: Source, first: int, last: int) -> TableBuilder:
-    raw = []
+    """Cells parted by runs of spaces: empty cells vanish, so rows are placed by what their cells are."""
+    raw = [RawRow([c for c in cells if not c.empty], ragged=True) for cells in _split_lines(src, first, last, SPACES)]
+    return build(src, raw, "spaces")
+
+
+def _split_lines(src: Source, first: int, last: int, separator: re.Pattern) -> list[list[Piece]]:
+    """Each non-blank line's pieces between separators, with their offsets."""
+    rows = []
     for n in range(first, last + 1):
         start, end = src.line_span(n)
-        line = src.text[start:end]
-        if not line.strip():
+        if not src.text[start:end].strip():
             continue
         cells, at = [], start
-        for m in _SPACES.finditer(line):
-            cells.append(src.piece(at, start + m.start()))
-            at = start + m.end()
+        for m in separator.finditer(src.text, start, end):
+            cells.append(src.piece(at, m.start()))
+            at = m.end()
         cells.append(src.piece(at, end))
-        cells = [c for c in cells if not c.empty]
-        raw.append(RawRow(cells, ragged=True))
-    return build(src, raw, "spaces")
+        rows.append(cells)
+    return rows
 
 
 # ---------------------------------------------------------------- pipes
