@@ -7,12 +7,16 @@ from pathlib import Path
 
 import pytest
 
-from conftest import EXAMPLES
+import json
+
+from conftest import EXAMPLES, EXPECTED
+from textgrid_render import LAYOUTS, render
 from reviewer.extract.grid import Grid
 from reviewer.extract.textgrid import text_grids
 
 DEVCORPUS = Path(__file__).resolve().parent / "data" / "devcorpus"
 TEXTS = sorted(DEVCORPUS.glob("*.txt")) + sorted(EXAMPLES.glob("*.txt"))
+UNSEEN = sorted((DEVCORPUS.parent / "unseen").glob("*.txt"))
 
 
 def mangled(text: str, rng: random.Random) -> list[str]:
@@ -47,7 +51,7 @@ def check(grids: list[Grid]) -> None:
         grid.to_tsv()
 
 
-@pytest.mark.parametrize("path", TEXTS, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", TEXTS + UNSEEN, ids=lambda p: p.name)
 def test_mangled_real_texts_never_raise(path):
     rng = random.Random(path.name)
     text = path.read_text(encoding="utf-8")[:12000]
@@ -64,3 +68,11 @@ def test_mangled_real_texts_never_raise(path):
 def test_odd_inputs_never_raise(text):
     check(text_grids(text))
 
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_mangled_renderings_never_raise(layout):
+    form = json.loads((EXPECTED / "002_cc20b351adbf8378.json").read_text("utf-8"))[0]
+    rng = random.Random(layout)
+    for variant in mangled(render(form, layout), rng):
+        check(text_grids(variant))

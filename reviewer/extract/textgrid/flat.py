@@ -146,6 +146,8 @@ def starts_header(column: str, seen: set[str]) -> bool:
     """A label that begins another header: a column the run already has (the funding header's
     得分 then the indicator header's), 一级指标, or any label after 预期目标 / 实际完成情况."""
     repeated = column in seen and column not in ("text", "other", "")  # several prose columns are common
+    if repeated and column in align.SUB_LABELS and "target" in seen:
+        repeated = False  # 年度指标值 over 指标性质 | 指标值 | 度量单位: one split target
     return repeated or column == "level1" or bool(seen & {"planned", "achieved"}) and column not in (
         "planned", "achieved")
 

@@ -368,7 +368,7 @@ class StreamRows:
                     continue  # 成本指标 alone: a level-2 name
                 cells[kinds.index(level_kind)] = self.t[j]
                 j += 1
-            elif level_kind == "level2" and "level2" in kinds and cells[kinds.index("level1")] is not None:
+            elif level_kind == "level2" and "level2" in kinds and "level1" in kinds and cells[kinds.index("level1")]:
                 # A new 一级指标 starts a new 二级指标 group: the cell after it is the level-2
                 # name even when the closed list does not know its spelling.
                 tok = self._tok(j)

@@ -95,7 +95,8 @@ class TableBuilder:
                 self.notes.append(f"{what}: {len(pieces)} cells under a header of {len(kinds)} columns; kept in order")
             self.add_positional(list(pieces))
             return
-        row: list[Cell] = [Cell("") for _ in kinds]
+        where = self.src.where(pieces[0].start, pieces[-1].end) if pieces else ""
+        row: list[Cell] = [Cell("", where=where) for _ in kinds]  # a column left empty: still this row's
         for piece, col, span in zip(pieces, found.columns, found.spans):
             if col is None:
                 continue
@@ -110,8 +111,10 @@ class TableBuilder:
         kinds = [align.cell_kind(p.text, p.fused) for p in values]
         full = len(values) == len(columns) and "fused" not in kinds and exact
         found = align.place(kinds, columns) if values and not full else None
-        cells = [self.src.cell(p) for p in row] + [self.src.cell(None) for _ in columns]
-        cells = cells[: first + len(columns)]
+        placed = [p for p in list(row) + values if p is not None]
+        where = self.src.where(placed[0].start, placed[-1].end) if placed else ""
+        cells = [self.src.cell(p) if p is not None else Cell("", where=where) for p in row]
+        cells = (cells + [Cell("", where=where) for _ in columns])[: first + len(columns)]
         if found is None:
             for k, p in enumerate(values):
                 if first + k < len(cells):
