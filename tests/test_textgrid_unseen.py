@@ -5,7 +5,9 @@ None was used to build the reader before it was measured on it:
 - round 1 (Sichuan pipes, Sichuan pipe cells one per line, Anhui flattened with spaces, a
   Sichuan fragment without its header): 89 of 118 checked cells placed (75%) as found;
 - round 2 (a Sichuan form flattened with no separators at all, a Hubei PDF whose columns
-  are interleaved): 7 of 55 (13%) as found, and 4 cells placed wrongly.
+  are interleaved): 7 of 55 (13%) as found, and 4 cells placed wrongly;
+- round 3 (a Hunan PDF score sheet whose scores start the next line, a Hunan department
+  report laid out one cell per paragraph): 0 of 11, measured and left as found.
 Each measurement led to general changes (a 合计 row ends its table; a funding row's label
 sits left of its amounts; an unknown label between known ones is still a header column; a
 cut-off last row keeps its cells together; in text with no separators a cell ends before
@@ -35,6 +37,11 @@ PARTLY = {
     # a PDF's text layer with two columns interleaved ("广水市交通运输局 广水市交通运输局"): for a table
     # extractor (pdfplumber), not for a reader of text
     "hb-guangshui-jtysj-2021-xiangcun-pdf-columns.txt": 0,
+    # round 3, left as found: a PDF text layer whose rows break before their score ("相关性(5 分)\n5 明确性")
+    # and whose labels are wrapped ("一级指 标"); a department report whose fields (联系人, 人员编制) are not
+    # in cues.toml and hold no table
+    "hn-wanglu-2017-bumen-defenbiao-pdf-lines.txt": 0,
+    "hn-yueyang-cgj-2018-zhengti-report-cells.txt": 0,
 }
 
 
