@@ -11,6 +11,7 @@ A run of fused numbers takes several numeric columns and leaves them all empty.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from reviewer.extract.textgrid import cues as cue
 from reviewer.extract.textgrid.cues import LEVELS, NUMERIC, PERCENTISH, PROSE, VALUE
@@ -29,6 +30,7 @@ _CUT_GAP = 2.0  # a gap between the cells of a row the text cut short  # an indi
 _FUSED_PER_COLUMN = 0.35
 
 
+@lru_cache(maxsize=65536)
 def cell_kind(text: str, fused: bool = False) -> str:
     """What a cell is, for placing it: empty, fused, level1/level2/level12, points, comparator,
     nature, unit, number, percent, quantity, short or long text."""

@@ -79,12 +79,14 @@ def cues() -> Cues:
     )
 
 
+@lru_cache(maxsize=65536)
 def squash(text: str) -> str:
     """Text for label matching: no spaces or "*" marks, ASCII brackets and colon."""
     t = _SQUASH.sub("", text).replace("（", "(").replace("）", ")").replace("：", ":")
     return t
 
 
+@lru_cache(maxsize=65536)
 def label_key(text: str) -> str:
     """A label cell without its trailing colon and bracketed notes: "年初预算数(A)" → "年初预算数"."""
     t = squash(text).rstrip(":")
@@ -96,6 +98,7 @@ def label_key(text: str) -> str:
     return t
 
 
+@lru_cache(maxsize=65536)
 def column_kind(text: str) -> str | None:
     """The column kind a header cell names, or None when it names none."""
     key = label_key(text)
@@ -107,6 +110,7 @@ def column_kind(text: str) -> str | None:
     return kind
 
 
+@lru_cache(maxsize=65536)
 def row_label(text: str) -> str | None:
     """'field' / 'funding' / 'total' / 'section' when the cell is a label that starts a row."""
     c = cues()
@@ -123,6 +127,7 @@ def row_label(text: str) -> str | None:
     return None
 
 
+@lru_cache(maxsize=65536)
 def level(text: str) -> str | None:
     """'level1' / 'level2' when the cell is a level name from the closed lists ("产出指标(50分)")."""
     key = _POINTS.sub("", squash(text)).rstrip(":")
@@ -136,6 +141,7 @@ def level(text: str) -> str | None:
     return None
 
 
+@lru_cache(maxsize=65536)
 def has_points(text: str) -> bool:
     """A category written with its points: "规划 (15分)", "(20分)"."""
     return bool(_POINTS.search(squash(text)))
@@ -150,6 +156,7 @@ def is_percent(text: str) -> bool:
     return bool(_PERCENT.match(text.strip()))
 
 
+@lru_cache(maxsize=65536)
 def is_comparator(text: str) -> bool:
     t = unify_comparators(text.strip())
     return bool(t) and (t in cues().comparators or t in cues().comparator_words)
@@ -174,6 +181,7 @@ def is_label(text: str) -> bool:
 _QUANTITY_END = re.compile(r"\d(?:\.\d+)?\s*\S{0,4}$")
 
 
+@lru_cache(maxsize=65536)
 def looks_quantity(text: str) -> bool:
     """A value as written: "≥90%", "4个", "100%有效", "2021年12月31日前", "不低于95%"."""
     t = unify_comparators(text.strip())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from dataclasses import dataclass
+from functools import cached_property
 
 from reviewer.extract.cleanup import CleanText
 from reviewer.extract.grid import Cell
@@ -26,7 +27,7 @@ class Piece:
     # placed only where it is plausible as one (table.implausible).
     loose: bool = False
 
-    @property
+    @cached_property
     def empty(self) -> bool:
         return not self.text.strip(_STRIP)
 
