@@ -40,6 +40,9 @@ _FUNDING_NAMES = {"initial_budget": "年初预算数", "annual_budget": "全年�
                   "weight": "分值", "execution_rate": "执行率", "score": "得分"}
 _SCORE_NAMES = {"weight": "分值", "score": "得分", "review_score": "复核分", "weighted_score": "折算得分"}
 _LEVELS = ("level1", "level2")
+# A row with none of these is a category row (its rubric text, if any, describes the category).
+_SUBSTANCE = frozenset(("name", "target", "actual", "weight", "score", "review_score", "weighted_score",
+                        "deviation"))
 
 
 def form_id(code: str | None, path: str, index: int) -> str:
@@ -309,6 +312,9 @@ def _rows(form: Form, table: RawTable, part: str) -> list[Indicator]:
     and unfilled template rows dropped, a row holding only a deviation joined to the one above."""
     _notes(form, table.notes)
     vocab = vocabulary()
+    blank = _blank_columns(table)
+    for name in blank:
+        form.warn(part, f"{_SCORE_NAMES[name]} is blank in every row of the table")
     split_target = "comparator" in table.columns or "unit" in table.columns
     rows: list[Indicator] = []
     level1 = level2 = ""
@@ -323,7 +329,8 @@ def _rows(form: Form, table: RawTable, part: str) -> list[Indicator]:
             level2 = vocab.canonical_level(written2, 2)
         body = {k: c for k, c in cells.items() if k not in _LEVELS and not c.empty}
         i = len(rows)
-        if not body or (set(body) <= {"seq", "name"} and vocab.placeholder.match(_text(body.get("name")))):
+        if not body.keys() & _SUBSTANCE or (
+                set(body) <= {"seq", "name", "remark"} and vocab.placeholder.match(_text(body.get("name")))):
             _notes(form, raw_row.notes, f"{part}[{max(i - 1, 0)}]" if rows else part)
             continue  # a row naming only a category, or a template row left unfilled
         if set(body) == {"deviation"} and rows:
@@ -335,12 +342,22 @@ def _rows(form: Form, table: RawTable, part: str) -> list[Indicator]:
         row_level2 = "" if "level2" in cells and not written2 else level2
         if not row_level2 and "level2" in table.columns and "level2" not in cells:
             form.warn(f"{part}[{i}]", "no 二级指标 for this row")
-        rows.append(_indicator(form, f"{part}[{i}]", table, body, row_level1, row_level2, split_target))
+        rows.append(_indicator(form, f"{part}[{i}]", table, body, row_level1, row_level2, split_target, blank))
+    if table.truncated:
+        form.warn(part, f"indicator table ends after row {len(rows)} with no 总分 row: the rest of the form "
+                        "may be cut off")
     return rows
 
 
+def _blank_columns(table: RawTable) -> set[str]:
+    """分值 / 得分 columns the table has but leaves blank in every row (an unscored template)."""
+    rows = [r.cells for r in table.rows if r.cells.keys() & _SUBSTANCE]
+    return {name for name in ("weight", "score") if name in table.columns and len(rows) > 1
+            and not any(name in cells for cells in rows)}
+
+
 def _indicator(form: Form, where: str, table: RawTable, body: Cells, level1: str, level2: str,
-               split_target: bool) -> Indicator:
+               split_target: bool, blank: set[str]) -> Indicator:
     nature = _text(body.get("nature"))
     comparator = _text(body.get("comparator"))
     if nature and comparator_symbol(nature):  # 指标性质 holding ≥ ＝ ≤
@@ -358,7 +375,7 @@ def _indicator(form: Form, where: str, table: RawTable, body: Cells, level1: str
     for name, written in _SCORE_NAMES.items():
         cell = body.get(name)
         if cell is None:
-            if name in ("weight", "score") and name in table.columns:
+            if name in ("weight", "score") and name in table.columns and name not in blank:
                 form.warn(where, f"{written} cell is blank")
             continue
         parsed, problem = number(cell.text)

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from reviewer.extract import layouts
+from reviewer.extract.workbook import WorkbookError, xlsx_grids
 from reviewer.domain.model import ExtractError, Extraction, Form
 
 TEXT_SUFFIXES = {".txt", ".tsv", ".csv", ".text", ""}
@@ -108,12 +109,22 @@ def forms_from_json(path: Path) -> list[Form]:
 
 
 def parse_text(text: str, path: str) -> list[Form]:
-    layout = layouts.detect(text)
-    if layout is None:
-        raise ExtractFailure("no self-evaluation form or evaluation report found in this text")
-    forms = layout.parse(text, path)
+    """The forms in a text: read by the layout that claims it, else through its tables."""
+    layout, forms = layouts.read_text(text, path)
     if not forms:
-        raise ExtractFailure(f"looks like the {layout.NAME} layout but no form could be read")
+        raise ExtractFailure(f"looks like the {layout} layout but no form could be read" if layout
+                             else layouts.NOT_FOUND)
+    return forms
+
+
+def parse_workbook(path: Path, label: str) -> list[Form]:
+    """The forms on an .xlsx workbook's sheets, read from its cells (merged ranges resolved)."""
+    try:
+        forms = layouts.forms_from_grids(xlsx_grids(path), label)
+    except WorkbookError as exc:
+        raise ExtractFailure(str(exc)) from None
+    if not forms:
+        raise ExtractFailure(layouts.NOT_FOUND)
     return forms
 
 
@@ -121,6 +132,8 @@ def extract_file(path: Path, label: str | None = None) -> list[Form]:
     """All forms in one file (named `label` in sources). Raises ExtractFailure when there are none."""
     if path.suffix.lower() == ".json":
         return forms_from_json(path)
+    if path.suffix.lower() == ".xlsx" and path.exists():
+        return parse_workbook(path, label or str(path))
     try:
         text, encoding = document_text(path)
     except OSError as exc:

@@ -93,9 +93,12 @@ class RawIndicatorRow:
 class RawTable:
     """An indicator table: 年度绩效指标, a rubric, or a report's target table."""
 
-    columns: Cells = field(default_factory=dict)  # field → header cell, for the columns the table has
+    # field → header cell, for the columns the table has (a blank 分值/得分 is warned only
+    # where the table has the column).
+    columns: Cells = field(default_factory=dict)
     rows: list[RawIndicatorRow] = field(default_factory=list)
     notes: list[RawWarning] = field(default_factory=list)
+    truncated: bool = False  # the text ends inside the table (no 总分 row): the form may be cut off
 
 
 @dataclass

@@ -34,7 +34,7 @@ from reviewer.domain.vocabulary import label_key, vocabulary
 from reviewer.extract.assemble import assemble
 from reviewer.extract.grid import Cell, Grid
 from reviewer.extract.layouts.placement import (
-    IGNORED, NUMBER, UNKNOWN, Column, GridCell, Placement, by_position, kind, place,
+    IGNORED, NUMBER, UNKNOWN, Column, GridCell, Placement, by_position, kind, place, unplaced_note,
 )
 from reviewer.extract.raw import (
     RawCell, RawForm, RawFunding, RawFundingRow, RawGoal, RawIndicatorRow, RawTable, RawTotal, RawWarning,
@@ -126,6 +126,7 @@ class _Row:
     cells: list[GridCell]  # the non-empty cells, text tidied
     labels: list[_Label] = field(default_factory=list)  # what each cell names
     role: str | None = None  # what the row opens: name, indicators, funding, goal, total (or None)
+    length: int = 0  # cells in the grid row, empty ones included
 
     @property
     def first(self) -> str:
@@ -144,7 +145,7 @@ def _rows(grid: Grid) -> list[_Row]:
             text = tidy(cell.text) if cell.text else ""
             if text:
                 cells.append(GridCell(c, RawCell(text, cell.where or f"row {r + 1} col {c + 1}")))
-        row = _Row(r, cells, [_label(gc.cell.text) for gc in cells])
+        row = _Row(r, cells, [_label(gc.cell.text) for gc in cells], length=len(row))
         row.role = next((name for name, test in _ROLES if test(row)), None) if cells else None
         rows.append(row)
     return rows
@@ -168,6 +169,10 @@ def _header_label(text: str) -> tuple[str, str] | None:
         field = "other"
     if field is not None:
         return field, ""
+    if "/" in key:  # "单位名称/ 项目名称": one of them; 项目名称 opens a form
+        fields = [vocab.header.exact(part) for part in key.split("/")]
+        if all(fields):
+            return ("name" if "name" in fields else fields[0]), ""
     colon = min((i for i in (text.find(":"), text.find("：")) if i >= 0), default=-1)
     if colon > 0:
         left = label_key(text[:colon])
@@ -236,14 +241,13 @@ def read_grid(grid: Grid, path: str) -> list[RawForm]:
     form-like is found: no 项目名称, no funding table, no indicator table."""
     rows = _rows(grid)
     positional = grid.origin in POSITIONAL
-    starts = [r.index for r in rows if r.role == "name"]
-    if not starts:
-        starts = _table_starts(rows)
     forms: list[RawForm] = []
     preamble = 0
-    for n, start in enumerate(starts):
-        end = starts[n + 1] if n + 1 < len(starts) else len(rows)
-        reader = _FormReader(rows, preamble, start, end, positional, len(rows))
+    starts = _form_starts(rows)
+    for n, (start, named) in enumerate(starts):
+        end = starts[n + 1][0] if n + 1 < len(starts) else len(rows)
+        # A form without 项目名称 opens at its table: the rows above (title, unit, goal) are its own.
+        reader = _FormReader(rows, preamble, start if named else preamble, end, positional, len(rows))
         raw = reader.read(path, len(forms))
         if raw is not None:
             forms.append(raw)
@@ -251,19 +255,25 @@ def read_grid(grid: Grid, path: str) -> list[RawForm]:
     return forms
 
 
-def _table_starts(rows: list[_Row]) -> list[int]:
-    """Without 项目名称 rows: one form per indicator table (a header repeated after a page
-    break is the same table), or one for a lone funding table."""
-    starts: list[int] = []
-    last: list[str | None] | None = None
+def _form_starts(rows: list[_Row]) -> list[tuple[int, bool]]:
+    """(row, opened by a 项目名称 row) of each form: a 项目名称 row opens one; an indicator table
+    (not a header repeated after a page break) with no 项目名称 row since the last table
+    opens one too; a lone funding table makes a form when nothing else does."""
+    starts: list[tuple[int, bool]] = []
+    last_fields: list[str | None] | None = None
+    waiting = False  # a 项目名称 row whose table has not come yet
     for row in rows:
-        if row.role == "indicators":
+        if row.role == "name":
+            starts.append((row.index, True))
+            waiting = True
+        elif row.role == "indicators":
             fields = _indicator_fields(row)
-            if fields != last:
-                starts.append(row.index)
-            last = fields
+            if not waiting and fields != last_fields:
+                starts.append((row.index, False))
+            waiting = False
+            last_fields = fields
     if not starts:
-        starts = [r.index for r in rows if r.role == "funding"][:1]
+        starts = [(r.index, False) for r in rows if r.role == "funding"][:1]
     return starts
 
 
@@ -332,7 +342,7 @@ class _FormReader:
         for row in body:
             if _only_a_label(row):
                 continue
-            placed = place(row.cells, columns, True, self._positional(row, header), lead="label")
+            placed = place(row.cells, columns, True, self.positional, lead="label", as_wide=row.length == header.length)
             if not placed.before:
                 continue
             label = RawCell("".join(c.text for c in placed.before), placed.before[0].where)
@@ -343,7 +353,8 @@ class _FormReader:
                 else:
                     funding.notes.append(RawWarning("funding", f"funding {label.text} {name}: several cells under "
                                                                f"one header ({' | '.join(c.text for c in cs)}); not read"))
-            funding.notes += [RawWarning("funding", f"{label.text}: {n}") for n in placed.notes]
+            funding.notes += [RawWarning("funding", f"{label.text}: {unplaced_note(c, f, columns)}")
+                              for c, f in placed.unplaced]
             funding.rows.append(RawFundingRow(label, cells))
         return funding
 
@@ -385,22 +396,28 @@ class _FormReader:
         _missing_columns(table)
         stop = self.total_at if self.total_at is not None else self.end
         body = self._body(i, stop)
-        closed = any(kind(gc.cell.text) in ("level1", "level2", "level1or2") for r in body for gc in r.cells)
+        closed = _uses_closed_levels(body)
         reported: set[str] = set()
-        width = max(r.width for r in header_rows)
-        for row in body:
-            positional = self.positional or row.width >= width
-            placed = place(row.cells, columns, closed, positional)
+        length = max(r.length for r in header_rows)
+        placements = [place(row.cells, columns, closed, self.positional, as_wide=row.length == length)
+                      for row in body]
+        settle = _lone_number_rule(placements)
+        for placed in placements:
             raw_row = RawIndicatorRow()
+            for cell, candidates in placed.unplaced:
+                field = settle.get(frozenset(candidates)) if kind(cell.text) == NUMBER else None
+                if field is None:
+                    raw_row.notes.append(RawWarning("", unplaced_note(cell, candidates, columns)))
+                    continue
+                placed.cells.setdefault(field, []).append(cell)
+                raw_row.notes.append(RawWarning("", f"cell '{cell.text}' read as {table.columns[field].text}: no row "
+                                                    f"of this table fills {table.columns[settle.other(field)].text}"))
             for name, cs in _known(placed, columns, table.notes, "indicators", reported).items():
                 raw_row.cells[name] = RawCell("".join(c.text for c in cs), cs[0].where)
-            raw_row.notes += [RawWarning("", n) for n in placed.notes]
             if self.positional and placed.moved and placed.shift != 0:
                 raw_row.notes.insert(0, RawWarning("", _shift_note(placed.shift)))
             table.rows.append(raw_row)
-        if self.total_at is None and self.end == self.grid_end and table.rows:
-            table.notes.append(RawWarning("indicators", f"indicator table ends after row {len(table.rows)} with no "
-                                                        "总分 row: the rest of the form may be cut off"))
+        table.truncated = self.total_at is None and self.end == self.grid_end and bool(table.rows)
         return table
 
     def _body(self, start: int, stop: int) -> list[_Row]:
@@ -585,6 +602,44 @@ def _refine_by_parent(columns: list[Column], subs: list[Column]) -> list[Column]
             merged = columns[:i] + subs + columns[i + 1:]
             return [Column(c.field, n, c.header) for n, c in enumerate(merged)]
     return columns
+
+
+class _LoneNumbers(dict):
+    """{frozenset({weight, score}): the one of them a lone number belongs to}, from the rows
+    placed with confidence: a column the table always fills, beside one it always leaves blank."""
+
+    def other(self, field: str) -> str:
+        return "score" if field == "weight" else "weight"
+
+
+def _lone_number_rule(placements: list[Placement]) -> _LoneNumbers:
+    """Where a lone number belongs when a row alone cannot say (分值 or 得分): to the column the
+    table's confidently placed rows fill while leaving the other blank; failing those, in a
+    table where no row holds two numbers, to 分值 (an unscored form: the template prints the
+    weights, the 得分 column waits for the evaluation)."""
+    filled = {name: sum(1 for p in placements if p.cells.get(name)) for name in ("weight", "score")}
+    rule = _LoneNumbers()
+    pair = frozenset(("weight", "score"))
+    if filled["weight"] and not filled["score"]:
+        rule[pair] = "weight"
+    elif filled["score"] and not filled["weight"]:
+        rule[pair] = "score"
+    elif not filled["weight"] and not filled["score"] and all(_numbers(p) <= 1 for p in placements):
+        rule[pair] = "weight"
+    return rule
+
+
+def _numbers(placement: Placement) -> int:
+    cells = [c for cs in placement.cells.values() for c in cs] + [c for c, _ in placement.unplaced]
+    return sum(1 for c in cells if kind(c.text) == NUMBER)
+
+
+def _uses_closed_levels(body: list[_Row]) -> bool:
+    """Whether the table's categories are the template's (产出指标 …), not a rubric's
+    point-labelled groups (决策 (20分) …): placing level cells is strict only then."""
+    kinds = [kind(gc.cell.text) for r in body for gc in r.cells]
+    named = sum(k in ("level1", "level2", "level1or2") for k in kinds)
+    return named > 0 and named >= kinds.count("points")
 
 
 def _missing_columns(table: RawTable) -> None:
