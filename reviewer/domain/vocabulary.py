@@ -183,6 +183,23 @@ def data_files() -> list:
     return files
 
 
+_DEPENDENT: list = []  # caches of functions whose answers depend on the vocabulary
+
+
+def depends_on_vocabulary(cached):
+    """Register an lru_cache'd function to be cleared when the vocabulary is reloaded."""
+    _DEPENDENT.append(cached)
+    return cached
+
+
+def reload() -> Vocabulary:
+    """Read the vocabulary files again (after $REVIEWER_VOCABULARY changed)."""
+    vocabulary.cache_clear()
+    for cached in _DEPENDENT:
+        cached.cache_clear()
+    return vocabulary()
+
+
 @lru_cache(maxsize=1)
 def vocabulary() -> Vocabulary:
     data: dict = {}

@@ -22,7 +22,7 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from reviewer.domain.values import comparator_symbol, is_unit
-from reviewer.domain.vocabulary import label_key, vocabulary
+from reviewer.domain.vocabulary import depends_on_vocabulary, label_key, vocabulary
 from reviewer.extract.raw import RawCell
 
 UNKNOWN = "?"  # field prefix of a header this reader does not know: "?备注2"
@@ -44,6 +44,7 @@ _DASHES = frozenset(("—", "－", "-", "--", "——", "/", "／", "–", "\\")
 _NATURES = frozenset(("定量", "定性", "定量指标", "定性指标"))
 
 
+@depends_on_vocabulary
 @lru_cache(maxsize=16384)
 def kind(text: str) -> str:
     """What a (non-empty) cell holds, for placing it."""

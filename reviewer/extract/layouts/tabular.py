@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from reviewer.domain.model import Form
-from reviewer.domain.vocabulary import label_key, vocabulary
+from reviewer.domain.vocabulary import depends_on_vocabulary, label_key, vocabulary
 from reviewer.extract.assemble import assemble
 from reviewer.extract.grid import Cell, Grid
 from reviewer.extract.layouts.placement import (
@@ -151,6 +151,7 @@ def _rows(grid: Grid) -> list[_Row]:
     return rows
 
 
+@depends_on_vocabulary
 @lru_cache(maxsize=16384)
 def _label(text: str) -> _Label:
     vocab = vocabulary()
@@ -158,6 +159,7 @@ def _label(text: str) -> _Label:
                   vocab.indicator_columns.field(text), vocab.indicator_columns.exact(text), vocab.sections.exact(text))
 
 
+@depends_on_vocabulary
 @lru_cache(maxsize=16384)
 def _header_label(text: str) -> tuple[str, str] | None:
     """(field, value written after a colon in the same cell) when the cell is a header label;
