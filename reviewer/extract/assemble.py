@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from pathlib import Path
 
 from reviewer.domain.model import Form, FundingRow, Indicator, Source, TargetParts
@@ -124,6 +125,7 @@ def _year(form: Form, written: str, title: RawCell | None) -> int | None:
 # ---------------------------------------------------------------- funding
 
 
+@lru_cache(maxsize=8192)
 def amount(text: str, scale: Decimal) -> tuple[float | None, str | None]:
     """(yuan, problem): a plain decimal amount as written, in the table's unit unless the
     cell names its own (万/万元/元). Blank and dash cells are (None, None)."""
@@ -144,6 +146,7 @@ def amount(text: str, scale: Decimal) -> tuple[float | None, str | None]:
     return value, None
 
 
+@lru_cache(maxsize=8192)
 def number(text: str) -> tuple[float | None, str | None]:
     """(value, problem) for a weight or score cell: "9.5", "20分"; "%" or words are not numbers."""
     t = re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
@@ -366,23 +369,22 @@ def _indicator(form: Form, where: str, table: RawTable, body: Cells, level1: str
     parts = None
     if split_target or comparator:
         parts = TargetParts(comparator=comparator, value=value, unit=unit)
-    indicator = Indicator(
-        level1=level1, level2=level2, name=_text(body.get("name")),
-        target=comparator + value + unit, target_parts=parts, actual=_text(body.get("actual")),
-        deviation=_text(body.get("deviation")), nature=nature,
-        description=_text(body.get("description")), criteria=_text(body.get("criteria")),
-    )
+    scores: dict[str, float | None] = {}
     for name, written in _SCORE_NAMES.items():
         cell = body.get(name)
         if cell is None:
             if name in ("weight", "score") and name in table.columns and name not in blank:
                 form.warn(where, f"{written} cell is blank")
             continue
-        parsed, problem = number(cell.text)
-        setattr(indicator, name, parsed)
+        scores[name], problem = number(cell.text)
         if problem:
             form.warn(where, f"{written} {problem}")
-    return indicator
+    return Indicator(
+        level1=level1, level2=level2, name=_text(body.get("name")),
+        target=comparator + value + unit, target_parts=parts, actual=_text(body.get("actual")),
+        deviation=_text(body.get("deviation")), nature=nature,
+        description=_text(body.get("description")), criteria=_text(body.get("criteria")), **scores,
+    )
 
 
 # ---------------------------------------------------------------- total

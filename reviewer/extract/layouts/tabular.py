@@ -145,10 +145,35 @@ def _rows(grid: Grid) -> list[_Row]:
             text = tidy(cell.text) if cell.text else ""
             if text:
                 cells.append(GridCell(c, RawCell(text, cell.where or f"row {r + 1} col {c + 1}")))
-        row = _Row(r, cells, [_label(gc.cell.text) for gc in cells], length=len(row))
-        row.role = next((name for name, test in _ROLES if test(row)), None) if cells else None
-        rows.append(row)
+        labels = [_label(gc.cell.text) for gc in cells]
+        rows.append(_Row(r, cells, labels, _role(labels), len(row)))
     return rows
+
+
+def _role(labels: list[_Label]) -> str | None:
+    """What a row opens, from what its cells name: a form (项目名称), the indicator table, the
+    funding table, the goal table, the total row; None for any other row."""
+    if not labels:
+        return None
+    indicator_fields = set()
+    known = 0
+    funding_fields = set()
+    goal = False
+    for lb in labels:
+        if lb.header is not None and lb.header[0] == "name":
+            return "name"
+        if lb.indicator:
+            known += 1
+            indicator_fields.add(lb.indicator)
+        funding_fields.add(lb.funding)
+        goal = goal or lb.goal == "planned"
+    if known >= 3 and indicator_fields & {"level1", "level2", "name"}:
+        return "indicators"
+    if "executed" in funding_fields and funding_fields & {"initial_budget", "annual_budget"}:
+        return "funding"
+    if goal:
+        return "goal"
+    return "total" if labels[0].section == "total" else None
 
 
 @depends_on_vocabulary
@@ -188,19 +213,6 @@ def _labels(row: _Row) -> list[_Label]:
     return row.labels or [_label(gc.cell.text) for gc in row.cells]
 
 
-def _is_name_row(row: _Row) -> bool:
-    return any(lb.header is not None and lb.header[0] == "name" for lb in _labels(row))
-
-
-def _is_funding_header(row: _Row) -> bool:
-    fields = {lb.funding for lb in _labels(row)}
-    return "executed" in fields and bool(fields & {"initial_budget", "annual_budget"})
-
-
-def _is_goal_header(row: _Row) -> bool:
-    return any(lb.goal == "planned" for lb in _labels(row))
-
-
 def _section(row: _Row) -> str | None:
     return _label(row.first).section if row.cells else None
 
@@ -209,30 +221,17 @@ def _indicator_fields(row: _Row) -> list[str | None]:
     return [lb.indicator for lb in _labels(row)]
 
 
-def _is_indicator_header(row: _Row) -> bool:
-    fields = [f for f in _indicator_fields(row) if f]
-    return len(fields) >= 3 and bool({"level1", "level2", "name"} & set(fields))
-
-
 def _is_header_continuation(row: _Row) -> bool:
     """A second header row: every cell is exactly a column label."""
     return bool(row.cells) and all(lb.indicator_exact for lb in _labels(row))
-
-
-def _is_total(row: _Row) -> bool:
-    return _section(row) == "total"
 
 
 def _only_a_label(row: _Row) -> bool:
     return len(row.cells) == 1 and _section(row) is not None
 
 
-_ROLES = (("name", _is_name_row), ("indicators", _is_indicator_header), ("funding", _is_funding_header),
-          ("goal", _is_goal_header), ("total", _is_total))
-
-
-def _role(name: str):
-    return lambda row: row.role == name
+def _opens(role: str):
+    return lambda row: row.role == role
 
 
 # ---------------------------------------------------------------- forms in a grid
@@ -293,13 +292,13 @@ class _FormReader:
         return None
 
     def read(self, path: str, index: int) -> RawForm | None:
-        funding = self.find(_role("funding"), self.start)
-        table = self.find(_role("indicators"), self.start)
+        funding = self.find(_opens("funding"), self.start)
+        table = self.find(_opens("indicators"), self.start)
         before_table = table if table is not None else self.end
-        goal = self.find(_role("goal"), self.start, before_table)
+        goal = self.find(_opens("goal"), self.start, before_table)
         goal_label = None if goal is not None else self.find(
             lambda r: _section(r) == "goal" and len(r.cells) > 1, self.start, before_table)
-        self.total_at = self.find(_role("total"), table if table is not None else self.start)
+        self.total_at = self.find(_opens("total"), table if table is not None else self.start)
         named = self.rows[self.start].role == "name"
         if not named and funding is None and table is None:
             return None
