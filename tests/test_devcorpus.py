@@ -88,7 +88,8 @@ def test_hunan_department_target_table_with_split_value_and_unit():
         ("产出指标", "数量指标", "业务工作支出安排金额", "定量", "28.8万元%", None),
         ("产出指标", "质量指标", "业务工作支出到位率", "定量", "100%", None),
         ("产出指标", "时效指标", "工作安排时间", "定量", "按月安排", None),  # its 计量单位 cell is missing
-        ("成本指标", "社会成本指标", "", "定量", "100%", None),
+        # 成本指标 is a level 2 under 产出 here and 社会成本指标 the indicator: a row has a name.
+        ("产出指标", "成本指标", "社会成本指标", "定量", "100%", None),
         ("效益指标", "社会效益指标", "保证单位正常运转", "定性", "应保尽保%", None),
     ]  # 经济效益指标's row holds only the rubric sentence: a category, not an indicator
     assert form.indicators[0].target_parts.model_dump() == {"comparator": "", "value": "28.8万元", "unit": "%"}

@@ -210,3 +210,36 @@ def test_rendered_forms_read_back_through_text_too(labels):
     text = render(want, Shape(labels=labels)).to_tsv()
     (got,) = parse_text(text, "x.txt")
     assert got.source.layout == "tabular" and len(got.indicators) == len(want["indicators"])
+
+
+def test_weight_share_and_weighted_score_columns():
+    # 权重占比 and 折算得分 (score × share) beside 分值 / 自评得分: the share is placed (so it never
+    # lands under another column) but the form model has no field for it; 折算得分 is read.
+    (form,) = forms_from_grids([cells_grid(HEAD + [
+        ["一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "权重占比", "自评得分", "折算得分"],
+        ["产出指标", "数量指标", "培训人次", "≥200人次", "210人次", "20", "20%", "20", "4"],
+        ["效益指标", "社会效益指标", "群众知晓率", "≥90%", "85%", "30", "30%", "27", "8.1"],
+        ["合计", "", "", "", "", "100", "100%", "97", "19.4"],
+    ])], "x.txt")
+    assert [(i.weight, i.score, i.weighted_score) for i in form.indicators] == [(20, 20, 4), (30, 27, 8.1)]
+    assert (form.total_weight, form.total_score) == (100, 97)
+    assert not [w for w in form.warnings if w.field.startswith("indicators")]
+
+
+def test_a_code_written_before_the_name_and_a_row_cut_by_the_end_of_the_text():
+    # Sichuan's 项目名称 cell holds 项目编码-项目名称; the text stops inside the last row.
+    (form,) = forms_from_grids([cells_grid([
+        ["项目名称", "51000021R000000019951-工资性支出"],
+        ["一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分"],
+        ["产出指标", "数量指标", "发放人数", "≥20人", "21人", "50", "50"],
+        ["满意度指标", "服务对象满意度指标", "公众满"],
+    ], origin="pipes")], "x.txt")
+    assert (form.code, form.name, form.id) == ("51000021R000000019951", "工资性支出", "51000021R000000019951")
+    assert [i.name for i in form.indicators] == ["发放人数"]
+    messages = [w.message for w in form.warnings if w.field == "indicators"]
+    assert "the text ends inside the table: its last row ('公众满') is cut off and not read" in messages
+
+
+def test_a_label_with_no_value_and_no_table_is_no_form():
+    rows = [["单位名称/ 项目名称", ""], ["附件：填表说明"]]
+    assert read_grid(cells_grid(rows), "x.txt") == []

@@ -36,7 +36,9 @@ RATE_TOLERANCE = 1.0  # percentage points between a written rate and executed ÷
 _AMOUNT = re.compile(r"^([+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?)(万元|万|元)?$")
 _NUMBER = re.compile(r"^[+-]?\d+(?:\.\d+)?$")
 _CURRENCY = re.compile(r"万元|元")
-_YEAR = re.compile(r"(?<!\d)(\d{4})(?!\d)")
+_CODED_NAME = re.compile(r"^([0-9A-Z]{12,30})\s*[-－—_:：]\s*(\S.*)$")
+_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
+_YEAR_WRITTEN = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*年")  # "2022年度": the year a title names
 _FUNDING_NAMES = {"initial_budget": "年初预算数", "annual_budget": "全年预算数", "executed": "全年执行数",
                   "weight": "分值", "execution_rate": "执行率", "score": "得分"}
 _SCORE_NAMES = {"weight": "分值", "score": "得分", "review_score": "复核分", "weighted_score": "折算得分"}
@@ -93,6 +95,10 @@ def _header(form: Form, raw: RawForm) -> None:
     _notes(form, raw.header_notes)
     for name in ("name", "code", "unit", "department"):
         setattr(form, name, _text(raw.header.get(name)) or None)
+    coded = _CODED_NAME.match(form.name or "") if form.code is None else None
+    if coded:  # "51000021R000000019951-工资性支出": the code written in front of the name
+        form.code, form.name = coded.group(1), coded.group(2).strip()
+        form.warn("code", f"项目编码 read from the front of 项目名称 '{coded.group(0)}'")
     if form.name is None and form.kind == "self_evaluation":
         _warn_once(form, "name", "no 项目名称 found")
     if form.unit is None:
@@ -105,7 +111,7 @@ def _header(form: Form, raw: RawForm) -> None:
 def _year(form: Form, written: str, title: RawCell | None) -> int | None:
     title_year = None
     if title is not None:
-        m = _YEAR.search(title.text)
+        m = _YEAR_WRITTEN.search(title.text) or _YEAR.search(title.text)
         title_year = int(m.group(1)) if m else None
     field_year = None
     if written:

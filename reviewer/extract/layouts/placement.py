@@ -89,7 +89,9 @@ def _level_stem(key: str) -> bool:
 
 
 NO = -10**6  # a cell that cannot be in this column
-_WORDS = {TEXT: 10, CRITERIA: 10, DESCRIPTION: 10, VALUE: 5, POINTS: 5, LEVELISH: 2, L1: 2, L2: 2, BOTH: 2}
+# A level-2 name can be an indicator's own name (成本指标 | 社会成本指标 | …): less likely than
+# in its level column, but a row without a name is less likely still.
+_WORDS = {TEXT: 10, CRITERIA: 10, DESCRIPTION: 10, VALUE: 5, POINTS: 5, LEVELISH: 2, L1: 2, L2: 15, BOTH: 15}
 _NUMERIC = {NUMBER: 20, DASH: 5}
 # Fit of a cell kind in a column (×10); kinds not listed get the column's default.
 _FIT: dict[str, tuple[dict[str, int], int]] = {
@@ -120,7 +122,7 @@ _FIT: dict[str, tuple[dict[str, int], int]] = {
 _FIT["actual"] = _FIT["target"]
 # Level columns: strict where the table uses the closed list of categories, loose in rubrics.
 _LEVEL_FIT = {
-    ("level1", True): ({L1: 30, BOTH: 30, LEVELISH: 15, POINTS: 10, TEXT: -30, CRITERIA: -30, DESCRIPTION: -30,
+    ("level1", True): ({L1: 30, BOTH: 25, LEVELISH: 15, POINTS: 10, TEXT: -30, CRITERIA: -30, DESCRIPTION: -30,
                         VALUE: -30}, NO),
     # A lone 成本指标 (a level-1 in some templates, a level-2 in others) is the deeper one:
     # a row opening a new level-1 group opens its level-2 too.
@@ -132,7 +134,7 @@ _LEVEL_FIT = {
 }
 _RUBRIC_NAME = ({**_FIT["name"][0], POINTS: 15}, NO)
 # Cost of leaving a column empty (×10): merged columns are free, a name or an amount is not.
-_SKIP = {"level1": 0, "level2": 0, "seq": 3, "name": 10, "target": 5, "actual": 5, "weight": 5, "score": 5,
+_SKIP = {"level1": 0, "level2": 0, "seq": 3, "name": 12, "target": 5, "actual": 5, "weight": 5, "score": 5,
          "label": 30, "initial_budget": 15, "annual_budget": 15, "executed": 15, "comparator": 3, "unit": 3}
 _SKIP_DEFAULT = 2
 _DROP = 15  # cost of a cell placed nowhere

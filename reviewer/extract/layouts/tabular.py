@@ -34,7 +34,7 @@ from reviewer.domain.vocabulary import depends_on_vocabulary, label_key, vocabul
 from reviewer.extract.assemble import assemble
 from reviewer.extract.grid import Cell, Grid
 from reviewer.extract.layouts.placement import (
-    IGNORED, NUMBER, UNKNOWN, Column, GridCell, Placement, by_position, kind, place, unplaced_note,
+    IGNORED, NUMBER, PLACEHOLDER, UNKNOWN, Column, GridCell, Placement, by_position, kind, place, unplaced_note,
 )
 from reviewer.extract.raw import (
     RawCell, RawForm, RawFunding, RawFundingRow, RawGoal, RawIndicatorRow, RawTable, RawTotal, RawWarning,
@@ -50,6 +50,8 @@ _CURRENCY = re.compile(r"[（(]\s*(万元|元)\s*[)）]|单位\s*[:：]\s*(万�
 _YEAR_CELL = re.compile(r"^[（(]?\s*\d{4}\s*年度?\s*[)）]?$")
 _TITLE_YEAR = re.compile(r"\d{4}\s*年")
 _HEADER_POINTS = re.compile(r"[（(]\s*(\d+(?:\.\d+)?)\s*分")
+_NAME_POINTS = re.compile(r"[（(]\s*(\d+(?:\.\d+)?)\s*分\s*[)）]\s*$")
+_LABELLED = re.compile(r"^\S{1,8}[:：]")  # "附件：…", "填报日期：…": a label of its own
 _NEXT_LABEL = re.compile(r"\s+(?=\S{2,10}[:：])")
 _OCR_SPLIT_NUMBER = re.compile(r"(?:^|\t)[ \u3000]*\d+\.[ \u3000]+\d+[ \u3000]*(?=\t|$)", re.M)  # "0. 98": OCR
 # Sub-labels of a two-row header that refine the upper label they stand under.
@@ -284,6 +286,7 @@ class _FormReader:
         self.positional, self.grid_end = positional, grid_end
         self.total_at: int | None = None
         self.columns: list[Column] = []  # the indicator table's
+        self.closed = True  # the table's categories are the template's closed list
 
     def find(self, test, start: int, stop: int | None = None) -> int | None:
         for i in range(start, self.end if stop is None else stop):
@@ -300,14 +303,15 @@ class _FormReader:
             lambda r: _section(r) == "goal" and len(r.cells) > 1, self.start, before_table)
         self.total_at = self.find(_opens("total"), table if table is not None else self.start)
         named = self.rows[self.start].role == "name"
-        if not named and funding is None and table is None:
-            return None
         sections = [i for i in (funding, goal, goal_label, table, self.total_at) if i is not None]
         header_end = min(sections, default=self.end)
+        head = self.rows[self.preamble:header_end]
+        header = _header_fields(head, self.rows[header_end] if header_end < len(self.rows) else None)
+        if funding is None and table is None and not (named and header):
+            return None  # nothing form-like: no table, and at most a label with no value
 
         raw = RawForm(path=path, index=index, layout=NAME)
-        head = self.rows[self.preamble:header_end]
-        raw.header = _header_fields(head, self.rows[header_end] if header_end < len(self.rows) else None)
+        raw.header = header
         raw.title, kind_ = _title(head)
         if kind_:
             raw.kind = kind_
@@ -320,6 +324,8 @@ class _FormReader:
             raw.goal = _labelled_goal(self.rows[goal_label])
         if table is not None:
             raw.indicators = self.indicators(table)
+            if not named and not self.closed and raw.kind == "self_evaluation":
+                raw.kind = "department_overall"  # a rubric of no project: a department's (unit's) evaluation
         if self.total_at is not None:
             raw.total = self.total(self.rows[self.total_at])
         return raw
@@ -397,7 +403,7 @@ class _FormReader:
         _missing_columns(table)
         stop = self.total_at if self.total_at is not None else self.end
         body = self._body(i, stop)
-        closed = _uses_closed_levels(body)
+        closed = self.closed = _uses_closed_levels(body)
         reported: set[str] = set()
         length = max(r.length for r in header_rows)
         placements = [place(row.cells, columns, closed, self.positional, as_wide=row.length == length)
@@ -419,6 +425,15 @@ class _FormReader:
                 raw_row.notes.insert(0, RawWarning("", _shift_note(placed.shift)))
             table.rows.append(raw_row)
         table.truncated = self.total_at is None and self.end == self.grid_end and bool(table.rows)
+        if table.truncated and not table.rows[-1].cells.keys() - {"level1", "level2", "name"}:
+            # The text ends inside this row: a category or the start of a name, no value yet.
+            cut = table.rows.pop().cells
+            text = (cut.get("name") or cut.get("level2") or cut.get("level1")).text
+            if kind(text) != PLACEHOLDER:
+                table.notes.append(RawWarning("indicators", f"the text ends inside the table: its last row "
+                                                            f"('{text[:20]}') is cut off and not read"))
+        if "weight" not in table.columns:
+            _weights_from_names(table)
         return table
 
     def _body(self, start: int, stop: int) -> list[_Row]:
@@ -494,7 +509,8 @@ def _value_after(row: _Row, i: int, below: list[_Row | None]) -> RawCell | None:
     nxt = below[0] if below else None
     if nxt is not None and len(nxt.cells) == 1 and i == len(row.cells) - 1 and len(row.cells) == 1:
         cell = nxt.cells[0].cell
-        if _header_label(cell.text) is None and _section(nxt) is None and not _is_row_of_labels(nxt):
+        if (_header_label(cell.text) is None and _section(nxt) is None and not _is_row_of_labels(nxt)
+                and not _LABELLED.match(cell.text)):
             return cell
     return None
 
@@ -633,6 +649,22 @@ def _lone_number_rule(placements: list[Placement]) -> _LoneNumbers:
 def _numbers(placement: Placement) -> int:
     cells = [c for cs in placement.cells.values() for c in cs] + [c for c, _ in placement.unplaced]
     return sum(1 for c in cells if kind(c.text) == NUMBER)
+
+
+def _weights_from_names(table: RawTable) -> None:
+    """A rubric without a 分值 column that writes each item's points after its name
+    ("相关性(5分)"): those points are its weight, as written."""
+    found = False
+    for row in table.rows:
+        name = row.cells.get("name")
+        m = _NAME_POINTS.search(name.text) if name is not None else None
+        if m:
+            row.cells["weight"] = RawCell(m.group(1), name.where)
+            found = True
+    if found:
+        table.columns["weight"] = RawCell("(N分)")
+        table.notes.append(RawWarning("indicators", "no 分值 column: weights read from the points written after "
+                                                    "the 三级指标 names (\"相关性(5分)\")"))
 
 
 def _uses_closed_levels(body: list[_Row]) -> bool:
