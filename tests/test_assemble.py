@@ -117,8 +117,9 @@ def test_funding_in_wan_yuan_with_canonical_row_labels():
     f = form.funding
     assert (f.currency_unit, f.initial_budget, f.annual_budget, f.executed) == ("万元", 100000.0, 80000.0, 75000.0)
     assert (f.weight, f.execution_rate, f.score) == (10.0, 93.75, 9.38)
-    assert [r.label for r in f.rows] == ["年度资金总额", "当年财政拨款"]
-    assert warned(form, "funding") == ["funding row without a known label skipped: 自筹"]
+    assert [(r.label, r.initial_budget) for r in f.rows] == [
+        ("年度资金总额", 100000.0), ("当年财政拨款", 100000.0), ("自筹", 10000.0)]
+    assert warned(form, "funding") == ["funding row '自筹' is none of the template's rows; kept under its label"]
 
 
 def test_missing_currency_is_warned_and_read_as_yuan():
@@ -233,3 +234,16 @@ def test_part_notes_keep_their_form_order_and_row_fields():
     form = assemble(raw_form(indicators=raw_table))
     assert [(w.field, w.message) for w in form.warnings if w.message.endswith("note")] == [
         ("indicators[0]", "row note"), ("indicators[0].level2", "level note")]
+
+
+def test_a_nameless_row_that_fills_the_gaps_of_the_row_above_continues_it():
+    form = assemble(raw_form(indicators=table(
+        dict(level1="产出指标", level2="成本指标", name="项目计划总投资", weight="10"),
+        dict(target="20万元", actual="20万元", score="10"),  # the row went on over a line break
+        dict(name="另一项", target="1", actual="1", weight="5", score="5"),
+        dict(target="2", weight="5"),  # clashes with the row above: a row of its own
+    )))
+    assert [(i.name, i.target, i.actual, i.weight, i.score) for i in form.indicators] == [
+        ("项目计划总投资", "20万元", "20万元", 10, 10), ("另一项", "1", "1", 5, 5), ("", "2", "", 5, None)]
+    assert warned(form, "indicators[0]") == [
+        "cells of a row without name read as the rest of this row: actual, score, target"]

@@ -243,3 +243,18 @@ def test_a_code_written_before_the_name_and_a_row_cut_by_the_end_of_the_text():
 def test_a_label_with_no_value_and_no_table_is_no_form():
     rows = [["单位名称/ 项目名称", ""], ["附件：填表说明"]]
     assert read_grid(cells_grid(rows), "x.txt") == []
+
+
+def test_sichuan_funding_rows_total_and_sources():
+    # Sichuan's template: 总额 = 财政资金 + 财政专户管理资金 + 单位资金; 权重 for 分值.
+    (form,) = forms_from_grids([cells_grid(HEAD + [
+        ["年度预算数(万元)", "年初预算", "调整后预算数", "预算执行数", "预算执行率", "权重", "得分"],
+        ["总额", "238.93", "251.89", "251.89", "100.00%", "10", "10"],
+        ["其中:财政资金", "238.93", "251.89", "251.89", "100.00%", "/", "/"],
+        ["财政专户管理资金", "0.00", "0.00", "0.00", "0.00%", "/", "/"],
+        ["单位资金", "0.00", "0.00", "0.00", "0.00%", "/", "/"],
+    ])], "x.txt")
+    f = form.funding
+    assert (f.currency_unit, f.initial_budget, f.annual_budget, f.executed, f.weight, f.execution_rate, f.score) == (
+        "万元", 2389300.0, 2518900.0, 2518900.0, 10, 100, 10)
+    assert [r.label for r in f.rows] == ["年度资金总额", "当年财政拨款", "财政专户管理资金", "单位资金"]

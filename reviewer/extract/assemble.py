@@ -222,12 +222,14 @@ def _funding(form: Form, raw: RawFunding | None) -> None:
     total_cells: Cells | None = None
     for row in raw.rows:
         label = labels.field(row.label.text)
-        if label is None:
-            if any(not c.empty for c in row.cells.values()):
-                form.warn("funding", f"funding row without a known label skipped: {row.label.text.strip()}")
-            continue
-        amounts = {name: _amount(form, label, name, row.cells.get(name), scale)
+        written = row.label.text.strip().removeprefix("其中").lstrip(":：").strip()
+        amounts = {name: _amount(form, label or written, name, row.cells.get(name), scale)
                    for name in ("initial_budget", "annual_budget", "executed")}
+        if label is None:
+            if all(v is None for v in amounts.values()):
+                continue  # a note or a heading inside the table, no amount of its own
+            label = written
+            form.warn("funding", f"funding row '{written}' is none of the template's rows; kept under its label")
         funding.rows.append(FundingRow(label=label, **amounts))
         if label == FUND_TOTAL and total_cells is None:
             total_cells = row.cells
@@ -346,6 +348,14 @@ def _rows(form: Form, table: RawTable, part: str) -> list[Indicator]:
             rows[-1].deviation += body["deviation"].text.strip()  # the cell continued on a new row
             _notes(form, raw_row.notes, f"{part}[{i - 1}]")
             continue
+        if rows and not written1 and not written2 and "name" not in body and _fills_gaps(rows[-1], body):
+            _continue_row(rows[-1], body)  # the row was split over two lines: its other cells
+            filled = {f"{_SCORE_NAMES[n]} cell is blank" for n in body if n in _SCORE_NAMES}
+            form.warnings = [w for w in form.warnings if not (w.field == f"{part}[{i - 1}]" and w.message in filled)]
+            form.warn(f"{part}[{i - 1}]", "cells of a row without name read as the rest of this row: "
+                                          + ", ".join(sorted(body)))
+            _notes(form, raw_row.notes, f"{part}[{i - 1}]")
+            continue
         _notes(form, raw_row.notes, f"{part}[{i}]")
         row_level1 = "" if "level1" in cells and not written1 else level1
         row_level2 = "" if "level2" in cells and not written2 else level2
@@ -356,6 +366,26 @@ def _rows(form: Form, table: RawTable, part: str) -> list[Indicator]:
         form.warn(part, f"indicator table ends after row {len(rows)} with no 总分 row: the rest of the form "
                         "may be cut off")
     return rows
+
+
+_ROW_TEXT = ("target", "actual", "deviation", "nature", "description", "criteria")
+
+
+def _fills_gaps(row: Indicator, body: Cells) -> bool:
+    """Whether every cell of a nameless row goes where the row above is blank."""
+    for name in body:
+        if name in _SCORE_NAMES:
+            if getattr(row, name) is not None:
+                return False
+        elif name not in _ROW_TEXT or getattr(row, name):
+            return False
+    return True
+
+
+def _continue_row(row: Indicator, body: Cells) -> None:
+    for name, cell in body.items():
+        value = number(cell.text)[0] if name in _SCORE_NAMES else cell.text.strip()
+        setattr(row, name, value)
 
 
 def _blank_columns(table: RawTable) -> set[str]:

@@ -335,9 +335,13 @@ class _FormReader:
     def funding(self, at: int, stop: int) -> RawFunding:
         header = self.rows[at]
         labels = vocabulary().funding_columns
-        columns = _columns(header, labels.field)
-        funding = RawFunding(columns={c.field: c.header for c in columns if not c.field.startswith(UNKNOWN)})
         body = [r for r in self.rows[at + 1:stop] if r.cells]
+        columns = _columns(header, labels.field)
+        if columns and _over_row_labels(columns[0], body):
+            # "年度预算数(万元)" heads the row labels (总额, 其中:财政资金 …), not amounts.
+            rest = [gc for gc in header.cells if gc.col > columns[0].start]
+            columns = _columns(_Row(header.index, rest), labels.field)
+        funding = RawFunding(columns={c.field: c.header for c in columns if not c.field.startswith(UNKNOWN)})
         funding.currency = _currency([header] + body) or _currency(self.rows[self.preamble:at])
         if "weight" not in funding.columns:
             stated = _stated_weight(header)
@@ -551,6 +555,13 @@ def _currency(rows: list[_Row]) -> RawCell | None:
             if _CURRENCY.search(gc.cell.text):
                 return gc.cell
     return None
+
+
+def _over_row_labels(column: Column, body: list[_Row]) -> bool:
+    """Whether a funding header's first column stands over the rows' labels (总额, 财政资金 …)."""
+    rows = vocabulary().funding_rows
+    starts = [r.cells[0].col for r in body if rows.field(r.cells[0].cell.text)]
+    return bool(starts) and starts.count(column.start) > len(starts) / 2
 
 
 def _stated_weight(header: _Row) -> RawCell | None:
