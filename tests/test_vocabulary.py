@@ -93,3 +93,11 @@ def test_a_provinces_label_is_a_data_file(tmp_path, monkeypatch):
         monkeypatch.delenv("REVIEWER_VOCABULARY")
         vocab_module.reload()
     assert vocabulary().indicator_columns.field("考核分值") is None
+
+
+@pytest.mark.parametrize(("label", "field"), [
+    ("转移支付(项目)名称", "name"), ("专项资金名称", "name"), ("中央主管部门", "department"),
+    ("实施单位 (盖章)", "unit"),
+])
+def test_transfer_payment_and_special_fund_header_labels(label, field):
+    assert vocabulary().header.exact(label) == field
