@@ -692,10 +692,10 @@ def _missing_columns(table: RawTable) -> None:
     if not have & {"weight", "score", "review_score"}:
         table.notes.append(RawWarning("indicators", "no 分值 / 得分 columns (a target table, or a transfer-payment "
                                                     "form without scores): weights and scores not read"))
-    for field, written in _NEEDED.items():
-        if field in have or field in ("weight", "score") and not have & {"weight", "score", "review_score"}:
+    for needed, written in _NEEDED.items():
+        if needed in have or needed in ("weight", "score") and not have & {"weight", "score", "review_score"}:
             continue
-        looked = " / ".join(labels.get(field, [])[:5])
+        looked = " / ".join(labels.get(needed, [])[:5])
         table.notes.append(RawWarning("indicators", f"{written} column not found in the indicator header "
                                                     f"(looked for {looked} …)"))
 
