@@ -158,3 +158,21 @@ def _parse(raw: str) -> Value:
     if _RECURRING.search(t):
         return Value(text=raw, kind="period", comparator="<=")
     return Value(text=raw, kind="qualitative")
+
+
+
+# A whole cell that is a comparator, keyed by its NFKC spelling without spaces.
+_COMPARATOR_CELLS = {unicodedata.normalize("NFKC", w): sym for w, sym in reversed(_COMPARATOR_WORDS)} | {
+    "═": "=", "==": "=", "=>": ">=", "=<": "<="}
+_UNIT_CELLS = frozenset(_UNITS) | {"万", "亿", "人/次"}
+
+
+def comparator_symbol(text: str) -> str | None:
+    """The comparator a whole cell is ("≥", "≧", ">=", "大于等于" → ">="), or None: the
+    指标性质 / 符号 column of a form that splits its target."""
+    return _COMPARATOR_CELLS.get(re.sub(r"\s+", "", unicodedata.normalize("NFKC", text)))
+
+
+def is_unit(text: str) -> bool:
+    """Whether a whole cell is a unit of measure ("%", "个", "万元"): the 度量单位 column."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text)) in _UNIT_CELLS

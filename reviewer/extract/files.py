@@ -71,12 +71,12 @@ def forms_from_json(data: bytes) -> list[Form]:
 
 
 def parse_text(text: str, path: str) -> list[Form]:
-    layout = layouts.detect(text)
-    if layout is None:
-        raise ExtractFailure("no self-evaluation form or evaluation report found in this text")
-    forms = [clear_illegible_numbers(form) for form in layout.parse(text, path)]
+    """The forms in a text: read by the layout that claims it, else through its tables."""
+    layout, forms = layouts.read_text(text, path)
+    forms = [clear_illegible_numbers(form) for form in forms]
     if not forms:
-        raise ExtractFailure(f"looks like the {layout.NAME} layout but no form could be read")
+        raise ExtractFailure(f"looks like the {layout} layout but no form could be read" if layout
+                             else layouts.NOT_FOUND)
     return forms
 
 
