@@ -233,13 +233,26 @@ def test_target_split_into_comparator_value_and_unit_columns():
 
 
 def test_an_unknown_column_is_reported_not_glued_to_its_neighbour():
+    # 佐证材料 (evidence) is no field of the form: its cells are reported, not glued onto 得分.
+    indicators = [INDICATORS[0].replace("|得分|", "|自评得分|佐证材料|")] + [
+        "|产出指标|数量指标|采购设备数量|≥5台|4台|50|45|合同|供货延迟",
+        "||质量指标|验收合格率|100%|100%|30|30|验收单|",
+    ]
+    (form,) = tabular.parse(small_form(indicators=indicators), "x.txt")
+    assert [(i.score, i.deviation) for i in form.indicators] == [(45, "供货延迟"), (30, "")]
+    assert warned(form, "indicators") == ["column '佐证材料' is not part of this layout; its cells are not read"]
+
+
+def test_review_score_column_is_read_beside_the_self_score():
+    # 复核分 (the reviewer's re-score, model 1.1) was an unknown column before; now it is read.
     indicators = [INDICATORS[0].replace("|得分|", "|自评得分|复核分|")] + [
         "|产出指标|数量指标|采购设备数量|≥5台|4台|50|45|40|供货延迟",
         "||质量指标|验收合格率|100%|100%|30|30|28|",
     ]
     (form,) = tabular.parse(small_form(indicators=indicators), "x.txt")
-    assert [(i.score, i.deviation) for i in form.indicators] == [(45, "供货延迟"), (30, "")]
-    assert warned(form, "indicators") == ["column '复核分' is not part of this layout; its cells are not read"]
+    assert [(i.score, i.review_score, i.deviation) for i in form.indicators] == [
+        (45, 40, "供货延迟"), (30, 28, "")]
+    assert warned(form, "indicators") == []
 
 
 def test_title_year_and_unit_above_the_table():

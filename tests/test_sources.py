@@ -135,10 +135,10 @@ def test_zip_inside_zip_and_doc_members_are_named(tmp_path):
     archive = tmp_path / "outer.zip"
     with zipfile.ZipFile(archive, "w") as zf:
         zf.writestr("inner.zip", b"PK")
-        zf.writestr("old.doc", b"\xd0\xcf\x11\xe0")
-    errors = {d.label.rsplit("!", 1)[1]: d.error for d in iter_documents([archive])}
+        zf.writestr("old.doc", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + "WordDocument".encode("utf-16-le"))
+    errors = {e.path.rsplit("!", 1)[1]: e.message for e in extract_paths([archive]).errors}
     assert errors["inner.zip"] == "a zip inside a zip is not read; unpack it first"
-    assert "save it as .docx" in errors["old.doc"]
+    assert "save it as .docx" in errors["old.doc"]  # a .doc is read by its bytes: this one is Word 97-2003
 
 
 def test_zip_members_without_codes_get_distinct_ids(tmp_path):

@@ -7,14 +7,15 @@ is wrong; callers turn it into one line per file and go on with the others.
 
 from __future__ import annotations
 
-import io
 import json
 from collections.abc import Iterable
 from pathlib import Path
 
-from reviewer.domain.model import ExtractError, Extraction, Form
-from reviewer.extract import layouts
+from reviewer.domain.model import ExtractError, Extraction, Form, clear_illegible_numbers, form_from_data
+from reviewer.extract import documents, layouts
 from reviewer.extract.sources import (
+    DOCUMENT_SUFFIXES,
+    SNIFFED_SUFFIXES,
     SUFFIXES,
     TEXT_SUFFIXES,
     Decoded,
@@ -35,61 +36,16 @@ __all__ = [
 
 def xlsx_text(source: Path | bytes) -> str:
     """Each sheet as tab-separated rows, so the tabular layout parses it like a table export."""
-    import openpyxl  # core dependency, imported lazily to keep start-up fast
-
-    try:
-        book = openpyxl.load_workbook(_file(source), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many types for a broken workbook
-        raise ExtractFailure(f"not a readable .xlsx workbook ({type(exc).__name__})") from None
-    sheets = []
-    try:
-        for sheet in book.worksheets:
-            sheet.reset_dimensions()  # some writers store a wrong <dimension>; let openpyxl find the used range
-            rows = []
-            for row in sheet.iter_rows(values_only=True):
-                cells = ["" if v is None else _cell_text(v) for v in row]
-                rows.append("\t".join(cells).rstrip("\t"))
-            sheets.append("\n".join(rows))
-    except Exception as exc:  # a workbook damaged inside a sheet
-        raise ExtractFailure(f"not a readable .xlsx workbook ({type(exc).__name__} in a sheet)") from None
-    finally:
-        book.close()
-    return "\n\n".join(sheets)
-
-
-def _file(source: Path | bytes):
-    return io.BytesIO(source) if isinstance(source, bytes) else source
-
-
-def _cell_text(value: object) -> str:
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).replace("\n", " ")
-
-
-def pdf_text(source: Path | bytes) -> str:
-    try:
-        import pdfplumber
-    except ImportError:
-        raise ExtractFailure("PDF input needs the pdf extra: pip install 'reviewer[pdf]'") from None
-    try:
-        with pdfplumber.open(_file(source)) as pdf:
-            pages = [page.extract_text() or "" for page in pdf.pages]
-    except Exception as exc:  # pdfminer raises many types for a broken PDF
-        raise ExtractFailure(f"not a readable PDF ({type(exc).__name__})") from None
-    text = "\n".join(pages)
-    if not text.strip():
-        raise ExtractFailure("PDF has no text layer (a scan? run OCR first)")
-    return text
+    return "\n\n".join(grid.to_tsv() for grid in documents.xlsx_grids(source))
 
 
 def document_text(doc: Document) -> Decoded:
-    """The text of a text, .xlsx or .pdf document."""
+    """The text of a document: decoded text, or a document's paragraphs and tables (as
+    tab-separated rows) in reading order."""
     assert doc.data is not None
-    if doc.suffix == ".xlsx":
-        return Decoded(xlsx_text(doc.data), "xlsx")
-    if doc.suffix == ".pdf":
-        return Decoded(pdf_text(doc.data), "pdf")
+    if doc.suffix in DOCUMENT_SUFFIXES or doc.suffix in SNIFFED_SUFFIXES:
+        contents = documents.read_document(doc.data, doc.suffix)
+        return Decoded(contents.to_tsv(), contents.kind)
     return decode_text(doc.data)
 
 
@@ -107,7 +63,7 @@ def forms_from_json(data: bytes) -> list[Form]:
     if not isinstance(items, list):
         raise ExtractFailure("JSON is not a reviewer form document (no list of forms)")
     try:
-        return [Form.model_validate(item) for item in items]
+        return [form_from_data(item) for item in items]
     except RecursionError:
         raise ExtractFailure("not a reviewer form document (JSON nested too deeply)") from None
     except Exception as exc:
@@ -115,12 +71,12 @@ def forms_from_json(data: bytes) -> list[Form]:
 
 
 def parse_text(text: str, path: str) -> list[Form]:
-    layout = layouts.detect(text)
-    if layout is None:
-        raise ExtractFailure("no self-evaluation form or evaluation report found in this text")
-    forms = layout.parse(text, path)
+    """The forms in a text: read by the layout that claims it, else through its tables."""
+    layout, forms = layouts.read_text(text, path)
+    forms = [clear_illegible_numbers(form) for form in forms]
     if not forms:
-        raise ExtractFailure(f"looks like the {layout.NAME} layout but no form could be read")
+        raise ExtractFailure(f"looks like the {layout} layout but no form could be read" if layout
+                             else layouts.NOT_FOUND)
     return forms
 
 

@@ -25,24 +25,26 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 TEXT_SUFFIXES = {".txt", ".tsv", ".csv", ".text", ""}
-DOCUMENT_SUFFIXES = {".xlsx", ".pdf", ".json"}
-SUFFIXES = TEXT_SUFFIXES | DOCUMENT_SUFFIXES | {".zip"}
-# Formats a reviewer meets that reviewer cannot read: what to tell them.
+# Documents whose tables are read as tables (reviewer/extract/documents/), and saved forms.
+DOCUMENT_SUFFIXES = {".docx", ".docm", ".xlsx", ".xlsm", ".xls", ".html", ".htm", ".mht", ".mhtml", ".pdf"}
+SUFFIXES = TEXT_SUFFIXES | DOCUMENT_SUFFIXES | {".json", ".zip"}
+
+SAVE_AS_DOCX = "save it as .docx or PDF (File → Save As) and read that file"
+RUN_OCR = "run OCR on it and give reviewer the text, or ask the unit for the original document"
+# Formats a reviewer meets that reviewer cannot read, and what to tell them.
 UNREADABLE_FORMATS = {
-    ".doc": "a Word 97-2003 .doc file; save it as .docx or PDF and read that",
-    ".wps": "a WPS document; save it as .docx or PDF and read that",
-    ".et": "a WPS spreadsheet; save it as .xlsx and read that",
-    ".ofd": "an OFD document; export it as PDF and read that",
-    ".rtf": "an RTF document; save it as .docx or PDF and read that",
-    ".jpg": "an image (a scan or photo); run OCR on it and read the text",
-    ".jpeg": "an image (a scan or photo); run OCR on it and read the text",
-    ".png": "an image (a scan or photo); run OCR on it and read the text",
-    ".tif": "an image (a scan); run OCR on it and read the text",
-    ".tiff": "an image (a scan); run OCR on it and read the text",
-    ".bmp": "an image; run OCR on it and read the text",
-    ".rar": "a RAR archive; unpack it (or re-pack it as .zip) and read that",
-    ".7z": "a 7z archive; unpack it (or re-pack it as .zip) and read that",
+    ".doc": f"a .doc (Word 97-2003) file: {SAVE_AS_DOCX}",
+    ".wps": f"a .wps (WPS Writer) file: {SAVE_AS_DOCX}",
+    ".rtf": f"an .rtf (Rich Text) file: {SAVE_AS_DOCX}",
+    ".et": "a .et (WPS Spreadsheets) file: save it as .xlsx (File → Save As) and read that file",
+    ".ofd": "an .ofd (OFD e-document) file: export it as PDF and read that file",
+    ".rar": "a RAR archive: unpack it (or re-pack it as .zip) and read that",
+    ".7z": "a 7z archive: unpack it (or re-pack it as .zip) and read that",
+    **{s: f"a scanned image ({s}): {RUN_OCR}" for s in (".jpg", ".jpeg", ".png", ".tif", ".tiff", ".bmp", ".gif")},
 }
+# Read by their bytes, not their suffix: government sites serve HTML tables saved as .xls
+# or .doc, and Word web pages (.mht) as .doc; the document reader says what they really are.
+SNIFFED_SUFFIXES = {".doc", ".et"}
 
 MiB = 1024 * 1024
 # No form file is this large; a larger one is a mistake or an attack, and reading it
@@ -234,8 +236,8 @@ def read_path(path: Path) -> Document:
 
 def _read_file(path: Path) -> Document:
     label, suffix = display_path(path), path.suffix.lower()
-    if suffix in UNREADABLE_FORMATS:
-        return Document(label, suffix, error=f"cannot read {UNREADABLE_FORMATS[suffix]}", path=path)
+    if suffix in UNREADABLE_FORMATS and suffix not in SNIFFED_SUFFIXES:
+        return Document(label, suffix, error=UNREADABLE_FORMATS[suffix], path=path)
     try:
         # O_NONBLOCK: a file swapped for a FIFO after the stat above must not hang the read.
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
@@ -278,8 +280,8 @@ def _zip_documents(path: Path) -> Iterator[Document]:
             if suffix == ".zip":
                 yield Document(label, suffix, error="a zip inside a zip is not read; unpack it first")
                 continue
-            if suffix in UNREADABLE_FORMATS:
-                yield Document(label, suffix, error=f"cannot read {UNREADABLE_FORMATS[suffix]}")
+            if suffix in UNREADABLE_FORMATS and suffix not in SNIFFED_SUFFIXES:
+                yield Document(label, suffix, error=UNREADABLE_FORMATS[suffix])
                 continue
             budget = min(MAX_DOCUMENT_BYTES, MAX_ZIP_TOTAL_BYTES - expanded)
             try:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
+
+from reviewer.extract.assemble import form_id  # noqa: F401 - shared by the layouts
 
 # Canonical funding-row labels, in form order.
 FUND_TOTAL = "年度资金总额"
@@ -19,12 +20,6 @@ def to_float(text: str | None) -> float | None:
         return None
     t = text.strip().replace(",", "").replace("，", "").rstrip("%")
     return float(t) if _NUMBER.match(t) else None
-
-
-def form_id(code: str | None, path: str, index: int) -> str:
-    """The project code, else `<file stem>#<n>` with n counted from 1 (a zip member's own
-    stem: `forms.zip!a.txt` → `a#1`)."""
-    return code or f"{Path(path.rsplit('!', 1)[-1]).name.split('.')[0]}#{index + 1}"
 
 
 def squash(text: str) -> str:

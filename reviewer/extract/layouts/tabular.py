@@ -1,608 +1,723 @@
-"""Layout 'tabular': a form as tab-separated table rows (a Word/Excel table export, an .xlsx sheet).
+"""Layout 'tabular': forms read from a grid of cells (`read_grid`), whatever made the grid.
 
-Each line is a table row and each tab-separated field a cell; a merged cell appears as
-empty fields. Nothing is read by fixed position: every part is located by the text of
-its header cells (项目名称, 年初预算数, 预期目标, 一级指标 ... 得分, 总分), and a value
-belongs to the header whose column span holds it. So the same code reads the Beijing
-table dump (seed 002) and the Shenzhen Excel import template.
+A tab-separated table export (Beijing's seed 002, an .xlsx sheet), pipe rows from a web
+page, a .docx table: each becomes a `Grid`, and this reader finds the form's parts in it by
+the text of their label cells, never by fixed position. The labels are data
+(reviewer/domain/vocabulary/labels.toml): 项目名称 … 实施单位 in the header, the funding
+table's 年初预算数 … 得分, 预期目标 / 实际完成情况, the indicator table's 一级指标 … 偏差原因
+with their synonyms (指标值 / 目标值, 完成值 / 全年实际值, 权重 / 指标分值, 自评得分, 复核分 …),
+and the 总分 / 合计 row.
 
-Found in exports and handled here:
-- a cell wrapped inside the table cell comes out with a space inside a Chinese word
-  ("北京市丰台区信访办 公室"); a space after a Chinese character is layout, not text;
-- level-1/level-2 cells are merged down: an empty cell carries the value from above;
-- a row whose merged cells collapsed into one field too few is shifted one column to the
-  left; it is realigned on its 分值/得分 numbers and flagged with a warning.
+What forms do and how it is read:
+- several forms in one text: a form starts at its 项目名称 row (a form without one, like a
+  department-wide rubric, at its table); rows after a form's 总分 row open the next;
+- a header over two rows (年度指标值 spanning 指标性质 | 指标值 | 度量单位, 得分 over
+  自评分 | 复核分): the lower labels name the columns under the upper one;
+- merged cells appear as empty fields (tab exports) or are dropped (pipe rows): a row is
+  placed by position where the grid keeps positions and every cell fits its column,
+  otherwise by what its cells hold (`placement`); 一级/二级指标 carry down (assembly);
+- a cell wrapped inside its table cell gets a space inside a Chinese word ("北京市丰台区
+  信访办 公室"); a space after a Chinese character is layout, not text;
+- the year in a title only, 万元 written above the table, a funding weight given in a
+  header ("得分(20分*执行率)"), forms with no weight or score columns, with no 项目编码.
+What cannot be placed with confidence is left empty and said in a warning.
 """
 
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
-from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from dataclasses import dataclass, field
+from functools import lru_cache
 
-from reviewer.extract.layouts.common import FUND_LABELS, FUND_TOTAL, form_id, to_float
-from reviewer.domain.model import Form, FundingRow, Indicator, Source
+from reviewer.domain.model import Form
+from reviewer.domain.vocabulary import depends_on_vocabulary, label_key, vocabulary
+from reviewer.extract.assemble import assemble
+from reviewer.extract.grid import Cell, Grid
+from reviewer.extract.layouts.placement import (
+    IGNORED, NUMBER, PLACEHOLDER, UNKNOWN, Column, GridCell, Placement, by_position, kind, place, unplaced_note,
+)
+from reviewer.extract.raw import (
+    RawCell, RawForm, RawFunding, RawFundingRow, RawGoal, RawIndicatorRow, RawTable, RawTotal, RawWarning,
+)
 
 NAME = "tabular"
-
-Row = list[str]
-
-# Header labels of the form's key/value cells → Form attribute.
-_HEADER_FIELDS = {
-    "项目名称": "name",
-    "项目编码": "code",
-    "主管部门": "department",
-    "一级预算单位": "department",
-    "实施单位": "unit",
-    "绩效自评年度": "year",
-    "自评年度": "year",
-}
-_HEADER_LABELS = tuple(_HEADER_FIELDS)
-_FUNDING_COLUMNS = {  # matched by containment: "预算执行率" is 执行率
-    "年初预算数": "initial_budget",
-    "全年预算数": "annual_budget",
-    "全年执行数": "executed",
-    "分值": "weight",
-    "执行率": "execution_rate",
-    "得分": "score",
-}
-# Header cells are matched by the first label their squashed text contains.
-# Some provinces split the target into 指标性质 (≥ ＝ ≤) | 指标值 | 度量单位.
-_INDICATOR_COLUMNS = (
-    ("一级指标", "level1"),
-    ("二级指标", "level2"),
-    ("三级指标", "name"),
-    ("指标性质", "target_comparator"),
-    ("指标值", "target"),
-    ("度量单位", "target_unit"),
-    ("计量单位", "target_unit"),
-    ("实际完成值", "actual"),
-    ("分值", "weight"),
-    ("权重", "weight"),
-    ("得分", "score"),
-    ("偏差原因", "deviation"),
-)
-_TOTAL_LABELS = ("总分", "合计")
+# Grids whose columns are true positions (merged cells kept as empty fields).
+POSITIONAL = frozenset(("tabs", "docx", "xlsx", "xls", "html", "pdf", ""))
 
 _CJK = r"\u2018-\u201d\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef"
-# A cell wrapped inside its table cell gets a space at the wrap; a wrap after a Chinese
-# character is layout (Chinese has no spaces), one after a digit ("1 个") may be written.
 _LAYOUT_SPACE = re.compile(rf"(?<=[{_CJK}])\s+")
-_KEY_NOISE = re.compile(r"[\s*＊:：]")
-# "(2024年度)" under the title, or "2024年度项目支出绩效自评表" in it.
-_TITLE_YEAR = re.compile(r"[（(]\s*(\d{4})\s*年度?\s*[)）]|(\d{4})\s*年度?[^\t]*自评表")
-_YEAR = re.compile(r"(?<!\d)(\d{4})(?!\d)")
 _CURRENCY = re.compile(r"[（(]\s*(万元|元)\s*[)）]|单位\s*[:：]\s*(万元|元)")
-_LEVEL_POINTS = re.compile(r"\s*[（(]\s*\d+(?:\.\d+)?\s*分\s*[)）]\s*$")
-_OCR_SPLIT_NUMBER = re.compile(r"^\d+\.\s+\d+$")  # "0. 98": OCR output, not a table export
-_PLAIN_NUMBER = re.compile(r"^[+-]?\d+(?:\.\d+)?$")
-_DASHES = {"—", "－", "-", "--", "——", "/", "／"}
+_YEAR_CELL = re.compile(r"^[（(]?\s*\d{4}\s*年度?\s*[)）]?$")
+_TITLE_YEAR = re.compile(r"\d{4}\s*年")
+_HEADER_POINTS = re.compile(r"[（(]\s*(\d+(?:\.\d+)?)\s*分")
+_NAME_POINTS = re.compile(r"[（(]\s*(\d+(?:\.\d+)?)\s*分\s*[)）]\s*$")
+_LABELLED = re.compile(r"^\S{1,8}[:：]")  # "附件：…", "填报日期：…": a label of its own
+_NEXT_LABEL = re.compile(r"\s+(?=\S{2,10}[:：])")
+_OCR_SPLIT_NUMBER = re.compile(r"(?:^|\t)[ \u3000]*\d+\.[ \u3000]+\d+[ \u3000]*(?=\t|$)", re.M)  # "0. 98": OCR
+# Sub-labels of a two-row header that refine the upper label they stand under.
+_PARTS_OF = {
+    "target": {"nature", "comparator", "target", "unit"},
+    "score": {"score", "review_score", "weighted_score", "weight_share"},
+    "weight": {"weight", "weight_share"},
+}
+_NEEDED = {"name": "三级指标", "target": "年度指标值", "actual": "实际完成值", "weight": "分值", "score": "得分"}
 
 
-# ---------------------------------------------------------------- text helpers
-
-
-def tidy(cell: str) -> str:
+@lru_cache(maxsize=16384)
+def tidy(text: str) -> str:
     """A cell's text without the spaces its wrapping left after Chinese characters."""
-    return _LAYOUT_SPACE.sub("", cell).strip()
+    return _LAYOUT_SPACE.sub("", text.replace("\r", "")).strip().replace("\n", " ")
 
 
-def key(cell: str) -> str:
-    """A cell squashed for label matching: no spaces, no required-field stars, no colons."""
-    return _KEY_NOISE.sub("", cell)
+# ---------------------------------------------------------------- text → grid, detection
 
 
-def _is_plain_number(cell: str) -> bool:
-    return bool(_PLAIN_NUMBER.match(cell.strip().replace(",", "")))
+_EMPTY = Cell("")
 
 
-def _rows(text: str) -> list[Row]:
-    return [line.rstrip("\r").split("\t") for line in text.split("\n")]
-
-
-def _find_row(keys: list[set[str]], start: int, stop: int, test) -> int | None:
-    """The first row in [start, stop) whose set of squashed cells passes `test`."""
-    for i in range(start, stop):
-        if keys[i] and test(keys[i]):
-            return i
-    return None
-
-
-def _cell_keys(row: Row) -> set[str]:
-    return {key(c) for c in row if c.strip()}
-
-
-# ---------------------------------------------------------------- detection
+def tab_grid(text: str) -> Grid:
+    """Tab-separated text: each line a row, each field a cell."""
+    return Grid(
+        rows=[[Cell(c, f"line {n} col {k + 1}") if c else _EMPTY for k, c in enumerate(line.rstrip("\r").split("\t"))]
+              for n, line in enumerate(text.split("\n"), start=1)],
+        origin="tabs",
+    )
 
 
 def detect(text: str) -> bool:
     """Tab-separated rows holding 项目名称 and a funding or indicator header as whole cells."""
-    if "\t" not in text:
+    if "\t" not in text or _OCR_SPLIT_NUMBER.search(text):
         return False
-    keys: set[str] = set()
+    named = tabled = False
     for line in text.split("\n"):
         if "\t" not in line:
             continue
         for cell in line.split("\t"):
-            if _OCR_SPLIT_NUMBER.match(cell.strip()):
-                return False
-            keys.add(key(cell))
-    return _is_name_row(keys) and (_has(keys, "年初预算数") or _has(keys, "一级指标"))
-
-
-# ---------------------------------------------------------------- parsing
+            if not cell:
+                continue
+            label = _label(cell)
+            named = named or label.header is not None and label.header[0] == "name"
+            tabled = tabled or label.funding == "initial_budget" or label.indicator_exact in ("level1", "name")
+        if named and tabled:
+            return True
+    return False
 
 
 def parse(text: str, path: str) -> list[Form]:
-    rows = _rows(text)
-    keys = [_cell_keys(row) for row in rows]
-    starts = [i for i, row_keys in enumerate(keys) if _is_name_row(row_keys)]
-    forms = []
-    preamble_start = 0
-    for index, start in enumerate(starts):
-        end = starts[index + 1] if index + 1 < len(starts) else len(rows)
-        form, total_at = _parse_form(rows, keys, preamble_start, start, end, path, index)
-        forms.append(form)
-        # Rows after this form's 总分 row (a title, a blank line) belong to the next form.
-        preamble_start = total_at + 1 if total_at is not None else end
-    return forms
+    return [assemble(raw) for raw in read_grid(tab_grid(text), path)]
 
 
-def _is_name_row(row_keys: set[str]) -> bool:
-    return any(k.startswith("项目名称") for k in row_keys)
+# ---------------------------------------------------------------- rows and sections
 
 
-def _has(row_keys: set[str], label: str) -> bool:
-    return any(label in k for k in row_keys)
+@dataclass(frozen=True, slots=True)
+class _Label:
+    """What a cell's text names, in each table's vocabulary (None: nothing)."""
+
+    header: tuple[str, str] | None  # (field, inline value)
+    funding: str | None
+    goal: str | None
+    indicator: str | None
+    indicator_exact: str | None
+    section: str | None
 
 
 @dataclass
-class _Sections:
-    """Row indexes of the form's table headers (None where missing)."""
+class _Row:
+    index: int
+    cells: list[GridCell]  # the non-empty cells, text tidied
+    labels: list[_Label] = field(default_factory=list)  # what each cell names
+    role: str | None = None  # what the row opens: name, indicators, funding, goal, total (or None)
+    length: int = 0  # cells in the grid row, empty ones included
 
-    funding: int | None
-    goal: int | None
-    indicators: int | None
-    total: int | None
+    @property
+    def first(self) -> str:
+        return self.cells[0].cell.text if self.cells else ""
 
-
-def _sections(keys: list[set[str]], start: int, end: int) -> _Sections:
-    funding = _find_row(keys, start, end, lambda k: _has(k, "年初预算数") and _has(k, "全年执行数"))
-    goal = _find_row(keys, start, end, lambda k: _has(k, "预期目标"))
-    indicators = _find_row(keys, start, end, lambda k: _has(k, "一级指标") and _has(k, "三级指标"))
-    after = indicators if indicators is not None else start
-    total = _find_row(keys, after, end, lambda k: not k.isdisjoint(_TOTAL_LABELS))
-    return _Sections(funding, goal, indicators, total)
+    @property
+    def width(self) -> int:
+        return self.cells[-1].col + 1 if self.cells else 0
 
 
-def _parse_form(
-    rows: list[Row], keys: list[set[str]], preamble_start: int, start: int, end: int, path: str, index: int
-) -> tuple[Form, int | None]:
-    at = _sections(keys, start, end)
-    header_end = min(i for i in (at.funding, at.goal, at.indicators, end) if i is not None)
-    form = Form(id="", source=Source(path=path, index=index, layout=NAME))
-    _parse_header(form, rows[preamble_start:header_end])
-    form.id = form_id(form.code, path, index)
-
-    if at.funding is None:
-        form.warn("funding", "no funding table (年初预算数 / 全年预算数 / 全年执行数) found")
-    else:
-        funding_end = min(i for i in (at.goal, at.indicators, end) if i is not None and i > at.funding)
-        _parse_funding(form, rows[at.funding], rows[at.funding + 1 : funding_end], rows[preamble_start:at.funding])
-
-    if at.goal is None:
-        form.warn("goal", "no 年度总体目标 (预期目标 / 实际完成情况) found")
-    else:
-        goal_end = at.indicators if at.indicators is not None and at.indicators > at.goal else end
-        _parse_goal(form, rows[at.goal], rows[at.goal + 1 : goal_end])
-
-    if at.indicators is None:
-        form.warn("indicators", "no 年度绩效指标 table (一级指标 / 二级指标 / 三级指标) found")
-    else:
-        table_end = at.total if at.total is not None else end
-        _IndicatorReader(form, rows[at.indicators]).read(rows[at.indicators + 1 : table_end])
-
-    if at.total is None:
-        form.warn("total_score", "no 总分 row found")
-    else:
-        header = rows[at.indicators] if at.indicators is not None else []
-        _parse_total(form, rows[at.total], header)
-    return form, at.total
+def _rows(grid: Grid) -> list[_Row]:
+    rows = []
+    for r, row in enumerate(grid.rows):
+        cells = []
+        for c, cell in enumerate(row):
+            text = tidy(cell.text) if cell.text else ""
+            if text:
+                cells.append(GridCell(c, RawCell(text, cell.where or f"row {r + 1} col {c + 1}")))
+        labels = [_label(gc.cell.text) for gc in cells]
+        rows.append(_Row(r, cells, labels, _role(labels), len(row)))
+    return rows
 
 
-# ---------------------------------------------------------------- header fields
+def _role(labels: list[_Label]) -> str | None:
+    """What a row opens, from what its cells name: a form (项目名称), the indicator table, the
+    funding table, the goal table, the total row; None for any other row."""
+    if not labels:
+        return None
+    indicator_fields = set()
+    known = 0
+    funding_fields = set()
+    goal = False
+    for lb in labels:
+        if lb.header is not None and lb.header[0] == "name":
+            return "name"
+        if lb.indicator:
+            known += 1
+            indicator_fields.add(lb.indicator)
+        funding_fields.add(lb.funding)
+        goal = goal or lb.goal == "planned"
+    if known >= 3 and indicator_fields & {"level1", "level2", "name"}:
+        return "indicators"
+    if "executed" in funding_fields and funding_fields & {"initial_budget", "annual_budget"}:
+        return "funding"
+    if goal:
+        return "goal"
+    return "total" if labels[0].section == "total" else None
 
 
-def _parse_header(form: Form, rows: list[Row]) -> None:
-    values: dict[str, str] = {}
-    title_year = None
+@depends_on_vocabulary
+@lru_cache(maxsize=16384)
+def _label(text: str) -> _Label:
+    vocab = vocabulary()
+    return _Label(_header_label(text), vocab.funding_columns.field(text), vocab.goal_columns.field(text),
+                  vocab.indicator_columns.field(text), vocab.indicator_columns.exact(text), vocab.sections.exact(text))
+
+
+@depends_on_vocabulary
+@lru_cache(maxsize=16384)
+def _header_label(text: str) -> tuple[str, str] | None:
+    """(field, value written after a colon in the same cell) when the cell is a header label;
+    field "other" for a known label that is no form field."""
+    vocab = vocabulary()
+    key = label_key(text)
+    field = vocab.header.exact(key)
+    if field is None and key in vocab.header_other:
+        field = "other"
+    if field is not None:
+        return field, ""
+    if "/" in key:  # "单位名称/ 项目名称": one of them; 项目名称 opens a form
+        fields = [vocab.header.exact(part) for part in key.split("/")]
+        if all(fields):
+            return ("name" if "name" in fields else fields[0]), ""
+    colon = min((i for i in (text.find(":"), text.find("：")) if i >= 0), default=-1)
+    if colon > 0:
+        left = label_key(text[:colon])
+        field = vocab.header.exact(left) or ("other" if left in vocab.header_other else None)
+        if field is not None:
+            return field, _NEXT_LABEL.split(text[colon + 1:].strip(), maxsplit=1)[0].strip()
+    return None
+
+
+def _labels(row: _Row) -> list[_Label]:
+    return row.labels or [_label(gc.cell.text) for gc in row.cells]
+
+
+def _section(row: _Row) -> str | None:
+    return _label(row.first).section if row.cells else None
+
+
+def _indicator_fields(row: _Row) -> list[str | None]:
+    return [lb.indicator for lb in _labels(row)]
+
+
+def _is_header_continuation(row: _Row) -> bool:
+    """A second header row: every cell is exactly a column label."""
+    return bool(row.cells) and all(lb.indicator_exact for lb in _labels(row))
+
+
+def _only_a_label(row: _Row) -> bool:
+    return len(row.cells) == 1 and _section(row) is not None
+
+
+def _opens(role: str):
+    return lambda row: row.role == role
+
+
+# ---------------------------------------------------------------- forms in a grid
+
+
+def read_grid(grid: Grid, path: str) -> list[RawForm]:
+    """The forms in a grid, as raw records (`assemble` makes them Forms). [] when nothing
+    form-like is found: no 项目名称, no funding table, no indicator table."""
+    rows = _rows(grid)
+    positional = grid.origin in POSITIONAL
+    forms: list[RawForm] = []
+    preamble = 0
+    starts = _form_starts(rows)
+    for n, (start, named) in enumerate(starts):
+        end = starts[n + 1][0] if n + 1 < len(starts) else len(rows)
+        # A form without 项目名称 opens at its table: the rows above (title, unit, goal) are its own.
+        reader = _FormReader(rows, preamble, start if named else preamble, end, positional, len(rows))
+        raw = reader.read(path, len(forms))
+        if raw is not None:
+            forms.append(raw)
+        preamble = reader.total_at + 1 if reader.total_at is not None else end
+    return forms
+
+
+def _form_starts(rows: list[_Row]) -> list[tuple[int, bool]]:
+    """(row, opened by a 项目名称 row) of each form: a 项目名称 row opens one; an indicator table
+    (not a header repeated after a page break) with no 项目名称 row since the last table
+    opens one too; a lone funding table makes a form when nothing else does."""
+    starts: list[tuple[int, bool]] = []
+    last_fields: list[str | None] | None = None
+    waiting = False  # a 项目名称 row whose table has not come yet
     for row in rows:
-        for i, cell in enumerate(row):
-            m = _TITLE_YEAR.search(cell)
-            if m and title_year is None:
-                title_year = int(m.group(1) or m.group(2))
-            label, inline = _header_label(cell)
-            if label is None:
+        if row.role == "name":
+            starts.append((row.index, True))
+            waiting = True
+        elif row.role == "indicators":
+            fields = _indicator_fields(row)
+            if not waiting and fields != last_fields:
+                starts.append((row.index, False))
+            waiting = False
+            last_fields = fields
+    if not starts:
+        starts = [(r.index, False) for r in rows if r.role == "funding"][:1]
+    return starts
+
+
+class _FormReader:
+    def __init__(self, rows: list[_Row], preamble: int, start: int, end: int, positional: bool, grid_end: int):
+        self.rows, self.preamble, self.start, self.end = rows, preamble, start, end
+        self.positional, self.grid_end = positional, grid_end
+        self.total_at: int | None = None
+        self.columns: list[Column] = []  # the indicator table's
+        self.closed = True  # the table's categories are the template's closed list
+
+    def find(self, test, start: int, stop: int | None = None) -> int | None:
+        for i in range(start, self.end if stop is None else stop):
+            if self.rows[i].cells and test(self.rows[i]):
+                return i
+        return None
+
+    def read(self, path: str, index: int) -> RawForm | None:
+        funding = self.find(_opens("funding"), self.start)
+        table = self.find(_opens("indicators"), self.start)
+        before_table = table if table is not None else self.end
+        goal = self.find(_opens("goal"), self.start, before_table)
+        goal_label = None if goal is not None else self.find(
+            lambda r: _section(r) == "goal" and len(r.cells) > 1, self.start, before_table)
+        self.total_at = self.find(_opens("total"), table if table is not None else self.start)
+        named = self.rows[self.start].role == "name"
+        sections = [i for i in (funding, goal, goal_label, table, self.total_at) if i is not None]
+        header_end = min(sections, default=self.end)
+        head = self.rows[self.preamble:header_end]
+        header = _header_fields(head, self.rows[header_end] if header_end < len(self.rows) else None)
+        if funding is None and table is None and not (named and header):
+            return None  # nothing form-like: no table, and at most a label with no value
+
+        raw = RawForm(path=path, index=index, layout=NAME)
+        raw.header = header
+        raw.title, kind_ = _title(head)
+        if kind_:
+            raw.kind = kind_
+        if funding is not None:
+            stop = min([i for i in sections if i > funding] + [self.end])
+            raw.funding = self.funding(funding, stop)
+        if goal is not None:
+            raw.goal = self.goal(goal, min([i for i in sections if i > goal] + [self.end]))
+        elif goal_label is not None:
+            raw.goal = _labelled_goal(self.rows[goal_label])
+        if table is not None:
+            raw.indicators = self.indicators(table)
+            if not named and not self.closed and raw.kind == "self_evaluation":
+                raw.kind = "department_overall"  # a rubric of no project: a department's (unit's) evaluation
+        if self.total_at is not None:
+            raw.total = self.total(self.rows[self.total_at])
+        return raw
+
+    # ------------------------------------------------------------ funding
+
+    def funding(self, at: int, stop: int) -> RawFunding:
+        header = self.rows[at]
+        labels = vocabulary().funding_columns
+        body = [r for r in self.rows[at + 1:stop] if r.cells]
+        columns = _columns(header, labels.field)
+        if columns and _over_row_labels(columns[0], body):
+            # "年度预算数(万元)" heads the row labels (总额, 其中:财政资金 …), not amounts.
+            rest = [gc for gc in header.cells if gc.col > columns[0].start]
+            columns = _columns(_Row(header.index, rest), labels.field)
+        funding = RawFunding(columns={c.field: c.header for c in columns if not c.field.startswith(UNKNOWN)})
+        funding.currency = _currency([header] + body) or _currency(self.rows[self.preamble:at])
+        if "weight" not in funding.columns:
+            stated = _stated_weight(header)
+            if stated is not None:
+                funding.summary["weight"] = stated
+                funding.notes.append(RawWarning("funding.weight", f"no 分值 column; 分值 {stated.text} read from "
+                                                                  f"the header ({stated.where})"))
+        reported: set[str] = set()
+        for row in body:
+            if _only_a_label(row):
                 continue
-            value = inline or _next_value(row, i)
-            if value and _HEADER_FIELDS[label] not in values:
-                values[_HEADER_FIELDS[label]] = value
+            placed = place(row.cells, columns, True, self.positional, lead="label", as_wide=row.length == header.length)
+            if not placed.before:
+                continue
+            label = RawCell("".join(c.text for c in placed.before), placed.before[0].where)
+            cells = {}
+            for name, cs in _known(placed, columns, funding.notes, "funding", reported).items():
+                if len(cs) == 1:
+                    cells[name] = cs[0]
+                else:
+                    funding.notes.append(RawWarning("funding", f"funding {label.text} {name}: several cells under "
+                                                               f"one header ({' | '.join(c.text for c in cs)}); not read"))
+            funding.notes += [RawWarning("funding", f"{label.text}: {unplaced_note(c, f, columns)}")
+                              for c, f in placed.unplaced]
+            funding.rows.append(RawFundingRow(label, cells))
+        return funding
 
-    form.name = values.get("name")
-    form.code = values.get("code")
-    form.unit = values.get("unit")
-    form.department = values.get("department")
-    if form.name is None:
-        form.warn("name", "no 项目名称 found")
-    if form.unit is None:
-        form.warn("unit", "no 实施单位 found")
-    if form.department is None:
-        form.warn("department", "no 主管部门 / 一级预算单位 found")
-    _set_year(form, values.get("year"), title_year)
+    def _positional(self, row: _Row, header: _Row) -> bool:
+        """Positions are trusted in a positional grid, or in a row as wide as its header."""
+        return self.positional or row.width == header.width
 
+    # ------------------------------------------------------------ goal
 
-def _header_label(cell: str) -> tuple[str | None, str]:
-    """(label, value written in the same cell after a colon) when the cell is a header label."""
-    if not key(cell).startswith(_HEADER_LABELS):
-        return None, ""
-    text = tidy(cell).lstrip("*＊").strip()
-    for label in _HEADER_FIELDS:
-        if text.startswith(label):
-            rest = text[len(label) :]
-            if not rest or rest in "：:":
-                return label, ""
-            if rest[0] in "：:":
-                return label, rest[1:].strip()
-    return None, ""
+    def goal(self, at: int, stop: int) -> RawGoal:
+        header = self.rows[at]
+        columns = _columns(header, vocabulary().goal_columns.field)
+        goal = RawGoal()
+        if not any(c.field == "actual" for c in columns):
+            goal.notes.append(RawWarning("goal", "no 实际完成情况 header beside 预期目标; all text read as planned"))
+        reported: set[str] = set()
+        for row in self.rows[at + 1:stop]:
+            if not row.cells or _only_a_label(row):
+                continue
+            if not self._positional(row, header) and len(row.cells) == len(columns):
+                placed = Placement(cells={c.field: [gc.cell] for c, gc in zip(columns, row.cells)})
+            else:
+                placed = by_position(row.cells, columns)  # cells left of 预期目标: the 年度总体目标 label
+            fields = _known(placed, columns, goal.notes, "goal", reported)
+            goal.planned += fields.get("planned", [])
+            goal.actual += fields.get("actual", [])
+        return goal
 
+    # ------------------------------------------------------------ indicators
 
-def _next_value(row: Row, i: int) -> str:
-    """The first non-empty cell right of a label, unless it is itself a label."""
-    for cell in row[i + 1 :]:
-        if cell.strip():
-            return "" if _header_label(cell)[0] else tidy(cell)
-    return ""
+    def indicators(self, at: int) -> RawTable:
+        header_rows = [self.rows[at]]
+        i = at + 1
+        while i < self.end and _is_header_continuation(self.rows[i]):
+            header_rows.append(self.rows[i])
+            i += 1
+        columns = self.columns = _merged_columns(header_rows, self.positional)
+        table = RawTable(columns={c.field: c.header for c in columns if not c.field.startswith(UNKNOWN)})
+        _missing_columns(table)
+        stop = self.total_at if self.total_at is not None else self.end
+        body = self._body(i, stop)
+        closed = self.closed = _uses_closed_levels(body)
+        reported: set[str] = set()
+        length = max(r.length for r in header_rows)
+        placements = [place(row.cells, columns, closed, self.positional, as_wide=row.length == length)
+                      for row in body]
+        settle = _lone_number_rule(placements)
+        for placed in placements:
+            raw_row = RawIndicatorRow()
+            for cell, candidates in placed.unplaced:
+                field = settle.get(frozenset(candidates)) if kind(cell.text) == NUMBER else None
+                if field is None:
+                    raw_row.notes.append(RawWarning("", unplaced_note(cell, candidates, columns)))
+                    continue
+                placed.cells.setdefault(field, []).append(cell)
+                raw_row.notes.append(RawWarning("", f"cell '{cell.text}' read as {table.columns[field].text}: no row "
+                                                    f"of this table fills {table.columns[settle.other(field)].text}"))
+            for name, cs in _known(placed, columns, table.notes, "indicators", reported).items():
+                raw_row.cells[name] = RawCell("".join(c.text for c in cs), cs[0].where)
+            if self.positional and placed.moved and placed.shift != 0:
+                raw_row.notes.insert(0, RawWarning("", _shift_note(placed.shift)))
+            table.rows.append(raw_row)
+        table.truncated = self.total_at is None and self.end == self.grid_end and bool(table.rows)
+        if table.truncated and not table.rows[-1].cells.keys() - {"level1", "level2", "name"}:
+            # The text ends inside this row: a category or the start of a name, no value yet.
+            cut = table.rows.pop().cells
+            text = (cut.get("name") or cut.get("level2") or cut.get("level1")).text
+            if kind(text) != PLACEHOLDER:
+                table.notes.append(RawWarning("indicators", f"the text ends inside the table: its last row "
+                                                            f"('{text[:20]}') is cut off and not read"))
+        if "weight" not in table.columns:
+            _weights_from_names(table)
+        return table
 
+    def _body(self, start: int, stop: int) -> list[_Row]:
+        """The table's rows: blank rows, section labels and repeated headers left out."""
+        body = []
+        i = start
+        while i < stop:
+            row = self.rows[i]
+            i += 1
+            if not row.cells or _only_a_label(row):
+                continue
+            if row.role == "indicators":
+                while i < stop and _is_header_continuation(self.rows[i]):
+                    i += 1
+                continue
+            body.append(row)
+        return body
 
-def _set_year(form: Form, written: str | None, title_year: int | None) -> None:
-    field_year = None
-    if written:
-        m = _YEAR.search(written)
-        if m:
-            field_year = int(m.group(1))
+    # ------------------------------------------------------------ total
+
+    def total(self, row: _Row) -> RawTotal:
+        """总分 row: numbers under the score columns; else, in order, the weight total and the
+        score total (and 复核分 where the table has one)."""
+        total = RawTotal(label=row.cells[0].cell)
+        numbers = [gc for gc in row.cells[1:] if kind(gc.cell.text) == NUMBER]
+        scores = [c for c in self.columns if c.field in ("weight", "score", "review_score", "weighted_score")]
+        under = by_position(numbers, self.columns).cells if self.positional else {}
+        if len(numbers) > 1 and all(len(under.get(c.field, [])) <= 1 for c in self.columns) and \
+                sum(len(under.get(c.field, [])) for c in scores) == len(numbers):
+            total.cells = {c.field: under[c.field][0] for c in scores if c.field in under}
+        elif len(numbers) > 1 and len(numbers) == len(scores):
+            total.cells = {c.field: gc.cell for c, gc in zip(scores, numbers)}
+        elif len(numbers) == 2:
+            total.cells = {"weight": numbers[0].cell, "score": numbers[1].cell}
+        elif len(numbers) == 1:
+            field = next(iter(under), None)
+            if field in ("weight", "score"):
+                total.cells[field] = numbers[0].cell
+                missing = "total_score" if field == "weight" else "total_weight"
+                total.notes.append(RawWarning(missing, "总分 row has only one number"))
+            else:
+                total.notes.append(RawWarning("total_score", f"总分 row has one number ({numbers[0].cell.text}) "
+                                                             "under no 分值/得分 header; not read"))
         else:
-            form.warn("year", f"绩效自评年度 '{written}' is not a year")
-    if field_year and title_year and field_year != title_year:
-        form.warn("year", f"绩效自评年度 {field_year} differs from the title's ({title_year}年度)")
-    form.year = field_year or title_year
-    if form.year is None:
-        form.warn("year", "no 绩效自评年度 and no (YYYY年度) in the title")
+            total.notes.append(RawWarning("total_score", f"总分 row has {len(numbers)} numbers, expected 2 "
+                                                         "(分值, 得分); not read"))
+        return total
 
 
-# ---------------------------------------------------------------- column mapping
+# ---------------------------------------------------------------- header fields, title
 
 
-UNREAD = "?"  # field prefix of a header cell this layout does not know
+def _header_fields(rows: list[_Row], after: _Row | None) -> dict[str, RawCell]:
+    """Label cells and their values: the next cell right of the label (unless it is another
+    label), the text after a colon in the label's cell, or the next row's lone cell."""
+    values: dict[str, RawCell] = {}
+    for r, row in enumerate(rows):
+        for i, gc in enumerate(row.cells):
+            found = _header_label(gc.cell.text)
+            if found is None or found[0] == "other" or found[0] in values:
+                continue
+            field, inline = found
+            value = RawCell(inline, gc.cell.where) if inline else _value_after(row, i, rows[r + 1:] + [after])
+            if value is not None and value.text and not (field == "unit" and value.text in ("元", "万元")):
+                values[field] = value
+    return values
 
 
-def _header_columns(row: Row, match) -> dict[int, str]:
-    """Column index → field for each header cell; `match(squashed text)` names the field.
+def _value_after(row: _Row, i: int, below: list[_Row | None]) -> RawCell | None:
+    if i + 1 < len(row.cells):
+        cell = row.cells[i + 1].cell
+        return None if _header_label(cell.text) else cell
+    nxt = below[0] if below else None
+    if nxt is not None and len(nxt.cells) == 1 and i == len(row.cells) - 1 and len(row.cells) == 1:
+        cell = nxt.cells[0].cell
+        if (_header_label(cell.text) is None and _section(nxt) is None and not _is_row_of_labels(nxt)
+                and not _LABELLED.match(cell.text)):
+            return cell
+    return None
 
-    A header cell right of the first known one that names no field (or a field already
-    taken) still bounds the span of its neighbour, as `UNREAD + its text`, so its cells
-    are reported rather than glued onto the column beside it."""
-    columns: dict[int, str] = {}
-    for col, cell in enumerate(row):
-        if not cell.strip():
-            continue
-        field = match(key(cell))
-        if field and field not in columns.values():
-            columns[col] = field
-        elif columns:
-            columns[col] = UNREAD + tidy(cell)
+
+def _is_row_of_labels(row: _Row) -> bool:
+    return row.role in ("indicators", "funding", "goal")
+
+
+def _title(rows: list[_Row]) -> tuple[RawCell | None, str | None]:
+    """The title (or subtitle) cell stating the form's year, and the kind its title says."""
+    vocab = vocabulary()
+    year_cell = None
+    kind_ = None
+    for row in rows:
+        for gc in row.cells:
+            text = gc.cell.text
+            titled = vocab.is_title(text)
+            kind_ = kind_ or (vocab.title_kind(text) if titled else None)
+            if year_cell is None and (_YEAR_CELL.match(text) or titled and _TITLE_YEAR.search(text)):
+                year_cell = gc.cell
+    return year_cell, kind_
+
+
+def _labelled_goal(row: _Row) -> RawGoal:
+    """A goal written beside its 年度总体目标 label: the planned goal, then the outcome."""
+    cells = [gc.cell for gc in row.cells[1:]]
+    goal = RawGoal(planned=cells[:1], actual=cells[1:2])
+    if len(cells) > 2:
+        goal.actual += cells[2:]
+        goal.notes.append(RawWarning("goal", f"{len(cells)} cells beside the 年度总体目标 label; the first read "
+                                             "as planned, the rest as the outcome"))
+    return goal
+
+
+def _currency(rows: list[_Row]) -> RawCell | None:
+    for row in rows:
+        for gc in row.cells:
+            if _CURRENCY.search(gc.cell.text):
+                return gc.cell
+    return None
+
+
+def _over_row_labels(column: Column, body: list[_Row]) -> bool:
+    """Whether a funding header's first column stands over the rows' labels (总额, 财政资金 …)."""
+    rows = vocabulary().funding_rows
+    starts = [r.cells[0].col for r in body if rows.field(r.cells[0].cell.text)]
+    return bool(starts) and starts.count(column.start) > len(starts) / 2
+
+
+def _stated_weight(header: _Row) -> RawCell | None:
+    """A funding weight stated in a header cell: "得分(20分*执行率)", "预算执行情况(万元)(20分)"."""
+    for gc in header.cells:
+        m = _HEADER_POINTS.search(gc.cell.text)
+        if m:
+            return RawCell(m.group(1), gc.cell.where)
+    return None
+
+
+# ---------------------------------------------------------------- columns
+
+
+def _columns(header: _Row, field_of) -> list[Column]:
+    """The header's columns from its first known label on. A label that names no field (or
+    a field already taken) still bounds its neighbour's span, as UNKNOWN + its text."""
+    columns: list[Column] = []
+    taken: set[str] = set()
+    for gc in header.cells:
+        field = field_of(gc.cell.text)
+        if field and field not in taken:
+            taken.add(field)
+            columns.append(Column(field, gc.col, gc.cell))
+        elif columns and _section(_Row(0, [gc])) is None:
+            columns.append(Column(UNKNOWN + gc.cell.text, gc.col, gc.cell))
     return columns
 
 
-def _assign(row: Row, columns: dict[int, str]) -> tuple[dict[str, list[str]], list[str]]:
-    """Each non-empty cell to the header whose span (its column up to the next header) holds it.
-
-    Returns (field → cells, cells left of the first header column)."""
-    starts = sorted(columns)
-    fields: dict[str, list[str]] = {}
-    before: list[str] = []
-    for col, cell in enumerate(row):
-        if not cell.strip():
-            continue
-        at = bisect_right(starts, col)
-        if at == 0:
-            before.append(cell)
+def _merged_columns(rows: list[_Row], positional: bool) -> list[Column]:
+    """Columns of a header over one or more rows: a lower label names the column it stands
+    in, refining the upper label whose span holds it (年度指标值 → 指标性质 | 指标值 | 度量单位)."""
+    field_of = vocabulary().indicator_columns.field
+    columns = _columns(rows[0], field_of)
+    for lower in rows[1:]:
+        subs = [Column(f, gc.col, gc.cell) for gc in lower.cells if (f := field_of(gc.cell.text))]
+        if positional:
+            columns = _refine_by_position(columns, subs)
         else:
-            fields.setdefault(columns[starts[at - 1]], []).append(cell)
-    return fields, before
+            columns = _refine_by_parent(columns, subs)
+    return columns
 
 
-def _drop_unread(form: Form, table: str, fields: dict[str, list[str]], reported: set[str]) -> None:
-    """Remove cells under unknown headers, warning once per column."""
-    for name in [n for n in fields if n.startswith(UNREAD)]:
-        del fields[name]
-        if name not in reported:
-            reported.add(name)
-            form.warn(table, f"column '{name[len(UNREAD):]}' is not part of this layout; its cells are not read")
-
-
-def _matcher(labels):
-    """A header matcher: the field of the first label the squashed header text contains."""
-
-    def match(text: str) -> str | None:
-        for label, field in labels:
-            if label in text:
-                return field
-        return None
-
-    return match
-
-
-# ---------------------------------------------------------------- funding
-
-
-_funding_column = _matcher(_FUNDING_COLUMNS.items())
-
-
-def _parse_funding(form: Form, header: Row, rows: list[Row], preamble: list[Row]) -> None:
-    funding = form.funding
-    # The unit is written by the table ("项目资金（万元）"), else above it ("单位：万元").
-    written_unit = _currency(header + [c for r in rows for c in r]) or _currency([c for r in preamble for c in r])
-    if written_unit:
-        funding.currency_unit = written_unit
-    else:
-        form.warn("funding.currency_unit", "no (元)/(万元) written by the funding table; amounts read as 元")
-    scale = Decimal(10000) if funding.currency_unit == "万元" else Decimal(1)
-    columns = _header_columns(header, _funding_column)
-    rate_in_percent = any("%" in c for c in header if _funding_column(key(c)) == "execution_rate")
-
-    reported: set[str] = set()
-    for row in rows:
-        fields, before = _assign(row, columns)
-        _drop_unread(form, "funding", fields, reported)
-        label = _funding_label("".join(key(c) for c in before))
-        if label is None:
-            if fields:
-                form.warn("funding", f"funding row without a known label skipped: {' | '.join(map(tidy, before))}")
+def _refine_by_position(columns: list[Column], subs: list[Column]) -> list[Column]:
+    starts = sorted({c.start for c in columns} | {s.start for s in subs})
+    by_start = {c.start: c for c in columns}
+    for s in subs:
+        by_start[s.start] = s
+    refined, taken = [], set()
+    for start in starts:
+        column = by_start.get(start)
+        if column is None:
             continue
-        cells = {name: _single(form, f"funding {label} {name}", cs) for name, cs in fields.items()}
-        funding.rows.append(
-            FundingRow(
-                label=label,
-                initial_budget=_amount(form, label, "initial_budget", cells.get("initial_budget"), scale),
-                annual_budget=_amount(form, label, "annual_budget", cells.get("annual_budget"), scale),
-                executed=_amount(form, label, "executed", cells.get("executed"), scale),
-            )
-        )
-        if label == FUND_TOTAL:
-            _read_total_row(form, funding.rows[-1], cells, rate_in_percent)
-    if not any(r.label == FUND_TOTAL for r in funding.rows):
-        form.warn("funding", f"no {FUND_TOTAL} row found")
+        if column.field in taken:
+            column = Column(UNKNOWN + column.header.text, column.start, column.header)
+        taken.add(column.field)
+        refined.append(column)
+    return refined
 
 
-def _currency(cells: list[str]) -> str | None:
-    for cell in cells:
-        m = _CURRENCY.search(cell)
+def _refine_by_parent(columns: list[Column], subs: list[Column]) -> list[Column]:
+    """Pipe rows lose positions: the lower labels replace the upper column they are parts of."""
+    fields = {s.field for s in subs}
+    for i, column in enumerate(columns):
+        if fields <= _PARTS_OF.get(column.field, set()):
+            merged = columns[:i] + subs + columns[i + 1:]
+            return [Column(c.field, n, c.header) for n, c in enumerate(merged)]
+    return columns
+
+
+class _LoneNumbers(dict):
+    """{frozenset({weight, score}): the one of them a lone number belongs to}, from the rows
+    placed with confidence: a column the table always fills, beside one it always leaves blank."""
+
+    def other(self, field: str) -> str:
+        return "score" if field == "weight" else "weight"
+
+
+def _lone_number_rule(placements: list[Placement]) -> _LoneNumbers:
+    """Where a lone number belongs when a row alone cannot say (分值 or 得分): to the column the
+    table's confidently placed rows fill while leaving the other blank; failing those, in a
+    table where no row holds two numbers, to 分值 (an unscored form: the template prints the
+    weights, the 得分 column waits for the evaluation)."""
+    filled = {name: sum(1 for p in placements if p.cells.get(name)) for name in ("weight", "score")}
+    rule = _LoneNumbers()
+    pair = frozenset(("weight", "score"))
+    if filled["weight"] and not filled["score"]:
+        rule[pair] = "weight"
+    elif filled["score"] and not filled["weight"]:
+        rule[pair] = "score"
+    elif not filled["weight"] and not filled["score"] and all(_numbers(p) <= 1 for p in placements):
+        rule[pair] = "weight"
+    return rule
+
+
+def _numbers(placement: Placement) -> int:
+    cells = [c for cs in placement.cells.values() for c in cs] + [c for c, _ in placement.unplaced]
+    return sum(1 for c in cells if kind(c.text) == NUMBER)
+
+
+def _weights_from_names(table: RawTable) -> None:
+    """A rubric without a 分值 column that writes each item's points after its name
+    ("相关性(5分)"): those points are its weight, as written."""
+    found = False
+    for row in table.rows:
+        name = row.cells.get("name")
+        m = _NAME_POINTS.search(name.text) if name is not None else None
         if m:
-            return m.group(1) or m.group(2)
-    return None
+            row.cells["weight"] = RawCell(m.group(1), name.where)
+            found = True
+    if found:
+        table.columns["weight"] = RawCell("(N分)")
+        table.notes.append(RawWarning("indicators", "no 分值 column: weights read from the points written after "
+                                                    "the 三级指标 names (\"相关性(5分)\")"))
 
 
-def _funding_label(text: str) -> str | None:
-    for label in FUND_LABELS:
-        if label in text:
-            return label
-    return None
+def _uses_closed_levels(body: list[_Row]) -> bool:
+    """Whether the table's categories are the template's (产出指标 …), not a rubric's
+    point-labelled groups (决策 (20分) …): placing level cells is strict only then."""
+    kinds = [kind(gc.cell.text) for r in body for gc in r.cells]
+    named = sum(k in ("level1", "level2", "level1or2") for k in kinds)
+    return named > 0 and named >= kinds.count("points")
 
 
-def _single(form: Form, what: str, cells: list[str]) -> str | None:
-    if len(cells) == 1:
-        return cells[0]
-    form.warn("funding", f"{what}: several cells under one header ({' | '.join(cells)}); not read")
-    return None
+def _missing_columns(table: RawTable) -> None:
+    labels = vocabulary().indicator_columns.labels
+    have = table.columns.keys()
+    if not have & {"weight", "score", "review_score"}:
+        table.notes.append(RawWarning("indicators", "no 分值 / 得分 columns (a target table, or a transfer-payment "
+                                                    "form without scores): weights and scores not read"))
+    for needed, written in _NEEDED.items():
+        if needed in have or needed in ("weight", "score") and not have & {"weight", "score", "review_score"}:
+            continue
+        looked = " / ".join(labels.get(needed, [])[:5])
+        table.notes.append(RawWarning("indicators", f"{written} column not found in the indicator header "
+                                                    f"(looked for {looked} …)"))
 
 
-def _amount(form: Form, label: str, field: str, cell: str | None, scale: Decimal) -> float | None:
-    if cell is None or cell.strip() in _DASHES:
-        return None
-    text = cell.strip().replace(",", "").replace("，", "")
-    try:
-        return float(Decimal(text) * scale)
-    except InvalidOperation:
-        form.warn(f"funding.{field}", f"{label}: '{cell.strip()}' is not an amount")
-        return None
+def _known(placed: Placement, columns: list[Column], notes: list[RawWarning], table: str,
+           reported: set[str]) -> dict[str, list]:
+    """The placed cells of known, read columns; a column this reader does not know is
+    reported once, and its cells are not read."""
+    fields = {}
+    for name, cells in placed.cells.items():
+        if name.startswith(UNKNOWN):
+            if name not in reported:
+                reported.add(name)
+                notes.append(RawWarning(table, f"column '{name[len(UNKNOWN):]}' is not part of this layout; "
+                                               "its cells are not read"))
+        elif name not in IGNORED:
+            fields[name] = cells
+    return fields
 
 
-def _read_total_row(form: Form, row: FundingRow, cells: dict[str, str | None], rate_in_percent: bool) -> None:
-    funding = form.funding
-    funding.initial_budget, funding.annual_budget, funding.executed = (
-        row.initial_budget, row.annual_budget, row.executed)
-    names = {"initial_budget": "年初预算数", "annual_budget": "全年预算数", "executed": "全年执行数",
-             "weight": "分值", "execution_rate": "执行率", "score": "得分"}
-    for field, written in names.items():
-        if not (cells.get(field) or "").strip():
-            form.warn(f"funding.{field}", f"{FUND_TOTAL} {written} cell is blank")
-    funding.weight = _number(form, "funding.weight", cells.get("weight"))
-    funding.score = _number(form, "funding.score", cells.get("score"))
-    funding.execution_rate = _execution_rate(form, cells.get("execution_rate"), rate_in_percent)
-
-
-def _number(form: Form, field: str, cell: str | None) -> float | None:
-    if cell is None or not cell.strip():
-        return None
-    value = to_float(cell)
-    if value is None or "%" in cell:
-        form.warn(field, f"'{cell.strip()}' is not a number")
-        return None
-    return value
-
-
-def _execution_rate(form: Form, cell: str | None, header_in_percent: bool) -> float | None:
-    """In percent. "100%" is a percent; a bare "0.98" is a ratio only if the amounts say so."""
-    if cell is None or not cell.strip():
-        return None
-    rate = to_float(cell)
-    if rate is None:
-        form.warn("funding.execution_rate", f"执行率 '{cell.strip()}' is not a number")
-        return None
-    if "%" in cell or not 0 < rate <= 1:
-        return rate
-    budget, executed = form.funding.annual_budget, form.funding.executed
-    if budget and executed is not None and abs(executed / budget - rate) < 0.01:
-        percent = float(Decimal(cell.strip()) * 100)
-        form.warn("funding.execution_rate", f"执行率 written as a ratio ({cell.strip()}); read as {percent:g}%")
-        return percent
-    unit = "the header says %" if header_in_percent else "no % written"
-    form.warn("funding.execution_rate", f"执行率 {cell.strip()} may be a ratio ({unit}); kept as {rate:g}%")
-    return rate
-
-
-# ---------------------------------------------------------------- goal
-
-
-def _parse_goal(form: Form, header: Row, rows: list[Row]) -> None:
-    columns = _header_columns(header, _matcher((("预期目标", "planned"), ("实际完成", "actual"))))
-    if "actual" not in columns.values():
-        form.warn("goal", "no 实际完成情况 header beside 预期目标; all text read as planned")
-    planned, actual = [], []
-    reported: set[str] = set()
-    for row in rows:
-        fields, _ = _assign(row, columns)  # cells left of 预期目标: the 年度总体目标 label
-        _drop_unread(form, "goal", fields, reported)
-        planned += fields.get("planned", [])
-        actual += fields.get("actual", [])
-    form.goal.planned = "".join(map(tidy, planned))
-    form.goal.actual = "".join(map(tidy, actual))
-    if not form.goal.planned:
-        form.warn("goal.planned", "预期目标 is empty")
-    if not form.goal.actual:
-        form.warn("goal.actual", "实际完成情况 is empty")
-
-
-# ---------------------------------------------------------------- indicators
-
-
-_indicator_column = _matcher(_INDICATOR_COLUMNS)
-
-
-class _IndicatorReader:
-    """Reads indicator rows under their header; merged level cells carry down."""
-
-    def __init__(self, form: Form, header: Row):
-        self.form = form
-        self.columns = _header_columns(header, _indicator_column)
-        self.col_of = {field: col for col, field in self.columns.items()}
-        self.level1 = ""
-        self.level2 = ""
-        self.reported: set[str] = set()
-        for needed in ("name", "target", "actual", "weight", "score"):
-            if needed not in self.col_of:
-                form.warn("indicators", f"indicator header has no {needed} column")
-
-    def read(self, rows: list[Row]) -> None:
-        for row in rows:
-            row = self._realigned(row)
-            fields, _ = _assign(row, self.columns)  # cells left of 一级指标: the section label
-            _drop_unread(self.form, "indicators", fields, self.reported)
-            cells = {name: "".join(map(tidy, cs)) for name, cs in fields.items()}
-            self._row(cells)
-
-    def _realigned(self, row: Row) -> Row:
-        """A row shifted one column left (a merged cell lost its field) moved back into place.
-
-        Recognised by: no level-1 cell, 分值/得分 numbers one column left of their headers
-        with the 得分 column itself blank, and a level-2 cell that is not a category (…指标)."""
-        weight_col, score_col = self.col_of.get("weight"), self.col_of.get("score")
-        level1_col, level2_col = self.col_of.get("level1"), self.col_of.get("level2")
-        if None in (weight_col, score_col, level1_col, level2_col) or score_col != weight_col + 1:
-            return row
-
-        def cell(col: int) -> str:
-            return row[col].strip() if 0 <= col < len(row) else ""
-
-        shifted = (
-            not cell(level1_col)
-            and not cell(score_col)
-            and _is_plain_number(cell(weight_col - 1))
-            and _is_plain_number(cell(weight_col))
-            and cell(level2_col)
-            and not tidy(cell(level2_col)).endswith("标")
-        )
-        if not shifted:
-            return row
-        self.form.warn(
-            f"indicators[{len(self.form.indicators)}]",
-            "row is shifted one column left in the source (a merged cell lost its field); "
-            "realigned on its 分值/得分 numbers",
-        )
-        return [""] + row
-
-    def _row(self, cells: dict[str, str]) -> None:
-        level1 = _LEVEL_POINTS.sub("", cells.get("level1", ""))
-        level2 = cells.get("level2", "")
-        if level1 and level1 != self.level1:
-            self.level1, self.level2 = level1, ""
-        if level2:
-            self.level2 = level2
-        body = {k: v for k, v in cells.items() if k not in ("level1", "level2")}
-        if not body:
-            return  # a row naming only a category
-        if set(body) == {"deviation"} and self.form.indicators:
-            self.form.indicators[-1].deviation += body["deviation"]  # the cell continued on a new row
-            return
-        i = len(self.form.indicators)
-        if not self.level2:
-            self.form.warn(f"indicators[{i}]", "no 二级指标 for this row")
-        indicator = Indicator(
-            level1=self.level1,
-            level2=self.level2,
-            name=body.get("name", ""),
-            target=body.get("target_comparator", "") + body.get("target", "") + body.get("target_unit", ""),
-            actual=body.get("actual", ""),
-            weight=self._number(i, "分值", body.get("weight")),
-            score=self._number(i, "得分", body.get("score")),
-            deviation=body.get("deviation", ""),
-        )
-        self.form.indicators.append(indicator)
-
-    def _number(self, i: int, written: str, cell: str | None) -> float | None:
-        field = f"indicators[{i}]"
-        if not cell:
-            self.form.warn(field, f"{written} cell is blank")
-            return None
-        value = to_float(cell.removesuffix("分"))  # "20分"
-        if value is None or "%" in cell:
-            self.form.warn(field, f"{written} '{cell}' is not a number")
-            return None
-        return value
-
-
-# ---------------------------------------------------------------- total
-
-
-def _parse_total(form: Form, row: Row, indicator_header: Row) -> None:
-    """总分 row: its numbers are the weight total and the score total, in that order."""
-    label_at = next(i for i, c in enumerate(row) if key(c) in _TOTAL_LABELS)
-    numbers = [(col, c.strip()) for col, c in enumerate(row) if col > label_at and _is_plain_number(c)]
-    if len(numbers) == 2:
-        form.total_weight, form.total_score = (to_float(c) for _, c in numbers)
-        return
-    if len(numbers) == 1:
-        col, cell = numbers[0]
-        header_field = _indicator_column(key(indicator_header[col])) if col < len(indicator_header) else None
-        if header_field == "weight":
-            form.total_weight = to_float(cell)
-        elif header_field == "score":
-            form.total_score = to_float(cell)
-        else:
-            form.warn("total_score", f"总分 row has one number ({cell}) under no 分值/得分 header; not read")
-            return
-        missing = "total_score" if header_field == "weight" else "total_weight"
-        form.warn(missing, "总分 row has only one number")
-        return
-    form.warn("total_score", f"总分 row has {len(numbers)} numbers, expected 2 (分值, 得分); not read")
+def _shift_note(shift: int | None) -> str:
+    if shift is None or shift < 0:
+        return "cells placed by what they hold, not by their position (merged cells lost their fields)"
+    how = "one column" if shift == 1 else f"{shift} columns"
+    return f"row is shifted {how} left in the source (a merged cell lost its field); realigned on its 分值/得分 numbers"

@@ -1,0 +1,442 @@
+"""`assemble(raw) -> Form`: every normalisation of an extracted form, done once.
+
+Layouts locate cells (`raw.RawForm`); this turns them into the `Form` of the JSON contract:
+- amounts: plain decimals (thousands separators allowed), × 10,000 where the funding
+  table says 万元 (or the cell itself says 万/万元); nan, inf, exponents and absurd
+  magnitudes are left empty with a warning;
+- the execution rate in percent, by one rule (`execution_rate`);
+- level names: points stripped, a known variant made canonical, merged cells carried down;
+- weights, scores, the total row, the year from the field or the title;
+- warnings naming the field and why, for everything missing or not readable.
+Text is never rewritten: what a layout read is what the form says.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from decimal import Decimal, InvalidOperation
+from functools import lru_cache
+from pathlib import Path
+
+from reviewer.domain.model import Form, FundingRow, Indicator, Source, TargetParts
+from reviewer.domain.values import comparator_symbol
+from reviewer.domain.vocabulary import vocabulary
+from reviewer.extract.raw import (
+    Cells, RawCell, RawForm, RawFunding, RawGoal, RawTable, RawTotal, RawWarning,
+)
+
+FUND_TOTAL = "年度资金总额"
+# A cell that says "nothing here": not a value, not worth a warning.
+DASHES = frozenset(("—", "－", "-", "--", "——", "/", "／", "无", "–", "\\"))
+# One project's funding is never a trillion yuan: a bigger amount is a misread cell.
+MAX_AMOUNT = 1e12
+RATE_TOLERANCE = 1.0  # percentage points between a written rate and executed ÷ budget
+
+_AMOUNT = re.compile(r"^([+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?)(万元|万|元)?$")
+_NUMBER = re.compile(r"^[+-]?\d+(?:\.\d+)?$")
+_CURRENCY = re.compile(r"万元|元")
+_CODED_NAME = re.compile(r"^([0-9A-Z]{12,30})\s*[-－—_:：]\s*(\S.*)$")
+_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
+_YEAR_WRITTEN = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*年")  # "2022年度": the year a title names
+_FUNDING_NAMES = {"initial_budget": "年初预算数", "annual_budget": "全年预算数", "executed": "全年执行数",
+                  "weight": "分值", "execution_rate": "执行率", "score": "得分"}
+_SCORE_NAMES = {"weight": "分值", "score": "得分", "review_score": "复核分", "weighted_score": "折算得分"}
+_LEVELS = ("level1", "level2")
+# A row with none of these is a category row (its rubric text, if any, describes the category).
+_SUBSTANCE = frozenset(("name", "target", "actual", "weight", "score", "review_score", "weighted_score",
+                        "deviation"))
+
+
+def form_id(code: str | None, path: str, index: int) -> str:
+    """The project code, else `<file stem>#<n>` with n counted from 1 (a zip member's own
+    stem: `forms.zip!a.txt` → `a#1`)."""
+    return code or f"{Path(path.rsplit('!', 1)[-1]).name.split('.')[0]}#{index + 1}"
+
+
+def assemble(raw: RawForm) -> Form:
+    form = Form(id="", source=Source(path=raw.path, index=raw.index, layout=raw.layout), kind=raw.kind)
+    for w in raw.warnings:
+        form.warn(w.field, w.message)
+    _header(form, raw)
+    form.id = form_id(form.code, raw.path, raw.index)
+    _funding(form, raw.funding)
+    _goal(form, raw.goal)
+    if raw.indicators is None:
+        if raw.kind != "evaluation_report":
+            _warn_once(form, "indicators", "no 年度绩效指标 table (一级指标 / 二级指标 / 三级指标) found")
+    else:
+        form.indicators = _rows(form, raw.indicators, "indicators")
+    if raw.performance_targets is not None:
+        form.performance_targets = _rows(form, raw.performance_targets, "performance_targets")
+    _total(form, raw.total)
+    form.problems = [c.text for c in raw.problems]
+    return form
+
+
+def _warn_once(form: Form, field: str, message: str) -> None:
+    """A generic warning, unless the layout already said why this field is missing."""
+    if not any(w.field == field for w in form.warnings):
+        form.warn(field, message)
+
+
+def _notes(form: Form, notes: list[RawWarning], prefix: str = "") -> None:
+    for note in notes:
+        form.warn(prefix + note.field if prefix else note.field, note.message)
+
+
+def _text(cell: RawCell | None) -> str:
+    return cell.text.strip() if cell is not None else ""
+
+
+# ---------------------------------------------------------------- header
+
+
+def _header(form: Form, raw: RawForm) -> None:
+    _notes(form, raw.header_notes)
+    for name in ("name", "code", "unit", "department"):
+        setattr(form, name, _text(raw.header.get(name)) or None)
+    coded = _CODED_NAME.match(form.name or "") if form.code is None else None
+    if coded:  # "51000021R000000019951-工资性支出": the code written in front of the name
+        form.code, form.name = coded.group(1), coded.group(2).strip()
+        form.warn("code", f"项目编码 read from the front of 项目名称 '{coded.group(0)}'")
+    if form.name is None and form.kind == "self_evaluation":
+        _warn_once(form, "name", "no 项目名称 found")
+    if form.unit is None:
+        _warn_once(form, "unit", "no 实施单位 found")
+    if form.department is None and form.kind == "self_evaluation":
+        _warn_once(form, "department", "no 主管部门 / 一级预算单位 found")
+    form.year = _year(form, _text(raw.header.get("year")), raw.title)
+
+
+def _year(form: Form, written: str, title: RawCell | None) -> int | None:
+    title_year = None
+    if title is not None:
+        m = _YEAR_WRITTEN.search(title.text) or _YEAR.search(title.text)
+        title_year = int(m.group(1)) if m else None
+    field_year = None
+    if written:
+        m = _YEAR.search(written)
+        if m:
+            field_year = int(m.group(1))
+        else:
+            form.warn("year", f"绩效自评年度 '{written}' is not a year")
+    if field_year and title_year and field_year != title_year:
+        form.warn("year", f"绩效自评年度 {field_year} differs from the title's ({title_year}年度)")
+    year = field_year or title_year
+    if year is None:
+        _warn_once(form, "year", "no 绩效自评年度 and no (YYYY年度) in the title")
+    return year
+
+
+# ---------------------------------------------------------------- funding
+
+
+@lru_cache(maxsize=8192)
+def amount(text: str, scale: Decimal) -> tuple[float | None, str | None]:
+    """(yuan, problem): a plain decimal amount as written, in the table's unit unless the
+    cell names its own (万/万元/元). Blank and dash cells are (None, None)."""
+    t = re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
+    if not t or t in DASHES:
+        return None, None
+    m = _AMOUNT.match(t)
+    if m is None:
+        return None, f"'{text.strip()}' is not an amount"
+    own = m.group(2)
+    unit = Decimal(1) if own == "元" else Decimal(10000) if own else scale
+    try:
+        value = float(Decimal(m.group(1).replace(",", "")) * unit)
+    except InvalidOperation:  # pragma: no cover - the pattern admits only decimals
+        return None, f"'{text.strip()}' is not an amount"
+    if abs(value) > MAX_AMOUNT:
+        return None, f"'{text.strip()}' is not a plausible amount (more than {MAX_AMOUNT:.0e} yuan)"
+    return value, None
+
+
+@lru_cache(maxsize=8192)
+def number(text: str) -> tuple[float | None, str | None]:
+    """(value, problem) for a weight or score cell: "9.5", "20分"; "%" or words are not numbers."""
+    t = re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
+    if not t or t in DASHES:
+        return None, None
+    bare = t.removesuffix("分").replace(",", "")
+    if "%" in t or not _NUMBER.match(bare):
+        return None, f"'{text.strip()}' is not a number"
+    return float(bare), None
+
+
+def execution_rate(written: str, header_says_percent: bool, budget: float | None, executed: float | None,
+                   convention: str = "") -> tuple[float | None, str | None]:
+    """(执行率 in percent, warning). One rule for every layout:
+
+    - written with "%": that percent;
+    - a bare number is a percent, or a ratio (0.98 = 98%) when it is at most 1.5: the
+      amounts (executed ÷ budget) decide which; when they agree with neither reading, or
+      are missing, the template's convention decides (a ratio for OCR'd Shenzhen scans),
+      else the number is kept as a percent, with a warning whenever the choice was not
+      the amounts' and the number could be a ratio.
+    """
+    t = re.sub(r"\s+", "", unicodedata.normalize("NFKC", written))
+    if not t or t in DASHES:
+        return None, None
+    percent_written = t.endswith("%")
+    bare = t.rstrip("%").replace(",", "")
+    if not _NUMBER.match(bare):
+        return None, f"执行率 '{written.strip()}' is not a number"
+    value = float(bare)
+    if percent_written:
+        return value, None
+    ratio = float(Decimal(bare) * 100) if 0 <= value <= 1.5 else None
+    if budget and executed is not None:
+        actual = executed / budget * 100
+        if abs(value - actual) < RATE_TOLERANCE:
+            return value, None
+        if ratio is not None and abs(ratio - actual) < RATE_TOLERANCE:
+            note = None if convention == "ratio" else f"执行率 written as a ratio ({bare}); read as {ratio:g}%"
+            return ratio, note
+        if ratio is None:
+            return value, None  # a percent that disagrees with the amounts: the checks judge it
+        read = ratio if convention == "ratio" else value
+        return read, (f"执行率 {bare} is neither 全年执行数 ÷ 全年预算数 ({actual:.2f}%) nor that as a ratio; "
+                      f"read as {read:g}%")
+    if ratio is None or value == 0:
+        return value, None
+    if convention == "ratio":
+        return ratio, None
+    said = "the header says %" if header_says_percent else "no % written"
+    return value, f"执行率 {bare} may be a ratio ({said}); kept as {value:g}%"
+
+
+def _funding(form: Form, raw: RawFunding | None) -> None:
+    if raw is None:
+        _warn_once(form, "funding", "no funding table (年初预算数 / 全年预算数 / 全年执行数) found")
+        return
+    _notes(form, raw.notes)
+    funding = form.funding
+    unit = _CURRENCY.search(raw.currency.text) if raw.currency is not None else None
+    if unit:
+        funding.currency_unit = unit.group(0)
+    else:
+        _warn_once(form, "funding.currency_unit", "no (元)/(万元) written by the funding table; amounts read as 元")
+    scale = Decimal(10000) if funding.currency_unit == "万元" else Decimal(1)
+    labels = vocabulary().funding_rows
+    total_cells: Cells | None = None
+    for row in raw.rows:
+        label = labels.field(row.label.text)
+        written = row.label.text.strip().removeprefix("其中").lstrip(":：").strip()
+        amounts = {name: _amount(form, label or written, name, row.cells.get(name), scale)
+                   for name in ("initial_budget", "annual_budget", "executed")}
+        if label is None:
+            if all(v is None for v in amounts.values()):
+                continue  # a note or a heading inside the table, no amount of its own
+            label = written
+            form.warn("funding", f"funding row '{written}' is none of the template's rows; kept under its label")
+        funding.rows.append(FundingRow(label=label, **amounts))
+        if label == FUND_TOTAL and total_cells is None:
+            total_cells = row.cells
+            funding.initial_budget, funding.annual_budget, funding.executed = (
+                amounts["initial_budget"], amounts["annual_budget"], amounts["executed"])
+    if total_cells is not None:
+        for name, written in _FUNDING_NAMES.items():
+            if name in raw.columns and not _text(total_cells.get(name)):
+                form.warn(f"funding.{name}", f"{FUND_TOTAL} {written} cell is blank")
+        _funding_line(form, raw, total_cells)
+    elif raw.rows or not raw.summary:
+        _warn_once(form, "funding", f"no {FUND_TOTAL} row found")
+    _funding_summary(form, raw, scale)
+
+
+def _amount(form: Form, label: str, name: str, cell: RawCell | None, scale: Decimal) -> float | None:
+    if cell is None:
+        return None
+    value, problem = amount(cell.text, scale)
+    if problem:
+        form.warn(f"funding.{name}", f"{label}: {problem}")
+    return value
+
+
+def _funding_line(form: Form, raw: RawFunding, cells: Cells) -> None:
+    """分值 / 执行率 / 得分 of the 年度资金总额 row."""
+    funding = form.funding
+    for name in ("weight", "score"):
+        cell = cells.get(name)
+        if cell is not None:
+            value, problem = number(cell.text)
+            setattr(funding, name, value)
+            if problem:
+                form.warn(f"funding.{name}", problem)
+    rate = cells.get("execution_rate")
+    if rate is not None:
+        _set_rate(form, raw, rate)
+
+
+def _set_rate(form: Form, raw: RawFunding, cell: RawCell) -> None:
+    funding = form.funding
+    header = raw.columns.get("execution_rate")
+    says_percent = header is not None and "%" in unicodedata.normalize("NFKC", header.text)
+    budget = funding.annual_budget if funding.annual_budget is not None else funding.initial_budget
+    funding.execution_rate, problem = execution_rate(
+        cell.text, says_percent, budget, funding.executed, raw.rate_convention)
+    if problem:
+        form.warn("funding.execution_rate", problem)
+
+
+def _funding_summary(form: Form, raw: RawFunding, scale: Decimal) -> None:
+    """Values written outside the table fill what the 年度资金总额 row did not give."""
+    funding = form.funding
+    for name in ("initial_budget", "annual_budget", "executed", "project_amount"):
+        cell = raw.summary.get(name)
+        if cell is not None and getattr(funding, name) is None:
+            setattr(funding, name, _amount(form, _FUNDING_NAMES.get(name, "项目金额"), name, cell, scale))
+    for name in ("weight", "score"):
+        cell = raw.summary.get(name)
+        if cell is not None and getattr(funding, name) is None:
+            value, problem = number(cell.text)
+            setattr(funding, name, value)
+            if problem:
+                form.warn(f"funding.{name}", problem)
+    rate = raw.summary.get("execution_rate")
+    if rate is not None and funding.execution_rate is None:
+        _set_rate(form, raw, rate)
+
+
+# ---------------------------------------------------------------- goal
+
+
+def _goal(form: Form, raw: RawGoal | None) -> None:
+    if raw is None:
+        _warn_once(form, "goal", "no 年度总体目标 (预期目标 / 实际完成情况) found")
+        return
+    _notes(form, raw.notes)
+    form.goal.planned = "".join(c.text.strip() for c in raw.planned)
+    form.goal.actual = "".join(c.text.strip() for c in raw.actual)
+    if not form.goal.planned:
+        _warn_once(form, "goal.planned", "预期目标 is empty")
+    if not form.goal.actual:
+        _warn_once(form, "goal.actual", "实际完成情况 is empty")
+
+
+# ---------------------------------------------------------------- indicator rows
+
+
+def _rows(form: Form, table: RawTable, part: str) -> list[Indicator]:
+    """The table's rows as Indicators: merged level cells carried down, category-only rows
+    and unfilled template rows dropped, a row holding only a deviation joined to the one above."""
+    _notes(form, table.notes)
+    vocab = vocabulary()
+    blank = _blank_columns(table)
+    for name in blank:
+        form.warn(part, f"{_SCORE_NAMES[name]} is blank in every row of the table")
+    split_target = "comparator" in table.columns or "unit" in table.columns
+    rows: list[Indicator] = []
+    level1 = level2 = ""
+    for raw_row in table.rows:
+        cells = raw_row.cells
+        written1, written2 = _text(cells.get("level1")), _text(cells.get("level2"))
+        if written1:
+            name1 = vocab.canonical_level(written1, 1)
+            if name1 != level1:
+                level1, level2 = name1, ""
+        if written2:
+            level2 = vocab.canonical_level(written2, 2)
+        body = {k: c for k, c in cells.items() if k not in _LEVELS and not c.empty}
+        i = len(rows)
+        if not body.keys() & _SUBSTANCE or (
+                set(body) <= {"seq", "name", "remark"} and vocab.placeholder.match(_text(body.get("name")))):
+            _notes(form, raw_row.notes, f"{part}[{max(i - 1, 0)}]" if rows else part)
+            continue  # a row naming only a category, or a template row left unfilled
+        if set(body) == {"deviation"} and rows:
+            rows[-1].deviation += body["deviation"].text.strip()  # the cell continued on a new row
+            _notes(form, raw_row.notes, f"{part}[{i - 1}]")
+            continue
+        if rows and not written1 and not written2 and "name" not in body and _fills_gaps(rows[-1], body):
+            _continue_row(rows[-1], body)  # the row was split over two lines: its other cells
+            filled = {f"{_SCORE_NAMES[n]} cell is blank" for n in body if n in _SCORE_NAMES}
+            form.warnings = [w for w in form.warnings if not (w.field == f"{part}[{i - 1}]" and w.message in filled)]
+            form.warn(f"{part}[{i - 1}]", "cells of a row without name read as the rest of this row: "
+                                          + ", ".join(sorted(body)))
+            _notes(form, raw_row.notes, f"{part}[{i - 1}]")
+            continue
+        _notes(form, raw_row.notes, f"{part}[{i}]")
+        row_level1 = "" if "level1" in cells and not written1 else level1
+        row_level2 = "" if "level2" in cells and not written2 else level2
+        if not row_level2 and "level2" in table.columns and "level2" not in cells:
+            form.warn(f"{part}[{i}]", "no 二级指标 for this row")
+        rows.append(_indicator(form, f"{part}[{i}]", table, body, row_level1, row_level2, split_target, blank))
+    if table.truncated:
+        form.warn(part, f"indicator table ends after row {len(rows)} with no 总分 row: the rest of the form "
+                        "may be cut off")
+    return rows
+
+
+_ROW_TEXT = ("target", "actual", "deviation", "nature", "description", "criteria")
+
+
+def _fills_gaps(row: Indicator, body: Cells) -> bool:
+    """Whether every cell of a nameless row goes where the row above is blank."""
+    for name in body:
+        if name in _SCORE_NAMES:
+            if getattr(row, name) is not None:
+                return False
+        elif name not in _ROW_TEXT or getattr(row, name):
+            return False
+    return True
+
+
+def _continue_row(row: Indicator, body: Cells) -> None:
+    for name, cell in body.items():
+        value = number(cell.text)[0] if name in _SCORE_NAMES else cell.text.strip()
+        setattr(row, name, value)
+
+
+def _blank_columns(table: RawTable) -> set[str]:
+    """分值 / 得分 columns the table has but leaves blank in every row (an unscored template)."""
+    rows = [r.cells for r in table.rows if r.cells.keys() & _SUBSTANCE]
+    return {name for name in ("weight", "score") if name in table.columns and len(rows) > 1
+            and not any(name in cells for cells in rows)}
+
+
+def _indicator(form: Form, where: str, table: RawTable, body: Cells, level1: str, level2: str,
+               split_target: bool, blank: set[str]) -> Indicator:
+    nature = _text(body.get("nature"))
+    comparator = _text(body.get("comparator"))
+    if nature and comparator_symbol(nature):  # 指标性质 holding ≥ ＝ ≤
+        comparator, nature = comparator or nature, ""
+    value, unit = _text(body.get("target")), _text(body.get("unit"))
+    parts = None
+    if split_target or comparator:
+        parts = TargetParts(comparator=comparator, value=value, unit=unit)
+    scores: dict[str, float | None] = {}
+    for name, written in _SCORE_NAMES.items():
+        cell = body.get(name)
+        if cell is None:
+            if name in ("weight", "score") and name in table.columns and name not in blank:
+                form.warn(where, f"{written} cell is blank")
+            continue
+        scores[name], problem = number(cell.text)
+        if problem:
+            form.warn(where, f"{written} {problem}")
+    return Indicator(
+        level1=level1, level2=level2, name=_text(body.get("name")),
+        target=comparator + value + unit, target_parts=parts, actual=_text(body.get("actual")),
+        deviation=_text(body.get("deviation")), nature=nature,
+        description=_text(body.get("description")), criteria=_text(body.get("criteria")), **scores,
+    )
+
+
+# ---------------------------------------------------------------- total
+
+
+def _total(form: Form, raw: RawTotal | None) -> None:
+    if raw is None:
+        if form.kind != "evaluation_report":
+            _warn_once(form, "total_score", "no 总分 row found")
+        return
+    _notes(form, raw.notes)
+    for name, attr in (("weight", "total_weight"), ("score", "total_score"), ("review_score", "review_total_score")):
+        cell = raw.cells.get(name)
+        if cell is not None:
+            value, problem = number(cell.text)
+            setattr(form, attr, value)
+            if problem:
+                form.warn(attr, f"总分 {_SCORE_NAMES[name]} {problem}")
