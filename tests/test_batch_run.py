@@ -407,3 +407,14 @@ def test_run_json_rates_say_what_they_count(tmp_path):
         assert "forms_per_s" not in t  # it counted only the reviewed forms, whatever its name said
         assert t["reviewed_per_s"] == pytest.approx(reviewed / t["total_s"], rel=0.02, abs=0.1)
         assert t["forms_in_outputs_per_s"] == pytest.approx(39 / t["total_s"], rel=0.02) and t["forms_in_outputs_per_s"] > 0
+
+
+def test_the_recorded_command_line_keeps_no_credential_of_a_typed_base_url():
+    from reviewer.batch.runner import public_command
+
+    argv = ["reviewer", "batch", "in/", "--base-url", "https://u:pw@api.example.com/v1?key=SECRET1",
+            "--base-url=https://api.example.com/v1?api-key=SECRET2", "--out", "out"]  # fmt: skip
+    shown = " ".join(public_command(argv))
+    assert "SECRET1" not in shown and "SECRET2" not in shown and "pw@" not in shown
+    assert shown.startswith("reviewer batch in/ --base-url https://api.example.com/v1?key=") and shown.endswith("--out out")
+    assert public_command(["reviewer", "batch", "a.txt"]) == ["reviewer", "batch", "a.txt"]

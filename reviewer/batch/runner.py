@@ -209,6 +209,26 @@ def prompt_versions() -> dict[str, str]:
     return {"review": prompt_version()}
 
 
+def public_command(argv: list[str] | None) -> list[str] | None:
+    """The command line as run.json records it: printable, and a --base-url without the
+    credentials a URL can carry (user:password@, key=… in the query)."""
+    if not argv:
+        return None
+    shown = [display_path(a) for a in argv]
+    if not any(a == "--base-url" or a.startswith("--base-url=") for a in shown):
+        return shown
+    from reviewer.llm import public_url  # the model's module: imported only when a URL was typed
+
+    out: list[str] = []
+    for before, arg in zip([None, *shown], shown):
+        if before == "--base-url":
+            arg = public_url(arg)
+        elif arg.startswith("--base-url="):
+            arg = "--base-url=" + public_url(arg.split("=", 1)[1])
+        out.append(arg)
+    return out
+
+
 # --- the runner -------------------------------------------------------------------
 
 
@@ -828,7 +848,7 @@ class BatchRunner:
         settings = getattr(self.client, "settings", None)
         run = {
             "status": result.status,
-            "command": [display_path(a) for a in self.options.command] if self.options.command else None,
+            "command": public_command(self.options.command),
             "inputs": [display_path(p) for p in self.options.inputs],
             "options": {
                 "llm": self.options.llm,
