@@ -3,7 +3,8 @@
 One file, `reviewer.sqlite`, in WAL mode so that several processes can read while one
 writes; every write is one short transaction, and a busy database is waited for
 (busy_timeout) rather than failed. One connection per Store, guarded by a lock so
-the synchronous wrapper's threads and asyncio tasks can share it.
+the synchronous wrapper's threads and asyncio tasks can share it. Its schema is the list
+MIGRATIONS (see reviewer.migrations): a change of schema is a new function at its end.
 """
 
 from __future__ import annotations
@@ -20,10 +21,12 @@ from typing import Literal
 
 from pydantic import BaseModel
 
+from reviewer.migrations import execute_script, migrate
+
 DB_FILE_NAME = "reviewer.sqlite"
 Outcome = Literal["ok", "cache_hit", "invalid", "transport_error"]
 
-_SCHEMA = """
+_INITIAL = """
 CREATE TABLE IF NOT EXISTS cache (
     key TEXT PRIMARY KEY,
     created TEXT NOT NULL,
@@ -47,6 +50,14 @@ CREATE TABLE IF NOT EXISTS calls (
     error TEXT NOT NULL
 );
 """
+
+
+def _initial(db: sqlite3.Connection) -> None:
+    """Version 1: the schema as it was before versions were kept."""
+    execute_script(db, _INITIAL)
+
+
+MIGRATIONS = (_initial,)  # applied in order; a schema change is a new function at the end
 
 
 class CallRecord(BaseModel):
@@ -88,10 +99,8 @@ class Store:
         )
         self._enable_wal(busy_timeout_s)
         self._db.execute("PRAGMA synchronous=NORMAL")
-        with self._write() as db:
-            for statement in _SCHEMA.split(";"):
-                if statement.strip():
-                    db.execute(statement)
+        with self._lock:
+            migrate(self._db, MIGRATIONS, name=str(self.path))
 
     def _enable_wal(self, busy_timeout_s: float) -> None:
         # Switching a new file to WAL fails with "database is locked" without waiting

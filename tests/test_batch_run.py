@@ -219,6 +219,39 @@ def test_docx_opinions_are_written_and_reproducible(tmp_path):
     assert tree(tmp_path / "a") == tree(tmp_path / "b")
 
 
+def test_docx_of_a_resumed_batch_is_the_word_opinion_of_a_fresh_one(tmp_path):
+    """A run without --docx, then the same folder with --docx: the .docx files come from the
+    same writer as `reviewer review --format docx` (no Markdown `**` or backticks in them),
+    byte for byte those of a run with --docx from the start, and no form is reviewed again."""
+    pytest.importorskip("docx")
+    import io
+
+    from reviewer.drafting.drafter import review_form
+    from reviewer.drafting.opinion import to_docx
+
+    src = tmp_path / "in"
+    src.mkdir()
+    shutil.copy(EXAMPLES / "000_227770587c716576.txt", src)
+    run_batch(BatchOptions(inputs=[str(src)], out=tmp_path / "resumed"))
+    again = run_batch(BatchOptions(inputs=[str(src)], out=tmp_path / "resumed", docx=True))
+    assert again.reviewed == 0 and again.reused == 4
+    run_batch(BatchOptions(inputs=[str(src)], out=tmp_path / "fresh", docx=True))
+    resumed = sorted((tmp_path / "resumed" / "opinions").glob("*.docx"))
+    fresh = sorted((tmp_path / "fresh" / "opinions").glob("*.docx"))
+    assert [p.name for p in resumed] == [p.name for p in fresh] and len(fresh) == 4
+    assert [p.read_bytes() for p in resumed] == [p.read_bytes() for p in fresh]
+    import docx
+
+    forms = extract_paths([src / "000_227770587c716576.txt"]).forms
+    expected = docx.Document(io.BytesIO(to_docx([review_form(forms[0])])))
+    by_name = {p.stem: p for p in resumed}
+    first = next(p for name, p in by_name.items() if forms[0].name in name)
+    words = docx.Document(str(first))
+    assert [p.text for p in words.paragraphs] == [p.text for p in expected.paragraphs]
+    text = "\n".join(p.text for p in words.paragraphs)
+    assert "**" not in text and "`" not in text and len(words.tables) == 1
+
+
 def test_progress_line_is_quiet_without_a_terminal_and_complete_with_one():
     import io
 

@@ -5,6 +5,9 @@ as soon as the form is done, so an interrupted run loses at most the forms in fl
 What this invocation saw (entries: file label, form index, result key, opinion name;
 errors) is rebuilt on every run, in discovery order, so the outputs are built from the
 state alone, in a deterministic order, without holding forms in memory.
+
+The schema is the list MIGRATIONS (see reviewer.migrations); a folder made by an older
+reviewer is brought up to it when opened.
 """
 
 from __future__ import annotations
@@ -15,6 +18,9 @@ import zlib
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
+
+from reviewer.batch.lock import FolderError
+from reviewer.migrations import SchemaError, execute_script, migrate
 
 STATE_FILE_NAME = "state.sqlite"
 
@@ -37,7 +43,7 @@ COMMENT_COLUMNS = (
     "suggested_score",
 )  # fmt: skip
 
-_SCHEMA = f"""
+_INITIAL = f"""
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS files (
     content_hash TEXT NOT NULL, config_hash TEXT NOT NULL,
@@ -84,6 +90,24 @@ CREATE TABLE IF NOT EXISTS batches (
 );
 """
 
+
+def _initial(db: sqlite3.Connection) -> None:
+    """Version 1: the schema as it was before versions were kept."""
+    execute_script(db, _INITIAL)
+
+
+def _review_kept(db: sqlite3.Connection) -> None:
+    """Version 2: whether a result's stored opinion holds its review (the FormReview JSON
+    the .docx is written from). Results are stored with it since this version; before, only
+    runs with --docx kept it, so a later --docx run redoes the results without one."""
+    db.execute("ALTER TABLE results ADD COLUMN review_kept INTEGER NOT NULL DEFAULT 1")
+    rows = db.execute("SELECT key, opinion FROM results").fetchall()
+    missing = [(key,) for key, blob in rows if not (unpack(blob) or {}).get("review")]
+    db.executemany("UPDATE results SET review_kept = 0 WHERE key = ?", missing)
+
+
+MIGRATIONS = (_initial, _review_kept)  # applied in order; a schema change is a new function at the end
+
 _DELETE_FINDINGS = "DELETE FROM findings WHERE key = ?"
 _DELETE_COMMENTS = "DELETE FROM comments WHERE key = ?"
 _DELETE_WARNINGS = "DELETE FROM warnings WHERE key = ?"
@@ -117,9 +141,11 @@ def unpack(blob: bytes | None) -> Any:
 class RunState:
     """The state database. Not thread-safe: the runner uses it from its event-loop thread only."""
 
-    def __init__(self, folder: Path | str, *, retry_failed: bool = False) -> None:
+    def __init__(self, folder: Path | str, *, retry_failed: bool = False, need_review: bool = False) -> None:
+        """retry_failed: results whose model call failed are not done; need_review: nor are
+        results stored without their review (by a run before schema version 2 without --docx)."""
         self.done = DONE_WITHOUT_FAILED if retry_failed else DONE
-        self._done_in = f"status IN ({', '.join(repr(s) for s in self.done)})"
+        self._done_in = f"status IN ({', '.join(repr(s) for s in self.done)})" + (" AND review_kept" if need_review else "")
         self.path = Path(folder) / STATE_FILE_NAME
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.db = sqlite3.connect(self.path, isolation_level=None, timeout=30)
@@ -127,7 +153,11 @@ class RunState:
         # NORMAL in WAL mode: a committed form survives a crash of this process; a power
         # cut may lose the last few commits, which are then simply redone.
         self.db.execute("PRAGMA synchronous=NORMAL")
-        self.db.executescript(_SCHEMA)
+        try:
+            migrate(self.db, MIGRATIONS, name=str(self.path))
+        except SchemaError as exc:
+            self.db.close()
+            raise FolderError(str(exc)) from None
 
     def close(self) -> None:
         self.db.close()
