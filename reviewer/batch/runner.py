@@ -311,10 +311,10 @@ class BatchRunner:
         if self.client is None:
             self.client = self._make_client()
         if self.engine is None:
-            self.engine = Engine(self.options.policy, client=self.client, keep_review=self.options.docx)
+            self.engine = Engine(self.options.policy, client=self.client)
         self.config_data = self.config()
         self.config_hash = self.hash_config(self.config_data)
-        self.state = RunState(self.out, retry_failed=self.options.retry_failed)
+        self.state = RunState(self.out, retry_failed=self.options.retry_failed, need_review=self.options.docx)
         self.state.set_meta("config_hash", self.config_hash)
         total = count_documents(self.options.inputs)
         self.progress = Progress(total, enabled=self.options.progress, show_tokens=self.options.llm)
@@ -585,7 +585,7 @@ class BatchRunner:
                 done = sorted(i for i, k in _indexed_keys(self, content_hash, record) if self.state.is_done(k))
                 future = loop.run_in_executor(  # a file on disk is read again there: no bytes through the pipe
                     pool, review_document, doc.label, doc.path, None if doc.path else doc.data, doc.suffix, done,
-                    policy, self.options.docx, model,
+                    policy, model,
                 )  # fmt: skip
                 queue.append((doc.label, content_hash, future))
                 await self._drain_queue(queue, 3 * workers)
@@ -666,7 +666,7 @@ class BatchRunner:
         except Exception as exc:  # noqa: BLE001 - the form gets template drafts and the reason
             failure = (type(exc).__name__, str(exc))  # plain data: any exception crosses to the pool
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._pool, finish_form, job.state, result, failure, self.options.docx)
+        return await loop.run_in_executor(self._pool, finish_form, job.state, result, failure)
 
     async def _counted(self, key: str, name: str, index: int, header: dict[str, Any],
                        work: Coroutine[Any, Any, FormOutcome]) -> None:  # fmt: skip
@@ -700,8 +700,7 @@ class BatchRunner:
             findings, comments, warnings = outcome.findings, outcome.comments, outcome.warnings
             opinion = getattr(outcome, "packed_opinion", None)  # packed by a worker
             if opinion is None:
-                opinion = {"md": outcome.opinion_md, "html": outcome.opinion_html,
-                           "review": outcome.review_json if self.options.docx else None}  # fmt: skip
+                opinion = outcome.opinion
             for opinion_name in (name, *copies):
                 self._write_opinion(opinion_name, key, outcome.opinion_md, outcome.opinion_html, outcome.review_json)
         row.update(
@@ -767,7 +766,7 @@ class BatchRunner:
         _atomic_write(paths["html"], page.encode("utf-8"))
         if "docx" in paths:
             tmp = paths["docx"].with_name(f".{paths['docx'].name}.tmp")
-            if self.engine.write_docx(review_json, md, tmp):  # type: ignore[union-attr]
+            if write_docx(review_json, tmp):
                 normalise(tmp)
                 os.replace(tmp, paths["docx"])
         else:  # a .docx left by a run with --docx holds another result now
@@ -967,7 +966,7 @@ class ModelJob(NamedTuple):
 
 def review_document(
     label: str, path: Path | None, data: bytes | None, suffix: str, done: list[int], policy: str | None,
-    keep_review: bool = False, model: bool = False,
+    model: bool = False,
 ) -> tuple[str | None, list[tuple[int, dict[str, Any], Any]], list[list], bool]:
     """In a worker process: one document's forms, reviewed (those not in `done`); with a
     model, prepared for their calls (ModelJob) unless drafted from templates at once.
@@ -978,7 +977,6 @@ def review_document(
     engine = _WORKER_ENGINES.get(policy)
     if engine is None:
         engine = _WORKER_ENGINES[policy] = Engine(policy)
-    engine.keep_review = keep_review
     doc = read_path(path) if path is not None else Document(label, suffix, data)
     doc.label = label
     forms, problems, error = BatchRunner._extract(doc)
@@ -990,7 +988,7 @@ def review_document(
             items.append((index, header_row(form), None))
             continue
         try:
-            outcome: Any = _prepare(engine, form, keep_review) if model else _compact(_review_sync(engine, form), keep_review)
+            outcome: Any = _prepare(engine, form) if model else _compact(_review_sync(engine, form))
         except Exception as exc:  # noqa: BLE001 - one broken form must not stop the batch
             outcome = f"could not be reviewed (internal error {type(exc).__name__}: {exc})"
         items.append((index, header_row(form), outcome))
@@ -1005,8 +1003,7 @@ class PackedOutcome(FormOutcome):
     packed_opinion: bytes | None = None
 
 
-def _compact(outcome: FormOutcome, keep_review: bool) -> PackedOutcome:
-    review = outcome.review_json if keep_review else None
+def _compact(outcome: FormOutcome) -> PackedOutcome:
     return PackedOutcome(
         outcome.row,
         [tuple([f.get(c) for c in FINDING_COLUMNS]) for f in outcome.findings],
@@ -1015,11 +1012,11 @@ def _compact(outcome: FormOutcome, keep_review: bool) -> PackedOutcome:
         outcome.opinion_html,
         outcome.review_json,
         outcome.warnings,
-        packed_opinion=pack({"md": outcome.opinion_md, "html": outcome.opinion_html, "review": review}),
+        packed_opinion=pack(outcome.opinion),
     )
 
 
-def _prepare(engine: Engine, form: Form, keep_review: bool) -> PackedOutcome | ModelJob:
+def _prepare(engine: Engine, form: Form) -> PackedOutcome | ModelJob:
     """Engine.review up to the model call (the checks, the prompt, the grounding)."""
     from reviewer.batch.work import run_checks
     from reviewer.drafting.drafter import FormReview, prepare_review
@@ -1027,14 +1024,14 @@ def _prepare(engine: Engine, form: Form, keep_review: bool) -> PackedOutcome | M
     report = run_checks(form, policy=engine.policy)
     prepared = prepare_review(form, configured=True, policy=engine.policy, report=report)
     if isinstance(prepared, FormReview):  # template drafts: no call to make
-        return _compact(outcome_of(form, report, prepared, keep_review), keep_review)
+        return _compact(outcome_of(form, report, prepared))
     grounding = copy.copy(prepared.grounding)
     grounding.form = None  # validating a reply needs only what was taken from the form
     state = pickle.dumps((form, report, prepared), pickle.HIGHEST_PROTOCOL)
     return ModelJob(prepared.messages, grounding, prepared.version, state)
 
 
-def finish_form(state: bytes, result: Any, failure: tuple[str, str] | None, keep_review: bool) -> PackedOutcome:
+def finish_form(state: bytes, result: Any, failure: tuple[str, str] | None) -> PackedOutcome:
     """In a worker process: a prepared form's review after its model call (grounding,
     template fill-in, the opinion texts), as Engine.review would have finished it.
     failure: (exception type name, message) when the call raised."""
@@ -1043,7 +1040,7 @@ def finish_form(state: bytes, result: Any, failure: tuple[str, str] | None, keep
     form, report, prepared = pickle.loads(state)
     error = type(failure[0], (Exception,), {})(failure[1]) if failure is not None else None
     review = finish_review(prepared, result, error)
-    return _compact(outcome_of(form, report, review, keep_review), keep_review)
+    return _compact(outcome_of(form, report, review))
 
 
 def _review_sync(engine: Engine, form: Form) -> FormOutcome:
@@ -1055,6 +1052,21 @@ def _review_sync(engine: Engine, form: Form) -> FormOutcome:
         return done.value
     coro.close()
     raise RuntimeError("the review waited on something without a model client")
+
+
+def write_docx(review_json: str | None, path: Path) -> bool:
+    """The Word opinion, by the writer of `reviewer review --format docx`; False when
+    python-docx is not installed or the result holds no review."""
+    from reviewer.drafting import opinion
+    from reviewer.drafting.drafter import FormReview
+
+    if not review_json:
+        return False
+    try:
+        path.write_bytes(opinion.to_docx([FormReview.model_validate_json(review_json)]))
+    except opinion.DocxUnavailable:
+        return False
+    return True
 
 
 def _atomic_write(path: Path, data: bytes) -> None:

@@ -71,7 +71,7 @@ class FormOutcome:
     comments: list[dict[str, Any]] = field(default_factory=list)
     opinion_md: str = ""
     opinion_html: str = ""
-    review_json: str | None = None  # the drafting module's FormReview, to render DOCX later
+    review_json: str | None = None  # the drafting module's FormReview: the .docx is written from it
     warnings: list[tuple[str, str]] = field(default_factory=list)  # extraction's (field, message)
 
     @property
@@ -129,9 +129,8 @@ def comment_row(c: DraftComment) -> dict[str, Any]:
 class Engine:
     """Reviews forms: deterministic checks, then drafting (templates, or a model with a client)."""
 
-    def __init__(self, policy_path: str | Path | None = None, client: Any = None, keep_review: bool = True) -> None:
+    def __init__(self, policy_path: str | Path | None = None, client: Any = None) -> None:
         self.client = client
-        self.keep_review = keep_review  # FormReview JSON in the outcome (to render DOCX later)
         self.policy_path = Path(policy_path) if policy_path else None
         self.policy = load_policy(self.policy_path)
 
@@ -143,20 +142,10 @@ class Engine:
         """The per-form work; model usage is counted into `current_usage` by the client."""
         report = run_checks(form, policy=self.policy)
         review = await review_form_async(form, client=self.client, policy=self.policy, report=report)
-        return outcome_of(form, report, review, self.keep_review)
-
-    def write_docx(self, review_json: str | None, opinion_md: str, path: Path) -> bool:
-        """Write the opinion as DOCX; False when python-docx is not installed."""
-        if not review_json:  # a result stored by a run without --docx: render its Markdown
-            return markdown_docx(opinion_md, path)
-        try:
-            path.write_bytes(opinion.to_docx([FormReview.model_validate_json(review_json)]))
-        except opinion.DocxUnavailable:
-            return False
-        return True
+        return outcome_of(form, report, review)
 
 
-def outcome_of(form: Form, report: Any, review: FormReview, keep_review: bool) -> FormOutcome:
+def outcome_of(form: Form, report: Any, review: FormReview) -> FormOutcome:
     """A form's checks report and drafted review, reduced to the rows and texts a batch keeps."""
     findings = [finding_row(f) for f in report.findings]
     comments = [comment_row(c) for c in review.comments]
@@ -176,9 +165,8 @@ def outcome_of(form: Form, report: Any, review: FormReview, keep_review: bool) -
     )
     failure = model_failure(review)
     row.update(status="degraded" if failure else "ok", error=failure)
-    review_json = review.model_dump_json() if keep_review else None
     warnings = [(w.field, w.message) for w in form.warnings]
-    return FormOutcome(row, findings, comments, opinion.to_markdown([review]), opinion.to_html([review]), review_json,
+    return FormOutcome(row, findings, comments, opinion.to_markdown([review]), opinion.to_html([review]), review.model_dump_json(),
                        warnings)  # fmt: skip
 
 
@@ -188,22 +176,3 @@ def model_failure(review: FormReview) -> str | None:
     if review.llm is None or review.draft_source != "template" or review.dropped:
         return None
     return review.fallback_reason
-
-
-def markdown_docx(md: str, path: Path) -> bool:
-    try:
-        import docx  # python-docx, the docx extra
-    except ImportError:
-        return False
-    document = docx.Document()
-    for line in md.splitlines():
-        stripped = line.strip()
-        if stripped.startswith("#"):
-            level = min(len(stripped) - len(stripped.lstrip("#")), 4)
-            document.add_heading(stripped[level:].strip(), level=level)
-        elif stripped.startswith(("- ", "* ")):
-            document.add_paragraph(stripped[2:], style="List Bullet")
-        elif stripped:
-            document.add_paragraph(stripped)
-    document.save(str(path))
-    return True
