@@ -16,7 +16,6 @@ back to templates.
 from __future__ import annotations
 
 import asyncio
-import base64
 import email.utils
 import functools
 import hashlib
@@ -26,13 +25,13 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
-from urllib.parse import unquote, unquote_plus, urlsplit, urlunsplit
 
 import openai
 from pydantic import BaseModel, ValidationError
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt, wait_random_exponential
 
 from reviewer.config import Settings
+from reviewer.redaction import public_url, redact, url_secrets
 from reviewer.store import CallRecord, Outcome, Store
 
 T = TypeVar("T", bound=BaseModel)
@@ -217,53 +216,6 @@ def describe_error(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
-REDACTED = "[redacted]"
-_KEY_SHAPED = re.compile(r"\b(sk|key)-[A-Za-z0-9_\-]{6,}")
-# Query parameters that carry credentials (?key=, ?api_key=, ?access_token=, ?sig= …).
-_SECRET_PARAM = re.compile(r"key|token|secret|passw|pwd|sig|auth|credential|session", re.I)
-_MIN_SECRET = 4  # shorter values are not replaced inside text (they would mangle it)
-
-
-def redact(text: str, secret: str | Sequence[str]) -> str:
-    """Text with every secret, in every form a server may echo it (as is, URL-quoted,
-    base64 of user:password), and anything key-shaped replaced by [redacted]."""
-    secrets = [secret] if isinstance(secret, str) else list(secret)
-    for s in sorted({s for s in secrets if len(s) >= _MIN_SECRET}, key=len, reverse=True):
-        text = text.replace(s, REDACTED)
-    return _KEY_SHAPED.sub(rf"\1-{REDACTED}", text)
-
-
-def url_secrets(url: str) -> list[str]:
-    """The credentials a URL carries: its user:password and its secret query values, in
-    the forms they travel in (raw, decoded, and the Basic-auth base64 of user:password)."""
-    parts = urlsplit(url)
-    found: list[str] = []
-    if parts.password:
-        user = unquote(parts.username or "")
-        password = unquote(parts.password)
-        found += [parts.password, password, base64.b64encode(f"{user}:{password}".encode()).decode()]
-    for raw in filter(None, parts.query.split("&")):
-        name, _, value = raw.partition("=")
-        if _public_param(raw) != raw:
-            found += [value, unquote_plus(value)]
-    return found
-
-
-def public_url(url: str) -> str:
-    """The base URL as logged and shown: no user:password@, secret query values replaced."""
-    parts = urlsplit(url)
-    netloc = parts.netloc
-    if parts.username is not None or parts.password is not None:
-        host = parts.hostname or ""
-        netloc = f"{host}:{parts.port}" if parts.port else host
-    query = "&".join(map(_public_param, parts.query.split("&"))) if parts.query else ""
-    return urlunsplit(parts._replace(netloc=netloc, query=query))
-
-
-def _public_param(raw: str) -> str:
-    name, _, value = raw.partition("=")
-    return f"{name}={REDACTED}" if value and _SECRET_PARAM.search(unquote(name)) else raw
-
 
 # --- the client -------------------------------------------------------------------
 
@@ -330,8 +282,8 @@ class Client:
             reason = "no language model configured (base_url and model)"
             return CallResult(ok=False, outcome="not_configured", reason=reason)
         started = time.monotonic()
-        key = prompt_hash(self.settings, prompt_version, messages, output_model)
-        result = self._from_cache(key, output_model, validate)
+        key = self.cache_key(messages, output_model, prompt_version)
+        result = self.cached_reply(key, output_model, validate)
         if result is None:
             result = await self._ask(messages, output_model, validate, key)
             if result.ok:
@@ -360,15 +312,59 @@ class Client:
 
         return asyncio.run(call_thenclose_transport())
 
-    def _from_cache(self, key: str, output_model: type[T], validate: Validator | None) -> CallResult[T] | None:
+    # --- the cache and the log, for replies that come by another route (the Batch API) ---
+
+    def cache_key(self, messages: Sequence[Message], output_model: type[BaseModel], prompt_version: str) -> str:
+        """The key complete_structured caches this call's reply under (see prompt_hash)."""
+        return prompt_hash(self.settings, prompt_version, messages, output_model)
+
+    def cached_reply(self, key: str, output_model: type[T], validate: Validator | None = None) -> CallResult[T] | None:
+        """The cached reply for `key`, when there is one and it still passes `validate`."""
         content = self.store.cached(key)
         if content is None:
             return None
-        content = self.redact(content)  # the Batch API path fills the cache from its own downloads
+        content = self.redact(content)  # a cache filled by an older reviewer may hold what a server echoed
         parsed, errors = reply_errors(content, output_model, validate)
         if errors:  # the validator grew stricter since: ask again
             return None
         return CallResult(ok=True, parsed=parsed, outcome="cache_hit", cache_hit=True, prompt_hash=key, content=content)
+
+    def accept_reply(
+        self,
+        key: str,
+        content: str,
+        output_model: type[T],
+        validate: Validator | None = None,
+        *,
+        prompt_version: str,
+        route: str,
+        tokens_in: int = 0,
+        tokens_out: int = 0,
+    ) -> CallResult[T]:
+        """A reply that came by another route than complete_structured (`route`, e.g. the
+        Batch API's downloads): checked like a live reply, logged with the route in its
+        prompt version, and cached when it passes, so that complete_structured answers the
+        same prompt from the cache. An invalid reply is logged, not cached."""
+        content = self.redact(content)
+        parsed, errors = reply_errors(content, output_model, validate)
+        result: CallResult[T] = CallResult(
+            ok=not errors, parsed=parsed, outcome="invalid" if errors else "ok", reason="; ".join(errors)[:500],
+            tokens_in=tokens_in, tokens_out=tokens_out, attempts=1, prompt_hash=key, content=content,
+        )  # fmt: skip
+        self._log(result, f"{prompt_version} ({route})")
+        if result.ok:
+            self.store.put_cached(key, content, model=self.settings.model, prompt_version=prompt_version)
+        return result
+
+    def chat_body(self, messages: Sequence[Message], output_model: type[BaseModel]) -> dict[str, Any]:
+        """The body of the chat request complete_structured sends first for these messages."""
+        fmt = self.settings.response_format
+        return {
+            "model": self.settings.model,
+            "messages": prepare_messages(messages, output_model, fmt),
+            "response_format": response_format_param(output_model, fmt),
+            "temperature": self.settings.temperature,
+        }
 
     async def _ask(
         self,
@@ -378,15 +374,20 @@ class Client:
         key: str,
     ) -> CallResult[T]:
         result: CallResult[T] = CallResult(ok=False, prompt_hash=key)
-        conversation = prepare_messages(messages, output_model, self.settings.response_format)
-        response_format = response_format_param(output_model, self.settings.response_format)
+        body = self.chat_body(messages, output_model)
+        conversation, response_format = body["messages"], body["response_format"]
         for reask in range(self.settings.max_reasks + 1):
             result.reasks = reask
             try:
-                content = self.redact(await self._request(conversation, response_format, result))
+                reply = await self._request(conversation, response_format, result)
             except TransportError as exc:
                 result.outcome, result.reason = "transport_error", self.redact(str(exc))
                 return result
+            # The request's slot is free: let a call waiting for one be sent before this reply
+            # is checked, cached and logged (calls end in waves; each reply's checks would
+            # otherwise hold back the next wave's requests).
+            await asyncio.sleep(0)
+            content = self.redact(reply)
             result.content = content
             parsed, errors = reply_errors(content, output_model, validate)
             if not errors:

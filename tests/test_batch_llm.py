@@ -270,7 +270,7 @@ def test_interrupted_model_batch_with_worker_processes_resumes_without_repeats(f
 
 
 def test_a_model_call_that_raises_gives_template_drafts_with_or_without_workers(fake_openai, tmp_path):
-    from reviewer.batch.batch_api import CountingClient
+    from reviewer.batch.client import CountingClient
 
     class Broken(CountingClient):
         async def complete_structured(self, messages, output_model, *, validate=None, prompt_version):  # type: ignore[override]
@@ -330,7 +330,7 @@ def test_the_counting_client_overrides_the_transport_call_it_means():
     _request would silently lose that ordering."""
     import inspect
 
-    from reviewer.batch.batch_api import CountingClient
+    from reviewer.batch.client import CountingClient
     from reviewer.llm import Client
 
     assert "_request" in vars(Client)

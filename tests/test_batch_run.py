@@ -21,7 +21,7 @@ import pytest
 from conftest import EXAMPLES, ROOT, interrupt_batch
 
 from reviewer.batch import BatchOptions, run_batch
-from reviewer.batch.runner import Namer
+from reviewer.batch.naming import Namer
 from reviewer.batch.synthetic import make_year
 from reviewer.cli import main
 from reviewer.extract import extract_paths
@@ -443,7 +443,7 @@ def test_run_json_rates_say_what_they_count(tmp_path):
 
 
 def test_the_recorded_command_line_keeps_no_credential_of_a_typed_base_url():
-    from reviewer.batch.runner import public_command
+    from reviewer.batch.manifest import public_command
 
     argv = ["reviewer", "batch", "in/", "--base-url", "https://u:pw@api.example.com/v1?key=SECRET1",
             "--base-url=https://api.example.com/v1?api-key=SECRET2", "--out", "out"]  # fmt: skip

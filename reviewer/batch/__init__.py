@@ -4,6 +4,7 @@
     result = run_batch(BatchOptions(inputs=["2024/"], out=Path("review-2024")))
 """
 
-from reviewer.batch.runner import BatchOptions, BatchResult, BatchRunner, run_batch
+from reviewer.batch.options import BatchOptions, BatchResult
+from reviewer.batch.runner import BatchRunner, run_batch
 
 __all__ = ["BatchOptions", "BatchResult", "BatchRunner", "run_batch"]

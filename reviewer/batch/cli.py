@@ -34,7 +34,7 @@ def _batch_args(p: argparse.ArgumentParser) -> None:
 def run_batch_command(args: argparse.Namespace) -> int:
     """Review a year's submissions: summary.xlsx, index.html, one opinion per form; resumable."""
     from reviewer.batch.lock import FolderError
-    from reviewer.batch.runner import BatchOptions, run_batch
+    from reviewer.batch import BatchOptions, run_batch
     from reviewer.config import ConfigError, settings_from_args
 
     if args.concurrency < 1:

@@ -1,0 +1,101 @@
+"""What a form's result depends on, as one hash: the run's configuration fingerprint.
+
+A result is keyed by (file content hash, form index, config hash), so a result is reused
+only by a run whose code, templates, policy and model settings are those it was made with.
+The code is the package's files that shape a result (not the batch's own output code nor
+the evaluation); the templates are the prompts and the opinion layouts.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import reviewer
+from reviewer.drafting.prompts import prompt_version
+from reviewer.redaction import public_url
+
+PACKAGE_DIR = Path(reviewer.__file__).resolve().parent
+RESULT_SHAPING_EXCLUDE = ("batch/", "evaluation/")
+RESULT_SHAPING_INCLUDE = ("batch/work.py",)
+
+
+def source_hash(root: Path = PACKAGE_DIR, under: str = "") -> str:
+    """A hash of the package files that shape a form's result (not the batch's output code)."""
+    digest = hashlib.sha256()
+    base = root / under if under else root
+    if not base.exists():
+        return ""
+    for path in sorted(base.rglob("*")):
+        rel = path.relative_to(root).as_posix()
+        if not path.is_file() or "__pycache__" in rel or path.suffix in (".pyc", ".sqlite"):
+            continue
+        if rel.startswith(RESULT_SHAPING_EXCLUDE) and rel not in RESULT_SHAPING_INCLUDE:
+            continue
+        digest.update(rel.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def templates_folder() -> Path | None:
+    """The folder of the prompt templates (installed as reviewer.prompts)."""
+    try:
+        folder = Path(str(resources.files("reviewer.prompts")))
+    except (ImportError, ModuleNotFoundError, TypeError):
+        return None
+    return folder if folder.is_dir() else None
+
+
+def templates_hash() -> str:
+    """A hash of every template: prompts shape the model's replies, the others the drafts."""
+    folder = templates_folder()
+    if folder is None:
+        return ""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
+        digest.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def llm_fingerprint(settings: Any) -> dict[str, Any] | None:
+    """The model settings that shape a reply, without the key or a URL's credentials."""
+    if settings is None:
+        return None
+    return {
+        "model": settings.model,
+        "base_url": public_url(settings.base_url),
+        "response_format": settings.response_format,
+        "temperature": settings.temperature,
+        "max_reasks": settings.max_reasks,
+    }
+
+
+def prompt_versions() -> dict[str, str]:
+    """The prompt version the drafting module sends with each model call (constant + template hash)."""
+    return {"review": prompt_version()}
+
+
+def run_config(policy_hash: str, settings: Any) -> dict[str, Any]:
+    """Everything a result depends on; `settings` is None for a run without a model."""
+    return {
+        "reviewer": getattr(reviewer, "__version__", "0"),
+        "code": source_hash(),
+        "templates": templates_hash(),
+        "policy": policy_hash,
+        "llm": llm_fingerprint(settings),
+    }
+
+
+def config_hash(config: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()
+
+
+def result_key(content_hash: str, index: int, config: str) -> str:
+    """The key of one form's result: its file's content, its place in the file, the config hash."""
+    return f"{content_hash[:40]}:{index}:{config[:16]}"
+
+
+def content_hash(data: bytes | None) -> str:
+    return hashlib.sha256(data or b"").hexdigest()
