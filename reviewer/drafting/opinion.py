@@ -1,7 +1,9 @@
 """The review as a reviewer's 审核意见: Markdown, self-contained HTML, or DOCX.
 
-Markdown and HTML come from prompts/opinion.*.j2 (HTML autoescaped: form text is
-never markup); DOCX is built with python-docx, imported only when asked for.
+Markdown and HTML come from reviewer/templates/opinion.*.j2 (HTML autoescaped: form text
+is never markup), from the view `form_view` makes of each review; DOCX is built from the
+same view with python-docx, imported only when asked for. `reviewer review` and
+`reviewer batch` write their opinions with these three functions.
 """
 
 from __future__ import annotations
@@ -11,8 +13,8 @@ from typing import Any
 
 from reviewer.drafting.comments import PARTS, DraftComment
 from reviewer.drafting.drafter import FormReview, IndicatorRow
-from reviewer.drafting.prompts import render_template
 from reviewer.drafting.render import fmt_number
+from reviewer.templates import render
 
 TEMPLATE_NOTE = "本文件的意见均为模板草稿，未使用语言模型；请审核人员核对后使用。"
 MIXED_NOTE = "模型起草的意见已逐条核对原文引文和数字；标“模板”的为模板草稿。请审核人员核对后使用。"
@@ -97,12 +99,12 @@ def _context(reviews: list[FormReview]) -> dict[str, Any]:
 
 
 def to_markdown(reviews: list[FormReview]) -> str:
-    text = render_template("opinion.md.j2", **_context(reviews))
+    text = render("opinion.md.j2", **_context(reviews))
     return "\n".join(line.rstrip() for line in text.splitlines()).strip() + "\n"
 
 
 def to_html(reviews: list[FormReview]) -> str:
-    return render_template("opinion.html.j2", autoescape=True, **_context(reviews))
+    return render("opinion.html.j2", **_context(reviews))
 
 
 def to_docx(reviews: list[FormReview]) -> bytes:

@@ -1,0 +1,71 @@
+"""The layouts of what reviewer shows people: jinja2 templates, HTML autoescaped.
+
+Separate from prompts/ (reviewer.prompts), which holds only what is sent to a model. Every
+HTML page reviewer writes is rendered here, from one base layout, so the opinions, the
+batch dashboard, the evaluation report and the coming web workbench share their head, the
+CJK font stack (base.css, the one place it is written) and their parts:
+
+- base.html.j2: the page shell; pages fill the blocks title, style and body;
+- base.css: the font stack and the styles of the partials;
+- partials/indicators.html.j2: a form's indicator table with the recomputed scores;
+- partials/comments.html.j2: a form's review comments (its findings, drafted), by part;
+- partials/charts.svg.j2: inline SVG bar charts (no script, no network);
+- partials/tables.html.j2: a table of rows, figures right-aligned;
+- opinion.html.j2 and opinion.md.j2 (reviewer.drafting.opinion), dashboard.html.j2
+  (reviewer.batch.dashboard), eval_report.html.j2 (reviewer.evaluation.report).
+
+Templates get view data (strings and numbers ready to show) and only lay it out. A template
+whose name has .html or .svg in it is autoescaped: form text is never markup.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+import jinja2
+from jinja2 import meta
+
+TEMPLATES_DIR = Path(str(resources.files(__name__)))
+
+
+def _autoescape(name: str | None) -> bool:
+    return name is not None and (".html" in name or ".svg" in name)
+
+
+@lru_cache(maxsize=1)
+def environment() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
+        autoescape=_autoescape,
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=False,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+@lru_cache(maxsize=64)
+def _template(name: str) -> jinja2.Template:
+    """A compiled template, looked up once (get_template stats the file on every call)."""
+    return environment().get_template(name)
+
+
+def render(name: str, **context: object) -> str:
+    return _template(name).render(**context)
+
+
+def sources(name: str) -> list[str]:
+    """`name` and every template it extends, includes or imports, sorted: what its output depends on."""
+    env = environment()
+    seen: set[str] = set()
+    todo = [name]
+    while todo:
+        current = todo.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        source = env.loader.get_source(env, current)[0]  # type: ignore[union-attr]
+        todo += [t for t in meta.find_referenced_templates(env.parse(source)) if t is not None]
+    return sorted(seen)
