@@ -3,7 +3,8 @@
 A result is keyed by (file content hash, form index, config hash), so a result is reused
 only by a run whose code, templates, policy and model settings are those it was made with.
 The code is the package's files that shape a result (not the batch's own output code nor
-the evaluation); the templates are the prompts and the opinion layouts.
+the evaluation); the templates are the prompts and the opinion layouts (the templates an
+opinion is rendered from, not the dashboard's or the evaluation report's).
 """
 
 from __future__ import annotations
@@ -15,12 +16,14 @@ from pathlib import Path
 from typing import Any
 
 import reviewer
+from reviewer import templates
 from reviewer.drafting.prompts import prompt_version
 from reviewer.redaction import public_url
 
 PACKAGE_DIR = Path(reviewer.__file__).resolve().parent
-RESULT_SHAPING_EXCLUDE = ("batch/", "evaluation/")
-RESULT_SHAPING_INCLUDE = ("batch/work.py",)
+RESULT_SHAPING_EXCLUDE = ("batch/", "evaluation/", "templates/")
+RESULT_SHAPING_INCLUDE = ("batch/work.py", "templates/__init__.py")
+OPINION_TEMPLATES = ("opinion.md.j2", "opinion.html.j2")
 
 
 def source_hash(root: Path = PACKAGE_DIR, under: str = "") -> str:
@@ -49,13 +52,15 @@ def templates_folder() -> Path | None:
 
 
 def templates_hash() -> str:
-    """A hash of every template: prompts shape the model's replies, the others the drafts."""
-    folder = templates_folder()
-    if folder is None:
-        return ""
+    """A hash of every template a result is made with: the prompts shape the model's replies
+    and the drafts, the opinion layouts the files."""
     digest = hashlib.sha256()
-    for path in sorted(p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
+    folder = templates_folder()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts) if folder else ():
         digest.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    used = sorted({name for opinion in OPINION_TEMPLATES for name in templates.sources(opinion)})
+    for name in used:
+        digest.update(f"templates/{name}".encode() + b"\0" + (templates.TEMPLATES_DIR / name).read_bytes() + b"\0")
     return digest.hexdigest()
 
 
