@@ -1,9 +1,11 @@
-"""Render an evaluation result as Markdown or as one self-contained HTML page (no network)."""
+"""Render an evaluation result as Markdown, or as one self-contained HTML page (no network)
+from reviewer/templates/eval_report.html.j2; both from the same rows."""
 
 from __future__ import annotations
 
-import html
+from typing import Any
 
+from reviewer import templates
 from reviewer.evaluation.metrics import METRIC_NAMES
 
 LABELS = {
@@ -262,95 +264,54 @@ def markdown(result: dict, log_path: str | None = None) -> str:
 
 # --- HTML ------------------------------------------------------------------------------
 
-CSS = """
-body{font-family:-apple-system,"Segoe UI","PingFang SC","Microsoft YaHei",sans-serif;margin:2em auto;max-width:1200px;color:#222;padding:0 1em}
-table{border-collapse:collapse;margin:.6em 0 1.4em;font-size:14px}
-th,td{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}
-th{background:#f3f3f3}
-td.n{text-align:right;font-variant-numeric:tabular-nums}
-.cm td{width:7em;text-align:center;font-size:16px}
-.cm td.hit{background:#dff0d8}.cm td.miss{background:#f8d7da}
-.note{color:#666;font-size:13px}
-"""
 
-
-def _html_table(head: list[str], rows: list[list[str]], numeric_from: int = 1) -> str:
-    out = ["<table><tr>" + "".join(f"<th>{html.escape(h)}</th>" for h in head) + "</tr>"]
-    for row in rows:
-        cells = []
-        for i, c in enumerate(row):
-            cls = ' class="n"' if i >= numeric_from and _looks_numeric(c) else ""
-            cells.append(f"<td{cls}>{html.escape(str(c))}</td>")
-        out.append("<tr>" + "".join(cells) + "</tr>")
-    out.append("</table>")
-    return "\n".join(out)
+def _cells(rows: list[list[str]], numeric_from: int = 1) -> list[list[dict[str, Any]]]:
+    """Rows for partials/tables.html.j2: figures (from column `numeric_from` on) right-aligned."""
+    return [[{"text": c, "numeric": i >= numeric_from and _looks_numeric(c)} for i, c in enumerate(row)] for row in rows]
 
 
 def _looks_numeric(s: str) -> bool:
     return bool(s) and (s[0].isdigit() or s[0] in "-–[")
 
 
-def _confusion_html(m: list[list[int]]) -> str:
-    return (
-        '<table class="cm"><tr><th></th><th>tool keeps</th><th>tool cuts</th></tr>'
-        f'<tr><th>human keeps</th><td class="hit">{m[0][0]}</td><td class="miss">{m[0][1]}</td></tr>'
-        f'<tr><th>human cuts</th><td class="miss">{m[1][0]}</td><td class="hit">{m[1][1]}</td></tr></table>'
-    )
+def _calibration_view(cal: dict | None) -> list[dict[str, Any]]:
+    out = []
+    for label, block in (cal or {}).items():
+        d, c = block["default"], block["calibrated"]
+        rows = [[LABELS[m], fmt(d["metrics"].get(m)), fmt_ci(d["ci95"].get(m)), fmt(c["metrics"].get(m)), fmt_ci(c["ci95"].get(m))]
+                for m in METRIC_NAMES]  # fmt: skip
+        learned = learned_summary(block["calibration"]) if block.get("calibration") else ""
+        out.append({"label": label, "description": block.get("description", ""), "rows": _cells(rows), "learned": learned})
+    return out
 
 
 def render_html(result: dict, log_path: str | None = None) -> str:
-    ds = result["dataset"]
-    e = html.escape
-    parts = [
-        "<!doctype html><html lang='zh'><head><meta charset='utf-8'>",
-        f"<title>reviewer eval — {e(result['pipeline'])}</title><style>{CSS}</style></head><body>",
-        f"<h1>reviewer eval — {e(result['pipeline'])}</h1>",
-        f"<p>{ds['forms']} forms from {ds['files']} files, {ds['indicators']} scored indicators, "
-        f"{ds['human_cuts']} cut by the human reviewer. Confidence intervals: bootstrap over forms, "
-        f"{result['bootstrap']['draws']} draws, seed {result['bootstrap']['seed']}."
-        + (f" Log: <code>{e(log_path)}</code>." if log_path else "")
-        + "</p>",
-        "<h2>Agreement with the human review</h2>",
-        "<p class='note'>An indicator is <b>cut</b> when its score is below its weight. The tool sees each form blinded: no human score, remark or total.</p>",
-        _html_table(METRIC_HEAD, metric_rows(result)),
-        "<h3>Cut or not: confusion matrix</h3>",
-        _confusion_html(result["confusion"]),
-        "<p class='note'>" + e(", ".join(f"{k} {v}" for k, v in result["counts"].items())) + "</p>",
-        "<h2>Human vs human: the ceiling</h2>",
-        "<p class='note'>The same content flaw (e.g. a target written as a word) judged in different groups (implementing unit, or source file): "
-        "the share of cross-group pairs of instances where both were cut or both kept, against the tool's agreement with the human on the same instances.</p>",
-        _html_table(CEILING_HEAD, ceiling_rows(result)),
-        "<h2>Per check</h2>",
-        _html_table(CHECK_HEAD, check_rows(result)),
-    ]
+    """The report as one self-contained page: reviewer/templates/eval_report.html.j2."""
     ca = result.get("comment_agreement")
-    if ca:
-        sh = ca.get("shuffled") or {}
-        parts += [
-            "<h2>Comment agreement</h2>",
-            "<p class='note'>Finding messages as drafted comments against the human remarks on the same indicator: same reason category and similar text. The shuffled baseline attaches them to the wrong forms.</p>",
-            _html_table(
-                ["", "drafts hitting a remark", "remarks hit by a draft"],
-                [
-                    ["real forms", fmt(ca["draft_hit_rate"]), fmt(ca["human_hit_rate"])],
-                    ["shuffled forms", fmt(sh.get("draft_hit_rate")), fmt(sh.get("human_hit_rate"))],
-                ],
-            ),
-        ]
-    if result.get("draft_agreement"):
-        block = result["draft_agreement"]
-        parts += ["<h2>Drafted comments vs human remarks</h2>", f"<p class='note'>{e(draft_note(block))}</p>", _html_table(DRAFT_HEAD, draft_rows(block))]
-    cal = result.get("calibration")
-    if cal:
-        parts.append("<h2>Calibration (cross-validated by form)</h2>")
-        for label, block in cal.items():
-            d, c = block["default"], block["calibrated"]
-            rows = [[LABELS[m], fmt(d["metrics"].get(m)), fmt_ci(d["ci95"].get(m)), fmt(c["metrics"].get(m)), fmt_ci(c["ci95"].get(m))] for m in METRIC_NAMES]
-            parts += [f"<h3>{e(label)}</h3>", f"<p class='note'>{e(block.get('description', ''))}</p>", _html_table(["metric", "default policy", "95% CI", "calibrated", "95% CI"], rows)]
-            if block.get("calibration"):
-                parts.append(f"<p class='note'>Learned on the training forms: {e(learned_summary(block['calibration']))}</p>")
-    parts += ["<h2>Largest disagreements</h2>", _html_table(DIS_HEAD, dis_rows(result), numeric_from=99)]
-    if result.get("errors"):
-        parts += ["<h2>Errors</h2><ul>"] + [f"<li>{e(x)}</li>" for x in result["errors"]] + ["</ul>"]
-    parts.append("</body></html>")
-    return "\n".join(parts)
+    sh = (ca or {}).get("shuffled") or {}
+    block = result.get("draft_agreement")
+    return templates.render(
+        "eval_report.html.j2",
+        pipeline=result["pipeline"],
+        dataset=result["dataset"],
+        bootstrap=result["bootstrap"],
+        log_path=log_path,
+        metric_head=METRIC_HEAD,
+        metrics=_cells(metric_rows(result)),
+        confusion=result["confusion"],
+        counts=", ".join(f"{k} {v}" for k, v in result["counts"].items()),
+        ceiling_head=CEILING_HEAD,
+        ceiling=_cells(ceiling_rows(result)),
+        check_head=CHECK_HEAD,
+        checks=_cells(check_rows(result)),
+        comment_agreement=_cells([
+            ["real forms", fmt(ca["draft_hit_rate"]), fmt(ca["human_hit_rate"])],
+            ["shuffled forms", fmt(sh.get("draft_hit_rate")), fmt(sh.get("human_hit_rate"))],
+        ]) if ca else None,
+        draft_head=DRAFT_HEAD,
+        drafts={"note": draft_note(block), "rows": _cells(draft_rows(block))} if block else None,
+        calibration=_calibration_view(result.get("calibration")),
+        dis_head=DIS_HEAD,
+        disagreements=_cells(dis_rows(result), numeric_from=99),
+        errors=result.get("errors") or [],
+    )  # fmt: skip
