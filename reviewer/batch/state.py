@@ -309,19 +309,19 @@ class RunState:
             yield dict(zip(names, row))
 
     def iter_findings(self) -> Iterator[tuple]:
-        cols = ", ".join(f"f.{c}" for c in FINDING_COLUMNS)
-        return self.db.execute(
-            f"SELECT e.seq, e.label, e.form_index, e.name, r.unit, r.project, r.code, {cols} "
-            "FROM entries e JOIN results r ON r.key = e.key JOIN findings f ON f.key = e.key "
-            "ORDER BY e.seq, f.ord"
-        )
+        return self._iter_rows("findings", FINDING_COLUMNS)
 
     def iter_comments(self) -> Iterator[tuple]:
-        cols = ", ".join(f"c.{c}" for c in COMMENT_COLUMNS)
+        return self._iter_rows("comments", COMMENT_COLUMNS)
+
+    def _iter_rows(self, table: str, columns: Sequence[str]) -> Iterator[tuple]:
+        """(seq, label, form index, name, unit, project, code, *columns) of every row of `table`
+        (findings or comments) of this invocation's entries, in discovery order."""
+        cols = ", ".join(f"t.{c}" for c in columns)
         return self.db.execute(
             f"SELECT e.seq, e.label, e.form_index, e.name, r.unit, r.project, r.code, {cols} "
-            "FROM entries e JOIN results r ON r.key = e.key JOIN comments c ON c.key = e.key "
-            "ORDER BY e.seq, c.ord"
+            f"FROM entries e JOIN results r ON r.key = e.key JOIN {table} t ON t.key = e.key "
+            "ORDER BY e.seq, t.ord"
         )
 
     def iter_warnings(self) -> Iterator[tuple]:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from reviewer.batch.state import COMMENT_COLUMNS, FINDING_COLUMNS
 from reviewer.checks import load_policy, run_checks
 from reviewer.checks.findings import Finding
 from reviewer.drafting import opinion
@@ -97,30 +98,18 @@ def header_row(form: Form) -> dict[str, Any]:
 
 
 def finding_row(f: Finding) -> dict[str, Any]:
-    return {
-        "check_id": f.check,
-        "name": f.name,
-        "severity": f.severity,
-        "indicator_index": f.indicator.index if f.indicator else None,
-        "indicator_name": f.indicator.name if f.indicator else None,
-        "field": f.field,
-        "message": f.message,
-        "suggested_score": f.suggested_score,
-    }
+    """A finding as the run state stores it (its columns, in their order)."""
+    at = f.indicator
+    values = (f.check, f.name, f.severity, at.index if at else None, at.name if at else None, f.field, f.message,
+              f.suggested_score)  # fmt: skip
+    return dict(zip(FINDING_COLUMNS, values, strict=True))
 
 
 def comment_row(c: DraftComment) -> dict[str, Any]:
-    return {
-        "indicator_index": c.indicator_index,
-        "indicator_name": c.indicator_name,
-        "source": c.source,
-        "check_id": ", ".join(c.check_codes),
-        "category": c.category,
-        "severity": c.severity,
-        "text": c.text,
-        "suggestion": c.suggestion,
-        "suggested_score": c.suggested_score,
-    }
+    """A drafted comment as the run state stores it (its columns, in their order)."""
+    values = (c.indicator_index, c.indicator_name, c.source, ", ".join(c.check_codes), c.category, c.severity, c.text,
+              c.suggestion, c.suggested_score)  # fmt: skip
+    return dict(zip(COMMENT_COLUMNS, values, strict=True))
 
 
 # --- the engine ---------------------------------------------------------------------

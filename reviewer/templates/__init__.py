@@ -20,6 +20,7 @@ whose name has .html or .svg in it is autoescaped: form text is never markup.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -34,16 +35,22 @@ def _autoescape(name: str | None) -> bool:
     return name is not None and (".html" in name or ".svg" in name)
 
 
-@lru_cache(maxsize=1)
-def environment() -> jinja2.Environment:
+def jinja_environment(folder: Path, autoescape: bool | Callable[[str | None], bool]) -> jinja2.Environment:
+    """reviewer's way of reading jinja2 templates (a missing variable is an error; block tags
+    leave no blank lines), for this folder and for prompts/ alike."""
     return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
-        autoescape=_autoescape,
+        loader=jinja2.FileSystemLoader(folder),
+        autoescape=autoescape,
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=False,
         trim_blocks=True,
         lstrip_blocks=True,
     )
+
+
+@lru_cache(maxsize=1)
+def environment() -> jinja2.Environment:
+    return jinja_environment(TEMPLATES_DIR, _autoescape)
 
 
 @lru_cache(maxsize=64)
