@@ -13,6 +13,7 @@ from collections.abc import Callable
 from reviewer import __version__
 from reviewer.extract import extract_paths
 from reviewer.domain.model import Extraction, Form
+from reviewer.migrations import SchemaError
 
 Command = Callable[[argparse.Namespace], int]
 COMMANDS: dict[str, tuple[Callable[[argparse.ArgumentParser], None], Command]] = {}
@@ -107,6 +108,9 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except SchemaError as exc:  # a database made by a newer reviewer (the reply cache, a run state)
+        print(f"reviewer: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -119,3 +119,16 @@ def test_migrations_run_in_order_once_and_a_failing_one_changes_nothing(tmp_path
     with pytest.raises(SchemaError):
         migrate(db, [one], name="x")
     db.close()
+
+
+def test_a_reply_cache_from_a_newer_reviewer_is_one_line_and_exit_2(tmp_path, monkeypatch, capsys):
+    from reviewer.cli import main
+
+    Store(tmp_path).close()
+    with sqlite3.connect(tmp_path / "reviewer.sqlite") as db:
+        db.execute(f"PRAGMA user_version = {len(STORE_MIGRATIONS) + 1}")
+    monkeypatch.setenv("REVIEWER_HOME", str(tmp_path))
+    assert main(["logs"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("reviewer: ") and "reviewer.sqlite: made by a newer version of reviewer" in err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1
