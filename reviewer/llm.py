@@ -1,6 +1,8 @@
 """Language-model transport: structured chat completions from any OpenAI-compatible endpoint.
 
-The only module that imports `openai`. A call never raises for model or transport
+The only module that imports `openai`, and only when a request is made or a model error
+is read (the SDK takes most of a second to import; runs without a model never need it).
+A call never raises for model or transport
 trouble: it returns a CallResult with ok=False and the reason, and the caller falls
 back to templates.
 
@@ -24,15 +26,17 @@ import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-import openai
 from pydantic import BaseModel, ValidationError
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt, wait_random_exponential
 
 from reviewer.config import Settings
 from reviewer.redaction import public_url, redact, url_secrets
 from reviewer.store import CallRecord, Outcome, Store
+
+if TYPE_CHECKING:
+    import openai
 
 T = TypeVar("T", bound=BaseModel)
 Message = dict[str, str]
@@ -159,7 +163,15 @@ def _pydantic_error(error: Any) -> str:
 # --- transport --------------------------------------------------------------------
 
 
+def _sdk() -> Any:
+    """The openai package, imported on first use."""
+    import openai
+
+    return openai
+
+
 def is_retryable(exc: BaseException) -> bool:
+    openai = _sdk()
     if isinstance(exc, openai.APIConnectionError):  # APITimeoutError included
         return True
     if isinstance(exc, openai.APIStatusError):
@@ -206,6 +218,7 @@ class RetryAfterOrBackoff:
 
 
 def describe_error(exc: BaseException) -> str:
+    openai = _sdk()
     if isinstance(exc, openai.APITimeoutError):
         return "request timed out"
     if isinstance(exc, openai.APIStatusError):
@@ -234,6 +247,8 @@ class Client:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._openai: openai.AsyncOpenAI | None = None
         self._semaphore: asyncio.Semaphore | None = None
+        if self.configured:  # every call needs the SDK: imported now rather than during the first one
+            _sdk()
 
     @property
     def configured(self) -> bool:
@@ -257,7 +272,7 @@ class Client:
         loop = asyncio.get_running_loop()
         if self._openai is None or self._semaphore is None or self._loop is not loop:
             self._loop = loop
-            self._openai = openai.AsyncOpenAI(
+            self._openai = _sdk().AsyncOpenAI(
                 base_url=self.settings.base_url,
                 api_key=self.settings.api_key.get_secret_value() or PLACEHOLDER_API_KEY,
                 timeout=self.settings.timeout,
@@ -403,6 +418,7 @@ class Client:
 
     async def _request(self, conversation: list[Message], response_format: dict[str, Any], result: CallResult) -> str:
         """One chat completion with transport retries; counts requests and tokens into `result`."""
+        openai = _sdk()
         retrying = AsyncRetrying(
             stop=stop_after_attempt(self.settings.max_retries + 1),
             wait=RetryAfterOrBackoff(self.settings),

@@ -14,8 +14,9 @@ One module per job; runner.py drives them:
 - outputs: opinion files, summary.xlsx, index.html (dashboard); manifest: run.json;
   progress: the progress line; cli: the command.
 
-It may import reviewer.domain, extract, checks, drafting, llm (only client and batch_api: it
-imports openai), store, templates and config; nothing imports it but the CLI.
+It may import reviewer.domain, extract, checks, drafting and the shared services (llm, store,
+config, redaction, migrations, templates); evaluation and web are its siblings, and nothing
+imports it but the CLI (its cli module is the batch command).
 """
 
 from reviewer.batch.options import BatchOptions, BatchResult

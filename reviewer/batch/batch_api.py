@@ -11,7 +11,7 @@
    failed, expired or missing requests are sent live, as usual.
 
 The runner hands this module a BatchApiRun: what it needs of the run, nothing more. Only
-reviewer.llm imports openai: the SDK client object comes from the run's Client.
+reviewer.llm imports openai: the SDK client object comes from the run's Client (Client.sdk).
 """
 
 from __future__ import annotations

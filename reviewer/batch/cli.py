@@ -6,7 +6,10 @@ import argparse
 import sys
 from pathlib import Path
 
+from reviewer.batch import BatchOptions, run_batch
+from reviewer.batch.lock import FolderError
 from reviewer.cli import command
+from reviewer.config import ConfigError, add_llm_arguments, settings_from_args
 
 
 def _batch_args(p: argparse.ArgumentParser) -> None:
@@ -25,18 +28,12 @@ def _batch_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--poll-interval", type=float, default=30.0, metavar="SECONDS", help="Batch API status checks")
     p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                    help="progress bar on stderr (default: when stderr is a terminal)")  # fmt: skip
-    from reviewer.config import add_llm_arguments
-
     add_llm_arguments(p)
 
 
 @command("batch", _batch_args)
 def run_batch_command(args: argparse.Namespace) -> int:
     """Review a year's submissions: summary.xlsx, index.html, one opinion per form; resumable."""
-    from reviewer.batch.lock import FolderError
-    from reviewer.batch import BatchOptions, run_batch
-    from reviewer.config import ConfigError, settings_from_args
-
     if args.concurrency < 1:
         print("reviewer: --concurrency must be at least 1", file=sys.stderr)
         return 2

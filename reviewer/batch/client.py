@@ -1,4 +1,4 @@
-"""The run's model client (imported only by runs with a model: it imports openai)."""
+"""The run's model client: reviewer.llm.Client, counting each form's calls, one request per prompt."""
 
 from __future__ import annotations
 

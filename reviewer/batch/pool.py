@@ -11,6 +11,7 @@ what is in flight) and die with the main process, however it ends.
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import multiprocessing
 import os
 import signal
@@ -178,8 +179,6 @@ def _ignore_sigint(model: bool = False) -> None:
 def _exit_with_parent() -> None:
     parent = os.getppid()
     try:  # Linux: the kernel signals us when the parent dies
-        import ctypes
-
         libc = ctypes.CDLL(None, use_errno=True)
         if libc.prctl(1, signal.SIGTERM, 0, 0, 0) == 0:  # PR_SET_PDEATHSIG
             if os.getppid() != parent:  # it died before prctl took effect

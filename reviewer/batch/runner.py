@@ -28,6 +28,8 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from reviewer.batch.batch_api import BatchApiRun, run_batch_api
+from reviewer.batch.client import make_client
 from reviewer.batch.fingerprint import config_hash, run_config
 from reviewer.batch.jobs import Done, FileWork, ToDo
 from reviewer.batch.lock import FolderError, hold
@@ -115,8 +117,6 @@ class BatchRunner:
 
     def _set_up(self) -> None:
         if self.client is None and self.options.llm:
-            from reviewer.batch.client import make_client  # imports openai: only for runs with a model
-
             self.client = make_client(self.options.settings, self.options.concurrency)
         if self.engine is None:
             self.engine = Engine(self.options.policy, client=self.client)
@@ -148,8 +148,6 @@ class BatchRunner:
         return self.stop_requested
 
     async def _batch_api(self) -> None:
-        from reviewer.batch.batch_api import BatchApiRun, run_batch_api  # imports openai, as the client does
-
         run = BatchApiRun(client=self.client, state=self.state, pending=partial(self.reader.pending, self._stopped), policy=self.options.policy,
                           folder=self.out / "batch_api", tag=self.config_hash, poll_interval=self.options.poll_interval,
                           progress=self.progress, stopped=self._stopped, on_poll=self.on_batch_poll)  # fmt: skip

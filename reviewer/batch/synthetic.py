@@ -10,6 +10,8 @@ import random
 import re
 from pathlib import Path
 
+from reviewer.extract import parse_text
+
 DISTRICTS = ["福田区", "罗湖区", "南山区", "宝安区", "龙岗区", "盐田区", "龙华区", "坪山区", "光明区", "丰台区", "朝阳区", "海淀区"]
 BUREAUS = ["信访局", "民政局", "教育局", "卫生健康局", "司法局", "应急管理局", "文化广电旅游体育局", "城市管理局", "水务局"]
 _CODE = re.compile(r"(?<!\d)\d{18,21}(?!\d)")
@@ -28,8 +30,6 @@ def vary(text: str, rng: random.Random) -> str:
 
 def make_year(examples: Path, folder: Path, forms: int, seed: int = 2024, units: int = 50) -> int:
     """Write about `forms` forms as varied copies of the seed .txt files; returns how many were written."""
-    from reviewer.extract import parse_text
-
     seeds = [(p, p.read_text(encoding="utf-8")) for p in sorted(Path(examples).glob("*.txt"))]
     per_file = {p.name: len(parse_text(t, p.name)) for p, t in seeds}
     rng = random.Random(seed)
