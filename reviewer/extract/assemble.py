@@ -43,8 +43,9 @@ _LEVELS = ("level1", "level2")
 
 
 def form_id(code: str | None, path: str, index: int) -> str:
-    """The project code, else `<file stem>#<n>` with n counted from 1."""
-    return code or f"{Path(path).name.split('.')[0]}#{index + 1}"
+    """The project code, else `<file stem>#<n>` with n counted from 1 (a zip member's own
+    stem: `forms.zip!a.txt` → `a#1`)."""
+    return code or f"{Path(path.rsplit('!', 1)[-1]).name.split('.')[0]}#{index + 1}"
 
 
 def assemble(raw: RawForm) -> Form:
