@@ -30,9 +30,6 @@ NOT_READ_YET = {
     ("*", "cell-lines"): "one cell per line with no delimiter: the text-grid reader",
     ("*", "flattened"): "a form flattened into one line: the token-sequence reader",
     ("split-target", "*"): "年度指标值 over 指标性质/指标值/度量单位 (two-row header) and target_parts: the grid reader",
-    ("review-score", "*"): "自评分 as the score and 复核分 as review_score: the shared label vocabulary",
-    ("weighted-score", "*"): "权重占比 is not the weight, 折算得分 is weighted_score: the shared label vocabulary",
-    ("synonyms", "*"): "label synonyms (完成值, 指标分值, 年初设定目标, 合计 ...): the shared label vocabulary",
 }
 
 # Every variant goes through every text carrier and the cheap documents; the merged
