@@ -112,11 +112,18 @@ class Vocabulary:
         self.criteria_words = _any_of(rows.get("criteria_words", []))
         self.description_words = _any_of(rows.get("description_words", []))
         self._levels: dict[int, dict[str, Level]] = {1: {}, 2: {}}
+        spellings: list[str] = []
         for depth in (1, 2):
             for entry in data.get(f"level{depth}", []):
                 level = Level(entry["name"], depth, entry.get("parent"), entry.get("weight"))
                 for spelling in [entry["name"], *entry.get("variants", [])]:
                     self._levels[depth].setdefault(label_key(spelling), level)
+                    spellings.append(spelling)
+        # Every spelling of a category, as the data writes it (for readers that find level
+        # cells inside running text).
+        self.level_spellings = tuple(dict.fromkeys(spellings))
+        # Instructions a template prints that are no part of the form (whole lines).
+        self.template_hints = re.compile("|".join(data.get("template", {}).get("hints", [])) or r"(?!)")
         self.level1_names = tuple(dict.fromkeys(lv.name for lv in self._levels[1].values()))
         self.level2_names = tuple(dict.fromkeys(lv.name for lv in self._levels[2].values()))
 

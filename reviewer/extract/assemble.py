@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from pathlib import Path
 
 from reviewer.domain.model import Form, FundingRow, Indicator, Source, TargetParts
@@ -122,6 +123,7 @@ def _year(form: Form, written: str, title: RawCell | None) -> int | None:
 # ---------------------------------------------------------------- funding
 
 
+@lru_cache(maxsize=8192)
 def amount(text: str, scale: Decimal) -> tuple[float | None, str | None]:
     """(yuan, problem): a plain decimal amount as written, in the table's unit unless the
     cell names its own (万/万元/元). Blank and dash cells are (None, None)."""
@@ -142,6 +144,7 @@ def amount(text: str, scale: Decimal) -> tuple[float | None, str | None]:
     return value, None
 
 
+@lru_cache(maxsize=8192)
 def number(text: str) -> tuple[float | None, str | None]:
     """(value, problem) for a weight or score cell: "9.5", "20分"; "%" or words are not numbers."""
     t = re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
@@ -322,51 +325,54 @@ def _rows(form: Form, table: RawTable, part: str) -> list[Indicator]:
                 level1, level2 = name1, ""
         if written2:
             level2 = vocab.canonical_level(written2, 2)
-        body = {k: c for k, c in cells.items() if k not in _LEVELS and not c.empty}
+        # The row's written cells, stripped (a blank cell is no cell).
+        body = {k: t for k, c in cells.items() if k not in _LEVELS and (t := c.text.strip())}
         i = len(rows)
-        if not body or (set(body) <= {"seq", "name"} and vocab.placeholder.match(_text(body.get("name")))):
+        if not body or (body.keys() <= {"seq", "name"} and vocab.placeholder.match(body.get("name", ""))):
             _notes(form, raw_row.notes, f"{part}[{max(i - 1, 0)}]" if rows else part)
             continue  # a row naming only a category, or a template row left unfilled
-        if set(body) == {"deviation"} and rows:
-            rows[-1].deviation += body["deviation"].text.strip()  # the cell continued on a new row
+        if rows and body.keys() == {"deviation"}:
+            rows[-1].deviation += body["deviation"]  # the cell continued on a new row
             _notes(form, raw_row.notes, f"{part}[{i - 1}]")
             continue
-        _notes(form, raw_row.notes, f"{part}[{i}]")
+        where = f"{part}[{i}]"
+        if raw_row.notes:
+            _notes(form, raw_row.notes, where)
         row_level1 = "" if "level1" in cells and not written1 else level1
         row_level2 = "" if "level2" in cells and not written2 else level2
         if not row_level2 and "level2" in table.columns and "level2" not in cells:
-            form.warn(f"{part}[{i}]", "no 二级指标 for this row")
-        rows.append(_indicator(form, f"{part}[{i}]", table, body, row_level1, row_level2, split_target))
+            form.warn(where, "no 二级指标 for this row")
+        rows.append(_indicator(form, where, table, body, row_level1, row_level2, split_target))
     return rows
 
 
-def _indicator(form: Form, where: str, table: RawTable, body: Cells, level1: str, level2: str,
+def _indicator(form: Form, where: str, table: RawTable, body: dict[str, str], level1: str, level2: str,
                split_target: bool) -> Indicator:
-    nature = _text(body.get("nature"))
-    comparator = _text(body.get("comparator"))
+    get = body.get
+    nature = get("nature", "")
+    comparator = get("comparator", "")
     if nature and comparator_symbol(nature):  # 指标性质 holding ≥ ＝ ≤
         comparator, nature = comparator or nature, ""
-    value, unit = _text(body.get("target")), _text(body.get("unit"))
+    value, unit = get("target", ""), get("unit", "")
     parts = None
     if split_target or comparator:
         parts = TargetParts(comparator=comparator, value=value, unit=unit)
-    indicator = Indicator(
-        level1=level1, level2=level2, name=_text(body.get("name")),
-        target=comparator + value + unit, target_parts=parts, actual=_text(body.get("actual")),
-        deviation=_text(body.get("deviation")), nature=nature,
-        description=_text(body.get("description")), criteria=_text(body.get("criteria")),
-    )
+    scores: dict[str, float | None] = {}
     for name, written in _SCORE_NAMES.items():
-        cell = body.get(name)
-        if cell is None:
+        text = get(name)
+        if text is None:
             if name in ("weight", "score") and name in table.columns:
                 form.warn(where, f"{written} cell is blank")
             continue
-        parsed, problem = number(cell.text)
-        setattr(indicator, name, parsed)
+        scores[name], problem = number(text)
         if problem:
             form.warn(where, f"{written} {problem}")
-    return indicator
+    return Indicator(  # built once: a pydantic model's assignments are slow
+        level1=level1, level2=level2, name=get("name", ""),
+        target=comparator + value + unit, target_parts=parts, actual=get("actual", ""),
+        deviation=get("deviation", ""), nature=nature,
+        description=get("description", ""), criteria=get("criteria", ""), **scores,
+    )
 
 
 # ---------------------------------------------------------------- total
