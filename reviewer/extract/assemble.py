@@ -299,6 +299,8 @@ def _goal(form: Form, raw: RawGoal | None) -> None:
     _notes(form, raw.notes)
     form.goal.planned = "".join(c.text.strip() for c in raw.planned)
     form.goal.actual = "".join(c.text.strip() for c in raw.actual)
+    if any(n.field == "goal" for n in raw.notes):
+        return  # the layout said what is wrong with the goal as a whole (columns not separable …)
     if not form.goal.planned:
         _warn_once(form, "goal.planned", "预期目标 is empty")
     if not form.goal.actual:
