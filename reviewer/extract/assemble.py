@@ -21,7 +21,7 @@ from pathlib import Path
 
 from reviewer.domain.model import Form, FundingRow, Indicator, Source, TargetParts
 from reviewer.domain.values import comparator_symbol
-from reviewer.domain.vocabulary import vocabulary
+from reviewer.domain.vocabulary import strip_points, vocabulary
 from reviewer.extract.raw import (
     Cells, RawCell, RawForm, RawFunding, RawGoal, RawTable, RawTotal, RawWarning,
 )
@@ -66,6 +66,7 @@ def assemble(raw: RawForm) -> Form:
         form.performance_targets = _rows(form, raw.performance_targets, "performance_targets")
     _total(form, raw.total)
     form.problems = [c.text for c in raw.problems]
+    _notes(form, raw.problems_notes)
     return form
 
 
@@ -322,11 +323,11 @@ def _rows(form: Form, table: RawTable, part: str) -> list[Indicator]:
         cells = raw_row.cells
         written1, written2 = _text(cells.get("level1")), _text(cells.get("level2"))
         if written1:
-            name1 = vocab.canonical_level(written1, 1)
+            name1 = strip_points(written1) if table.rubric else vocab.canonical_level(written1, 1)
             if name1 != level1:
                 level1, level2 = name1, ""
         if written2:
-            level2 = vocab.canonical_level(written2, 2)
+            level2 = strip_points(written2) if table.rubric else vocab.canonical_level(written2, 2)
         # The row's written cells, stripped (a blank cell is no cell).
         body = {k: t for k, c in cells.items() if k not in _LEVELS and (t := c.text.strip())}
         i = len(rows)

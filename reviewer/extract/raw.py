@@ -96,6 +96,10 @@ class RawTable:
     columns: Cells = field(default_factory=dict)  # field → header cell, for the columns the table has
     rows: list[RawIndicatorRow] = field(default_factory=list)
     notes: list[RawWarning] = field(default_factory=list)
+    # The level cells are a rubric's own categories (an evaluation's 项目决策 / 项目管理 /
+    # 产出 / 效益), not the template's 产出指标 / 数量指标: kept as written (points stripped),
+    # never made canonical ("社会效益" stays, it is no 社会效益指标 here).
+    rubric: bool = False
 
 
 @dataclass
@@ -120,6 +124,7 @@ class RawForm:
     total: RawTotal | None = None  # None: no 总分 row found
     performance_targets: RawTable | None = None  # evaluation reports: 表1-2
     problems: list[RawCell] = field(default_factory=list)  # evaluation reports: 存在的问题
+    problems_notes: list[RawWarning] = field(default_factory=list)
     # The layout's own warnings, kept first and in this order (a layout that says why a
     # field is missing is not contradicted by assembly's generic message for it).
     warnings: list[RawWarning] = field(default_factory=list)
