@@ -124,6 +124,7 @@ class Vocabulary:
         self.level_spellings = tuple(dict.fromkeys(spellings))
         # Instructions a template prints that are no part of the form (whole lines).
         self.template_hints = re.compile("|".join(data.get("template", {}).get("hints", [])) or r"(?!)")
+        self._canonical: dict[tuple[str, int], str] = {}  # canonical_level's answers, level cells repeat
         self.level1_names = tuple(dict.fromkeys(lv.name for lv in self._levels[1].values()))
         self.level2_names = tuple(dict.fromkeys(lv.name for lv in self._levels[2].values()))
 
@@ -134,8 +135,13 @@ class Vocabulary:
     def canonical_level(self, text: str, depth: int) -> str:
         """The cell's category in its canonical spelling when it is one, else as written
         (points stripped): "经济效益" → 经济效益指标, "服务对象满意度标" stays."""
-        level = self.level(text, depth)
-        return level.name if level else strip_points(text)
+        known = self._canonical.get((text, depth))
+        if known is None:
+            level = self.level(text, depth)
+            known = level.name if level else strip_points(text)
+            if len(self._canonical) < 8192:
+                self._canonical[(text, depth)] = known
+        return known
 
     def title_kind(self, text: str) -> str | None:
         if any(w in text for w in self.department_overall_words):

@@ -41,6 +41,7 @@ _FUNDING_NAMES = {"initial_budget": "年初预算数", "annual_budget": "全年�
                   "weight": "分值", "execution_rate": "执行率", "score": "得分"}
 _SCORE_NAMES = {"weight": "分值", "score": "得分", "review_score": "复核分", "weighted_score": "折算得分"}
 _LEVELS = ("level1", "level2")
+_SCORED = ("weight", "score")  # a row's blank 分值 / 得分 is warned where the table has the column
 
 
 def form_id(code: str | None, path: str, index: int) -> str:
@@ -321,7 +322,9 @@ def _rows(form: Form, table: RawTable, part: str) -> list[Indicator]:
     level1 = level2 = ""
     for raw_row in table.rows:
         cells = raw_row.cells
-        written1, written2 = _text(cells.get("level1")), _text(cells.get("level2"))
+        cell1, cell2 = cells.get("level1"), cells.get("level2")
+        written1 = cell1.text.strip() if cell1 is not None else ""
+        written2 = cell2.text.strip() if cell2 is not None else ""
         if written1:
             name1 = strip_points(written1) if table.rubric else vocab.canonical_level(written1, 1)
             if name1 != level1:
@@ -364,7 +367,7 @@ def _indicator(form: Form, where: str, table: RawTable, body: dict[str, str], le
     for name, written in _SCORE_NAMES.items():
         text = get(name)
         if text is None:
-            if name in ("weight", "score") and name in table.columns:
+            if name in _SCORED and name in table.columns:
                 form.warn(where, f"{written} cell is blank")
             continue
         scores[name], problem = number(text)

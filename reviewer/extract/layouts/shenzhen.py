@@ -384,7 +384,7 @@ def _skip_table_header(lines: list[str], table_at: int) -> int:
     """The header row "一级指标 … 偏差原因分析及改进措施" wraps over several lines."""
     seen = ""
     for i in range(table_at, min(table_at + 10, len(lines))):
-        if i > table_at and _strip_levels(lines[i], _words().level_cell)[1]:
+        if i > table_at and _strip_levels(lines[i], _words())[1]:
             return i
         seen += re.sub(r"\s+", "", lines[i])
         if "改进措施" in seen:
@@ -406,10 +406,11 @@ def _drop_repeated_headers(lines: list[_Line]) -> list[_Line]:
     return out
 
 
-def _strip_levels(line: str, level_cell: re.Pattern[str]) -> tuple[str, list[str]]:
+def _strip_levels(line: str, words: _Words) -> tuple[str, list[str]]:
     """Remove leading 一级/二级指标 cells and "(50分)": (rest of the line, level names found)."""
-    if line[:1] not in _words().level_starts:
+    if line[:1] not in words.level_starts:
         return line, []
+    level_cell = words.level_cell
     found: list[str] = []
     while line:
         m = _POINTS.match(line)
@@ -465,7 +466,8 @@ def _anchor(line: str) -> _Anchor | None:
     """A row's "分值 得分" pair: the rightmost two adjacent bare numbers on the line."""
     tokens = line.split()
     for j in range(len(tokens) - 1, 0, -1):
-        if _BARE_NUMBER.match(tokens[j]) and _BARE_NUMBER.match(tokens[j - 1]):
+        right, left = tokens[j], tokens[j - 1]
+        if right[0].isdigit() and left[0].isdigit() and _BARE_NUMBER.match(right) and _BARE_NUMBER.match(left):
             return _Anchor(" ".join(tokens[: j - 1]), tokens[j - 1], tokens[j], " ".join(tokens[j + 1:]))
     return None
 
@@ -595,9 +597,9 @@ class _IndicatorTable:
         self.name_width = 0  # widest non-final name line seen: the name column's width
 
     def read(self, lines: list[_Line]) -> RawTable:
-        level_cell = _words().level_cell
+        words = _words()
         for n, ln in _merge_wrapped_levels(lines):
-            rest, levels = _strip_levels(ln, level_cell)
+            rest, levels = _strip_levels(ln, words)
             if levels:
                 self._close_deviation()
                 if self.pending:
@@ -672,7 +674,7 @@ class _IndicatorTable:
         self.deviation = [anchor.tail] if anchor.tail else []
         # A deviation follows a cut score; a labelled one ("偏差原因：") may follow any row.
         self.deviation_open = True
-        self.deviation_width = _width(anchor.tail) if anchor.tail else 0
+        self.deviation_width = -1  # the tail's width, measured when a line may continue it
         self.last_full = False if anchor.tail else anchor.score < anchor.weight
 
     def _take_deviation(self, ln: str, n: int) -> bool:
@@ -681,6 +683,8 @@ class _IndicatorTable:
         labelled = bool(_LABEL.match(ln))
         if not (self.last_full or labelled):
             return False  # the cell ended with a short line or a full stop
+        if self.deviation_width < 0:
+            self.deviation_width = _width(self.deviation[0]) if self.deviation else 0
         if self.deviation and not labelled and width > self.deviation_width + 2:
             # The deviation's last line and the next name's first line printed as one line.
             return self._split_merged_line(ln, n)
