@@ -10,8 +10,9 @@ import json
 import sys
 from collections.abc import Callable
 
+from reviewer import __version__
 from reviewer.extract import extract_paths
-from reviewer.domain.model import Extraction
+from reviewer.domain.model import Extraction, Form
 
 Command = Callable[[argparse.Namespace], int]
 COMMANDS: dict[str, tuple[Callable[[argparse.ArgumentParser], None], Command]] = {}
@@ -28,6 +29,11 @@ def command(name: str, configure: Callable[[argparse.ArgumentParser], None]):
 def print_errors(extraction: Extraction) -> None:
     for error in extraction.errors:
         print(f"reviewer: {error.path}: {error.message}", file=sys.stderr)
+
+
+def print_form_error(form: Form, message: str) -> None:
+    """One line for a form that was read but could not be processed; the others go on."""
+    print(f"reviewer: {form.source.path}: form #{form.source.index + 1} ({form.id}): {message}", file=sys.stderr)
 
 
 def exit_code(extraction: Extraction) -> int:
@@ -82,6 +88,7 @@ def _load_plugins() -> None:
 def build_parser() -> argparse.ArgumentParser:
     _load_plugins()
     parser = argparse.ArgumentParser(prog="reviewer", description=__doc__.splitlines()[0], allow_abbrev=False)
+    parser.add_argument("--version", action="version", version=f"reviewer {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     for name, (configure, run) in COMMANDS.items():
         p = sub.add_parser(name, allow_abbrev=False, help=(run.__doc__ or "").strip().splitlines()[0] if run.__doc__ else None)

@@ -10,7 +10,7 @@ from pathlib import Path
 from reviewer.cli import command
 from reviewer.config import ConfigError, add_llm_arguments, settings_from_args
 
-DEFAULT_RUNS = "eval/runs"
+RUNS_FOLDER = Path("eval") / "runs"  # under REVIEWER_HOME, never the working folder
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -24,7 +24,8 @@ def _eval_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--policy", metavar="FILE", help="policy TOML for the checks (e.g. one written by `reviewer calibrate`)")
     p.add_argument("--format", choices=["json", "md", "html"], default="md")
     p.add_argument("--out", metavar="FILE", help="write the report here instead of stdout")
-    p.add_argument("--runs", metavar="DIR", default=DEFAULT_RUNS, help=f"folder for the JSON run log (default {DEFAULT_RUNS})")
+    p.add_argument("--log-dir", "--runs", dest="log_dir", metavar="DIR",
+                   help="folder for the JSON run log (default $REVIEWER_HOME/eval/runs)")
     p.add_argument("--no-log", action="store_true", help="do not write a run log")
     p.add_argument(
         "--pipeline",
@@ -145,6 +146,10 @@ def run_eval(args: argparse.Namespace) -> int:
         return _fail(str(exc))
     log_path = None
     if not args.no_log:
+        try:
+            log_dir = Path(args.log_dir) if args.log_dir else settings_from_args(args).home / RUNS_FOLDER
+        except ConfigError as exc:
+            return _fail(str(exc))
         config = {
             "command": "eval",
             "paths": args.paths,
@@ -156,7 +161,7 @@ def run_eval(args: argparse.Namespace) -> int:
             "cv": args.cv,
             "drafts": "llm" if args.drafts and args.llm else ("template" if args.drafts else None),
         }
-        log_path = str(write_log(build_log(result, dataset, predictions, outcomes, config, args.policy), args.runs))
+        log_path = str(write_log(build_log(result, dataset, predictions, outcomes, config, args.policy), log_dir))
         result["log"] = log_path
     if args.format == "json":
         text = json.dumps(result, ensure_ascii=False, indent=2)

@@ -16,6 +16,7 @@ back to templates.
 from __future__ import annotations
 
 import asyncio
+import base64
 import email.utils
 import functools
 import hashlib
@@ -25,7 +26,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import unquote, unquote_plus, urlsplit, urlunsplit
 
 import openai
 from pydantic import BaseModel, ValidationError
@@ -216,21 +217,52 @@ def describe_error(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
-def redact(text: str, secret: str) -> str:
-    """Error text as logged: the key and anything key-shaped removed (servers echo keys in 401s)."""
-    if secret:
-        text = text.replace(secret, "[redacted]")
-    return re.sub(r"\b(sk|key)-[A-Za-z0-9_\-]{6,}", r"\1-[redacted]", text)
+REDACTED = "[redacted]"
+_KEY_SHAPED = re.compile(r"\b(sk|key)-[A-Za-z0-9_\-]{6,}")
+# Query parameters that carry credentials (?key=, ?api_key=, ?access_token=, ?sig= …).
+_SECRET_PARAM = re.compile(r"key|token|secret|passw|pwd|sig|auth|credential|session", re.I)
+_MIN_SECRET = 4  # shorter values are not replaced inside text (they would mangle it)
+
+
+def redact(text: str, secret: str | Sequence[str]) -> str:
+    """Text with every secret, in every form a server may echo it (as is, URL-quoted,
+    base64 of user:password), and anything key-shaped replaced by [redacted]."""
+    secrets = [secret] if isinstance(secret, str) else list(secret)
+    for s in sorted({s for s in secrets if len(s) >= _MIN_SECRET}, key=len, reverse=True):
+        text = text.replace(s, REDACTED)
+    return _KEY_SHAPED.sub(rf"\1-{REDACTED}", text)
+
+
+def url_secrets(url: str) -> list[str]:
+    """The credentials a URL carries: its user:password and its secret query values, in
+    the forms they travel in (raw, decoded, and the Basic-auth base64 of user:password)."""
+    parts = urlsplit(url)
+    found: list[str] = []
+    if parts.password:
+        user = unquote(parts.username or "")
+        password = unquote(parts.password)
+        found += [parts.password, password, base64.b64encode(f"{user}:{password}".encode()).decode()]
+    for raw in filter(None, parts.query.split("&")):
+        name, _, value = raw.partition("=")
+        if _public_param(raw) != raw:
+            found += [value, unquote_plus(value)]
+    return found
 
 
 def public_url(url: str) -> str:
-    """The base URL without user:password@, as logged."""
+    """The base URL as logged and shown: no user:password@, secret query values replaced."""
     parts = urlsplit(url)
-    if parts.username is None and parts.password is None:
-        return url
-    host = parts.hostname or ""
-    netloc = f"{host}:{parts.port}" if parts.port else host
-    return urlunsplit(parts._replace(netloc=netloc))
+    netloc = parts.netloc
+    if parts.username is not None or parts.password is not None:
+        host = parts.hostname or ""
+        netloc = f"{host}:{parts.port}" if parts.port else host
+    query = "&".join(map(_public_param, parts.query.split("&"))) if parts.query else ""
+    return urlunsplit(parts._replace(netloc=netloc, query=query))
+
+
+def _public_param(raw: str) -> str:
+    name, _, value = raw.partition("=")
+    return f"{name}={REDACTED}" if value and _SECRET_PARAM.search(unquote(name)) else raw
 
 
 # --- the client -------------------------------------------------------------------
@@ -254,6 +286,16 @@ class Client:
     @property
     def configured(self) -> bool:
         return self.settings.configured
+
+    @functools.cached_property
+    def _secrets(self) -> list[str]:
+        return [self.settings.api_key.get_secret_value(), *url_secrets(self.settings.base_url)]
+
+    def redact(self, text: str) -> str:
+        """What the endpoint sent, made safe to keep: the key and the URL's credentials removed.
+        Everything that comes back from a model (reply text, error text) passes through here
+        before reviewer uses it, so no opinion, state or log can hold a secret a server echoed."""
+        return redact(text, self._secrets)
 
     def sdk(self) -> openai.AsyncOpenAI:
         """The SDK client bound to the running event loop (for the Batch API calls)."""
@@ -322,6 +364,7 @@ class Client:
         content = self.store.cached(key)
         if content is None:
             return None
+        content = self.redact(content)  # the Batch API path fills the cache from its own downloads
         parsed, errors = reply_errors(content, output_model, validate)
         if errors:  # the validator grew stricter since: ask again
             return None
@@ -340,9 +383,9 @@ class Client:
         for reask in range(self.settings.max_reasks + 1):
             result.reasks = reask
             try:
-                content = await self._request(conversation, response_format, result)
+                content = self.redact(await self._request(conversation, response_format, result))
             except TransportError as exc:
-                result.outcome, result.reason = "transport_error", str(exc)
+                result.outcome, result.reason = "transport_error", self.redact(str(exc))
                 return result
             result.content = content
             parsed, errors = reply_errors(content, output_model, validate)
@@ -398,7 +441,7 @@ class Client:
                 attempts=result.attempts,
                 reasks=result.reasks,
                 outcome=result.outcome,
-                error=redact(result.reason, self.settings.api_key.get_secret_value()),
+                error=self.redact(result.reason),
             )
         )
 

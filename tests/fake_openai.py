@@ -38,6 +38,7 @@ class RecordedRequest:
     headers: dict[str, str]  # names in lower case
     body: Any  # parsed JSON when it parses, else None (see raw)
     raw: bytes = b""  # as sent, e.g. a multipart upload to /v1/files
+    target: str = ""  # the request target as sent, query string included
 
 
 Handler = Callable[[RecordedRequest], Reply]
@@ -77,6 +78,35 @@ def error_reply(
     return Reply(status=status, body=body, headers=headers or {}, delay=delay)
 
 
+def credentials_of(request: RecordedRequest) -> str:
+    """Everything a request carried that a careless server repeats: its Authorization header
+    (Bearer key, or Basic base64 of a URL's user:password) and its target with the query."""
+    return f"{request.headers.get('authorization', '')} {request.target}"
+
+
+def echo_credentials_json(request: RecordedRequest) -> Reply:
+    """A 401 in OpenAI's shape whose message repeats the key and the URL ("Incorrect API key provided: sk-…")."""
+    return error_reply(401, f"Incorrect API key provided: {credentials_of(request)}")
+
+
+def echo_credentials_text(request: RecordedRequest) -> Reply:
+    """A 401 from a proxy: a plain-text body repeating the credentials."""
+    return Reply(status=401, body=f"Unauthorized: {credentials_of(request)}")
+
+
+def echo_credentials_header(request: RecordedRequest) -> Reply:
+    """A 401 whose headers repeat the credentials (the body says nothing)."""
+    echoed = credentials_of(request).replace("\r", " ").replace("\n", " ")
+    return error_reply(401, "Unauthorized", headers={"WWW-Authenticate": f'Bearer error="{echoed}"', "X-Echo": echoed})
+
+
+def echo_credentials_reply(request: RecordedRequest) -> Reply:
+    """A 200 whose model reply quotes the credentials in its opinion and in a comment."""
+    said = f"密钥 {credentials_of(request)}"
+    return json_reply({"opinion": f"经审核，{said}", "comments": [
+        {"target": "form", "category": "scoring", "severity": "warning", "text": said, "evidence": [said]}]})
+
+
 def not_found(request: RecordedRequest) -> Reply:
     return error_reply(404, f"no route for {request.method} {request.path}")
 
@@ -90,6 +120,7 @@ class FakeOpenAI:
         self._stopping = threading.Event()
         self._scripts: dict[tuple[str, str], deque[Reply]] = defaultdict(deque)
         self._defaults: dict[tuple[str, str], Handler] = {("POST", CHAT_PATH): lambda _request: json_reply({})}
+        self.unrouted: Handler = not_found  # the answer on a path no route names
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
         self._server.daemon_threads = True
         # a short poll interval: shutdown() waits up to one interval
@@ -130,7 +161,7 @@ class FakeOpenAI:
             script = self._scripts.get(key)
             if script:
                 return script.popleft()
-        return self._defaults.get(key, not_found)(request)
+        return self._defaults.get(key, self.unrouted)(request)
 
     def _enter(self) -> None:
         with self._lock:
@@ -154,7 +185,7 @@ class FakeOpenAI:
                     body = None
                 path = self.path.split("?", 1)[0]
                 headers = {name.lower(): value for name, value in self.headers.items()}
-                request = RecordedRequest(self.command, path, headers, body, raw)
+                request = RecordedRequest(self.command, path, headers, body, raw, self.path)
                 fake._enter()
                 try:
                     reply = fake._next_reply(request)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 
 import pytest
 from fake_openai import error_reply, fake_openai, json_reply  # noqa: F401
@@ -194,3 +195,28 @@ def test_batch_runs_forms_concurrently_and_each_falls_back_alone(fake_openai, se
     reviews = asyncio.run(run())
     assert [r.draft_source for r in reviews] == ["llm", "template", "llm"]
     assert "HTTP 400" in reviews[1].fallback_reason
+
+
+def test_review_says_on_stderr_for_how_many_forms_the_model_failed_and_why(fake_openai, tmp_path, monkeypatch, capsys):  # noqa: F811
+    """Issue 9, item 17: a run whose model fails for some forms says so instead of exiting 0 in silence."""
+    from conftest import EXAMPLES
+    from reviewer.cli import main
+
+    replies = iter([error_reply(401, "Incorrect API key provided")] * 2 + [error_reply(500, "upstream down")] * 20)
+    fake_openai.route("POST", "/v1/chat/completions", lambda _r: next(replies, json_reply(GOOD)))
+    monkeypatch.setenv("REVIEWER_HOME", str(tmp_path))
+    monkeypatch.setenv("REVIEWER_BASE_URL", fake_openai.base_url)
+    monkeypatch.setenv("REVIEWER_MODEL", "fake-model")
+    monkeypatch.setenv("REVIEWER_MAX_RETRIES", "0")
+    monkeypatch.setenv("REVIEWER_CONCURRENCY", "1")
+    assert main(["review", str(EXAMPLES / "000_227770587c716576.txt"), "--llm", "--format", "json"]) == 0
+    captured = capsys.readouterr()
+    forms = json.loads(captured.out)["forms"]
+    failed = [f for f in forms if f["draft_source"] == "template"]
+    assert len(forms) == 4 and len(failed) == 4
+    [line] = [line for line in captured.err.splitlines() if "language model" in line]
+    assert line.startswith("reviewer: the language model failed for 4 of 4 forms")
+    assert "HTTP 401: Incorrect API key provided (2 forms)" in line and "HTTP 500: upstream down after 1 requests (2 forms)" in line
+    # templates only, as asked: nothing to report
+    assert main(["review", str(EXAMPLES / "000_227770587c716576.txt")]) == 0
+    assert capsys.readouterr().err == ""

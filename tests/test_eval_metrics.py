@@ -170,6 +170,85 @@ def test_human_vs_human_within_one_file_ignores_other_files():
 def test_missing_eval_extra_says_how_to_install(monkeypatch, outcomes):
     import sys
 
-    monkeypatch.setitem(sys.modules, "sklearn", None)
+    monkeypatch.setitem(sys.modules, "numpy", None)  # the metrics are numpy sums, not scikit-learn calls
     with pytest.raises(metrics.MissingExtra, match=r"reviewer\[eval\]"):
         metrics.compute(outcomes.indicators, outcomes.forms)
+
+
+# --- the 2×2 statistics are the libraries' values (issue 9, item 19) -----------------------
+
+def _tables():
+    """Hand-picked edge cases and random cut-or-not pairs of several sizes and base rates."""
+    import random
+
+    rng = random.Random(7)
+    cases = [([True], [True]), ([True], [False]), ([False, True], [False, False]), ([True, True], [False, True]),
+             ([True, False, True, False, False, True], [True, False, False, True, False, True]),
+             ([False] * 9 + [True], [False] * 10), ([True] * 5, [True, False, True, True, True])]
+    for n in (3, 10, 40, 375):
+        for rate in (0.05, 0.3, 0.5, 0.9):
+            human = [rng.random() < rate for _ in range(n)]
+            tool = [h if rng.random() < 0.7 else rng.random() < rate for h in human]
+            cases.append((human, tool))
+    return cases
+
+
+@pytest.mark.parametrize(("human", "tool"), _tables())
+def test_kappa_prf_and_alpha_equal_scikit_learn_and_krippendorff(human, tool):
+    import warnings
+
+    import krippendorff
+    from sklearn.metrics import cohen_kappa_score, confusion_matrix, precision_recall_fscore_support
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        expected_kappa = cohen_kappa_score(human, tool)
+        p, r, f, _ = precision_recall_fscore_support(human, tool, average="binary", pos_label=True, zero_division=0)
+    got = metrics.kappa(human, tool)
+    if len(set(human) | set(tool)) < 2:
+        assert got is None
+    else:
+        assert got == pytest.approx(float(expected_kappa), abs=1e-12)
+    precision, recall, f1 = metrics.prf(human, tool)
+    assert precision == (pytest.approx(p, abs=1e-12) if any(tool) else None)
+    assert recall == (pytest.approx(r, abs=1e-12) if any(human) else None)
+    assert f1 == (pytest.approx(f, abs=1e-12) if any(tool) or any(human) else None)
+    assert metrics.confusion(human, tool) == confusion_matrix(human, tool, labels=[False, True]).tolist()
+    if len(set(human) | set(tool)) < 2:
+        assert metrics.alpha(human, tool) is None
+    else:
+        data = [[float(h) for h in human], [float(t) for t in tool]]
+        expected_alpha = krippendorff.alpha(reliability_data=data, level_of_measurement="nominal")
+        assert metrics.alpha(human, tool) == pytest.approx(expected_alpha, abs=1e-12)
+
+
+def test_the_bootstrap_is_the_resampling_loop_it_replaces():
+    """The intervals of the per-form-sum bootstrap equal recomputing every metric on each
+    resampled list of outcomes (the former algorithm), with the same draws."""
+    import numpy as np
+
+    from reviewer.evaluation.dataset import load_dataset
+    from reviewer.evaluation.harness import checks_pipeline
+
+    from conftest import EXAMPLES
+
+    data = load_dataset([EXAMPLES])
+    outcomes = score_all(data.samples, run_pipeline(data, checks_pipeline()))
+    draws, seed = 60, 3
+    fast = metrics.bootstrap(outcomes, draws=draws, seed=seed)
+    groups = outcomes.by_form()
+    ids = list(groups)
+    rng = np.random.default_rng(seed)
+    values: dict[str, list[float]] = {}
+    for _ in range(draws):
+        forms, inds = [], []
+        for k in rng.integers(0, len(ids), size=len(ids)):
+            form, rows = groups[ids[k]]
+            forms.append(form)
+            inds.extend(rows)
+        for name, value in metrics.compute(inds, forms).items():
+            if value is not None:
+                values.setdefault(name, []).append(value)
+    for name in metrics.METRIC_NAMES:
+        slow = (float(np.percentile(values[name], 2.5)), float(np.percentile(values[name], 97.5)))
+        assert fast[name] == pytest.approx(slow, abs=1e-9), name

@@ -6,11 +6,12 @@ import argparse
 import json
 import sys
 
-from reviewer.checks.engine import run_checks
+from reviewer.checks.common import fmt
+from reviewer.checks.engine import run_checks, selected_checks
 from reviewer.checks.findings import FormReport
 from reviewer.checks.policy import PolicyError, load_policy
 from reviewer.checks.registry import CATEGORIES, DOC_HEADINGS, all_checks
-from reviewer.cli import command, exit_code, print_errors
+from reviewer.cli import command, print_errors, print_form_error
 from reviewer.extract import extract_paths
 
 _SEVERITY_MARK = {"error": "E", "warning": "W", "info": "I"}
@@ -36,12 +37,18 @@ def run_check(args: argparse.Namespace) -> int:
     try:
         policy = load_policy(args.policy)
         select, ignore = _codes(args.select), _codes(args.ignore)
-        extraction = extract_paths(args.paths)
-        reports = [run_checks(f, policy, args.blind, select, ignore) for f in extraction.forms]
+        selected_checks(policy, select, ignore)  # a bad code is bad usage, before any form
     except (PolicyError, ValueError) as exc:
         print(f"reviewer: {exc}", file=sys.stderr)
         return 2
+    extraction = extract_paths(args.paths)
     print_errors(extraction)
+    reports = []
+    for form in extraction.forms:
+        try:
+            reports.append(run_checks(form, policy, args.blind, select, ignore))
+        except Exception as exc:  # a check that breaks on one form must not lose the others
+            print_form_error(form, f"checks failed: {type(exc).__name__}: {exc}")
     if args.format == "json":
         doc = {"forms": [r.model_dump(mode="json") for r in reports],
                "errors": [e.model_dump(mode="json") for e in extraction.errors]}
@@ -50,29 +57,31 @@ def run_check(args: argparse.Namespace) -> int:
         print(markdown(reports))
     else:
         print(table(reports))
-    return exit_code(extraction)
+    return 0 if reports else 2
 
 
 def _total_line(r: FormReport) -> str:
     c = r.recomputed
-    parts = [f"执行率 {c.execution_rate if c.execution_rate is not None else '—'}%",
-             f"预算得分 {c.budget_score if c.budget_score is not None else '—'}",
-             f"建议总分 {c.suggested_total if c.suggested_total is not None else '—'} ({c.grade or '—'})"]
+    grade = f"{c.grade}，暂定" if c.grade and c.provisional else (c.grade or "—")
+    parts = [f"执行率 {fmt(c.execution_rate)}%", f"预算得分 {fmt(c.budget_score)}",
+             f"建议总分 {fmt(c.suggested_total)} ({grade})"]
     if c.declared_total is not None:
-        parts.append(f"填报总分 {c.declared_total:g}")
+        parts.append(f"填报总分 {fmt(c.declared_total)}")
     return "  ".join(parts)
 
 
 def _cut(score: float | None) -> str:
-    return "" if score is None else f" → {score:g}"
+    return "" if score is None else f" → {fmt(score)}"
 
 
 def table(reports: list[FormReport]) -> str:
     lines: list[str] = []
     for r in reports:
         lines.append(f"{r.id}  {r.name or ''}  [{_total_line(r)}]")
+        if r.recomputed.basis:
+            lines.append(f"  ! {r.recomputed.basis}")
         for f in r.findings:
-            where = f"#{f.indicator.index}" if f.indicator else "-"
+            where = f"#{f.indicator.index + 1}" if f.indicator else "-"  # people count from 1, as in opinions
             lines.append(f"  {_SEVERITY_MARK[f.severity]} {f.check} {f.name:<28} {where:<4} {f.message}{_cut(f.suggested_score)}")
     counts = {s: sum(f.severity == s for r in reports for f in r.findings) for s in _SEVERITY_MARK}
     lines.append(f"# {len(reports)} forms: {counts['error']} errors, {counts['warning']} warnings, {counts['info']} notes")
@@ -83,13 +92,15 @@ def markdown(reports: list[FormReport]) -> str:
     lines: list[str] = []
     for r in reports:
         lines += [f"## {r.name or r.id}（{r.id}）", "", _total_line(r), ""]
+        if r.recomputed.basis:
+            lines += [f"> {r.recomputed.basis}", ""]
         if not r.findings:
             lines += ["未发现问题。", ""]
             continue
         lines += ["| 检查 | 级别 | 指标 | 意见 | 建议得分 |", "|---|---|---|---|---|"]
         for f in r.findings:
             name = f.indicator.name if f.indicator else "（全表）"
-            score = "" if f.suggested_score is None else f"{f.suggested_score:g}"
+            score = "" if f.suggested_score is None else fmt(f.suggested_score)
             lines.append(f"| {f.check} {f.name} | {f.severity} | {name} | {f.message} | {score} |".replace("\n", " "))
         lines.append("")
     return "\n".join(lines)
@@ -97,8 +108,16 @@ def markdown(reports: list[FormReport]) -> str:
 
 def _checks_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("action", nargs="?", choices=["list", "explain"], default="list")
-    p.add_argument("code", nargs="?", help="the check to explain, e.g. PF101")
+    p.add_argument("code", nargs="?", help="the check to explain: its code (PF101) or name (execution-rate)")
     p.add_argument("--policy", metavar="FILE", help="show the settings of this policy")
+
+
+def _check_code(token: str, checks: dict) -> str | None:
+    """The code of the check named by its code (any case) or its kebab name."""
+    token = token.strip()
+    if token.upper() in checks:
+        return token.upper()
+    return next((c.code for c in checks.values() if c.name == token.lower()), None)
 
 
 @command("checks", _checks_args)
@@ -117,8 +136,12 @@ def run_checks_cmd(args: argparse.Namespace) -> int:
             cut = "" if settings.deduct == "none" else f"  [cut: {settings.deduct}]"
             print(f"{c.code}  {c.name:<28} {c.category:<18} {c.severity:<8}{cut}{state}")
         return 0
-    code = (args.code or "").upper()
-    if code not in checks:
+    if not args.code:
+        print("usage: reviewer checks explain CODE  (a code such as PF101 or a name such as execution-rate;"
+              " `reviewer checks` lists them)", file=sys.stderr)
+        return 2
+    code = _check_code(args.code, checks)
+    if code is None:
         print(f"reviewer: no check {args.code!r}; `reviewer checks` lists them", file=sys.stderr)
         return 2
     c, settings = checks[code], policy.for_check(code)

@@ -47,6 +47,17 @@ def fmt(x: float | None) -> str:
     return f"{x:.2f}".rstrip("0").rstrip(".")
 
 
+def weight_total(form: Form, policy: Policy) -> float | None:
+    """The budget line's weight plus every indicator weight: the most the form's scores can
+    add up to (100 when the weights are right). None for a form without indicators."""
+    if not form.indicators:
+        return None
+    budget = form.funding.weight
+    if budget is None and form.funding.annual_budget is not None:
+        budget = policy.budget_weight
+    return (budget or 0.0) + sum(r.weight or 0.0 for r in form.indicators)
+
+
 def money(x: float | None) -> str:
     return "—" if x is None else f"{x:,.2f}元"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from reviewer.checks.arithmetic import budget_score, execution_rate
-from reviewer.checks.common import Context, fmt
+from reviewer.checks.common import Context, fmt, weight_total
 from reviewer.checks.findings import Finding, FormReport, IndicatorRef, Recomputed, grade
 from reviewer.checks.policy import CheckPolicy, Policy, load_policy
 from reviewer.checks.registry import Check, Hit, all_checks, resolve
@@ -97,7 +97,8 @@ def combined_scores(ctx: Context, findings: list[Finding]) -> list[float | None]
     """Each row's score after the suggested cuts. Several findings on one row combine by the
     policy's `combine`: "lowest" (default) keeps the lowest suggested score, so one flaw is
     not cut twice for two readings of it; "sum" adds up the cuts. The checks cut, they never
-    raise: a row keeps its declared score when that is lower (blind: the base is the weight)."""
+    raise: a row keeps its declared score when that is lower (blind: the base is the weight),
+    and never more than its weight."""
     suggested: dict[int, list[float]] = {}
     for f in findings:
         if f.indicator is not None and f.suggested_score is not None:
@@ -105,10 +106,13 @@ def combined_scores(ctx: Context, findings: list[Finding]) -> list[float | None]
     scores: list[float | None] = []
     for i, row in enumerate(ctx.rows):
         weight = row.weight or 0.0
-        base = weight if ctx.blind or row.score is None else row.score
+        if row.weight is None:
+            scores.append(None)
+            continue
+        base = min(_row_base(ctx, i), weight)
         cuts = suggested.get(i)
         if not cuts:
-            scores.append(base if row.weight is not None else None)
+            scores.append(base)
             continue
         if ctx.policy.combine == "sum":
             cut = round(max(weight - sum(max(weight - s, 0.0) for s in cuts), 0.0), 2)
@@ -116,6 +120,48 @@ def combined_scores(ctx: Context, findings: list[Finding]) -> list[float | None]
             cut = min(cuts)
         scores.append(min(cut, base))
     return scores
+
+
+def _row_base(ctx: Context, i: int) -> float:
+    """A row's score before any cut: as declared (the weight in blind mode or when blank)."""
+    row = ctx.rows[i]
+    return (row.weight or 0.0) if ctx.blind or row.score is None else row.score
+
+
+_SAME = 0.005  # scores are written to two decimals
+
+
+def settle(ctx: Context, findings: list[Finding], recomputed: Recomputed) -> None:
+    """One source of truth per score: a finding's suggested score becomes the recomputed
+    score of the place it is on (an indicator row, the budget line, the total) when the
+    finding is what sets that score, and None when it changes nothing there (the declared
+    score is already lower, another finding cuts deeper, or the recomputation does not use
+    it, as PF105's plain sum of the declared scores). Everything that shows a finding's
+    score (check output, comments, opinions) then agrees with `recomputed`."""
+    for f in findings:
+        if f.suggested_score is not None:
+            f.suggested_score = _settled(ctx, f, recomputed)
+
+
+def _settled(ctx: Context, f: Finding, recomputed: Recomputed) -> float | None:
+    own = f.suggested_score
+    if f.indicator is not None:
+        i = f.indicator.index
+        score, base = recomputed.indicator_scores[i], _row_base(ctx, i)
+        if score is None or score >= base - _SAME:
+            return None  # no cut on this row
+        if ctx.policy.combine == "sum":  # every finding that cuts shares the row's result
+            return score if own < (ctx.rows[i].weight or 0.0) - _SAME else None
+        return score if abs(own - score) <= _SAME else None
+    if f.field == "funding.score":
+        score, declared = recomputed.budget_score, ctx.form.funding.score
+    elif f.field == "total_score":
+        score, declared = recomputed.suggested_total, ctx.form.total_score
+    else:
+        return None
+    if score is None or abs(own - score) > _SAME:
+        return None
+    return score if declared is None or abs(declared - score) > _SAME else None
 
 
 def recompute(form: Form, ctx: Context, findings: list[Finding]) -> Recomputed:
@@ -126,17 +172,44 @@ def recompute(form: Form, ctx: Context, findings: list[Finding]) -> Recomputed:
                           declared_total=form.total_score, indicator_scores=scores)
     budget = budget_score(form.funding, ctx.policy.budget_weight)
     indicator_total = round(sum(s for s in scores if s is not None), 2)
-    total = None if budget is None else round(budget + indicator_total, 2)
+    weights = weight_total(form, ctx.policy)
+    total, basis, provisional, scale = None, "", False, 1.0
+    if budget is not None:
+        total, basis, provisional, scale = _on_the_scale(
+            round(budget + indicator_total, 2), weights, ctx.policy.total_weight)
     cap_policy = ctx.policy.for_check("PF307")
     if total is not None and cap_policy.enabled:
         ctx.settings = cap_policy
         cap = rate_cap(ctx, rate)
-        total = total if cap is None else min(total, cap)
+        if cap is not None and total > cap:
+            total = cap
+            basis = _join(basis, f"执行率{fmt(rate)}%，按本地规则总分不得高于{fmt(cap)}分")
     return Recomputed(
         execution_rate=None if rate is None else round(rate, 2), budget_score=budget,
         indicator_score=indicator_total, suggested_total=total, grade=grade(total),
+        provisional=provisional, weight_total=None if weights is None else round(weights, 2), scale=scale,
+        basis=basis,
         declared_total=form.total_score, indicator_scores=scores,
     )
+
+
+def _on_the_scale(total: float, weights: float | None, scale: float) -> tuple[float, str, bool, float]:
+    """(total, how it was computed, provisional, factor applied): never above the scale (100).
+    Weights that add up to more are scaled down to it (折算) and the grade is provisional;
+    weights that add up to less leave the sum as it is, also provisional."""
+    if weights is None or abs(weights - scale) <= _SAME:
+        if total > scale:  # only when a score's weight is unknown
+            return scale, f"得分合计{fmt(total)}超过总分值，按{fmt(scale)}分计", False, 1.0
+        return total, "", False, 1.0
+    if weights > scale:
+        scaled = round(total * scale / weights, 2)
+        return scaled, (f"分值合计{fmt(weights)}（应为{fmt(scale)}），建议总分按{fmt(scale)}分折算："
+                        f"{fmt(total)}×{fmt(scale)}÷{fmt(weights)}={fmt(scaled)}，等级为暂定"), True, scale / weights
+    return total, f"分值合计{fmt(weights)}（应为{fmt(scale)}），建议总分未折算，等级为暂定", True, 1.0
+
+
+def _join(*parts: str) -> str:
+    return "；".join(p for p in parts if p)
 
 
 def run_checks(
@@ -158,7 +231,9 @@ def run_checks(
             continue
         settings = ctx.settings = policy.for_check(chk.code)
         findings.extend(_finding(chk, settings, found, ctx) for found in chk.run(subject, ctx))
+    recomputed = recompute(subject, ctx, findings)
+    settle(ctx, findings, recomputed)
     return FormReport(
         id=form.id, code=form.code, name=form.name, year=form.year, kind=form.kind, blind=blind,
-        policy=policy.name, findings=findings, recomputed=recompute(subject, ctx, findings),
+        policy=policy.name, findings=findings, recomputed=recomputed,
     )

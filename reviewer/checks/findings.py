@@ -31,6 +31,10 @@ class Recomputed(BaseModel):
     indicator_score: float | None = None  # Σ per-indicator scores after suggested cuts
     suggested_total: float | None = None
     grade: str | None = None  # 优 90-100 / 良 80-89 / 中 60-79 / 差 0-59
+    provisional: bool = False  # the weights do not add up to 100: total and grade are provisional
+    weight_total: float | None = None  # 分值合计: budget weight + indicator weights
+    scale: float = 1.0  # the factor the sum of scores was multiplied by (100 ÷ 分值合计 when that is more)
+    basis: str = ""  # how the total was computed when not as the plain sum (折算, cap), in Chinese
     declared_total: float | None = None  # as written (None in blind mode)
     indicator_scores: list[float | None] = Field(default_factory=list)  # per row, after cuts
 

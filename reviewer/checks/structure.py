@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from reviewer.checks.common import Context, fmt, level1_key
+from reviewer.checks.common import Context, fmt, level1_key, weight_total
 from reviewer.checks.registry import check, hit
 from reviewer.domain.model import Form
 
@@ -19,13 +19,11 @@ def weights_total(form: Form, ctx: Context):
     Example: 预算执行率 10 + indicators 20+20+20+20+10+10 = 110.
     How to fix: rebalance the indicator weights so everything adds up to 100.
     """
-    indicators = sum(r.weight or 0.0 for r in form.indicators)
-    if not form.indicators:
+    total = weight_total(form, ctx.policy)
+    if total is None:
         return
-    budget = form.funding.weight
-    if budget is None and form.funding.annual_budget is not None:
-        budget = ctx.policy.budget_weight
-    total = (budget or 0.0) + indicators
+    indicators = sum(r.weight or 0.0 for r in form.indicators)
+    budget = total - indicators
     expected = ctx.policy.total_weight
     if abs(total - expected) > ctx.tol or (form.total_weight is not None and abs(form.total_weight - expected) > ctx.tol):
         yield hit(field="total_weight", total=fmt(total), budget=fmt(budget or 0.0),

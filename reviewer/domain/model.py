@@ -6,11 +6,14 @@ says so); what could not be read is None plus a `Warning` naming the field.
 
 from __future__ import annotations
 
-from typing import Literal
+import math
+from collections.abc import Iterator
+from functools import lru_cache
+from typing import Literal, get_args, get_origin
 
-from pydantic import BaseModel, Field, computed_field
+from pydantic import BaseModel, Field, ValidationError, computed_field, model_validator
 
-from reviewer.domain.values import Value, parse_value
+from reviewer.domain.values import MAX_INTEGER_DIGITS, Value, legible_number, parse_value
 
 
 class Warning(BaseModel):  # noqa: A001 - the form's own word for it
@@ -116,6 +119,69 @@ class Form(BaseModel):
 
     def warn(self, field: str, message: str) -> None:
         self.warnings.append(Warning(field=field, message=message))
+
+    @model_validator(mode="after")
+    def _numbers_are_legible(self) -> Form:
+        """A form read from JSON holds no nan, inf or 16-digit number (a layout builds its
+        form empty and fills it in; `clear_illegible_numbers` is its rule)."""
+        for _, _, path, value in _numbers(self):
+            raise ValueError(f"{path}: {value!r} {_ILLEGIBLE}")
+        return self
+
+
+_ILLEGIBLE = f"is not a number a form can hold (not finite, or more than {MAX_INTEGER_DIGITS} digits)"
+
+
+@lru_cache(maxsize=None)
+def _shape(cls: type[BaseModel]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(float fields, fields holding models or lists of them) of a model class."""
+    numbers, nested = [], []
+    for name, field in cls.model_fields.items():
+        args = get_args(field.annotation) or (field.annotation,)
+        if float in args:
+            numbers.append(name)
+        elif get_origin(field.annotation) is list or any(isinstance(a, type) and issubclass(a, BaseModel) for a in args):
+            nested.append(name)
+    return tuple(numbers), tuple(nested)
+
+
+def _numbers(model: BaseModel, prefix: str = "") -> Iterator[tuple[BaseModel, str, str, float]]:
+    """(owner, field name, path, value) of every illegible float stored in a model, nested
+    ones included (the walk is per class shape: it runs on every form read)."""
+    numbers, nested = _shape(type(model))
+    for name in numbers:
+        value = getattr(model, name)
+        if value is not None and not legible_number(value):
+            yield model, name, f"{prefix}{name}", value
+    for name in nested:
+        value = getattr(model, name)
+        if isinstance(value, BaseModel):
+            yield from _numbers(value, f"{prefix}{name}.")
+        elif isinstance(value, list):
+            for i, item in enumerate(value):
+                if isinstance(item, BaseModel):
+                    yield from _numbers(item, f"{prefix}{name}[{i}].")
+
+
+def form_from_data(data: object) -> Form:
+    """A form from parsed JSON; ValueError with the first problem (field and why) on one line."""
+    try:
+        return Form.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(map(str, first["loc"]))
+        message = first["msg"].removeprefix("Value error, ")
+        raise ValueError(f"{where}: {message}" if where else message) from None
+
+
+def clear_illegible_numbers(form: Form) -> Form:
+    """Leave empty, with a warning naming the field, every number a layout read that no form
+    can hold (nan, inf, a 100-digit cell): what cannot be read is never guessed."""
+    for owner, name, path, value in list(_numbers(form)):
+        setattr(owner, name, None)
+        shown = "nan" if math.isnan(value) else f"{value:.6g}"
+        form.warn(path, f"number {shown} {_ILLEGIBLE}; left empty")
+    return form
 
 
 class ExtractError(BaseModel):

@@ -5,8 +5,10 @@ The written text is always kept; the parse is added beside it and may be partial
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
+from decimal import Decimal
 from functools import lru_cache
 from typing import Literal
 
@@ -50,6 +52,30 @@ _THOUSANDS = re.compile(r"(?<=\d)[,，](?=\d{3}(?!\d))")
 _BARE_YEAR = re.compile(r"^(\d{4})年(?:度)?(?:内|底前|年底前|以内|之内|完成)?$")
 _WITHIN = re.compile(r"(?:以内|之内|内|前)")
 _EMPTY = frozenset(("—", "-", "/", "——", "无", "－", "／", "-/-"))
+
+
+# No number on a form has 16 digits before the point (10^15 yuan is several times China's
+# yearly GDP), and beyond 15 digits a float no longer holds what was written (a 100-digit
+# cell would become 1e100). Such numbers, and nan/inf, are illegible: left empty, never guessed.
+MAX_INTEGER_DIGITS = 15
+_LIMIT = 10**MAX_INTEGER_DIGITS
+_PLAIN_DECIMAL = re.compile(r"[+-]?\d+(?:\.\d+)?")
+
+
+def legible_number(x: float) -> bool:
+    """A number a form can hold: finite, with at most 15 digits before the point."""
+    return math.isfinite(x) and abs(x) < _LIMIT
+
+
+def plain_decimal(text: str) -> Decimal | None:
+    """A plain decimal as written ("1,898,430.00", "-3", "0.98"; thousands separators
+    allowed), exactly; None for anything else: words, exponents, nan, inf, and numbers
+    with more than 15 digits before the point."""
+    t = text.strip().replace(",", "").replace("，", "")
+    if not _PLAIN_DECIMAL.fullmatch(t):
+        return None
+    number = Decimal(t)
+    return number if abs(number) < _LIMIT else None
 
 
 class Value(BaseModel):
@@ -121,7 +147,10 @@ def _parse(raw: str) -> Value:
         return dated.model_copy(update={"text": raw})
     q = _QUANTITY.search(t)
     if q:
-        number, unit = float(q.group(1)), q.group(2)
+        number: float | None = float(q.group(1))
+        unit = q.group(2)
+        if not legible_number(number):
+            number = None  # a quantity, but not one a number can be read from
         comparator = _comparator(t)
         if unit in _TIME_UNITS and _WITHIN.match(t, q.end()):
             return Value(text=raw, kind="period", comparator="<=", number=number, unit=unit)

@@ -27,7 +27,7 @@ else:  # pragma: no cover
 
 _BRACKETED = re.compile(r"\([^()]*\)")
 _KEY_NOISE = re.compile(r"[\s*:]")
-_POINTS = re.compile(r"\s*[（(]\s*\d+(?:\.\d+)?\s*分\s*[)）]\s*$")
+_POINTS = re.compile(r"\s*[（(][^()（）]*?\d+(?:\.\d+)?\s*分?\s*[)）]\s*$")
 _SHORT = 2  # labels this short name a field only when the key equals them
 
 
@@ -41,8 +41,9 @@ def label_key(text: str) -> str:
 
 
 def strip_points(text: str) -> str:
-    """A category label without its points: "产出指标（50分）" → 产出指标."""
-    return _POINTS.sub("", text).strip()
+    """A category label without its points: "产出指标（50分）" → 产出指标; a label that is
+    only points ("(20分)", its name lost) is kept as written."""
+    return _POINTS.sub("", text).strip() or text.strip()
 
 
 class Labels:
@@ -193,6 +194,23 @@ def data_files() -> list:
         path = Path(extra)
         files += sorted(path.glob("*.toml")) if path.is_dir() else [path]
     return files
+
+
+_DEPENDENT: list = []  # caches of functions whose answers depend on the vocabulary
+
+
+def depends_on_vocabulary(cached):
+    """Register an lru_cache'd function to be cleared when the vocabulary is reloaded."""
+    _DEPENDENT.append(cached)
+    return cached
+
+
+def reload() -> Vocabulary:
+    """Read the vocabulary files again (after $REVIEWER_VOCABULARY changed)."""
+    vocabulary.cache_clear()
+    for cached in _DEPENDENT:
+        cached.cache_clear()
+    return vocabulary()
 
 
 @lru_cache(maxsize=1)

@@ -1,7 +1,8 @@
 """`reviewer review PATH...`: findings, drafted comments and the overall 审核意见 per form.
 
 Template drafts unless --llm is given and a model is configured; a model that fails
-for a form leaves that form with template drafts and the reason, never a crash.
+for a form leaves that form with template drafts and the reason, never a crash, and one
+line on stderr says for how many forms and why.
 Exit codes as for extract: 0 when a form was read, 2 when none or bad usage.
 """
 
@@ -11,9 +12,10 @@ import argparse
 import asyncio
 import json
 import sys
+from collections import Counter
 from pathlib import Path
 
-from reviewer.cli import command, exit_code, print_errors
+from reviewer.cli import command, exit_code, print_errors, print_form_error
 from reviewer.config import ConfigError, add_llm_arguments, settings_from_args
 from reviewer.drafting.drafter import FormReview, review_forms_async
 from reviewer.drafting.opinion import DocxUnavailable, source_note, to_docx, to_html, to_markdown
@@ -84,6 +86,11 @@ def run_review(args: argparse.Namespace) -> int:
     reviews = asyncio.run(
         _run(extraction.forms, settings=settings, use_model=args.llm, policy=policy, blind=args.blind)
     )
+    for form, review in zip(extraction.forms, reviews):
+        if review.checks_error:
+            print_form_error(form, review.checks_error)
+    if args.llm and settings.configured:
+        report_model_failures(reviews)
     try:
         output = render(extraction, reviews, args.format)
     except DocxUnavailable as exc:
@@ -91,6 +98,25 @@ def run_review(args: argparse.Namespace) -> int:
         return 2
     write(output, args.out)
     return exit_code(extraction)
+
+
+REASON_WIDTH = 300
+
+
+def report_model_failures(reviews: list[FormReview]) -> None:
+    """One stderr line when the model failed for some forms: how many, and why (grouped)."""
+    reasons = Counter(r.fallback_reason for r in reviews if r.draft_source == "template" and r.fallback_reason)
+    if not reasons:
+        return
+    failed = sum(reasons.values())
+    why = "; ".join(f"{_short(reason)} ({n} form{'s' if n > 1 else ''})" for reason, n in reasons.most_common())
+    print(f"reviewer: the language model failed for {failed} of {len(reviews)} forms, which have template drafts: {why}",
+          file=sys.stderr)
+
+
+def _short(text: str) -> str:
+    text = " ".join(text.split()).removeprefix("language model failed: ")
+    return text if len(text) <= REASON_WIDTH else text[: REASON_WIDTH - 1] + "…"
 
 
 def render(extraction: Extraction, reviews: list[FormReview], fmt: str) -> str | bytes:

@@ -47,12 +47,40 @@ class ModelCall(BaseModel):
     cache_hit: bool = False
 
 
+class IndicatorRow(BaseModel):
+    """One row of the form's indicator table as the opinion shows it beside the comments."""
+
+    index: int  # 0-based, as in findings and comments
+    level1: str = ""
+    level2: str = ""
+    name: str = ""
+    target: str = ""
+    actual: str = ""
+    weight: float | None = None
+    score: float | None = None  # as declared (None in blind mode)
+    suggested_score: float | None = None  # the checks' recomputed score (recomputed.indicator_scores)
+
+
+def indicator_rows(form: Form, report: ReportView) -> list[IndicatorRow]:
+    """The form's indicators with the recomputed scores (an evaluation report's checks score
+    its target table, not its rubric: no suggested score there)."""
+    scores = report.indicator_scores if form.kind != "evaluation_report" else []
+    return [
+        IndicatorRow(index=i, level1=ind.level1, level2=ind.level2, name=ind.name, target=ind.target,
+                     actual=ind.actual, weight=ind.weight, score=ind.score,
+                     suggested_score=scores[i] if i < len(scores) else None)
+        for i, ind in enumerate(form.indicators)
+    ]
+
+
 class FormReview(BaseModel):
     form_id: str
     name: str | None = None
     declared_total: float | None = None
     suggested_total: float | None = None
     grade: str | None = None
+    provisional: bool = False  # total and grade provisional: the weights do not add up to 100
+    basis: str = ""  # how the suggested total was computed when not as the plain sum
     draft_source: DraftSource
     fallback_reason: str | None = None  # why the drafts are templates, when a model was asked or missing
     opinion: str
@@ -60,6 +88,7 @@ class FormReview(BaseModel):
     comments: list[DraftComment] = Field(default_factory=list)
     dropped: list[DroppedComment] = Field(default_factory=list)  # model comments that failed grounding
     findings: list[FindingView] = Field(default_factory=list)
+    indicators: list[IndicatorRow] = Field(default_factory=list)  # the form's table, for the opinion
     checks: dict[str, Any] = Field(default_factory=dict)  # the check output for this form
     checks_error: str | None = None
     llm: ModelCall | None = None
@@ -93,6 +122,8 @@ def _review(form: Form, report: ReportView, comments: list[DraftComment], opinio
         declared_total=form.total_score,
         suggested_total=report.suggested_total,
         grade=report.grade,
+        provisional=report.provisional,
+        basis=report.basis,
         draft_source=source,
         fallback_reason=reason,
         opinion=opinion,
@@ -100,6 +131,7 @@ def _review(form: Form, report: ReportView, comments: list[DraftComment], opinio
         comments=comments,
         dropped=dropped,
         findings=report.findings,
+        indicators=indicator_rows(form, report),
         checks=report.raw,
         checks_error=report.error,
         llm=call,
@@ -215,7 +247,8 @@ def _finish_call(prepared: PreparedCall, result: Any) -> FormReview:
 
 
 def _drafting_failed(form: Form, view: ReportView, exc: Exception) -> FormReview:
-    log.exception("form %s: model drafting failed", form.id)
+    log.warning("form %s: model drafting failed: %s: %s", form.id, type(exc).__name__, exc)
+    log.debug("form %s: model drafting failed", form.id, exc_info=True)  # the traceback, when asked for
     return template_review(form, view, f"drafting failed: {type(exc).__name__}: {exc}")
 
 
@@ -258,7 +291,7 @@ def _checked(form: Form, policy: Any, blind: bool) -> ReportView:
     try:
         return check_form(form, policy=policy, blind=blind)
     except Exception as exc:  # a check bug must not stop the other forms of a batch
-        log.exception("form %s: checks failed", form.id)
+        log.debug("form %s: checks failed", form.id, exc_info=True)  # the caller reports checks_error
         return ReportView(error=f"checks failed: {type(exc).__name__}: {exc}")
 
 

@@ -32,6 +32,9 @@ class ReportView(BaseModel):
     budget_score: float | None = None
     suggested_total: float | None = None
     grade: str | None = None
+    provisional: bool = False  # the weights do not add up to 100: total and grade provisional
+    basis: str = ""  # how the total was computed when not as the plain sum
+    indicator_scores: list[float | None] = Field(default_factory=list)  # per row, after the cuts
     raw: dict[str, Any] = Field(default_factory=dict)  # the check output, for the JSON document
     error: str | None = None  # why no check ran, when none did
 
@@ -71,6 +74,9 @@ def view_report(report: Any) -> ReportView:
         budget_score=_first(recomputed, "budget_score"),
         suggested_total=_first(recomputed, "suggested_total", "total"),
         grade=_first(recomputed, "grade"),
+        provisional=bool(recomputed.get("provisional")),
+        basis=recomputed.get("basis") or "",
+        indicator_scores=list(recomputed.get("indicator_scores") or []),
         raw=data,
     )
 

@@ -10,7 +10,7 @@ import io
 from typing import Any
 
 from reviewer.drafting.comments import PARTS, DraftComment
-from reviewer.drafting.drafter import FormReview
+from reviewer.drafting.drafter import FormReview, IndicatorRow
 from reviewer.drafting.prompts import render_template
 from reviewer.drafting.render import fmt_number
 
@@ -44,6 +44,20 @@ def _comment_view(c: DraftComment) -> dict[str, Any]:
     }
 
 
+INDICATOR_HEADERS = ("序号", "一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "自评得分", "建议得分")
+
+
+def _indicator_view(row: IndicatorRow) -> dict[str, Any]:
+    cut = row.suggested_score is not None and row.score is not None and row.suggested_score < row.score - 0.005
+    return {
+        "number": row.index + 1,  # people count from 1, as the comments do
+        "level1": row.level1, "level2": row.level2, "name": row.name or "—",
+        "target": row.target or "—", "actual": row.actual or "—",
+        "weight": fmt_number(row.weight), "score": fmt_number(row.score),
+        "suggested": fmt_number(row.suggested_score), "cut": cut,
+    }
+
+
 def form_view(r: FormReview) -> dict[str, Any]:
     """What the opinion templates show of one form: comments grouped by form part."""
     parts = []
@@ -58,7 +72,8 @@ def form_view(r: FormReview) -> dict[str, Any]:
         "name": r.name,
         "declared": fmt_number(r.declared_total),
         "total": fmt_number(r.suggested_total),
-        "grade": r.grade or "—",
+        "grade": f"{r.grade}（暂定）" if r.grade and r.provisional else (r.grade or "—"),
+        "basis": r.basis,
         "label": r.label,
         "draft_source": r.draft_source,
         "fallback_reason": r.fallback_reason,
@@ -66,7 +81,10 @@ def form_view(r: FormReview) -> dict[str, Any]:
         "opinion": r.opinion,
         "opinion_source": r.opinion_source,
         "parts": parts,
-        "dropped": [{"text": d.comment.text, "errors": "；".join(d.errors)} for d in r.dropped],
+        "indicators": [_indicator_view(row) for row in r.indicators],
+        "indicator_headers": INDICATOR_HEADERS,
+        # r.dropped (model comments that failed grounding) is never shown: the opinion is what
+        # a unit receives; they stay in the JSON, the run state and the log for audit
     }
 
 
@@ -94,6 +112,7 @@ def to_docx(reviews: list[FormReview]) -> bytes:
         raise DocxUnavailable("DOCX output needs python-docx: pip install 'reviewer[docx]'") from exc
     context = _context(reviews)
     document = docx.Document()
+    _a4(document)
     document.add_heading("绩效自评表审核意见", level=0)
     document.add_paragraph(f"{len(reviews)} 张表。{context['source_note']}")
     for number, f in enumerate(context["forms"], 1):
@@ -102,10 +121,15 @@ def to_docx(reviews: list[FormReview]) -> bytes:
         if f["fallback_reason"]:
             meta += f"（原因：{f['fallback_reason']}）"
         document.add_paragraph(meta)
+        if f["basis"]:
+            document.add_paragraph(f"总分说明：{f['basis']}")
         if f["checks_error"]:
             document.add_paragraph(f"自动检查未运行：{f['checks_error']}")
         document.add_heading("审核意见", level=2)
         document.add_paragraph(f["opinion"])
+        if f["indicators"]:
+            document.add_heading("指标情况", level=2)
+            _indicator_table(document, f)
         for part, comments in f["parts"]:
             document.add_heading(part, level=2)
             for c in comments:
@@ -120,10 +144,32 @@ def to_docx(reviews: list[FormReview]) -> bytes:
                 document.add_paragraph(line, style="List Bullet")
                 if c["evidence"]:
                     document.add_paragraph(f"原文：{c['evidence']}")
-        if f["dropped"]:
-            document.add_heading("已剔除的模型意见（未通过原文核对，不作为审核结论）", level=2)
-            for d in f["dropped"]:
-                document.add_paragraph(f"{d['text']} —— {d['errors']}", style="List Bullet")
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()
+
+
+def _a4(document: Any) -> None:
+    """A4 portrait with 2.5 cm margins (Chinese official documents), body text in a CJK font."""
+    from docx.oxml.ns import qn
+    from docx.shared import Mm, Pt
+
+    for section in document.sections:
+        section.page_width, section.page_height = Mm(210), Mm(297)
+        section.left_margin = section.right_margin = Mm(25)
+        section.top_margin = section.bottom_margin = Mm(25)
+    normal = document.styles["Normal"]
+    normal.font.size = Pt(10.5)  # 五号
+    normal.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), "宋体")
+
+
+def _indicator_table(document: Any, f: dict[str, Any]) -> None:
+    keys = ("number", "level1", "level2", "name", "target", "actual", "weight", "score", "suggested")
+    table = document.add_table(rows=1, cols=len(keys))
+    table.style = "Table Grid"
+    for cell, header in zip(table.rows[0].cells, f["indicator_headers"]):
+        cell.text = header
+    for row in f["indicators"]:
+        cells = table.add_row().cells
+        for cell, key in zip(cells, keys):
+            cell.text = str(row[key])

@@ -107,6 +107,8 @@ def render_findings(report: ReportView, form: Form | None = None) -> str:
         f"重新计算: 执行率 {fmt_number(report.execution_rate)}% | 预算执行得分 {fmt_number(report.budget_score)}"
         f" | 建议总分 {fmt_number(report.suggested_total)} | 等级 {report.grade or '—'}"
     ]
+    if report.basis:
+        lines.append(f"（总分说明: {as_data(report.basis)}）")
     if report.error:
         lines.append(f"（未运行自动检查: {as_data(report.error)}）")
     for finding in report.findings:

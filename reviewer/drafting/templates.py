@@ -121,6 +121,8 @@ def template_opinion(form: Form, report: ReportView, comments: list[DraftComment
         declared=None if form.total_score is None else fmt_number(form.total_score),
         total=None if report.suggested_total is None else fmt_number(report.suggested_total),
         grade=report.grade,
+        provisional=report.provisional,
+        checks_error=report.error,
         groups=problem_groups(comments),
         notes=sum(1 for c in comments if c.severity == "info"),
         ordinals=ORDINALS,

@@ -122,7 +122,8 @@ def _new_score(cal: CheckCalibration, weight: float, suggested: float | None) ->
 
 def apply_calibration(pred: FormPrediction, form: Form, calibration: Calibration) -> FormPrediction:
     """The prediction with every calibrated check's suggested score replaced; the total
-    (when the pipeline gave one) moves by the change in indicator scores."""
+    (when the pipeline gave one) moves by the change in indicator scores (scaled as the
+    pipeline scaled its sum)."""
     findings = []
     for f in pred.findings:
         cal = calibration.get(f.check)
@@ -138,7 +139,7 @@ def apply_calibration(pred: FormPrediction, form: Form, calibration: Calibration
     if pred.total is not None:
         before = sum(indicator_scores(form, pred).values())
         after = sum(indicator_scores(form, new).values())
-        new.total = round(pred.total + after - before, 4)
+        new.total = round(pred.total + (after - before) * pred.total_scale, 4)
     return new
 
 

@@ -38,6 +38,7 @@ class FormPrediction(BaseModel):
     form_id: str = ""
     findings: list[PredFinding] = Field(default_factory=list)
     total: float | None = Field(None, description="the pipeline's suggested total, if it computes one")
+    total_scale: float = Field(1.0, description="the factor the pipeline applied to the sum of scores (折算 to 100)")
     grade: str | None = None
     error: str | None = None
 
@@ -103,15 +104,18 @@ def prediction_from_report(report, form: Form) -> FormPrediction:
                 reason=check_reason(code, name),
             )
         )
-    total = None
+    total, scale = None, 1.0
     recomputed = getattr(report, "recomputed", None)
     if recomputed is not None:
+        get = recomputed.get if isinstance(recomputed, dict) else lambda attr: getattr(recomputed, attr, None)
         for attr in ("suggested_total", "total", "total_score"):
-            value = recomputed.get(attr) if isinstance(recomputed, dict) else getattr(recomputed, attr, None)
+            value = get(attr)
             if isinstance(value, (int, float)):
                 total = float(value)
                 break
-    return FormPrediction(form_id=form.id, findings=findings, total=total, grade=grade(total))
+        if isinstance(get("scale"), (int, float)):
+            scale = float(get("scale"))
+    return FormPrediction(form_id=form.id, findings=findings, total=total, total_scale=scale, grade=grade(total))
 
 
 def load_run_checks():

@@ -1,4 +1,5 @@
-"""A versioned JSON log per evaluation run, under a runs folder (default eval/runs/).
+"""A versioned JSON log per evaluation run, under a runs folder ($REVIEWER_HOME/eval/runs/
+unless `reviewer eval --log-dir` says otherwise).
 
 Each log holds: schema, time, git revision (and whether the tree was dirty), the config
 (paths, pipeline, seed, draws), the policy file's sha256, prompt hashes (sha256 per file

@@ -14,15 +14,18 @@ Confidence intervals: resample forms with replacement (fixed seed), recompute ev
 metric, take the 2.5 and 97.5 percentiles. A metric undefined in a draw (no agreed cut,
 one class only) is left out of that draw.
 
-Statistics come from scikit-learn (cohen_kappa_score, precision_recall_fscore_support,
-confusion_matrix) and krippendorff (alpha), imported lazily: `pip install 'reviewer[eval]'`.
+Every metric is a ratio of sums over forms (counts of the cut-or-not table both kept / tool
+cuts only / human cuts only / both cut, agreed cuts, score errors …), so the point estimate
+and each bootstrap draw are computed from per-form sums with numpy: a draw is the same sums
+weighted by how often it picks each form. Kappa, precision/recall/F1 and alpha are the
+2×2-table formulas, the same values as scikit-learn's cohen_kappa_score and
+precision_recall_fscore_support and krippendorff's nominal alpha (tests/test_eval_metrics.py
+compares them on many tables). Needs numpy: `pip install 'reviewer[eval]'`.
 """
 
 from __future__ import annotations
 
 import math
-import warnings
-from collections import defaultdict
 
 from reviewer.evaluation.scorers import FormOutcome, IndicatorOutcome, Outcomes
 
@@ -44,24 +47,12 @@ class MissingExtra(RuntimeError):
     pass
 
 
-def _sklearn():
+def _numpy():
     try:
-        from sklearn import metrics
+        import numpy
     except ImportError:
-        raise MissingExtra(
-            "evaluation needs scikit-learn and krippendorff: pip install 'reviewer[eval]'"
-        ) from None
-    return metrics
-
-
-def _krippendorff():
-    try:
-        import krippendorff
-    except ImportError:
-        raise MissingExtra(
-            "evaluation needs scikit-learn and krippendorff: pip install 'reviewer[eval]'"
-        ) from None
-    return krippendorff
+        raise MissingExtra("evaluation needs numpy: pip install 'reviewer[eval]'") from None
+    return numpy
 
 
 def _finite(x: float | None) -> float | None:
@@ -75,73 +66,101 @@ def _mean(xs: list[float]) -> float | None:
     return sum(xs) / len(xs) if xs else None
 
 
-def kappa(human: list[bool], tool: list[bool]) -> float | None:
-    """Cohen's kappa; None when undefined (empty, or both raters give one and the same class)."""
+# What one group of outcomes (a form, or all of them) adds to the sums the metrics divide.
+SUMS = ("tn", "fp", "fn", "tp", "flagged_cuts", "reason_ok", "score_error", "totals", "total_error", "grade_ok")
+
+
+def _sums(indicators: list[IndicatorOutcome], forms: list[FormOutcome]) -> list[float]:
+    tp = sum(1 for o in indicators if o.human_cut and o.pred_cut)
+    fp = sum(1 for o in indicators if o.pred_cut and not o.human_cut)
+    fn = sum(1 for o in indicators if o.human_cut and not o.pred_cut)
+    agreed = [o for o in indicators if o.human_cut and o.pred_cut]
+    totals = [f for f in forms if f.human_total is not None and f.pred_total is not None]
+    return [
+        len(indicators) - tp - fp - fn, fp, fn, tp,
+        sum(1 for o in indicators if o.human_cut and o.pred_flag),
+        sum(1 for o in agreed if o.pred_reason == o.human_reason),
+        sum(abs(o.pred_score - o.human_score) for o in agreed),
+        len(totals),
+        sum(abs(f.pred_total - f.human_total) for f in totals),  # type: ignore[operator]
+        sum(1 for f in totals if f.pred_grade == f.human_grade),
+    ]
+
+
+def table_metrics(tn, fp, fn, tp) -> dict:
+    """precision, recall, f1, kappa and alpha of 2×2 tables (arrays of counts, one entry per
+    table); nan where a statistic is undefined."""
+    np = _numpy()
+    tn, fp, fn, tp = (np.asarray(x, dtype=float) for x in (tn, fp, fn, tp))
+    n = tn + fp + fn + tp
+    # Cohen's kappa = (p_o − p_e) ÷ (1 − p_e), both sides times n²
+    chance = (tp + fp) * (tp + fn) + (tn + fn) * (tn + fp)
+    # Krippendorff's alpha, nominal, two coders, nothing missing: coincidences o_00 = 2tn,
+    # o_11 = 2tp, o_01 = o_10 = fp + fn over 2n values; α = 1 − (2n − 1)(fp + fn) ÷ (n_0 · n_1)
+    n0, n1 = 2 * tn + fp + fn, 2 * tp + fp + fn
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = {
+            "precision": tp / (tp + fp),
+            "recall": tp / (tp + fn),
+            # 2tp ÷ (2tp + fp + fn): 0 when nothing agreed (scikit-learn, zero_division=0)
+            "f1": 2 * tp / (2 * tp + fp + fn),
+            "kappa": (n * (tp + tn) - chance) / (n * n - chance),
+            "alpha": 1 - (2 * n - 1) * (fp + fn) / (n0 * n1),
+        }
+    return {name: np.where(np.isfinite(v), v, np.nan) for name, v in out.items()}
+
+
+def _metrics(sums) -> dict:
+    """Every metric from rows of SUMS (one row per draw): arrays, nan where undefined."""
+    np = _numpy()
+    s = {name: sums[:, i] for i, name in enumerate(SUMS)}
+    out = table_metrics(s["tn"], s["fp"], s["fn"], s["tp"])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out.update(
+            flag_recall=s["flagged_cuts"] / (s["fn"] + s["tp"]),
+            reason_accuracy=s["reason_ok"] / s["tp"],
+            score_mae=s["score_error"] / s["tp"],
+            total_mae=s["total_error"] / s["totals"],
+            grade_agreement=s["grade_ok"] / s["totals"],
+        )
+    return {name: np.where(np.isfinite(out[name]), out[name], np.nan) for name in METRIC_NAMES}
+
+
+def _one(statistic: str, human: list[bool], tool: list[bool]) -> float | None:
     if not human:
         return None
-    if len(set(human) | set(tool)) < 2:
-        return None
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return _finite(_sklearn().cohen_kappa_score(human, tool))
+    (tn, fp), (fn, tp) = confusion(human, tool)
+    return _finite(table_metrics([tn], [fp], [fn], [tp])[statistic][0])
+
+
+def kappa(human: list[bool], tool: list[bool]) -> float | None:
+    """Cohen's kappa; None when undefined (empty, or both raters give one and the same class)."""
+    return _one("kappa", human, tool)
 
 
 def alpha(human: list[bool], tool: list[bool]) -> float | None:
     """Krippendorff's alpha, nominal; None when undefined (fewer than two values seen)."""
-    if not human or len(set(human) | set(tool)) < 2:
-        return None
-    data = [[float(h) for h in human], [float(t) for t in tool]]
-    try:
-        return _finite(_krippendorff().alpha(reliability_data=data, level_of_measurement="nominal"))
-    except (ValueError, ZeroDivisionError):
-        return None
+    return _one("alpha", human, tool)
 
 
 def prf(human: list[bool], tool: list[bool]) -> tuple[float | None, float | None, float | None]:
     """(precision, recall, f1) with positive = cut; precision None when the tool cuts nothing,
     recall None when the human cuts nothing."""
-    if not human:
-        return None, None, None
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        p, r, f, _ = _sklearn().precision_recall_fscore_support(
-            human, tool, average="binary", pos_label=True, zero_division=0
-        )
-    p_def, r_def = any(tool), any(human)
-    return (
-        float(p) if p_def else None,
-        float(r) if r_def else None,
-        float(f) if (p_def or r_def) else None,
-    )
+    return _one("precision", human, tool), _one("recall", human, tool), _one("f1", human, tool)
 
 
 def confusion(human: list[bool], tool: list[bool]) -> list[list[int]]:
     """[[both kept, tool cuts only], [human cuts only, both cut]] (rows human, columns tool)."""
-    if not human:
-        return [[0, 0], [0, 0]]
-    m = _sklearn().confusion_matrix(human, tool, labels=[False, True])
-    return [[int(v) for v in row] for row in m]
+    tp = sum(1 for h, t in zip(human, tool) if h and t)
+    fp = sum(1 for h, t in zip(human, tool) if t and not h)
+    fn = sum(1 for h, t in zip(human, tool) if h and not t)
+    return [[len(human) - tp - fp - fn, fp], [fn, tp]]
 
 
 def compute(indicators: list[IndicatorOutcome], forms: list[FormOutcome]) -> dict[str, float | None]:
-    human = [o.human_cut for o in indicators]
-    tool = [o.pred_cut for o in indicators]
-    cut = [o for o in indicators if o.human_cut]
-    agreed = [o for o in indicators if o.human_cut and o.pred_cut]
-    p, r, f = prf(human, tool)
-    totals = [f for f in forms if f.human_total is not None and f.pred_total is not None]
-    return {
-        "flag_recall": (sum(o.pred_flag for o in cut) / len(cut)) if cut else None,
-        "precision": p,
-        "recall": r,
-        "f1": f,
-        "kappa": kappa(human, tool),
-        "alpha": alpha(human, tool),
-        "reason_accuracy": _mean([float(o.pred_reason == o.human_reason) for o in agreed]),
-        "score_mae": _mean([abs(o.pred_score - o.human_score) for o in agreed]),
-        "total_mae": _mean([abs(f.pred_total - f.human_total) for f in totals]),  # type: ignore[operator]
-        "grade_agreement": _mean([float(f.pred_grade == f.human_grade) for f in totals]),
-    }
+    np = _numpy()
+    values = _metrics(np.array([_sums(indicators, forms)], dtype=float))
+    return {name: _finite(values[name][0]) for name in METRIC_NAMES}
 
 
 def counts(outcomes: Outcomes) -> dict[str, int]:
@@ -161,33 +180,22 @@ def counts(outcomes: Outcomes) -> dict[str, int]:
 def bootstrap(
     outcomes: Outcomes, draws: int = 1000, seed: int = 0, level: float = 0.95
 ) -> dict[str, tuple[float, float] | None]:
-    """Percentile intervals from resampling forms with replacement."""
-    try:
-        import numpy as np
-    except ImportError:
-        raise MissingExtra("evaluation needs scikit-learn and krippendorff: pip install 'reviewer[eval]'") from None
-
+    """Percentile intervals from resampling forms with replacement: each draw's metrics are
+    the per-form sums weighted by how many times the draw picked each form."""
+    np = _numpy()
     groups = outcomes.by_form()
     ids = list(groups)
     if not ids or draws <= 0:
         return {name: None for name in METRIC_NAMES}
+    per_form = np.array([_sums(rows, [form]) for form, rows in groups.values()], dtype=float)
     rng = np.random.default_rng(seed)
-    values: dict[str, list[float]] = defaultdict(list)
-    for _ in range(draws):
-        picked = rng.integers(0, len(ids), size=len(ids))
-        forms, inds = [], []
-        for k in picked:
-            form, rows = groups[ids[k]]
-            forms.append(form)
-            inds.extend(rows)
-        for name, value in compute(inds, forms).items():
-            if value is not None:
-                values[name].append(value)
+    picks = np.array([np.bincount(rng.integers(0, len(ids), size=len(ids)), minlength=len(ids)) for _ in range(draws)])
+    values = _metrics(picks @ per_form)
     lo, hi = (1 - level) / 2 * 100, (1 + level) / 2 * 100
     out: dict[str, tuple[float, float] | None] = {}
     for name in METRIC_NAMES:
-        v = values.get(name)
-        out[name] = (float(np.percentile(v, lo)), float(np.percentile(v, hi))) if v else None
+        v = values[name][~np.isnan(values[name])]
+        out[name] = (float(np.percentile(v, lo)), float(np.percentile(v, hi))) if v.size else None
     return out
 
 

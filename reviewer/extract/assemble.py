@@ -36,12 +36,16 @@ RATE_TOLERANCE = 1.0  # percentage points between a written rate and executed ÷
 _AMOUNT = re.compile(r"^([+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?)(万元|万|元)?$")
 _NUMBER = re.compile(r"^[+-]?\d+(?:\.\d+)?$")
 _CURRENCY = re.compile(r"万元|元")
-_YEAR = re.compile(r"(?<!\d)(\d{4})(?!\d)")
+_CODED_NAME = re.compile(r"^([0-9A-Z]{12,30})\s*[-－—_:：]\s*(\S.*)$")
+_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
+_YEAR_WRITTEN = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*年")  # "2022年度": the year a title names
 _FUNDING_NAMES = {"initial_budget": "年初预算数", "annual_budget": "全年预算数", "executed": "全年执行数",
                   "weight": "分值", "execution_rate": "执行率", "score": "得分"}
 _SCORE_NAMES = {"weight": "分值", "score": "得分", "review_score": "复核分", "weighted_score": "折算得分"}
 _LEVELS = ("level1", "level2")
-_SCORED = ("weight", "score")  # a row's blank 分值 / 得分 is warned where the table has the column
+# A row with none of these is a category row (its rubric text, if any, describes the category).
+_SUBSTANCE = frozenset(("name", "target", "actual", "weight", "score", "review_score", "weighted_score",
+                        "deviation"))
 
 
 def form_id(code: str | None, path: str, index: int) -> str:
@@ -93,6 +97,10 @@ def _header(form: Form, raw: RawForm) -> None:
     _notes(form, raw.header_notes)
     for name in ("name", "code", "unit", "department"):
         setattr(form, name, _text(raw.header.get(name)) or None)
+    coded = _CODED_NAME.match(form.name or "") if form.code is None else None
+    if coded:  # "51000021R000000019951-工资性支出": the code written in front of the name
+        form.code, form.name = coded.group(1), coded.group(2).strip()
+        form.warn("code", f"项目编码 read from the front of 项目名称 '{coded.group(0)}'")
     if form.name is None and form.kind == "self_evaluation":
         _warn_once(form, "name", "no 项目名称 found")
     if form.unit is None:
@@ -105,7 +113,7 @@ def _header(form: Form, raw: RawForm) -> None:
 def _year(form: Form, written: str, title: RawCell | None) -> int | None:
     title_year = None
     if title is not None:
-        m = _YEAR.search(title.text)
+        m = _YEAR_WRITTEN.search(title.text) or _YEAR.search(title.text)
         title_year = int(m.group(1)) if m else None
     field_year = None
     if written:
@@ -216,12 +224,14 @@ def _funding(form: Form, raw: RawFunding | None) -> None:
     total_cells: Cells | None = None
     for row in raw.rows:
         label = labels.field(row.label.text)
-        if label is None:
-            if any(not c.empty for c in row.cells.values()):
-                form.warn("funding", f"funding row without a known label skipped: {row.label.text.strip()}")
-            continue
-        amounts = {name: _amount(form, label, name, row.cells.get(name), scale)
+        written = row.label.text.strip().removeprefix("其中").lstrip(":：").strip()
+        amounts = {name: _amount(form, label or written, name, row.cells.get(name), scale)
                    for name in ("initial_budget", "annual_budget", "executed")}
+        if label is None:
+            if all(v is None for v in amounts.values()):
+                continue  # a note or a heading inside the table, no amount of its own
+            label = written
+            form.warn("funding", f"funding row '{written}' is none of the template's rows; kept under its label")
         funding.rows.append(FundingRow(label=label, **amounts))
         if label == FUND_TOTAL and total_cells is None:
             total_cells = row.cells
@@ -317,67 +327,103 @@ def _rows(form: Form, table: RawTable, part: str) -> list[Indicator]:
     and unfilled template rows dropped, a row holding only a deviation joined to the one above."""
     _notes(form, table.notes)
     vocab = vocabulary()
+    blank = _blank_columns(table)
+    for name in blank:
+        form.warn(part, f"{_SCORE_NAMES[name]} is blank in every row of the table")
     split_target = "comparator" in table.columns or "unit" in table.columns
     rows: list[Indicator] = []
     level1 = level2 = ""
     for raw_row in table.rows:
         cells = raw_row.cells
-        cell1, cell2 = cells.get("level1"), cells.get("level2")
-        written1 = cell1.text.strip() if cell1 is not None else ""
-        written2 = cell2.text.strip() if cell2 is not None else ""
+        written1, written2 = _text(cells.get("level1")), _text(cells.get("level2"))
         if written1:
             name1 = strip_points(written1) if table.rubric else vocab.canonical_level(written1, 1)
             if name1 != level1:
                 level1, level2 = name1, ""
         if written2:
             level2 = strip_points(written2) if table.rubric else vocab.canonical_level(written2, 2)
-        # The row's written cells, stripped (a blank cell is no cell).
-        body = {k: t for k, c in cells.items() if k not in _LEVELS and (t := c.text.strip())}
+        body = {k: c for k, c in cells.items() if k not in _LEVELS and not c.empty}
         i = len(rows)
-        if not body or (body.keys() <= {"seq", "name"} and vocab.placeholder.match(body.get("name", ""))):
+        if not body.keys() & _SUBSTANCE or (
+                set(body) <= {"seq", "name", "remark"} and vocab.placeholder.match(_text(body.get("name")))):
             _notes(form, raw_row.notes, f"{part}[{max(i - 1, 0)}]" if rows else part)
             continue  # a row naming only a category, or a template row left unfilled
-        if rows and body.keys() == {"deviation"}:
-            rows[-1].deviation += body["deviation"]  # the cell continued on a new row
+        if set(body) == {"deviation"} and rows:
+            rows[-1].deviation += body["deviation"].text.strip()  # the cell continued on a new row
             _notes(form, raw_row.notes, f"{part}[{i - 1}]")
             continue
-        where = f"{part}[{i}]"
-        if raw_row.notes:
-            _notes(form, raw_row.notes, where)
+        if rows and not written1 and not written2 and "name" not in body and _fills_gaps(rows[-1], body):
+            _continue_row(rows[-1], body)  # the row was split over two lines: its other cells
+            filled = {f"{_SCORE_NAMES[n]} cell is blank" for n in body if n in _SCORE_NAMES}
+            form.warnings = [w for w in form.warnings if not (w.field == f"{part}[{i - 1}]" and w.message in filled)]
+            form.warn(f"{part}[{i - 1}]", "cells of a row without name read as the rest of this row: "
+                                          + ", ".join(sorted(body)))
+            _notes(form, raw_row.notes, f"{part}[{i - 1}]")
+            continue
+        _notes(form, raw_row.notes, f"{part}[{i}]")
         row_level1 = "" if "level1" in cells and not written1 else level1
         row_level2 = "" if "level2" in cells and not written2 else level2
         if not row_level2 and "level2" in table.columns and "level2" not in cells:
-            form.warn(where, "no 二级指标 for this row")
-        rows.append(_indicator(form, where, table, body, row_level1, row_level2, split_target))
+            form.warn(f"{part}[{i}]", "no 二级指标 for this row")
+        rows.append(_indicator(form, f"{part}[{i}]", table, body, row_level1, row_level2, split_target, blank))
+    if table.truncated:
+        form.warn(part, f"indicator table ends after row {len(rows)} with no 总分 row: the rest of the form "
+                        "may be cut off")
     return rows
 
 
-def _indicator(form: Form, where: str, table: RawTable, body: dict[str, str], level1: str, level2: str,
-               split_target: bool) -> Indicator:
-    get = body.get
-    nature = get("nature", "")
-    comparator = get("comparator", "")
+_ROW_TEXT = ("target", "actual", "deviation", "nature", "description", "criteria")
+
+
+def _fills_gaps(row: Indicator, body: Cells) -> bool:
+    """Whether every cell of a nameless row goes where the row above is blank."""
+    for name in body:
+        if name in _SCORE_NAMES:
+            if getattr(row, name) is not None:
+                return False
+        elif name not in _ROW_TEXT or getattr(row, name):
+            return False
+    return True
+
+
+def _continue_row(row: Indicator, body: Cells) -> None:
+    for name, cell in body.items():
+        value = number(cell.text)[0] if name in _SCORE_NAMES else cell.text.strip()
+        setattr(row, name, value)
+
+
+def _blank_columns(table: RawTable) -> set[str]:
+    """分值 / 得分 columns the table has but leaves blank in every row (an unscored template)."""
+    rows = [r.cells for r in table.rows if r.cells.keys() & _SUBSTANCE]
+    return {name for name in ("weight", "score") if name in table.columns and len(rows) > 1
+            and not any(name in cells for cells in rows)}
+
+
+def _indicator(form: Form, where: str, table: RawTable, body: Cells, level1: str, level2: str,
+               split_target: bool, blank: set[str]) -> Indicator:
+    nature = _text(body.get("nature"))
+    comparator = _text(body.get("comparator"))
     if nature and comparator_symbol(nature):  # 指标性质 holding ≥ ＝ ≤
         comparator, nature = comparator or nature, ""
-    value, unit = get("target", ""), get("unit", "")
+    value, unit = _text(body.get("target")), _text(body.get("unit"))
     parts = None
     if split_target or comparator:
         parts = TargetParts(comparator=comparator, value=value, unit=unit)
     scores: dict[str, float | None] = {}
     for name, written in _SCORE_NAMES.items():
-        text = get(name)
-        if text is None:
-            if name in _SCORED and name in table.columns:
+        cell = body.get(name)
+        if cell is None:
+            if name in ("weight", "score") and name in table.columns and name not in blank:
                 form.warn(where, f"{written} cell is blank")
             continue
-        scores[name], problem = number(text)
+        scores[name], problem = number(cell.text)
         if problem:
             form.warn(where, f"{written} {problem}")
-    return Indicator(  # built once: a pydantic model's assignments are slow
-        level1=level1, level2=level2, name=get("name", ""),
-        target=comparator + value + unit, target_parts=parts, actual=get("actual", ""),
-        deviation=get("deviation", ""), nature=nature,
-        description=get("description", ""), criteria=get("criteria", ""), **scores,
+    return Indicator(
+        level1=level1, level2=level2, name=_text(body.get("name")),
+        target=comparator + value + unit, target_parts=parts, actual=_text(body.get("actual")),
+        deviation=_text(body.get("deviation")), nature=nature,
+        description=_text(body.get("description")), criteria=_text(body.get("criteria")), **scores,
     )
 
 

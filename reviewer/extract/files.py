@@ -11,7 +11,7 @@ import json
 from collections.abc import Iterable
 from pathlib import Path
 
-from reviewer.domain.model import ExtractError, Extraction, Form
+from reviewer.domain.model import ExtractError, Extraction, Form, clear_illegible_numbers, form_from_data
 from reviewer.extract import documents, layouts
 from reviewer.extract.sources import (
     DOCUMENT_SUFFIXES,
@@ -63,7 +63,7 @@ def forms_from_json(data: bytes) -> list[Form]:
     if not isinstance(items, list):
         raise ExtractFailure("JSON is not a reviewer form document (no list of forms)")
     try:
-        return [Form.model_validate(item) for item in items]
+        return [form_from_data(item) for item in items]
     except RecursionError:
         raise ExtractFailure("not a reviewer form document (JSON nested too deeply)") from None
     except Exception as exc:
@@ -71,12 +71,12 @@ def forms_from_json(data: bytes) -> list[Form]:
 
 
 def parse_text(text: str, path: str) -> list[Form]:
-    layout = layouts.detect(text)
-    if layout is None:
-        raise ExtractFailure("no self-evaluation form or evaluation report found in this text")
-    forms = layout.parse(text, path)
+    """The forms in a text: read by the layout that claims it, else through its tables."""
+    layout, forms = layouts.read_text(text, path)
+    forms = [clear_illegible_numbers(form) for form in forms]
     if not forms:
-        raise ExtractFailure(f"looks like the {layout.NAME} layout but no form could be read")
+        raise ExtractFailure(f"looks like the {layout} layout but no form could be read" if layout
+                             else layouts.NOT_FOUND)
     return forms
 
 

@@ -21,6 +21,9 @@ class Cell:
     # Its text is "" so that readers which expect text-dump behaviour (merged = empty)
     # see an empty field; readers that want the merged value follow `covered_by`.
     covered_by: tuple[int, int] | None = None
+    # The text as written before clean-up (traditional script, inserted pinyin, comparator
+    # spellings: reviewer.extract.cleanup), when clean-up changed it; "" when `text` is as written.
+    original: str = ""
 
     @property
     def empty(self) -> bool:
@@ -32,6 +35,14 @@ class Grid:
     rows: list[list[Cell]] = field(default_factory=list)
     origin: str = ""  # how the rows were found: tabs, pipes, spaces, cells-per-line, docx, xlsx, xls, html, pdf
     name: str = ""  # the table's name in its document, when it has one (sheet name, "table 2")
+    # What the reader of the source noticed, one sentence each, naming where: cells left empty
+    # and why (numbers fused together, a row cut off), inferred boundaries, clean-up done.
+    # A form read from this grid carries them as warnings.
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def width(self) -> int:
+        return max((len(row) for row in self.rows), default=0)
 
     def texts(self) -> list[list[str]]:
         return [[c.text for c in row] for row in self.rows]

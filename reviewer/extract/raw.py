@@ -93,9 +93,12 @@ class RawIndicatorRow:
 class RawTable:
     """An indicator table: 年度绩效指标, a rubric, or a report's target table."""
 
-    columns: Cells = field(default_factory=dict)  # field → header cell, for the columns the table has
+    # field → header cell, for the columns the table has (a blank 分值/得分 is warned only
+    # where the table has the column).
+    columns: Cells = field(default_factory=dict)
     rows: list[RawIndicatorRow] = field(default_factory=list)
     notes: list[RawWarning] = field(default_factory=list)
+    truncated: bool = False  # the text ends inside the table (no 总分 row): the form may be cut off
     # The level cells are a rubric's own categories (an evaluation's 项目决策 / 项目管理 /
     # 产出 / 效益), not the template's 产出指标 / 数量指标: kept as written (points stripped),
     # never made canonical ("社会效益" stays, it is no 社会效益指标 here).

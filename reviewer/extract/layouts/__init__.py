@@ -1,16 +1,31 @@
-"""Text layouts of forms. Each layout module has NAME, detect(text) and parse(text, path).
+"""Layouts of forms, and the one entry point for grids.
 
-`detect` must be cheap and specific; LAYOUTS is tried in order and the first match wins,
-so the most specific layouts come first.
+A text goes to the first specific layout that claims it (each layout module has NAME,
+detect(text) and parse(text, path); `detect` must be cheap and specific, the most
+specific first): an evaluation report, an OCR'd Shenzhen scan, a tab-separated table
+export, a Shenzhen PDF dump. Any other text is read through the grids it holds, and so is
+every document table: `forms_from_grids` is what a source of grids (.xlsx sheets, .docx
+or .html tables, a text cut into rows) calls.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from types import ModuleType
 
+from reviewer.domain.model import Form
+from reviewer.extract.assemble import assemble
+from reviewer.extract.grid import Grid
 from reviewer.extract.layouts import ocr, report, shenzhen, tabular
 
 LAYOUTS: list[ModuleType] = [report, ocr, tabular, shenzhen]
+
+# What a text that yields no form is told.
+NOT_FOUND = (
+    "no self-evaluation form or evaluation report found in this text: looked for a 项目名称 label, a funding "
+    "table (年初预算数 / 全年预算数 / 全年执行数), an indicator table (一级指标 / 二级指标 / 三级指标 or 指标名称, "
+    "with 指标值 / 分值 / 得分) and a 绩效评价报告's scoring table, as table cells; none was found"
+)
 
 
 def detect(text: str) -> ModuleType | None:
@@ -18,3 +33,25 @@ def detect(text: str) -> ModuleType | None:
         if layout.detect(text):
             return layout
     return None
+
+
+def text_grids(text: str) -> list[Grid]:
+    """The tables a text holds, as grids: tab-separated rows. (The text-to-grid reader for
+    pipes, runs of spaces and one cell per line plugs in here.)"""
+    return [tabular.tab_grid(text)] if "\t" in text else []
+
+
+def forms_from_grids(grids: Iterable[Grid], path: str) -> list[Form]:
+    """The forms in some grids (a workbook's sheets, a document's tables), numbered in order."""
+    raws = [raw for grid in grids for raw in tabular.read_grid(grid, path)]
+    for index, raw in enumerate(raws):
+        raw.index = index
+    return [assemble(raw) for raw in raws]
+
+
+def read_text(text: str, path: str) -> tuple[str | None, list[Form]]:
+    """(the layout that claimed the text, or None; its forms)."""
+    layout = detect(text)
+    if layout is not None:
+        return layout.NAME, layout.parse(text, path)
+    return None, forms_from_grids(text_grids(text), path)

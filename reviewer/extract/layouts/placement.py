@@ -22,7 +22,7 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from reviewer.domain.values import comparator_symbol, is_unit
-from reviewer.domain.vocabulary import label_key, vocabulary
+from reviewer.domain.vocabulary import depends_on_vocabulary, label_key, vocabulary
 from reviewer.extract.raw import RawCell
 
 UNKNOWN = "?"  # field prefix of a header this reader does not know: "?备注2"
@@ -33,16 +33,18 @@ DASH, NUMBER, PERCENT, AMOUNT = "dash", "number", "percent", "amount"
 COMPARATOR, UNIT, NATURE = "comparator", "unit", "nature"
 L1, L2, BOTH, LEVELISH, POINTS = "level1", "level2", "level1or2", "levelish", "points"
 VALUE, TEXT, CRITERIA, DESCRIPTION = "value", "text", "criteria", "description"
+PLACEHOLDER = "placeholder"  # a template row's "指标2", "……"
 
 _NUMBER = re.compile(r"^[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?分?$")
 _PERCENT = re.compile(r"^[+-]?\d+(?:\.\d+)?%$")
 _AMOUNT = re.compile(r"^[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:万元|万|元)$")
-_POINTS = re.compile(r"[（(]\s*\d+(?:\.\d+)?\s*分\s*[)）]\s*$")
+_POINTS = re.compile(r"[（(][^()（）]*?\d+(?:\.\d+)?\s*分?\s*[)）]\s*$")  # "规划 (15分)", "(20)"
 _DIGIT = re.compile(r"\d")
 _DASHES = frozenset(("—", "－", "-", "--", "——", "/", "／", "–", "\\"))
 _NATURES = frozenset(("定量", "定性", "定量指标", "定性指标"))
 
 
+@depends_on_vocabulary
 @lru_cache(maxsize=16384)
 def kind(text: str) -> str:
     """What a (non-empty) cell holds, for placing it."""
@@ -62,6 +64,8 @@ def kind(text: str) -> str:
     if t in _NATURES:
         return NATURE
     vocab = vocabulary()
+    if vocab.placeholder.match(t):
+        return PLACEHOLDER
     one, two = vocab.level(t, 1), vocab.level(t, 2)
     if one and two:
         return BOTH
@@ -85,12 +89,14 @@ def _level_stem(key: str) -> bool:
 
 
 NO = -10**6  # a cell that cannot be in this column
-_WORDS = {TEXT: 10, CRITERIA: 10, DESCRIPTION: 10, VALUE: 5, POINTS: 5, LEVELISH: 2, L1: 2, L2: 2, BOTH: 2}
+# A level-2 name can be an indicator's own name (成本指标 | 社会成本指标 | …): less likely than
+# in its level column, but a row without a name is less likely still.
+_WORDS = {TEXT: 10, CRITERIA: 10, DESCRIPTION: 10, VALUE: 5, POINTS: 5, LEVELISH: 2, L1: 2, L2: 15, BOTH: 15}
 _NUMERIC = {NUMBER: 20, DASH: 5}
 # Fit of a cell kind in a column (×10); kinds not listed get the column's default.
 _FIT: dict[str, tuple[dict[str, int], int]] = {
     "seq": ({NUMBER: 20}, NO),
-    "name": ({**_WORDS, NUMBER: 2, CRITERIA: 5, DASH: 0}, NO),
+    "name": ({**_WORDS, NUMBER: 2, CRITERIA: 5, DASH: 0, PLACEHOLDER: 10}, NO),
     "nature": ({NATURE: 30, COMPARATOR: 30, TEXT: 2}, NO),
     "comparator": ({COMPARATOR: 30}, NO),
     "unit": ({UNIT: 30, DASH: 2}, NO),
@@ -116,19 +122,23 @@ _FIT: dict[str, tuple[dict[str, int], int]] = {
 _FIT["actual"] = _FIT["target"]
 # Level columns: strict where the table uses the closed list of categories, loose in rubrics.
 _LEVEL_FIT = {
-    ("level1", True): ({L1: 30, BOTH: 30, LEVELISH: 15, POINTS: 10, TEXT: -30, CRITERIA: -30, DESCRIPTION: -30,
+    ("level1", True): ({L1: 30, BOTH: 25, LEVELISH: 15, POINTS: 10, TEXT: -30, CRITERIA: -30, DESCRIPTION: -30,
                         VALUE: -30}, NO),
-    ("level2", True): ({L2: 30, BOTH: 30, LEVELISH: 20, POINTS: 10, TEXT: -30, CRITERIA: -30, DESCRIPTION: -30,
+    # A lone 成本指标 (a level-1 in some templates, a level-2 in others) is the deeper one:
+    # a row opening a new level-1 group opens its level-2 too.
+    ("level2", True): ({L2: 30, BOTH: 32, LEVELISH: 20, POINTS: 10, TEXT: -30, CRITERIA: -30, DESCRIPTION: -30,
                         VALUE: -30}, NO),
+    # In a rubric a lone group label is the deeper one, as above.
     ("level1", False): ({POINTS: 20, L1: 15, L2: 15, BOTH: 15, LEVELISH: 15, TEXT: 8, VALUE: 3}, NO),
-    ("level2", False): ({POINTS: 21, L1: 15, L2: 15, BOTH: 15, LEVELISH: 15, TEXT: 8, VALUE: 3}, NO),
+    ("level2", False): ({POINTS: 22, L1: 17, L2: 17, BOTH: 17, LEVELISH: 17, TEXT: 10, VALUE: 3}, NO),
 }
 _RUBRIC_NAME = ({**_FIT["name"][0], POINTS: 15}, NO)
 # Cost of leaving a column empty (×10): merged columns are free, a name or an amount is not.
-_SKIP = {"level1": 0, "level2": 0, "seq": 3, "name": 10, "target": 5, "actual": 5, "weight": 5, "score": 5,
+_SKIP = {"level1": 0, "level2": 0, "seq": 3, "name": 12, "target": 5, "actual": 5, "weight": 5, "score": 5,
          "label": 30, "initial_budget": 15, "annual_budget": 15, "executed": 15, "comparator": 3, "unit": 3}
 _SKIP_DEFAULT = 2
 _DROP = 15  # cost of a cell placed nowhere
+_POSITION_BONUS = 1  # breaks ties only: never outweighs what a cell is
 
 
 def fit(column: str, cell_kind: str, closed: bool) -> int:
@@ -157,7 +167,8 @@ class GridCell(NamedTuple):
 class Placement:
     cells: dict[str, list[RawCell]] = field(default_factory=dict)  # field → cells, in order
     before: list[RawCell] = field(default_factory=list)  # cells left of the first column
-    notes: list[str] = field(default_factory=list)
+    # Cells that fit several columns equally well (or none): (cell, the candidate fields).
+    unplaced: list[tuple[RawCell, tuple[str, ...]]] = field(default_factory=list)
     moved: bool = False  # placed by content, not by position
     shift: int | None = None  # by content: how many columns right of its position every cell went (None: not one)
 
@@ -190,14 +201,16 @@ def plausible(placement: Placement, closed: bool) -> bool:
 
 
 def place(cells: list[GridCell], columns: list[Column], closed: bool, positional: bool,
-          lead: str | None = None) -> Placement:
+          lead: str | None = None, as_wide: bool = False) -> Placement:
     """The row's cells under `columns`: by position when `positional` and every cell fits,
-    else by content. `lead` names a pseudo-column in front (a funding row's label)."""
+    else by content. `lead` names a pseudo-column in front (a funding row's label). A row
+    `as_wide` as its header in a grid without true positions gives its positions a little
+    weight (a pipe row may still be shifted and padded to the width)."""
     if positional:
         placed = by_position(cells, columns)
         if (lead is None or _lead_fits(placed.before)) and plausible(placed, closed):
             return placed
-    return by_content(cells, columns, closed, lead, positional)
+    return by_content(cells, columns, closed, lead, positional, bonus=_POSITION_BONUS if as_wide else 0)
 
 
 def _lead_fits(before: list[RawCell]) -> bool:
@@ -205,10 +218,17 @@ def _lead_fits(before: list[RawCell]) -> bool:
 
 
 def by_content(cells: list[GridCell], columns: list[Column], closed: bool, lead: str | None = None,
-               positional: bool = False) -> Placement:
+               positional: bool = False, bonus: int = 0) -> Placement:
     fields = ([lead] if lead else []) + [c.field for c in columns]
     kinds = [kind(gc.cell.text) for gc in cells]
     scores = [[fit(_fit_name(f), k, closed) for f in fields] for k in kinds]
+    if bonus:
+        starts = [c.start for c in columns]
+        for i, gc in enumerate(cells):
+            at = _span_of(starts, gc.col)
+            j = (at if at is not None else -1) + (1 if lead else 0)
+            if 0 <= j < len(fields) and scores[i][j] > NO:
+                scores[i][j] += bonus
     right = _align(scores, fields, prefer_place=True)
     left = _align(scores, fields, prefer_place=False)
     placed = Placement()
@@ -223,7 +243,7 @@ def by_content(cells: list[GridCell], columns: list[Column], closed: bool, lead:
             else:
                 placed.cells.setdefault(name, []).append(gc.cell)
         elif kinds[i] != DASH:
-            placed.notes.append(_unplaced(gc.cell, [fields[x] for x in (a, b) if x is not None], columns))
+            placed.unplaced.append((gc.cell, tuple(dict.fromkeys(fields[x] for x in (a, b) if x is not None))))
     placed.moved = True
     if positional:
         placed.shift = _shift(moves, columns)
@@ -273,9 +293,9 @@ def _align(scores: list[list[int]], fields: list[str], prefer_place: bool) -> li
     return out
 
 
-def _unplaced(cell: RawCell, candidates: list[str], columns: list[Column]) -> str:
+def unplaced_note(cell: RawCell, candidates: tuple[str, ...], columns: list[Column]) -> str:
     names = {c.field: c.header.text.strip() for c in columns}
-    where = " or ".join(dict.fromkeys(names.get(f, f) for f in candidates)) or "no column"
+    where = " or ".join(names.get(f, f) for f in candidates) or "no column"
     return f"cell '{cell.text.strip()[:30]}' could be under {where}; not read"
 
 

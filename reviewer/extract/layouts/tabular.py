@@ -30,11 +30,11 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from reviewer.domain.model import Form
-from reviewer.domain.vocabulary import label_key, vocabulary
+from reviewer.domain.vocabulary import depends_on_vocabulary, label_key, vocabulary
 from reviewer.extract.assemble import assemble
 from reviewer.extract.grid import Cell, Grid
 from reviewer.extract.layouts.placement import (
-    IGNORED, NUMBER, UNKNOWN, Column, GridCell, Placement, by_position, kind, place,
+    IGNORED, NUMBER, PLACEHOLDER, UNKNOWN, Column, GridCell, Placement, by_position, kind, place, unplaced_note,
 )
 from reviewer.extract.raw import (
     RawCell, RawForm, RawFunding, RawFundingRow, RawGoal, RawIndicatorRow, RawTable, RawTotal, RawWarning,
@@ -50,6 +50,8 @@ _CURRENCY = re.compile(r"[（(]\s*(万元|元)\s*[)）]|单位\s*[:：]\s*(万�
 _YEAR_CELL = re.compile(r"^[（(]?\s*\d{4}\s*年度?\s*[)）]?$")
 _TITLE_YEAR = re.compile(r"\d{4}\s*年")
 _HEADER_POINTS = re.compile(r"[（(]\s*(\d+(?:\.\d+)?)\s*分")
+_NAME_POINTS = re.compile(r"[（(]\s*(\d+(?:\.\d+)?)\s*分\s*[)）]\s*$")
+_LABELLED = re.compile(r"^\S{1,8}[:：]")  # "附件：…", "填报日期：…": a label of its own
 _NEXT_LABEL = re.compile(r"\s+(?=\S{2,10}[:：])")
 _OCR_SPLIT_NUMBER = re.compile(r"(?:^|\t)[ \u3000]*\d+\.[ \u3000]+\d+[ \u3000]*(?=\t|$)", re.M)  # "0. 98": OCR
 # Sub-labels of a two-row header that refine the upper label they stand under.
@@ -126,6 +128,7 @@ class _Row:
     cells: list[GridCell]  # the non-empty cells, text tidied
     labels: list[_Label] = field(default_factory=list)  # what each cell names
     role: str | None = None  # what the row opens: name, indicators, funding, goal, total (or None)
+    length: int = 0  # cells in the grid row, empty ones included
 
     @property
     def first(self) -> str:
@@ -144,12 +147,38 @@ def _rows(grid: Grid) -> list[_Row]:
             text = tidy(cell.text) if cell.text else ""
             if text:
                 cells.append(GridCell(c, RawCell(text, cell.where or f"row {r + 1} col {c + 1}")))
-        row = _Row(r, cells, [_label(gc.cell.text) for gc in cells])
-        row.role = next((name for name, test in _ROLES if test(row)), None) if cells else None
-        rows.append(row)
+        labels = [_label(gc.cell.text) for gc in cells]
+        rows.append(_Row(r, cells, labels, _role(labels), len(row)))
     return rows
 
 
+def _role(labels: list[_Label]) -> str | None:
+    """What a row opens, from what its cells name: a form (项目名称), the indicator table, the
+    funding table, the goal table, the total row; None for any other row."""
+    if not labels:
+        return None
+    indicator_fields = set()
+    known = 0
+    funding_fields = set()
+    goal = False
+    for lb in labels:
+        if lb.header is not None and lb.header[0] == "name":
+            return "name"
+        if lb.indicator:
+            known += 1
+            indicator_fields.add(lb.indicator)
+        funding_fields.add(lb.funding)
+        goal = goal or lb.goal == "planned"
+    if known >= 3 and indicator_fields & {"level1", "level2", "name"}:
+        return "indicators"
+    if "executed" in funding_fields and funding_fields & {"initial_budget", "annual_budget"}:
+        return "funding"
+    if goal:
+        return "goal"
+    return "total" if labels[0].section == "total" else None
+
+
+@depends_on_vocabulary
 @lru_cache(maxsize=16384)
 def _label(text: str) -> _Label:
     vocab = vocabulary()
@@ -157,6 +186,7 @@ def _label(text: str) -> _Label:
                   vocab.indicator_columns.field(text), vocab.indicator_columns.exact(text), vocab.sections.exact(text))
 
 
+@depends_on_vocabulary
 @lru_cache(maxsize=16384)
 def _header_label(text: str) -> tuple[str, str] | None:
     """(field, value written after a colon in the same cell) when the cell is a header label;
@@ -168,6 +198,10 @@ def _header_label(text: str) -> tuple[str, str] | None:
         field = "other"
     if field is not None:
         return field, ""
+    if "/" in key:  # "单位名称/ 项目名称": one of them; 项目名称 opens a form
+        fields = [vocab.header.exact(part) for part in key.split("/")]
+        if all(fields):
+            return ("name" if "name" in fields else fields[0]), ""
     colon = min((i for i in (text.find(":"), text.find("：")) if i >= 0), default=-1)
     if colon > 0:
         left = label_key(text[:colon])
@@ -181,19 +215,6 @@ def _labels(row: _Row) -> list[_Label]:
     return row.labels or [_label(gc.cell.text) for gc in row.cells]
 
 
-def _is_name_row(row: _Row) -> bool:
-    return any(lb.header is not None and lb.header[0] == "name" for lb in _labels(row))
-
-
-def _is_funding_header(row: _Row) -> bool:
-    fields = {lb.funding for lb in _labels(row)}
-    return "executed" in fields and bool(fields & {"initial_budget", "annual_budget"})
-
-
-def _is_goal_header(row: _Row) -> bool:
-    return any(lb.goal == "planned" for lb in _labels(row))
-
-
 def _section(row: _Row) -> str | None:
     return _label(row.first).section if row.cells else None
 
@@ -202,30 +223,17 @@ def _indicator_fields(row: _Row) -> list[str | None]:
     return [lb.indicator for lb in _labels(row)]
 
 
-def _is_indicator_header(row: _Row) -> bool:
-    fields = [f for f in _indicator_fields(row) if f]
-    return len(fields) >= 3 and bool({"level1", "level2", "name"} & set(fields))
-
-
 def _is_header_continuation(row: _Row) -> bool:
     """A second header row: every cell is exactly a column label."""
     return bool(row.cells) and all(lb.indicator_exact for lb in _labels(row))
-
-
-def _is_total(row: _Row) -> bool:
-    return _section(row) == "total"
 
 
 def _only_a_label(row: _Row) -> bool:
     return len(row.cells) == 1 and _section(row) is not None
 
 
-_ROLES = (("name", _is_name_row), ("indicators", _is_indicator_header), ("funding", _is_funding_header),
-          ("goal", _is_goal_header), ("total", _is_total))
-
-
-def _role(name: str):
-    return lambda row: row.role == name
+def _opens(role: str):
+    return lambda row: row.role == role
 
 
 # ---------------------------------------------------------------- forms in a grid
@@ -236,14 +244,13 @@ def read_grid(grid: Grid, path: str) -> list[RawForm]:
     form-like is found: no 项目名称, no funding table, no indicator table."""
     rows = _rows(grid)
     positional = grid.origin in POSITIONAL
-    starts = [r.index for r in rows if r.role == "name"]
-    if not starts:
-        starts = _table_starts(rows)
     forms: list[RawForm] = []
     preamble = 0
-    for n, start in enumerate(starts):
-        end = starts[n + 1] if n + 1 < len(starts) else len(rows)
-        reader = _FormReader(rows, preamble, start, end, positional, len(rows))
+    starts = _form_starts(rows)
+    for n, (start, named) in enumerate(starts):
+        end = starts[n + 1][0] if n + 1 < len(starts) else len(rows)
+        # A form without 项目名称 opens at its table: the rows above (title, unit, goal) are its own.
+        reader = _FormReader(rows, preamble, start if named else preamble, end, positional, len(rows))
         raw = reader.read(path, len(forms))
         if raw is not None:
             forms.append(raw)
@@ -251,19 +258,25 @@ def read_grid(grid: Grid, path: str) -> list[RawForm]:
     return forms
 
 
-def _table_starts(rows: list[_Row]) -> list[int]:
-    """Without 项目名称 rows: one form per indicator table (a header repeated after a page
-    break is the same table), or one for a lone funding table."""
-    starts: list[int] = []
-    last: list[str | None] | None = None
+def _form_starts(rows: list[_Row]) -> list[tuple[int, bool]]:
+    """(row, opened by a 项目名称 row) of each form: a 项目名称 row opens one; an indicator table
+    (not a header repeated after a page break) with no 项目名称 row since the last table
+    opens one too; a lone funding table makes a form when nothing else does."""
+    starts: list[tuple[int, bool]] = []
+    last_fields: list[str | None] | None = None
+    waiting = False  # a 项目名称 row whose table has not come yet
     for row in rows:
-        if row.role == "indicators":
+        if row.role == "name":
+            starts.append((row.index, True))
+            waiting = True
+        elif row.role == "indicators":
             fields = _indicator_fields(row)
-            if fields != last:
-                starts.append(row.index)
-            last = fields
+            if not waiting and fields != last_fields:
+                starts.append((row.index, False))
+            waiting = False
+            last_fields = fields
     if not starts:
-        starts = [r.index for r in rows if r.role == "funding"][:1]
+        starts = [(r.index, False) for r in rows if r.role == "funding"][:1]
     return starts
 
 
@@ -273,6 +286,7 @@ class _FormReader:
         self.positional, self.grid_end = positional, grid_end
         self.total_at: int | None = None
         self.columns: list[Column] = []  # the indicator table's
+        self.closed = True  # the table's categories are the template's closed list
 
     def find(self, test, start: int, stop: int | None = None) -> int | None:
         for i in range(start, self.end if stop is None else stop):
@@ -281,22 +295,23 @@ class _FormReader:
         return None
 
     def read(self, path: str, index: int) -> RawForm | None:
-        funding = self.find(_role("funding"), self.start)
-        table = self.find(_role("indicators"), self.start)
+        funding = self.find(_opens("funding"), self.start)
+        table = self.find(_opens("indicators"), self.start)
         before_table = table if table is not None else self.end
-        goal = self.find(_role("goal"), self.start, before_table)
+        goal = self.find(_opens("goal"), self.start, before_table)
         goal_label = None if goal is not None else self.find(
             lambda r: _section(r) == "goal" and len(r.cells) > 1, self.start, before_table)
-        self.total_at = self.find(_role("total"), table if table is not None else self.start)
+        self.total_at = self.find(_opens("total"), table if table is not None else self.start)
         named = self.rows[self.start].role == "name"
-        if not named and funding is None and table is None:
-            return None
         sections = [i for i in (funding, goal, goal_label, table, self.total_at) if i is not None]
         header_end = min(sections, default=self.end)
+        head = self.rows[self.preamble:header_end]
+        header = _header_fields(head, self.rows[header_end] if header_end < len(self.rows) else None)
+        if funding is None and table is None and not (named and header):
+            return None  # nothing form-like: no table, and at most a label with no value
 
         raw = RawForm(path=path, index=index, layout=NAME)
-        head = self.rows[self.preamble:header_end]
-        raw.header = _header_fields(head, self.rows[header_end] if header_end < len(self.rows) else None)
+        raw.header = header
         raw.title, kind_ = _title(head)
         if kind_:
             raw.kind = kind_
@@ -309,6 +324,8 @@ class _FormReader:
             raw.goal = _labelled_goal(self.rows[goal_label])
         if table is not None:
             raw.indicators = self.indicators(table)
+            if not named and not self.closed and raw.kind == "self_evaluation":
+                raw.kind = "department_overall"  # a rubric of no project: a department's (unit's) evaluation
         if self.total_at is not None:
             raw.total = self.total(self.rows[self.total_at])
         return raw
@@ -318,9 +335,13 @@ class _FormReader:
     def funding(self, at: int, stop: int) -> RawFunding:
         header = self.rows[at]
         labels = vocabulary().funding_columns
-        columns = _columns(header, labels.field)
-        funding = RawFunding(columns={c.field: c.header for c in columns if not c.field.startswith(UNKNOWN)})
         body = [r for r in self.rows[at + 1:stop] if r.cells]
+        columns = _columns(header, labels.field)
+        if columns and _over_row_labels(columns[0], body):
+            # "年度预算数(万元)" heads the row labels (总额, 其中:财政资金 …), not amounts.
+            rest = [gc for gc in header.cells if gc.col > columns[0].start]
+            columns = _columns(_Row(header.index, rest), labels.field)
+        funding = RawFunding(columns={c.field: c.header for c in columns if not c.field.startswith(UNKNOWN)})
         funding.currency = _currency([header] + body) or _currency(self.rows[self.preamble:at])
         if "weight" not in funding.columns:
             stated = _stated_weight(header)
@@ -332,7 +353,7 @@ class _FormReader:
         for row in body:
             if _only_a_label(row):
                 continue
-            placed = place(row.cells, columns, True, self._positional(row, header), lead="label")
+            placed = place(row.cells, columns, True, self.positional, lead="label", as_wide=row.length == header.length)
             if not placed.before:
                 continue
             label = RawCell("".join(c.text for c in placed.before), placed.before[0].where)
@@ -343,7 +364,8 @@ class _FormReader:
                 else:
                     funding.notes.append(RawWarning("funding", f"funding {label.text} {name}: several cells under "
                                                                f"one header ({' | '.join(c.text for c in cs)}); not read"))
-            funding.notes += [RawWarning("funding", f"{label.text}: {n}") for n in placed.notes]
+            funding.notes += [RawWarning("funding", f"{label.text}: {unplaced_note(c, f, columns)}")
+                              for c, f in placed.unplaced]
             funding.rows.append(RawFundingRow(label, cells))
         return funding
 
@@ -385,22 +407,37 @@ class _FormReader:
         _missing_columns(table)
         stop = self.total_at if self.total_at is not None else self.end
         body = self._body(i, stop)
-        closed = any(kind(gc.cell.text) in ("level1", "level2", "level1or2") for r in body for gc in r.cells)
+        closed = self.closed = _uses_closed_levels(body)
         reported: set[str] = set()
-        width = max(r.width for r in header_rows)
-        for row in body:
-            positional = self.positional or row.width >= width
-            placed = place(row.cells, columns, closed, positional)
+        length = max(r.length for r in header_rows)
+        placements = [place(row.cells, columns, closed, self.positional, as_wide=row.length == length)
+                      for row in body]
+        settle = _lone_number_rule(placements)
+        for placed in placements:
             raw_row = RawIndicatorRow()
+            for cell, candidates in placed.unplaced:
+                field = settle.get(frozenset(candidates)) if kind(cell.text) == NUMBER else None
+                if field is None:
+                    raw_row.notes.append(RawWarning("", unplaced_note(cell, candidates, columns)))
+                    continue
+                placed.cells.setdefault(field, []).append(cell)
+                raw_row.notes.append(RawWarning("", f"cell '{cell.text}' read as {table.columns[field].text}: no row "
+                                                    f"of this table fills {table.columns[settle.other(field)].text}"))
             for name, cs in _known(placed, columns, table.notes, "indicators", reported).items():
                 raw_row.cells[name] = RawCell("".join(c.text for c in cs), cs[0].where)
-            raw_row.notes += [RawWarning("", n) for n in placed.notes]
             if self.positional and placed.moved and placed.shift != 0:
                 raw_row.notes.insert(0, RawWarning("", _shift_note(placed.shift)))
             table.rows.append(raw_row)
-        if self.total_at is None and self.end == self.grid_end and table.rows:
-            table.notes.append(RawWarning("indicators", f"indicator table ends after row {len(table.rows)} with no "
-                                                        "总分 row: the rest of the form may be cut off"))
+        table.truncated = self.total_at is None and self.end == self.grid_end and bool(table.rows)
+        if table.truncated and not table.rows[-1].cells.keys() - {"level1", "level2", "name"}:
+            # The text ends inside this row: a category or the start of a name, no value yet.
+            cut = table.rows.pop().cells
+            text = (cut.get("name") or cut.get("level2") or cut.get("level1")).text
+            if kind(text) != PLACEHOLDER:
+                table.notes.append(RawWarning("indicators", f"the text ends inside the table: its last row "
+                                                            f"('{text[:20]}') is cut off and not read"))
+        if "weight" not in table.columns:
+            _weights_from_names(table)
         return table
 
     def _body(self, start: int, stop: int) -> list[_Row]:
@@ -476,7 +513,8 @@ def _value_after(row: _Row, i: int, below: list[_Row | None]) -> RawCell | None:
     nxt = below[0] if below else None
     if nxt is not None and len(nxt.cells) == 1 and i == len(row.cells) - 1 and len(row.cells) == 1:
         cell = nxt.cells[0].cell
-        if _header_label(cell.text) is None and _section(nxt) is None and not _is_row_of_labels(nxt):
+        if (_header_label(cell.text) is None and _section(nxt) is None and not _is_row_of_labels(nxt)
+                and not _LABELLED.match(cell.text)):
             return cell
     return None
 
@@ -517,6 +555,13 @@ def _currency(rows: list[_Row]) -> RawCell | None:
             if _CURRENCY.search(gc.cell.text):
                 return gc.cell
     return None
+
+
+def _over_row_labels(column: Column, body: list[_Row]) -> bool:
+    """Whether a funding header's first column stands over the rows' labels (总额, 财政资金 …)."""
+    rows = vocabulary().funding_rows
+    starts = [r.cells[0].col for r in body if rows.field(r.cells[0].cell.text)]
+    return bool(starts) and starts.count(column.start) > len(starts) / 2
 
 
 def _stated_weight(header: _Row) -> RawCell | None:
@@ -587,16 +632,70 @@ def _refine_by_parent(columns: list[Column], subs: list[Column]) -> list[Column]
     return columns
 
 
+class _LoneNumbers(dict):
+    """{frozenset({weight, score}): the one of them a lone number belongs to}, from the rows
+    placed with confidence: a column the table always fills, beside one it always leaves blank."""
+
+    def other(self, field: str) -> str:
+        return "score" if field == "weight" else "weight"
+
+
+def _lone_number_rule(placements: list[Placement]) -> _LoneNumbers:
+    """Where a lone number belongs when a row alone cannot say (分值 or 得分): to the column the
+    table's confidently placed rows fill while leaving the other blank; failing those, in a
+    table where no row holds two numbers, to 分值 (an unscored form: the template prints the
+    weights, the 得分 column waits for the evaluation)."""
+    filled = {name: sum(1 for p in placements if p.cells.get(name)) for name in ("weight", "score")}
+    rule = _LoneNumbers()
+    pair = frozenset(("weight", "score"))
+    if filled["weight"] and not filled["score"]:
+        rule[pair] = "weight"
+    elif filled["score"] and not filled["weight"]:
+        rule[pair] = "score"
+    elif not filled["weight"] and not filled["score"] and all(_numbers(p) <= 1 for p in placements):
+        rule[pair] = "weight"
+    return rule
+
+
+def _numbers(placement: Placement) -> int:
+    cells = [c for cs in placement.cells.values() for c in cs] + [c for c, _ in placement.unplaced]
+    return sum(1 for c in cells if kind(c.text) == NUMBER)
+
+
+def _weights_from_names(table: RawTable) -> None:
+    """A rubric without a 分值 column that writes each item's points after its name
+    ("相关性(5分)"): those points are its weight, as written."""
+    found = False
+    for row in table.rows:
+        name = row.cells.get("name")
+        m = _NAME_POINTS.search(name.text) if name is not None else None
+        if m:
+            row.cells["weight"] = RawCell(m.group(1), name.where)
+            found = True
+    if found:
+        table.columns["weight"] = RawCell("(N分)")
+        table.notes.append(RawWarning("indicators", "no 分值 column: weights read from the points written after "
+                                                    "the 三级指标 names (\"相关性(5分)\")"))
+
+
+def _uses_closed_levels(body: list[_Row]) -> bool:
+    """Whether the table's categories are the template's (产出指标 …), not a rubric's
+    point-labelled groups (决策 (20分) …): placing level cells is strict only then."""
+    kinds = [kind(gc.cell.text) for r in body for gc in r.cells]
+    named = sum(k in ("level1", "level2", "level1or2") for k in kinds)
+    return named > 0 and named >= kinds.count("points")
+
+
 def _missing_columns(table: RawTable) -> None:
     labels = vocabulary().indicator_columns.labels
     have = table.columns.keys()
     if not have & {"weight", "score", "review_score"}:
         table.notes.append(RawWarning("indicators", "no 分值 / 得分 columns (a target table, or a transfer-payment "
                                                     "form without scores): weights and scores not read"))
-    for field, written in _NEEDED.items():
-        if field in have or field in ("weight", "score") and not have & {"weight", "score", "review_score"}:
+    for needed, written in _NEEDED.items():
+        if needed in have or needed in ("weight", "score") and not have & {"weight", "score", "review_score"}:
             continue
-        looked = " / ".join(labels.get(field, [])[:5])
+        looked = " / ".join(labels.get(needed, [])[:5])
         table.notes.append(RawWarning("indicators", f"{written} column not found in the indicator header "
                                                     f"(looked for {looked} …)"))
 

@@ -1,0 +1,215 @@
+"""Text → grids: the tables of a text, whatever delimits their cells.
+
+    text_grids(text) -> list[Grid]
+
+A text may hold several forms and tables, each laid out its own way, so the text is cut
+into blocks and each block is read by what delimits its cells:
+
+| block | cells | rows |
+|---|---|---|
+| tabs | tab-separated fields | lines |
+| pipes | between "|" (HTML/Markdown tables, "||||" padding) | rebuilt from the cell stream by the table's width |
+| spaces | runs of 2+ spaces | lines |
+| cells | one per line (or paragraph) | rebuilt from labels, level names and the header |
+| flat | a table flattened into one line | cut at labels, rows rebuilt as for cells |
+
+Ragged rows are placed under their header by what their cells are (align.py). Every cell
+keeps its provenance (`where`: line numbers) and, where clean-up changed it, its text as
+written (`Cell.original`). What could not be placed is left empty and said in `Grid.notes`.
+Cues (labels, level names, units) come from cues.toml.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from reviewer.extract.cleanup import CleanText, clean
+from reviewer.extract.grid import Cell, Grid
+from reviewer.extract.textgrid import cues as cue
+from reviewer.extract.textgrid.delimited import SPACES, is_pipe_line, read_pipes, read_spaces, read_tabs
+from reviewer.extract.textgrid.source import Source
+from reviewer.extract.textgrid.flat import count_labels, flat_tokens
+from reviewer.extract.textgrid.stream import StreamRows, line_tokens
+from reviewer.extract.textgrid.table import TableBuilder
+
+__all__ = ["text_grids", "Block", "blocks"]
+
+_LONG = 120  # a line this long with labels in it is a flattened table
+_PREAMBLE_LINES = 6
+_PREAMBLE_WIDTH = 60
+_SPACES_MIN_CELLS = 2
+_PAGE_MARK = re.compile(r"^\s*\d{1,3}\s*、")  # "2、" opening a page of a document site
+
+
+@dataclass(frozen=True)
+class Block:
+    kind: str  # tabs, pipes, spaces, cells, flat
+    first: int  # 0-based line numbers, inclusive
+    last: int
+
+
+def text_grids(text: str, *, clean_up: bool = True) -> list[Grid]:
+    """The tables found in a text, one Grid each, in text order. Never raises on bad input."""
+    cleaned = clean(text) if clean_up else CleanText(text=text, original=text)
+    src = Source(cleaned)
+    found = blocks(src)
+    grids: list[Grid] = []
+    notes = [f"source text: {change}; cells keep the text as written in `original`" for change in cleaned.changes]
+    previous_end = -1
+    for block in found:
+        for k, table in enumerate(_read(src, block)):
+            grid = table.grid()
+            if not grid.rows:
+                continue
+            if k == 0:  # the block's title lines belong to its first table
+                preamble = _preamble(src, previous_end + 1, block.first - 1)
+                grid.rows = [row + [Cell("")] * (grid.width - 1) for row in preamble] + grid.rows
+            grid.notes = notes + grid.notes
+            grids.append(grid)
+        previous_end = block.last
+    return grids
+
+
+def _read(src: Source, block: Block) -> list[TableBuilder]:
+    if block.kind == "tabs":
+        return [read_tabs(src, block.first, block.last)]
+    if block.kind == "pipes":
+        return read_pipes(src, block.first, block.last)
+    if block.kind == "spaces":
+        return [read_spaces(src, block.first, block.last)]
+    if block.kind == "cells":
+        return [StreamRows(src, line_tokens(src, block.first, block.last), "cells-per-line").build()]
+    return [StreamRows(src, flat_tokens(src, block.first, block.last), "flattened").build()]
+
+
+def _preamble(src: Source, first: int, last: int) -> list[list[Cell]]:
+    """Short lines just above a table (its title, "(2024年度)", "单位：万元") as one-cell rows."""
+    rows = []
+    for n in range(last, max(first, last - 3 * _PREAMBLE_LINES) - 1, -1):
+        line = src.line(n)
+        if not line.strip():
+            continue
+        if len(line.strip()) > _PREAMBLE_WIDTH or len(rows) >= _PREAMBLE_LINES:
+            break
+        start, end = src.line_span(n)
+        rows.append([src.cell(src.piece(start, end))])
+    return rows[::-1]
+
+
+# ---------------------------------------------------------------- blocks
+
+
+def _line_kind(line: str) -> str:
+    if not line.strip(" \t\r"):
+        return "blank"
+    if "\t" in line and line.strip():
+        return "tab"
+    if is_pipe_line(line):
+        return "pipe"
+    if "|" in line or "｜" in line:
+        return "pipeish"  # a pipe row's line that a line break inside a cell cut
+    stripped = line.strip()
+    if len(stripped) >= _LONG:
+        return "long"
+    if len(_split_spaces(stripped)) >= _SPACES_MIN_CELLS:
+        return "spaces"
+    return "short"
+
+
+def _split_spaces(line: str) -> list[str]:
+    return [p for p in SPACES.split(line) if p.strip()]
+
+
+def blocks(src: Source) -> list[Block]:
+    """The table blocks of a text, by how their cells are delimited."""
+    kinds = [_line_kind(src.line(n)) for n in range(src.line_count)]
+    out: list[Block] = []
+    n = 0
+    while n < len(kinds):
+        kind = kinds[n]
+        if kind in ("tab", "pipe"):
+            members = [("pipe" if k == "pipeish" else k) for k in kinds] if kind == "pipe" else kinds
+            last = _extend(members, n, kind)
+            out.append(Block("tabs" if kind == "tab" else "pipes", n, last))
+            n = last + 1
+        elif kind == "spaces":
+            spaced = [k if k != "long" or len(_split_spaces(src.line(j))) < 2 else "spaces"
+                      for j, k in enumerate(kinds)]  # a long cell in a row of the block
+            last = _extend(spaced, n, "spaces", gap_kinds=("short",), max_gap=2)
+            if _has_header(src, n, last):
+                out.append(Block("spaces", n, last))
+                n = last + 1
+            else:
+                n += 1
+        elif kind == "long":
+            last = n
+            m = n + 1
+            while m < len(kinds) and kinds[m] in ("long", "blank", "short"):
+                if kinds[m] == "long" or kinds[m] == "short" and _page_marked(src.line(m)):
+                    last = m
+                elif kinds[m] == "short":
+                    break
+                m += 1
+            labels, runs = count_labels(" ".join(src.line(k) for k in range(n, last + 1)))
+            if runs >= 1 or labels >= 4:
+                out.append(Block("flat", n, last))
+            n = last + 1
+        else:
+            last = _cells_block(src, kinds, n)
+            if last is not None:
+                out.append(Block("cells", n, last))
+                n = last + 1
+            else:
+                n += 1
+    return out
+
+
+def _page_marked(line: str) -> bool:
+    return bool(_PAGE_MARK.match(line))
+
+
+def _extend(kinds: list[str], n: int, kind: str, gap_kinds=("short", "long", "spaces"), max_gap: int = 2) -> int:
+    """Last line of the block of `kind` starting at n: blank lines and up to max_gap other lines
+    between its lines (wrapped cells) stay inside; one trailing line does too at the end of the text."""
+    last = n
+    m = n + 1
+    gap = 0
+    while m < len(kinds):
+        k = kinds[m]
+        if k == kind:
+            last, gap = m, 0
+        elif k == "blank":
+            pass
+        elif k in gap_kinds and gap < max_gap:
+            gap += 1
+        else:
+            break
+        m += 1
+    tail = [j for j in range(last + 1, len(kinds)) if kinds[j] != "blank"]
+    if len(tail) == 1 and kinds[tail[0]] in gap_kinds and kind == "pipe":
+        last = tail[0]  # an excerpt cut inside its last row
+    return last
+
+
+def _has_header(src: Source, first: int, last: int) -> bool:
+    from reviewer.extract.textgrid.align import is_header
+
+    return any(is_header(_split_spaces(src.line(n))) for n in range(first, last + 1))
+
+
+def _cells_block(src: Source, kinds: list[str], n: int) -> int | None:
+    """A run of short lines holding a table's labels one per line (three or more), or None."""
+    last = n
+    labels = 0
+    m = n
+    while m < len(kinds) and kinds[m] in ("short", "blank"):
+        if kinds[m] == "short":
+            last = m
+            text = src.line(m).strip()
+            if text and (cue.column_kind(text) or cue.row_label(text)):
+                labels += 1
+        m += 1
+    if labels >= 3:
+        return last
+    return None

@@ -1,0 +1,183 @@
+"""Rows whose cells are delimited in the text: tabs, pipes (HTML/Markdown tables), runs of spaces.
+
+Pipes: HTML-to-text converters write each cell followed by "|" (or Markdown, "| a | b |").
+They drop the cells covered by a merged cell and pad the row with empty cells at its end,
+and a line break inside a cell (or between cells) splits a row over several lines. So a
+table's rows are rebuilt from the stream of cells by the table's width, not by its lines,
+and a padded row is placed under its header by what its cells are.
+"""
+
+from __future__ import annotations
+
+import re
+
+from reviewer.extract.textgrid.source import Piece, Source
+from reviewer.extract.textgrid.table import RawRow, TableBuilder, build
+
+PIPES = "|｜"
+_PIPE = re.compile(r"[|｜]")
+_SEPARATOR_CELL = re.compile(r"^\s*:?-{2,}:?\s*$")
+SPACES = re.compile(r"[ \u00a0]{2,}|\u3000+")
+_TAB = re.compile("\t")
+
+
+# ---------------------------------------------------------------- tabs
+
+
+def read_tabs(src: Source, first: int, last: int) -> TableBuilder:
+    """Tab-separated fields, in place: an export keeps its empty (merged) cells as empty fields."""
+    table = TableBuilder(src, "tabs")
+    for cells in _split_lines(src, first, last, _TAB):
+        table.add_positional(list(cells))
+    return table
+
+
+def read_spaces(src: Source, first: int, last: int) -> TableBuilder:
+    """Cells parted by runs of spaces: empty cells vanish, so rows are placed by what their cells are."""
+    raw = [RawRow([c for c in cells if not c.empty], ragged=True) for cells in _split_lines(src, first, last, SPACES)]
+    return build(src, raw, "spaces")
+
+
+def _split_lines(src: Source, first: int, last: int, separator: re.Pattern) -> list[list[Piece]]:
+    """Each non-blank line's pieces between separators, with their offsets."""
+    rows = []
+    for n in range(first, last + 1):
+        start, end = src.line_span(n)
+        if not src.text[start:end].strip():
+            continue
+        cells, at = [], start
+        for m in separator.finditer(src.text, start, end):
+            cells.append(src.piece(at, m.start()))
+            at = m.end()
+        cells.append(src.piece(at, end))
+        rows.append(cells)
+    return rows
+
+
+# ---------------------------------------------------------------- pipes
+
+
+def is_pipe_line(line: str) -> bool:
+    s = line.strip()
+    if not s or not _PIPE.search(s):
+        return False
+    return s[0] in PIPES or s[-1] in PIPES or len(_PIPE.findall(s)) >= 2
+
+
+def read_pipes(src: Source, first: int, last: int) -> list[TableBuilder]:
+    """One table per run of rows of one width; a header line wider than the table starts a new one."""
+    lines = [src.line(n) for n in range(first, last + 1) if src.line(n).strip()]
+    pipe_lines = [ln for ln in lines if is_pipe_line(ln)]
+    leading = sum(1 for ln in pipe_lines if ln.strip()[0] in PIPES) * 2 > len(pipe_lines)
+    counts = [_line_cells(ln, leading) for ln in pipe_lines]
+    if counts and sum(1 for c in counts if c <= 1) * 5 >= len(counts) * 4:
+        return [_cells_per_line(src, first, last)]
+    segments = _segments(src, first, last, leading)
+    tables = []
+    for seg_first, seg_last, width in segments:
+        seg_start = src.line_span(seg_first)[0]
+        seg_end = src.line_span(seg_last)[1]
+        raw = _pipe_rows(src, seg_start, seg_end, width, leading)
+        tables.append(build(src, raw, "pipes", width))
+    return tables
+
+
+def _cells_per_line(src: Source, first: int, last: int) -> TableBuilder:
+    """Pipe cells one per line: row boundaries are lost, rows are rebuilt as for one cell per line."""
+    from reviewer.extract.textgrid.stream import StreamRows
+
+    start, end = src.line_span(first)[0], src.line_span(last)[1]
+    tokens, at = [], start
+    for m in _PIPE.finditer(src.text, start, end):
+        tokens.append(src.piece(at, m.start()))
+        at = m.end()
+    if src.text[at:end].strip():
+        tokens.append(src.piece(at, end))
+    return StreamRows(src, tokens, "pipes-per-line").build()
+
+
+def _line_cells(line: str, leading: bool) -> int:
+    """How many cells a pipe line holds on its own."""
+    s = line.strip()
+    parts = _PIPE.split(s)
+    if leading and s and s[0] in PIPES:
+        parts = parts[1:]
+    if s and s[-1] in PIPES:
+        parts = parts[:-1]
+    return len(parts)
+
+
+def _segments(src: Source, first: int, last: int, leading: bool) -> list[tuple[int, int, int]]:
+    """(first line, last line, width) of each table: split where a whole header line is wider
+    than the table so far."""
+    from reviewer.extract.textgrid.align import is_header, is_sub_header
+
+    segments = []
+    seg_first, width = first, 0
+    for n in range(first, last + 1):
+        line = src.line(n)
+        if not is_pipe_line(line):
+            continue
+        count = _line_cells(line, leading)
+        cells = [c.strip() for c in _PIPE.split(line.strip()) if c.strip()]
+        if width and count > width and is_header(cells) and not is_sub_header(cells) and n > seg_first:
+            segments.append((seg_first, n - 1, width))
+            seg_first, width = n, count
+        else:
+            width = max(width, count)
+    segments.append((seg_first, last, width))
+    return [s for s in segments if s[2] > 0]
+
+
+def _pipe_rows(src: Source, start: int, end: int, width: int, leading: bool) -> list[RawRow]:
+    """Cells of the stream start..end, W at a time; between rows of a Markdown table, the
+    blank between a closing and an opening pipe is skipped."""
+    tokens: list[tuple[int, int]] = []  # [start, end) of the text between pipes
+    at = start
+    for m in _PIPE.finditer(src.text, start, end):
+        tokens.append((at, m.start()))
+        at = m.end()
+    tail = (at, end)
+    rows: list[RawRow] = []
+    current: list[tuple[int, int]] = []
+    expect_opening = leading
+    for tok in tokens:
+        text = src.text[tok[0] : tok[1]]
+        if expect_opening:
+            expect_opening = False
+            if not text.strip():
+                continue  # the blank before a row's opening pipe
+            rows.append(RawRow([src.piece(*tok)]))  # text between rows: a row of its own
+            continue
+        current.append(tok)
+        if len(current) == width:
+            rows.append(_raw_row(src, current))
+            current = []
+            expect_opening = leading
+    tail_text = src.text[tail[0] : tail[1]]
+    if tail_text.strip():
+        current.append(tail)
+    if current:
+        row = _raw_row(src, current)
+        row.cut = len(current) < width  # the text ends before the row has its cells
+        rows.append(row)
+    return [r for r in rows if r.cells and not _is_separator(src, r)]
+
+
+def _raw_row(src: Source, toks: list[tuple[int, int]]) -> RawRow:
+    """A row's real cells: trailing blanks on one line are padding for dropped merged cells."""
+    real = list(toks)
+    padded = False
+    while real:
+        text = src.text[real[-1][0] : real[-1][1]]
+        if text.strip() or "\n" in text:
+            break
+        real.pop()
+        padded = True
+    pieces = [src.piece(*t) for t in real]
+    return RawRow(pieces, ragged=padded)
+
+
+def _is_separator(src: Source, row: RawRow) -> bool:
+    texts = [p.text for p in row.cells if not p.empty]
+    return bool(texts) and all(_SEPARATOR_CELL.match(t) for t in texts)

@@ -1,0 +1,319 @@
+"""A table flattened into one line (xls/pdf conversions, document sites) → a stream of cells.
+
+The text is cut at known labels: column labels only where they stand together as a header,
+level names only under an indicator header, field labels not inside indicator rows, so the
+same words inside a sentence stay text. Page markers of document sites ("2、" opening each
+page) are removed and the pages joined. Between labels, table rows are cut at spaces where
+spaces part the cells; where nothing does, a cell ends where a number meets words, before a
+comparator and after a unit ("…标尺10≥266米≥266米10"). A run of numbers that cannot be
+told apart ("310.2154.74") is one fused piece: no reader splits it.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from reviewer.extract.textgrid import align
+from reviewer.extract.textgrid import cues as cue
+from reviewer.extract.textgrid.source import Piece, Source
+
+GOAL_SECTIONS = frozenset({"年度总体目标", "总体目标", "年度总体绩效目标"})
+
+
+def header_mode(kinds: list[str]) -> str:
+    """What a header heads: the funding table, the goal, the indicator table, another table."""
+    found = set(kinds)
+    if found & {"initial_budget", "annual_budget", "executed", "rate"}:
+        return "funding"
+    if found & {"planned", "achieved"}:
+        return "goal"
+    if found & {"level1", "level2", "name", "target", "actual", "nature", "comparator", "unit"}:
+        return "indicators"
+    return "table"
+
+
+_PAGE_MARK = re.compile(r"^\s*(\d{1,3})\s*、")
+_SPACED_EVERY = 25  # one space or more per this many characters: cells are parted by spaces
+_NOTES = r"(?:\s*[（(][^（()）\n]{0,14}[)）])*"
+
+
+@lru_cache(maxsize=1)
+def _label_patterns() -> tuple[re.Pattern, dict[str, str]]:
+    """One regex for every label and in-text level name, longest first; and label → what it is."""
+    c = cue.cues()
+    kinds: dict[str, str] = {}
+    for label in c.columns:
+        kinds.setdefault(label, "column")
+    for label in c.header_fields:
+        kinds[label] = "field"
+    for label in c.funding:
+        kinds[label] = "funding"
+    for label in c.total:
+        kinds[label] = "total"
+    for label in c.sections:
+        kinds[label] = "section"
+    for label in c.levels_in_text:
+        kinds.setdefault(cue.squash(label), "level")
+    alternatives = []
+    for label in sorted(kinds, key=len, reverse=True):
+        body = "".join(_char_class(ch) for ch in label)
+        alternatives.append(body)
+    pattern = re.compile(r"(?:其中[:：]?\s*)?(?:" + "|".join(alternatives) + ")" + _NOTES + r"\s*[:：]?")
+    return pattern, kinds
+
+
+def _char_class(ch: str) -> str:
+    return {"(": "[(（]", ")": "[)）]", ":": "[:：]"}.get(ch, re.escape(ch))
+
+
+class _Virtual:
+    """The region's text with page markers removed and lines joined, mapped to source offsets."""
+
+    def __init__(self, src: Source, first: int, last: int):
+        chars: list[str] = []
+        self.offsets: list[int] = []
+        page = 1
+        for n in range(first, last + 1):
+            start, end = src.line_span(n)
+            line = src.text[start:end]
+            if not line.strip():
+                continue
+            m = _PAGE_MARK.match(line)
+            joined = False
+            if m and int(m.group(1)) == page:
+                page += 1
+                joined = page > 2  # a page of a document site: the text runs on from the last page
+                start += m.end()
+                line = src.text[start:end]
+            if chars and not joined:
+                chars.append(" ")
+                self.offsets.append(start)
+            chars.extend(line)
+            self.offsets.extend(range(start, end))
+        self.text = "".join(chars)
+        self.src = src
+        # Cells parted by spaces (an xls or pdf conversion) or by nothing at all (a document site).
+        self.spaced = len(re.findall(r"\s+", self.text)) * _SPACED_EVERY >= len(self.text)
+
+    def piece(self, a: int, b: int, fused: bool = False, loose: bool = False) -> Piece:
+        raw = self.text[a:b]
+        left = len(raw) - len(raw.lstrip())
+        right = len(raw.rstrip())
+        if right <= left:
+            off = self.offsets[a] if a < len(self.offsets) else (self.offsets[-1] if self.offsets else 0)
+            return Piece("", off, off)
+        a, b = a + left, a + right
+        return Piece(self.text[a:b], self.offsets[a], self.offsets[b - 1] + 1, fused, loose)
+
+
+def count_labels(text: str) -> tuple[int, int]:
+    """(labels, header runs) in a line: how table-like a long line is."""
+    pattern, kinds = _label_patterns()
+    found = [(m, kinds.get(_label_of(m.group(0)), "column")) for m in pattern.finditer(text)]
+    runs = len(_column_runs(text, found))
+    return len(found), runs
+
+
+def _label_of(matched: str) -> str:
+    return cue.label_key(matched).removeprefix("其中:")
+
+
+def _column_runs(text: str, found) -> list[list[int]]:
+    """Indexes into `found` of runs of adjacent column labels that make a header (align.is_header,
+    or two labels right after a section label: a header cut short)."""
+    runs, current = [], []
+    seen: set[str] = set()
+    for k, (m, kind) in enumerate(found):
+        adjacent = current and not text[found[current[-1]][0].end() : m.start()].strip()
+        if kind == "column":
+            column = cue.column_kind(m.group(0)) or ""
+            if adjacent and not starts_header(column, seen):
+                current.append(k)
+                seen.add(column)
+            else:
+                runs.append(current)
+                current, seen = [k], {column}
+        else:
+            runs.append(current)
+            current, seen = [], set()
+    runs.append(current)
+    return [r for r in runs if len(r) >= 2 and (
+        align.is_header([found[k][0].group(0) for k in r]) or _after_section(text, found, r[0]))]
+
+
+def starts_header(column: str, seen: set[str]) -> bool:
+    """A label that begins another header: a column the run already has (the funding header's
+    得分 then the indicator header's), 一级指标, or any label after 预期目标 / 实际完成情况."""
+    repeated = column in seen and column not in ("text", "other", "")  # several prose columns are common
+    if repeated and column in align.SUB_LABELS and "target" in seen:
+        repeated = False  # 年度指标值 over 指标性质 | 指标值 | 度量单位: one split target
+    return repeated or column == "level1" or bool(seen & {"planned", "achieved"}) and column not in (
+        "planned", "achieved")
+
+
+def _after_section(text: str, found, k: int) -> bool:
+    if k == 0 or found[k - 1][1] != "section":
+        return False
+    return not text[found[k - 1][0].end() : found[k][0].start()].strip()
+
+
+def flat_tokens(src: Source, first: int, last: int) -> list[Piece]:
+    """Cells of flattened text: labels cut it; numbers and text in table rows are split apart."""
+    v = _Virtual(src, first, last)
+    text = v.text
+    pattern, kinds = _label_patterns()
+    found = [(m, kinds.get(_label_of(m.group(0)), "column")) for m in pattern.finditer(text)]
+    in_run = {k for run in _column_runs(text, found) for k in run}
+    run_starts = {run[0] for run in _column_runs(text, found)}
+    tokens: list[Piece] = []
+    mode = "preamble"
+    units = False  # the header in force has a unit column (度量单位): units are cells of their own
+    at = 0
+    k = 0
+    while k < len(found):
+        m, kind = found[k]
+        boundary = k in in_run or _is_boundary(text, found, k, kind, mode, run_starts)
+        if not boundary:
+            k += 1
+            continue
+        tokens += _content(v, at, m.start(), mode, units)
+        if k in in_run:
+            run = next(r for r in _column_runs(text, found) if k in r)
+            labels = [v.piece(found[j][0].start(), found[j][0].end()) for j in run]
+            tokens += labels
+            header = align.header_kinds([p.text for p in labels])
+            mode, units = header_mode(header), "unit" in header
+            at = found[run[-1]][0].end()
+            k = run[-1] + 1
+            continue
+        tokens.append(v.piece(m.start(), m.end()))
+        if kind == "field":
+            mode = "field"
+        elif kind == "section" and _label_of(m.group(0)) in GOAL_SECTIONS:
+            mode = "goal"
+        elif kind == "funding":
+            mode = "funding"
+        elif kind == "total":
+            mode = "total"  # the table ends: labels after it start rows again
+        at = m.end()
+        k += 1
+    tokens += _content(v, at, len(text), mode, units)
+    return [t for t in tokens if not t.empty or t.fused]
+
+
+def _is_boundary(text: str, found, k: int, kind: str, mode: str, run_starts: set[int]) -> bool:
+    m = found[k][0]
+    if kind == "field":  # under an indicator header, a field label is words of a cell ("…改进措施：…")
+        return mode != "indicators"
+    if kind == "funding":
+        return True
+    if kind == "total":
+        return mode in ("funding", "indicators")
+    if kind == "level":
+        return mode == "indicators"
+    if kind == "section":
+        label = _label_of(m.group(0))
+        if len(label) >= 5 or "(" in cue.squash(m.group(0)):
+            return True
+        return k + 1 in run_starts and not text[m.end() : found[k + 1][0].start()].strip()
+    return False
+
+
+_UNIT_END = r"(?:%|％|万元|万|元)"
+# Numbers written one after another, parted only by a unit or percent sign: "10万10万100%20".
+# (Written without nested repetition: a long digit run must not backtrack.)
+_NUMRUN = re.compile(rf"\d[\d.,]*(?:{_UNIT_END}\d[\d.,]*)*{_UNIT_END}?")
+_CHUNK = re.compile(r"\d[\d.,]*(?:%|％|万元|万|元)?")
+_CJK = re.compile(r"[\u3400-\u9fff]")
+_PUNCT = "。，,;；:：、）)"
+
+
+def _content(v: _Virtual, a: int, b: int, mode: str, units: bool = False) -> list[Piece]:
+    """The text between two labels as cells: one cell, or in table rows split at spaces and,
+    where nothing parts the cells, where a number meets text."""
+    if a >= b:
+        return []
+    if mode == "goal":  # planned and achieved, when a space parts them and nothing else does
+        parts = list(re.finditer(r"\S+", v.text[a:b]))
+        if len(parts) == 2:
+            return [v.piece(a + p.start(), a + p.end()) for p in parts]
+        return [v.piece(a, b)]
+    if mode not in ("funding", "indicators", "total"):
+        return [v.piece(a, b)]
+    pieces: list[Piece] = []
+    for m in re.finditer(r"\S+", v.text[a:b]):
+        if v.spaced:
+            pieces.append(_spaced_piece(v, a + m.start(), a + m.end()))
+        else:
+            for x, y in _cell_breaks(v.text, a + m.start(), a + m.end()):
+                pieces += _split_numbers(v, x, y)
+    return pieces if units or not v.spaced else _join_units(pieces)
+
+
+def _spaced_piece(v: _Virtual, a: int, b: int) -> Piece:
+    word = v.text[a:b]
+    fused = any(c.count(".") > 1 for c in _CHUNK.findall(word)) and bool(_NUMRUN.fullmatch(word))
+    return v.piece(a, b, fused=fused)
+
+
+def _join_units(pieces: list[Piece]) -> list[Piece]:
+    """"1 个": a number and its unit parted by the space that the cell held."""
+    out: list[Piece] = []
+    for p in pieces:
+        if out and cue.is_unit(p.text) and p.text != "%" and re.search(r"\d$", out[-1].text) and cue.looks_quantity(out[-1].text):
+            prev = out[-1]
+            out[-1] = Piece(prev.text + " " + p.text, prev.start, p.end)
+            continue
+        out.append(p)
+    return out
+
+
+# Where one cell ends and the next begins in text with no separators: before a comparator that
+# starts a value ("…标尺10≥266米"), and after a unit that ends one when a number follows
+# ("≥266米10", "100%20"); dates ("2021年12月") are one value.
+_COMPARATOR_START = re.compile(r"(?<=[\d\u3400-\u9fff%％)）])(?=[≥≤≧≦＞＜>＝=]\d)")
+_UNIT_THEN_NUMBER = re.compile(r"(?<=[%％米人个次元台套项件户份家所条名座辆块张册批场篇期])(?=\d)")
+
+
+def _cell_breaks(text: str, a: int, b: int) -> list[tuple[int, int]]:
+    cuts = sorted({m.start() for m in _COMPARATOR_START.finditer(text, a, b)}
+                  | {m.start() for m in _UNIT_THEN_NUMBER.finditer(text, a, b)})
+    bounds = [a] + [c for c in cuts if a < c < b] + [b]
+    return list(zip(bounds, bounds[1:]))
+
+
+def _split_numbers(v: _Virtual, a: int, b: int) -> list[Piece]:
+    word = v.text[a:b]
+    out: list[Piece] = []
+    at = 0
+    for m in _NUMRUN.finditer(word):
+        run = m.group(0)
+        before, after = word[at : m.start()], word[m.end() :]
+        fused = any(c.count(".") > 1 for c in _CHUNK.findall(run))
+        standalone = m.start() == 0 and m.end() == len(word)
+        if not standalone and not fused and not _splits(before, after, run, at == m.start()):
+            continue
+        if m.start() > at:
+            out.append(v.piece(a + at, a + m.start()))
+        for c in _CHUNK.finditer(run):
+            chunk = c.group(0)
+            out.append(v.piece(a + m.start() + c.start(), a + m.start() + c.end(), fused=chunk.count(".") > 1,
+                               loose=True))
+        at = m.end()
+    if at < len(word):
+        out.append(v.piece(a + at, b))
+    return out
+
+
+def _splits(before: str, after: str, run: str, at_start: bool) -> bool:
+    """Whether a number between text is a cell of its own: long enough, text on its sides
+    that is words (not a unit or "以上" after it)."""
+    if len(run) < 2 and "." not in run and "%" not in run and not (at_start and not before):
+        return False  # "指标1工程": a digit inside a name
+    ok_before = at_start and not before or len(_CJK.findall(before[-2:])) == 2 or (before and before[-1] in _PUNCT)
+    if not after:
+        return bool(ok_before) and bool(before)
+    if after.startswith(cue.cues().qualifiers) or any(after.startswith(u) for u in cue.cues().units if u):
+        return False
+    return bool(ok_before) and len(_CJK.findall(after[:2])) == 2

@@ -1,0 +1,513 @@
+"""Tables whose row boundaries are lost: one cell per line (or paragraph), pipe cells one per
+line, and flattened text once flat.py has cut it into cells.
+
+Rows are rebuilt from the stream of cells by the table's header (its width and what each
+column holds) and by the cues that start a row: a header-field label (项目名称), a
+funding-row label (年度资金总额), a level name from the closed list, the total row (总分 /
+合计), which also ends the table. Under the indicator header a row is a level name or two
+and then one cell per remaining column; a row whose last text cell (the deviation reason)
+was left out ends early when the cells after its 分值/得分 pair already look like the next
+row. A stream that writes its empty cells (a space alone on a line, " |") is counted; one
+cut from text with no separators is read only where its cells fill the columns one for one.
+"""
+
+from __future__ import annotations
+
+import re
+
+from reviewer.extract.textgrid import align
+from reviewer.extract.textgrid import cues as cue
+from reviewer.extract.textgrid.flat import GOAL_SECTIONS, header_mode, starts_header
+from reviewer.extract.textgrid.source import Piece, Source
+from reviewer.extract.textgrid.table import TableBuilder, implausible
+
+_FUNDING_VALUES = frozenset({"initial_budget", "annual_budget", "executed", "weight", "rate", "score"})
+_GOAL = frozenset({"planned", "achieved"})
+
+
+# ---------------------------------------------------------------- cell per line
+
+
+def line_tokens(src: Source, first: int, last: int) -> list[Piece]:
+    """Cells of a cell-per-line region: lines, or paragraphs where blank lines separate cells.
+    A line holding only a no-break space is an empty cell; fragments of one label printed on
+    two lines ("年初" / "预算数") are joined."""
+    lines = list(range(first, last + 1))
+    blank = sum(1 for n in lines if not src.line(n))
+    paragraphs = blank * 10 >= len(lines) * 3
+    tokens: list[Piece] = []
+    open_start: int | None = None
+    open_end = 0
+
+    def close() -> None:
+        nonlocal open_start
+        if open_start is not None:
+            tokens.append(src.piece(open_start, open_end))
+            open_start = None
+
+    for n in lines:
+        start, end = src.line_span(n)
+        line = src.text[start:end]
+        if not line.rstrip("\r"):
+            close()
+            continue
+        if not line.strip():  # a space alone where empty lines part cells: an empty cell
+            close()
+            if paragraphs or line.strip(" \t\r"):
+                tokens.append(Piece("", start, end))
+            continue
+        if not paragraphs:
+            tokens.append(src.piece(start, end))
+            continue
+        if open_start is None:
+            open_start = start
+        open_end = end
+    close()
+    return _join_fragments(src, tokens)
+
+
+def _join_fragments(src: Source, tokens: list[Piece]) -> list[Piece]:
+    out: list[Piece] = []
+    for tok in tokens:
+        prev = out[-1] if out else None
+        if (prev is not None and not prev.empty and not tok.empty and len(prev.text) <= 8 and len(tok.text) <= 8
+                and _is_term(prev.text + tok.text) and "\n" not in prev.text):
+            out[-1] = Piece(prev.text + "\n" + tok.text, prev.start, tok.end)
+            continue
+        out.append(tok)
+    return out
+
+
+def _is_term(text: str) -> bool:
+    return cue.is_label(text) or cue.level(text) is not None
+
+
+# ---------------------------------------------------------------- rows from a stream
+
+
+class StreamRows:
+    """Rebuilds rows from a stream of cells by labels, level names and the header's width."""
+
+    def __init__(self, src: Source, tokens: list[Piece], origin: str):
+        self.src = src
+        self.t = tokens
+        self.i = 0
+        self.table = TableBuilder(src, origin)
+        self.mode = "preamble"
+        # A stream that writes its empty cells (a space alone on a line, " |") keeps every
+        # column: its rows are counted. One that drops them is cut by what the cells are.
+        self.counted = any(t.empty and not t.fused for t in tokens)
+        # Cells cut from text with no separators: counts cannot be trusted (a fused 分值/得分
+        # pair is one token), so rows end where a name follows numbers and cells are placed
+        # by what they are.
+        self.loose = any(t.loose for t in tokens)
+
+    def build(self) -> TableBuilder:
+        while self.i < len(self.t):
+            before = self.i
+            self._step()
+            if self.i == before:  # never stall
+                self._single()
+        self._note_headless_levels()
+        return self.table
+
+    def _note_headless_levels(self) -> None:
+        """Level names with no indicator header above them: the rows cannot be rebuilt, say so."""
+        if any(align.is_level(k) for k in self.table.header_kinds_seen):
+            return
+        names = [lv for t in self.t for lv in cue.cues().levels_in_text if lv in t.text]
+        if len(names) >= 2:
+            self.table.notes.append(
+                f"level names ({', '.join(dict.fromkeys(names))}) but no indicator header (一级指标 / 二级指标 / "
+                "三级指标 …) above them: which column a cell belongs to is not known, the rows are not rebuilt")
+
+    # ------------------------------------------------------------ what a token is
+
+    def _tok(self, j: int) -> Piece | None:
+        return self.t[j] if 0 <= j < len(self.t) else None
+
+    def _column(self, j: int) -> str | None:
+        tok = self._tok(j)
+        return cue.column_kind(tok.text) if tok is not None and not tok.empty else None
+
+    def _row_label(self, j: int) -> str | None:
+        tok = self._tok(j)
+        return cue.row_label(tok.text) if tok is not None and not tok.empty else None
+
+    def _level(self, j: int) -> str | None:
+        tok = self._tok(j)
+        return cue.level(tok.text) if tok is not None and not tok.empty else None
+
+    def _stops(self, j: int) -> bool:
+        """A token that cannot be inside a row: a label, a level name, a header."""
+        tok = self._tok(j)
+        if tok is None:
+            return True
+        if tok.empty:
+            return False
+        return bool(self._row_label(j) or self._header_end(j) or (self.mode == "indicators" and self._level(j)))
+
+    def _unknown_label(self, j: int) -> bool:
+        """A short word that may be a header label: no digits, not a known row label or level."""
+        tok = self._tok(j)
+        if tok is None or tok.empty or len(tok.text) > 12 or cue.has_digit(cue.label_key(tok.text)):
+            return False
+        return not (self._row_label(j) or self._level(j))
+
+    def _ends_body(self, j: int, values: list[Piece]) -> bool:
+        """Whether token j ends the row's cells. A level-2 word where the name is due is the
+        name ("服务对象满意度", "社会成本指标" are indicator names too)."""
+        if not values and self._level(j) == "level2" and not self._row_label(j) and not self._header_end(j):
+            after = self._tok(j + 1)
+            # the name when a value follows it; the next row's 二级指标 when a name does
+            return after is not None and align.cell_kind(after.text, after.fused) in ("short", "long", "points")
+        return self._stops(j)
+
+    def _header_end(self, j: int) -> int | None:
+        """End of a header starting at j: an optional section label and blanks, then two or more column labels."""
+        k = j
+        if self._row_label(k) == "section":
+            k += 1
+            while (tok := self._tok(k)) is not None and tok.empty:
+                k += 1
+        start = k
+        seen: set[str] = set()
+        while True:
+            column = self._column(k)
+            if column is None and self._unknown_label(k) and self._column(k + 1) and (k > start or start > j):
+                column = "other"  # a column this vocabulary does not know, between two it does
+            if not column or (k > start and starts_header(column, seen)):
+                break
+            seen.add(column)
+            k += 1
+        while k > start and not self._column(k - 1):
+            k -= 1
+        labels = [self.t[x].text for x in range(start, k)]
+        if k - start >= 2 and (align.is_header(labels) or start > j):
+            return k
+        return None
+
+    # ------------------------------------------------------------ steps
+
+    def _step(self) -> None:
+        if self.t[self.i].empty and not self.t[self.i].fused and self.mode != "goal":
+            self.i += 1  # a blank between rows (padding, an empty line cell): rows start with text
+            return
+        end = self._header_end(self.i)
+        if end is not None:
+            self._header(self.i, end)
+            return
+        label = self._row_label(self.i)
+        if label == "field":
+            self._field()
+        elif label == "funding":
+            self._funding()
+        elif label == "total":
+            self._total()
+        elif label == "section":
+            self._section()
+        elif self.mode == "indicators":
+            self._indicator()
+        elif self.mode == "goal":
+            self._goal()
+        else:
+            self._single()
+
+    def _single(self) -> None:
+        tok = self.t[self.i]
+        if not tok.empty or tok.fused:
+            self.table.add_positional([tok])
+        self.i += 1
+
+    def _header(self, start: int, end: int) -> None:
+        pieces = self.t[start:end]
+        kinds = align.header_kinds([p.text for p in pieces])
+        split = _sub_header_at(kinds)
+        if split is not None:
+            at, n = split
+            header, sub = pieces[: at + 1] + pieces[at + 1 + n :], pieces[at + 1 : at + 1 + n]
+            if self.table.add_two_row_header(header, sub, len(pieces) - 1):
+                self.mode = header_mode(self.table.kinds or [])
+                self.i = end
+                return
+        self.table.add_header(pieces, len(pieces))
+        self.mode = header_mode(self.table.kinds or [])
+        self.i = end
+
+    def _field(self) -> None:
+        label = self.t[self.i]
+        value = self._tok(self.i + 1)
+        if value is not None and not self._stops(self.i + 1) and not self._column(self.i + 1):
+            self.table.add_positional([label, value])
+            self.i += 2
+        else:
+            self.table.add_positional([label])
+            self.i += 1
+
+    def _values(self, start: int, limit: int) -> list[Piece]:
+        out = []
+        j = start
+        while j < len(self.t) and len(out) < limit and not self._stops(j):
+            out.append(self.t[j])
+            j += 1
+        return out
+
+    def _funding(self) -> None:
+        label = self.t[self.i]
+        kinds = self.table.kinds if self.mode == "funding" and self.table.kinds else None
+        if kinds is None:
+            values = self._values(self.i + 1, 8)
+            self.table.add_positional([label] + values)
+            self.i += 1 + len(values)
+            return
+        first = next((c for c, k in enumerate(kinds) if k in _FUNDING_VALUES), 1)
+        columns = kinds[first:]
+        values = self._values(self.i + 1, len(columns))
+        self.i += 1 + len(values)
+        if first == 0:  # the header has no column for the row labels: keep the row whole, in order
+            self.table.notes.append(f"{self.src.where(label.start, label.end)}: the funding header has no column "
+                                    f"for its row labels; the row '{label.text}' is kept in order, one column right")
+            self.table.add_positional([label] + [_unplaced(v) for v in values])
+            return
+        row = [None] * max(first - 1, 0) + [label]
+        self.table.place_into(row, values, columns, first, exact=not self.loose)
+
+    def _total(self) -> None:
+        label = self.t[self.i]
+        kinds = self.table.kinds or []
+        taken = self._values(self.i + 1, max(len(kinds) - 1, 3))
+        for k, p in enumerate(taken):  # the total row holds numbers; text after it is the next part
+            if not (p.empty or p.fused or cue.is_number(p.text)):
+                taken = taken[:k]
+                break
+        if kinds and (len(taken) == len(kinds) - 1 or self.counted) and any(p.empty for p in taken):
+            self.i += 1 + len(taken)  # every cell of the row written, empty ones too: by position
+            self.table.add_positional([label] + taken)
+            self._end_table()
+            return
+        numbers = []
+        for p in taken:
+            if p.empty:
+                continue
+            if not (cue.is_number(p.text) or p.fused):
+                break
+            numbers.append(p)
+        self.i += 1 + (taken.index(numbers[-1]) + 1 if numbers else 0)
+        if not self.table.add_total(label, numbers):
+            if any(n.loose for n in numbers):  # too few or too large: numbers written together
+                numbers = [Piece(n.text, n.start, n.end, fused=True) for n in numbers]
+                for n in numbers:
+                    self.table.notes.append(
+                        f"{self.src.where(n.start, n.end)}: '{n.text}' in the {cue.label_key(label.text)} row may be "
+                        "several numbers written together; not read")
+            self.table.add_positional([label] + numbers)
+        self._end_table()
+
+    def _end_table(self) -> None:
+        """The total row ends the table: what follows is not its rows."""
+        self.table.kinds = None
+        self.mode = "preamble"
+
+    def _section(self) -> None:
+        label = self.t[self.i]
+        self.i += 1
+        key = cue.label_key(label.text)
+        if key in GOAL_SECTIONS:
+            text = self._values(self.i, 1000)
+            self.i += len(text)
+            if text:
+                self.table.notes.append(
+                    f"{self.src.where(label.start, label.end)}: 年度总体目标 has no 预期目标 / 实际完成情况 labels; "
+                    "its text is one cell, planned and achieved not told apart")
+                self.table.add_positional([label, _join(text)])
+                return
+        self.table.add_positional([label])
+
+    def _goal(self) -> None:
+        kinds = self.table.kinds or []
+        columns = [c for c, k in enumerate(kinds) if k in _GOAL]
+        ahead = self._values(self.i, 1000)
+        if self.counted and columns:
+            # A stream that writes its empty cells holds one cell per column: take that many,
+            # after any padding when there is text enough for every column.
+            skip = 0
+            if sum(1 for p in ahead if not p.empty) >= len(columns):
+                while skip < len(ahead) and ahead[skip].empty:
+                    skip += 1
+            self.i += skip
+            ahead = ahead[skip : skip + len(columns)]
+        text = ahead
+        self.i += len(text)
+        non_empty = [p for p in text if not p.empty]
+        if not columns or not non_empty:
+            if non_empty:
+                self.table.add_positional(non_empty)
+            return
+        cells: list[Piece | None] = [None] * len(kinds)
+        if len(text) == len(columns) or len(non_empty) == len(columns):
+            for c, p in zip(columns, text if len(text) == len(columns) else non_empty):
+                cells[c] = p
+        else:
+            cells[columns[0]] = _join(non_empty)
+            self.table.notes.append(
+                f"{self.src.where(non_empty[0].start, non_empty[-1].end)}: the goal text is in {len(non_empty)} "
+                f"pieces for {len(columns)} columns; where 预期目标 ends is not known, all of it is under 预期目标")
+        self.table.add_positional(cells)
+
+    def _indicator(self) -> None:
+        kinds = self.table.kinds or []
+        cells: list[Piece | None] = [None] * len(kinds)
+        j = self.i
+        if "seq" in kinds and (tok := self._tok(j)) is not None and cue.is_number(tok.text) and self._level(j + 1):
+            cells[kinds.index("seq")] = tok
+            j += 1
+        for level_kind in ("level1", "level2"):
+            lv = self._level(j)
+            if lv and level_kind in kinds and (lv == level_kind or lv == "level12"):
+                if lv == "level12" and level_kind == "level1" and self._level(j + 1) not in ("level2", "level12"):
+                    continue  # 成本指标 alone: a level-2 name
+                cells[kinds.index(level_kind)] = self.t[j]
+                j += 1
+            elif level_kind == "level2" and "level2" in kinds and "level1" in kinds and cells[kinds.index("level1")]:
+                # A new 一级指标 starts a new 二级指标 group: the cell after it is the level-2
+                # name even when the closed list does not know its spelling.
+                tok = self._tok(j)
+                if tok is not None and (tok.empty and not tok.fused or align.cell_kind(tok.text) in ("short", "points")):
+                    cells[kinds.index("level2")] = tok
+                    j += 1
+        last_level = max((c for c, k in enumerate(kinds) if k in ("level1", "level2", "seq")), default=-1)
+        body = list(range(last_level + 1, len(kinds)))
+        body_kinds = [kinds[c] for c in body]
+        values: list[Piece] = []
+        while j < len(self.t) and len(values) < len(body) and not self._ends_body(j, values):
+            if values and self._next_row_starts(j, values, body_kinds):
+                break
+            values.append(self.t[j])
+            j += 1
+        if (len(values) == len(body) and body_kinds and align.is_prose(body_kinds[-1]) and not self.counted
+                and not self.loose):
+            # Words of the last (reason) cell that spaces parted: up to the next row.
+            while j < len(self.t) and not self._stops(j) and not self.t[j].empty and not self._row_ahead(j, body_kinds):
+                last = values[-1]
+                values[-1] = Piece((last.text + " " + self.t[j].text).strip(), last.start if not last.empty else self.t[j].start, self.t[j].end)
+                j += 1
+        self.i = j
+        if j >= len(self.t) and len(values) < len(body):  # the text ends inside this row
+            where = self.src.where(values[0].start, values[-1].end) if values else "end of text"
+            self.table.notes.append(f"{where}: the text ends inside this row; its last cells are missing")
+            cells = cells[: last_level + 1] + values
+            self.table.add_positional(cells)
+            return
+        if not values and all(c is None for c in cells):
+            return
+        if all(p.empty for p in values) and all(c is None for c in cells):
+            return  # a row of empty cells
+        prefix = cells[: last_level + 1]
+        if self.loose and values:
+            values = self._loose_row(values, body_kinds)
+            self.table.place_into(prefix, values, body_kinds[: len(values)] + body_kinds[len(values):],
+                                  last_level + 1, exact=True)
+            return
+        self.table.place_into(prefix, values, body_kinds, last_level + 1, exact=not self.loose)
+
+    def _spread_fused(self, values: list[Piece], body_kinds: list[str], counts: set[int]) -> list[Piece]:
+        """One run of fused numbers stands for the numeric columns the row is short of: it takes
+        them (all left empty) when that makes the row fill its columns one for one."""
+        fused = [k for k, p in enumerate(values) if p.fused]
+        if len(fused) != 1:
+            return values
+        at = fused[0]
+        for total in sorted(counts):
+            span = total - len(values) + 1
+            columns = body_kinds[at : at + span]
+            if span >= 2 and len(columns) == span and all(c in _NUMBER_OR_VALUE for c in columns):
+                self.table.note_fused(values[at], at + (len(self.table.kinds or []) - len(body_kinds)), span)
+                blank = Piece("", values[at].end, values[at].end)
+                return values[:at] + [values[at]] + [blank] * (span - 1) + values[at + 1 :]
+        return values
+
+    def _loose_row(self, values: list[Piece], body_kinds: list[str]) -> list[Piece]:
+        """A row cut from text with no separators is read only when its cells fill its columns one
+        for one up to 得分 (or to its last column); else only its name is sure."""
+        counts = {len(body_kinds)}
+        if "score" in body_kinds:
+            counts.add(body_kinds.index("score") + 1)
+        values = self._spread_fused(values, body_kinds, counts)
+        fits = len(values) in counts and all(
+            align.score(align.cell_kind(p.text, p.fused), kind) > -2 for p, kind in zip(values, body_kinds))
+        if fits:
+            return [Piece(p.text, p.start, p.end, fused=True) if implausible(p, kind) else p
+                    for p, kind in zip(values, body_kinds)]
+        rest = " ".join(p.text for p in values[1:])
+        self.table.notes.append(
+            f"{self.src.where(values[0].start, values[-1].end)}: the cells of this row are written with nothing "
+            f"between them and do not fill its columns one for one; only its name is read (not placed: '{rest}')")
+        return values[:1]
+
+    def _loose_row_starts(self, j: int, values: list[Piece]) -> bool:
+        """In text with no separators: a name (text that is not a sentence) after the row's
+        numbers, followed by a value, begins the next row."""
+        if not any(p.loose or p.fused or cue.is_number(p.text) for p in values):
+            return False
+        tok = self.t[j]
+        if align.cell_kind(tok.text) not in ("short", "long") or _SENTENCE.search(tok.text):
+            return False  # a name is words: "20万元" after numbers is a value, not the next row
+        after = self._tok(j + 1)
+        return after is not None and align.cell_kind(after.text, after.fused) in (
+            "number", "percent", "quantity", "fused", "short", "comparator")
+
+    def _row_ahead(self, j: int, body_kinds: list[str]) -> bool:
+        """Do the tokens from j read as a row of the body (name, values, 分值/得分)?"""
+        if "score" not in body_kinds:
+            return True
+        return self._next_row_starts(j, [Piece("x", 0, 0)] * (body_kinds.index("score") + 1), body_kinds)
+
+    def _next_row_starts(self, j: int, values: list[Piece], body_kinds: list[str]) -> bool:
+        """After a row's 分值/得分 pair, does token j begin the next row rather than a reason text?"""
+        if self.loose:
+            return self._loose_row_starts(j, values)
+        if "score" not in body_kinds or len(values) <= body_kinds.index("score"):
+            return False
+        if any(p.empty for p in values):
+            return False  # a stream with empty cells keeps every column: count, do not guess
+        tok = self.t[j]
+        if align.cell_kind(tok.text) not in ("short", "long", "quantity"):
+            return False
+        span = body_kinds.index("score") + 1
+        ahead = self.t[j : j + span]
+        if len(ahead) < span:
+            return False
+        weight_at = body_kinds.index("weight") if "weight" in body_kinds else None
+        for k, (p, kind) in enumerate(zip(ahead, body_kinds)):
+            if align.score(align.cell_kind(p.text, p.fused), kind) <= -2:
+                return False
+            if k in (weight_at, span - 1) and not cue.is_number(p.text):
+                return False
+        return True
+
+
+_SENTENCE = re.compile(r"[。；;：:，,]")
+_NUMBER_OR_VALUE = align.NUMERIC | align.PERCENTISH | frozenset({"target", "actual"})
+
+
+def _unplaced(piece: Piece) -> Piece:
+    """A loose number kept out of a cell whose column is not known (it may hold several numbers)."""
+    return Piece(piece.text, piece.start, piece.end, fused=True) if piece.loose else piece
+
+
+def _sub_header_at(kinds: list[str]) -> tuple[int, int] | None:
+    """(index of the spanning target label, number of parts) when a header run holds a split target."""
+    for at, kind in enumerate(kinds):
+        if kind != "target":
+            continue
+        n = 0
+        while at + 1 + n < len(kinds) and kinds[at + 1 + n] in align.SUB_LABELS:
+            n += 1
+        if n >= 2:
+            return at, n
+    return None
+
+
+def _join(pieces: list[Piece]) -> Piece:
+    text = "\n".join(p.text for p in pieces if p.text)
+    return Piece(text, pieces[0].start, pieces[-1].end)

@@ -1,0 +1,284 @@
+"""Rows of pieces → a Grid: headers found by their labels, ragged rows placed under them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+from reviewer.extract.grid import Cell, Grid
+from reviewer.extract.textgrid import align
+from reviewer.extract.textgrid.source import Piece, Source
+
+
+@dataclass
+class RawRow:
+    """One row as the delimiter gave it. `cells` are the row's real cells; `ragged` says
+    merged cells may have been dropped from it (so it is placed by what its cells are)."""
+
+    cells: list[Piece]
+    ragged: bool = False
+    cut: bool = False  # the text ends inside this row
+
+
+@dataclass
+class TableBuilder:
+    src: Source
+    origin: str
+    rows: list[list[Cell]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    kinds: list[str] | None = None  # column kinds of the header in force
+    header_kinds_seen: set[str] = field(default_factory=set)  # of every header read so far
+
+    def grid(self) -> Grid:
+        width = max((len(r) for r in self.rows), default=0)
+        rows = [r + [Cell("")] * (width - len(r)) for r in self.rows if any(not c.empty or c.covered_by for c in r)]
+        return Grid(rows=rows, origin=self.origin, notes=self.notes)
+
+    def add_positional(self, pieces: list[Piece | None]) -> None:
+        self.rows.append([self.src.cell(p) for p in pieces])
+
+    def add_header(self, pieces: list[Piece], width: int) -> None:
+        texts = [p.text for p in pieces]
+        self.kinds = align.header_kinds(texts + [""] * (width - len(texts)))
+        self.header_kinds_seen.update(self.kinds)
+        self.add_positional(pieces)
+
+    def add_two_row_header(self, header: list[Piece], sub: list[Piece], width: int) -> bool:
+        """A header whose target column spans the sub-header's parts (指标性质 | 指标值 | 度量单位)."""
+        kinds = align.header_kinds([p.text for p in header])
+        sub_pieces = [p for p in sub if not p.empty]
+        expanded = align.expand(kinds, align.header_kinds([p.text for p in sub_pieces]))
+        if expanded is None:
+            return False
+        self.kinds, at = expanded
+        self.header_kinds_seen.update(self.kinds)
+        span = len(sub_pieces)
+        top = len(self.rows)
+        first: list[Cell] = []
+        for col, piece in enumerate(header):
+            cell = self.src.cell(piece)
+            if col == at:
+                first.append(replace(cell, colspan=span))
+                first += [Cell("", where=cell.where, covered_by=(top, at))] * (span - 1)
+            else:
+                first.append(replace(cell, rowspan=2))
+        while len(first) < max(width, len(self.kinds)):
+            first.append(Cell(""))
+        second = [Cell("", where=c.where, covered_by=(top, i)) if not (at <= i < at + span) else Cell("")
+                  for i, c in enumerate(first)]
+        for k, piece in enumerate(sub_pieces):
+            second[at + k] = self.src.cell(piece)
+        self.rows += [first, second]
+        return True
+
+    def add_total(self, label: Piece, numbers: list[Piece]) -> bool:
+        """The 总分 / 合计 row: its numbers under 分值, 得分 (and 复核分), in that order, when the
+        header has those columns and the count matches; else False."""
+        kinds = self.kinds or []
+        targets = [k for k in ("weight", "score", "review_score") if k in kinds][: len(numbers)]
+        if not kinds or len(numbers) < 2 or len(targets) != len(numbers) or any(n.fused for n in numbers):
+            return False
+        if any(implausible(n, kind) for n, kind in zip(numbers, targets)):
+            return False
+        cells: list[Piece | None] = [None] * len(kinds)
+        cells[0] = label
+        for n, kind in zip(numbers, targets):
+            cells[kinds.index(kind)] = n
+        self.add_positional(cells)
+        return True
+
+    def add_placed(self, pieces: list[Piece], what: str, cut: bool = False) -> None:
+        """A ragged row placed under the header by what its cells are; positional when it cannot be."""
+        kinds = self.kinds or []
+        found = align.place([align.cell_kind(p.text, p.fused) for p in pieces], kinds, cut=cut) if kinds else None
+        if found is None:
+            if kinds and len(pieces) > len(kinds):
+                self.notes.append(f"{what}: {len(pieces)} cells under a header of {len(kinds)} columns; kept in order")
+            self.add_positional(list(pieces))
+            return
+        where = self.src.where(pieces[0].start, pieces[-1].end) if pieces else ""
+        row: list[Cell] = [Cell("", where=where) for _ in kinds]  # a column left empty: still this row's
+        for piece, col, span in zip(pieces, found.columns, found.spans):
+            if col is None:
+                continue
+            row[col] = self.src.cell(piece)
+            if piece.fused:
+                self.note_fused(piece, col, span)
+        self.rows.append(row)
+
+    def place_into(self, row: list, values: list[Piece], columns: list[str], first: int, exact: bool = True) -> None:
+        """Append a row: `row` for the columns before `first`, then `values` placed under
+        `columns` (in order when they fill them exactly, else by what they are)."""
+        kinds = [align.cell_kind(p.text, p.fused) for p in values]
+        full = len(values) == len(columns) and "fused" not in kinds and exact
+        found = align.place(kinds, columns) if values and not full else None
+        placed = [p for p in list(row) + values if p is not None]
+        where = self.src.where(placed[0].start, placed[-1].end) if placed else ""
+        cells = [self.src.cell(p) if p is not None else Cell("", where=where) for p in row]
+        cells = (cells + [Cell("", where=where) for _ in columns])[: first + len(columns)]
+        if found is None:
+            for k, p in enumerate(values):
+                if first + k < len(cells):
+                    cells[first + k] = self.src.cell(p)
+                else:
+                    cells.append(self.src.cell(p))
+        else:
+            taken = set()
+            for col, span in zip(found.columns, found.spans):
+                if col is not None:
+                    taken.update(range(col, col + span))
+            # Cut from text with no separators, a row's numbers are sure only when its cells
+            # fill its columns one after another: a gap means a cell holds two, or none.
+            gapped = not exact and any(p.loose for p in values) and not _contiguous(found)
+            for p, col, span in zip(values, found.columns, found.spans):
+                if col is None:
+                    continue
+                short = _short_of_numbers(p, col, columns, taken)
+                if implausible(p, columns[col]) or short or self._glued(p, columns[col]) or gapped and p.loose:
+                    p = Piece(p.text, p.start, p.end, fused=True)
+                    span = 2 if short else span
+                cells[first + col] = self.src.cell(p)
+                if p.fused:
+                    self.note_fused(p, first + col, span)
+        self.rows.append(cells)
+
+    def add_funding(self, pieces: list[Piece]) -> bool:
+        """A funding row under a funding header: its label left of the first amount column, its
+        amounts placed under the amount columns by what they are."""
+        kinds = self.kinds or []
+        first = next((c for c, k in enumerate(kinds) if k in _FUNDING_VALUES), None)
+        if first is None or not pieces:
+            return False
+        values = [p for p in pieces[1:]]
+        if len(values) > len(kinds) - first:
+            return False
+        self.place_into([None] * max(first - 1, 0) + [pieces[0]], values, kinds[first:], first)
+        return True
+
+    def _glued(self, piece: Piece, column: str) -> bool:
+        """A loose number under 分值/得分 touching another number in the source: where one value
+        ends and the next begins is not written."""
+        if not piece.loose or column not in _POINTS_COLUMNS:
+            return False
+        text = self.src.text
+        before = text[piece.start - 1] if piece.start > 0 else " "
+        after = text[piece.end] if piece.end < len(text) else " "
+        return before in _NUMERIC_CHARS or after in _NUMERIC_CHARS
+
+    def note_fused(self, piece: Piece, col: int, span: int) -> None:
+        header = self.header_texts()
+        names = [header[c] for c in range(col, min(col + span, len(header))) if header[c]]
+        columns = f" ({' / '.join(names)})" if names else ""
+        self.notes.append(
+            f"{self.src.where(piece.start, piece.end)}: '{piece.text}' is several numbers written together"
+            f"{columns}; not split, the cells are left empty"
+        )
+
+    def header_texts(self) -> list[str]:
+        """The labels of the header in force, one per column (the lowest header row wins)."""
+        kinds = self.kinds or []
+        labels = [""] * len(kinds)
+        for row in self.rows:
+            texts = [c.text for c in row]
+            if align.is_header(texts) or align.is_sub_header(texts):
+                for i, t in enumerate(texts[: len(labels)]):
+                    if t.strip():
+                        labels[i] = t.replace("\n", "")
+        return labels
+
+
+def build(src: Source, raw: list[RawRow], origin: str, width: int | None = None) -> TableBuilder:
+    """Headers located by their labels; ragged rows under a header placed by what their cells are."""
+    table = TableBuilder(src, origin)
+    width = width or max((len(r.cells) for r in raw), default=0)
+    i = 0
+    while i < len(raw):
+        row = raw[i]
+        texts = [p.text for p in row.cells]
+        if align.is_header(texts):
+            following = raw[i + 1] if i + 1 < len(raw) else None
+            if following and align.is_sub_header([p.text for p in following.cells]):
+                if table.add_two_row_header(row.cells, following.cells, width):
+                    i += 2
+                    continue
+            table.add_header(row.cells, width)
+        elif _is_total(row):  # numbers to 分值/得分 when they fit; never placed by guess
+            if not (row.ragged or row.cut) or not table.add_total(row.cells[0], [p for p in row.cells[1:] if not p.empty]):
+                table.add_positional(list(row.cells))
+            table.kinds = None  # the total row ends the table: what follows is not its rows
+        elif (row.ragged or row.cut) and _is_funding(row) and table.add_funding(row.cells):
+            pass
+        elif (row.ragged or row.cut) and table.kinds and len(row.cells) < len(table.kinds):
+            table.add_placed(row.cells, src.where(row.cells[0].start, row.cells[-1].end) if row.cells else "row",
+                             cut=row.cut and not row.ragged)
+        else:
+            table.add_positional(list(row.cells))
+        if row.cut:
+            table.notes.append(f"{_where(src, row)}: the text ends inside this row; its last cells are missing")
+        i += 1
+    return table
+
+
+_POINTS_COLUMNS = frozenset({"weight", "score", "review_score", "weighted_score"})
+_PERCENT_COLUMNS = frozenset({"rate", "share"})
+_FUNDING_VALUES = frozenset({"initial_budget", "annual_budget", "executed", "weight", "rate", "score"})
+_NUMBER_COLUMNS = align.NUMERIC | align.PERCENTISH
+_NUMERIC_CHARS = set("0123456789.")
+
+
+def _contiguous(found: align.Placement) -> bool:
+    at = None
+    for col, span in zip(found.columns, found.spans):
+        if col is None:
+            continue
+        if at is not None and col != at:
+            return False
+        at = col + span
+    return True
+
+
+def _short_of_numbers(piece: Piece, col: int, columns: list[str], taken: set[int]) -> bool:
+    """A loose number (cut from text with no separators) beside a numeric column left empty:
+    "55" where 分值 and 得分 are expected is 5 and 5 written together, not one number."""
+    if not piece.loose:
+        return False
+    for side in (col - 1, col + 1):
+        if 0 <= side < len(columns) and columns[side] in _NUMBER_COLUMNS and side not in taken:
+            return True
+    return False
+
+
+def implausible(piece: Piece, column: str) -> bool:
+    """A loose number (cut from text without separators) too large for its column to be one
+    number: "1514" under 分值 is 15 and 14 written together."""
+    if not piece.loose:
+        return False
+    text = piece.text.replace(",", "").rstrip("%％分")
+    try:
+        value = float(text)
+    except ValueError:
+        return False
+    if column in _POINTS_COLUMNS:
+        return value > 100
+    if column in _PERCENT_COLUMNS or "%" in piece.text:
+        return value > 200
+    return False
+
+
+def _is_funding(row: RawRow) -> bool:
+    from reviewer.extract.textgrid import cues
+
+    return bool(row.cells) and cues.row_label(row.cells[0].text) == "funding"
+
+
+def _is_total(row: RawRow) -> bool:
+    from reviewer.extract.textgrid import cues
+
+    rest = [p for p in row.cells[1:] if not p.empty]
+    return bool(row.cells) and cues.row_label(row.cells[0].text) == "total" and all(
+        cues.is_number(p.text) for p in rest)
+
+
+def _where(src: Source, row: RawRow) -> str:
+    if not row.cells:
+        return "end of text"
+    return src.where(row.cells[0].start, row.cells[-1].end)
