@@ -130,3 +130,19 @@ def test_a_json_form_with_an_illegible_number_is_refused_with_the_field(tmp_path
     assert "# 3 forms, 1 files with errors" in captured.out
     with pytest.raises(ValueError, match=r"^indicators\[2\]\.score: "):
         form_from_data(doc["forms"][0])
+
+
+def test_a_sixteen_digit_weight_or_rate_is_left_empty_by_assembly(tmp_path: Path) -> None:
+    """Weights, scores and rates follow the amounts' rule in assembly itself: no pass after
+    the layouts is needed for any number of a form."""
+    text = SHENZHEN.read_text(encoding="utf-8")
+    text = text.replace("在用信息系统个数 1 个 4 个 15 14", "在用信息系统个数 1 个 4 个 1234567890123456 14", 1)
+    text = text.replace("年度资金总额 406000.00 1898430.00 1898430.00 10 100 10",
+                        "年度资金总额 406000.00 1898430.00 1898430.00 10 " + "9" * 400 + " 10", 1)
+    path = tmp_path / "long.txt"
+    path.write_text(text, encoding="utf-8")
+    form = extract_paths([path]).forms[0]
+    assert form.indicators[0].weight is None and form.indicators[0].score == 14
+    assert any(w.field == "indicators[0]" and "more than 15 digits" in w.message for w in form.warnings)
+    assert form.funding.execution_rate is None
+    assert any(w.field == "funding.execution_rate" and "more than 15 digits" in w.message for w in form.warnings)

@@ -4,6 +4,9 @@ Layouts locate cells (`raw.RawForm`); this turns them into the `Form` of the JSO
 - amounts: plain decimals (thousands separators allowed), × 10,000 where the funding
   table says 万元 (or the cell itself says 万/万元); nan, inf, exponents and absurd
   magnitudes are left empty with a warning;
+- weights, scores and rates likewise: nan, inf, exponents and numbers of more than 15
+  digits before the point are left empty with a warning (so no layout needs a pass after
+  it: every number of an assembled form is one a form can hold);
 - the execution rate in percent, by one rule (`execution_rate`);
 - level names: points stripped, a known variant made canonical, merged cells carried down;
 - weights, scores, the total row, the year from the field or the title;
@@ -20,7 +23,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from reviewer.domain.model import Form, FundingRow, Indicator, Source, TargetParts
-from reviewer.domain.values import comparator_symbol
+from reviewer.domain.values import MAX_INTEGER_DIGITS, comparator_symbol, plain_decimal
 from reviewer.domain.vocabulary import strip_points, vocabulary
 from reviewer.extract.raw import (
     Cells, RawCell, RawForm, RawFunding, RawGoal, RawTable, RawTotal, RawWarning,
@@ -163,7 +166,15 @@ def number(text: str) -> tuple[float | None, str | None]:
     bare = t.removesuffix("分").replace(",", "")
     if "%" in t or not _NUMBER.match(bare):
         return None, f"'{text.strip()}' is not a number"
+    if plain_decimal(bare) is None:
+        return None, _too_long(text)
     return float(bare), None
+
+
+def _too_long(text: str) -> str:
+    """A number with more digits than any form holds: nothing a float could keep as written."""
+    shown = text.strip() if len(text.strip()) <= 24 else text.strip()[:20] + "…"
+    return f"'{shown}' has more than {MAX_INTEGER_DIGITS} digits before the point: not a number a form can hold"
 
 
 def execution_rate(written: str, header_says_percent: bool, budget: float | None, executed: float | None,
@@ -184,6 +195,8 @@ def execution_rate(written: str, header_says_percent: bool, budget: float | None
     bare = t.rstrip("%").replace(",", "")
     if not _NUMBER.match(bare):
         return None, f"执行率 '{written.strip()}' is not a number"
+    if plain_decimal(bare) is None:
+        return None, f"执行率 {_too_long(written)}"
     value = float(bare)
     if percent_written:
         return value, None

@@ -11,7 +11,7 @@ import json
 from collections.abc import Iterable
 from pathlib import Path
 
-from reviewer.domain.model import ExtractError, Extraction, Form, clear_illegible_numbers, form_from_data
+from reviewer.domain.model import ExtractError, Extraction, Form, form_from_data
 from reviewer.extract import documents, layouts
 from reviewer.extract.sources import (
     DOCUMENT_SUFFIXES,
@@ -72,8 +72,7 @@ def forms_from_json(data: bytes) -> list[Form]:
 
 def parse_text(text: str, path: str) -> list[Form]:
     """The forms in a text: read by the layout that claims it, else through its tables."""
-    layout, forms = layouts.read_text(text, path)
-    forms = [clear_illegible_numbers(form) for form in forms]
+    layout, forms = layouts.read_text(text, path)  # assembled: every number one a form can hold
     if not forms:
         raise ExtractFailure(f"looks like the {layout} layout but no form could be read" if layout
                              else layouts.NOT_FOUND)
