@@ -22,7 +22,9 @@ from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from pathlib import Path
 
-from reviewer.domain.model import Form, FundingRow, Indicator, Source, TargetParts
+from pydantic import TypeAdapter
+
+from reviewer.domain.model import Form, FundingRow, Indicator, Source
 from reviewer.domain.values import MAX_INTEGER_DIGITS, comparator_symbol, plain_decimal
 from reviewer.domain.vocabulary import strip_points, vocabulary
 from reviewer.extract.raw import (
@@ -344,25 +346,27 @@ def _rows(form: Form, table: RawTable, part: str) -> list[Indicator]:
     for name in blank:
         form.warn(part, f"{_SCORE_NAMES[name]} is blank in every row of the table")
     split_target = "comparator" in table.columns or "unit" in table.columns
-    rows: list[Indicator] = []
+    rows: list[dict] = []  # the Indicators' fields, validated at once at the end (one call, not one per row)
     level1 = level2 = ""
     for raw_row in table.rows:
         cells = raw_row.cells
-        written1, written2 = _text(cells.get("level1")), _text(cells.get("level2"))
+        cell1, cell2 = cells.get("level1"), cells.get("level2")
+        written1 = cell1.text.strip() if cell1 is not None else ""
+        written2 = cell2.text.strip() if cell2 is not None else ""
         if written1:
             name1 = strip_points(written1) if table.rubric else vocab.canonical_level(written1, 1)
             if name1 != level1:
                 level1, level2 = name1, ""
         if written2:
             level2 = strip_points(written2) if table.rubric else vocab.canonical_level(written2, 2)
-        body = {k: c for k, c in cells.items() if k not in _LEVELS and not c.empty}
+        body = {k: c for k, c in cells.items() if k not in _LEVELS and c.text.strip()}  # a blank cell is no cell
         i = len(rows)
         if not body.keys() & _SUBSTANCE or (
                 set(body) <= {"seq", "name", "remark"} and vocab.placeholder.match(_text(body.get("name")))):
             _notes(form, raw_row.notes, f"{part}[{max(i - 1, 0)}]" if rows else part)
             continue  # a row naming only a category, or a template row left unfilled
         if set(body) == {"deviation"} and rows:
-            rows[-1].deviation += body["deviation"].text.strip()  # the cell continued on a new row
+            rows[-1]["deviation"] += body["deviation"].text.strip()  # the cell continued on a new row
             _notes(form, raw_row.notes, f"{part}[{i - 1}]")
             continue
         if rows and not written1 and not written2 and "name" not in body and _fills_gaps(rows[-1], body):
@@ -373,36 +377,38 @@ def _rows(form: Form, table: RawTable, part: str) -> list[Indicator]:
                                           + ", ".join(sorted(body)))
             _notes(form, raw_row.notes, f"{part}[{i - 1}]")
             continue
-        _notes(form, raw_row.notes, f"{part}[{i}]")
+        where = f"{part}[{i}]"
+        if raw_row.notes:
+            _notes(form, raw_row.notes, where)
         row_level1 = "" if "level1" in cells and not written1 else level1
         row_level2 = "" if "level2" in cells and not written2 else level2
         if not row_level2 and "level2" in table.columns and "level2" not in cells:
-            form.warn(f"{part}[{i}]", "no 二级指标 for this row")
-        rows.append(_indicator(form, f"{part}[{i}]", table, body, row_level1, row_level2, split_target, blank))
+            form.warn(where, "no 二级指标 for this row")
+        rows.append(_indicator(form, where, table, body, row_level1, row_level2, split_target, blank))
     if table.truncated:
         form.warn(part, f"indicator table ends after row {len(rows)} with no 总分 row: the rest of the form "
                         "may be cut off")
-    return rows
+    return _INDICATORS.validate_python(rows)
 
 
 _ROW_TEXT = ("target", "actual", "deviation", "nature", "description", "criteria")
+_INDICATORS = TypeAdapter(list[Indicator])
 
 
-def _fills_gaps(row: Indicator, body: Cells) -> bool:
+def _fills_gaps(row: dict, body: Cells) -> bool:
     """Whether every cell of a nameless row goes where the row above is blank."""
     for name in body:
         if name in _SCORE_NAMES:
-            if getattr(row, name) is not None:
+            if row.get(name) is not None:
                 return False
-        elif name not in _ROW_TEXT or getattr(row, name):
+        elif name not in _ROW_TEXT or row.get(name):
             return False
     return True
 
 
-def _continue_row(row: Indicator, body: Cells) -> None:
+def _continue_row(row: dict, body: Cells) -> None:
     for name, cell in body.items():
-        value = number(cell.text)[0] if name in _SCORE_NAMES else cell.text.strip()
-        setattr(row, name, value)
+        row[name] = number(cell.text)[0] if name in _SCORE_NAMES else cell.text.strip()
 
 
 def _blank_columns(table: RawTable) -> set[str]:
@@ -413,15 +419,17 @@ def _blank_columns(table: RawTable) -> set[str]:
 
 
 def _indicator(form: Form, where: str, table: RawTable, body: Cells, level1: str, level2: str,
-               split_target: bool, blank: set[str]) -> Indicator:
-    nature = _text(body.get("nature"))
-    comparator = _text(body.get("comparator"))
+               split_target: bool, blank: set[str]) -> dict:
+    """An Indicator's fields (validated with the table's other rows)."""
+    texts = {k: c.text.strip() for k, c in body.items()}
+    get = texts.get
+    nature, comparator = get("nature", ""), get("comparator", "")
     if nature and comparator_symbol(nature):  # 指标性质 holding ≥ ＝ ≤
         comparator, nature = comparator or nature, ""
-    value, unit = _text(body.get("target")), _text(body.get("unit"))
+    value, unit = get("target", ""), get("unit", "")
     parts = None
     if split_target or comparator:
-        parts = TargetParts(comparator=comparator, value=value, unit=unit)
+        parts = {"comparator": comparator, "value": value, "unit": unit}
     scores: dict[str, float | None] = {}
     for name, written in _SCORE_NAMES.items():
         cell = body.get(name)
@@ -432,11 +440,11 @@ def _indicator(form: Form, where: str, table: RawTable, body: Cells, level1: str
         scores[name], problem = number(cell.text)
         if problem:
             form.warn(where, f"{written} {problem}")
-    return Indicator(
-        level1=level1, level2=level2, name=_text(body.get("name")),
-        target=comparator + value + unit, target_parts=parts, actual=_text(body.get("actual")),
-        deviation=_text(body.get("deviation")), nature=nature,
-        description=_text(body.get("description")), criteria=_text(body.get("criteria")), **scores,
+    return dict(
+        level1=level1, level2=level2, name=get("name", ""),
+        target=comparator + value + unit, target_parts=parts, actual=get("actual", ""),
+        deviation=get("deviation", ""), nature=nature,
+        description=get("description", ""), criteria=get("criteria", ""), **scores,
     )
 
 

@@ -48,7 +48,7 @@ _INDICATOR_HEADER = ("三级指标", "一级指标", "年度指标值", "偏差�
 PROJECT_AMOUNT = "项目金额"  # this template's header label for the project's amount
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # hashed by identity: one per vocabulary, a cache key
 class _Words:
     """What this layout recognises, from the vocabulary."""
 
@@ -528,7 +528,7 @@ def _build_row(row: _Row, previous: _Row | None) -> None:
     }
     words = _words()
     labels = ["".join(_SPACE.sub("", f) for f in columns.get(i, [])) for i in range(n)]
-    for label in labels:
+    for label in filter(None, labels):
         level2 = _level2(label)
         if level2:
             row.level2_written = level2
@@ -556,7 +556,12 @@ def _join(fragments: list[str]) -> str:
 
 
 def _level2(label: str) -> str | None:
-    for key, name in _words().level2_keys:
+    return _level2_of(_words(), label)
+
+
+@lru_cache(maxsize=4096)  # level labels repeat from row to row
+def _level2_of(words: _Words, label: str) -> str | None:
+    for key, name in words.level2_keys:
         if key in label:
             return name
     return None

@@ -87,7 +87,7 @@ class _Words:
     level_cell: re.Pattern[str]
     level_prefixes: dict[str, tuple[str, ...]]
     form_line: re.Pattern[str]
-    total: re.Pattern[str]
+    totals: tuple[str, ...]  # what the 总分 row starts with: 总分, 合计 … (longest first)
     # The template's own spellings of the labels that open its parts.
     planned: str  # 预期目标
     indicators: str  # 年度绩效指标
@@ -129,7 +129,7 @@ def _words_of(vocab: Vocabulary) -> _Words:
         level_cell=re.compile("(?:" + "|".join(map(re.escape, level_names)) + r")(?=$|[ (（])"),
         level_prefixes={k: tuple(v) for k, v in prefixes.items()},
         form_line=re.compile(_any(header["code"] + header["name"] + vocab.funding_rows.labels["年度资金总额"])),
-        total=re.compile(rf"^(?:{_any(vocab.sections.labels['total'])})"),
+        totals=tuple(sorted(vocab.sections.labels["total"], key=len, reverse=True)),
         planned=vocab.goal_columns.labels["planned"][0],
         indicators=vocab.sections.labels["indicators"][0],
         level1=vocab.indicator_columns.labels["level1"][0],
@@ -204,7 +204,7 @@ def _read_form(lines: list[_Line], path: str, index: int) -> RawForm:
     if table_at is None:
         return raw
     body_at = _skip_table_header([ln for _, ln in lines], table_at)
-    total_at = _find(lines, words.total.match, body_at)
+    total_at = next((i for i, (_, ln) in enumerate(lines[body_at:], body_at) if ln.startswith(words.totals)), None)
     raw.indicators = _IndicatorTable().read(_drop_repeated_headers([ln for ln in lines[body_at:total_at] if ln[1]]))
     if total_at is not None:
         raw.total = _read_total(lines[total_at:])
@@ -382,9 +382,10 @@ def _split_goal(block: list[str], para_starts: list[int], year: int | None):
 
 def _skip_table_header(lines: list[str], table_at: int) -> int:
     """The header row "一级指标 … 偏差原因分析及改进措施" wraps over several lines."""
+    words = _words()
     seen = ""
     for i in range(table_at, min(table_at + 10, len(lines))):
-        if i > table_at and _strip_levels(lines[i], _words())[1]:
+        if i > table_at and _strip_levels(lines[i], words)[1]:
             return i
         seen += re.sub(r"\s+", "", lines[i])
         if "改进措施" in seen:
@@ -395,10 +396,11 @@ def _skip_table_header(lines: list[str], table_at: int) -> int:
 def _drop_repeated_headers(lines: list[_Line]) -> list[_Line]:
     """A table continued on a new PDF page repeats its header row; drop it."""
     texts = [ln for _, ln in lines]
+    level1, level2 = _words().level1, _words().level2
     out: list[_Line] = []
     i = 0
     while i < len(lines):
-        if _words().level1 in texts[i] and _words().level2 in texts[i]:
+        if level1 in texts[i] and level2 in texts[i]:
             i = _skip_table_header(texts, i)
             continue
         out.append(lines[i])
@@ -728,11 +730,11 @@ class _IndicatorTable:
 
 def _read_total(lines: list[_Line]) -> RawTotal:
     """"总分 100 98.47 —", the numbers possibly on the following lines."""
-    label = _words().total.match(lines[0][1])
-    total = RawTotal(label=RawCell(label.group(0), _where(lines[0])))
+    label = next(t for t in _words().totals if lines[0][1].startswith(t))
+    total = RawTotal(label=RawCell(label, _where(lines[0])))
     numbers: list[RawCell] = []
     for k, line in enumerate(lines[:6]):
-        for tok in (line[1][label.end():] if k == 0 else line[1]).split():
+        for tok in (line[1][len(label):] if k == 0 else line[1]).split():
             if _BARE_NUMBER.match(tok):
                 numbers.append(RawCell(tok, _where(line)))
             elif not _DASH.match(tok):
