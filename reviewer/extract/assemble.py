@@ -51,6 +51,7 @@ _LEVELS = ("level1", "level2")
 # A row with none of these is a category row (its rubric text, if any, describes the category).
 _SUBSTANCE = frozenset(("name", "target", "actual", "weight", "score", "review_score", "weighted_score",
                         "deviation"))
+_TEMPLATE_ROW = frozenset(("seq", "name", "remark"))  # the cells of an unfilled template row ("指标2")
 
 
 def form_id(code: str | None, path: str, index: int) -> str:
@@ -361,11 +362,11 @@ def _rows(form: Form, table: RawTable, part: str) -> list[Indicator]:
             level2 = strip_points(written2) if table.rubric else vocab.canonical_level(written2, 2)
         body = {k: c for k, c in cells.items() if k not in _LEVELS and c.text.strip()}  # a blank cell is no cell
         i = len(rows)
-        if not body.keys() & _SUBSTANCE or (
-                set(body) <= {"seq", "name", "remark"} and vocab.placeholder.match(_text(body.get("name")))):
+        if body.keys().isdisjoint(_SUBSTANCE) or (
+                body.keys() <= _TEMPLATE_ROW and vocab.placeholder.match(_text(body.get("name")))):
             _notes(form, raw_row.notes, f"{part}[{max(i - 1, 0)}]" if rows else part)
             continue  # a row naming only a category, or a template row left unfilled
-        if set(body) == {"deviation"} and rows:
+        if rows and len(body) == 1 and "deviation" in body:
             rows[-1]["deviation"] += body["deviation"].text.strip()  # the cell continued on a new row
             _notes(form, raw_row.notes, f"{part}[{i - 1}]")
             continue
