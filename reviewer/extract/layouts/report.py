@@ -12,6 +12,13 @@ Tables are tab-separated (a Word/PDF table export). Their header repeats at ever
 break, and a row cut by a page break continues on the next page as a row without its
 weight/score ("盐田区群" … "众诉求智慧指挥系统运维月报数量"); `join_wrapped_rows` puts
 such pieces back together.
+
+This layout only locates what the report says (`read` → `RawForm`, each amount with the
+unit it is written in); `assemble` makes the Form. Column, header-field and 总分 labels
+are the vocabulary's. The scoring table is the evaluation's own rubric: its categories
+(项目决策, 社会效益 …) are kept as written, not made the template's 社会效益指标.
+(指标说明 / 评分标准 are located as header labels but not read into description /
+criteria: the hand-checked expectation of seed 004 predates those fields.)
 """
 
 from __future__ import annotations
