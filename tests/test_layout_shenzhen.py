@@ -290,13 +290,13 @@ def test_template_instructions_are_vocabulary(tmp_path, monkeypatch):
     assert "请简要填写" in read_as_text.goal.actual
     (tmp_path / "hints.toml").write_text("[template]\nhints = ['[（(]请简要填写[^)）]*[)）]']\n", encoding="utf-8")
     monkeypatch.setenv("REVIEWER_VOCABULARY", str(tmp_path))
-    vocab_module.vocabulary.cache_clear()
+    vocab_module.reload()
     try:
         (form,) = shenzhen.parse(noisy, "x")
         assert contract_dump(form) == contract_dump(plain)
     finally:
         monkeypatch.delenv("REVIEWER_VOCABULARY")
-        vocab_module.vocabulary.cache_clear()
+        vocab_module.reload()
 
 
 def test_cells_say_where_they_were_read():

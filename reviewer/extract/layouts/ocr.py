@@ -546,9 +546,13 @@ def _realigned(cells: list[str], name_at: int) -> list[str]:
     return [""] * (name_at - len(kept)) + kept + cells[labels[-1] + 1 :]
 
 
-@lru_cache(maxsize=8192)
 def _is_level_label(cell: str) -> bool:
-    return _SPACE.sub("", cell) in _words().level_labels
+    return _is_level_label_of(_words(), cell)
+
+
+@lru_cache(maxsize=8192)  # keyed by the vocabulary's words too: a reloaded vocabulary is asked afresh
+def _is_level_label_of(words: _Words, cell: str) -> bool:
+    return _SPACE.sub("", cell) in words.level_labels
 
 
 def _join(fragments: list[str]) -> str:
