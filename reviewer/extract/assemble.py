@@ -360,14 +360,15 @@ def _rows(form: Form, table: RawTable, part: str) -> list[Indicator]:
                 level1, level2 = name1, ""
         if written2:
             level2 = strip_points(written2) if table.rubric else vocab.canonical_level(written2, 2)
-        body = {k: c for k, c in cells.items() if k not in _LEVELS and c.text.strip()}  # a blank cell is no cell
+        # The row's cells as written, stripped; a blank cell is no cell.
+        body = {k: t for k, c in cells.items() if k not in _LEVELS and (t := c.text.strip())}
         i = len(rows)
         if body.keys().isdisjoint(_SUBSTANCE) or (
-                body.keys() <= _TEMPLATE_ROW and vocab.placeholder.match(_text(body.get("name")))):
+                body.keys() <= _TEMPLATE_ROW and vocab.placeholder.match(body.get("name", ""))):
             _notes(form, raw_row.notes, f"{part}[{max(i - 1, 0)}]" if rows else part)
             continue  # a row naming only a category, or a template row left unfilled
         if rows and len(body) == 1 and "deviation" in body:
-            rows[-1]["deviation"] += body["deviation"].text.strip()  # the cell continued on a new row
+            rows[-1]["deviation"] += body["deviation"]  # the cell continued on a new row
             _notes(form, raw_row.notes, f"{part}[{i - 1}]")
             continue
         if rows and not written1 and not written2 and "name" not in body and _fills_gaps(rows[-1], body):
@@ -396,7 +397,7 @@ _ROW_TEXT = ("target", "actual", "deviation", "nature", "description", "criteria
 _INDICATORS = TypeAdapter(list[Indicator])
 
 
-def _fills_gaps(row: dict, body: Cells) -> bool:
+def _fills_gaps(row: dict, body: dict[str, str]) -> bool:
     """Whether every cell of a nameless row goes where the row above is blank."""
     for name in body:
         if name in _SCORE_NAMES:
@@ -407,9 +408,9 @@ def _fills_gaps(row: dict, body: Cells) -> bool:
     return True
 
 
-def _continue_row(row: dict, body: Cells) -> None:
-    for name, cell in body.items():
-        row[name] = number(cell.text)[0] if name in _SCORE_NAMES else cell.text.strip()
+def _continue_row(row: dict, body: dict[str, str]) -> None:
+    for name, text in body.items():
+        row[name] = number(text)[0] if name in _SCORE_NAMES else text
 
 
 def _blank_columns(table: RawTable) -> set[str]:
@@ -419,11 +420,10 @@ def _blank_columns(table: RawTable) -> set[str]:
             and not any(name in cells for cells in rows)}
 
 
-def _indicator(form: Form, where: str, table: RawTable, body: Cells, level1: str, level2: str,
+def _indicator(form: Form, where: str, table: RawTable, body: dict[str, str], level1: str, level2: str,
                split_target: bool, blank: set[str]) -> dict:
     """An Indicator's fields (validated with the table's other rows)."""
-    texts = {k: c.text.strip() for k, c in body.items()}
-    get = texts.get
+    get = body.get
     nature, comparator = get("nature", ""), get("comparator", "")
     if nature and comparator_symbol(nature):  # 指标性质 holding ≥ ＝ ≤
         comparator, nature = comparator or nature, ""
@@ -433,12 +433,12 @@ def _indicator(form: Form, where: str, table: RawTable, body: Cells, level1: str
         parts = {"comparator": comparator, "value": value, "unit": unit}
     scores: dict[str, float | None] = {}
     for name, written in _SCORE_NAMES.items():
-        cell = body.get(name)
-        if cell is None:
+        text = get(name)
+        if text is None:
             if name in ("weight", "score") and name in table.columns and name not in blank:
                 form.warn(where, f"{written} cell is blank")
             continue
-        scores[name], problem = number(cell.text)
+        scores[name], problem = number(text)
         if problem:
             form.warn(where, f"{written} {problem}")
     return dict(

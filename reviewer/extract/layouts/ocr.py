@@ -21,6 +21,7 @@ spellings are the vocabulary's (reviewer/domain/vocabulary/*.toml).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -176,17 +177,15 @@ def parse(text: str, path: str) -> list[Form]:
     return [assemble(raw) for raw in read(text, path)]
 
 
-def read(text: str, path: str) -> list[RawForm]:
+def read(text: str, path: str) -> Iterator[RawForm]:
     """The forms of an OCR text, as raw records (`assemble` makes them Forms): one from
-    each 项目名称 line to the next."""
+    each 项目名称 line to the next, one at a time."""
     lines = text.splitlines()
     name = _words().name
     starts = [i for i, line in enumerate(lines) if name in line]
-    forms = []
     for index, start in enumerate(starts):
         end = starts[index + 1] if index + 1 < len(starts) else len(lines)
-        forms.append(_read_form(lines[start:end], start + 1, path, index))
-    return forms
+        yield _read_form(lines[start:end], start + 1, path, index)
 
 
 def _read_form(lines: list[str], first_line: int, path: str, index: int) -> RawForm:

@@ -20,6 +20,7 @@ template's instructions) are the vocabulary's (reviewer/domain/vocabulary/*.toml
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -149,79 +150,106 @@ def parse(text: str, path: str) -> list[Form]:
     return [assemble(raw) for raw in read(text, path)]
 
 
-_Line = tuple[int, str]  # (line number in the text, the line stripped)
+class _Lines:
+    """A dump's lines, stripped, and the number of each in the text. Two flat lists, not a
+    tuple per line: dumps run to thousands of lines, and strings and ints are no work for
+    the garbage collector."""
+
+    __slots__ = ("texts", "numbers")
+
+    def __init__(self, texts: list[str], numbers: list[int]):
+        self.texts, self.numbers = texts, numbers
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+    def __getitem__(self, i: int) -> str:
+        return self.texts[i]
+
+    def part(self, start: int = 0, stop: int | None = None) -> _Lines:
+        return _Lines(self.texts[start:stop], self.numbers[start:stop])
+
+    def where(self, i: int) -> str:
+        return f"line {self.numbers[i]}"
+
+    def find(self, test, start: int = 0, stop: int | None = None) -> int | None:
+        """The first line from `start` holding `test`: a substring, or a pattern's search/match."""
+        part = enumerate(self.texts[start:stop], start)
+        if isinstance(test, str):
+            return next((i for i, ln in part if test in ln), None)
+        return next((i for i, ln in part if test(ln)), None)
 
 
-def read(text: str, path: str) -> list[RawForm]:
-    """The forms in a dump, as raw records (`assemble` makes them Forms)."""
+def read(text: str, path: str) -> Iterator[RawForm]:
+    """The forms in a dump, as raw records (`assemble` makes them Forms), one at a time: a
+    form's record is assembled and gone before the next is read."""
     noise = _words().noise.match
-    lines = [(n, s) for n, ln in enumerate(text.splitlines(), start=1) if not noise(s := ln.strip())]
-    return [_read_form(chunk, path, i) for i, chunk in enumerate(_split_forms(lines))]
+    texts: list[str] = []
+    numbers: list[int] = []
+    for n, line in enumerate(text.splitlines(), start=1):
+        stripped = line.strip()
+        if not noise(stripped):
+            texts.append(stripped)
+            numbers.append(n)
+    for i, chunk in enumerate(_split_forms(_Lines(texts, numbers))):
+        yield _read_form(chunk, path, i)
 
 
-def _split_forms(lines: list[_Line]) -> list[list[_Line]]:
+def _split_forms(lines: _Lines) -> list[_Lines]:
     """One chunk per form: from a title line (or, without titles, a 项目编码 line) to the next."""
     words = _words()
-    starts = [i for i, (_, ln) in enumerate(lines) if TITLE in ln]
+    starts = [i for i, ln in enumerate(lines.texts) if TITLE in ln]
     if not starts:
-        starts = [i for i, (_, ln) in enumerate(lines) if words.code.search(ln)]
+        starts = [i for i, ln in enumerate(lines.texts) if words.code.search(ln)]
     bounds = starts + [len(lines)]
-    return [lines[a:b] for a, b in zip(bounds, bounds[1:]) if any(words.form_line.search(ln) for _, ln in lines[a:b])]
+    return [lines.part(a, b) for a, b in zip(bounds, bounds[1:])
+            if any(words.form_line.search(ln) for ln in lines.texts[a:b])]
 
 
-def _find(lines: list[_Line], test, start: int = 0, stop: int | None = None) -> int | None:
-    """The first line from `start` holding `test`: a substring, or a pattern's search/match."""
-    part = enumerate(lines[start:stop], start)
-    if isinstance(test, str):
-        return next((i for i, (_, ln) in part if test in ln), None)
-    return next((i for i, (_, ln) in part if test(ln)), None)
-
-
-def _where(line: _Line) -> str:
-    return f"line {line[0]}"
-
-
-def _read_form(lines: list[_Line], path: str, index: int) -> RawForm:
+def _read_form(lines: _Lines, path: str, index: int) -> RawForm:
     words = _words()
     raw = RawForm(path=path, index=index, layout=NAME)
-    code_at = _find(lines, words.code.search)
+    code_at = lines.find(words.code.search)
     if code_at is None:
         raw.header_notes.append(RawWarning("code", "no 项目编码 found"))
         code_at = 0
     else:
-        raw.header["code"] = RawCell(words.code.search(lines[code_at][1]).group(1), _where(lines[code_at]))
+        raw.header["code"] = RawCell(words.code.search(lines[code_at]).group(1), lines.where(code_at))
 
-    goal_at = _find(lines, words.planned)
-    table_at = _find(lines, words.level1)
+    goal_at = lines.find(words.planned)
+    table_at = lines.find(words.level1)
     header_end = next((i for i in (goal_at, table_at) if i is not None), len(lines))
-    _read_header(raw, lines[code_at:header_end])
-    raw.funding = _read_funding(lines[code_at:header_end])
+    _read_header(raw, lines.part(code_at, header_end))
+    raw.funding = _read_funding(lines.part(code_at, header_end))
 
     if goal_at is not None:
-        goal_end = _find(lines, words.goal_end.search, goal_at + 1) or len(lines)
-        raw.goal = _read_goal(lines[goal_at + 1 : goal_end], _year_of(raw))
+        goal_end = lines.find(words.goal_end.search, goal_at + 1) or len(lines)
+        raw.goal = _read_goal(lines.part(goal_at + 1, goal_end), _year_of(raw))
 
     if table_at is None:
         return raw
-    body_at = _skip_table_header([ln for _, ln in lines], table_at)
-    total_at = next((i for i, (_, ln) in enumerate(lines[body_at:], body_at) if ln.startswith(words.totals)), None)
-    raw.indicators = _IndicatorTable().read(_drop_repeated_headers([ln for ln in lines[body_at:total_at] if ln[1]]))
+    body_at = _skip_table_header(lines.texts, table_at)
+    total_at = next((i for i, ln in enumerate(lines.texts[body_at:], body_at) if ln.startswith(words.totals)), None)
+    body = lines.part(body_at, total_at)
+    kept = [i for i, ln in enumerate(body.texts) if ln]
+    body = _Lines([body.texts[i] for i in kept], [body.numbers[i] for i in kept])
+    raw.indicators = _IndicatorTable().read(_drop_repeated_headers(body))
     if total_at is not None:
-        raw.total = _read_total(lines[total_at:])
+        raw.total = _read_total(lines.part(total_at))
     return raw
 
 
 # --- header -------------------------------------------------------------------------
 
 
-def _read_header(raw: RawForm, lines: list[_Line]) -> None:
+def _read_header(raw: RawForm, lines: _Lines) -> None:
     words = _words()
-    name_at = _find(lines, words.name.search)
-    name_m = words.name.search(lines[name_at][1]) if name_at is not None else None
+    name_at = lines.find(words.name.search)
+    name_m = words.name.search(lines[name_at]) if name_at is not None else None
     if name_m and name_at is not None:
         parts = [name_m.group(1)]
         # The name wraps onto the lines before 绩效自评年度 / 实施单位.
-        for _, ln in lines[name_at + 1 :]:
+        for ln in lines.texts[name_at + 1 :]:
             if not ln:
                 continue
             if words.header_stop.match(ln) or _YEAR_LABEL_TAIL.match(ln):
@@ -231,24 +259,24 @@ def _read_header(raw: RawForm, lines: list[_Line]) -> None:
                 break
         name = "".join(parts).strip()
         if name:
-            raw.header["name"] = RawCell(name, _where(lines[name_at]))
+            raw.header["name"] = RawCell(name, lines.where(name_at))
     if "name" not in raw.header:
         raw.header_notes.append(RawWarning("name", "no 项目名称 found"))
 
-    year_m = words.year.search("\n".join(ln for _, ln in lines))
+    year_m = words.year.search("\n".join(lines.texts))
     if year_m:
         raw.header["year"] = RawCell(year_m.group(1))
     else:
         raw.header_notes.append(RawWarning("year", "no 绩效自评年度 found"))
 
-    units_at = _find(lines, words.units.search)
+    units_at = lines.find(words.units.search)
     if units_at is not None:
-        units_m = words.units.search(lines[units_at][1])
+        units_m = words.units.search(lines[units_at])
         # Organisation names have no spaces; a space before "（本级）" is a PDF artefact.
         for name, value in (("unit", units_m.group(1)), ("department", units_m.group(2))):
             value = re.sub(r"\s+", "", value)
             if value:
-                raw.header[name] = RawCell(value, _where(lines[units_at]))
+                raw.header[name] = RawCell(value, lines.where(units_at))
     if "unit" not in raw.header:
         raw.header_notes.append(RawWarning("unit", "no 实施单位 found"))
     if "department" not in raw.header:
@@ -263,24 +291,24 @@ def _year_of(raw: RawForm) -> int | None:
 _FUNDING_LINE = ("initial_budget", "annual_budget", "executed", "weight", "execution_rate", "score")
 
 
-def _read_funding(lines: list[_Line]) -> RawFunding:
+def _read_funding(lines: _Lines) -> RawFunding:
     words = _words()
     funding = RawFunding()
-    currency_at = _find(lines, words.currency.search)
+    currency_at = lines.find(words.currency.search)
     if currency_at is None:
         funding.notes.append(RawWarning("funding.currency_unit", "no 项目资金（元） label; amounts read as 元"))
     else:
-        funding.currency = RawCell(words.currency.search(lines[currency_at][1]).group(0), _where(lines[currency_at]))
+        funding.currency = RawCell(words.currency.search(lines[currency_at]).group(0), lines.where(currency_at))
     labels = vocabulary().funding_rows
-    for line in lines:
-        m = words.fund_row.match(line[1])
+    for i, line in enumerate(lines.texts):
+        m = words.fund_row.match(line)
         if not m:
             continue
         label, tokens = m.group(1), m.group(2).split()
         if len(tokens) < 3:
             funding.notes.append(RawWarning("funding", f"{label} row has {len(tokens)} cells, expected at least 3"))
             continue
-        where = _where(line)
+        where = lines.where(i)
         total = labels.field(label) == "年度资金总额"
         read = 6 if total and len(tokens) == 6 else 3
         if total and read != 6:
@@ -319,11 +347,11 @@ def _squash(lines: list[str]) -> str:
     return "".join(ln.strip() for ln in lines)
 
 
-def _read_goal(numbered: list[_Line], year: int | None) -> RawGoal:
+def _read_goal(numbered: _Lines, year: int | None) -> RawGoal:
     """预期目标 and 实际完成情况 are two columns dumped one after the other."""
     goal = RawGoal()
-    where = f"lines {numbered[0][0]}-{numbered[-1][0]}" if numbered else ""
-    lines = [ln for _, ln in numbered]
+    where = f"lines {numbered.numbers[0]}-{numbered.numbers[-1]}" if numbered else ""
+    lines = numbered.texts
     paras = _paragraphs(lines)
     if not paras:
         goal.notes.append(RawWarning("goal", "年度总体目标 is empty"))
@@ -393,19 +421,19 @@ def _skip_table_header(lines: list[str], table_at: int) -> int:
     return table_at + 1
 
 
-def _drop_repeated_headers(lines: list[_Line]) -> list[_Line]:
+def _drop_repeated_headers(lines: _Lines) -> _Lines:
     """A table continued on a new PDF page repeats its header row; drop it."""
-    texts = [ln for _, ln in lines]
+    texts = lines.texts
     level1, level2 = _words().level1, _words().level2
-    out: list[_Line] = []
+    kept: list[int] = []
     i = 0
-    while i < len(lines):
+    while i < len(texts):
         if level1 in texts[i] and level2 in texts[i]:
             i = _skip_table_header(texts, i)
             continue
-        out.append(lines[i])
+        kept.append(i)
         i += 1
-    return out
+    return _Lines([texts[i] for i in kept], [lines.numbers[i] for i in kept])
 
 
 def _strip_levels(line: str, words: _Words) -> tuple[str, list[str]]:
@@ -428,22 +456,25 @@ def _strip_levels(line: str, words: _Words) -> tuple[str, list[str]]:
     return line, found
 
 
-def _merge_wrapped_levels(lines: list[_Line]) -> list[_Line]:
+def _merge_wrapped_levels(lines: _Lines) -> _Lines:
     """Join a level cell wrapped over two lines ("服务对象满意度指" + "标") into one line."""
     prefixes = _words().level_prefixes
-    out: list[_Line] = []
+    texts, numbers = lines.texts, lines.numbers
+    out = _Lines([], [])
     i = 0
-    while i < len(lines):
-        n, ln = lines[i]
-        if ln in prefixes and i + 1 < len(lines):
-            nxt = lines[i + 1][1]
+    while i < len(texts):
+        ln = texts[i]
+        if ln in prefixes and i + 1 < len(texts):
+            nxt = texts[i + 1]
             rest = next((full[len(ln):] for full in prefixes[ln]
                          if nxt == full[len(ln):] or nxt.startswith(full[len(ln):] + " ")), None)
             if rest is not None:
-                out.append((n, ln + nxt))
+                out.texts.append(ln + nxt)
+                out.numbers.append(numbers[i])
                 i += 2
                 continue
-        out.append(lines[i])
+        out.texts.append(ln)
+        out.numbers.append(numbers[i])
         i += 1
     return out
 
@@ -598,9 +629,10 @@ class _IndicatorTable:
         self.last_full = False
         self.name_width = 0  # widest non-final name line seen: the name column's width
 
-    def read(self, lines: list[_Line]) -> RawTable:
+    def read(self, lines: _Lines) -> RawTable:
         words = _words()
-        for n, ln in _merge_wrapped_levels(lines):
+        merged = _merge_wrapped_levels(lines)
+        for n, ln in zip(merged.numbers, merged.texts):
             rest, levels = _strip_levels(ln, words)
             if levels:
                 self._close_deviation()
@@ -728,15 +760,15 @@ class _IndicatorTable:
                                         "appended to this row's deviation"))
 
 
-def _read_total(lines: list[_Line]) -> RawTotal:
+def _read_total(lines: _Lines) -> RawTotal:
     """"总分 100 98.47 —", the numbers possibly on the following lines."""
-    label = next(t for t in _words().totals if lines[0][1].startswith(t))
-    total = RawTotal(label=RawCell(label, _where(lines[0])))
+    label = next(t for t in _words().totals if lines[0].startswith(t))
+    total = RawTotal(label=RawCell(label, lines.where(0)))
     numbers: list[RawCell] = []
-    for k, line in enumerate(lines[:6]):
-        for tok in (line[1][len(label):] if k == 0 else line[1]).split():
+    for k, line in enumerate(lines.texts[:6]):
+        for tok in (line[len(label):] if k == 0 else line).split():
             if _BARE_NUMBER.match(tok):
-                numbers.append(RawCell(tok, _where(line)))
+                numbers.append(RawCell(tok, lines.where(k)))
             elif not _DASH.match(tok):
                 break
         if len(numbers) >= 2:
