@@ -104,3 +104,17 @@ def test_dashboard_renders_in_headless_chromium_with_the_charts(out, tmp_path):
     assert counts.get((0x2E, 0x7D, 0x32), 0) > 200
     assert counts.get((0xC6, 0x28, 0x28), 0) > 200
     assert counts.get((0x3B, 0x6E, 0xA8), 0) > 1000
+
+
+def test_dashboard_names_checks_in_chinese_and_asks_for_chinese_fonts_first(out):
+    from reviewer.checks.registry import all_checks
+
+    html = (out / "index.html").read_text(encoding="utf-8")
+    checks = all_checks()
+    assert "PF401 指标值未量化" in html  # chart label and table row: code and Chinese title
+    assert not [c.name for c in checks.values() if c.name in html]  # no kebab names left
+    family = re.search(r"body\{font-family:([^;]+);", html)[1].split(",")
+    names = [f.strip("'\"") for f in family]
+    for font in ("PingFang SC", "Microsoft YaHei", "Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Micro Hei"):
+        assert font in names and names.index(font) < names.index("system-ui"), font
+    assert names[-1] == "sans-serif"

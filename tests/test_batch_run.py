@@ -4,6 +4,8 @@ sheet, deterministic outputs, resume after a crash, a broken form does not stop 
 from __future__ import annotations
 
 import hashlib
+import json
+import re
 import os
 import shutil
 import signal
@@ -104,7 +106,7 @@ def test_same_inputs_give_the_same_outputs_and_resume_redoes_nothing(tmp_path):
     assert again.reviewed == 0 and again.reused == 39
     assert tree(tmp_path / "a") == tree(tmp_path / "b")
     book = openpyxl.load_workbook(tmp_path / "a" / "summary.xlsx")
-    assert book.sheetnames == ["forms", "findings", "comments", "errors"]
+    assert book.sheetnames == ["forms", "findings", "comments", "warnings", "errors"]
     for title in book.sheetnames:
         ws = book[title]
         assert ws.freeze_panes == "A2"
@@ -255,3 +257,164 @@ def test_worker_processes_and_in_process_work_give_the_same_outputs(year_run, tm
     folder, _n, out, _code = year_run  # written by two worker processes
     run_batch(BatchOptions(inputs=[str(folder)], out=tmp_path / "inline", workers=1))
     assert tree(tmp_path / "inline") == tree(out)
+
+
+def opinion_tree(out: Path) -> dict[str, str]:
+    return {k: v for k, v in tree(out).items() if k.startswith("opinions/")}
+
+
+def test_a_rerun_rewrites_the_opinions_whose_inputs_changed_and_only_those(tmp_path):
+    """Results of an earlier policy are reused when it is in effect again: their opinions must
+    be written again (they held the other policy's text: summary.xlsx said 98, the opinion 99)."""
+    src = tmp_path / "in"
+    src.mkdir()
+    shutil.copy(EXAMPLES / "000_227770587c716576.txt", src / "a.txt")
+    shutil.copy(EXAMPLES / "002_cc20b351adbf8378.txt", src / "b.txt")
+    policy = tmp_path / "strict.toml"
+    policy.write_text("[checks.PF401]\ndeduct = \"fixed\"\namount = 2\n[checks.PF405]\ndeduct = \"fixed\"\namount = 2\n",
+                      encoding="utf-8")  # fmt: skip
+    out, clean = tmp_path / "out", tmp_path / "clean"
+    strict = BatchOptions(inputs=[str(src)], out=out, policy=policy)
+    run_batch(strict)
+    default = run_batch(BatchOptions(inputs=[str(src)], out=out))
+    assert default.reviewed == 9
+    again = run_batch(strict)  # every result is reused, from the first run
+    assert again.reviewed == 0 and again.reused == 9
+    run_batch(BatchOptions(inputs=[str(src)], out=clean, policy=policy))
+    forms = sheet_rows(out / "summary.xlsx", "forms")
+    for row in forms:  # the opinion tells the unit the suggested total summary.xlsx shows
+        page = (out / row["意见文件"]).with_suffix(".html").read_text(encoding="utf-8")
+        assert float(re.search(r"复核建议得分：([\d.]+)", page)[1]) == row["建议总分"]
+    assert opinion_tree(out) == opinion_tree(clean) != {}
+    assert default.run["outputs"]["opinions_written"] == again.run["outputs"]["opinions_written"] == 9
+
+    stamps = {p.name: p.stat().st_mtime_ns for p in (out / "opinions").iterdir()}
+    same = run_batch(strict)
+    assert same.run["outputs"]["opinions_written"] == 0
+    assert {p.name: p.stat().st_mtime_ns for p in (out / "opinions").iterdir()} == stamps
+    (src / "b.txt").write_bytes((src / "b.txt").read_bytes() + "\n（重新提交）\n".encode())
+    edited = run_batch(strict)  # one file's content changed: its five forms, and only they
+    assert edited.reviewed == 5 and edited.run["outputs"]["opinions_written"] == 5
+    changed = {n for n, t in stamps.items() if (out / "opinions" / n).stat().st_mtime_ns != t}
+    assert len(changed) == 10 and all(n.endswith((".md", ".html")) for n in changed)
+
+
+def test_a_rerun_on_fewer_inputs_keeps_the_other_opinions_and_says_so(tmp_path, capsys):
+    src = tmp_path / "in"
+    src.mkdir()
+    shutil.copy(EXAMPLES / "000_227770587c716576.txt", src / "a.txt")
+    shutil.copy(EXAMPLES / "002_cc20b351adbf8378.txt", src / "b.txt")
+    out = tmp_path / "out"
+    assert main(["batch", str(src), "--out", str(out)]) == 0
+    before = opinion_tree(out)
+    assert len(before) == 18
+    assert main(["batch", str(src / "a.txt"), "--out", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert f"reviewer: {out / 'opinions'} also holds the opinions of 5 forms not in this run: kept" in err
+    assert opinion_tree(out) == before  # nothing deleted
+    run = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    others = run["outputs"]["opinions_not_in_this_run"]
+    assert len(others) == 5 and all((out / "opinions" / f"{n}.md").is_file() for n in others)
+    assert len(sheet_rows(out / "summary.xlsx", "forms")) == 4  # the outputs are of this run's forms
+    assert main(["batch", str(src / "a.txt"), "--out", str(out), "--prune"]) == 0
+    assert "removed from" in capsys.readouterr().err
+    assert set(opinion_tree(out)) == {k for k in before if Path(k).stem not in others}
+    assert main(["batch", str(src / "a.txt"), "--out", str(out)]) == 0
+    assert "not in this run" not in capsys.readouterr().err
+
+
+def test_each_unreadable_file_gets_one_line_on_stderr_and_the_others_are_reviewed(tmp_path, capsys):
+    src = tmp_path / "in"
+    src.mkdir()
+    shutil.copy(EXAMPLES / "000_227770587c716576.txt", src / "good.txt")
+    (src / "empty.txt").write_bytes(b"")
+    (src / "binary.txt").write_bytes(bytes(range(256)) * 8)
+    (src / "gone.txt").symlink_to(src / "nowhere.txt")
+    os.mkfifo(src / "pipe.txt")
+    with zipfile.ZipFile(src / "in.zip", "w") as z:
+        z.writestr("notes.txt", "会议纪要\n今天讨论了下一年度的工作安排。\n")
+        z.writestr("scan.jpg", b"\xff\xd8\xff")
+    # the lines `reviewer extract` prints for the same files: one reader, one message each
+    expected = {f"reviewer: {e.path}: {e.message}" for e in extract_paths([src]).errors}
+    assert len(expected) == 6
+    for name, why in (("empty.txt", "empty file"), ("gone.txt", "broken symbolic link"), ("pipe.txt", "FIFO")):
+        assert any(line.startswith(f"reviewer: {src / name}: ") and why in line for line in expected), name
+    for run in ("first", "again"):  # a re-run reuses everything, and says the same
+        assert main(["batch", str(src), "--out", str(tmp_path / "out")]) == 0, run
+        lines = capsys.readouterr().err.splitlines()
+        assert set(lines[:-1]) == expected and len(lines) == len(expected) + 1
+        assert lines[-1].startswith("reviewer: 4 forms")
+    errors = sheet_rows(tmp_path / "out" / "summary.xlsx", "errors")
+    assert {f"reviewer: {r['文件']}: {r['原因']}" for r in errors} == expected
+
+
+class GbkName(zipfile.ZipInfo):
+    """A member name stored as a Chinese Windows zip tool stores it: GBK bytes, no UTF-8 flag."""
+
+    def _encodeFilenameFlags(self):
+        return self.filename.encode("gbk"), self.flag_bits
+
+
+def test_file_names_that_are_not_utf8_are_shown_decoded_and_do_not_stop_the_batch(tmp_path, capsys):
+    """A GBK name from a Windows share or zip: file names go through JSON, SQLite and file
+    names; the batch crashed on them (UnicodeEncodeError: surrogates not allowed)."""
+    src = tmp_path / "in"
+    src.mkdir()
+    name = "福田区信访局2023.txt"
+    on_disk = Path(os.fsdecode(os.fsencode(src) + b"/" + name.encode("gbk")))
+    shutil.copy(EXAMPLES / "000_227770587c716576.txt", on_disk)
+    with zipfile.ZipFile(src / "windows.zip", "w") as z:  # GBK member names, no UTF-8 flag
+        z.writestr(GbkName(name), (EXAMPLES / "002_cc20b351adbf8378.txt").read_bytes())
+        z.writestr(GbkName("损坏.txt"), b"")
+    out = tmp_path / "out"
+    for run in ("first", "again"):
+        assert main(["batch", str(src), str(on_disk), "--out", str(out)]) == 0, run
+        err = capsys.readouterr().err
+        assert err.splitlines()[0] == f"reviewer: {src / 'windows.zip'}!损坏.txt: empty file" and "Traceback" not in err
+    forms = sheet_rows(out / "summary.xlsx", "forms")
+    assert len(forms) == 13
+    assert {r["文件"] for r in forms} == {str(src / name), f"{src / 'windows.zip'}!{name}"}
+    assert all((out / r["意见文件"]).is_file() for r in forms)
+    run = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    assert run["inputs"] == [str(src), str(src / name)]
+
+
+def test_a_line_said_during_the_run_clears_the_progress_bar_and_the_bar_comes_back():
+    import io
+
+    from reviewer.batch.progress import Progress
+
+    shown = io.StringIO()
+    p = Progress(10, stream=shown, enabled=True)
+    p.files, p.forms = 5, 40
+    p.update(force=True)
+    bar = shown.getvalue()
+    p.say("reviewer: a.txt: empty file")
+    after = shown.getvalue()[len(bar):]
+    assert after.startswith("\r" + " " * (len(bar) - 1) + "\rreviewer: a.txt: empty file\n\r[")
+    quiet = io.StringIO()
+    Progress(10, stream=quiet).say("reviewer: a.txt: empty file")
+    assert quiet.getvalue() == "reviewer: a.txt: empty file\n"
+
+
+def test_run_json_rates_say_what_they_count(tmp_path):
+    first = run_batch(BatchOptions(inputs=[str(EXAMPLES)], out=tmp_path))
+    again = run_batch(BatchOptions(inputs=[str(EXAMPLES)], out=tmp_path))
+    for result, reviewed in ((first, 39), (again, 0)):
+        run = json.loads((tmp_path / "run.json").read_text(encoding="utf-8")) if result is again else first.run
+        t, counts = run["timings"], run["counts"]
+        assert (counts["forms"], counts["reviewed"], counts["reused"]) == (39, reviewed, 39 - reviewed)
+        assert "forms_per_s" not in t  # it counted only the reviewed forms, whatever its name said
+        assert t["reviewed_per_s"] == pytest.approx(reviewed / t["total_s"], rel=0.02, abs=0.1)
+        assert t["forms_in_outputs_per_s"] == pytest.approx(39 / t["total_s"], rel=0.02) and t["forms_in_outputs_per_s"] > 0
+
+
+def test_the_recorded_command_line_keeps_no_credential_of_a_typed_base_url():
+    from reviewer.batch.runner import public_command
+
+    argv = ["reviewer", "batch", "in/", "--base-url", "https://u:pw@api.example.com/v1?key=SECRET1",
+            "--base-url=https://api.example.com/v1?api-key=SECRET2", "--out", "out"]  # fmt: skip
+    shown = " ".join(public_command(argv))
+    assert "SECRET1" not in shown and "SECRET2" not in shown and "pw@" not in shown
+    assert shown.startswith("reviewer batch in/ --base-url https://api.example.com/v1?key=") and shown.endswith("--out out")
+    assert public_command(["reviewer", "batch", "a.txt"]) == ["reviewer", "batch", "a.txt"]

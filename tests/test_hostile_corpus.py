@@ -29,7 +29,6 @@ from reviewer.cli import main  # noqa: E402
 
 COMMANDS = ("extract", "check", "review", "eval", "batch")
 LEAD = "needs the lead's fix (source reading, issue 9 items 8, 10-13)"
-BATCH_LINES = "needs the batch helper's fix: batch prints no `reviewer: PATH: …` line per unreadable file (item 13)"
 
 
 @dataclass
@@ -136,8 +135,7 @@ def test_every_good_form_is_read_past_every_bad_file(corpus, command):
     assert run.forms == sum(c.forms for c in _files(cases))
 
 
-@pytest.mark.parametrize("command", [
-    c if c != "batch" else pytest.param(c, marks=pytest.mark.xfail(strict=True, reason=BATCH_LINES)) for c in COMMANDS])
+@pytest.mark.parametrize("command", COMMANDS)
 def test_every_bad_file_gets_one_line_naming_it(corpus, command):
     root, cases = corpus
     assert_one_line_per_bad_file(_files_run(command, root), root / "corpus", _files(cases))
@@ -217,9 +215,7 @@ def test_bad_file_names_are_read_and_printed(corpus, command):
     assert run.err.count("reviewer: ") <= 1  # batch's closing summary only: no file named
 
 
-@pytest.mark.parametrize("command", [
-    c if c != "batch" else pytest.param(c, marks=pytest.mark.xfail(strict=True, reason="needs the batch helper's fix"))
-    for c in COMMANDS])
+@pytest.mark.parametrize("command", COMMANDS)
 def test_a_gbk_file_name_is_read_and_printed(corpus, command):
     root, cases = corpus
     [gbk] = [c for c in cases if c.folder == "names" and c.needs]
@@ -258,8 +254,7 @@ def test_one_hostile_file_beside_a_good_one(corpus, name, command):
     run = run_in_process(command, [str(case.path(root / "corpus")), str(SEED)], root)
     assert_no_traceback(run)
     assert run.code == 0 and run.forms == 5 + case.forms
-    if command != "batch":
-        assert_one_line_per_bad_file(run, root / "corpus", [case])
+    assert_one_line_per_bad_file(run, root / "corpus", [case])
 
 
 def test_a_zip_bomb_is_refused_for_its_size_before_it_is_expanded(corpus):

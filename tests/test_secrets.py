@@ -152,7 +152,6 @@ def test_no_batch_output_holds_a_secret(fake_openai, tmp_path, monkeypatch, caps
         _assert_clean(where, data, secrets)
 
 
-@pytest.mark.xfail(strict=True, reason="needs the batch helper's fix: run.json records the command line as typed, --base-url included")
 def test_a_base_url_typed_on_the_command_line_is_not_recorded_with_its_secret(fake_openai, tmp_path, monkeypatch, form_file):  # noqa: F811
     base_url, key, secrets = _placements(fake_openai.base_url)["key-and-query"]
     fake_openai.route("POST", CHAT_PATH, echo_credentials_json)

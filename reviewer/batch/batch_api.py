@@ -38,12 +38,36 @@ RECORDED_REASON = "recorded for the Batch API"
 
 
 class CountingClient(Client):
-    """The run's client: counts every call's tokens into the form being reviewed."""
+    """The run's client: counts every call's tokens into the form being reviewed, and sends
+    one request per prompt at a time (single flight): a call whose prompt is already in
+    flight (the same form in two files, a file sent twice) waits for that call and is then
+    answered from the cache; when that call failed, it asks itself."""
+
+    def __init__(self, settings: Any, store: Any = None) -> None:
+        super().__init__(settings, store)
+        self._in_flight: dict[str, asyncio.Future] = {}  # cache key -> done when its call ends
 
     async def complete_structured(self, messages, output_model, *, validate=None, prompt_version):  # type: ignore[override]
-        result = await super().complete_structured(messages, output_model, validate=validate, prompt_version=prompt_version)
+        key = prompt_hash(self.settings, prompt_version, messages, output_model)
+        while (leader := self._in_flight.get(key)) is not None:
+            await asyncio.shield(leader)  # a cancelled waiter must not cancel the leader's call
+        done = asyncio.get_running_loop().create_future()
+        self._in_flight[key] = done
+        try:
+            result = await super().complete_structured(messages, output_model, validate=validate, prompt_version=prompt_version)
+        finally:
+            del self._in_flight[key]
+            done.set_result(None)
         record_call(result)
         return result
+
+    async def _request(self, conversation, response_format, result):  # type: ignore[override]
+        content = await super()._request(conversation, response_format, result)
+        # The request's slot is free now: let a call waiting for it be sent before this reply
+        # is parsed, validated, cached and logged (calls end in waves; each reply's checks would
+        # otherwise hold back the next wave's requests).
+        await asyncio.sleep(0)
+        return content
 
 
 @dataclass

@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import quote
 
 from reviewer.batch.state import RunState
+from reviewer.checks.registry import all_checks
 
 GRADES = ("优", "良", "中", "差")
 GRADE_COLOURS = {"优": "#2e7d32", "良": "#689f38", "中": "#f9a825", "差": "#c62828", "未评": "#9e9e9e"}
@@ -22,8 +23,12 @@ BAR = "#3b6ea8"
 TOP_FINDINGS = 15
 TOP_UNITS = 20
 
+# Chinese fonts first, for every platform a reviewer uses (macOS, Windows, Linux), so that
+# no text falls back to a font without CJK glyphs; the page and its SVG charts share it.
+CJK_FONTS = ("'PingFang SC','Hiragino Sans GB','Microsoft YaHei','微软雅黑','Noto Sans CJK SC','Noto Sans SC',"
+             "'Source Han Sans SC','Source Han Sans CN','WenQuanYi Micro Hei','SimHei',system-ui,sans-serif")
 CSS = """
-body{font-family:system-ui,'Noto Sans CJK SC','Microsoft YaHei',sans-serif;margin:0;color:#222;background:#f6f7f9}
+body{font-family:""" + CJK_FONTS + """;margin:0;color:#222;background:#f6f7f9}
 header{background:#24405f;color:#fff;padding:1.2rem 2rem}header h1{margin:0;font-size:1.5rem}
 header p{margin:.3rem 0 0;opacity:.85}
 main{max-width:72rem;margin:0 auto;padding:1rem 2rem 3rem}
@@ -159,11 +164,15 @@ def collect(state: RunState) -> dict[str, Any]:
         "WHERE r.declared_total IS NOT NULL GROUP BY 1"
     ))  # fmt: skip
     d["declared_grades"] = [(g, declared.get(g, 0)) for g in GRADES]
-    d["top_findings"] = q(
-        f"SELECT f.check_id, f.name, COUNT(*), COUNT(DISTINCT e.seq), MIN(f.message) {joined} "
-        "JOIN findings f ON f.key = e.key GROUP BY f.check_id, f.name ORDER BY 3 DESC, 1 LIMIT ?",
-        (TOP_FINDINGS,),
-    )
+    titles = {code: c.title for code, c in all_checks().items()}
+    d["top_findings"] = [
+        (code, titles.get(code) or name, n, forms, example)
+        for code, name, n, forms, example in q(
+            f"SELECT f.check_id, f.name, COUNT(*), COUNT(DISTINCT e.seq), MIN(f.message) {joined} "
+            "JOIN findings f ON f.key = e.key GROUP BY f.check_id, f.name ORDER BY 3 DESC, 1 LIMIT ?",
+            (TOP_FINDINGS,),
+        )
+    ]
     d["units"] = q(
         f"SELECT COALESCE(r.unit, '（未写明单位）'), COUNT(*), SUM(r.n_findings), SUM(r.n_errors), SUM(r.n_cuts), "
         f"AVG(r.declared_total), AVG(r.suggested_total) {joined} WHERE r.status != 'error' "

@@ -78,6 +78,15 @@ class Progress:
             parts.append(self.note)
         return " · ".join(parts)
 
+    def say(self, line: str) -> None:
+        """A line of its own on the stream (a file that cannot be read), above the bar."""
+        if self.enabled and self._width:
+            self.stream.write("\r" + " " * self._width + "\r")
+            self._width = 0
+        self.stream.write(line + "\n")
+        self.stream.flush()
+        self.update(force=True)
+
     def close(self) -> None:
         if self.enabled and self._width:
             self.update(force=True)

@@ -30,10 +30,8 @@ import platform
 import re
 import signal
 import sys
-import tempfile
 import threading
 import time
-import zipfile
 from collections import deque
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
@@ -44,18 +42,22 @@ from typing import Any, NamedTuple
 
 import reviewer
 from reviewer.batch.dashboard import write_dashboard
+from reviewer.batch.lock import FolderError, hold
 from reviewer.batch.outputs.ooxml import normalise
 from reviewer.batch.outputs.summary_xlsx import write_summary
 from reviewer.batch.progress import Progress
 from reviewer.batch.state import COMMENT_COLUMNS, FINDING_COLUMNS, RunState, pack
 from reviewer.batch.work import Engine, FormOutcome, Usage, current_usage, header_row, outcome_of
-from reviewer.extract import SUFFIXES, ExtractFailure, check_complete, discover, extract_file
+from reviewer.extract import ExtractFailure, check_complete
+from reviewer.extract.files import read_document
+from reviewer.extract.sources import Document, count_documents, display_path, iter_documents, read_path
 from reviewer.domain.model import Form
 
 OPINIONS_DIR = "opinions"
 RUN_JSON = "run.json"
 SUMMARY_XLSX = "summary.xlsx"
 INDEX_HTML = "index.html"
+OPINION_SUFFIXES = (".md", ".html", ".docx")
 PACKAGE_DIR = Path(reviewer.__file__).resolve().parent
 INTERNAL = "could not be read (internal error"
 
@@ -72,6 +74,8 @@ class BatchOptions:
     policy: Path | None = None
     docx: bool = False
     batch_api: bool = False
+    retry_failed: bool = False  # ask the model again for forms whose call failed in an earlier run
+    prune: bool = False  # remove the opinion files of forms not in this run (else kept and listed)
     poll_interval: float = 30.0  # seconds between Batch API status checks
     progress: bool | None = None  # None: draw when stderr is a terminal
     workers: int | None = None  # processes for the deterministic work; None: one per CPU for 16+ files
@@ -88,89 +92,16 @@ class BatchResult:
     errors: int = 0  # rows on the errors sheet
     findings: int = 0
     comments: int = 0
+    model_failed: int = 0  # forms in the outputs whose model call failed (template drafts)
+    failure_reasons: list[tuple[str, int]] = field(default_factory=list)  # (why, forms), most frequent first
+    other_opinions: list[str] = field(default_factory=list)  # opinions kept of forms not in this run
+    pruned: int = 0  # opinions of forms not in this run removed (--prune)
     usage: Usage = field(default_factory=Usage)
     run: dict[str, Any] = field(default_factory=dict)
 
 
 class Stop(Exception):
     """Raised inside the runner to stop feeding new forms (first Ctrl-C)."""
-
-
-# --- inputs -----------------------------------------------------------------------
-
-
-@dataclass
-class Document:
-    label: str  # what the outputs call the file: its path, or zip!member
-    path: Path | None  # a readable path (members of zips are written to a temporary folder)
-    data: bytes | None = None
-    error: str | None = None
-
-
-def count_documents(inputs: list[str]) -> int:
-    """How many documents iter_documents will yield (for the progress bar's ETA)."""
-    n = 0
-    for path in discover(inputs):
-        if path.suffix.lower() == ".zip":
-            try:
-                with zipfile.ZipFile(path) as archive:
-                    n += sum(1 for i in archive.infolist() if _zip_member_wanted(i))
-            except (zipfile.BadZipFile, OSError):
-                n += 1
-        else:
-            n += 1
-    return n
-
-
-def _zip_member_wanted(info: zipfile.ZipInfo) -> bool:
-    name = Path(info.filename)
-    return not info.is_dir() and not name.name.startswith(".") and name.suffix.lower() in SUFFIXES
-
-
-def iter_documents(inputs: list[str]) -> Iterator[Document]:
-    """Every input document in discovery order, read into memory one at a time."""
-    for path in discover(inputs):
-        label = str(path)
-        if path.suffix.lower() == ".zip":
-            yield from _zip_documents(path)
-            continue
-        try:
-            data = path.read_bytes()
-        except FileNotFoundError:
-            yield Document(label, None, error="no such file or folder")
-            continue
-        except OSError as exc:
-            yield Document(label, None, error=f"cannot read file ({exc.strerror})")
-            continue
-        yield Document(label, path, data)
-
-
-def _zip_documents(path: Path) -> Iterator[Document]:
-    try:
-        archive = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError):
-        yield Document(str(path), None, error="not a readable zip archive")
-        return
-    with archive, tempfile.TemporaryDirectory(prefix="reviewer-batch-") as tmp:
-        for i, info in enumerate(archive.infolist()):
-            if not _zip_member_wanted(info):
-                continue
-            label = f"{path}!{info.filename}"
-            member = Path(info.filename)
-            if member.suffix.lower() == ".zip":
-                yield Document(label, None, error="a zip inside a zip is not read; unpack it first")
-                continue
-            try:
-                data = archive.read(info)
-            except (zipfile.BadZipFile, OSError, RuntimeError, ValueError) as exc:
-                yield Document(label, None, error=f"cannot read this zip member ({type(exc).__name__})")
-                continue
-            target = Path(tmp) / f"{i:06d}{member.suffix.lower()}"
-            target.write_bytes(data)
-            try:
-                yield Document(label, target, data)
-            finally:
-                target.unlink(missing_ok=True)
 
 
 # --- names ------------------------------------------------------------------------
@@ -278,6 +209,26 @@ def prompt_versions() -> dict[str, str]:
     return {"review": prompt_version()}
 
 
+def public_command(argv: list[str] | None) -> list[str] | None:
+    """The command line as run.json records it: printable, and a --base-url without the
+    credentials a URL can carry (user:password@, key=… in the query)."""
+    if not argv:
+        return None
+    shown = [display_path(a) for a in argv]
+    if not any(a == "--base-url" or a.startswith("--base-url=") for a in shown):
+        return shown
+    from reviewer.llm import public_url  # the model's module: imported only when a URL was typed
+
+    out: list[str] = []
+    for before, arg in zip([None, *shown], shown):
+        if before == "--base-url":
+            arg = public_url(arg)
+        elif arg.startswith("--base-url="):
+            arg = "--base-url=" + public_url(arg.split("=", 1)[1])
+        out.append(arg)
+    return out
+
+
 # --- the runner -------------------------------------------------------------------
 
 
@@ -306,8 +257,14 @@ class BatchRunner:
         self.timings: dict[str, float] = {}
         self.batch_api_report: dict[str, Any] | None = None
         self._writer: ThreadPoolExecutor | None = None
-        self._writes: deque[Future] = deque()
+        self._writes: deque[tuple[Future, str, str]] = deque()  # (write, opinion name, result key)
+        self._written: list[tuple[str, str]] = []  # written since last recorded in the state
+        self._opinion_keys: dict[str, str] = {}  # opinion name -> result its files hold
+        self.opinions_written = 0
+        self.other_opinions: list[str] = []  # opinions kept in the folder of forms not in this run
         self._pool: ProcessPoolExecutor | None = None
+        self._copies: dict[str, list[str]] = {}  # key in flight -> names of its copies, written when it commits
+        self._labels: dict[str, str] = {}  # key in flight -> its file's label
 
     # -- setup --
 
@@ -338,16 +295,26 @@ class BatchRunner:
     # -- main --
 
     async def run(self) -> BatchResult:
+        """The batch; FolderError when the output folder cannot be written or another run holds it."""
         started = time.monotonic()
-        self.out.mkdir(parents=True, exist_ok=True)
-        (self.out / OPINIONS_DIR).mkdir(exist_ok=True)
+        opinions = self.out / OPINIONS_DIR
+        try:
+            opinions.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise FolderError(f"{self.out}: cannot make the output folder ({exc.strerror})") from None
+        if not os.access(opinions, os.W_OK | os.X_OK):
+            raise FolderError(f"{opinions}: cannot write the opinions folder (permission denied)")
+        with hold(self.out):
+            return await self._run(started)
+
+    async def _run(self, started: float) -> BatchResult:
         if self.client is None:
             self.client = self._make_client()
         if self.engine is None:
             self.engine = Engine(self.options.policy, client=self.client, keep_review=self.options.docx)
         self.config_data = self.config()
         self.config_hash = self.hash_config(self.config_data)
-        self.state = RunState(self.out)
+        self.state = RunState(self.out, retry_failed=self.options.retry_failed)
         self.state.set_meta("config_hash", self.config_hash)
         total = count_documents(self.options.inputs)
         self.progress = Progress(total, enabled=self.options.progress, show_tokens=self.options.llm)
@@ -383,6 +350,7 @@ class BatchRunner:
         outputs = self._finalise()
         self.timings["outputs_s"] = round(time.monotonic() - t, 3)
         result = self._result("complete")
+        result.other_opinions, result.pruned = self.other_opinions, outputs["opinions_pruned"]
         result.run = self._run_json(result, time.monotonic() - started, outputs)
         self.state.close()
         return result
@@ -415,6 +383,10 @@ class BatchRunner:
     def _result(self, status: str) -> BatchResult:
         s = self.state
         forms = s.scalar("SELECT COUNT(*) FROM entries e JOIN results r ON r.key = e.key WHERE r.status != 'error'") or 0
+        reasons = s.query(
+            "SELECT COALESCE(r.error, ''), COUNT(*) FROM entries e JOIN results r ON r.key = e.key "
+            "WHERE r.status = 'degraded' GROUP BY 1 ORDER BY 2 DESC, 1"
+        )
         return BatchResult(
             status=status,
             forms=forms,
@@ -423,6 +395,8 @@ class BatchRunner:
             errors=len(list(s.iter_errors())),
             findings=s.scalar("SELECT COUNT(*) FROM entries e JOIN findings f ON f.key = e.key") or 0,
             comments=s.scalar("SELECT COUNT(*) FROM entries e JOIN comments c ON c.key = e.key") or 0,
+            model_failed=sum(n for _, n in reasons),
+            failure_reasons=[(why, n) for why, n in reasons],
             usage=self.usage,
         )
 
@@ -461,9 +435,8 @@ class BatchRunner:
 
     @staticmethod
     def _extract(doc: Document) -> tuple[list[Form], list[list], str | None]:
-        assert doc.path is not None
         try:
-            forms = extract_file(doc.path, doc.label)
+            forms = read_document(doc)
         except ExtractFailure as exc:
             return [], [], str(exc)
         except Exception as exc:  # noqa: BLE001 - a layout bug must not stop the batch
@@ -483,6 +456,7 @@ class BatchRunner:
 
     async def _review_all(self) -> None:
         self.state.start_invocation()
+        self._opinion_keys = self.state.opinion_files()
         self._namer = Namer()
         self._seq = 0
         self._error_seq = 0
@@ -520,13 +494,9 @@ class BatchRunner:
         """
         self.progress.files += 1
         if error is not None:
-            self.state.add_error(self._error_seq, label, None, error)
-            self._error_seq += 1
-            self.progress.errors += 1
+            self._error(label, None, error)
         for index, message in problems:
-            self.state.add_error(self._error_seq, label, index, message)
-            self._error_seq += 1
-            self.progress.errors += 1
+            self._error(label, index, message)
         finished: list[tuple] = []  # a worker's forms of this file, committed together
         for index, header, payload in items:
             key = self.key(content_hash, index)
@@ -541,7 +511,14 @@ class BatchRunner:
                 self.reused += 1
                 self.progress.forms += 1
                 self.progress.findings += self.state.scalar("SELECT n_findings FROM results WHERE key = ?", (key,)) or 0
-            elif isinstance(payload, Form):
+                continue
+            if key in self._copies:  # the same form (a file sent twice) is in flight: share its result
+                self._copies[key].append(name)
+                self.reused += 1
+                self.progress.forms += 1
+                continue
+            self._labels[key] = label  # for the line on stderr if its review fails
+            if isinstance(payload, Form):
                 if self.stop_requested:  # stop feeding forms to the model
                     raise Stop
                 await self._submit(payload, key, name)
@@ -556,6 +533,17 @@ class BatchRunner:
                 finished.append(self._commit(key, name, index, header, None, str(payload), Usage(), defer=True))
         self._commit_finished(finished)
         self.progress.update()
+
+    def _error(self, label: str, index: int | None, message: str) -> None:
+        """A file or form that cannot be used: on the errors sheet, and one line on stderr."""
+        self.state.add_error(self._error_seq, label, index, message)
+        self._error_seq += 1
+        self.progress.errors += 1
+        self._say_error(label, index, message)
+
+    def _say_error(self, label: str, index: int | None, message: str) -> None:
+        where = f"{label}: form #{index + 1}" if index is not None else label
+        self.progress.say(f"reviewer: {where}: {message}")
 
     def _commit_finished(self, finished: list[tuple]) -> None:
         if finished:
@@ -595,11 +583,9 @@ class BatchRunner:
                     await self._drain_queue(queue, 3 * workers)
                     continue
                 done = sorted(i for i, k in _indexed_keys(self, content_hash, record) if self.state.is_done(k))
-                in_zip = "!" in doc.label
-                future = loop.run_in_executor(
-                    pool, review_document, doc.label, None if in_zip else str(doc.path),
-                    doc.data if in_zip else None, doc.path.suffix if doc.path else "", done, policy,
-                    self.options.docx, model,
+                future = loop.run_in_executor(  # a file on disk is read again there: no bytes through the pipe
+                    pool, review_document, doc.label, doc.path, None if doc.path else doc.data, doc.suffix, done,
+                    policy, self.options.docx, model,
                 )  # fmt: skip
                 queue.append((doc.label, content_hash, future))
                 await self._drain_queue(queue, 3 * workers)
@@ -638,9 +624,11 @@ class BatchRunner:
         if self.client is None:  # deterministic work: in line, one form at a time
             await self._process(form, key, name)
             return
+        self._copies[key] = []
         await self._spawn(self._process(form, key, name))
 
     async def _submit_job(self, job: ModelJob, key: str, name: str, index: int, header: dict[str, Any]) -> None:
+        self._copies[key] = []
         await self._spawn(self._process_job(job, key, name, index, header))
 
     async def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
@@ -700,20 +688,22 @@ class BatchRunner:
                 error: str | None, usage: Usage, defer: bool = False) -> tuple | None:  # fmt: skip
         """Commit one form's result (and queue its opinion files) at once; with defer, return
         the result for the caller to commit with the other forms of its file."""
+        copies = self._copies.pop(key, ())  # the same form found again while this one was in flight
+        label = self._labels.pop(key, key)
         if outcome is None:
             row = dict(header)
             row.update(status="error", error=error)
-            findings, comments, opinion = [], [], None
+            self._say_error(label, index, error or "could not be reviewed")
+            findings, comments, opinion, warnings = [], [], None, []
         else:
-            row = dict(outcome.row)
-            row["status"] = "degraded" if usage.failed else "ok"
-            row["error"] = f"{usage.failed} model calls failed; redone on the next run" if usage.failed else None
-            findings, comments = outcome.findings, outcome.comments
+            row = dict(outcome.row)  # status "ok", or "degraded" with why the model failed
+            findings, comments, warnings = outcome.findings, outcome.comments, outcome.warnings
             opinion = getattr(outcome, "packed_opinion", None)  # packed by a worker
             if opinion is None:
                 opinion = {"md": outcome.opinion_md, "html": outcome.opinion_html,
                            "review": outcome.review_json if self.options.docx else None}  # fmt: skip
-            self._write_opinion(name, outcome.opinion_md, outcome.opinion_html, outcome.review_json)
+            for opinion_name in (name, *copies):
+                self._write_opinion(opinion_name, key, outcome.opinion_md, outcome.opinion_html, outcome.review_json)
         row.update(
             content_hash=key.split(":")[0],
             form_index=index,
@@ -726,8 +716,8 @@ class BatchRunner:
         self.usage.add(usage)
         self.progress.findings += len(findings)
         if defer:
-            return (key, row, findings, comments, opinion)
-        self.state.commit_result(key, row, findings, comments, opinion)
+            return (key, row, findings, comments, opinion, warnings)
+        self.state.commit_result(key, row, findings, comments, opinion, warnings)
         self._committed()
         return None
 
@@ -752,14 +742,25 @@ class BatchRunner:
             paths["docx"] = folder / f"{name}.docx"
         return paths
 
-    def _write_opinion(self, name: str, md: str, page: str, review_json: str | None) -> None:
-        """Queue the form's opinion files for the writer threads (file creation is slow I/O)."""
+    def _write_opinion(self, name: str, key: str, md: str, page: str, review_json: str | None) -> None:
+        """Queue the form's opinion files for the writer threads (file creation is slow I/O);
+        the state records which result they hold once they are written."""
         paths = self._paths(name)
         if self._writer is None:
             self._writer = ThreadPoolExecutor(max_workers=4, thread_name_prefix="batch-writer")
         while len(self._writes) >= 256:
-            self._writes.popleft().result()
-        self._writes.append(self._writer.submit(self._write_files, paths, md, page, review_json))
+            self._written_one()
+        self._writes.append((self._writer.submit(self._write_files, paths, md, page, review_json), name, key))
+        self._opinion_keys[name] = key
+        self.opinions_written += 1
+
+    def _written_one(self) -> None:
+        write, name, key = self._writes.popleft()
+        write.result()
+        self._written.append((name, key))
+        if len(self._written) >= 256:
+            self.state.opinions_written(self._written)
+            self._written.clear()
 
     def _write_files(self, paths: dict[str, Path], md: str, page: str, review_json: str | None) -> None:
         _atomic_write(paths["md"], md.encode("utf-8"))
@@ -769,22 +770,29 @@ class BatchRunner:
             if self.engine.write_docx(review_json, md, tmp):  # type: ignore[union-attr]
                 normalise(tmp)
                 os.replace(tmp, paths["docx"])
+        else:  # a .docx left by a run with --docx holds another result now
+            paths["md"].with_suffix(".docx").unlink(missing_ok=True)
 
     def _flush_writes(self) -> None:
-        while self._writes:
-            self._writes.popleft().result()
-        if self._writer is not None:
-            self._writer.shutdown(wait=True)
-            self._writer = None
+        try:
+            while self._writes:
+                self._written_one()
+        finally:
+            self.state.opinions_written(self._written)
+            self._written.clear()
+            if self._writer is not None:
+                self._writer.shutdown(wait=True)
+                self._writer = None
 
     def _ensure_outputs(self, key: str, name: str) -> None:
-        """A reused result's opinion files, written again where missing."""
+        """A reused result's opinion files, written again where missing or holding another
+        result (another policy, template or form content was in effect when they were written)."""
         paths = self._paths(name)
-        if all(p.exists() for p in paths.values()):
+        if self._opinion_keys.get(name) == key and all(p.exists() for p in paths.values()):
             return
         opinion = self.state.opinion(key)
         if opinion:
-            self._write_opinion(name, opinion.get("md") or "", opinion.get("html") or "", opinion.get("review"))
+            self._write_opinion(name, key, opinion.get("md") or "", opinion.get("html") or "", opinion.get("review"))
 
     # -- outputs --
 
@@ -797,8 +805,11 @@ class BatchRunner:
             counts = write_summary(self.state, self.out / SUMMARY_XLSX)
             self.timings["summary_xlsx_s"] = round(time.monotonic() - t, 3)
             self.timings["index_html_s"] = dashboard.result()
-        removed = self._remove_stale_opinions()
-        return {"summary_rows": counts, "stale_opinions_removed": removed}
+        others, removed = self._other_opinions()
+        self.other_opinions = [] if self.options.prune else others
+        return {"summary_rows": counts, "opinions_written": self.opinions_written,
+                "opinions_not_in_this_run": self.other_opinions, "opinions_pruned": len(others) if self.options.prune else 0,
+                "opinion_files_removed": removed}
 
     def _write_dashboard(self) -> float:
         t = time.monotonic()
@@ -809,21 +820,23 @@ class BatchRunner:
             state.close()
         return round(time.monotonic() - t, 3)
 
-    def _remove_stale_opinions(self) -> int:
-        """Opinion files of forms no longer in the inputs (or renamed) are deleted."""
+    def _other_opinions(self) -> tuple[list[str], int]:
+        """Opinions in the folder of forms not in this run (a run on fewer inputs, a renamed
+        form): kept and listed, removed only with --prune. Returns (their names, files removed)."""
         keep = {r[0] for r in self.state.query("SELECT name FROM entries")}
+        others: set[str] = set()
         removed = 0
-        suffixes = {".md", ".html", ".docx"}
         for path in (self.out / OPINIONS_DIR).iterdir():
             if path.name.startswith(".") and path.name.endswith(".tmp"):  # left by a killed run
                 path.unlink()
-            elif path.suffix in suffixes and path.stem not in keep:
-                path.unlink()
-                removed += 1
-            elif path.suffix == ".docx" and not self.options.docx:
-                path.unlink()
-                removed += 1
-        return removed
+            elif path.suffix in OPINION_SUFFIXES and path.stem not in keep:
+                others.add(path.stem)
+                if self.options.prune:
+                    path.unlink()
+                    removed += 1
+        if self.options.prune:
+            self.state.opinions_removed(sorted(others))
+        return sorted(others), removed
 
     def _run_json(self, result: BatchResult, seconds: float, outputs: dict[str, Any]) -> dict[str, Any]:
         versions = {"reviewer": getattr(reviewer, "__version__", "0"), "python": platform.python_version()}
@@ -835,14 +848,16 @@ class BatchRunner:
         settings = getattr(self.client, "settings", None)
         run = {
             "status": result.status,
-            "command": self.options.command,
-            "inputs": [str(p) for p in self.options.inputs],
+            "command": public_command(self.options.command),
+            "inputs": [display_path(p) for p in self.options.inputs],
             "options": {
                 "llm": self.options.llm,
                 "concurrency": self.options.concurrency,
                 "policy": str(self.options.policy) if self.options.policy else None,
                 "docx": self.options.docx,
                 "batch_api": self.options.batch_api,
+                "retry_failed": self.options.retry_failed,
+                "prune": self.options.prune,
             },
             "versions": versions,
             "config_hash": self.config_hash,
@@ -861,9 +876,14 @@ class BatchRunner:
                 "errors": result.errors,
                 "findings": result.findings,
                 "comments": result.comments,
+                "model_failed": result.model_failed,
             },
+            "model_failures": [{"reason": why, "forms": n} for why, n in result.failure_reasons],
+            # reviewed_per_s: forms reviewed (not reused) by this run per second of this run;
+            # forms_in_outputs_per_s: every form in the outputs (reviewed + reused), same seconds
             "timings": {"total_s": round(seconds, 3), **self.timings,
-                        "forms_per_s": round(result.reviewed / seconds, 1) if seconds > 0 else None},
+                        "reviewed_per_s": round(result.reviewed / seconds, 1) if seconds > 0 else None,
+                        "forms_in_outputs_per_s": round(result.forms / seconds, 1) if seconds > 0 else None},
             "tokens": {
                 "calls": self.usage.calls,
                 "cache_hits": self.usage.cache_hits,
@@ -946,7 +966,7 @@ class ModelJob(NamedTuple):
 
 
 def review_document(
-    label: str, path: str | None, data: bytes | None, suffix: str, done: list[int], policy: str | None,
+    label: str, path: Path | None, data: bytes | None, suffix: str, done: list[int], policy: str | None,
     keep_review: bool = False, model: bool = False,
 ) -> tuple[str | None, list[tuple[int, dict[str, Any], Any]], list[list], bool]:
     """In a worker process: one document's forms, reviewed (those not in `done`); with a
@@ -959,18 +979,9 @@ def review_document(
     if engine is None:
         engine = _WORKER_ENGINES[policy] = Engine(policy)
     engine.keep_review = keep_review
-    tmp = None
-    try:
-        if path is None:
-            handle = tempfile.NamedTemporaryFile(suffix=suffix, delete=False)
-            handle.write(data or b"")
-            handle.close()
-            tmp = Path(handle.name)
-        doc = Document(label, Path(path) if path else tmp, data)
-        forms, problems, error = BatchRunner._extract(doc)
-    finally:
-        if tmp is not None:
-            tmp.unlink(missing_ok=True)
+    doc = read_path(path) if path is not None else Document(label, suffix, data)
+    doc.label = label
+    forms, problems, error = BatchRunner._extract(doc)
     items: list[tuple[int, dict[str, Any], Any]] = []
     skip = set(done)
     for form in forms:
@@ -1003,6 +1014,7 @@ def _compact(outcome: FormOutcome, keep_review: bool) -> PackedOutcome:
         outcome.opinion_md,
         outcome.opinion_html,
         outcome.review_json,
+        outcome.warnings,
         packed_opinion=pack({"md": outcome.opinion_md, "html": outcome.opinion_html, "review": review}),
     )
 

@@ -31,6 +31,7 @@ RESULT_COLUMNS = (
 FINDING_COLUMNS = (
     "check_id", "name", "severity", "indicator_index", "indicator_name", "field", "message", "suggested_score",
 )  # fmt: skip
+WARNING_COLUMNS = ("field", "message")  # what extraction could not read with confidence, and why
 COMMENT_COLUMNS = (
     "indicator_index", "indicator_name", "source", "check_id", "category", "severity", "text", "suggestion",
     "suggested_score",
@@ -58,6 +59,10 @@ CREATE TABLE IF NOT EXISTS comments (
     key TEXT NOT NULL, ord INTEGER NOT NULL, {", ".join(COMMENT_COLUMNS)},
     PRIMARY KEY (key, ord)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS warnings (
+    key TEXT NOT NULL, ord INTEGER NOT NULL, {", ".join(WARNING_COLUMNS)},
+    PRIMARY KEY (key, ord)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS entries (
     seq INTEGER PRIMARY KEY, label TEXT NOT NULL, form_index INTEGER NOT NULL,
     key TEXT NOT NULL, name TEXT NOT NULL
@@ -65,6 +70,10 @@ CREATE TABLE IF NOT EXISTS entries (
 CREATE INDEX IF NOT EXISTS entries_key ON entries (key);
 CREATE TABLE IF NOT EXISTS errors (
     seq INTEGER PRIMARY KEY, label TEXT NOT NULL, form_index INTEGER, message TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS opinion_files (
+    name TEXT PRIMARY KEY,      -- opinions/NAME.md, .html (.docx)
+    key TEXT NOT NULL           -- the result they were written from
 );
 CREATE TABLE IF NOT EXISTS batches (
     id TEXT PRIMARY KEY, ord INTEGER NOT NULL, config_hash TEXT NOT NULL, status TEXT NOT NULL,
@@ -77,6 +86,8 @@ CREATE TABLE IF NOT EXISTS batches (
 
 _DELETE_FINDINGS = "DELETE FROM findings WHERE key = ?"
 _DELETE_COMMENTS = "DELETE FROM comments WHERE key = ?"
+_DELETE_WARNINGS = "DELETE FROM warnings WHERE key = ?"
+_INSERT_WARNING = "INSERT INTO warnings (key, ord, field, message) VALUES (?, ?, ?, ?)"
 _INSERT_RESULT = (
     f"INSERT OR REPLACE INTO results (key, {', '.join(RESULT_COLUMNS)}, opinion) "
     f"VALUES ({', '.join('?' * (len(RESULT_COLUMNS) + 2))})"
@@ -88,7 +99,11 @@ _INSERT_COMMENT = (
     f"INSERT INTO comments (key, ord, {', '.join(COMMENT_COLUMNS)}) VALUES ({', '.join('?' * (len(COMMENT_COLUMNS) + 2))})"
 )
 
-DONE = ("ok",)  # result statuses that count as done; "degraded" (a model call failed) and "error" are redone
+# Result statuses that count as done. "degraded": the model gave no usable reply (the form
+# has template drafts); asking again costs a call, so it is redone only when asked
+# (--retry-failed). "error": the review itself failed; always redone.
+DONE = ("ok", "degraded")
+DONE_WITHOUT_FAILED = ("ok",)
 
 
 def pack(obj: Any) -> bytes:
@@ -102,7 +117,9 @@ def unpack(blob: bytes | None) -> Any:
 class RunState:
     """The state database. Not thread-safe: the runner uses it from its event-loop thread only."""
 
-    def __init__(self, folder: Path | str) -> None:
+    def __init__(self, folder: Path | str, *, retry_failed: bool = False) -> None:
+        self.done = DONE_WITHOUT_FAILED if retry_failed else DONE
+        self._done_in = f"status IN ({', '.join(repr(s) for s in self.done)})"
         self.path = Path(folder) / STATE_FILE_NAME
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.db = sqlite3.connect(self.path, isolation_level=None, timeout=30)
@@ -164,6 +181,25 @@ class RunState:
             (content_hash, config_hash, error, json.dumps(list(forms)), json.dumps([list(p) for p in problems])),
         )
 
+    # --- opinion files ------------------------------------------------------------
+
+    def opinion_files(self) -> dict[str, str]:
+        """{opinion name: key of the result its files were written from}."""
+        return dict(self.db.execute("SELECT name, key FROM opinion_files").fetchall())
+
+    def opinions_written(self, written: Sequence[tuple[str, str]]) -> None:
+        """Record (name, key) pairs once their files are on disk."""
+        if written:
+            with self.db:
+                self.db.execute("BEGIN")
+                self.db.executemany("INSERT OR REPLACE INTO opinion_files (name, key) VALUES (?, ?)", written)
+
+    def opinions_removed(self, names: Sequence[str]) -> None:
+        if names:
+            with self.db:
+                self.db.execute("BEGIN")
+                self.db.executemany("DELETE FROM opinion_files WHERE name = ?", [(n,) for n in names])
+
     # --- results ------------------------------------------------------------------
 
     def done_keys(self, keys: Sequence[str]) -> set[str]:
@@ -171,12 +207,12 @@ class RunState:
             return set()
         marks = ",".join("?" * len(keys))
         rows = self.db.execute(
-            f"SELECT key FROM results WHERE status = 'ok' AND key IN ({marks})", tuple(keys)
+            f"SELECT key FROM results WHERE {self._done_in} AND key IN ({marks})", tuple(keys)
         ).fetchall()
         return {r[0] for r in rows}
 
     def is_done(self, key: str) -> bool:
-        return bool(self.db.execute("SELECT 1 FROM results WHERE key = ? AND status = 'ok'", (key,)).fetchone())
+        return bool(self.db.execute(f"SELECT 1 FROM results WHERE key = ? AND {self._done_in}", (key,)).fetchone())
 
     def result_header(self, key: str) -> dict[str, Any] | None:
         cur = self.db.execute("SELECT unit, project, code, form_index FROM results WHERE key = ?", (key,))
@@ -194,23 +230,26 @@ class RunState:
         findings: Sequence[dict[str, Any]],
         comments: Sequence[dict[str, Any]],
         opinion: dict[str, Any] | None,
+        warnings: Sequence[tuple[str, str]] = (),
     ) -> None:
-        """One form, in one transaction: its result row, findings and comments."""
-        self.commit_results([(key, row, findings, comments, opinion)])
+        """One form, in one transaction: its result row, findings, comments and warnings."""
+        self.commit_results([(key, row, findings, comments, opinion, warnings)])
 
     def commit_results(self, results: Sequence[tuple]) -> None:
-        """Several finished forms (key, row, findings, comments, opinion) in one transaction.
+        """Several finished forms (key, row, findings, comments, opinion, warnings) in one transaction.
 
         findings and comments are dicts, or tuples already in FINDING_COLUMNS / COMMENT_COLUMNS
-        order; the opinion is a dict, or bytes already packed with `pack`."""
+        order; the opinion is a dict, or bytes already packed with `pack`; warnings are
+        (field, message) pairs."""
         if not results:
             return
         execute, executemany = self.db.execute, self.db.executemany
         with self.db:
             execute("BEGIN")
-            for key, row, findings, comments, opinion in results:
+            for key, row, findings, comments, opinion, warnings in results:
                 execute(_DELETE_FINDINGS, (key,))
                 execute(_DELETE_COMMENTS, (key,))
+                execute(_DELETE_WARNINGS, (key,))
                 if opinion is not None and not isinstance(opinion, bytes):
                     opinion = pack(opinion)
                 get = row.get
@@ -223,6 +262,8 @@ class RunState:
                     if type(comments[0]) is not tuple:
                         comments = [tuple([c.get(k) for k in COMMENT_COLUMNS]) for c in comments]
                     executemany(_INSERT_COMMENT, [(key, i, *c) for i, c in enumerate(comments)])
+                if warnings:
+                    executemany(_INSERT_WARNING, [(key, i, *w) for i, w in enumerate(warnings)])
 
     # --- reading back, in discovery order -----------------------------------------
 
@@ -251,6 +292,14 @@ class RunState:
             f"SELECT e.seq, e.label, e.form_index, e.name, r.unit, r.project, r.code, {cols} "
             "FROM entries e JOIN results r ON r.key = e.key JOIN comments c ON c.key = e.key "
             "ORDER BY e.seq, c.ord"
+        )
+
+    def iter_warnings(self) -> Iterator[tuple]:
+        """(seq, label, form index, project, field, message) for every extraction warning, in order."""
+        return self.db.execute(
+            "SELECT e.seq, e.label, e.form_index, r.project, w.field, w.message "
+            "FROM entries e JOIN results r ON r.key = e.key JOIN warnings w ON w.key = e.key "
+            "ORDER BY e.seq, w.ord"
         )
 
     def iter_errors(self) -> Iterator[tuple]:

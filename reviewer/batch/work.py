@@ -72,6 +72,7 @@ class FormOutcome:
     opinion_md: str = ""
     opinion_html: str = ""
     review_json: str | None = None  # the drafting module's FormReview, to render DOCX later
+    warnings: list[tuple[str, str]] = field(default_factory=list)  # extraction's (field, message)
 
     @property
     def opinion(self) -> dict[str, Any]:
@@ -173,8 +174,20 @@ def outcome_of(form: Form, report: Any, review: FormReview, keep_review: bool) -
         n_comments=len(comments),
         n_llm_comments=sum(1 for c in review.comments if c.source == "llm"),
     )
+    failure = model_failure(review)
+    row.update(status="degraded" if failure else "ok", error=failure)
     review_json = review.model_dump_json() if keep_review else None
-    return FormOutcome(row, findings, comments, opinion.to_markdown([review]), opinion.to_html([review]), review_json)
+    warnings = [(w.field, w.message) for w in form.warnings]
+    return FormOutcome(row, findings, comments, opinion.to_markdown([review]), opinion.to_html([review]), review_json,
+                       warnings)  # fmt: skip
+
+
+def model_failure(review: FormReview) -> str | None:
+    """Why the model gave this form no usable reply (its drafts are templates), or None.
+    A call that was answered is done, even when grounding dropped some or all of its comments."""
+    if review.llm is None or review.draft_source != "template" or review.dropped:
+        return None
+    return review.fallback_reason
 
 
 def markdown_docx(md: str, path: Path) -> bool:

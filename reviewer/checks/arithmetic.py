@@ -44,7 +44,7 @@ def _rate_matches(written: float, computed: float) -> bool:
 
 
 @check(
-    "PF101", "execution-rate", category="arithmetic", severity="error",
+    "PF101", "execution-rate", title="执行率计算有误", category="arithmetic", severity="error",
     message="执行率填写为{written}%，按全年执行数{executed}÷全年预算数{budget}计算应为{computed}%。",
 )
 def execution_rate_check(form: Form, ctx: Context):
@@ -65,7 +65,7 @@ def execution_rate_check(form: Form, ctx: Context):
 
 
 @check(
-    "PF102", "rate-uses-initial-budget", category="arithmetic", severity="error",
+    "PF102", "rate-uses-initial-budget", title="执行率以年初预算数计算", category="arithmetic", severity="error",
     message="执行率{written}%是以年初预算数{initial}计算的；应以全年预算数{budget}为分母，为{computed}%。",
 )
 def rate_uses_initial_budget(form: Form, ctx: Context):
@@ -93,7 +93,7 @@ def _rounded_first(f: Funding, weight: float) -> float | None:
 
 
 @check(
-    "PF103", "budget-score", category="arithmetic", severity="error", uses_scores=True,
+    "PF103", "budget-score", title="预算执行得分有误", category="arithmetic", severity="error", uses_scores=True,
     message="预算执行得分填写为{written}，按执行率{rate}%×分值{weight}应为{expected}分（不超过分值）。",
 )
 def budget_score_check(form: Form, ctx: Context):
@@ -116,7 +116,7 @@ def budget_score_check(form: Form, ctx: Context):
 
 
 @check(
-    "PF104", "rate-rounded-first", category="arithmetic", severity="error", uses_scores=True,
+    "PF104", "rate-rounded-first", title="执行率先取整再计分", category="arithmetic", severity="error", uses_scores=True,
     message="预算执行得分{written}是先把执行率取整为{rounded}%再乘分值得出的；应为{rate}%×{weight}={expected}分。",
 )
 def rate_rounded_first(form: Form, ctx: Context):
@@ -139,7 +139,7 @@ def rate_rounded_first(form: Form, ctx: Context):
 
 
 @check(
-    "PF105", "total-score", category="arithmetic", severity="error", uses_scores=True,
+    "PF105", "total-score", title="总分合计有误", category="arithmetic", severity="error", uses_scores=True,
     message="总分填写为{written}，预算执行得分{budget}加各指标得分{indicators}合计应为{expected}。",
 )
 def total_score(form: Form, ctx: Context):
@@ -167,7 +167,7 @@ def _tolerance(funding: Funding, amount: float) -> float:
 
 
 @check(
-    "PF106", "fund-rows-sum", category="arithmetic", severity="error",
+    "PF106", "fund-rows-sum", title="资金来源合计不符", category="arithmetic", severity="error",
     message="资金来源合计不符：{column}当年财政拨款、上年结转和其他资金之和为{parts}，年度资金总额为{total}。",
 )
 def fund_rows_sum(form: Form, ctx: Context):
@@ -193,7 +193,7 @@ def fund_rows_sum(form: Form, ctx: Context):
 
 
 @check(
-    "PF107", "overspent", category="arithmetic", severity="error",
+    "PF107", "overspent", title="支出超预算", category="arithmetic", severity="error",
     message="全年执行数{executed}超过全年预算数{budget}（执行率{rate}），支出超预算需说明资金来源。",
 )
 def overspent(form: Form, ctx: Context):
@@ -213,7 +213,7 @@ def overspent(form: Form, ctx: Context):
 
 
 @check(
-    "PF108", "budget-change-unexplained", category="arithmetic", severity="warning",
+    "PF108", "budget-change-unexplained", title="预算调整未说明原因", category="arithmetic", severity="warning",
     message="年初预算数{initial}调整为全年预算数{budget}（{change}），表中未说明调整原因。",
 )
 def budget_change_unexplained(form: Form, ctx: Context):
@@ -242,7 +242,7 @@ def budget_change_unexplained(form: Form, ctx: Context):
 
 
 @check(
-    "PF109", "project-amount-mismatch", category="arithmetic", severity="info",
+    "PF109", "project-amount-mismatch", title="项目金额与预算数不一致", category="arithmetic", severity="info",
     message="项目金额{amount}与全年预算数{budget}不一致；如为多年总金额请注明，否则请核对。",
 )
 def project_amount_mismatch(form: Form, ctx: Context):

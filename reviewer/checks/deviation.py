@@ -21,7 +21,7 @@ def _empty_after_labels(text: str) -> bool:
 
 
 @check(
-    "PF501", "deviation-missing", category="deviation", severity="warning", uses_scores=True,
+    "PF501", "deviation-missing", title="未填写偏差原因", category="deviation", severity="warning", uses_scores=True,
     message="“{name}”得分{score}低于分值{weight}，但未填写偏差原因分析及改进措施。",
 )
 def deviation_missing(form: Form, ctx: Context):
@@ -41,7 +41,7 @@ def deviation_missing(form: Form, ctx: Context):
 
 
 @check(
-    "PF502", "deviation-placeholder", category="deviation", severity="warning", uses_scores=True,
+    "PF502", "deviation-placeholder", title="偏差原因为模板文字", category="deviation", severity="warning", uses_scores=True,
     message="“{name}”的偏差原因是模板占位文字（“{text}”），不是实际原因。",
 )
 def deviation_placeholder(form: Form, ctx: Context):
@@ -62,7 +62,7 @@ def deviation_placeholder(form: Form, ctx: Context):
 
 
 @check(
-    "PF503", "deviation-boilerplate", category="deviation", severity="info", uses_scores=True,
+    "PF503", "deviation-boilerplate", title="偏差说明雷同", category="deviation", severity="info", uses_scores=True,
     message="同一段偏差说明（“{text}”）原样出现在{count}个指标上，未针对各指标说明原因。",
 )
 def deviation_boilerplate(form: Form, ctx: Context):

@@ -22,7 +22,7 @@ def _bigrams(text: str) -> set[str]:
 
 
 @check(
-    "PF601", "outcome-copies-goal", category="goal-outcome", severity="warning", reports=True,
+    "PF601", "outcome-copies-goal", title="完成情况照抄预期目标", category="goal-outcome", severity="warning", reports=True,
     message="实际完成情况基本照抄预期目标（{share}%的内容相同），未说明实际做了什么、达到什么结果。",
 )
 def outcome_copies_goal(form: Form, ctx: Context):
@@ -44,7 +44,7 @@ def outcome_copies_goal(form: Form, ctx: Context):
 
 
 @check(
-    "PF602", "outcome-only-payment", category="goal-outcome", severity="warning", reports=True,
+    "PF602", "outcome-only-payment", title="完成情况只写资金支付", category="goal-outcome", severity="warning", reports=True,
     message="实际完成情况只说明了资金支付（“{text}”），没有说明项目产出和效果。",
 )
 def outcome_only_payment(form: Form, ctx: Context):
@@ -75,7 +75,7 @@ def _key_phrase(name: str, text: str, shortest: int = 4) -> int | None:
 
 
 @check(
-    "PF603", "outcome-numbers-contradict", category="goal-outcome", severity="warning",
+    "PF603", "outcome-numbers-contradict", title="完成情况与指标实际值矛盾", category="goal-outcome", severity="warning",
     message="实际完成情况写“{said}”，与指标“{name}”的实际完成值{actual}不一致。",
 )
 def outcome_numbers_contradict(form: Form, ctx: Context):
@@ -113,7 +113,7 @@ def _pasted_twice(text: str, size: int) -> str | None:
 
 
 @check(
-    "PF604", "text-pasted-twice", category="goal-outcome", severity="warning", reports=True,
+    "PF604", "text-pasted-twice", title="文字重复粘贴", category="goal-outcome", severity="warning", reports=True,
     message="{where}中有一段文字重复出现（“{text}…”），疑似粘贴了两次。",
 )
 def text_pasted_twice(form: Form, ctx: Context):
@@ -132,7 +132,7 @@ def text_pasted_twice(form: Form, ctx: Context):
 
 
 @check(
-    "PF605", "wrong-year", category="goal-outcome", severity="warning", reports=True,
+    "PF605", "wrong-year", title="年份与自评年度不符", category="goal-outcome", severity="warning", reports=True,
     message="{where}提到{year}年，与自评年度{form_year}年不符。",
 )
 def wrong_year(form: Form, ctx: Context):

@@ -30,7 +30,7 @@ _SENTENCE = re.compile(r"[，,。；;]")
 
 
 @check(
-    "PF401", "target-not-quantified", category="indicator-quality", severity="warning", reports=True,
+    "PF401", "target-not-quantified", title="指标值未量化", category="indicator-quality", severity="warning", reports=True,
     message="“{name}”的年度指标值“{target}”未量化，指标值设置不合理，无法衡量完成程度；建议修改为百分比或具体数值（如≥90%）。",
 )
 def target_not_quantified(form: Form, ctx: Context):
@@ -47,7 +47,7 @@ def target_not_quantified(form: Form, ctx: Context):
 
 
 @check(
-    "PF402", "rate-as-bare-number", category="indicator-quality", severity="warning", reports=True,
+    "PF402", "rate-as-bare-number", title="比率指标未写成百分比", category="indicator-quality", severity="warning", reports=True,
     message="“{name}”是比率指标，{label}写成“{value}”，不是百分比，指标值设置不合理；建议改成“{suggest}”。",
 )
 def rate_as_bare_number(form: Form, ctx: Context):
@@ -67,7 +67,7 @@ def rate_as_bare_number(form: Form, ctx: Context):
 
 
 @check(
-    "PF403", "comparator-missing", category="indicator-quality", severity="info", reports=True,
+    "PF403", "comparator-missing", title="指标值未写明比较符号", category="indicator-quality", severity="info", reports=True,
     message="“{name}”的年度指标值“{target}”没有写明≥、≤或＝，无法判断是下限、上限还是精确值。",
 )
 def comparator_missing(form: Form, ctx: Context):
@@ -87,7 +87,7 @@ def comparator_missing(form: Form, ctx: Context):
 
 
 @check(
-    "PF404", "wrong-direction", category="indicator-quality", severity="warning", reports=True,
+    "PF404", "wrong-direction", title="越低越好的指标方向错误", category="indicator-quality", severity="warning", reports=True,
     message="“{name}”是越低越好的指标（成本、投诉、故障类），年度指标值却写成“{target}”；应使用≤。",
 )
 def wrong_direction(form: Form, ctx: Context):
@@ -103,7 +103,7 @@ def wrong_direction(form: Form, ctx: Context):
 
 
 @check(
-    "PF405", "timeliness-not-dated", category="indicator-quality", severity="warning", reports=True,
+    "PF405", "timeliness-not-dated", title="时效指标未写明时限", category="indicator-quality", severity="warning", reports=True,
     message="时效指标“{name}”的年度指标值“{target}”不是日期或时限，指标值设置不合理；建议写明完成时间（如“2024年12月31日前”“24小时内”）或修改为及时率百分比。",
 )
 def timeliness_not_dated(form: Form, ctx: Context):
@@ -137,7 +137,7 @@ def _category_problem(row, target, actual) -> str | None:
 
 
 @check(
-    "PF406", "wrong-category", category="indicator-quality", severity="warning", reports=True,
+    "PF406", "wrong-category", title="指标分类不当", category="indicator-quality", severity="warning", reports=True,
     message="“{name}”（{level1}/{level2}）分类不当：{problem}。",
 )
 def wrong_category(form: Form, ctx: Context):
@@ -169,7 +169,7 @@ def _duplicate_groups(ctx: Context) -> list[list[int]]:
 
 
 @check(
-    "PF407", "duplicate-indicator", category="indicator-quality", severity="warning", reports=True,
+    "PF407", "duplicate-indicator", title="指标重复", category="indicator-quality", severity="warning", reports=True,
     message="“{name}”与“{other}”衡量的是同一事项，与其他指标重复；建议删除此指标或合并。",
 )
 def duplicate_indicator(form: Form, ctx: Context):
@@ -190,7 +190,7 @@ def duplicate_indicator(form: Form, ctx: Context):
 
 
 @check(
-    "PF408", "budget-rate-indicator", category="indicator-quality", severity="info", reports=True,
+    "PF408", "budget-rate-indicator", title="以预算执行率作为产出指标", category="indicator-quality", severity="info", reports=True,
     message="“{name}”是预算执行率，与资金使用情况中的执行率重复，不宜作为产出指标；建议删除此指标。",
 )
 def budget_rate_indicator(form: Form, ctx: Context):
@@ -209,7 +209,7 @@ def budget_rate_indicator(form: Form, ctx: Context):
 
 
 @check(
-    "PF409", "overlapping-indicators", category="indicator-quality", severity="info", reports=True,
+    "PF409", "overlapping-indicators", title="指标内容重叠", category="indicator-quality", severity="info", reports=True,
     message="“{name}”与“{other}”内容重叠（一个名称包含另一个），请确认是否重复计分。",
 )
 def overlapping_indicators(form: Form, ctx: Context):
@@ -230,7 +230,7 @@ def overlapping_indicators(form: Form, ctx: Context):
 
 
 @check(
-    "PF410", "name-too-long", category="indicator-quality", severity="info", reports=True,
+    "PF410", "name-too-long", title="指标名称过长", category="indicator-quality", severity="info", reports=True,
     message="指标名称“{name}”过长或是一句话（{length}字），应简明表述所衡量的事项。",
 )
 def name_too_long(form: Form, ctx: Context):
@@ -249,7 +249,7 @@ def name_too_long(form: Form, ctx: Context):
 
 
 @check(
-    "PF411", "satisfaction-no-survey", category="indicator-quality", severity="info", reports=True,
+    "PF411", "satisfaction-no-survey", title="满意度无调查依据", category="indicator-quality", severity="info", reports=True,
     message="满意度指标“{name}”实际值{actual}，表中未说明调查方式或样本{equal}；请提供满意度调查依据。",
 )
 def satisfaction_no_survey(form: Form, ctx: Context):
@@ -273,7 +273,7 @@ def satisfaction_no_survey(form: Form, ctx: Context):
 
 
 @check(
-    "PF412", "percent-over-100", category="indicator-quality", severity="error", reports=True,
+    "PF412", "percent-over-100", title="比率超过100%", category="indicator-quality", severity="error", reports=True,
     message="“{name}”的{label}为{value}，该比率不可能超过100%。",
 )
 def percent_over_100(form: Form, ctx: Context):

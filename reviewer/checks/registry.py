@@ -24,6 +24,7 @@ CATEGORIES = {
     "goal-outcome": "目标与完成情况",
 }
 SEVERITIES = ("error", "warning", "info")
+SEVERITY_TITLES = {"error": "错误", "warning": "警告", "info": "提示"}  # as a reviewer's outputs say them
 DOC_HEADINGS = ("What it checks", "Why it matters", "Example", "How to fix")
 MODULES = ("arithmetic", "structure", "scoring", "quality", "deviation", "goal")
 _HEADING = re.compile(r"^(" + "|".join(DOC_HEADINGS) + r"):\s*", re.M)
@@ -54,6 +55,7 @@ class Check:
     run: CheckFn
     uses_scores: bool  # judges declared scores/deviation notes/total: skipped in blind mode
     reports: bool  # also runs on evaluation reports (their 表1-2 target table)
+    title: str = ""  # the check's Chinese title, as summaries and dashboards show it
 
     @property
     def doc(self) -> dict[str, str]:
@@ -67,6 +69,7 @@ def check(
     code: str,
     name: str,
     *,
+    title: str = "",
     category: str,
     severity: str,
     message: str,
@@ -79,7 +82,7 @@ def check(
     def register(fn: CheckFn) -> CheckFn:
         if code in CHECKS:
             raise ValueError(f"duplicate check code {code}")
-        CHECKS[code] = Check(code, name, category, severity, message, fn, uses_scores, reports)
+        CHECKS[code] = Check(code, name, category, severity, message, fn, uses_scores, reports, title)
         return fn
 
     return register

@@ -27,7 +27,7 @@ def qualitative_tier(actual_text: str) -> str | None:
 
 
 @check(
-    "PF301", "score-formula", category="scoring", severity="warning",
+    "PF301", "score-formula", title="未达成目标的得分有误", category="scoring", severity="warning",
     message="“{name}”目标{target}，实际{actual}，未达成目标；按{rule}应得{expected}分，填写为{score}。",
 )
 def score_formula(form: Form, ctx: Context):
@@ -53,7 +53,7 @@ def score_formula(form: Form, ctx: Context):
 
 
 @check(
-    "PF302", "full-score-not-met", category="scoring", severity="error", uses_scores=True,
+    "PF302", "full-score-not-met", title="未达成目标却得满分", category="scoring", severity="error", uses_scores=True,
     message="“{name}”目标{target}未达成（实际{actual}），却得满分{score}；按比例应得{expected}分。",
 )
 def full_score_not_met(form: Form, ctx: Context):
@@ -71,7 +71,7 @@ def full_score_not_met(form: Form, ctx: Context):
 
 
 @check(
-    "PF303", "cut-without-reason", category="scoring", severity="warning", uses_scores=True,
+    "PF303", "cut-without-reason", title="已达成目标却扣分且未说明", category="scoring", severity="warning", uses_scores=True,
     message="“{name}”已达成目标（{target}，实际{actual}），得分{score}低于分值{weight}，且未说明扣分理由。",
 )
 def cut_without_reason(form: Form, ctx: Context):
@@ -93,7 +93,7 @@ def cut_without_reason(form: Form, ctx: Context):
 
 
 @check(
-    "PF304", "qualitative-tier", category="scoring", severity="warning", uses_scores=True,
+    "PF304", "qualitative-tier", title="定性指标得分不在档次内", category="scoring", severity="warning", uses_scores=True,
     message="“{name}”实际完成情况为“{actual}”（{tier}），得分应在{low}至{high}分之间，填写为{score}。",
 )
 def qualitative_tier_check(form: Form, ctx: Context):
@@ -118,7 +118,7 @@ def qualitative_tier_check(form: Form, ctx: Context):
 
 
 @check(
-    "PF305", "over-achievement", category="scoring", severity="warning",
+    "PF305", "over-achievement", title="超额完成，目标值设置偏低", category="scoring", severity="warning",
     message="“{name}”实际{actual}超过目标{target}的{ratio}倍，目标值设置偏低，应按偏离程度扣分。",
 )
 def over_achievement(form: Form, ctx: Context):
@@ -143,7 +143,7 @@ def over_achievement(form: Form, ctx: Context):
 
 
 @check(
-    "PF306", "funds-withdrawn", category="scoring", severity="error",
+    "PF306", "funds-withdrawn", title="资金未支出，指标应得0分", category="scoring", severity="error",
     message="项目资金未支出（全年执行数为0，{why}），“{name}”{claim}，得分应为0。",
 )
 def funds_withdrawn(form: Form, ctx: Context):
@@ -175,7 +175,7 @@ def rate_cap(ctx: Context, rate: float | None) -> float | None:
 
 
 @check(
-    "PF307", "execution-rate-cap", category="scoring", severity="warning",
+    "PF307", "execution-rate-cap", title="执行率偏低，总分超出上限", category="scoring", severity="warning",
     message="执行率{rate}%，按本地规则总分不得高于{cap}分，{state}。",
 )
 def execution_rate_cap(form: Form, ctx: Context):

@@ -8,7 +8,7 @@ from reviewer.domain.model import Form
 
 
 @check(
-    "PF201", "weights-total", category="structure", severity="error",
+    "PF201", "weights-total", title="分值合计有误", category="structure", severity="error",
     message="分值合计为{total}（预算执行{budget}＋指标{indicators}），应为{should}。",
 )
 def weights_total(form: Form, ctx: Context):
@@ -38,7 +38,7 @@ def _scheme(ctx: Context, sections: set[str]):
 
 
 @check(
-    "PF202", "section-weights", category="structure", severity="warning",
+    "PF202", "section-weights", title="各类指标分值不符", category="structure", severity="warning",
     message="{section}下各指标分值合计为{total}，应为{should}（{scheme}）。",
 )
 def section_weights(form: Form, ctx: Context):
@@ -65,7 +65,7 @@ def section_weights(form: Form, ctx: Context):
 
 
 @check(
-    "PF203", "score-out-of-range", category="structure", severity="error", uses_scores=True,
+    "PF203", "score-out-of-range", title="得分超出分值范围", category="structure", severity="error", uses_scores=True,
     message="“{name}”得分{score}超出0至分值{weight}的范围。",
 )
 def score_out_of_range(form: Form, ctx: Context):
@@ -86,7 +86,7 @@ def score_out_of_range(form: Form, ctx: Context):
 
 
 @check(
-    "PF204", "score-missing", category="structure", severity="error", uses_scores=True,
+    "PF204", "score-missing", title="有分值未填得分", category="structure", severity="error", uses_scores=True,
     message="“{name}”有分值{weight}但未填写得分。",
 )
 def score_missing(form: Form, ctx: Context):
@@ -105,7 +105,7 @@ def score_missing(form: Form, ctx: Context):
 
 
 @check(
-    "PF205", "not-applicable-weighted", category="structure", severity="warning",
+    "PF205", "not-applicable-weighted", title="不适用指标仍有分值", category="structure", severity="warning",
     message="“{name}”标为不适用，却仍有分值{weight}。",
 )
 def not_applicable_weighted(form: Form, ctx: Context):
@@ -121,7 +121,7 @@ def not_applicable_weighted(form: Form, ctx: Context):
 
 
 @check(
-    "PF206", "category-missing", category="structure", severity="warning",
+    "PF206", "category-missing", title="缺少指标类别", category="structure", severity="warning",
     message="缺少{section}：绩效指标应包括产出、效益和满意度指标。",
 )
 def category_missing(form: Form, ctx: Context):
@@ -140,7 +140,7 @@ def category_missing(form: Form, ctx: Context):
 
 
 @check(
-    "PF207", "value-missing", category="structure", severity="warning",
+    "PF207", "value-missing", title="指标内容未填写", category="structure", severity="warning",
     message="“{name}”未填写{what}。",
 )
 def value_missing(form: Form, ctx: Context):

@@ -21,6 +21,13 @@ def test_codes_and_names_are_unique_and_well_formed() -> None:
         assert c.category in CATEGORIES and c.severity in SEVERITIES
 
 
+def test_every_check_has_a_short_unique_chinese_title() -> None:
+    titles = [c.title for c in all_checks().values()]
+    assert len(set(titles)) == len(titles)
+    for code, c in all_checks().items():
+        assert re.search(r"[\u4e00-\u9fff]", c.title) and len(c.title) <= 16, f"{code}: {c.title!r}"
+
+
 def test_every_check_is_documented_under_the_fixed_headings() -> None:
     for code, c in all_checks().items():
         doc = c.doc
