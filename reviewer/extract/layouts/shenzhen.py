@@ -109,7 +109,7 @@ def _words_of(vocab: Vocabulary) -> _Words:
     funding_section = vocab.sections.labels["funding"]
     # Level cells: every category's canonical spelling and the variants that say 指标; the
     # short variants ("数量", "产出") also open names and values, so they are not cells here.
-    levels = [lv for lv in vocab.level1_names + vocab.level2_names]
+    levels = list(vocab.level1_names + vocab.level2_names)
     levels += [v for v in vocab.level_spellings if v.endswith("指标") and len(v) > 3]
     level_names = sorted(set(levels), key=len, reverse=True)  # a level-2 is never cut short
     prefixes: dict[str, list[str]] = {}
