@@ -96,7 +96,7 @@ _NUMERIC = {NUMBER: 20, DASH: 5}
 # Fit of a cell kind in a column (×10); kinds not listed get the column's default.
 _FIT: dict[str, tuple[dict[str, int], int]] = {
     "seq": ({NUMBER: 20}, NO),
-    "name": ({**_WORDS, NUMBER: 2, CRITERIA: 5, DASH: 0, PLACEHOLDER: 10}, NO),
+    "name": ({**_WORDS, NUMBER: 2, AMOUNT: 2, PERCENT: 2, CRITERIA: 5, DASH: 0, PLACEHOLDER: 10}, NO),
     "nature": ({NATURE: 30, COMPARATOR: 30, TEXT: 2}, NO),
     "comparator": ({COMPARATOR: 30}, NO),
     "unit": ({UNIT: 30, DASH: 2}, NO),
@@ -169,6 +169,8 @@ class Placement:
     before: list[RawCell] = field(default_factory=list)  # cells left of the first column
     # Cells that fit several columns equally well (or none): (cell, the candidate fields).
     unplaced: list[tuple[RawCell, tuple[str, ...]]] = field(default_factory=list)
+    # Cells of a positional row left where they are but not read: (cell, the column they stand in).
+    misfits: list[tuple[RawCell, str]] = field(default_factory=list)
     moved: bool = False  # placed by content, not by position
     shift: int | None = None  # by content: how many columns right of its position every cell went (None: not one)
 
@@ -206,11 +208,36 @@ def place(cells: list[GridCell], columns: list[Column], closed: bool, positional
     else by content. `lead` names a pseudo-column in front (a funding row's label). A row
     `as_wide` as its header in a grid without true positions gives its positions a little
     weight (a pipe row may still be shifted and padded to the width)."""
-    if positional:
-        placed = by_position(cells, columns)
-        if (lead is None or _lead_fits(placed.before)) and plausible(placed, closed):
-            return placed
-    return by_content(cells, columns, closed, lead, positional, bonus=_POSITION_BONUS if as_wide else 0)
+    if not positional:
+        return by_content(cells, columns, closed, lead, positional, bonus=_POSITION_BONUS if as_wide else 0)
+    placed = by_position(cells, columns)
+    if (lead is None or _lead_fits(placed.before)) and plausible(placed, closed):
+        return placed
+    moved = by_content(cells, columns, closed, lead, positional)
+    if _evidently_shifted(moved, cells):
+        return moved
+    return _misfits_left_empty(placed, closed)
+
+
+def _evidently_shifted(placed: Placement, cells: list[GridCell]) -> bool:
+    """Whether content placement is proven: every cell of the row placed, all moved the same
+    nonzero number of columns (a merged cell that lost its field). Anything less would move a
+    number across a column it cannot be shown to belong to."""
+    return placed.shift not in (None, 0) and not placed.unplaced and \
+        len(placed.before) + sum(len(cs) for cs in placed.cells.values()) == len(cells)
+
+
+def _misfits_left_empty(placed: Placement, closed: bool) -> Placement:
+    """A positional row whose cells stay where they are: a cell that does not fit its column
+    ("nan" under 全年执行数) is not read, and reported, the others keep their columns."""
+    kept = Placement(before=placed.before)
+    for name, cs in placed.cells.items():
+        text = cs[0].text if len(cs) == 1 else " ".join(c.text for c in cs)
+        if fit(name, kind(text), closed) < 0:
+            kept.misfits += [(c, name) for c in cs]
+        else:
+            kept.cells[name] = cs
+    return kept
 
 
 def _lead_fits(before: list[RawCell]) -> bool:
@@ -291,6 +318,11 @@ def _align(scores: list[list[int]], fields: list[str], prefer_place: bool) -> li
         else:
             i -= 1
     return out
+
+
+def misfit_note(cell: RawCell, column: str, columns: list[Column]) -> str:
+    names = {c.field: c.header.text.strip() for c in columns}
+    return f"cell '{cell.text.strip()[:30]}' under {names.get(column, column)} does not fit that column; not read"
 
 
 def unplaced_note(cell: RawCell, candidates: tuple[str, ...], columns: list[Column]) -> str:

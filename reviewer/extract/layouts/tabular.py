@@ -34,7 +34,8 @@ from reviewer.domain.vocabulary import depends_on_vocabulary, label_key, vocabul
 from reviewer.extract.assemble import assemble
 from reviewer.extract.grid import Cell, Grid
 from reviewer.extract.layouts.placement import (
-    IGNORED, NUMBER, PLACEHOLDER, UNKNOWN, Column, GridCell, Placement, by_position, kind, place, unplaced_note,
+    IGNORED, NUMBER, PLACEHOLDER, UNKNOWN, Column, GridCell, Placement, by_position, kind, misfit_note, place,
+    unplaced_note,
 )
 from reviewer.extract.raw import (
     RawCell, RawForm, RawFunding, RawFundingRow, RawGoal, RawIndicatorRow, RawTable, RawTotal, RawWarning,
@@ -366,6 +367,8 @@ class _FormReader:
                                                                f"one header ({' | '.join(c.text for c in cs)}); not read"))
             funding.notes += [RawWarning("funding", f"{label.text}: {unplaced_note(c, f, columns)}")
                               for c, f in placed.unplaced]
+            funding.notes += [RawWarning(f"funding.{f}", f"{label.text}: {misfit_note(c, f, columns)}")
+                              for c, f in placed.misfits if not f.startswith(UNKNOWN) and f not in IGNORED]
             funding.rows.append(RawFundingRow(label, cells))
         return funding
 
@@ -423,6 +426,8 @@ class _FormReader:
                 placed.cells.setdefault(field, []).append(cell)
                 raw_row.notes.append(RawWarning("", f"cell '{cell.text}' read as {table.columns[field].text}: no row "
                                                     f"of this table fills {table.columns[settle.other(field)].text}"))
+            raw_row.notes += [RawWarning(f".{f}", misfit_note(c, f, columns))
+                              for c, f in placed.misfits if not f.startswith(UNKNOWN) and f not in IGNORED]
             for name, cs in _known(placed, columns, table.notes, "indicators", reported).items():
                 raw_row.cells[name] = RawCell("".join(c.text for c in cs), cs[0].where)
             if self.positional and placed.moved and placed.shift != 0:
