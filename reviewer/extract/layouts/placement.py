@@ -41,7 +41,6 @@ _AMOUNT = re.compile(r"^[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:万元|万|�
 _POINTS = re.compile(r"[（(][^()（）]*?\d+(?:\.\d+)?\s*分?\s*[)）]\s*$")  # "规划 (15分)", "(20)"
 _DIGIT = re.compile(r"\d")
 _DASHES = frozenset(("—", "－", "-", "--", "——", "/", "／", "–", "\\"))
-_NATURES = frozenset(("定量", "定性", "定量指标", "定性指标"))
 
 
 @depends_on_vocabulary
@@ -61,9 +60,9 @@ def kind(text: str) -> str:
         return COMPARATOR
     if is_unit(t):
         return UNIT
-    if t in _NATURES:
-        return NATURE
     vocab = vocabulary()
+    if t in vocab.values.natures:
+        return NATURE
     if vocab.placeholder.match(t):
         return PLACEHOLDER
     one, two = vocab.level(t, 1), vocab.level(t, 2)
@@ -99,7 +98,7 @@ _FIT: dict[str, tuple[dict[str, int], int]] = {
     "name": ({**_WORDS, NUMBER: 2, AMOUNT: 2, PERCENT: 2, CRITERIA: 5, DASH: 0, PLACEHOLDER: 10}, NO),
     "nature": ({NATURE: 30, COMPARATOR: 30, TEXT: 2}, NO),
     "comparator": ({COMPARATOR: 30}, NO),
-    "unit": ({UNIT: 30, DASH: 2}, NO),
+    "unit": ({UNIT: 30, DASH: 2, TEXT: 1}, NO),  # "小时内", "%及时": a unit written with its qualifier
     "target": ({VALUE: 20, PERCENT: 20, NUMBER: 15, AMOUNT: 15, TEXT: 10, DASH: 5, POINTS: 3, CRITERIA: 3,
                 DESCRIPTION: 3}, 1),
     "weight": (_NUMERIC, NO),
