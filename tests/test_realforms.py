@@ -25,6 +25,11 @@ FILES = sorted(p.stem for p in DEV.glob("*.txt"))
 
 # name -> why it is read exactly today
 READABLE: dict[str, str] = {
+    "ah-guichi-tangxi-2022-weituo-xlsflat": "flattened with single spaces: the text-to-grid reader's token sequence",
+    "ah-shouxian-2023-bumen-zhengti-pipe": "pipe rows split over lines, a department rubric",
+    "ah-xiaoxian-zhangzhuangzhai-2023-tese-pipe": "ragged pipe rows placed by what their cells hold",
+    "hebei-langfang-shipin-2019-nuantong": "the national template one cell per line",
+    "hn-yueyanglou-jiagerenzheng-2023-zhengti-mubiao-trad-pipe": "traditional script with pinyin, cleaned at the source",
     "ha-gushi-zsmz-2024-chanye-report": "narrative report: no form, none read",
     "hn-yueyang-cgzx-2018-bumen-report-cellline": "report cover and basic facts: no form, none read",
     "yn-honghe-shujuzhongxin-2024-ziping-report": "narrative report: no form, none read",

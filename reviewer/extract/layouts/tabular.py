@@ -130,6 +130,8 @@ class _Row:
     labels: list[_Label] = field(default_factory=list)  # what each cell names
     role: str | None = None  # what the row opens: name, indicators, funding, goal, total (or None)
     length: int = 0  # cells in the grid row, empty ones included
+    grid: int = 0  # which grid of the sequence the row is in
+    positional: bool = False  # its grid keeps true positions (merged cells as empty fields)
 
     @property
     def first(self) -> str:
@@ -140,17 +142,27 @@ class _Row:
         return self.cells[-1].col + 1 if self.cells else 0
 
 
-def _rows(grid: Grid) -> list[_Row]:
-    rows = []
-    for r, row in enumerate(grid.rows):
-        cells = []
-        for c, cell in enumerate(row):
-            text = tidy(cell.text) if cell.text else ""
-            if text:
-                cells.append(GridCell(c, RawCell(text, cell.where or f"row {r + 1} col {c + 1}")))
-        labels = [_label(gc.cell.text) for gc in cells]
-        rows.append(_Row(r, cells, labels, _role(labels), len(row)))
+def _rows(grids: list[Grid]) -> list[_Row]:
+    """The rows of a sequence of grids, one after the other: a form may be split over several
+    tables (a header table, the funding table, the indicator table)."""
+    rows: list[_Row] = []
+    for g, grid in enumerate(grids):
+        positional = grid.origin in POSITIONAL
+        for r, row in enumerate(grid.rows):
+            cells = []
+            for c, cell in enumerate(row):
+                text = tidy(cell.text) if cell.text else ""
+                if text:
+                    original = tidy(cell.original) if cell.original else ""
+                    cells.append(GridCell(c, RawCell(text, cell.where or f"row {r + 1} col {c + 1}", original)))
+            labels = [_label(gc.cell.text) for gc in cells]
+            rows.append(_Row(len(rows), cells, labels, _role(labels), len(row), g, positional))
     return rows
+
+
+def _same_positions(row: _Row, header: _Row) -> bool:
+    """Whether a row's positions are its header's columns: both in one grid that keeps positions."""
+    return row.positional and row.grid == header.grid
 
 
 def _role(labels: list[_Label]) -> str | None:
@@ -243,17 +255,26 @@ def _opens(role: str):
 def read_grid(grid: Grid, path: str) -> list[RawForm]:
     """The forms in a grid, as raw records (`assemble` makes them Forms). [] when nothing
     form-like is found: no 项目名称, no funding table, no indicator table."""
-    rows = _rows(grid)
-    positional = grid.origin in POSITIONAL
+    return read_grids([grid], path)
+
+
+def read_grids(grids: list[Grid], path: str) -> list[RawForm]:
+    """The forms in a sequence of grids read as one sequence of rows (a document's tables and
+    paragraphs in reading order, the tables of a text). Each form carries the notes of the
+    grids its rows came from."""
+    rows = _rows(grids)
     forms: list[RawForm] = []
     preamble = 0
     starts = _form_starts(rows)
     for n, (start, named) in enumerate(starts):
         end = starts[n + 1][0] if n + 1 < len(starts) else len(rows)
         # A form without 项目名称 opens at its table: the rows above (title, unit, goal) are its own.
-        reader = _FormReader(rows, preamble, start if named else preamble, end, positional, len(rows))
+        reader = _FormReader(rows, preamble, start if named else preamble, end, len(rows))
         raw = reader.read(path, len(forms))
         if raw is not None:
+            used = sorted({row.grid for row in rows[preamble:end]})
+            notes = dict.fromkeys(note for g in used for note in grids[g].notes)
+            raw.warnings += [RawWarning("source", note) for note in notes]
             forms.append(raw)
         preamble = reader.total_at + 1 if reader.total_at is not None else end
     return forms
@@ -282,9 +303,10 @@ def _form_starts(rows: list[_Row]) -> list[tuple[int, bool]]:
 
 
 class _FormReader:
-    def __init__(self, rows: list[_Row], preamble: int, start: int, end: int, positional: bool, grid_end: int):
+    def __init__(self, rows: list[_Row], preamble: int, start: int, end: int, grid_end: int):
         self.rows, self.preamble, self.start, self.end = rows, preamble, start, end
-        self.positional, self.grid_end = positional, grid_end
+        self.grid_end = grid_end
+        self.header: _Row | None = None  # the indicator table's (first) header row
         self.total_at: int | None = None
         self.columns: list[Column] = []  # the indicator table's
         self.closed = True  # the table's categories are the template's closed list
@@ -354,7 +376,8 @@ class _FormReader:
         for row in body:
             if _only_a_label(row):
                 continue
-            placed = place(row.cells, columns, True, self.positional, lead="label", as_wide=row.length == header.length)
+            placed = place(row.cells, columns, True, _same_positions(row, header), lead="label",
+                           as_wide=row.length == header.length)
             if not placed.before:
                 continue
             label = RawCell("".join(c.text for c in placed.before), placed.before[0].where)
@@ -374,7 +397,7 @@ class _FormReader:
 
     def _positional(self, row: _Row, header: _Row) -> bool:
         """Positions are trusted in a positional grid, or in a row as wide as its header."""
-        return self.positional or row.width == header.width
+        return _same_positions(row, header) or row.width == header.width
 
     # ------------------------------------------------------------ goal
 
@@ -405,7 +428,8 @@ class _FormReader:
         while i < self.end and _is_header_continuation(self.rows[i]):
             header_rows.append(self.rows[i])
             i += 1
-        columns = self.columns = _merged_columns(header_rows, self.positional)
+        self.header = header_rows[0]
+        columns = self.columns = _merged_columns(header_rows, _same_positions(header_rows[-1], header_rows[0]))
         table = RawTable(columns={c.field: c.header for c in columns if not c.field.startswith(UNKNOWN)})
         _missing_columns(table)
         stop = self.total_at if self.total_at is not None else self.end
@@ -413,10 +437,11 @@ class _FormReader:
         closed = self.closed = _uses_closed_levels(body)
         reported: set[str] = set()
         length = max(r.length for r in header_rows)
-        placements = [place(row.cells, columns, closed, self.positional, as_wide=row.length == length)
-                      for row in body]
+        positional = [_same_positions(row, self.header) for row in body]
+        placements = [place(row.cells, columns, closed, at, as_wide=row.length == length)
+                      for row, at in zip(body, positional)]
         settle = _lone_number_rule(placements)
-        for placed in placements:
+        for placed, at in zip(placements, positional):
             raw_row = RawIndicatorRow()
             for cell, candidates in placed.unplaced:
                 field = settle.get(frozenset(candidates)) if kind(cell.text) == NUMBER else None
@@ -430,11 +455,12 @@ class _FormReader:
                               for c, f in placed.misfits if not f.startswith(UNKNOWN) and f not in IGNORED]
             for name, cs in _known(placed, columns, table.notes, "indicators", reported).items():
                 raw_row.cells[name] = RawCell("".join(c.text for c in cs), cs[0].where)
-            if self.positional and placed.moved and placed.shift != 0:
+            if at and placed.moved and placed.shift != 0:
                 raw_row.notes.insert(0, RawWarning("", _shift_note(placed.shift)))
             table.rows.append(raw_row)
         table.truncated = self.total_at is None and self.end == self.grid_end and bool(table.rows)
-        if table.truncated and not table.rows[-1].cells.keys() - {"level1", "level2", "name"}:
+        last = table.rows[-1].cells if table.rows else {}
+        if table.truncated and last and not last.keys() - {"level1", "level2", "name"}:
             # The text ends inside this row: a category or the start of a name, no value yet.
             cut = table.rows.pop().cells
             text = (cut.get("name") or cut.get("level2") or cut.get("level1")).text
@@ -469,7 +495,8 @@ class _FormReader:
         total = RawTotal(label=row.cells[0].cell)
         numbers = [gc for gc in row.cells[1:] if kind(gc.cell.text) == NUMBER]
         scores = [c for c in self.columns if c.field in ("weight", "score", "review_score", "weighted_score")]
-        under = by_position(numbers, self.columns).cells if self.positional else {}
+        positional = self.header is not None and _same_positions(row, self.header)
+        under = by_position(numbers, self.columns).cells if positional else {}
         if len(numbers) > 1 and all(len(under.get(c.field, [])) <= 1 for c in self.columns) and \
                 sum(len(under.get(c.field, [])) for c in scores) == len(numbers):
             total.cells = {c.field: under[c.field][0] for c in scores if c.field in under}
