@@ -16,7 +16,7 @@ into blocks and each block is read by what delimits its cells:
 Ragged rows are placed under their header by what their cells are (align.py). Every cell
 keeps its provenance (`where`: line numbers) and, where clean-up changed it, its text as
 written (`Cell.original`). What could not be placed is left empty and said in `Grid.notes`.
-Cues (labels, level names, units) come from cues.toml.
+Cues (labels, level names, units) come from the shared vocabulary (reviewer/domain/vocabulary).
 """
 
 from __future__ import annotations
@@ -198,13 +198,22 @@ def _has_header(src: Source, first: int, last: int) -> bool:
     return any(is_header(_split_spaces(src.line(n))) for n in range(first, last + 1))
 
 
+def _long_cell(src: Source, n: int) -> bool:
+    """A long line inside a cell stream that is one cell: it holds no run of column labels and
+    fewer labels than a flattened table does."""
+    labels, runs = count_labels(src.line(n))
+    return runs == 0 and labels < 4
+
+
 def _cells_block(src: Source, kinds: list[str], n: int) -> int | None:
     """A run of short lines holding a table's labels one per line (three or more), or None."""
     last = n
     labels = 0
     m = n
-    while m < len(kinds) and kinds[m] in ("short", "blank"):
-        if kinds[m] == "short":
+    while m < len(kinds) and (kinds[m] in ("short", "blank") or kinds[m] == "long" and labels and _long_cell(src, m)):
+        if kinds[m] == "long":
+            last = m  # a long cell of the stream (a goal's text), not a table flattened into a line
+        elif kinds[m] == "short":
             last = m
             text = src.line(m).strip()
             if text and (cue.column_kind(text) or cue.row_label(text)):

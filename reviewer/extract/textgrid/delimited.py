@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+from reviewer.extract.textgrid import cues as cue
 from reviewer.extract.textgrid.source import Piece, Source
 from reviewer.extract.textgrid.table import RawRow, TableBuilder, build
 
@@ -89,7 +90,8 @@ def _cells_per_line(src: Source, first: int, last: int) -> TableBuilder:
     start, end = src.line_span(first)[0], src.line_span(last)[1]
     tokens, at = [], start
     for m in _PIPE.finditer(src.text, start, end):
-        tokens.append(src.piece(at, m.start()))
+        lines_before, tok = _lines_before_a_row(src, (at, m.start()))
+        tokens += [src.piece(*line) for line in lines_before] + [src.piece(*tok)]
         at = m.end()
     if src.text[at:end].strip():
         tokens.append(src.piece(at, end))
@@ -149,6 +151,9 @@ def _pipe_rows(src: Source, start: int, end: int, width: int, leading: bool) -> 
                 continue  # the blank before a row's opening pipe
             rows.append(RawRow([src.piece(*tok)]))  # text between rows: a row of its own
             continue
+        if not current:
+            lines_before, tok = _lines_before_a_row(src, tok)
+            rows += [RawRow([src.piece(*line)]) for line in lines_before]
         current.append(tok)
         if len(current) == width:
             rows.append(_raw_row(src, current))
@@ -162,6 +167,25 @@ def _pipe_rows(src: Source, start: int, end: int, width: int, leading: bool) -> 
         row.cut = len(current) < width  # the text ends before the row has its cells
         rows.append(row)
     return [r for r in rows if r.cells and not _is_separator(src, r)]
+
+
+def _lines_before_a_row(src: Source, tok: tuple[int, int]) -> tuple[list[tuple[int, int]], tuple[int, int]]:
+    """A row's first cell that spans lines whose last line alone is a row label (项目名称) and
+    the whole is none ("项目资金\n（万元）" is one label): the lines above the label are lines
+    between the tables (a form's title, "(2024年度)"), rows of their own."""
+    text = src.text[tok[0]:tok[1]]
+    if "\n" not in text.strip():
+        return [], tok
+    spans, at = [], tok[0]
+    for line in text.split("\n"):
+        if line.strip():
+            spans.append((at, at + len(line)))
+        at += len(line) + 1
+    last = src.text[spans[-1][0]:spans[-1][1]]
+    whole = " ".join(src.text[a:b].strip() for a, b in spans)
+    if len(spans) < 2 or cue.row_label(last) is None or cue.is_label(whole):
+        return [], tok
+    return spans[:-1], (spans[-1][0], tok[1])
 
 
 def _raw_row(src: Source, toks: list[tuple[int, int]]) -> RawRow:

@@ -206,8 +206,8 @@ def _is_boundary(text: str, found, k: int, kind: str, mode: str, run_starts: set
     m = found[k][0]
     if kind == "field":  # under an indicator header, a field label is words of a cell ("…改进措施：…")
         return mode != "indicators"
-    if kind == "funding":
-        return True
+    if kind == "funding":  # inside a goal or an indicator row, 本年 / 财政资金 are words of a cell
+        return mode not in ("goal", "indicators")
     if kind == "total":
         return mode in ("funding", "indicators")
     if kind == "level":

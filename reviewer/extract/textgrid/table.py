@@ -6,6 +6,7 @@ from dataclasses import dataclass, field, replace
 
 from reviewer.extract.grid import Cell, Grid
 from reviewer.extract.textgrid import align
+from reviewer.extract.textgrid import cues
 from reviewer.extract.textgrid.source import Piece, Source
 
 
@@ -74,7 +75,7 @@ class TableBuilder:
         """The 总分 / 合计 row: its numbers under 分值, 得分 (and 复核分), in that order, when the
         header has those columns and the count matches; else False."""
         kinds = self.kinds or []
-        targets = [k for k in ("weight", "score", "review_score") if k in kinds][: len(numbers)]
+        targets = [k for k in kinds if k in _TOTAL_COLUMNS][: len(numbers)]
         if not kinds or len(numbers) < 2 or len(targets) != len(numbers) or any(n.fused for n in numbers):
             return False
         if any(implausible(n, kind) for n, kind in zip(numbers, targets)):
@@ -97,11 +98,16 @@ class TableBuilder:
             return
         where = self.src.where(pieces[0].start, pieces[-1].end) if pieces else ""
         row: list[Cell] = [Cell("", where=where) for _ in kinds]  # a column left empty: still this row's
-        for piece, col, span in zip(pieces, found.columns, found.spans):
+        unsure = _after_fused(pieces, found, kinds)
+        for k, (piece, col, span) in enumerate(zip(pieces, found.columns, found.spans)):
             if col is None:
                 continue
+            if k in unsure:
+                piece = Piece(piece.text, piece.start, piece.end, fused=True)
+                self.notes.append(f"{self.src.where(piece.start, piece.end)}: '{piece.text}' follows numbers "
+                                  "written together, so its column is not known; not read")
             row[col] = self.src.cell(piece)
-            if piece.fused:
+            if piece.fused and k not in unsure:
                 self.note_fused(piece, col, span)
         self.rows.append(row)
 
@@ -129,15 +135,24 @@ class TableBuilder:
             # Cut from text with no separators, a row's numbers are sure only when its cells
             # fill its columns one after another: a gap means a cell holds two, or none.
             gapped = not exact and any(p.loose for p in values) and not _contiguous(found)
+            judged = []
             for p, col, span in zip(values, found.columns, found.spans):
-                if col is None:
-                    continue
-                short = _short_of_numbers(p, col, columns, taken)
-                if implausible(p, columns[col]) or short or self._glued(p, columns[col]) or gapped and p.loose:
+                short = col is not None and _short_of_numbers(p, col, columns, taken)
+                if col is not None and (implausible(p, columns[col]) or short or self._glued(p, columns[col])
+                                        or gapped and p.loose):
                     p = Piece(p.text, p.start, p.end, fused=True)
                     span = 2 if short else span
+                judged.append((p, col, span))
+            unsure = _after_fused([p for p, _, _ in judged], found, columns)
+            for k, (p, col, span) in enumerate(judged):
+                if col is None:
+                    continue
+                if k in unsure:
+                    p = Piece(p.text, p.start, p.end, fused=True)
+                    self.notes.append(f"{self.src.where(p.start, p.end)}: '{p.text}' follows numbers written "
+                                      "together, so its column is not known; not read")
                 cells[first + col] = self.src.cell(p)
-                if p.fused:
+                if p.fused and k not in unsure:
                     self.note_fused(p, first + col, span)
         self.rows.append(cells)
 
@@ -219,6 +234,7 @@ def build(src: Source, raw: list[RawRow], origin: str, width: int | None = None)
 
 
 _POINTS_COLUMNS = frozenset({"weight", "score", "review_score", "weighted_score"})
+_TOTAL_COLUMNS = _POINTS_COLUMNS | {"share"}  # what a 总分 row sums, in header order
 _PERCENT_COLUMNS = frozenset({"rate", "share"})
 _FUNDING_VALUES = frozenset({"initial_budget", "annual_budget", "executed", "weight", "rate", "score"})
 _NUMBER_COLUMNS = align.NUMERIC | align.PERCENTISH
@@ -234,6 +250,44 @@ def _contiguous(found: align.Placement) -> bool:
             return False
         at = col + span
     return True
+
+
+def _after_fused(values: list[Piece], found: align.Placement, columns: list[str]) -> set[int]:
+    """Numbers right after several numbers written together: how many columns the fused run
+    takes is not written, so such a number is in a known column only when it is anchored:
+    the numbers from it on fill columns one after another up to the row's last column, or up
+    to a cell of words that fits the column it is in ("5" before 得分计算方法's text)."""
+    first = next((k for k, p in enumerate(values) if p.fused), None)
+    if first is None:
+        return set()
+    unsure: set[int] = set()
+    k = first + 1
+    while k < len(values) and _numeric(values[k]):
+        j = k
+        while j < len(values) and _numeric(values[j]):
+            j += 1
+        if not _anchored(values, found, columns, k, j):
+            unsure.add(k)
+        k += 1
+    return unsure
+
+
+def _numeric(piece: Piece) -> bool:
+    return not piece.empty and (piece.fused or cues.is_number(piece.text) or cues.is_percent(piece.text))
+
+
+def _anchored(values: list[Piece], found: align.Placement, columns: list[str], k: int, stop: int) -> bool:
+    at = found.columns[k]
+    if at is None:
+        return True  # not placed: nothing to doubt
+    for i in range(k, stop):
+        if found.columns[i] != at:
+            return False
+        at += found.spans[i]
+    if stop == len(values):
+        return at == len(columns)
+    col = found.columns[stop]
+    return col == at and align.score(align.cell_kind(values[stop].text, values[stop].fused), columns[col]) > 0
 
 
 def _short_of_numbers(piece: Piece, col: int, columns: list[str], taken: set[int]) -> bool:
@@ -265,17 +319,13 @@ def implausible(piece: Piece, column: str) -> bool:
 
 
 def _is_funding(row: RawRow) -> bool:
-    from reviewer.extract.textgrid import cues
-
     return bool(row.cells) and cues.row_label(row.cells[0].text) == "funding"
 
 
 def _is_total(row: RawRow) -> bool:
-    from reviewer.extract.textgrid import cues
-
     rest = [p for p in row.cells[1:] if not p.empty]
     return bool(row.cells) and cues.row_label(row.cells[0].text) == "total" and all(
-        cues.is_number(p.text) for p in rest)
+        cues.is_number(p.text) or cues.is_percent(p.text) for p in rest)
 
 
 def _where(src: Source, row: RawRow) -> str:
