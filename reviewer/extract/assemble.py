@@ -21,7 +21,7 @@ from pathlib import Path
 
 from reviewer.domain.model import Form, FundingRow, Indicator, Source, TargetParts
 from reviewer.domain.values import comparator_symbol
-from reviewer.domain.vocabulary import vocabulary
+from reviewer.domain.vocabulary import depends_on_vocabulary, label_key, vocabulary
 from reviewer.extract.raw import (
     Cells, RawCell, RawForm, RawFunding, RawGoal, RawTable, RawTotal, RawWarning,
 )
@@ -230,7 +230,8 @@ def _funding(form: Form, raw: RawFunding | None) -> None:
             if all(v is None for v in amounts.values()):
                 continue  # a note or a heading inside the table, no amount of its own
             label = written
-            form.warn("funding", f"funding row '{written}' is none of the template's rows; kept under its label")
+            if label_key(written) not in _other_rows():
+                form.warn("funding", f"funding row '{written}' is none of the template's rows; kept under its label")
         funding.rows.append(FundingRow(label=label, **amounts))
         if label == FUND_TOTAL and total_cells is None:
             total_cells = row.cells
@@ -244,6 +245,13 @@ def _funding(form: Form, raw: RawFunding | None) -> None:
     elif raw.rows or not raw.summary:
         _warn_once(form, "funding", f"no {FUND_TOTAL} row found")
     _funding_summary(form, raw, scale)
+
+
+@depends_on_vocabulary
+@lru_cache(maxsize=1)
+def _other_rows() -> frozenset[str]:
+    """Funding rows of other templates the vocabulary knows (中央资金, 单位资金): no warning."""
+    return frozenset(label_key(label) for label in vocabulary().funding_other_rows)
 
 
 def _amount(form: Form, label: str, name: str, cell: RawCell | None, scale: Decimal) -> float | None:

@@ -132,10 +132,17 @@ def extract_file(path: Path, label: str | None = None) -> list[Form]:
 
 
 def check_complete(form: Form) -> str | None:
-    """Why a parsed form is unusable (truncated), or None."""
-    if not form.indicators and form.funding.annual_budget is None:
-        return "form is truncated: neither a funding table nor an indicator table was found"
-    return None
+    """Why a parsed form is unusable, or None. A form is read when anything of it beyond its
+    header is there (an excerpt, a department form with funding and goals but no indicator
+    rows, a damaged form with its legible part); only a header with nothing after it is a
+    truncated form."""
+    funding = form.funding
+    has_funding = bool(funding.rows) or any(
+        v is not None for v in (funding.initial_budget, funding.annual_budget, funding.executed, funding.score))
+    has_goal = bool(form.goal.planned or form.goal.actual)
+    if form.indicators or form.performance_targets or has_funding or has_goal or form.total_score is not None:
+        return None
+    return "form is truncated: only its header was found (no funding table, 年度总体目标 or indicator table)"
 
 
 def extract_paths(paths: Iterable[str | Path]) -> Extraction:

@@ -34,6 +34,7 @@ COMPARATOR, UNIT, NATURE = "comparator", "unit", "nature"
 L1, L2, BOTH, LEVELISH, POINTS = "level1", "level2", "level1or2", "levelish", "points"
 VALUE, TEXT, CRITERIA, DESCRIPTION = "value", "text", "criteria", "description"
 PLACEHOLDER = "placeholder"  # a template row's "指标2", "……"
+ILLEGIBLE = "illegible"  # numbers written together: takes a numeric or value column, yields nothing
 
 _NUMBER = re.compile(r"^[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?分?$")
 _PERCENT = re.compile(r"^[+-]?\d+(?:\.\d+)?%$")
@@ -88,10 +89,11 @@ def _level_stem(key: str) -> bool:
 
 
 NO = -10**6  # a cell that cannot be in this column
+_NUMBERS = frozenset((NUMBER, PERCENT, AMOUNT))
 # A level-2 name can be an indicator's own name (成本指标 | 社会成本指标 | …): less likely than
 # in its level column, but a row without a name is less likely still.
 _WORDS = {TEXT: 10, CRITERIA: 10, DESCRIPTION: 10, VALUE: 5, POINTS: 5, LEVELISH: 2, L1: 2, L2: 15, BOTH: 15}
-_NUMERIC = {NUMBER: 20, DASH: 5}
+_NUMERIC = {NUMBER: 20, DASH: 5, ILLEGIBLE: 20}
 # Fit of a cell kind in a column (×10); kinds not listed get the column's default.
 _FIT: dict[str, tuple[dict[str, int], int]] = {
     "seq": ({NUMBER: 20}, NO),
@@ -100,22 +102,22 @@ _FIT: dict[str, tuple[dict[str, int], int]] = {
     "comparator": ({COMPARATOR: 30}, NO),
     "unit": ({UNIT: 30, DASH: 2, TEXT: 1}, NO),  # "小时内", "%及时": a unit written with its qualifier
     "target": ({VALUE: 20, PERCENT: 20, NUMBER: 15, AMOUNT: 15, TEXT: 10, DASH: 5, POINTS: 3, CRITERIA: 3,
-                DESCRIPTION: 3}, 1),
+                DESCRIPTION: 3, ILLEGIBLE: 15}, 1),
     "weight": (_NUMERIC, NO),
     "score": (_NUMERIC, NO),
     "review_score": (_NUMERIC, NO),
     "weighted_score": (_NUMERIC, NO),
-    "weight_share": ({PERCENT: 20, NUMBER: 15, DASH: 5}, NO),
+    "weight_share": ({PERCENT: 20, NUMBER: 15, DASH: 5, ILLEGIBLE: 20}, NO),
     "deviation": ({TEXT: 10, CRITERIA: 8, DESCRIPTION: 8, VALUE: 5, DASH: 5, NUMBER: 1}, 1),
     "description": ({DESCRIPTION: 20, TEXT: 10, CRITERIA: 5, VALUE: 5, DASH: 3}, 1),
     "criteria": ({CRITERIA: 20, TEXT: 10, DESCRIPTION: 5, VALUE: 5, DASH: 3}, 1),
     "remark": ({}, 1),
     # Funding rows: the label in front, amounts packed from the left.
     "label": ({TEXT: 20, VALUE: 10, DESCRIPTION: 10, CRITERIA: 10}, NO),
-    "initial_budget": ({NUMBER: 20, AMOUNT: 20, DASH: 10}, NO),
-    "annual_budget": ({NUMBER: 20, AMOUNT: 20, DASH: 10}, NO),
-    "executed": ({NUMBER: 20, AMOUNT: 20, DASH: 10}, NO),
-    "execution_rate": ({PERCENT: 20, NUMBER: 15, DASH: 10}, NO),
+    "initial_budget": ({NUMBER: 20, AMOUNT: 20, DASH: 10, ILLEGIBLE: 20}, NO),
+    "annual_budget": ({NUMBER: 20, AMOUNT: 20, DASH: 10, ILLEGIBLE: 20}, NO),
+    "executed": ({NUMBER: 20, AMOUNT: 20, DASH: 10, ILLEGIBLE: 20}, NO),
+    "execution_rate": ({PERCENT: 20, NUMBER: 15, DASH: 10, ILLEGIBLE: 20}, NO),
     "ignored": ({}, 3),
 }
 _FIT["actual"] = _FIT["target"]
@@ -160,6 +162,7 @@ class Column:
 class GridCell(NamedTuple):
     col: int
     cell: RawCell
+    illegible: bool = False  # a position taken by text no reader can read (Cell.illegible): placed, never read
 
 
 @dataclass
@@ -179,6 +182,8 @@ def by_position(cells: list[GridCell], columns: list[Column]) -> Placement:
     placed = Placement()
     starts = [c.start for c in columns]
     for gc in cells:
+        if gc.illegible:
+            continue  # its column holds nothing readable
         at = _span_of(starts, gc.col)
         if at is None:
             placed.before.append(gc.cell)
@@ -202,13 +207,16 @@ def plausible(placement: Placement, closed: bool) -> bool:
 
 
 def place(cells: list[GridCell], columns: list[Column], closed: bool, positional: bool,
-          lead: str | None = None, as_wide: bool = False) -> Placement:
+          lead: str | None = None, as_wide: bool = False, aligned: bool = False) -> Placement:
     """The row's cells under `columns`: by position when `positional` and every cell fits,
     else by content. `lead` names a pseudo-column in front (a funding row's label). A row
     `as_wide` as its header in a grid without true positions gives its positions a little
-    weight (a pipe row may still be shifted and padded to the width)."""
+    weight (a pipe row may still be shifted and padded to the width). A row `aligned` under
+    its header by the text-to-grid reader is read by content too, and a number only where its
+    position agrees: two readings that differ leave it unread."""
     if not positional:
-        return by_content(cells, columns, closed, lead, positional, bonus=_POSITION_BONUS if as_wide else 0)
+        return by_content(cells, columns, closed, lead, positional, bonus=_POSITION_BONUS if as_wide else 0,
+                          agree=aligned and as_wide)
     placed = by_position(cells, columns)
     if (lead is None or _lead_fits(placed.before)) and plausible(placed, closed):
         return placed
@@ -223,7 +231,7 @@ def _evidently_shifted(placed: Placement, cells: list[GridCell]) -> bool:
     nonzero number of columns (a merged cell that lost its field). Anything less would move a
     number across a column it cannot be shown to belong to."""
     return placed.shift not in (None, 0) and not placed.unplaced and \
-        len(placed.before) + sum(len(cs) for cs in placed.cells.values()) == len(cells)
+        len(placed.before) + sum(len(cs) for cs in placed.cells.values()) == sum(not gc.illegible for gc in cells)
 
 
 def _misfits_left_empty(placed: Placement, closed: bool) -> Placement:
@@ -244,9 +252,13 @@ def _lead_fits(before: list[RawCell]) -> bool:
 
 
 def by_content(cells: list[GridCell], columns: list[Column], closed: bool, lead: str | None = None,
-               positional: bool = False, bonus: int = 0) -> Placement:
+               positional: bool = False, bonus: int = 0, agree: bool = False) -> Placement:
+    """The best order-keeping alignment of the row's cells to the columns; a cell two equally
+    good alignments put in different columns is not placed. `agree`: the row's positions are
+    a reading of their own (a text-to-grid reader placed the cells under the header), so a
+    number is placed only where its position and its content say the same column."""
     fields = ([lead] if lead else []) + [c.field for c in columns]
-    kinds = [kind(gc.cell.text) for gc in cells]
+    kinds = [ILLEGIBLE if gc.illegible else kind(gc.cell.text) for gc in cells]
     scores = [[fit(_fit_name(f), k, closed) for f in fields] for k in kinds]
     if bonus:
         starts = [c.start for c in columns]
@@ -261,6 +273,14 @@ def by_content(cells: list[GridCell], columns: list[Column], closed: bool, lead:
     moves: list[tuple[int, int]] = []  # (grid column, index of the column placed under)
     for i, gc in enumerate(cells):
         a, b = right[i], left[i]
+        if gc.illegible:
+            continue  # it takes its column; what it holds is not read
+        if a == b and a is not None and agree and kinds[i] in _NUMBERS:
+            at = _span_of([c.start for c in columns], gc.col)
+            here = (at if at is not None else -1) + (1 if lead else 0)
+            if here != a and 0 <= here < len(fields):
+                placed.unplaced.append((gc.cell, (fields[a], fields[here])))
+                continue
         if a == b and a is not None:
             moves.append((gc.col, a - (1 if lead else 0)))
             name = fields[a]

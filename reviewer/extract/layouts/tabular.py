@@ -132,6 +132,15 @@ class _Row:
     length: int = 0  # cells in the grid row, empty ones included
     grid: int = 0  # which grid of the sequence the row is in
     positional: bool = False  # its grid keeps true positions (merged cells as empty fields)
+    illegible: list[GridCell] = field(default_factory=list)  # positions taken by what cannot be read
+    aligned: bool = False  # its grid's rows were placed under their header by a reader (Grid.aligned)
+
+    @property
+    def placed_cells(self) -> list[GridCell]:
+        """The cells to place: its text cells and the positions illegible text takes."""
+        if not self.illegible:
+            return self.cells
+        return sorted(self.cells + self.illegible, key=lambda gc: gc.col)
 
     @property
     def first(self) -> str:
@@ -149,14 +158,17 @@ def _rows(grids: list[Grid]) -> list[_Row]:
     for g, grid in enumerate(grids):
         positional = grid.origin in POSITIONAL
         for r, row in enumerate(grid.rows):
-            cells = []
+            cells, illegible = [], []
             for c, cell in enumerate(row):
                 text = tidy(cell.text) if cell.text else ""
                 if text:
                     original = tidy(cell.original) if cell.original else ""
                     cells.append(GridCell(c, RawCell(text, cell.where or f"row {r + 1} col {c + 1}", original)))
+                elif cell.illegible:
+                    illegible.append(GridCell(c, RawCell("", cell.where), True))
             labels = [_label(gc.cell.text) for gc in cells]
-            rows.append(_Row(len(rows), cells, labels, _role(labels), len(row), g, positional))
+            rows.append(_Row(len(rows), cells, labels, _role(labels), len(row), g, positional, illegible,
+                             grid.aligned))
     return rows
 
 
@@ -307,6 +319,7 @@ class _FormReader:
         self.rows, self.preamble, self.start, self.end = rows, preamble, start, end
         self.grid_end = grid_end
         self.header: _Row | None = None  # the indicator table's (first) header row
+        self.settle = _LoneNumbers()  # where the table's lone numbers go (分值 or 得分)
         self.total_at: int | None = None
         self.columns: list[Column] = []  # the indicator table's
         self.closed = True  # the table's categories are the template's closed list
@@ -376,8 +389,8 @@ class _FormReader:
         for row in body:
             if _only_a_label(row):
                 continue
-            placed = place(row.cells, columns, True, _same_positions(row, header), lead="label",
-                           as_wide=row.length == header.length)
+            placed = place(row.placed_cells, columns, True, _same_positions(row, header), lead="label",
+                           as_wide=row.length == header.length, aligned=row.aligned and row.grid == header.grid)
             if not placed.before:
                 continue
             label = RawCell("".join(c.text for c in placed.before), placed.before[0].where)
@@ -413,6 +426,13 @@ class _FormReader:
                 continue
             if not self._positional(row, header) and len(row.cells) == len(columns):
                 placed = Placement(cells={c.field: [gc.cell] for c, gc in zip(columns, row.cells)})
+            elif not self._positional(row, header) and len(columns) > 1:
+                # Empty cells were dropped: one cell under 预期目标 / 实际完成情况 may be either.
+                text = " ".join(gc.cell.text for gc in row.cells)
+                goal.notes.append(RawWarning("goal", f"'{text[:30]}' stands alone under "
+                                                     f"{' / '.join(c.header.text for c in columns)}: which one it "
+                                                     "is cannot be told (empty cells were dropped); not read"))
+                continue
             else:
                 placed = by_position(row.cells, columns)  # cells left of 预期目标: the 年度总体目标 label
             fields = _known(placed, columns, goal.notes, "goal", reported)
@@ -429,7 +449,9 @@ class _FormReader:
             header_rows.append(self.rows[i])
             i += 1
         self.header = header_rows[0]
-        columns = self.columns = _merged_columns(header_rows, _same_positions(header_rows[-1], header_rows[0]))
+        parts_in_place = _same_positions(header_rows[-1], header_rows[0]) or all(
+            r.aligned and r.grid == header_rows[0].grid for r in header_rows)  # the reader placed the parts
+        columns = self.columns = _merged_columns(header_rows, parts_in_place)
         table = RawTable(columns={c.field: c.header for c in columns if not c.field.startswith(UNKNOWN)})
         _missing_columns(table)
         stop = self.total_at if self.total_at is not None else self.end
@@ -438,9 +460,10 @@ class _FormReader:
         reported: set[str] = set()
         length = max(r.length for r in header_rows)
         positional = [_same_positions(row, self.header) for row in body]
-        placements = [place(row.cells, columns, closed, at, as_wide=row.length == length)
+        placements = [place(row.placed_cells, columns, closed, at, as_wide=row.length == length,
+                            aligned=row.aligned and row.grid == self.header.grid)
                       for row, at in zip(body, positional)]
-        settle = _lone_number_rule(placements)
+        settle = self.settle = _lone_number_rule(placements)
         for placed, at in zip(placements, positional):
             raw_row = RawIndicatorRow()
             for cell, candidates in placed.unplaced:
@@ -505,7 +528,10 @@ class _FormReader:
         elif len(numbers) == 2:
             total.cells = {"weight": numbers[0].cell, "score": numbers[1].cell}
         elif len(numbers) == 1:
-            field = next(iter(under), None)
+            # under its column; else, as the table's own rows settle a lone number (an unscored
+            # table's 合计 is its weights' total), unless illegible text takes a column beside it
+            field = next(iter(under), None) or (
+                None if row.illegible else self.settle.get(frozenset(("weight", "score"))))
             if field in ("weight", "score"):
                 total.cells[field] = numbers[0].cell
                 missing = "total_score" if field == "weight" else "total_weight"

@@ -148,8 +148,8 @@ def row_label(text: str) -> str | None:
         return "funding"
     if key in c.total:
         return "total"
-    if key in c.header_fields:
-        return "field"
+    if key in c.header_fields or "/" in key and all(part in c.header_fields for part in key.split("/")):
+        return "field"  # "单位名称/ 项目名称": a label naming either field
     if key in c.sections or squash(text).rstrip(":") in c.sections:
         return "section"
     return None

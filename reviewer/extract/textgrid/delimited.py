@@ -154,6 +154,10 @@ def _pipe_rows(src: Source, start: int, end: int, width: int, leading: bool) -> 
         if not current:
             lines_before, tok = _lines_before_a_row(src, tok)
             rows += [RawRow([src.piece(*line)]) for line in lines_before]
+        elif _opens_a_row(src, tok):
+            rows.append(_raw_row(src, current))  # a row whose end the converter did not pad
+            rows[-1].ragged = True
+            current = []
         current.append(tok)
         if len(current) == width:
             rows.append(_raw_row(src, current))
@@ -186,6 +190,18 @@ def _lines_before_a_row(src: Source, tok: tuple[int, int]) -> tuple[list[tuple[i
     if len(spans) < 2 or cue.row_label(last) is None or cue.is_label(whole):
         return [], tok
     return spans[:-1], (spans[-1][0], tok[1])
+
+
+def _opens_a_row(src: Source, tok: tuple[int, int]) -> bool:
+    """A cell that begins a line and is a label only a row starts with (项目名称, 总分): the
+    row before it has ended, however few cells it had."""
+    text = src.text[tok[0]:tok[1]]
+    if not text.strip() or "\n" in text.strip():
+        return False
+    line_start = src.text.rfind("\n", 0, tok[0]) + 1
+    if src.text[line_start:tok[0]].strip(" \t|｜"):
+        return False
+    return cue.row_label(text) in ("field", "total")
 
 
 def _raw_row(src: Source, toks: list[tuple[int, int]]) -> RawRow:

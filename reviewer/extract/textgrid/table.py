@@ -32,7 +32,7 @@ class TableBuilder:
     def grid(self) -> Grid:
         width = max((len(r) for r in self.rows), default=0)
         rows = [r + [Cell("")] * (width - len(r)) for r in self.rows if any(not c.empty or c.covered_by for c in r)]
-        return Grid(rows=rows, origin=self.origin, notes=self.notes)
+        return Grid(rows=rows, origin=self.origin, notes=self.notes, aligned=True)
 
     def add_positional(self, pieces: list[Piece | None]) -> None:
         self.rows.append([self.src.cell(p) for p in pieces])
@@ -109,6 +109,7 @@ class TableBuilder:
             row[col] = self.src.cell(piece)
             if piece.fused and k not in unsure:
                 self.note_fused(piece, col, span)
+                _take(row, col, span)
         self.rows.append(row)
 
     def place_into(self, row: list, values: list[Piece], columns: list[str], first: int, exact: bool = True) -> None:
@@ -154,6 +155,7 @@ class TableBuilder:
                 cells[first + col] = self.src.cell(p)
                 if p.fused and k not in unsure:
                     self.note_fused(p, first + col, span)
+                    _take(cells, first + col, span)
         self.rows.append(cells)
 
     def add_funding(self, pieces: list[Piece]) -> bool:
@@ -250,6 +252,13 @@ def _contiguous(found: align.Placement) -> bool:
             return False
         at = col + span
     return True
+
+
+def _take(cells: list[Cell], col: int, span: int) -> None:
+    """The columns after the first that a run of numbers written together takes: illegible too."""
+    for c in range(col + 1, min(col + span, len(cells))):
+        if cells[c].empty and not cells[c].illegible:
+            cells[c] = replace(cells[c], illegible=True)
 
 
 def _after_fused(values: list[Piece], found: align.Placement, columns: list[str]) -> set[int]:
