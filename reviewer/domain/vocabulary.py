@@ -112,6 +112,8 @@ class Vocabulary:
         self.indicator_columns = Labels(_columns(indicators.get("columns", [])))
         rows = indicators.get("rows", {})
         self.placeholder = re.compile("|".join(rows.get("placeholders", [])) or r"(?!)")
+        # The template's numbering written before an indicator's name ("指标1:"): not the name's words.
+        self.name_prefix = re.compile("|".join(rows.get("name_prefixes", [])) or r"(?!)")
         self.criteria_words = _any_of(rows.get("criteria_words", []))
         self.description_words = _any_of(rows.get("description_words", []))
         self._levels: dict[int, dict[str, Level]] = {1: {}, 2: {}}

@@ -40,6 +40,7 @@ _NUMBER = re.compile(r"^[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?分?$")
 _PERCENT = re.compile(r"^[+-]?\d+(?:\.\d+)?%$")
 _AMOUNT = re.compile(r"^[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:万元|万|元)$")
 _POINTS = re.compile(r"[（(][^()（）]*?\d+(?:\.\d+)?\s*分?\s*[)）]\s*$")  # "规划 (15分)", "(20)"
+_POINTS_ONLY = re.compile(r"^[（(]\d+(?:\.\d+)?分?[)）]$")
 _DIGIT = re.compile(r"\d")
 _DASHES = frozenset(("—", "－", "-", "--", "——", "/", "／", "–", "\\"))
 
@@ -66,6 +67,11 @@ def kind(text: str) -> str:
         return NATURE
     if vocab.placeholder.match(t):
         return PLACEHOLDER
+    numbered = vocab.name_prefix.match(t)
+    if numbered:  # "指标1:工程质量合格": the template numbers its indicators' names
+        return TEXT if t[numbered.end():] else PLACEHOLDER
+    if _POINTS_ONLY.match(t):
+        return LEVELISH  # "(50分)": a category cell whose name was lost, its points left
     one, two = vocab.level(t, 1), vocab.level(t, 2)
     if one and two:
         return BOTH
@@ -290,10 +296,33 @@ def by_content(cells: list[GridCell], columns: list[Column], closed: bool, lead:
                 placed.cells.setdefault(name, []).append(gc.cell)
         elif kinds[i] != DASH:
             placed.unplaced.append((gc.cell, tuple(dict.fromkeys(fields[x] for x in (a, b) if x is not None))))
+    if agree:
+        _words_where_they_stand(placed, cells, columns, closed, lead)
     placed.moved = True
     if positional:
         placed.shift = _shift(moves, columns)
     return placed
+
+
+def _words_where_they_stand(placed: Placement, cells: list[GridCell], columns: list[Column], closed: bool,
+                            lead: str | None) -> None:
+    """In a row a reader aligned under its header, a cell of words that two content readings
+    leave between columns goes where it stands, if that is one of them (or the name's column)
+    and is free and fits it; numbers never: a number is placed only where position and content
+    agree."""
+    starts = [c.start for c in columns]
+    stands = {id(gc.cell): _span_of(starts, gc.col) for gc in cells}
+    for cell, candidates in list(placed.unplaced):
+        at = stands.get(id(cell))
+        if at is None or kind(cell.text) in _NUMBERS:
+            continue
+        name = columns[at].field
+        if name not in candidates and name != "name":
+            continue  # where it stands is neither reading: it stays unread
+        if name in placed.cells or name.startswith(UNKNOWN) or fit(_fit_name(name), kind(cell.text), closed) <= 0:
+            continue
+        placed.cells[name] = [cell]
+        placed.unplaced.remove((cell, candidates))
 
 
 def _fit_name(name: str) -> str:

@@ -417,6 +417,10 @@ class _FormReader:
     def goal(self, at: int, stop: int) -> RawGoal:
         header = self.rows[at]
         columns = _columns(header, vocabulary().goal_columns.field)
+        if (len(columns) > 2 and vocabulary().sections.field(header.first) == "goal"
+                and columns[0].start == header.cells[0].col):
+            # "年度总体目标完成情况 | 预期目标 | 实际完成情况": the first cell is the section's label
+            columns = _columns(_Row(header.index, header.cells[1:]), vocabulary().goal_columns.field)
         goal = RawGoal()
         if not any(c.field == "actual" for c in columns):
             goal.notes.append(RawWarning("goal", "no 实际完成情况 header beside 预期目标; all text read as planned"))

@@ -10,6 +10,7 @@ into blocks and each block is read by what delimits its cells:
 | tabs | tab-separated fields | lines |
 | pipes | between "|" (HTML/Markdown tables, "||||" padding) | rebuilt from the cell stream by the table's width |
 | spaces | runs of 2+ spaces | lines |
+| words | single spaces, in short lines | lines (wrapped labels and headers joined) |
 | cells | one per line (or paragraph) | rebuilt from labels, level names and the header |
 | flat | a table flattened into one line | cut at labels, rows rebuilt as for cells |
 
@@ -27,7 +28,7 @@ from dataclasses import dataclass
 from reviewer.extract.cleanup import CleanText, clean
 from reviewer.extract.grid import Cell, Grid
 from reviewer.extract.textgrid import cues as cue
-from reviewer.extract.textgrid.delimited import SPACES, is_pipe_line, read_pipes, read_spaces, read_tabs
+from reviewer.extract.textgrid.delimited import SPACES, is_pipe_line, read_pipes, read_spaces, read_tabs, read_words
 from reviewer.extract.textgrid.source import Source
 from reviewer.extract.textgrid.flat import count_labels, flat_tokens
 from reviewer.extract.textgrid.stream import StreamRows, line_tokens
@@ -44,7 +45,7 @@ _PAGE_MARK = re.compile(r"^\s*\d{1,3}\s*、")  # "2、" opening a page of a docu
 
 @dataclass(frozen=True)
 class Block:
-    kind: str  # tabs, pipes, spaces, cells, flat
+    kind: str  # tabs, pipes, spaces, words, cells, flat
     first: int  # 0-based line numbers, inclusive
     last: int
 
@@ -78,6 +79,8 @@ def _read(src: Source, block: Block) -> list[TableBuilder]:
         return read_pipes(src, block.first, block.last)
     if block.kind == "spaces":
         return [read_spaces(src, block.first, block.last)]
+    if block.kind == "words":
+        return [read_words(src, block.first, block.last)]
     if block.kind == "cells":
         return [StreamRows(src, line_tokens(src, block.first, block.last), "cells-per-line").build()]
     return [StreamRows(src, flat_tokens(src, block.first, block.last), "flattened").build()]
@@ -160,9 +163,31 @@ def blocks(src: Source) -> list[Block]:
             if last is not None:
                 out.append(Block("cells", n, last))
                 n = last + 1
+                continue
+            last = _lines_block(src, kinds, n)
+            if last is not None:
+                out.append(Block("words", n, last))
+                n = last + 1
             else:
                 n += 1
     return out
+
+
+def _lines_block(src: Source, kinds: list[str], n: int) -> int | None:
+    """Short lines that are a table whose cells single spaces part, a row (or part of one) per
+    line ("年初预算数 全年预算数(A) 全年执行数(B) 分值 …"). It needs a header written as one: a
+    run of column labels."""
+    m = n
+    while m < len(kinds) and kinds[m] in ("short", "blank"):
+        m += 1
+    lines = [k for k in range(n, m) if kinds[k] != "blank"]
+    if len(lines) < 3:
+        return None
+    # A header written on one line, its labels parted by single spaces (a cell stream has one
+    # label per line).
+    from reviewer.extract.textgrid.align import is_header
+
+    return lines[-1] if any(is_header(src.line(k).split()) for k in lines) else None
 
 
 def _page_marked(line: str) -> bool:

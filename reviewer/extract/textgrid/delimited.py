@@ -19,6 +19,7 @@ PIPES = "|｜"
 _PIPE = re.compile(r"[|｜]")
 _SEPARATOR_CELL = re.compile(r"^\s*:?-{2,}:?\s*$")
 SPACES = re.compile(r"[ \u00a0]{2,}|\u3000+")
+WORDS = re.compile(r"[ \u00a0\u3000]+")
 _TAB = re.compile("\t")
 
 
@@ -37,6 +38,58 @@ def read_spaces(src: Source, first: int, last: int) -> TableBuilder:
     """Cells parted by runs of spaces: empty cells vanish, so rows are placed by what their cells are."""
     raw = [RawRow([c for c in cells if not c.empty], ragged=True) for cells in _split_lines(src, first, last, SPACES)]
     return build(src, raw, "spaces")
+
+
+def read_words(src: Source, first: int, last: int) -> TableBuilder:
+    """Cells parted by single spaces, a row (or part of one) per line, as web pages copied as
+    text give a table: a label wrapped over two lines ("经济效益" / "指标") is joined, a header
+    split over lines is made one, and rows are placed by what their cells are."""
+    lines = _join_wrapped_labels(src, _split_lines(src, first, last, WORDS))
+    lines = _join_split_headers(lines)
+    raw = [RawRow([c for c in cells if not c.empty], ragged=True) for cells in lines]
+    return build(src, [r for r in raw if r.cells], "words")
+
+
+def _is_cue(text: str) -> bool:
+    return cue.is_label(text) or cue.level(text) is not None
+
+
+def _join_wrapped_labels(src: Source, lines: list[list[Piece]]) -> list[list[Piece]]:
+    """A line's last cell and the next line's first that are one label or level name together
+    ("可持续影" + "响指标", "一级" + "指标", "服务对象" + "满意度指标") while not both are one alone: one cell."""
+    out: list[list[Piece]] = []
+    for cells in lines:
+        cells = [c for c in cells if not c.empty]
+        if out and out[-1] and cells:
+            last, first = out[-1][-1], cells[0]
+            if (_is_cue(last.text + first.text) and not (_is_cue(last.text) and _is_cue(first.text))
+                    and not cue.has_digit(first.text)):
+                out[-1][-1] = Piece(last.text + first.text, last.start, first.end)
+                cells = cells[1:]
+                if not cells:
+                    continue
+        out.append(cells)
+    return out
+
+
+def _join_split_headers(lines: list[list[Piece]]) -> list[list[Piece]]:
+    """A header line (一级指标 | 二级指标 | …) whose first labels end the line before it: one header."""
+    from reviewer.extract.textgrid.align import is_header
+
+    out: list[list[Piece]] = []
+    for cells in lines:
+        if out and is_header([c.text for c in cells]):
+            before = out[-1]
+            k = len(before)
+            while k > 0 and cue.column_kind(before[k - 1].text):
+                k -= 1
+            if k < len(before):
+                cells = before[k:] + cells
+                out[-1] = before[:k]
+                if not out[-1]:
+                    out.pop()
+        out.append(cells)
+    return out
 
 
 def _split_lines(src: Source, first: int, last: int, separator: re.Pattern) -> list[list[Piece]]:

@@ -217,7 +217,12 @@ def build(src: Source, raw: list[RawRow], origin: str, width: int | None = None)
                 if table.add_two_row_header(row.cells, following.cells, width):
                     i += 2
                     continue
-            table.add_header(row.cells, width)
+            cells = row.cells
+            if align.header_kinds([cells[0].text])[0] in _AMOUNTS:
+                # A funding header with no column for its row labels (项目资金 merged down, printed
+                # above it): the rows' labels stand left of the amounts, so the header gets one.
+                cells = [Piece("", cells[0].start, cells[0].start)] + cells
+            table.add_header(cells, max(width, len(cells)))
         elif _is_total(row):  # numbers to 分值/得分 when they fit; never placed by guess
             if not (row.ragged or row.cut) or not table.add_total(row.cells[0], [p for p in row.cells[1:] if not p.empty]):
                 table.add_positional(list(row.cells))
@@ -239,6 +244,7 @@ _POINTS_COLUMNS = frozenset({"weight", "score", "review_score", "weighted_score"
 _TOTAL_COLUMNS = _POINTS_COLUMNS | {"share"}  # what a 总分 row sums, in header order
 _PERCENT_COLUMNS = frozenset({"rate", "share"})
 _FUNDING_VALUES = frozenset({"initial_budget", "annual_budget", "executed", "weight", "rate", "score"})
+_AMOUNTS = frozenset({"initial_budget", "annual_budget", "executed"})
 _NUMBER_COLUMNS = align.NUMERIC | align.PERCENTISH
 _NUMERIC_CHARS = set("0123456789.")
 
