@@ -57,6 +57,20 @@ def forms_from_grids(grids: Iterable[Grid], path: str) -> list[Form]:
 def read_text(text: str, path: str) -> tuple[str | None, list[Form]]:
     """(the layout that claimed the text, or None; its forms)."""
     layout = detect(text)
-    if layout is not None:
-        return layout.NAME, layout.parse(text, path)
-    return None, forms_from_grids(text_grids(text), path)
+    if layout is None:
+        return None, forms_from_grids(text_grids(text), path)
+    forms = layout.parse(text, path)
+    if forms and all(f.name or f.code for f in forms):
+        return layout.NAME, forms
+    # A weak claim (a form with neither 项目名称 nor 项目编码: the text is not quite this
+    # layout): the grid reader reads it too, and the reading that finds more of the form wins.
+    grid_forms = forms_from_grids(text_grids(text), path)
+    if _found(grid_forms) > _found(forms):
+        return None, grid_forms
+    return layout.NAME, forms
+
+
+def _found(forms: list[Form]) -> tuple[int, int, int]:
+    """How much of its forms a reading found: named forms first, then funding tables, then rows."""
+    return (sum(bool(f.name or f.code) for f in forms), sum(f.funding.annual_budget is not None for f in forms),
+            sum(len(f.indicators) for f in forms))

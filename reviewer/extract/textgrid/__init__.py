@@ -178,7 +178,7 @@ def _lines_block(src: Source, kinds: list[str], n: int) -> int | None:
     line ("年初预算数 全年预算数(A) 全年执行数(B) 分值 …"). It needs a header written as one: a
     run of column labels."""
     m = n
-    while m < len(kinds) and kinds[m] in ("short", "blank"):
+    while m < len(kinds) and (kinds[m] in ("short", "blank") or kinds[m] == "long" and m > n and _long_cell(src, m)):
         m += 1
     lines = [k for k in range(n, m) if kinds[k] != "blank"]
     if len(lines) < 3:

@@ -44,8 +44,10 @@ def read_words(src: Source, first: int, last: int) -> TableBuilder:
     """Cells parted by single spaces, a row (or part of one) per line, as web pages copied as
     text give a table: a label wrapped over two lines ("经济效益" / "指标") is joined, a header
     split over lines is made one, and rows are placed by what their cells are."""
+    from reviewer.extract.textgrid.flat import join_units
+
     lines = _join_wrapped_labels(src, _split_lines(src, first, last, WORDS))
-    lines = _join_split_headers(lines)
+    lines = [join_units(cells) for cells in _join_split_headers(lines)]
     raw = [RawRow([c for c in cells if not c.empty], ragged=True) for cells in lines]
     return build(src, [r for r in raw if r.cells], "words")
 

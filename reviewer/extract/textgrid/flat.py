@@ -248,7 +248,7 @@ def _content(v: _Virtual, a: int, b: int, mode: str, units: bool = False) -> lis
         else:
             for x, y in _cell_breaks(v.text, a + m.start(), a + m.end()):
                 pieces += _split_numbers(v, x, y)
-    return pieces if units or not v.spaced else _join_units(pieces)
+    return pieces if units or not v.spaced else join_units(pieces)
 
 
 def _spaced_piece(v: _Virtual, a: int, b: int) -> Piece:
@@ -257,7 +257,7 @@ def _spaced_piece(v: _Virtual, a: int, b: int) -> Piece:
     return v.piece(a, b, fused=fused)
 
 
-def _join_units(pieces: list[Piece]) -> list[Piece]:
+def join_units(pieces: list[Piece]) -> list[Piece]:
     """"1 个": a number and its unit parted by the space that the cell held."""
     out: list[Piece] = []
     for p in pieces:

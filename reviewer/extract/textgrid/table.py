@@ -90,10 +90,26 @@ class TableBuilder:
     def add_placed(self, pieces: list[Piece], what: str, cut: bool = False) -> None:
         """A ragged row placed under the header by what its cells are; positional when it cannot be."""
         kinds = self.kinds or []
+        if _label_column(kinds, pieces):
+            # The header's first column is a section label merged down (绩效指标): no body cell is in it.
+            before = len(self.rows)
+            self.kinds = kinds[1:]
+            try:
+                self.add_placed(pieces, what, cut)
+            finally:
+                self.kinds = kinds
+            if len(self.rows) > before:
+                self.rows[-1] = [Cell("", where=self.rows[-1][0].where if self.rows[-1] else "")] + self.rows[-1]
+            return
         found = align.place([align.cell_kind(p.text, p.fused) for p in pieces], kinds, cut=cut) if kinds else None
         if found is None:
             if kinds and len(pieces) > len(kinds):
-                self.notes.append(f"{what}: {len(pieces)} cells under a header of {len(kinds)} columns; kept in order")
+                # Some cell holds the separator (a space inside a reason text): which is not
+                # known, so where each number stands is not either; its words are kept in order.
+                self.notes.append(f"{what}: {len(pieces)} cells under a header of {len(kinds)} columns (a cell "
+                                  "holds a separator); kept in order, its numbers not read")
+                pieces = [Piece(p.text, p.start, p.end, fused=True) if cues.is_number(p.text) or cues.is_percent(p.text)
+                          else p for p in pieces]
             self.add_positional(list(pieces))
             return
         where = self.src.where(pieces[0].start, pieces[-1].end) if pieces else ""
@@ -229,7 +245,8 @@ def build(src: Source, raw: list[RawRow], origin: str, width: int | None = None)
             table.kinds = None  # the total row ends the table: what follows is not its rows
         elif (row.ragged or row.cut) and _is_funding(row) and table.add_funding(row.cells):
             pass
-        elif (row.ragged or row.cut) and table.kinds and len(row.cells) < len(table.kinds):
+        elif (row.ragged or row.cut) and table.kinds and (
+                len(row.cells) < len(table.kinds) or _label_column(table.kinds, row.cells)):
             table.add_placed(row.cells, src.where(row.cells[0].start, row.cells[-1].end) if row.cells else "row",
                              cut=row.cut and not row.ragged)
         else:
@@ -258,6 +275,13 @@ def _contiguous(found: align.Placement) -> bool:
             return False
         at = col + span
     return True
+
+
+def _label_column(kinds: list[str], pieces: list[Piece]) -> bool:
+    """Whether a body row stands right of its header's first column, a section label merged
+    down (绩效指标 | 一级指标 | …): the row's first cell is no label of its own."""
+    return (len(kinds) > 1 and kinds[0] == align.LABEL and bool(pieces) and not pieces[0].empty
+            and not cues.is_label(pieces[0].text))
 
 
 def _take(cells: list[Cell], col: int, span: int) -> None:
