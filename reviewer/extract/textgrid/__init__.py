@@ -129,6 +129,7 @@ def blocks(src: Source) -> list[Block]:
     kinds = [_line_kind(src.line(n)) for n in range(src.line_count)]
     out: list[Block] = []
     n = 0
+    no_words_before = 0
     while n < len(kinds):
         kind = kinds[n]
         if kind in ("tab", "pipe"):
@@ -164,22 +165,30 @@ def blocks(src: Source) -> list[Block]:
                 out.append(Block("cells", n, last))
                 n = last + 1
                 continue
-            last = _lines_block(src, kinds, n)
+            last = _lines_block(src, kinds, n) if n >= no_words_before else None
             if last is not None:
                 out.append(Block("words", n, last))
                 n = last + 1
             else:
+                if n >= no_words_before:  # the region has no one-line header: none from a later line either
+                    no_words_before = _region_end(src, kinds, n)
                 n += 1
     return out
+
+
+def _region_end(src: Source, kinds: list[str], n: int) -> int:
+    """End (exclusive) of the run of short lines from n, long cells inside it included."""
+    m = n
+    while m < len(kinds) and (kinds[m] in ("short", "blank") or kinds[m] == "long" and m > n and _long_cell(src, m)):
+        m += 1
+    return m
 
 
 def _lines_block(src: Source, kinds: list[str], n: int) -> int | None:
     """Short lines that are a table whose cells single spaces part, a row (or part of one) per
     line ("年初预算数 全年预算数(A) 全年执行数(B) 分值 …"). It needs a header written as one: a
     run of column labels."""
-    m = n
-    while m < len(kinds) and (kinds[m] in ("short", "blank") or kinds[m] == "long" and m > n and _long_cell(src, m)):
-        m += 1
+    m = _region_end(src, kinds, n)
     lines = [k for k in range(n, m) if kinds[k] != "blank"]
     if len(lines) < 3:
         return None

@@ -436,6 +436,8 @@ class StreamRows:
         counts = {len(body_kinds)}
         if "score" in body_kinds:
             counts.add(body_kinds.index("score") + 1)
+        if len(body_kinds) > 1 and align.is_prose(body_kinds[-1]):
+            counts.add(len(body_kinds) - 1)  # the reason text, last, is often left empty
         values = self._spread_fused(values, body_kinds, counts)
         fits = len(values) in counts and all(
             align.score(align.cell_kind(p.text, p.fused), kind) > -2 for p, kind in zip(values, body_kinds))
