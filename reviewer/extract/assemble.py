@@ -96,6 +96,9 @@ def _header(form: Form, raw: RawForm) -> None:
     _notes(form, raw.header_notes)
     for name in ("name", "code", "unit", "department"):
         setattr(form, name, _text(raw.header.get(name)) or None)
+        cell = raw.header.get(name)
+        if cell is not None and cell.original and cell.original.strip() != cell.text.strip():
+            form.warn(name, f"written '{cell.original.strip()}' (cleaned up at the source: {cell.where})")
     coded = _CODED_NAME.match(form.name or "") if form.code is None else None
     if coded:  # "51000021R000000019951-工资性支出": the code written in front of the name
         form.code, form.name = coded.group(1), coded.group(2).strip()

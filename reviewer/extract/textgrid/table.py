@@ -27,6 +27,7 @@ class TableBuilder:
     rows: list[list[Cell]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     kinds: list[str] | None = None  # column kinds of the header in force
+    _padded: int = 0  # of them, columns only padding the header to the table's width
     header_kinds_seen: set[str] = field(default_factory=set)  # of every header read so far
 
     def grid(self) -> Grid:
@@ -37,8 +38,18 @@ class TableBuilder:
     def add_positional(self, pieces: list[Piece | None]) -> None:
         self.rows.append([self.src.cell(p) for p in pieces])
 
+    @property
+    def named(self) -> int:
+        """How many of the header's columns its labels name (the rest pad it to the table's width)."""
+        kinds = self.kinds or []
+        n = len(kinds)
+        while n and kinds[n - 1] == align.OTHER and self._padded > 0 and n > len(kinds) - self._padded:
+            n -= 1
+        return n
+
     def add_header(self, pieces: list[Piece], width: int) -> None:
         texts = [p.text for p in pieces]
+        self._padded = max(width - len(texts), 0)
         self.kinds = align.header_kinds(texts + [""] * (width - len(texts)))
         self.header_kinds_seen.update(self.kinds)
         self.add_positional(pieces)
@@ -51,6 +62,7 @@ class TableBuilder:
         if expanded is None:
             return False
         self.kinds, at = expanded
+        self._padded = 0
         self.header_kinds_seen.update(self.kinds)
         span = len(sub_pieces)
         top = len(self.rows)
@@ -102,8 +114,10 @@ class TableBuilder:
                 self.rows[-1] = [Cell("", where=self.rows[-1][0].where if self.rows[-1] else "")] + self.rows[-1]
             return
         found = align.place([align.cell_kind(p.text, p.fused) for p in pieces], kinds, cut=cut) if kinds else None
+        if found is not None and len(pieces) > self.named and kinds is self.kinds:
+            found = None  # more cells than the header names columns: padding is no column of the row
         if found is None:
-            if kinds and len(pieces) > len(kinds):
+            if kinds and len(pieces) > self.named:
                 # Some cell holds the separator (a space inside a reason text): which is not
                 # known, so where each number stands is not either; its words are kept in order.
                 self.notes.append(f"{what}: {len(pieces)} cells under a header of {len(kinds)} columns (a cell "
@@ -246,7 +260,8 @@ def build(src: Source, raw: list[RawRow], origin: str, width: int | None = None)
         elif (row.ragged or row.cut) and _is_funding(row) and table.add_funding(row.cells):
             pass
         elif (row.ragged or row.cut) and table.kinds and (
-                len(row.cells) < len(table.kinds) or _label_column(table.kinds, row.cells)):
+                len(row.cells) < len(table.kinds) or len(row.cells) > table.named
+                or _label_column(table.kinds, row.cells)):
             table.add_placed(row.cells, src.where(row.cells[0].start, row.cells[-1].end) if row.cells else "row",
                              cut=row.cut and not row.ragged)
         else:
