@@ -295,7 +295,13 @@ def by_content(cells: list[GridCell], columns: list[Column], closed: bool, lead:
             else:
                 placed.cells.setdefault(name, []).append(gc.cell)
         elif kinds[i] != DASH:
-            placed.unplaced.append((gc.cell, tuple(dict.fromkeys(fields[x] for x in (a, b) if x is not None))))
+            candidates = [fields[x] for x in (a, b) if x is not None]
+            if agree and kinds[i] in _NUMBERS:  # where it stands is a reading too
+                at = _span_of([c.start for c in columns], gc.col)
+                here = (at if at is not None else -1) + (1 if lead else 0)
+                if 0 <= here < len(fields):
+                    candidates.append(fields[here])
+            placed.unplaced.append((gc.cell, tuple(dict.fromkeys(candidates))))
     if agree:
         _words_where_they_stand(placed, cells, columns, closed, lead)
     placed.moved = True
