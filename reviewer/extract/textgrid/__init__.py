@@ -23,7 +23,7 @@ Cues (labels, level names, units) come from the shared vocabulary (reviewer/doma
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from reviewer.extract.cleanup import CleanText, clean
 from reviewer.extract.grid import Cell, Grid
@@ -67,9 +67,54 @@ def text_grids(text: str, *, clean_up: bool = True) -> list[Grid]:
                 preamble = _preamble(src, previous_end + 1, block.first - 1)
                 grid.rows = [row + [Cell("")] * (grid.width - 1) for row in preamble] + grid.rows
             grid.notes = notes + grid.notes
-            grids.append(grid)
+            grids += _tables_in_cells(grid, notes) if block.kind != "flat" else [grid]
         previous_end = block.last
     return grids
+
+
+_NESTED_DEPTH = 1
+
+
+def _tables_in_cells(grid: Grid, notes: list[str]) -> list[Grid]:
+    """The grid, and the tables written inside its cells (a page's metadata table whose 内容概述
+    cell holds the document's text flattened), each read as a text of its own and placed after
+    the row holding it (the grid is cut there); their cells say which cell they came from."""
+    if _NESTED_DEPTH <= 0:
+        return [grid]
+    out: list[Grid] = []
+    start = 0
+    for r, row in enumerate(grid.rows):
+        inner: list[Grid] = []
+        for cell in row:
+            if len(cell.text) < _LONG or "\n" in cell.text.strip():
+                continue
+            labels, runs = count_labels(cell.text)
+            if runs < 1:
+                continue
+            for g in _nested(cell.text):
+                g.rows = [[replace(c, where=f"{cell.where}, inside the cell: {c.where}") if c.where else c for c in cs]
+                          for cs in g.rows]
+                g.notes = notes + [f"{cell.where}: a table written inside one cell, read as text of its own"] + [
+                    n for n in g.notes if not n.startswith("source text:")]
+                inner.append(g)
+        if inner:
+            out.append(replace(grid, rows=grid.rows[start:r + 1]))
+            out += inner
+            start = r + 1
+    if start == 0:
+        return [grid]
+    if start < len(grid.rows):
+        out.append(replace(grid, rows=grid.rows[start:]))
+    return out
+
+
+def _nested(text: str) -> list[Grid]:
+    global _NESTED_DEPTH
+    _NESTED_DEPTH -= 1
+    try:
+        return text_grids(text, clean_up=False)
+    finally:
+        _NESTED_DEPTH += 1
 
 
 def _read(src: Source, block: Block) -> list[TableBuilder]:
