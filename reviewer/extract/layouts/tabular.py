@@ -485,6 +485,8 @@ class _FormReader:
             if at and placed.moved and placed.shift != 0:
                 raw_row.notes.insert(0, RawWarning("", _shift_note(placed.shift)))
             table.rows.append(raw_row)
+        if not (self.header is not None and self.header.positional):
+            _level1_written_below(table)
         table.truncated = self.total_at is None and self.end == self.grid_end and bool(table.rows)
         last = table.rows[-1].cells if table.rows else {}
         if table.truncated and last and not last.keys() - {"level1", "level2", "name"}:
@@ -738,6 +740,26 @@ def _weights_from_names(table: RawTable) -> None:
         table.columns["weight"] = RawCell("(N分)")
         table.notes.append(RawWarning("indicators", "no 分值 column: weights read from the points written after "
                                                     "the 三级指标 names (\"相关性(5分)\")"))
+
+
+def _level1_written_below(table: RawTable) -> None:
+    """A merged 一级指标 cell a text dump prints at its middle row, not its first: the table's
+    first rows have no 一级指标 and the first one written below is theirs when it is the usual
+    category of their 二级指标 (数量指标 → 产出指标). Grids with true positions put it on top."""
+    vocab = vocabulary()
+    first = next((k for k, row in enumerate(table.rows) if not row.cells.get("level1", RawCell("")).empty), None)
+    if not first:
+        return
+    cell = table.rows[first].cells["level1"]
+    category = vocab.canonical_level(cell.text, 1)
+    leading = table.rows[:first]
+    parents = [vocab.level(r.cells["level2"].text, 2) for r in leading if "level2" in r.cells]
+    if not parents or any(p is None or p.parent != category for p in parents):
+        return
+    for row in leading:
+        row.cells["level1"] = cell
+    table.notes.append(RawWarning("indicators", f"一级指标 '{cell.text}' of the first {first} rows read from the merged "
+                                                f"cell written below them ({cell.where})"))
 
 
 def _uses_closed_levels(body: list[_Row]) -> bool:
