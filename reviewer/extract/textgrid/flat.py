@@ -265,8 +265,27 @@ def _content(v: _Virtual, a: int, b: int, mode: str, units: bool = False) -> lis
             pieces.append(_spaced_piece(v, a + m.start(), a + m.end()))
         else:
             for x, y in _cell_breaks(v.text, a + m.start(), a + m.end()):
-                pieces += _split_numbers(v, x, y)
+                for p in _split_numbers(v, x, y):
+                    pieces += _repeated_cells(v, p) if mode == "indicators" else [p]
     return pieces if units or not v.spaced else join_units(pieces)
+
+
+# Words ending in the same value written twice: "成本控制不超过预算不超过预算", "显著提升显著提升".
+_TWICE = re.compile(r"^(.*?)([^\d\s]{2,12})\2$")
+
+
+def _repeated_cells(v: _Virtual, piece: Piece) -> list[Piece]:
+    """In text with no separators, a target met is written twice (年度指标值 = 实际完成值): a
+    piece ending in the same words twice is those two cells, after what comes before them."""
+    if piece.fused or piece.loose or "\n" in piece.text:
+        return [piece]
+    m = _TWICE.match(piece.text)
+    if m is None or len(piece.text) != piece.end - piece.start:
+        return [piece]
+    start, w = piece.start, len(m.group(2))
+    bounds = [start + len(m.group(1)), start + len(m.group(1)) + w, piece.end]
+    head = [Piece(m.group(1), start, bounds[0])] if m.group(1) else []
+    return head + [Piece(m.group(2), bounds[0], bounds[1]), Piece(m.group(2), bounds[1], bounds[2])]
 
 
 def _spaced_piece(v: _Virtual, a: int, b: int) -> Piece:
