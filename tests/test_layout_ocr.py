@@ -188,7 +188,7 @@ def test_funding_and_total_labels_are_the_vocabulary():
 
 def test_cells_say_where_they_were_read():
     (raw, *_) = ocr.read((EXAMPLES / SEED).read_text(encoding="utf-8"), "x.txt")
-    assert raw.header["department"] == ("深圳市福田区信访局", "line 4")
-    assert raw.funding.rows[0].cells["execution_rate"] == ("0. 98", "line 6")
-    assert raw.indicators.rows[0].cells["weight"] == ("20", "line 14")
-    assert raw.total.cells["score"] == ("99. 57", "line 27")
+    assert raw.header["department"][:2] == ("深圳市福田区信访局", "line 4")
+    assert raw.funding.rows[0].cells["execution_rate"][:2] == ("0. 98", "line 6")
+    assert raw.indicators.rows[0].cells["weight"][:2] == ("20", "line 14")
+    assert raw.total.cells["score"][:2] == ("99. 57", "line 27")

@@ -202,7 +202,7 @@ def test_header_synonyms_of_the_vocabulary_and_rubric_levels_kept_as_written():
 def test_amounts_are_assemblys_and_keep_their_own_unit():
     text = "某项目绩效评价报告\n综合得分为 90 分\n\n年初预算 100,000 元，调整后预算 8 万元，实际支出 7.5 万元，预算执行率为 93.75%。\n"
     raw = report.read(text, "x.txt")
-    assert raw.funding.summary["initial_budget"] == ("100,000元", "narrative")
+    assert raw.funding.summary["initial_budget"][:2] == ("100,000元", "narrative")
     form = report.parse(text, "x.txt")[0]
     assert (form.funding.initial_budget, form.funding.annual_budget, form.funding.executed) == (
         100000.0, 80000.0, 75000.0)

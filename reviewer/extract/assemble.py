@@ -26,7 +26,7 @@ from pydantic import TypeAdapter
 
 from reviewer.domain.model import Form, FundingRow, Indicator, Source
 from reviewer.domain.values import MAX_INTEGER_DIGITS, comparator_symbol, plain_decimal
-from reviewer.domain.vocabulary import strip_points, vocabulary
+from reviewer.domain.vocabulary import depends_on_vocabulary, label_key, strip_points, vocabulary
 from reviewer.extract.raw import (
     Cells, RawCell, RawForm, RawFunding, RawGoal, RawTable, RawTotal, RawWarning,
 )
@@ -103,6 +103,9 @@ def _header(form: Form, raw: RawForm) -> None:
     _notes(form, raw.header_notes)
     for name in ("name", "code", "unit", "department"):
         setattr(form, name, _text(raw.header.get(name)) or None)
+        cell = raw.header.get(name)
+        if cell is not None and cell.original and cell.original.strip() != cell.text.strip():
+            form.warn(name, f"written '{cell.original.strip()}' (cleaned up at the source: {cell.where})")
     coded = _CODED_NAME.match(form.name or "") if form.code is None else None
     if coded:  # "51000021R000000019951-工资性支出": the code written in front of the name
         form.code, form.name = coded.group(1), coded.group(2).strip()
@@ -247,7 +250,8 @@ def _funding(form: Form, raw: RawFunding | None) -> None:
             if all(v is None for v in amounts.values()):
                 continue  # a note or a heading inside the table, no amount of its own
             label = written
-            form.warn("funding", f"funding row '{written}' is none of the template's rows; kept under its label")
+            if label_key(written) not in _other_rows():
+                form.warn("funding", f"funding row '{written}' is none of the template's rows; kept under its label")
         funding.rows.append(FundingRow(label=label, **amounts))
         if label == FUND_TOTAL and total_cells is None:
             total_cells = row.cells
@@ -261,6 +265,13 @@ def _funding(form: Form, raw: RawFunding | None) -> None:
     elif raw.rows or not raw.summary:
         _warn_once(form, "funding", f"no {FUND_TOTAL} row found")
     _funding_summary(form, raw, scale)
+
+
+@depends_on_vocabulary
+@lru_cache(maxsize=1)
+def _other_rows() -> frozenset[str]:
+    """Funding rows of other templates the vocabulary knows (中央资金, 单位资金): no warning."""
+    return frozenset(label_key(label) for label in vocabulary().funding_other_rows)
 
 
 def _amount(form: Form, label: str, name: str, cell: RawCell | None, scale: Decimal) -> float | None:

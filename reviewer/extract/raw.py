@@ -39,6 +39,9 @@ TOTAL_FIELDS = ("weight", "score", "review_score", "weighted_score")
 class RawCell(NamedTuple):
     text: str
     where: str = ""  # "line 12 col 3", "Sheet1!C7", "page 2 table 1 r3c4"
+    # The text as written before clean-up (traditional script, inserted pinyin: Cell.original),
+    # when clean-up changed it; "" when `text` is as written.
+    original: str = ""
 
     @property
     def empty(self) -> bool:

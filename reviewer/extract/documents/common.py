@@ -9,7 +9,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from reviewer.extract.grid import Cell, Grid
-from reviewer.extract.sources import RUN_OCR, UNREADABLE_FORMATS, ExtractFailure
+from reviewer.extract.sources import RUN_OCR, UNREADABLE_FORMATS, ExtractFailure  # noqa: F401 - RUN_OCR shared by the readers
 
 UNREADABLE_SUFFIXES = UNREADABLE_FORMATS  # one table of what cannot be read, in sources.py
 

@@ -71,7 +71,7 @@ def _words() -> _Words:
 
 @lru_cache(maxsize=2)  # keyed by the vocabulary: a reloaded vocabulary builds its own
 def _words_of(vocab: Vocabulary) -> _Words:
-    spellings2 = [s for s in vocab.level_spellings if vocab.level(s, 2) is not None]
+    spellings2 = [s for s in vocab.written_level_spellings if vocab.level(s, 2) is not None]
     keys = {s.removesuffix("指标"): vocab.level(s, 2).name for s in spellings2 if len(s.removesuffix("指标")) >= 2}
     pieces = set()
     for label in vocab.sections.labels["goal"]:

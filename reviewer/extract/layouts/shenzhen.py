@@ -110,7 +110,7 @@ def _words_of(vocab: Vocabulary) -> _Words:
     # Level cells: every category's canonical spelling and the variants that say 指标; the
     # short variants ("数量", "产出") also open names and values, so they are not cells here.
     levels = list(vocab.level1_names + vocab.level2_names)
-    levels += [v for v in vocab.level_spellings if v.endswith("指标") and len(v) > 3]
+    levels += [v for v in vocab.written_level_spellings if v.endswith("指标") and len(v) > 3]
     level_names = sorted(set(levels), key=len, reverse=True)  # a level-2 is never cut short
     prefixes: dict[str, list[str]] = {}
     for name in level_names:
