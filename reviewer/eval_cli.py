@@ -12,7 +12,7 @@ from reviewer.commands import command
 from reviewer.config import ConfigError, add_llm_arguments, settings_from_args
 from reviewer.evaluation import harness
 from reviewer.evaluation.calibrate import CalibrationBlock, calibrate, cross_validate, policy_toml, split_evaluate
-from reviewer.evaluation.dataset import load_dataset
+from reviewer.evaluation.dataset import Dataset, load_dataset
 from reviewer.evaluation.drafts import DraftAgreement, draft_agreement
 from reviewer.evaluation.evaluate import evaluate
 from reviewer.evaluation.log import RunConfig, build_log, write_log
@@ -64,6 +64,14 @@ def _fail(message: str, code: int = 2) -> int:
 def _load_policy(path: str):
     """The checks' policy from a TOML file (merged over the default)."""
     return load_policy(path)
+
+
+def _read_dataset(paths: list[str]) -> Dataset | None:
+    """The reviewed forms under the paths, each unreadable file said on stderr; None when no form was read."""
+    dataset = load_dataset(paths)
+    for err in dataset.errors:
+        print(f"reviewer: {err}", file=sys.stderr)
+    return dataset if dataset.samples else None
 
 
 def _pipeline(name: str, policy_path: str | None):
@@ -125,10 +133,8 @@ def run_eval(args: argparse.Namespace) -> int:
     """Measure agreement with human-reviewed forms: metrics, baselines, ceiling, log."""
     if args.policy and not Path(args.policy).is_file():
         return _fail(f"{args.policy}: no such policy file")
-    dataset = load_dataset(args.paths)
-    for err in dataset.errors:
-        print(f"reviewer: {err}", file=sys.stderr)
-    if not dataset.samples:
+    dataset = _read_dataset(args.paths)
+    if dataset is None:
         return _fail("no forms to evaluate")
     try:
         pipeline = _pipeline(args.pipeline, args.policy)
@@ -178,10 +184,8 @@ def _calibrate_args(p: argparse.ArgumentParser) -> None:
 @command("calibrate", _calibrate_args)
 def run_calibrate(args: argparse.Namespace) -> int:
     """Learn an office's practice (per check: cut or not, how much) into a policy TOML."""
-    dataset = load_dataset(args.paths)
-    for err in dataset.errors:
-        print(f"reviewer: {err}", file=sys.stderr)
-    if not dataset.samples:
+    dataset = _read_dataset(args.paths)
+    if dataset is None:
         return _fail("no forms to calibrate on")
     try:
         predictions = harness.run_pipeline(dataset, _pipeline("checks", None))

@@ -7,6 +7,6 @@ See eval/README.md.
 
 Every record is typed: `FormSample`/`IndicatorSample` (dataset), `FormPrediction`
 (harness), `ScoredForm`/`ScoredIndicator` (scorers), `EvalResult` (evaluate), `EvalLog`
-(log). May import reviewer.domain, extract, checks, the model client and drafting; never
+(log). May import reviewer.domain, extract, checks, the support layer and drafting; never
 the batch, the web workbench or the CLI.
 """

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
-from typing_extensions import TypedDict
 
 from pydantic import BaseModel, Field
+from typing_extensions import TypedDict
 
 from reviewer.domain.model import Form, Indicator
 from reviewer.domain.reasons import remark_reason, value_reason
