@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 
-from reviewer.checks.common import Context, comparable, direction, expected_score, fmt, target_met
+from reviewer.checks.common import Context, direction, expected_score, fmt, target_met
 from reviewer.checks.registry import check, hit
 from reviewer.domain.model import Form
-from reviewer.domain.scoring import execution_rate
+from reviewer.domain.scoring import comparable, execution_rate
 
 _NOT_MET = re.compile(r"未(?:能)?(?:达成|完成|达到|实现|达标|开展|实施)|没有(?:达成|完成|达到|实现)|效果较差|较差|不达标|不合格|滞后")
 _PARTIAL = re.compile(r"部分|基本|大部分|一定效果|较好|大体")

@@ -18,7 +18,8 @@ from __future__ import annotations
 import re
 from typing import Literal, get_args
 
-from reviewer.domain.values import Value, parse_value
+from reviewer.domain.scoring import comparable
+from reviewer.domain.values import parse_value
 
 Reason = Literal[
     "not_quantified",
@@ -73,19 +74,11 @@ def keyword_reason(remark: str) -> str | None:
     return None
 
 
-def _comparable(target: Value, actual: Value) -> bool:
-    if target.kind != "number" or actual.kind != "number":
-        return False
-    if target.number is None or actual.number is None:
-        return False
-    # Units must agree when both are written; "100%" against "1" is not comparable.
-    return not (target.unit and actual.unit and target.unit != actual.unit)
-
-
 def value_reason(target: str, actual: str) -> str | None:
-    """over_achieved / under_achieved read off the values, or None."""
+    """over_achieved / under_achieved read off the values (when comparable, as the checks
+    compare them: reviewer.domain.scoring.comparable), or None."""
     t, a = parse_value(target), parse_value(actual)
-    if not _comparable(t, a):
+    if not comparable(t, a):
         return None
     assert t.number is not None and a.number is not None
     if t.comparator in ("<=", "<"):

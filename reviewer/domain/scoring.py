@@ -1,5 +1,6 @@
 """The scoring rules of DOMAIN §3, one function each: the execution rate, the budget score,
-how several cuts on one indicator row combine, and the grade bands.
+when a target and an actual can be compared, how several cuts on one indicator row
+combine, and the grade bands.
 
 The checks (reviewer.checks) and the evaluation (reviewer.evaluation) both score with these;
 what a flaw costs is policy data (reviewer/checks/default_policy.toml), never decided here.
@@ -11,6 +12,7 @@ from collections.abc import Iterable
 from typing import Literal
 
 from reviewer.domain.model import Funding
+from reviewer.domain.values import Value
 
 Combine = Literal["lowest", "sum"]
 
@@ -45,6 +47,18 @@ def budget_score(funding: Funding, default_weight: float) -> float | None:
     if rate is None:
         return 0.0 if funding.executed == 0 else None
     return round(min(rate / 100 * weight, weight), 2)
+
+
+def comparable(target: Value, actual: Value) -> bool:
+    """Both numbers (or periods) in the same unit: a missing unit matches anything but %, so
+    "100%" against a bare "1" is not compared (rules 4-5 need two amounts of one thing)."""
+    if target.kind not in ("number", "period") or actual.kind not in ("number", "period"):
+        return False
+    if target.number is None or actual.number is None:
+        return False
+    if target.unit and actual.unit:
+        return target.unit == actual.unit
+    return "%" not in (target.unit, actual.unit)
 
 
 def combine_cuts(weight: float, base: float, cuts: Iterable[float], how: Combine = "lowest") -> float:
