@@ -46,6 +46,7 @@ LAZY_ALLOWED = {
     "numpy",  # extra `eval`
     "openpyxl",  # .xlsx only, slow to import
     "opencc",  # traditional script only, slow to import
+    "openai",  # the SDK: only a call to a model needs it (reviewer.llm._sdk)
     "fcntl",  # POSIX locking
     "msvcrt",  # Windows locking
 }
@@ -233,3 +234,22 @@ def test_the_rules_catch_a_crossing_a_hidden_import_and_a_circle():
     assert cycles(fake) == {("reviewer.checks", "reviewer.checks.engine", "reviewer.cli")}
     assert [t for t, _, _ in imports("reviewer.domain", fake)] == ["reviewer.domain.model"]
     assert layer("reviewer.check_cli") == layer("reviewer.batch.cli") == "cli" and layer("reviewer.llm") == "support"
+
+
+def test_a_command_without_a_model_never_imports_the_sdk(tmp_path):
+    """Every command module is imported at the start (reviewer/cli.py); the openai SDK waits
+    until a model is called, so `reviewer review` with templates does not pay its import."""
+    import subprocess
+    import sys
+
+    from conftest import EXAMPLES
+
+    code = (
+        "import sys\nfrom reviewer.cli import main\n"
+        f"code = main(['review', {str(EXAMPLES / '000_227770587c716576.txt')!r}, '--format', 'json'])\n"
+        "print(code, 'openai' in sys.modules)\n"
+    )
+    env = {"PATH": "/usr/bin:/bin", "REVIEWER_HOME": str(tmp_path)}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120,
+                          cwd=PACKAGE.parent)
+    assert done.stdout.splitlines()[-1] == "0 False", done.stderr

@@ -8,7 +8,7 @@ import re
 from reviewer.checks.common import Context, fmt, money
 from reviewer.checks.registry import check, hit
 from reviewer.domain.model import Form, Funding
-from reviewer.domain.scoring import budget_score, execution_rate
+from reviewer.domain.scoring import budget_score, budget_weight, execution_rate
 
 _EXPLAINED = re.compile(r"调整|调增|调减|调剂|追加|收回|新增|补充|下达|结转|压减|压缩|核减|统筹|年中|预算调")
 _PARTS = ("当年财政拨款", "上年结转资金", "其他资金")
@@ -93,7 +93,7 @@ def budget_score_check(form: Form, ctx: Context):
     How to fix: write 得分 = 执行率 × 分值, rounded to two decimals, at most the 分值.
     """
     f = form.funding
-    weight = f.weight if f.weight is not None else ctx.policy.budget_weight
+    weight = budget_weight(f, ctx.policy.budget_weight)
     expected = budget_score(f, ctx.policy.budget_weight)
     if f.score is None or expected is None or abs(f.score - expected) <= ctx.tol:
         return
@@ -118,7 +118,7 @@ def rate_rounded_first(form: Form, ctx: Context):
     How to fix: multiply the unrounded rate by the weight and round the score, not the rate.
     """
     f = form.funding
-    weight = f.weight if f.weight is not None else ctx.policy.budget_weight
+    weight = budget_weight(f, ctx.policy.budget_weight)
     expected, rounded = budget_score(f, ctx.policy.budget_weight), _rounded_first(f, weight)
     if f.score is None or expected is None or rounded is None:
         return

@@ -39,10 +39,15 @@ def execution_rate(funding: Funding) -> float | None:
     return funding.executed / funding.annual_budget * 100
 
 
+def budget_weight(funding: Funding, default_weight: float) -> float:
+    """The budget line's weight: the form's 分值, else `default_weight` (the policy's)."""
+    return funding.weight if funding.weight is not None else default_weight
+
+
 def budget_score(funding: Funding, default_weight: float) -> float | None:
-    """Rate × weight, never above the weight, to two decimals; 0 when nothing was spent
-    (rule 2). The weight is the form's 分值, else `default_weight` (the policy's)."""
-    weight = funding.weight if funding.weight is not None else default_weight
+    """Rate × weight (`budget_weight`), never above the weight, to two decimals; 0 when
+    nothing was spent (rule 2)."""
+    weight = budget_weight(funding, default_weight)
     rate = execution_rate(funding)
     if rate is None:
         return 0.0 if funding.executed == 0 else None
