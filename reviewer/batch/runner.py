@@ -46,7 +46,7 @@ from reviewer.batch.lock import FolderError, hold
 from reviewer.batch.outputs.ooxml import normalise
 from reviewer.batch.outputs.summary_xlsx import write_summary
 from reviewer.batch.progress import Progress
-from reviewer.batch.state import COMMENT_COLUMNS, RunState, finding_values, pack
+from reviewer.batch.state import COMMENT_COLUMNS, FINDING_COLUMNS, RunState, pack
 from reviewer.batch.work import Engine, FormOutcome, Usage, current_usage, header_row, outcome_of
 from reviewer.extract import ExtractFailure, check_complete
 from reviewer.extract.files import read_document
@@ -1009,7 +1009,7 @@ def _compact(outcome: FormOutcome, keep_review: bool) -> PackedOutcome:
     review = outcome.review_json if keep_review else None
     return PackedOutcome(
         outcome.row,
-        [finding_values(f) for f in outcome.findings],
+        [tuple([f.get(c) for c in FINDING_COLUMNS]) for f in outcome.findings],
         [tuple([c.get(k) for k in COMMENT_COLUMNS]) for c in outcome.comments],
         outcome.opinion_md,
         outcome.opinion_html,

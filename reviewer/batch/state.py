@@ -16,8 +16,6 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from reviewer.checks.findings import Finding
-
 STATE_FILE_NAME = "state.sqlite"
 
 # Columns of `results` besides the key and the stored opinion, in the order the
@@ -33,14 +31,6 @@ RESULT_COLUMNS = (
 FINDING_COLUMNS = (
     "check_id", "name", "severity", "indicator_index", "indicator_name", "field", "message", "suggested_score",
 )  # fmt: skip
-
-
-def finding_values(f: Finding) -> tuple:
-    """A finding as its row of the findings table (FINDING_COLUMNS order): the one place a
-    Finding becomes SQLite values."""
-    name = f.indicator.name if f.indicator is not None else None
-    return (f.check, f.name, f.severity, f.row, name, f.field, f.message, f.suggested_score)
-
 WARNING_COLUMNS = ("field", "message")  # what extraction could not read with confidence, and why
 COMMENT_COLUMNS = (
     "indicator_index", "indicator_name", "source", "check_id", "category", "severity", "text", "suggestion",
@@ -237,7 +227,7 @@ class RunState:
         self,
         key: str,
         row: dict[str, Any],
-        findings: Sequence[Finding],
+        findings: Sequence[dict[str, Any]],
         comments: Sequence[dict[str, Any]],
         opinion: dict[str, Any] | None,
         warnings: Sequence[tuple[str, str]] = (),
@@ -248,8 +238,8 @@ class RunState:
     def commit_results(self, results: Sequence[tuple]) -> None:
         """Several finished forms (key, row, findings, comments, opinion, warnings) in one transaction.
 
-        findings are Findings, or tuples already in FINDING_COLUMNS order (finding_values);
-        comments are dicts, or tuples already in COMMENT_COLUMNS order; the opinion is a dict, or bytes already packed with `pack`; warnings are
+        findings and comments are dicts, or tuples already in FINDING_COLUMNS / COMMENT_COLUMNS
+        order; the opinion is a dict, or bytes already packed with `pack`; warnings are
         (field, message) pairs."""
         if not results:
             return
@@ -266,7 +256,7 @@ class RunState:
                 execute(_INSERT_RESULT, (key, *[get(c) for c in RESULT_COLUMNS], opinion))
                 if findings:
                     if type(findings[0]) is not tuple:
-                        findings = [finding_values(f) for f in findings]
+                        findings = [tuple([f.get(c) for c in FINDING_COLUMNS]) for f in findings]
                     executemany(_INSERT_FINDING, [(key, i, *f) for i, f in enumerate(findings)])
                 if comments:
                     if type(comments[0]) is not tuple:

@@ -67,7 +67,7 @@ def record_call(result: Any) -> None:
 @dataclass
 class FormOutcome:
     row: dict[str, Any]  # the results row (see reviewer.batch.state.RESULT_COLUMNS)
-    findings: list[Finding] = field(default_factory=list)  # the checks' own (rows: state.finding_values)
+    findings: list[dict[str, Any]] = field(default_factory=list)
     comments: list[dict[str, Any]] = field(default_factory=list)
     opinion_md: str = ""
     opinion_html: str = ""
@@ -93,6 +93,19 @@ def header_row(form: Form) -> dict[str, Any]:
         "annual_budget": f.annual_budget,
         "executed": f.executed,
         "declared_total": form.total_score,
+    }
+
+
+def finding_row(f: Finding) -> dict[str, Any]:
+    return {
+        "check_id": f.check,
+        "name": f.name,
+        "severity": f.severity,
+        "indicator_index": f.indicator.index if f.indicator else None,
+        "indicator_name": f.indicator.name if f.indicator else None,
+        "field": f.field,
+        "message": f.message,
+        "suggested_score": f.suggested_score,
     }
 
 
@@ -145,7 +158,7 @@ class Engine:
 
 def outcome_of(form: Form, report: Any, review: FormReview, keep_review: bool) -> FormOutcome:
     """A form's checks report and drafted review, reduced to the rows and texts a batch keeps."""
-    findings = list(report.findings)
+    findings = [finding_row(f) for f in report.findings]
     comments = [comment_row(c) for c in review.comments]
     severities = [f.severity for f in report.findings]
     row = header_row(form)
