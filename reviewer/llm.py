@@ -25,15 +25,26 @@ import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from urllib.parse import unquote, unquote_plus, urlsplit, urlunsplit
 
-import openai
 from pydantic import BaseModel, ValidationError
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt, wait_random_exponential
 
 from reviewer.config import Settings
 from reviewer.store import CallRecord, Outcome, Store
+
+if TYPE_CHECKING:
+    import openai
+
+
+@functools.cache
+def _sdk() -> Any:
+    """The openai SDK, imported when a model is first called or an SDK error is read: every
+    command without a model (and every batch worker) would otherwise pay its import."""
+    import openai
+
+    return openai
 
 T = TypeVar("T", bound=BaseModel)
 Message = dict[str, str]
@@ -161,9 +172,10 @@ def _pydantic_error(error: Any) -> str:
 
 
 def is_retryable(exc: BaseException) -> bool:
-    if isinstance(exc, openai.APIConnectionError):  # APITimeoutError included
+    sdk = _sdk()
+    if isinstance(exc, sdk.APIConnectionError):  # APITimeoutError included
         return True
-    if isinstance(exc, openai.APIStatusError):
+    if isinstance(exc, sdk.APIStatusError):
         return exc.status_code in RETRYABLE_STATUS or exc.status_code >= 500
     return False
 
@@ -207,12 +219,13 @@ class RetryAfterOrBackoff:
 
 
 def describe_error(exc: BaseException) -> str:
-    if isinstance(exc, openai.APITimeoutError):
+    sdk = _sdk()
+    if isinstance(exc, sdk.APITimeoutError):
         return "request timed out"
-    if isinstance(exc, openai.APIStatusError):
+    if isinstance(exc, sdk.APIStatusError):
         body = exc.body if isinstance(exc.body, dict) else {}
         return f"HTTP {exc.status_code}: {body.get('message') or exc.message}"
-    if isinstance(exc, openai.APIConnectionError):
+    if isinstance(exc, sdk.APIConnectionError):
         return f"connection error: {exc.__cause__ or exc.message}"
     return f"{type(exc).__name__}: {exc}"
 
@@ -305,7 +318,7 @@ class Client:
         loop = asyncio.get_running_loop()
         if self._openai is None or self._semaphore is None or self._loop is not loop:
             self._loop = loop
-            self._openai = openai.AsyncOpenAI(
+            self._openai = _sdk().AsyncOpenAI(
                 base_url=self.settings.base_url,
                 api_key=self.settings.api_key.get_secret_value() or PLACEHOLDER_API_KEY,
                 timeout=self.settings.timeout,
@@ -423,7 +436,7 @@ class Client:
                             messages=conversation,  # type: ignore[arg-type]
                             extra_body={"response_format": response_format, "temperature": self.settings.temperature},
                         )
-        except (openai.OpenAIError, ValueError) as exc:  # ValueError: a base_url the SDK rejects
+        except (_sdk().OpenAIError, ValueError) as exc:  # ValueError: a base_url the SDK rejects
             tries = f" after {result.attempts} requests" if is_retryable(exc) else ""
             raise TransportError(describe_error(exc) + tries) from exc
         return _reply_text(completion, result)

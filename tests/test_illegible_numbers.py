@@ -89,7 +89,7 @@ def test_check_and_review_go_on_past_an_illegible_amount(tmp_path: Path, layout:
 
 def test_a_form_whose_checks_break_gets_one_line_and_no_all_clear(monkeypatch, capsys) -> None:
     import reviewer.checks
-    import reviewer.checks.cli
+    import reviewer.check_cli
     from reviewer.checks import run_checks as real
 
     def broken_on_first(form, *args, **kwargs):
@@ -97,7 +97,7 @@ def test_a_form_whose_checks_break_gets_one_line_and_no_all_clear(monkeypatch, c
             raise ValueError("cannot convert float NaN to integer")
         return real(form, *args, **kwargs)
 
-    monkeypatch.setattr(reviewer.checks.cli, "run_checks", broken_on_first)
+    monkeypatch.setattr(reviewer.check_cli, "run_checks", broken_on_first)
     monkeypatch.setattr(reviewer.checks, "run_checks", broken_on_first)
     assert main(["check", str(SHENZHEN), "--format", "json"]) == 0
     captured = capsys.readouterr()

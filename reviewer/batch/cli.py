@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from reviewer.cli import command
+from reviewer.commands import command
 
 
 def _batch_args(p: argparse.ArgumentParser) -> None:

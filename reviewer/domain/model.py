@@ -61,6 +61,11 @@ class TargetParts(BaseModel):
     unit: str = ""
 
 
+def row_not_applicable(name: str, target: Value) -> bool:
+    """An indicator row that does not apply (不适用): said in its name, or as its target."""
+    return "不适用" in name or target.kind == "not_applicable"
+
+
 class Indicator(BaseModel):
     level1: str = ""  # 一级指标, e.g. 产出指标
     level2: str = ""  # 二级指标, e.g. 数量指标
@@ -90,7 +95,7 @@ class Indicator(BaseModel):
 
     @property
     def not_applicable(self) -> bool:
-        return "不适用" in self.name or self.target_value.kind == "not_applicable"
+        return row_not_applicable(self.name, self.target_value)
 
 
 class Form(BaseModel):
