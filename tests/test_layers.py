@@ -74,11 +74,6 @@ PENDING_INNER = {
     ("reviewer.batch.cli", "reviewer.batch"),  # the split runner (structure-batch)
     ("reviewer.batch.pool", "ctypes"),  # Linux prctl, the split runner
     ("reviewer.batch.runner", "reviewer.batch.client"),  # imports openai, the split runner
-    ("reviewer.extract.documents.sheets", "xml.etree"),
-    ("reviewer.extract.textgrid", "reviewer.extract.textgrid.align"),
-    ("reviewer.extract.textgrid.delimited", "reviewer.extract.textgrid.align"),
-    ("reviewer.extract.textgrid.delimited", "reviewer.extract.textgrid.stream"),
-    ("reviewer.extract.textgrid.table", "reviewer.extract.textgrid.cues"),
 }
 # Import circles in those folders, each as the sorted modules of one strongly connected part
 # (gone on the batch branch).

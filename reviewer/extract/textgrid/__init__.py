@@ -33,6 +33,7 @@ from reviewer.extract.textgrid.source import Source
 from reviewer.extract.textgrid.flat import count_labels, flat_tokens
 from reviewer.extract.textgrid.stream import StreamRows, line_tokens
 from reviewer.extract.textgrid.table import TableBuilder
+from reviewer.extract.textgrid.align import is_header
 
 __all__ = ["text_grids", "Block", "blocks"]
 
@@ -239,7 +240,6 @@ def _lines_block(src: Source, kinds: list[str], n: int) -> int | None:
         return None
     # A header written on one line, its labels parted by single spaces (a cell stream has one
     # label per line).
-    from reviewer.extract.textgrid.align import is_header
 
     return lines[-1] if any(is_header(src.line(k).split()) for k in lines) else None
 
@@ -272,7 +272,6 @@ def _extend(kinds: list[str], n: int, kind: str, gap_kinds=("short", "long", "sp
 
 
 def _has_header(src: Source, first: int, last: int) -> bool:
-    from reviewer.extract.textgrid.align import is_header
 
     return any(is_header(_split_spaces(src.line(n))) for n in range(first, last + 1))
 

@@ -14,6 +14,9 @@ import re
 from reviewer.extract.textgrid import cues as cue
 from reviewer.extract.textgrid.source import Piece, Source
 from reviewer.extract.textgrid.table import RawRow, TableBuilder, build
+from reviewer.extract.textgrid.align import is_header, is_sub_header
+from reviewer.extract.textgrid.flat import join_units
+from reviewer.extract.textgrid.stream import StreamRows
 
 PIPES = "|｜"
 _PIPE = re.compile(r"[|｜]")
@@ -44,7 +47,6 @@ def read_words(src: Source, first: int, last: int) -> TableBuilder:
     """Cells parted by single spaces, a row (or part of one) per line, as web pages copied as
     text give a table: a label wrapped over two lines ("经济效益" / "指标") is joined, a header
     split over lines is made one, and rows are placed by what their cells are."""
-    from reviewer.extract.textgrid.flat import join_units
 
     lines = _join_wrapped_labels(src, _split_lines(src, first, last, WORDS))
     lines = [join_units(cells) for cells in _join_split_headers(lines)]
@@ -76,7 +78,6 @@ def _join_wrapped_labels(src: Source, lines: list[list[Piece]]) -> list[list[Pie
 
 def _join_split_headers(lines: list[list[Piece]]) -> list[list[Piece]]:
     """A header line (一级指标 | 二级指标 | …) whose first labels end the line before it: one header."""
-    from reviewer.extract.textgrid.align import is_header
 
     out: list[list[Piece]] = []
     for cells in lines:
@@ -140,7 +141,6 @@ def read_pipes(src: Source, first: int, last: int) -> list[TableBuilder]:
 
 def _cells_per_line(src: Source, first: int, last: int) -> TableBuilder:
     """Pipe cells one per line: row boundaries are lost, rows are rebuilt as for one cell per line."""
-    from reviewer.extract.textgrid.stream import StreamRows
 
     start, end = src.line_span(first)[0], src.line_span(last)[1]
     tokens, at = [], start
@@ -167,7 +167,6 @@ def _line_cells(line: str, leading: bool) -> int:
 def _segments(src: Source, first: int, last: int, leading: bool) -> list[tuple[int, int, int]]:
     """(first line, last line, width) of each table: split where a whole header line is wider
     than the table so far."""
-    from reviewer.extract.textgrid.align import is_header, is_sub_header
 
     segments = []
     seg_first, width = first, 0
