@@ -7,8 +7,19 @@ import json
 import sys
 from pathlib import Path
 
-from reviewer.cli import command
+from reviewer.checks.policy import load_policy
+from reviewer.commands import command
 from reviewer.config import ConfigError, add_llm_arguments, settings_from_args
+from reviewer.evaluation import harness
+from reviewer.evaluation.calibrate import CalibrationBlock, calibrate, cross_validate, policy_toml, split_evaluate
+from reviewer.evaluation.dataset import Dataset, load_dataset
+from reviewer.evaluation.drafts import DraftAgreement, draft_agreement
+from reviewer.evaluation.evaluate import evaluate
+from reviewer.evaluation.log import RunConfig, build_log, write_log
+from reviewer.evaluation.metrics import MissingExtra
+from reviewer.evaluation.report import calibration_md, markdown, render_html
+from reviewer.evaluation.scorers import score_all
+from reviewer.llm import Client
 
 RUNS_FOLDER = Path("eval") / "runs"  # under REVIEWER_HOME, never the working folder
 
@@ -52,14 +63,18 @@ def _fail(message: str, code: int = 2) -> int:
 
 def _load_policy(path: str):
     """The checks' policy from a TOML file (merged over the default)."""
-    from reviewer.checks.policy import load_policy
-
     return load_policy(path)
 
 
-def _pipeline(name: str, policy_path: str | None):
-    from reviewer.evaluation import harness
+def _read_dataset(paths: list[str]) -> Dataset | None:
+    """The reviewed forms under the paths, each unreadable file said on stderr; None when no form was read."""
+    dataset = load_dataset(paths)
+    for err in dataset.errors:
+        print(f"reviewer: {err}", file=sys.stderr)
+    return dataset if dataset.samples else None
 
+
+def _pipeline(name: str, policy_path: str | None):
     if name != "checks":
         return harness.BASELINES[name]
     try:
@@ -83,10 +98,8 @@ def split_ids(dataset, fraction: float) -> tuple[list[str], list[str]]:
     return train, test
 
 
-def calibration_blocks(dataset, predictions, split: float | None, cv: int, draws: int, seed: int) -> dict:
-    from reviewer.evaluation.calibrate import cross_validate, split_evaluate
-
-    blocks: dict = {}
+def calibration_blocks(dataset, predictions, split: float | None, cv: int, draws: int, seed: int) -> dict[str, CalibrationBlock]:
+    blocks: dict[str, CalibrationBlock] = {}
     if split:
         train, test = split_ids(dataset, split)
         if train and test:
@@ -106,13 +119,9 @@ def calibration_blocks(dataset, predictions, split: float | None, cv: int, draws
     return blocks
 
 
-def _draft_agreement(dataset, args: argparse.Namespace) -> dict:
-    from reviewer.evaluation.drafts import draft_agreement
-
+def _draft_agreement(dataset, args: argparse.Namespace) -> DraftAgreement:
     if not args.llm:
         return draft_agreement(dataset, seed=args.seed)
-    from reviewer.llm import Client
-
     settings = settings_from_args(args)
     if not settings.configured:
         raise RuntimeError("--llm needs a model: set REVIEWER_BASE_URL and REVIEWER_MODEL (or --base-url/--model)")
@@ -122,26 +131,18 @@ def _draft_agreement(dataset, args: argparse.Namespace) -> dict:
 @command("eval", _eval_args)
 def run_eval(args: argparse.Namespace) -> int:
     """Measure agreement with human-reviewed forms: metrics, baselines, ceiling, log."""
-    from reviewer.evaluation.dataset import load_dataset
-    from reviewer.evaluation.evaluate import evaluate
-    from reviewer.evaluation.log import build_log, write_log
-    from reviewer.evaluation.metrics import MissingExtra
-    from reviewer.evaluation.report import markdown, render_html
-
     if args.policy and not Path(args.policy).is_file():
         return _fail(f"{args.policy}: no such policy file")
-    dataset = load_dataset(args.paths)
-    for err in dataset.errors:
-        print(f"reviewer: {err}", file=sys.stderr)
-    if not dataset.samples:
+    dataset = _read_dataset(args.paths)
+    if dataset is None:
         return _fail("no forms to evaluate")
     try:
         pipeline = _pipeline(args.pipeline, args.policy)
         result, predictions, outcomes = evaluate(dataset, pipeline, name=args.pipeline, draws=args.draws, seed=args.seed, top=args.top)
         if args.calibrate_split or args.cv:
-            result["calibration"] = calibration_blocks(dataset, predictions, args.calibrate_split, args.cv, args.draws, args.seed)
+            result.calibration = calibration_blocks(dataset, predictions, args.calibrate_split, args.cv, args.draws, args.seed)
         if args.drafts:
-            result["draft_agreement"] = _draft_agreement(dataset, args)
+            result.draft_agreement = _draft_agreement(dataset, args)
     except (MissingExtra, RuntimeError, ConfigError) as exc:
         return _fail(str(exc))
     log_path = None
@@ -150,25 +151,20 @@ def run_eval(args: argparse.Namespace) -> int:
             log_dir = Path(args.log_dir) if args.log_dir else settings_from_args(args).home / RUNS_FOLDER
         except ConfigError as exc:
             return _fail(str(exc))
-        config = {
-            "command": "eval",
-            "paths": args.paths,
-            "pipeline": args.pipeline,
-            "policy": args.policy,
-            "draws": args.draws,
-            "seed": args.seed,
-            "calibrate_split": args.calibrate_split,
-            "cv": args.cv,
-            "drafts": "llm" if args.drafts and args.llm else ("template" if args.drafts else None),
-        }
+        config = RunConfig(
+            command="eval", paths=args.paths, pipeline=args.pipeline, policy=args.policy, draws=args.draws,
+            seed=args.seed, calibrate_split=args.calibrate_split, cv=args.cv,
+            drafts="llm" if args.drafts and args.llm else ("template" if args.drafts else None),
+        )
         log_path = str(write_log(build_log(result, dataset, predictions, outcomes, config, args.policy), log_dir))
-        result["log"] = log_path
+        result.log = log_path
+    document = result.as_json()  # the reports read the same document the JSON output prints
     if args.format == "json":
-        text = json.dumps(result, ensure_ascii=False, indent=2)
+        text = json.dumps(document, ensure_ascii=False, indent=2)
     elif args.format == "html":
-        text = render_html(result, log_path)
+        text = render_html(document, log_path)
     else:
-        text = markdown(result, log_path)
+        text = markdown(document, log_path)
     if args.out:
         Path(args.out).write_text(text + "\n", encoding="utf-8")
         print(f"reviewer: wrote {args.out}", file=sys.stderr)
@@ -188,20 +184,11 @@ def _calibrate_args(p: argparse.ArgumentParser) -> None:
 @command("calibrate", _calibrate_args)
 def run_calibrate(args: argparse.Namespace) -> int:
     """Learn an office's practice (per check: cut or not, how much) into a policy TOML."""
-    from reviewer.evaluation.calibrate import calibrate, policy_toml
-    from reviewer.evaluation.dataset import load_dataset
-    from reviewer.evaluation.harness import run_pipeline
-    from reviewer.evaluation.metrics import MissingExtra
-    from reviewer.evaluation.report import calibration_md
-    from reviewer.evaluation.scorers import score_all
-
-    dataset = load_dataset(args.paths)
-    for err in dataset.errors:
-        print(f"reviewer: {err}", file=sys.stderr)
-    if not dataset.samples:
+    dataset = _read_dataset(args.paths)
+    if dataset is None:
         return _fail("no forms to calibrate on")
     try:
-        predictions = run_pipeline(dataset, _pipeline("checks", None))
+        predictions = harness.run_pipeline(dataset, _pipeline("checks", None))
         outcomes = score_all(dataset.samples, predictions)
         cal = calibrate(outcomes)
         blocks = calibration_blocks(dataset, predictions, args.split, args.cv, args.draws, args.seed)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from reviewer.drafting import prompts
 from reviewer.drafting.comments import ModelComment, ReviewReply
-from reviewer.drafting.findings import FindingView, ReportView, view_report
+from reviewer.checks import Finding, FormReport, IndicatorRef
 from reviewer.drafting.grounding import Grounding, numbers_in
 from reviewer.domain.model import Form, Funding, Goal, Indicator, Source
 
@@ -14,7 +14,8 @@ FORM = Form(
     goal=Goal(planned="开展信访宣传（线上 线下）活动4场。", actual="已开展宣传活动6场。"),
     indicators=[Indicator(name="宣传活动场次", target="≥4场", actual="6场", weight=20, score=20)],
 )
-REPORT = ReportView(findings=[FindingView(check="PF305", indicator_index=0, message="实际6场超过目标4场的1.5倍。", suggested_score=19)])
+REPORT = FormReport(id="g", findings=[Finding(check="PF305", indicator=IndicatorRef(index=0, name="宣传活动场次"),
+                                               message="实际6场超过目标4场的1.5倍。", suggested_score=19)])
 
 
 def comment(**changes) -> ModelComment:
@@ -60,12 +61,16 @@ def test_numbers_in_reads_thousands_and_full_width_digits():
     assert numbers_in("１，２３４元和 97.71%") == {1234.0, 97.71}
 
 
-def test_view_report_reads_the_checks_form_report():
+def test_drafting_reads_the_checks_form_report():
+    """Drafting reads the checks' FormReport itself (it read a view of the report's JSON dump,
+    `view_report`, removed with the one Finding type); the JSON dump is the review's `checks`."""
     from reviewer.checks import run_checks
+    from reviewer.drafting import review_form
 
-    report = view_report(run_checks(FORM))
+    report, review = run_checks(FORM), review_form(FORM)
     assert [f.check for f in report.findings] and all(f.check.startswith("PF") for f in report.findings)
-    assert report.raw["id"] == "g" and "recomputed" in report.raw
+    assert review.findings == report.findings
+    assert review.checks["id"] == "g" and "recomputed" in review.checks
 
 
 def test_prompt_version_follows_the_template_source(monkeypatch, tmp_path):

@@ -10,7 +10,7 @@ from fake_openai import error_reply, fake_openai, json_reply  # noqa: F401
 
 from reviewer.config import Settings
 from reviewer.drafting import review_form, review_forms_async
-from reviewer.drafting.findings import FindingView, ReportView
+from reviewer.checks import Finding, FormReport, IndicatorRef, Recomputed
 from reviewer.llm import Client
 from reviewer.domain.model import Form, Funding, Goal, Indicator, Source
 from reviewer.store import Store
@@ -36,16 +36,17 @@ def make_form(goal_planned: str = "购置会议室桌椅、打印机、扫描仪
     )
 
 
-REPORT = ReportView(
+REPORT = FormReport(
+    id="F1",
     findings=[
-        FindingView(check="PF401", name="not-quantified", category="indicator-quality", severity="warning",
-                    indicator_index=1, indicator_name="提高办公效率", field="indicators[1].target",
-                    message="“提高办公效率”的年度指标值“有效”未量化，无法衡量完成程度。", suggested_score=29.5),
-        FindingView(check="PF411", name="satisfaction-evidence", category="indicator-quality", severity="info",
-                    indicator_index=2, indicator_name="干部职工满意度", field="indicators[2].actual",
-                    message="满意度指标“干部职工满意度”实际值90%，表中未说明调查方式或样本。"),
+        Finding(check="PF401", name="not-quantified", category="indicator-quality", severity="warning",
+                indicator=IndicatorRef(index=1, name="提高办公效率"), field="indicators[1].target",
+                message="“提高办公效率”的年度指标值“有效”未量化，无法衡量完成程度。", suggested_score=29.5),
+        Finding(check="PF411", name="satisfaction-evidence", category="indicator-quality", severity="info",
+                indicator=IndicatorRef(index=2, name="干部职工满意度"), field="indicators[2].actual",
+                message="满意度指标“干部职工满意度”实际值90%，表中未说明调查方式或样本。"),
     ],
-    execution_rate=96, budget_score=9.6, suggested_total=99.1, grade="优",
+    recomputed=Recomputed(execution_rate=96, budget_score=9.6, suggested_total=99.1, grade="优"),
 )
 
 GOAL_COMMENT = {

@@ -10,7 +10,8 @@ import pytest
 
 from reviewer import cli
 from reviewer.drafting import review_form
-from reviewer.drafting.findings import FindingView, ReportView, check_form
+from reviewer.checks import Finding, FormReport, IndicatorRef, Recomputed
+from reviewer.checks import run_checks as check_form
 from reviewer.drafting.opinion import to_docx, to_html, to_markdown
 from reviewer.drafting.prompts import estimate_tokens, review_messages
 from reviewer.drafting.templates import template_comment
@@ -58,9 +59,9 @@ def test_template_comment_reads_like_a_reviewer_and_states_the_cut():
         id="x", source=Source(path="t", index=0),
         indicators=[Indicator(level1="效益指标", level2="社会效益指标", name="提高政务服务水平", target="有效", actual="100%", weight=10, score=10)],
     )
-    finding = FindingView(check="PF401", name="not-quantified", category="indicator-quality", severity="warning",
-                          indicator_index=0, indicator_name="提高政务服务水平", field="indicators[0].target",
-                          message="“提高政务服务水平”的年度指标值“有效”未量化，无法衡量完成程度。", suggested_score=9.5)
+    finding = Finding(check="PF401", name="not-quantified", category="indicator-quality", severity="warning",
+                      indicator=IndicatorRef(index=0, name="提高政务服务水平"), field="indicators[0].target",
+                      message="“提高政务服务水平”的年度指标值“有效”未量化，无法衡量完成程度。", suggested_score=9.5)
     c = template_comment(finding, form)
     assert c.text == "“提高政务服务水平”的年度指标值“有效”未量化，无法衡量完成程度。建议扣0.5分。"
     assert c.suggestion.startswith("将年度指标值修改为") and "≥90%" in c.suggestion
@@ -70,11 +71,11 @@ def test_template_comment_reads_like_a_reviewer_and_states_the_cut():
 def test_opinion_groups_problems_by_form_part():
     form = Form(id="x", source=Source(path="t", index=0), name="测试项目", total_score=100,
                 indicators=[Indicator(name="甲", target="有效", actual="有效", weight=10, score=10)])
-    report = ReportView(suggested_total=88.5, grade="良", findings=[
-        FindingView(check="PF101", category="arithmetic", severity="error", field="funding.execution_rate",
-                    message="执行率填写为98%，按全年执行数计算应为97.71%。"),
-        FindingView(check="PF401", category="indicator-quality", severity="warning", indicator_index=0,
-                    field="indicators[0].target", message="“甲”的年度指标值“有效”未量化。", suggested_score=9.5),
+    report = FormReport(id="x", recomputed=Recomputed(suggested_total=88.5, grade="良"), findings=[
+        Finding(check="PF101", category="arithmetic", severity="error", field="funding.execution_rate",
+                message="执行率填写为98%，按全年执行数计算应为97.71%。"),
+        Finding(check="PF401", category="indicator-quality", severity="warning", indicator=IndicatorRef(index=0, name=""),
+                field="indicators[0].target", message="“甲”的年度指标值“有效”未量化。", suggested_score=9.5),
     ])
     review = review_form(form, report=report)
     assert review.opinion.startswith("经审核，“测试项目”项目自评得分100分，复核建议得分88.5分，等级为良。")
@@ -85,7 +86,7 @@ def test_opinion_groups_problems_by_form_part():
 
 def test_html_is_self_contained_and_escapes_form_text(no_model):
     form = Form(id="x", source=Source(path="t", index=0), name="<script>alert(1)</script>项目")
-    html = to_html([review_form(form, report=ReportView())])
+    html = to_html([review_form(form, report=FormReport(id="x"))])
     assert "<script>" not in html and "&lt;script&gt;" in html
     assert "<link" not in html and "src=" not in html  # nothing fetched from elsewhere
     assert "模板草稿" in html

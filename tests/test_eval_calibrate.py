@@ -15,7 +15,9 @@ from reviewer.evaluation.calibrate import (
     split_evaluate,
 )
 from reviewer.evaluation.dataset import dataset_from_forms
-from reviewer.evaluation.harness import FormPrediction, PredFinding, blind_form, run_pipeline
+from reviewer.checks import Finding, IndicatorRef
+from reviewer.domain.blinding import blind as blind_form
+from reviewer.evaluation.harness import FormPrediction, run_pipeline
 from reviewer.evaluation.scorers import score_all
 
 pytest.importorskip("sklearn")
@@ -46,9 +48,11 @@ def strict_tool(f):
     findings = []
     for i, x in enumerate(f.indicators):
         if x.target_value.kind == "qualitative":
-            findings.append(PredFinding(check="Q1", indicator=i, suggested_score=x.weight - 2, reason="not_quantified"))
+            findings.append(Finding(check="Q1", indicator=IndicatorRef(index=i, name=x.name), suggested_score=x.weight - 2,
+                                    reason="not_quantified"))
         if x.name == "办件数量":
-            findings.append(PredFinding(check="M1", indicator=i, suggested_score=x.weight * 0.9, reason="under_achieved"))
+            findings.append(Finding(check="M1", indicator=IndicatorRef(index=i, name=x.name), suggested_score=x.weight * 0.9,
+                                    reason="under_achieved"))
     return FormPrediction(findings=findings, total=None)
 
 
@@ -147,9 +151,6 @@ def test_calibration_learns_nothing_from_the_test_forms():
 def test_learned_policy_read_by_the_checks_matches_the_harness_replay(tmp_path):
     """Cross-validation replays a calibration on stored predictions; the checks reading the
     written TOML must give the same scores, or the CV figures would describe another policy."""
-    from test_eval_toy import need_checks
-
-    need_checks()
     from conftest import EXAMPLES
 
     from reviewer.checks.policy import load_policy

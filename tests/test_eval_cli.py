@@ -8,7 +8,7 @@ import re
 import pytest
 from conftest import EXAMPLES
 from test_eval_calibrate import office_forms, strict_tool
-from test_eval_toy import need_checks, toy_forms
+from test_eval_toy import toy_forms
 
 from reviewer import eval_cli
 from reviewer.cli import main
@@ -96,7 +96,6 @@ def test_calibrate_writes_policy_and_reports_cv(tmp_path, monkeypatch, capsys):
 
 def test_eval_runs_on_every_seed_file(tmp_path, capsys):
     """Once layouts and checks have landed: every seed file is read and every metric reported."""
-    need_checks()
     code = main(["eval", str(EXAMPLES), "--format", "json", "--runs", str(tmp_path), "--draws", "100"])
     assert code == 0
     out = json.loads(capsys.readouterr().out)

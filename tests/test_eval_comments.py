@@ -15,7 +15,8 @@ from reviewer.evaluation.comments import (
     match_comments,
     shuffled_baseline,
 )
-from reviewer.evaluation.reasons import check_reason, remark_reason
+from reviewer.checks import check_reason
+from reviewer.domain.reasons import remark_reason
 
 
 def test_similarities_hand_computed():

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from conftest import EXAMPLES
-from test_eval_toy import need_checks, toy_forms
+from test_eval_toy import toy_forms
 
 from reviewer.evaluation.dataset import dataset_from_forms
-from reviewer.evaluation.harness import FormPrediction, PredFinding, blind_form, run_pipeline
+from reviewer.checks import Finding, IndicatorRef
+from reviewer.domain.blinding import blind as blind_form
+from reviewer.evaluation.harness import FormPrediction, run_pipeline
 
 
 def peeking_pipeline(form):
@@ -14,7 +16,8 @@ def peeking_pipeline(form):
     findings = []
     for i, ind in enumerate(form.indicators):
         if ind.score is not None or ind.deviation:
-            findings.append(PredFinding(check="PEEK", indicator=i, suggested_score=ind.score, message=ind.deviation))
+            findings.append(Finding(check="PEEK", indicator=IndicatorRef(index=i, name=ind.name), suggested_score=ind.score,
+                                    message=ind.deviation))
     leaked = [form.total_score, form.funding.score, "|".join(form.problems)]
     return FormPrediction(findings=findings, total=form.total_score, error=None if not any(leaked) else f"saw {leaked}")
 
@@ -76,7 +79,6 @@ def test_crashing_pipeline_becomes_an_error_not_a_crash():
 def test_real_checks_are_blind_on_the_seeds():
     """Once reviewer.checks has landed: tampering with the human review of the seed forms
     does not move a single finding."""
-    need_checks()
     from reviewer.evaluation.dataset import load_dataset
     from reviewer.evaluation.harness import checks_pipeline
 

@@ -104,12 +104,14 @@ def test_perfect_tool_has_degenerate_interval():
     data = toy_dataset()
 
     def oracle(form):
-        from reviewer.evaluation.harness import FormPrediction, PredFinding
+        from reviewer.checks import Finding, IndicatorRef
+        from reviewer.evaluation.harness import FormPrediction
 
         truth = {s.index: s for s in data.by_id()[form.id].indicators}
         return FormPrediction(
             findings=[
-                PredFinding(check="O", indicator=i, suggested_score=s.human_score, reason=s.reason or "other")
+                Finding(check="O", indicator=IndicatorRef(index=i, name=s.name), suggested_score=s.human_score,
+                        reason=s.reason or "other")
                 for i, s in truth.items()
                 if s.human_cut
             ]

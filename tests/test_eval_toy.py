@@ -20,7 +20,8 @@ The fake tool (`toy_tool`):
 from __future__ import annotations
 
 from reviewer.evaluation.dataset import dataset_from_forms
-from reviewer.evaluation.harness import FormPrediction, PredFinding
+from reviewer.checks import Finding, IndicatorRef
+from reviewer.evaluation.harness import FormPrediction
 from reviewer.domain.model import Form, Funding, Indicator, Source
 
 NQ = "偏差原因：指标值设置不合理\n改进措施：完善指标值设置，建议修改为百分比。"
@@ -69,24 +70,13 @@ def toy_forms() -> list[Form]:
     return [a, b]
 
 
-def need_checks():
-    """Skip until reviewer.checks provides run_checks (the checks land separately)."""
-    import pytest
-
-    from reviewer.evaluation.harness import load_run_checks
-
-    try:
-        load_run_checks()
-    except RuntimeError as exc:
-        pytest.skip(str(exc))
-
-
 def toy_dataset():
     return dataset_from_forms(toy_forms())
 
 
 def _f(check, index, score, reason="not_quantified"):
-    return PredFinding(check=check, name=check, indicator=index, suggested_score=score, reason=reason, message=f"{check} on #{index}")
+    return Finding(check=check, name=check, indicator=IndicatorRef(index=index, name=""), suggested_score=score, reason=reason,
+                   message=f"{check} on #{index}")
 
 
 def toy_tool(form: Form) -> FormPrediction:

@@ -21,7 +21,7 @@ from reviewer.extract import ExtractFailure, parse_text
 from reviewer.extract.grid import Cell, Grid
 from reviewer.extract.layouts import forms_from_grids
 from reviewer.extract.layouts.tabular import read_grid, tidy
-from reviewer.extract.workbook import xlsx_grids
+from reviewer.extract.documents import xlsx_grids
 
 
 def _complete(form: dict) -> bool:
@@ -257,4 +257,36 @@ def test_sichuan_funding_rows_total_and_sources():
     f = form.funding
     assert (f.currency_unit, f.initial_budget, f.annual_budget, f.executed, f.weight, f.execution_rate, f.score) == (
         "万元", 2389300.0, 2518900.0, 2518900.0, 10, 100, 10)
-    assert [r.label for r in f.rows] == ["年度资金总额", "当年财政拨款", "财政专户管理资金", "单位资金"]
+    # 财政资金 is kept as written (the hand-checked real Sichuan form, tests/data/realforms, reads it so)
+    assert [r.label for r in f.rows] == ["年度资金总额", "财政资金", "财政专户管理资金", "单位资金"]
+
+
+@pytest.mark.parametrize("written", ["nan", "inf", "十分", "≥"])
+def test_a_cell_that_does_not_fit_its_column_is_left_empty_and_the_others_stay(written):
+    # A positional grid: "nan" under 全年执行数 or 分值 must not pull 分值 10 into 全年执行数.
+    (form,) = forms_from_grids([cells_grid(HEAD + [
+        ["项目资金（万元）", "", "年初预算数", "全年预算数", "全年执行数", "分值", "执行率", "得分"],
+        ["", "年度资金总额", "4", "4", written, "10", "100%", "10"],
+        ["一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分"],
+        ["产出指标", "数量指标", "慰问人数", "≥4人", "4人", written, "48"],
+        ["", "质量指标", "验收合格率", "100%", "100%", "30", "30"],
+    ])], "x.txt")
+    f = form.funding
+    assert (f.initial_budget, f.annual_budget, f.executed, f.weight, f.execution_rate, f.score) == (
+        40000, 40000, None, 10, 100, 10)
+    assert [w.field for w in form.warnings if written in w.message] == ["funding.executed", "indicators[0].weight"]
+    assert [(i.name, i.target, i.actual, i.weight, i.score) for i in form.indicators] == [
+        ("慰问人数", "≥4人", "4人", None, 48), ("验收合格率", "100%", "100%", 30, 30)]
+
+
+def test_a_row_shifted_by_a_lost_merged_cell_is_realigned_on_its_numbers():
+    # Every cell one column left of its header (the 一级指标 field of a merged cell was dropped):
+    # one shift explains the whole row, so it is proven and the row is read.
+    (form,) = forms_from_grids([cells_grid(HEAD + [
+        ["一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分"],
+        ["产出指标", "数量指标", "慰问人数", "≥4人", "4人", "50", "48"],
+        ["质量指标", "验收合格率", "100%", "100%", "30", "30"],
+    ])], "x.txt")
+    row = form.indicators[1]
+    assert (row.level2, row.name, row.target, row.actual, row.weight, row.score) == (
+        "质量指标", "验收合格率", "100%", "100%", 30, 30)

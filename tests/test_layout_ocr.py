@@ -136,3 +136,59 @@ def test_numbers_and_noise():
     assert ocr.join_fragments(["· 休老干", "老干部"]) == ("· 休老干老干部", True)
     assert ocr.join_fragments(["春", "节前对离退休"]) == ("春节前对离退休", False)
 
+
+
+# ---------------------------------------------------------------- assembly's rules on OCR'd forms
+
+FIRST_FUND_ROW = "项目资金\t年度資\t资金总额\t124000.00\t1120000.00\t1094383.00\t10\t0. 98\t9. 80\t"
+
+
+def _first_form(text_change=None):
+    text = (EXAMPLES / SEED).read_text(encoding="utf-8")
+    assert FIRST_FUND_ROW in text
+    if text_change:
+        text = text_change(text)
+    return ocr.parse(text, "x.txt")[0]
+
+
+def test_execution_rate_one_rule_with_the_amounts():
+    """The template writes a ratio ("0. 98"); a "1. 2" is 120% only where the amounts do not
+    say 1.2% (it used to be 120% whatever they said)."""
+    low = FIRST_FUND_ROW.replace("1094383.00\t10\t0. 98", "13440.00\t10\t1. 2")  # 13440 / 1120000 = 1.2%
+    form = _first_form(lambda t: t.replace(FIRST_FUND_ROW, low))
+    assert form.funding.executed == 13440.0 and form.funding.execution_rate == 1.2
+    assert not any(w.field == "funding.execution_rate" for w in form.warnings)
+    odd = FIRST_FUND_ROW.replace("0. 98", "1. 2")  # amounts say 97.71%: neither reading
+    form = _first_form(lambda t: t.replace(FIRST_FUND_ROW, odd))
+    assert form.funding.execution_rate == 120.0
+    assert [w.message for w in form.warnings if w.field == "funding.execution_rate"] == [
+        "执行率 1.2 is neither 全年执行数 ÷ 全年预算数 (97.71%) nor that as a ratio; read as 120%"]
+
+
+def test_currency_is_read_from_the_form():
+    """The funding table's "(元)" is read, not assumed: a form in 万元 is converted."""
+    plain = _first_form()
+    assert plain.funding.currency_unit == "元"
+    assert not any(w.field == "funding.currency_unit" for w in plain.warnings)
+    wan = _first_form(lambda t: t.replace("(元)\t其中:", "(万元)\t其中:", 1))
+    assert wan.funding.currency_unit == "万元"
+    assert wan.funding.annual_budget == 1120000.0 * 10000
+    assert wan.funding.execution_rate == plain.funding.execution_rate == 98.0
+    unstated = _first_form(lambda t: t.replace("(元)\t其中:", "\t其中:", 1))
+    assert any(w.field == "funding.currency_unit" for w in unstated.warnings)
+
+
+def test_funding_and_total_labels_are_the_vocabulary():
+    respelled = _first_form(lambda t: t.replace("当年财政拨款", "本年财政拨款", 1).replace("\t总分\t", "\t合计\t", 1))
+    plain = _first_form()
+    assert [r.label for r in respelled.funding.rows] == [r.label for r in plain.funding.rows]
+    assert (respelled.total_weight, respelled.total_score) == (plain.total_weight, plain.total_score) == (100, 99.57)
+    assert contract_dump(respelled) == contract_dump(plain)
+
+
+def test_cells_say_where_they_were_read():
+    (raw, *_) = ocr.read((EXAMPLES / SEED).read_text(encoding="utf-8"), "x.txt")
+    assert raw.header["department"][:2] == ("深圳市福田区信访局", "line 4")
+    assert raw.funding.rows[0].cells["execution_rate"][:2] == ("0. 98", "line 6")
+    assert raw.indicators.rows[0].cells["weight"][:2] == ("20", "line 14")
+    assert raw.total.cells["score"][:2] == ("99. 57", "line 27")

@@ -172,3 +172,40 @@ def test_name_falls_back_to_the_title_and_year_to_the_narrative():
     form = report.parse("某某系统运维项目支出绩效评价报告\n\n2022 年度，本项目完成了评价结论所述工作。\n", "x.txt")[0]
     assert (form.name, form.year) == ("某某系统运维", 2022)
     assert {"indicators", "performance_targets", "problems", "funding.executed"} <= {w.field for w in form.warnings}
+
+
+# ---------------------------------------------------------------- labels from the vocabulary, rules from assembly
+
+
+def test_header_synonyms_of_the_vocabulary_and_rubric_levels_kept_as_written():
+    """A firm's header in other words (指标权重, 年初指标值, 全年实际值, 评价得分, 扣分原因,
+    得分合计): the vocabulary's synonyms. The rubric's categories are its own: "社会效益" is
+    no 社会效益指标 there, while the target table (表1-2) uses the template's and is made
+    canonical like any self-evaluation's."""
+    text = ("X项目绩效评价报告\n评价指标体系\n\n"
+            "一级指标\t二级指标\t三级指标\t指标权重\t年初指标值\t全年实际值\t评价得分\t扣分原因\n"
+            "项目效益 (10分)\t社会效益 (10分)\t群众知晓率\t10\t≥90%\t85%\t8\t未达标\n"
+            "得分合计\t\t\t10\t\t\t8\t\n\n"
+            "表1-2 绩效目标完成情况\n"
+            "一级指标\t二级指标\t三级指标\t年度指标值\t实际完成值\n"
+            "效益\t社会效益\t群众知晓率\t≥90%\t85%\n")
+    form = report.parse(text, "x.txt")[0]
+    (row,) = form.indicators
+    assert (row.level1, row.level2, row.name, row.weight, row.target, row.actual, row.score, row.deviation) == (
+        "项目效益", "社会效益", "群众知晓率", 10, "≥90%", "85%", 8, "未达标")
+    assert (form.total_weight, form.total_score) == (10, 8)
+    (target,) = form.performance_targets
+    assert (target.level1, target.level2, target.weight) == ("效益指标", "社会效益指标", None)
+    assert not any(w.field.startswith(("indicators", "total")) for w in form.warnings)
+
+
+def test_amounts_are_assemblys_and_keep_their_own_unit():
+    text = "某项目绩效评价报告\n综合得分为 90 分\n\n年初预算 100,000 元，调整后预算 8 万元，实际支出 7.5 万元，预算执行率为 93.75%。\n"
+    raw = report.read(text, "x.txt")
+    assert raw.funding.summary["initial_budget"][:2] == ("100,000元", "narrative")
+    form = report.parse(text, "x.txt")[0]
+    assert (form.funding.initial_budget, form.funding.annual_budget, form.funding.executed) == (
+        100000.0, 80000.0, 75000.0)
+    assert form.funding.currency_unit == "万元" and form.funding.execution_rate == 93.75
+    assert [w.message for w in form.warnings if w.field == "funding.currency_unit"] == [
+        "amounts are written both in 元 and in 万元"]

@@ -238,3 +238,70 @@ def test_no_seed_strings_in_parser():
     for seed_word in ("福田", "信访", "政务服务", "慰问"):
         assert seed_word not in source
     assert not re.search(r"4403042\d+", source)
+
+
+# --- labels from the vocabulary, rules from assembly -----------------------------------------
+
+
+def test_execution_rate_follows_the_one_rule_of_assembly():
+    """A bare "1" whose amounts say 100% is a ratio (it used to be kept as 1%): the same rule
+    as every other layout's, with a warning saying how it was read."""
+    text = first_form_text("000_227770587c716576.txt").replace("10 100 10", "10 1 10", 1)
+    (form,) = shenzhen.parse(text, "x")
+    assert form.funding.execution_rate == 100.0
+    assert [w.message for w in form.warnings if w.field == "funding.execution_rate"] == [
+        "执行率 written as a ratio (1); read as 100%"]
+
+
+def test_funding_row_and_total_spellings_come_from_the_vocabulary():
+    text = first_form_text("000_227770587c716576.txt")
+    (plain,) = shenzhen.parse(text, "x")
+    respelled = text.replace("其中：当年财政拨款", "其中：本年财政拨款").replace("总分 100 99", "合计 100 99")
+    assert respelled.count("本年财政拨款") == 1 and "合计 100 99" in respelled
+    (form,) = shenzhen.parse(respelled, "x")
+    assert [r.label for r in form.funding.rows] == [r.label for r in plain.funding.rows]
+    assert form.funding.rows[1].annual_budget == plain.funding.rows[1].annual_budget == 1898430.0
+    assert (form.total_weight, form.total_score) == (100, 99)
+    assert contract_dump(form) == contract_dump(plain)
+
+
+def test_cost_category_at_level_1_as_in_the_national_template():
+    """成本指标 is a level-2 under 产出指标 in Shenzhen's template and a level-1 of its own
+    (经济成本指标 under it) in the national one; the categories around it tell which."""
+    text = first_form_text("000_227770587c716576.txt")
+    national = text.replace("成本指标 支出进度达标率", "成本指标\n经济成本指标 支出进度达标率", 1)
+    (form,) = shenzhen.parse(national, "x")
+    levels = [(i.level1, i.level2) for i in form.indicators]
+    assert levels[2:5] == [("产出指标", "时效指标"), ("成本指标", "经济成本指标"), ("效益指标", "经济效益指标")]
+    (shenzhen_template,) = shenzhen.parse(text, "x")
+    assert shenzhen_template.indicators[3].level1 == "产出指标"
+    assert shenzhen_template.indicators[3].level2 == "成本指标"
+
+
+def test_template_instructions_are_vocabulary(tmp_path, monkeypatch):
+    """A province's template prints other instructions: a data file names them, no code."""
+    from reviewer.domain import vocabulary as vocab_module
+
+    text = first_form_text("000_227770587c716576.txt")
+    noisy = text.replace("的安全稳定运行，提升了信息化业务系\n", "的安全稳定运行，提升了信息化业务系\n（请简要填写，不超过两行）\n", 1)
+    assert noisy != text
+    (plain,) = shenzhen.parse(text, "x")
+    (read_as_text,) = shenzhen.parse(noisy, "x")
+    assert "请简要填写" in read_as_text.goal.actual
+    (tmp_path / "hints.toml").write_text("[template]\nhints = ['[（(]请简要填写[^)）]*[)）]']\n", encoding="utf-8")
+    monkeypatch.setenv("REVIEWER_VOCABULARY", str(tmp_path))
+    vocab_module.reload()
+    try:
+        (form,) = shenzhen.parse(noisy, "x")
+        assert contract_dump(form) == contract_dump(plain)
+    finally:
+        monkeypatch.delenv("REVIEWER_VOCABULARY")
+        vocab_module.reload()
+
+
+def test_cells_say_where_they_were_read():
+    (raw,) = shenzhen.read(first_form_text("000_227770587c716576.txt"), "x")
+    assert raw.header["code"][:2] == ("440304220091500300003", "line 3")
+    assert raw.funding.rows[0].cells["executed"][:2] == ("1898430.00", "line 22")
+    first = raw.indicators.rows[0].cells
+    assert (first["name"].text, first["weight"].text, first["name"].where) == ("在用信息系统个数", "15", "line 58")

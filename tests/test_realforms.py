@@ -25,6 +25,16 @@ FILES = sorted(p.stem for p in DEV.glob("*.txt"))
 
 # name -> why it is read exactly today
 READABLE: dict[str, str] = {
+    "ah-guichi-tangxi-2022-weituo-xlsflat": "flattened with single spaces: the text-to-grid reader's token sequence",
+    "ah-shouxian-2023-bumen-zhengti-pipe": "pipe rows split over lines, a department rubric",
+    "ah-xiaoxian-zhangzhuangzhai-2023-tese-pipe": "ragged pipe rows placed by what their cells hold",
+    "hebei-langfang-shipin-2019-nuantong": "the national template one cell per line",
+    "hn-yueyanglou-jiagerenzheng-2023-zhengti-mubiao-trad-pipe": "traditional script with pinyin, cleaned at the source",
+    "ah-xuancheng-nyj-2024-dongwufangyi-trad-pipe": "the form flattened inside a metadata cell, read as text of its own",
+    "bj-haidian-xueyuanlu-2016-baojie-wenku365": "flattened, fused numbers left empty, a merged 一级指标 printed below",
+    "ah-tianchang-slj-2022-shuihan-spaces": "cells parted by single spaces a row per line: wrapped labels joined",
+    "sc-dazhou-nyj-bumen-defenbiao-mdpipe": "Markdown pipes, a row whose end was not padded before 单位名称/项目名称",
+    "sc-qingshen-fgj-2023-gongzi-pipecell": "pipe cells one per line, split target, 合计 of an unscored table",
     "ha-gushi-zsmz-2024-chanye-report": "narrative report: no form, none read",
     "hn-yueyang-cgzx-2018-bumen-report-cellline": "report cover and basic facts: no form, none read",
     "yn-honghe-shujuzhongxin-2024-ziping-report": "narrative report: no form, none read",

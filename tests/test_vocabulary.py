@@ -8,7 +8,9 @@ import pytest
 from reviewer.domain import vocabulary as vocab_module
 from reviewer.domain.vocabulary import label_key, strip_points, vocabulary
 from reviewer.extract.grid import Cell, Grid
+from reviewer.extract import parse_text
 from reviewer.extract.layouts import forms_from_grids
+from reviewer.extract.textgrid import cues
 
 
 @pytest.mark.parametrize(("cell", "key"), [
@@ -88,11 +90,15 @@ def test_a_provinces_label_is_a_data_file(tmp_path, monkeypatch):
         vocab_module.reload()
         (form,) = forms_from_grids([grid], "x.txt")
         assert form.indicators[0].weight == 50 and not any("考核分值" in w.message for w in form.warnings)
+        # the same file is the text-to-grid reader's vocabulary: one place for a province's labels
+        assert cues.column_kind("考核分值") == "weight"
+        (piped,) = parse_text("\n".join("| " + " | ".join(c.text for c in row) + " |" for row in grid.rows), "x.txt")
+        assert piped.indicators[0].weight == 50
         assert vocabulary().indicator_columns.field("分值") == "weight"  # the shipped labels are still there
     finally:
         monkeypatch.delenv("REVIEWER_VOCABULARY")
         vocab_module.reload()
-    assert vocabulary().indicator_columns.field("考核分值") is None
+    assert vocabulary().indicator_columns.field("考核分值") is None and cues.column_kind("考核分值") is None
 
 
 @pytest.mark.parametrize(("label", "field"), [

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from reviewer.batch import BatchOptions, run_batch
 from reviewer.batch.lock import FolderError
-from reviewer.cli import command
+from reviewer.commands import command
 from reviewer.config import ConfigError, add_llm_arguments, settings_from_args
 
 

@@ -9,6 +9,7 @@ written, so the same inputs give the same page.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -17,8 +18,8 @@ from urllib.parse import quote
 from reviewer import templates
 from reviewer.batch.state import RunState
 from reviewer.checks.registry import all_checks
+from reviewer.domain.scoring import GRADES, grade
 
-GRADES = ("优", "良", "中", "差")
 GRADE_COLOURS = {"优": "#2e7d32", "良": "#689f38", "中": "#f9a825", "差": "#c62828", "未评": "#9e9e9e"}
 BAR = "#3b6ea8"
 UNIT_BAR = "#a85b3b"
@@ -118,11 +119,7 @@ def collect(state: RunState) -> dict[str, Any]:
     d["executed"] = one(f"SELECT SUM(r.executed) {joined}")
     grades = dict(q(f"SELECT COALESCE(r.grade, '未评'), COUNT(*) {joined} WHERE r.status != 'error' GROUP BY 1"))
     d["grades"] = [(g, grades.get(g, 0)) for g in (*GRADES, "未评") if g in GRADES or grades.get(g)]
-    declared = dict(q(
-        f"SELECT CASE WHEN r.declared_total >= 90 THEN '优' WHEN r.declared_total >= 80 THEN '良' "
-        f"WHEN r.declared_total >= 60 THEN '中' ELSE '差' END, COUNT(*) {joined} "
-        "WHERE r.declared_total IS NOT NULL GROUP BY 1"
-    ))  # fmt: skip
+    declared = Counter(grade(total) for (total,) in q(f"SELECT r.declared_total {joined} WHERE r.declared_total IS NOT NULL"))
     d["declared_grades"] = [(g, declared.get(g, 0)) for g in GRADES]
     titles = {code: c.title for code, c in all_checks().items()}
     d["top_findings"] = [

@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import reviewer
 from reviewer import templates
-from reviewer.drafting.prompts import prompt_version
+from reviewer.drafting.prompts import combined_hash, prompt_version, template_hashes
 from reviewer.redaction import public_url
 
 PACKAGE_DIR = Path(reviewer.__file__).resolve().parent
@@ -42,26 +41,13 @@ def source_hash(root: Path = PACKAGE_DIR, under: str = "") -> str:
     return digest.hexdigest()
 
 
-def templates_folder() -> Path | None:
-    """The folder of the prompt templates (installed as reviewer.prompts)."""
-    try:
-        folder = Path(str(resources.files("reviewer.prompts")))
-    except (ImportError, ModuleNotFoundError, TypeError):
-        return None
-    return folder if folder.is_dir() else None
-
-
 def templates_hash() -> str:
     """A hash of every template a result is made with: the prompts shape the model's replies
     and the drafts, the opinion layouts the files."""
-    digest = hashlib.sha256()
-    folder = templates_folder()
-    for path in sorted(p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts) if folder else ():
-        digest.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
     used = sorted({name for opinion in OPINION_TEMPLATES for name in templates.sources(opinion)})
-    for name in used:
-        digest.update(f"templates/{name}".encode() + b"\0" + (templates.TEMPLATES_DIR / name).read_bytes() + b"\0")
-    return digest.hexdigest()
+    hashes = {f"prompts/{name}": h for name, h in template_hashes().items()}
+    hashes |= {f"templates/{name}": h for name, h in template_hashes(templates.TEMPLATES_DIR, used).items()}
+    return combined_hash(hashes)
 
 
 def llm_fingerprint(settings: Any) -> dict[str, Any] | None:

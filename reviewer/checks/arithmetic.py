@@ -1,4 +1,5 @@
-"""Arithmetic: the funding line, the budget score and the total (DOMAIN §3 rules 2–3)."""
+"""Arithmetic: the funding line, the budget score and the total (DOMAIN §3 rules 2–3; the
+rules themselves are reviewer.domain.scoring's)."""
 
 from __future__ import annotations
 
@@ -7,26 +8,11 @@ import re
 from reviewer.checks.common import Context, fmt, money
 from reviewer.checks.registry import check, hit
 from reviewer.domain.model import Form, Funding
+from reviewer.domain.scoring import budget_score, budget_weight, execution_rate
 
 _EXPLAINED = re.compile(r"调整|调增|调减|调剂|追加|收回|新增|补充|下达|结转|压减|压缩|核减|统筹|年中|预算调")
 _PARTS = ("当年财政拨款", "上年结转资金", "其他资金")
 _COLUMNS = (("initial_budget", "年初预算数"), ("annual_budget", "全年预算数"), ("executed", "全年执行数"))
-
-
-def execution_rate(funding: Funding) -> float | None:
-    """全年执行数 ÷ 全年预算数, in percent; None when the budget is missing or 0."""
-    if funding.executed is None or not funding.annual_budget:
-        return None
-    return funding.executed / funding.annual_budget * 100
-
-
-def budget_score(funding: Funding, default_weight: float) -> float | None:
-    """rate × weight, capped at the weight; 0 when nothing was spent."""
-    weight = funding.weight if funding.weight is not None else default_weight
-    rate = execution_rate(funding)
-    if rate is None:
-        return 0.0 if funding.executed == 0 else None
-    return round(min(rate / 100 * weight, weight), 2)
 
 
 def _decimals(x: float) -> int:
@@ -46,6 +32,7 @@ def _rate_matches(written: float, computed: float) -> bool:
 @check(
     "PF101", "execution-rate", title="执行率计算有误", category="arithmetic", severity="error",
     message="执行率填写为{written}%，按全年执行数{executed}÷全年预算数{budget}计算应为{computed}%。",
+    suggestion="按全年执行数÷全年预算数重新计算执行率。",
 )
 def execution_rate_check(form: Form, ctx: Context):
     """What it checks: the written 执行率 against 全年执行数 ÷ 全年预算数.
@@ -67,6 +54,7 @@ def execution_rate_check(form: Form, ctx: Context):
 @check(
     "PF102", "rate-uses-initial-budget", title="执行率以年初预算数计算", category="arithmetic", severity="error",
     message="执行率{written}%是以年初预算数{initial}计算的；应以全年预算数{budget}为分母，为{computed}%。",
+    suggestion="以全年预算数为分母重新计算执行率。",
 )
 def rate_uses_initial_budget(form: Form, ctx: Context):
     """What it checks: a 执行率 computed on 年初预算数 (the start-of-year budget) instead of
@@ -95,6 +83,7 @@ def _rounded_first(f: Funding, weight: float) -> float | None:
 @check(
     "PF103", "budget-score", title="预算执行得分有误", category="arithmetic", severity="error", uses_scores=True,
     message="预算执行得分填写为{written}，按执行率{rate}%×分值{weight}应为{expected}分（不超过分值）。",
+    suggestion="按执行率×分值重新计算预算执行得分。",
 )
 def budget_score_check(form: Form, ctx: Context):
     """What it checks: the budget line's 得分 against 执行率 × 分值, capped at the 分值.
@@ -104,7 +93,7 @@ def budget_score_check(form: Form, ctx: Context):
     How to fix: write 得分 = 执行率 × 分值, rounded to two decimals, at most the 分值.
     """
     f = form.funding
-    weight = f.weight if f.weight is not None else ctx.policy.budget_weight
+    weight = budget_weight(f, ctx.policy.budget_weight)
     expected = budget_score(f, ctx.policy.budget_weight)
     if f.score is None or expected is None or abs(f.score - expected) <= ctx.tol:
         return
@@ -118,6 +107,7 @@ def budget_score_check(form: Form, ctx: Context):
 @check(
     "PF104", "rate-rounded-first", title="执行率先取整再计分", category="arithmetic", severity="error", uses_scores=True,
     message="预算执行得分{written}是先把执行率取整为{rounded}%再乘分值得出的；应为{rate}%×{weight}={expected}分。",
+    suggestion="按未取整的执行率×分值重新计算预算执行得分。",
 )
 def rate_rounded_first(form: Form, ctx: Context):
     """What it checks: a budget score computed from the rate rounded to whole percent
@@ -128,7 +118,7 @@ def rate_rounded_first(form: Form, ctx: Context):
     How to fix: multiply the unrounded rate by the weight and round the score, not the rate.
     """
     f = form.funding
-    weight = f.weight if f.weight is not None else ctx.policy.budget_weight
+    weight = budget_weight(f, ctx.policy.budget_weight)
     expected, rounded = budget_score(f, ctx.policy.budget_weight), _rounded_first(f, weight)
     if f.score is None or expected is None or rounded is None:
         return
@@ -141,6 +131,7 @@ def rate_rounded_first(form: Form, ctx: Context):
 @check(
     "PF105", "total-score", title="总分合计有误", category="arithmetic", severity="error", uses_scores=True,
     message="总分填写为{written}，预算执行得分{budget}加各指标得分{indicators}合计应为{expected}。",
+    suggestion="按预算执行得分加各指标得分重新合计总分。",
 )
 def total_score(form: Form, ctx: Context):
     """What it checks: 总分 against the budget score plus the sum of the indicator scores.
@@ -169,6 +160,7 @@ def _tolerance(funding: Funding, amount: float) -> float:
 @check(
     "PF106", "fund-rows-sum", title="资金来源合计不符", category="arithmetic", severity="error",
     message="资金来源合计不符：{column}当年财政拨款、上年结转和其他资金之和为{parts}，年度资金总额为{total}。",
+    suggestion="核对资金来源各行与合计数。",
 )
 def fund_rows_sum(form: Form, ctx: Context):
     """What it checks: 当年财政拨款 + 上年结转资金 + 其他资金 = 年度资金总额, in each column.
@@ -195,6 +187,7 @@ def fund_rows_sum(form: Form, ctx: Context):
 @check(
     "PF107", "overspent", title="支出超预算", category="arithmetic", severity="error",
     message="全年执行数{executed}超过全年预算数{budget}（执行率{rate}），支出超预算需说明资金来源。",
+    suggestion="说明超预算支出的资金来源。",
 )
 def overspent(form: Form, ctx: Context):
     """What it checks: 全年执行数 above 全年预算数.
@@ -215,6 +208,7 @@ def overspent(form: Form, ctx: Context):
 @check(
     "PF108", "budget-change-unexplained", title="预算调整未说明原因", category="arithmetic", severity="warning",
     message="年初预算数{initial}调整为全年预算数{budget}（{change}），表中未说明调整原因。",
+    suggestion="补充说明预算调整的原因和依据。",
 )
 def budget_change_unexplained(form: Form, ctx: Context):
     """What it checks: a large in-year budget change (from 0, to 0, or by a factor of 8 or

@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 
 from reviewer.checks.policy import CheckPolicy, Policy
-from reviewer.domain.model import Form, Indicator
+from reviewer.domain.model import Form, Indicator, row_not_applicable
+from reviewer.domain.scoring import comparable
 from reviewer.domain.values import Value, parse_value_shared
 
 # Lower-is-better by name: costs, complaints, failures …
@@ -94,7 +95,7 @@ class Context:
         return self.policy.tolerance
 
     def not_applicable(self, i: int) -> bool:
-        return "不适用" in self.rows[i].name or self.targets[i].kind == "not_applicable"
+        return row_not_applicable(self.rows[i].name, self.targets[i])  # the target parsed once
 
     @cached_property
     def _live(self) -> list[tuple[int, Indicator, Value, Value]]:
@@ -130,17 +131,6 @@ def direction(row: Indicator, target: Value) -> str:
     if LOWER_NAME.search(row.name) and not HIGHER_NAME.search(row.name):
         return "lower"
     return "higher"
-
-
-def comparable(target: Value, actual: Value) -> bool:
-    """Both numbers in the same unit (a missing unit matches anything but %)."""
-    if target.kind not in ("number", "period") or actual.kind not in ("number", "period"):
-        return False
-    if target.number is None or actual.number is None:
-        return False
-    if target.unit and actual.unit:
-        return target.unit == actual.unit
-    return "%" not in (target.unit, actual.unit)
 
 
 def rule_score(weight: float, way: str, target: float, actual: float, lower_mode: str = "reverse") -> float:

@@ -23,6 +23,7 @@ def _empty_after_labels(text: str) -> bool:
 @check(
     "PF501", "deviation-missing", title="未填写偏差原因", category="deviation", severity="warning", uses_scores=True,
     message="“{name}”得分{score}低于分值{weight}，但未填写偏差原因分析及改进措施。",
+    suggestion="在偏差原因分析及改进措施栏写明未达成原因和具体改进措施。",
 )
 def deviation_missing(form: Form, ctx: Context):
     """What it checks: a score below the weight with an empty 偏差原因分析及改进措施 (a met
@@ -43,6 +44,7 @@ def deviation_missing(form: Form, ctx: Context):
 @check(
     "PF502", "deviation-placeholder", title="偏差原因为模板文字", category="deviation", severity="warning", uses_scores=True,
     message="“{name}”的偏差原因是模板占位文字（“{text}”），不是实际原因。",
+    suggestion="用实际原因和具体措施替换模板语句。",
 )
 def deviation_placeholder(form: Form, ctx: Context):
     """What it checks: template text in the deviation column instead of a reason
@@ -64,6 +66,7 @@ def deviation_placeholder(form: Form, ctx: Context):
 @check(
     "PF503", "deviation-boilerplate", title="偏差说明雷同", category="deviation", severity="info", uses_scores=True,
     message="同一段偏差说明（“{text}”）原样出现在{count}个指标上，未针对各指标说明原因。",
+    suggestion="写明本项目具体的偏差原因和改进措施。",
 )
 def deviation_boilerplate(form: Form, ctx: Context):
     """What it checks: the same deviation text pasted on `min_rows` (default 3) or more rows.

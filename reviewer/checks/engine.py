@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from reviewer.checks.arithmetic import budget_score, execution_rate
 from reviewer.checks.common import Context, fmt, weight_total
-from reviewer.checks.findings import Finding, FormReport, IndicatorRef, Recomputed, grade
+from reviewer.checks.findings import Finding, FormReport, IndicatorRef, Recomputed
 from reviewer.checks.policy import CheckPolicy, Policy, load_policy
 from reviewer.checks.registry import Check, Hit, all_checks, resolve
 from reviewer.checks.scoring import rate_cap
-from reviewer.domain.model import Form, Indicator
+from reviewer.domain.blinding import blind as blind_copy
+from reviewer.domain.model import Form
+from reviewer.domain.scoring import budget_score, combine_cuts, execution_rate, grade
 
 
 class _Blank(dict):
@@ -18,23 +19,6 @@ class _Blank(dict):
 
     def __missing__(self, key: str) -> str:
         return "{" + key + "}"
-
-
-def blank_scores(form: Form) -> Form:
-    """A copy of the form as if unscored: indicator scores, deviation notes, the budget
-    score and the total removed, so no check can see the human judgement."""
-    def unscored(row: Indicator) -> Indicator:
-        clone = row.__copy__()  # shallow: the fields are immutable values
-        clone.__dict__.update(score=None, deviation="")
-        return clone
-
-    return form.model_copy(update={
-        "indicators": [unscored(row) for row in form.indicators],
-        "performance_targets": [unscored(row) for row in form.performance_targets],
-        "funding": form.funding.model_copy(update={"score": None}),
-        "total_score": None,
-        "problems": [],  # a report's 存在的问题 is the human review itself
-    })
 
 
 def _suggest(settings: CheckPolicy, weight: float | None, found: Hit) -> float | None:
@@ -68,7 +52,7 @@ def _finding(chk: Check, settings: CheckPolicy, found: Hit, ctx: Context) -> Fin
     return Finding.model_construct(  # every field is built here, from typed values
         check=chk.code, name=chk.name, category=chk.category, severity=settings.severity or chk.severity,
         indicator=indicator, field=path, message=chk.message.format_map(fields),
-        suggested_score=_suggest(settings, weight, found),
+        suggested_score=_suggest(settings, weight, found), reason=chk.reason, facets={},
     )
 
 
@@ -94,32 +78,17 @@ def _select(policy: Policy, select: Iterable[str] | None, ignore: Iterable[str] 
 
 
 def combined_scores(ctx: Context, findings: list[Finding]) -> list[float | None]:
-    """Each row's score after the suggested cuts. Several findings on one row combine by the
-    policy's `combine`: "lowest" (default) keeps the lowest suggested score, so one flaw is
-    not cut twice for two readings of it; "sum" adds up the cuts. The checks cut, they never
-    raise: a row keeps its declared score when that is lower (blind: the base is the weight),
-    and never more than its weight."""
+    """Each row's score after the suggested cuts, combined by the policy's `combine`
+    (reviewer.domain.scoring.combine_cuts): the checks cut, they never raise, so a row keeps
+    its declared score when that is lower (blind: the base is the weight)."""
     suggested: dict[int, list[float]] = {}
     for f in findings:
         if f.indicator is not None and f.suggested_score is not None:
             suggested.setdefault(f.indicator.index, []).append(f.suggested_score)
-    scores: list[float | None] = []
-    for i, row in enumerate(ctx.rows):
-        weight = row.weight or 0.0
-        if row.weight is None:
-            scores.append(None)
-            continue
-        base = min(_row_base(ctx, i), weight)
-        cuts = suggested.get(i)
-        if not cuts:
-            scores.append(base)
-            continue
-        if ctx.policy.combine == "sum":
-            cut = round(max(weight - sum(max(weight - s, 0.0) for s in cuts), 0.0), 2)
-        else:
-            cut = min(cuts)
-        scores.append(min(cut, base))
-    return scores
+    return [
+        None if row.weight is None else combine_cuts(row.weight, _row_base(ctx, i), suggested.get(i, ()), ctx.policy.combine)
+        for i, row in enumerate(ctx.rows)
+    ]
 
 
 def _row_base(ctx: Context, i: int) -> float:
@@ -219,10 +188,10 @@ def run_checks(
     select: Iterable[str] | None = None,
     ignore: Iterable[str] | None = None,
 ) -> FormReport:
-    """Check one form. `blind` judges it as if unscored (see `blank_scores`); `select` and
-    `ignore` take codes, code prefixes (PF4), names or categories."""
+    """Check one form. `blind` judges it as if unscored (reviewer.domain.blinding.blind);
+    `select` and `ignore` take codes, code prefixes (PF4), names or categories."""
     policy = policy or load_policy()
-    subject = blank_scores(form) if blind else form
+    subject = blind_copy(form) if blind else form
     ctx = Context.build(subject, policy, blind)
     report = subject.kind == "evaluation_report"
     findings: list[Finding] = []

@@ -1,28 +1,68 @@
-"""What `run_checks` returns: findings per form and the recomputed scores."""
+"""What `run_checks` returns: findings per form and the recomputed scores.
+
+`Finding` is the one shape of a finding everywhere: the checks make it, drafting turns it
+into comments, the evaluation scores it (its baselines make their own), the batch and the
+outputs show it. It is converted only where it leaves the program: JSON (its
+`model_dump`) and the batch's SQLite rows.
+"""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
+
+from reviewer.checks.registry import check_reason
+from reviewer.domain.reasons import Reason
 
 Severity = Literal["error", "warning", "info"]
+Facet = str | float | bool
 
 
 class IndicatorRef(BaseModel):
-    index: int  # 0-based row in the form's indicator table
+    index: int  # 0-based row in the table the finding's `field` names (indicators, or a report's performance_targets)
     name: str
 
 
 class Finding(BaseModel):
     check: str  # code, e.g. PF101
-    name: str  # kebab name, e.g. execution-rate
-    category: str
-    severity: Severity
+    name: str = ""  # kebab name, e.g. execution-rate
+    category: str = ""  # arithmetic / structure / scoring / indicator-quality / deviation / goal-outcome
+    severity: Severity = "warning"
     indicator: IndicatorRef | None = None  # None for a form-level finding
-    field: str  # path in the form, e.g. "indicators[3].target", "funding.score"
-    message: str  # Chinese, ready to paste into a review
+    field: str = ""  # path in the form, e.g. "indicators[3].target", "funding.score"
+    message: str = ""  # Chinese, ready to paste into a review
     suggested_score: float | None = None  # the score this finding implies; None when no cut
+    reason: Reason = "other"  # the reason category a human gives for the same cut (the check declares it)
+    facets: dict[str, Facet] = Field(default_factory=dict)  # measured properties of the flaw, by name
+
+    @model_validator(mode="before")
+    @classmethod
+    def _declared_reason(cls, data: Any) -> Any:
+        """A finding built without a reason stands for the one its check declares."""
+        if isinstance(data, dict) and "reason" not in data and "check" in data:
+            data = {**data, "reason": check_reason(str(data["check"]), str(data.get("name") or ""))}
+        return data
+
+    @property
+    def part(self) -> str:
+        """The part of the form the finding is on, as its field path names it: indicators,
+        performance_targets, funding, goal, total_score …"""
+        return self.field.split("[", 1)[0].split(".", 1)[0]
+
+    @property
+    def row(self) -> int | None:
+        """The 0-based row of the table the finding is on (`part`: form.indicators, or an
+        evaluation report's 表1-2 performance_targets); None for a form-level finding."""
+        return None if self.indicator is None else self.indicator.index
+
+    @property
+    def indicator_index(self) -> int | None:
+        """The 0-based row of form.indicators the finding is on; None for a form-level finding
+        and for one on an evaluation report's 表1-2 target table (`indicator` names that row)."""
+        if self.indicator is None or self.part == "performance_targets":
+            return None
+        return self.indicator.index
 
 
 class Recomputed(BaseModel):
@@ -30,7 +70,7 @@ class Recomputed(BaseModel):
     budget_score: float | None = None  # rate × weight, capped at the weight
     indicator_score: float | None = None  # Σ per-indicator scores after suggested cuts
     suggested_total: float | None = None
-    grade: str | None = None  # 优 90-100 / 良 80-89 / 中 60-79 / 差 0-59
+    grade: str | None = None  # reviewer.domain.scoring.grade of the suggested total
     provisional: bool = False  # the weights do not add up to 100: total and grade are provisional
     weight_total: float | None = None  # 分值合计: budget weight + indicator weights
     scale: float = 1.0  # the factor the sum of scores was multiplied by (100 ÷ 分值合计 when that is more)
@@ -52,16 +92,3 @@ class FormReport(BaseModel):
 
     def codes(self) -> set[str]:
         return {f.check for f in self.findings}
-
-
-# Ministry of Finance grade bands: 优 90-100, 良 80-89, 中 60-79, 差 0-59.
-GRADES = ("优", "良", "中", "差")
-
-
-def grade(total: float | None) -> str | None:
-    if total is None:
-        return None
-    for floor, name in zip((90, 80, 60), GRADES):
-        if total >= floor:
-            return name
-    return "差"

@@ -24,6 +24,7 @@ def _bigrams(text: str) -> set[str]:
 @check(
     "PF601", "outcome-copies-goal", title="完成情况照抄预期目标", category="goal-outcome", severity="warning", reports=True,
     message="实际完成情况基本照抄预期目标（{share}%的内容相同），未说明实际做了什么、达到什么结果。",
+    suggestion="按实际完成情况填写，不应照抄预期目标。",
 )
 def outcome_copies_goal(form: Form, ctx: Context):
     """What it checks: an outcome (实际完成情况) whose text is mostly the goal's (share of
@@ -46,6 +47,7 @@ def outcome_copies_goal(form: Form, ctx: Context):
 @check(
     "PF602", "outcome-only-payment", title="完成情况只写资金支付", category="goal-outcome", severity="warning", reports=True,
     message="实际完成情况只说明了资金支付（“{text}”），没有说明项目产出和效果。",
+    suggestion="说明资金支付后实际完成的产出和效果。",
 )
 def outcome_only_payment(form: Form, ctx: Context):
     """What it checks: an outcome whose every clause is about paying the money (or a filler
@@ -77,6 +79,7 @@ def _key_phrase(name: str, text: str, shortest: int = 4) -> int | None:
 @check(
     "PF603", "outcome-numbers-contradict", title="完成情况与指标实际值矛盾", category="goal-outcome", severity="warning",
     message="实际完成情况写“{said}”，与指标“{name}”的实际完成值{actual}不一致。",
+    suggestion="核对完成情况文字与指标表中的数字。",
 )
 def outcome_numbers_contradict(form: Form, ctx: Context):
     """What it checks: a count in the outcome text, next to the words of an indicator's name,
@@ -115,6 +118,7 @@ def _pasted_twice(text: str, size: int) -> str | None:
 @check(
     "PF604", "text-pasted-twice", title="文字重复粘贴", category="goal-outcome", severity="warning", reports=True,
     message="{where}中有一段文字重复出现（“{text}…”），疑似粘贴了两次。",
+    suggestion="删除重复粘贴的内容。",
 )
 def text_pasted_twice(form: Form, ctx: Context):
     """What it checks: the same clause (text between punctuation) of `min_chars` (default 12)
@@ -134,6 +138,7 @@ def text_pasted_twice(form: Form, ctx: Context):
 @check(
     "PF605", "wrong-year", title="年份与自评年度不符", category="goal-outcome", severity="warning", reports=True,
     message="{where}提到{year}年，与自评年度{form_year}年不符。",
+    suggestion="核对目标和完成情况所述年度。",
 )
 def wrong_year(form: Form, ctx: Context):
     """What it checks: a year in the goal, the outcome, or a timeliness target/actual that is

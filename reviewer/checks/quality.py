@@ -32,6 +32,7 @@ _SENTENCE = re.compile(r"[，,。；;]")
 @check(
     "PF401", "target-not-quantified", title="指标值未量化", category="indicator-quality", severity="warning", reports=True,
     message="“{name}”的年度指标值“{target}”未量化，指标值设置不合理，无法衡量完成程度；建议修改为百分比或具体数值（如≥90%）。",
+    reason="not_quantified", suggestion="将年度指标值修改为可衡量的数值或百分比（如≥90%）。",
 )
 def target_not_quantified(form: Form, ctx: Context):
     """What it checks: a target that is a word, not a measurable value (有效, 有效保障,
@@ -49,6 +50,7 @@ def target_not_quantified(form: Form, ctx: Context):
 @check(
     "PF402", "rate-as-bare-number", title="比率指标未写成百分比", category="indicator-quality", severity="warning", reports=True,
     message="“{name}”是比率指标，{label}写成“{value}”，不是百分比，指标值设置不合理；建议改成“{suggest}”。",
+    reason="rate_as_number", suggestion="比率指标的年度指标值应写为百分比（如100%或≥90%）。",
 )
 def rate_as_bare_number(form: Form, ctx: Context):
     """What it checks: a rate indicator (its name ends in 率) whose target or actual is a bare
@@ -69,6 +71,7 @@ def rate_as_bare_number(form: Form, ctx: Context):
 @check(
     "PF403", "comparator-missing", title="指标值未写明比较符号", category="indicator-quality", severity="info", reports=True,
     message="“{name}”的年度指标值“{target}”没有写明≥、≤或＝，无法判断是下限、上限还是精确值。",
+    reason="not_quantified", suggestion="在年度指标值前写明≥、≤或＝。",
 )
 def comparator_missing(form: Form, ctx: Context):
     """What it checks: a quantitative target written without a comparator ("22台" where
@@ -89,6 +92,7 @@ def comparator_missing(form: Form, ctx: Context):
 @check(
     "PF404", "wrong-direction", title="越低越好的指标方向错误", category="indicator-quality", severity="warning", reports=True,
     message="“{name}”是越低越好的指标（成本、投诉、故障类），年度指标值却写成“{target}”；应使用≤。",
+    suggestion="成本、投诉、故障类指标应使用“≤”。",
 )
 def wrong_direction(form: Form, ctx: Context):
     """What it checks: a cost, complaint or failure indicator whose target uses ≥ or >.
@@ -105,6 +109,7 @@ def wrong_direction(form: Form, ctx: Context):
 @check(
     "PF405", "timeliness-not-dated", title="时效指标未写明时限", category="indicator-quality", severity="warning", reports=True,
     message="时效指标“{name}”的年度指标值“{target}”不是日期或时限，指标值设置不合理；建议写明完成时间（如“2024年12月31日前”“24小时内”）或修改为及时率百分比。",
+    reason="not_quantified", suggestion="时效指标应写明完成时限（如“12月31日前”）。",
 )
 def timeliness_not_dated(form: Form, ctx: Context):
     """What it checks: a 时效指标 whose target is neither a date, a period nor a number
@@ -139,6 +144,7 @@ def _category_problem(row, target, actual) -> str | None:
 @check(
     "PF406", "wrong-category", title="指标分类不当", category="indicator-quality", severity="warning", reports=True,
     message="“{name}”（{level1}/{level2}）分类不当：{problem}。",
+    suggestion="将指标调整到相应的二级指标下。",
 )
 def wrong_category(form: Form, ctx: Context):
     """What it checks: an indicator under the wrong level-2 category: a level-2 that does not
@@ -171,6 +177,7 @@ def _duplicate_groups(ctx: Context) -> list[list[int]]:
 @check(
     "PF407", "duplicate-indicator", title="指标重复", category="indicator-quality", severity="warning", reports=True,
     message="“{name}”与“{other}”衡量的是同一事项，与其他指标重复；建议删除此指标或合并。",
+    reason="duplicate", suggestion="删除重复指标，保留一个。",
 )
 def duplicate_indicator(form: Form, ctx: Context):
     """What it checks: two indicators that measure the same thing: the same name twice, or
@@ -192,6 +199,7 @@ def duplicate_indicator(form: Form, ctx: Context):
 @check(
     "PF408", "budget-rate-indicator", title="以预算执行率作为产出指标", category="indicator-quality", severity="info", reports=True,
     message="“{name}”是预算执行率，与资金使用情况中的执行率重复，不宜作为产出指标；建议删除此指标。",
+    reason="duplicate", suggestion="删除该指标，预算执行情况已在资金部分体现。",
 )
 def budget_rate_indicator(form: Form, ctx: Context):
     """What it checks: a budget execution rate (预算执行率, 支出进度达标率 …) used as an
@@ -211,6 +219,7 @@ def budget_rate_indicator(form: Form, ctx: Context):
 @check(
     "PF409", "overlapping-indicators", title="指标内容重叠", category="indicator-quality", severity="info", reports=True,
     message="“{name}”与“{other}”内容重叠（一个名称包含另一个），请确认是否重复计分。",
+    reason="duplicate", suggestion="合并或删除内容重叠的指标。",
 )
 def overlapping_indicators(form: Form, ctx: Context):
     """What it checks: two indicators where one name contains the other
@@ -232,6 +241,7 @@ def overlapping_indicators(form: Form, ctx: Context):
 @check(
     "PF410", "name-too-long", title="指标名称过长", category="indicator-quality", severity="info", reports=True,
     message="指标名称“{name}”过长或是一句话（{length}字），应简明表述所衡量的事项。",
+    suggestion="精简指标名称，只写所衡量的事项。",
 )
 def name_too_long(form: Form, ctx: Context):
     """What it checks: an indicator name longer than `max_chars` (default 30) or written as
@@ -251,6 +261,7 @@ def name_too_long(form: Form, ctx: Context):
 @check(
     "PF411", "satisfaction-no-survey", title="满意度无调查依据", category="indicator-quality", severity="info", reports=True,
     message="满意度指标“{name}”实际值{actual}，表中未说明调查方式或样本{equal}；请提供满意度调查依据。",
+    suggestion="附满意度调查的方式、样本量和结果。",
 )
 def satisfaction_no_survey(form: Form, ctx: Context):
     """What it checks: a satisfaction indicator with a measured value but no word on the
@@ -275,6 +286,7 @@ def satisfaction_no_survey(form: Form, ctx: Context):
 @check(
     "PF412", "percent-over-100", title="比率超过100%", category="indicator-quality", severity="error", reports=True,
     message="“{name}”的{label}为{value}，该比率不可能超过100%。",
+    suggestion="百分比完成值不应超过100%，请核对。",
 )
 def percent_over_100(form: Form, ctx: Context):
     """What it checks: a completion, coverage, pass or satisfaction rate above 100%.

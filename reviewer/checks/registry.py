@@ -1,19 +1,23 @@
 """The check registry: every check is a plain function registered with `@check`.
 
 A check takes (form, ctx) and yields `Hit`s: where the flaw is and the facts for its
-message. The engine turns hits into findings; what a flaw costs is policy data
+message. Everything about a check is declared with it: code, name, title, category,
+severity, message template, the reason category a human gives for the same cut
+(reviewer.domain.reasons), the suggestion a template comment adds, and its documentation
+(the docstring). The engine turns hits into findings; what a flaw costs is policy data
 (default_policy.toml), never decided here.
 """
 
 from __future__ import annotations
 
-import importlib
 import inspect
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from typing import Any
+
+from reviewer.domain.reasons import REASONS
 
 CATEGORIES = {
     "arithmetic": "算术",
@@ -26,7 +30,6 @@ CATEGORIES = {
 SEVERITIES = ("error", "warning", "info")
 SEVERITY_TITLES = {"error": "错误", "warning": "警告", "info": "提示"}  # as a reviewer's outputs say them
 DOC_HEADINGS = ("What it checks", "Why it matters", "Example", "How to fix")
-MODULES = ("arithmetic", "structure", "scoring", "quality", "deviation", "goal")
 _HEADING = re.compile(r"^(" + "|".join(DOC_HEADINGS) + r"):\s*", re.M)
 
 
@@ -56,6 +59,8 @@ class Check:
     uses_scores: bool  # judges declared scores/deviation notes/total: skipped in blind mode
     reports: bool  # also runs on evaluation reports (their 表1-2 target table)
     title: str = ""  # the check's Chinese title, as summaries and dashboards show it
+    reason: str = "other"  # the reason category a human gives for the same cut (domain.reasons)
+    suggestion: str = ""  # what a template comment advises, when the message itself does not
 
     @property
     def doc(self) -> dict[str, str]:
@@ -75,14 +80,16 @@ def check(
     message: str,
     uses_scores: bool = False,
     reports: bool = False,
+    reason: str = "other",
+    suggestion: str = "",
 ) -> Callable[[CheckFn], CheckFn]:
-    if category not in CATEGORIES or severity not in SEVERITIES:
-        raise ValueError(f"{code}: unknown category {category!r} or severity {severity!r}")
+    if category not in CATEGORIES or severity not in SEVERITIES or reason not in REASONS:
+        raise ValueError(f"{code}: unknown category {category!r}, severity {severity!r} or reason {reason!r}")
 
     def register(fn: CheckFn) -> CheckFn:
         if code in CHECKS:
             raise ValueError(f"duplicate check code {code}")
-        CHECKS[code] = Check(code, name, category, severity, message, fn, uses_scores, reports, title)
+        CHECKS[code] = Check(code, name, category, severity, message, fn, uses_scores, reports, title, reason, suggestion)
         return fn
 
     return register
@@ -96,9 +103,7 @@ def doc_sections(fn: Callable) -> dict[str, str]:
 
 
 def all_checks() -> dict[str, Check]:
-    """Every registered check, by code, importing the catalogue on first use."""
-    for module in MODULES:
-        importlib.import_module(f"reviewer.checks.{module}")
+    """Every registered check, by code (the package imports the whole catalogue first)."""
     return dict(sorted(CHECKS.items()))
 
 
@@ -116,3 +121,27 @@ def resolve(codes: list[str] | None) -> set[str]:
             raise ValueError(f"no check matches {token!r}")
         chosen |= matched
     return chosen
+
+
+# The reason a finding of a check that declares none stands for, by keywords in its name
+# (a code of another pipeline, a check not registered here).
+_NAME_REASONS: list[tuple[str, str]] = [
+    ("money_withdrawn", r"withdrawn|收回"),
+    ("duplicate", r"duplicat|重复"),
+    ("rate_as_number", r"rate[-_ ]as[-_ ]number|ratio[-_ ]as|bare[-_ ]number|比率"),
+    ("not_quantified", r"not[-_ ]quantified|unquantified|qualitative|vague[-_ ]target|量化"),
+    ("over_achieved", r"over[-_ ]?achiev|exceed|far[-_ ]above|超"),
+    ("under_achieved", r"under[-_ ]?achiev|not[-_ ]met|missed|shortfall|未达"),
+]
+
+
+def check_reason(code: str, name: str = "") -> str:
+    """The reason category a finding of this check stands for: the one the check declares,
+    else the one its name says, else "other"."""
+    registered = all_checks().get(code)
+    if registered is not None:
+        return registered.reason
+    for category, pattern in _NAME_REASONS:
+        if name and re.search(pattern, name, flags=re.IGNORECASE):
+            return category
+    return "other"

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 
-from reviewer.checks.arithmetic import execution_rate
-from reviewer.checks.common import Context, comparable, direction, expected_score, fmt, target_met
+from reviewer.checks.common import Context, direction, expected_score, fmt, target_met
 from reviewer.checks.registry import check, hit
 from reviewer.domain.model import Form
+from reviewer.domain.scoring import comparable, execution_rate
 
 _NOT_MET = re.compile(r"未(?:能)?(?:达成|完成|达到|实现|达标|开展|实施)|没有(?:达成|完成|达到|实现)|效果较差|较差|不达标|不合格|滞后")
 _PARTIAL = re.compile(r"部分|基本|大部分|一定效果|较好|大体")
@@ -29,6 +29,7 @@ def qualitative_tier(actual_text: str) -> str | None:
 @check(
     "PF301", "score-formula", title="未达成目标的得分有误", category="scoring", severity="warning",
     message="“{name}”目标{target}，实际{actual}，未达成目标；按{rule}应得{expected}分，填写为{score}。",
+    reason="under_achieved", suggestion="按评分规则重新核定得分。",
 )
 def score_formula(form: Form, ctx: Context):
     """What it checks: a quantitative indicator whose target was not met, against the score
@@ -55,6 +56,7 @@ def score_formula(form: Form, ctx: Context):
 @check(
     "PF302", "full-score-not-met", title="未达成目标却得满分", category="scoring", severity="error", uses_scores=True,
     message="“{name}”目标{target}未达成（实际{actual}），却得满分{score}；按比例应得{expected}分。",
+    reason="under_achieved", suggestion="未达成目标不应得满分，按完成比例重新核定得分。",
 )
 def full_score_not_met(form: Form, ctx: Context):
     """What it checks: a full score on a quantitative indicator whose target was not met.
@@ -73,6 +75,7 @@ def full_score_not_met(form: Form, ctx: Context):
 @check(
     "PF303", "cut-without-reason", title="已达成目标却扣分且未说明", category="scoring", severity="warning", uses_scores=True,
     message="“{name}”已达成目标（{target}，实际{actual}），得分{score}低于分值{weight}，且未说明扣分理由。",
+    suggestion="已达成目标的扣分应说明理由，或恢复满分。",
 )
 def cut_without_reason(form: Form, ctx: Context):
     """What it checks: an indicator whose target was met but which scored below its weight,
@@ -95,6 +98,7 @@ def cut_without_reason(form: Form, ctx: Context):
 @check(
     "PF304", "qualitative-tier", title="定性指标得分不在档次内", category="scoring", severity="warning", uses_scores=True,
     message="“{name}”实际完成情况为“{actual}”（{tier}），得分应在{low}至{high}分之间，填写为{score}。",
+    reason="not_quantified", suggestion="按定性指标的三档标准重新核定得分。",
 )
 def qualitative_tier_check(form: Form, ctx: Context):
     """What it checks: a qualitative actual value scored outside its tier: 达成年度指标
@@ -120,6 +124,7 @@ def qualitative_tier_check(form: Form, ctx: Context):
 @check(
     "PF305", "over-achievement", title="超额完成，目标值设置偏低", category="scoring", severity="warning",
     message="“{name}”实际{actual}超过目标{target}的{ratio}倍，目标值设置偏低，应按偏离程度扣分。",
+    reason="over_achieved", suggestion="结合实际需求合理设置年度指标值，并说明超额原因。",
 )
 def over_achievement(form: Form, ctx: Context):
     """What it checks: an actual value above `threshold` × target (default 1.2; Guangxi 1.3)
@@ -145,6 +150,7 @@ def over_achievement(form: Form, ctx: Context):
 @check(
     "PF306", "funds-withdrawn", title="资金未支出，指标应得0分", category="scoring", severity="error",
     message="项目资金未支出（全年执行数为0，{why}），“{name}”{claim}，得分应为0。",
+    reason="money_withdrawn", suggestion="资金未支出或已收回的项目，各项得分应为0。",
 )
 def funds_withdrawn(form: Form, ctx: Context):
     """What it checks: a project that spent nothing (全年执行数 0, money withdrawn by the
@@ -177,6 +183,7 @@ def rate_cap(ctx: Context, rate: float | None) -> float | None:
 @check(
     "PF307", "execution-rate-cap", title="执行率偏低，总分超出上限", category="scoring", severity="warning",
     message="执行率{rate}%，按本地规则总分不得高于{cap}分，{state}。",
+    suggestion="按执行率对应的上限调整总分。",
 )
 def execution_rate_cap(form: Form, ctx: Context):
     """What it checks: a total above the local cap for a low execution rate (70–80% → at

@@ -10,6 +10,7 @@ from reviewer.domain.model import Form
 @check(
     "PF201", "weights-total", title="分值合计有误", category="structure", severity="error",
     message="分值合计为{total}（预算执行{budget}＋指标{indicators}），应为{should}。",
+    suggestion="调整各项分值，使合计为100分。",
 )
 def weights_total(form: Form, ctx: Context):
     """What it checks: the budget weight plus all indicator weights against 100 (the
@@ -40,6 +41,7 @@ def _scheme(ctx: Context, sections: set[str]):
 @check(
     "PF202", "section-weights", title="各类指标分值不符", category="structure", severity="warning",
     message="{section}下各指标分值合计为{total}，应为{should}（{scheme}）。",
+    suggestion="调整该类指标分值，使合计符合规定权重。",
 )
 def section_weights(form: Form, ctx: Context):
     """What it checks: each level-1 section's indicator weights against the section's
@@ -67,6 +69,7 @@ def section_weights(form: Form, ctx: Context):
 @check(
     "PF203", "score-out-of-range", title="得分超出分值范围", category="structure", severity="error", uses_scores=True,
     message="“{name}”得分{score}超出0至分值{weight}的范围。",
+    suggestion="得分应在0至分值之间，请重新核定。",
 )
 def score_out_of_range(form: Form, ctx: Context):
     """What it checks: an indicator or budget score above its weight or below 0.
@@ -88,6 +91,7 @@ def score_out_of_range(form: Form, ctx: Context):
 @check(
     "PF204", "score-missing", title="有分值未填得分", category="structure", severity="error", uses_scores=True,
     message="“{name}”有分值{weight}但未填写得分。",
+    suggestion="补填得分。",
 )
 def score_missing(form: Form, ctx: Context):
     """What it checks: a weighted indicator, or the budget line, with a blank 得分.
@@ -107,6 +111,7 @@ def score_missing(form: Form, ctx: Context):
 @check(
     "PF205", "not-applicable-weighted", title="不适用指标仍有分值", category="structure", severity="warning",
     message="“{name}”标为不适用，却仍有分值{weight}。",
+    suggestion="不适用的指标分值应为0，或补充适用的指标。",
 )
 def not_applicable_weighted(form: Form, ctx: Context):
     """What it checks: a 不适用 row that still carries weight.
@@ -123,6 +128,7 @@ def not_applicable_weighted(form: Form, ctx: Context):
 @check(
     "PF206", "category-missing", title="缺少指标类别", category="structure", severity="warning",
     message="缺少{section}：绩效指标应包括产出、效益和满意度指标。",
+    suggestion="补充缺少的一级指标。",
 )
 def category_missing(form: Form, ctx: Context):
     """What it checks: a required level-1 category (policy `required`: 产出指标, 效益指标,
@@ -142,6 +148,7 @@ def category_missing(form: Form, ctx: Context):
 @check(
     "PF207", "value-missing", title="指标内容未填写", category="structure", severity="warning",
     message="“{name}”未填写{what}。",
+    suggestion="补填缺失的指标值或完成值。",
 )
 def value_missing(form: Form, ctx: Context):
     """What it checks: a measured indicator with an empty 年度指标值 or 实际完成值.

@@ -6,7 +6,6 @@ says so); what could not be read is None plus a `Warning` naming the field.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterator
 from functools import lru_cache
 from typing import Literal, get_args, get_origin
@@ -62,6 +61,11 @@ class TargetParts(BaseModel):
     unit: str = ""
 
 
+def row_not_applicable(name: str, target: Value) -> bool:
+    """An indicator row that does not apply (不适用): said in its name, or as its target."""
+    return "不适用" in name or target.kind == "not_applicable"
+
+
 class Indicator(BaseModel):
     level1: str = ""  # 一级指标, e.g. 产出指标
     level2: str = ""  # 二级指标, e.g. 数量指标
@@ -91,7 +95,7 @@ class Indicator(BaseModel):
 
     @property
     def not_applicable(self) -> bool:
-        return "不适用" in self.name or self.target_value.kind == "not_applicable"
+        return row_not_applicable(self.name, self.target_value)
 
 
 class Form(BaseModel):
@@ -122,8 +126,8 @@ class Form(BaseModel):
 
     @model_validator(mode="after")
     def _numbers_are_legible(self) -> Form:
-        """A form read from JSON holds no nan, inf or 16-digit number (a layout builds its
-        form empty and fills it in; `clear_illegible_numbers` is its rule)."""
+        """A form read from JSON holds no nan, inf or 16-digit number (a layout's form is
+        assembled empty and filled in: `reviewer.extract.assemble` leaves such numbers empty)."""
         for _, _, path, value in _numbers(self):
             raise ValueError(f"{path}: {value!r} {_ILLEGIBLE}")
         return self
@@ -172,16 +176,6 @@ def form_from_data(data: object) -> Form:
         where = ".".join(map(str, first["loc"]))
         message = first["msg"].removeprefix("Value error, ")
         raise ValueError(f"{where}: {message}" if where else message) from None
-
-
-def clear_illegible_numbers(form: Form) -> Form:
-    """Leave empty, with a warning naming the field, every number a layout read that no form
-    can hold (nan, inf, a 100-digit cell): what cannot be read is never guessed."""
-    for owner, name, path, value in list(_numbers(form)):
-        setattr(owner, name, None)
-        shown = "nan" if math.isnan(value) else f"{value:.6g}"
-        form.warn(path, f"number {shown} {_ILLEGIBLE}; left empty")
-    return form
 
 
 class ExtractError(BaseModel):

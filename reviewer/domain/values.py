@@ -14,40 +14,14 @@ from typing import Literal
 
 from pydantic import BaseModel
 
+from reviewer.domain.vocabulary import depends_on_vocabulary, vocabulary
+
 ValueKind = Literal["empty", "not_applicable", "number", "date", "period", "qualitative"]
 
-# Order matters: longer spellings first so "不低于" wins over "低于".
-_COMPARATOR_WORDS: list[tuple[str, str]] = [
-    ("≥", ">="), ("≧", ">="), (">=", ">="), ("＞=", ">="), ("不低于", ">="), ("不少于", ">="),
-    ("不小于", ">="), ("大于等于", ">="), ("大于或等于", ">="), ("至少", ">="),
-    ("≤", "<="), ("≦", "<="), ("<=", "<="), ("＜=", "<="), ("不超过", "<="), ("不高于", "<="),
-    ("不多于", "<="), ("不大于", "<="), ("小于等于", "<="), ("小于或等于", "<="), ("控制在", "<="),
-    ("＞", ">"), (">", ">"), ("高于", ">"), ("大于", ">"), ("超过", ">"), ("多于", ">"),
-    ("＜", "<"), ("<", "<"), ("低于", "<"), ("小于", "<"), ("少于", "<"),
-    ("＝", "="), ("=", "="), ("等于", "="),
-]
-_SUFFIX_COMPARATORS: list[tuple[str, str]] = [
-    ("以上", ">="), ("及以上", ">="), ("以内", "<="), ("之内", "<="), ("以下", "<="), ("内", "<="),
-    ("前", "<="), ("之前", "<="),
-]
-_SUFFIX_SYMBOL = dict(_SUFFIX_COMPARATORS)
-_SUFFIX_RE = re.compile(
-    "(" + "|".join(re.escape(w) for w, _ in sorted(_SUFFIX_COMPARATORS, key=lambda p: -len(p[0]))) + r")\s*$"
-)
 NOT_APPLICABLE_WORDS = ("不适用", "无此项")
-_TIME_UNITS = ("个工作日", "工作日", "小时", "分钟", "天", "日", "周", "个月", "月", "年")
-_UNITS = (
-    "%", "‰", "万元", "亿元", "元", "万人次", "万人", "万件", "万份", "万次", "万户", "万册", "万条",
-    "平方公里", "公顷", "亩", "千米", "人天", "人月", "人次", "人", "个", "次", "台", "套", "条", "份", "件", "项",
-    "家", "场", "期", "篇", "本", "户", "名", "批", "座", "辆", "块", "张", "册", "所", "宗",
-    "平方米", "米", "公里", "吨", "间", "课时", "学时", "单", "宗", "起", "部", "类", "款",
-) + _TIME_UNITS
-
 _NUMBER = r"(\d+(?:\.\d+)?)"
 _DATE = re.compile(r"(\d{4})\s*年\s*(?:(\d{1,2})\s*月)?\s*(?:(\d{1,2})\s*日)?\s*(底|末)?\s*(前|之前|以前)?")
 _RECURRING = re.compile(r"每(?:年|季度?|月|周|日|天)|次月|当月|当日|当天|季度末|月底|年底|年末")
-_UNIT_RE = "|".join(sorted((re.escape(u) for u in _UNITS), key=len, reverse=True))
-_QUANTITY = re.compile(_NUMBER + r"\s*(" + _UNIT_RE + r")?")
 _THOUSANDS = re.compile(r"(?<=\d)[,，](?=\d{3}(?!\d))")
 _BARE_YEAR = re.compile(r"^(\d{4})年(?:度)?(?:内|底前|年底前|以内|之内|完成)?$")
 _WITHIN = re.compile(r"(?:以内|之内|内|前)")
@@ -91,12 +65,39 @@ class Value(BaseModel):
         return self.kind in ("number", "date", "period")
 
 
+class _Spellings:
+    """The vocabulary's value spellings (values.toml), compiled once."""
+
+    def __init__(self):
+        values = vocabulary().values
+        self.comparators = list(values.comparators.items())  # searched in order: longer spellings first
+        self.suffix = values.suffix_comparators
+        self.suffix_re = re.compile(
+            "(" + "|".join(re.escape(w) for w in sorted(self.suffix, key=len, reverse=True)) + r")\s*$")
+        self.time_units = frozenset(values.time_units)
+        units = values.units + values.time_units
+        self.quantity = re.compile(_NUMBER + r"\s*(" + "|".join(sorted(map(re.escape, units), key=len, reverse=True))
+                                   + r")?")
+        # Whole cells that are a comparator, keyed by their NFKC spelling without spaces; the first spelling wins.
+        cells = {unicodedata.normalize("NFKC", w): sym for w, sym in reversed(self.comparators)}
+        self.comparator_cells = cells | {unicodedata.normalize("NFKC", w): sym
+                                         for w, sym in values.comparator_cells.items()}
+        self.unit_cells = frozenset(units + values.unit_cells)
+
+
+@depends_on_vocabulary
+@lru_cache(maxsize=1)
+def spellings() -> _Spellings:
+    return _Spellings()
+
+
 def _comparator(text: str) -> str | None:
-    for word, symbol in _COMPARATOR_WORDS:
+    known = spellings()
+    for word, symbol in known.comparators:
         if word in text:
             return symbol
-    m = _SUFFIX_RE.search(text)
-    return _SUFFIX_SYMBOL[m.group(1)] if m else None
+    m = known.suffix_re.search(text)
+    return known.suffix[m.group(1)] if m else None
 
 
 def _date(text: str) -> Value | None:
@@ -131,6 +132,7 @@ def parse_value_shared(text: str | None) -> Value:
     return _parse(text or "")
 
 
+@depends_on_vocabulary
 @lru_cache(maxsize=8192)
 def _parse(raw: str) -> Value:
     """Cached: forms repeat the same few values ("100%", "≥90%", "不适用") thousands of times."""
@@ -145,14 +147,14 @@ def _parse(raw: str) -> Value:
     dated = _date(t)
     if dated:
         return dated.model_copy(update={"text": raw})
-    q = _QUANTITY.search(t)
+    q = spellings().quantity.search(t)
     if q:
         number: float | None = float(q.group(1))
         unit = q.group(2)
         if not legible_number(number):
             number = None  # a quantity, but not one a number can be read from
         comparator = _comparator(t)
-        if unit in _TIME_UNITS and _WITHIN.match(t, q.end()):
+        if unit in spellings().time_units and _WITHIN.match(t, q.end()):
             return Value(text=raw, kind="period", comparator="<=", number=number, unit=unit)
         return Value(text=raw, kind="number", comparator=comparator, number=number, unit=unit)
     if _RECURRING.search(t):
@@ -161,18 +163,13 @@ def _parse(raw: str) -> Value:
 
 
 
-# A whole cell that is a comparator, keyed by its NFKC spelling without spaces.
-_COMPARATOR_CELLS = {unicodedata.normalize("NFKC", w): sym for w, sym in reversed(_COMPARATOR_WORDS)} | {
-    "═": "=", "==": "=", "=>": ">=", "=<": "<="}
-_UNIT_CELLS = frozenset(_UNITS) | {"万", "亿", "人/次"}
-
 
 def comparator_symbol(text: str) -> str | None:
     """The comparator a whole cell is ("≥", "≧", ">=", "大于等于" → ">="), or None: the
     指标性质 / 符号 column of a form that splits its target."""
-    return _COMPARATOR_CELLS.get(re.sub(r"\s+", "", unicodedata.normalize("NFKC", text)))
+    return spellings().comparator_cells.get(re.sub(r"\s+", "", unicodedata.normalize("NFKC", text)))
 
 
 def is_unit(text: str) -> bool:
     """Whether a whole cell is a unit of measure ("%", "个", "万元"): the 度量单位 column."""
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text)) in _UNIT_CELLS
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text)) in spellings().unit_cells

@@ -1,7 +1,8 @@
 """The words forms are written in, loaded from data: reviewer/domain/vocabulary/*.toml.
 
 Level names and their variants (levels.toml), section labels, header-field labels and the
-column labels of the funding, goal and indicator tables (labels.toml). Every file in the
+column labels of the funding, goal and indicator tables (labels.toml), how values are
+written: comparators, units (values.toml). Every file in the
 folder is read, and so is every *.toml in the folders named by $REVIEWER_VOCABULARY
 (separated like PATH): a province's variants are a data file, not code. Files merge:
 lists are appended, entries naming the same field or level are joined.
@@ -96,7 +97,8 @@ class Level:
 class Vocabulary:
     def __init__(self, data: dict):
         header = dict(data.get("header", {}))
-        self.header_other = frozenset(label_key(x) for x in header.pop("other", []))
+        self.header_other_written = tuple(header.pop("other", []))
+        self.header_other = frozenset(label_key(x) for x in self.header_other_written)
         self.header = Labels(list(header.items()))
         titles = data.get("titles", {})
         self.title_words = tuple(titles.get("words", []))
@@ -110,16 +112,37 @@ class Vocabulary:
         self.indicator_columns = Labels(_columns(indicators.get("columns", [])))
         rows = indicators.get("rows", {})
         self.placeholder = re.compile("|".join(rows.get("placeholders", [])) or r"(?!)")
+        # The template's numbering written before an indicator's name ("指标1:"): not the name's words.
+        self.name_prefix = re.compile("|".join(rows.get("name_prefixes", [])) or r"(?!)")
         self.criteria_words = _any_of(rows.get("criteria_words", []))
         self.description_words = _any_of(rows.get("description_words", []))
         self._levels: dict[int, dict[str, Level]] = {1: {}, 2: {}}
+        spellings: list[str] = []
         for depth in (1, 2):
             for entry in data.get(f"level{depth}", []):
                 level = Level(entry["name"], depth, entry.get("parent"), entry.get("weight"))
                 for spelling in [entry["name"], *entry.get("variants", [])]:
                     self._levels[depth].setdefault(label_key(spelling), level)
+                    spellings.append(spelling)
+        # Every spelling of a category, as the data writes it (for readers that find level
+        # cells inside running text).
+        self.written_level_spellings = tuple(dict.fromkeys(spellings))
+        # Instructions a template prints that are no part of the form (whole lines).
+        self.template_hints = re.compile("|".join(data.get("template", {}).get("hints", [])) or r"(?!)")
+        self._canonical: dict[tuple[str, int], str] = {}  # canonical_level's answers, level cells repeat
         self.level1_names = tuple(dict.fromkeys(lv.name for lv in self._levels[1].values()))
         self.level2_names = tuple(dict.fromkeys(lv.name for lv in self._levels[2].values()))
+        # Funding rows of other templates (中央资金, 单位资金 …): funding rows, kept under their own label.
+        self.funding_other_rows = tuple(funding.get("other_rows", []))
+        self.values = Values(data.get("values", {}))
+
+    def level_spellings(self, depth: int) -> frozenset[str]:
+        """Every spelling (as a key) of the categories at `depth`: names and variants."""
+        return frozenset(self._levels[depth])
+
+    def header_labels(self) -> list[str]:
+        """Every label of the form header, field or not (项目名称 … 联系电话), as written in the data."""
+        return [label for labels in self.header.labels.values() for label in labels] + list(self.header_other_written)
 
     def level(self, text: str, depth: int) -> Level | None:
         """The category a level cell names at `depth`, its points and spacing ignored."""
@@ -128,8 +151,13 @@ class Vocabulary:
     def canonical_level(self, text: str, depth: int) -> str:
         """The cell's category in its canonical spelling when it is one, else as written
         (points stripped): "经济效益" → 经济效益指标, "服务对象满意度标" stays."""
-        level = self.level(text, depth)
-        return level.name if level else strip_points(text)
+        known = self._canonical.get((text, depth))
+        if known is None:
+            level = self.level(text, depth)
+            known = level.name if level else strip_points(text)
+            if len(self._canonical) < 8192:
+                self._canonical[(text, depth)] = known
+        return known
 
     def title_kind(self, text: str) -> str | None:
         if any(w in text for w in self.department_overall_words):
@@ -138,6 +166,20 @@ class Vocabulary:
 
     def is_title(self, text: str) -> bool:
         return any(w in text for w in self.title_words)
+
+
+class Values:
+    """How values are written (values.toml): comparators, units, words after a number."""
+
+    def __init__(self, data: dict):
+        self.comparators: dict[str, str] = dict(data.get("comparators", {}))  # spelling → ">=", "<=", …
+        self.comparator_cells: dict[str, str] = dict(data.get("comparator_cells", {}))  # only as a whole cell
+        self.suffix_comparators: dict[str, str] = dict(data.get("suffix_comparators", {}))
+        self.units: tuple[str, ...] = tuple(data.get("units", []))
+        self.unit_cells: tuple[str, ...] = tuple(data.get("unit_cells", []))
+        self.time_units: tuple[str, ...] = tuple(data.get("time_units", []))
+        self.qualifiers: tuple[str, ...] = tuple(data.get("qualifiers", []))
+        self.natures: tuple[str, ...] = tuple(data.get("natures", []))
 
 
 def _columns(entries: list[dict]) -> list[tuple[str, list[str]]]:

@@ -60,7 +60,7 @@ class DraftComment(ModelComment):
 
     source: DraftSource
     indicator_name: str | None = None
-    # The evaluation's reason vocabulary (reviewer.evaluation.reasons.REASONS) where known.
+    # The reason category (reviewer.domain.reasons.REASONS) of the finding it rests on, where known.
     reason: str | None = None
     suggested_score: float | None = None  # from the deterministic finding, never from the model
 

@@ -19,13 +19,17 @@ from typing import Any
 
 from pydantic import BaseModel, Field, ValidationError
 
+from reviewer import checks
+from reviewer.checks import Finding, FormReport
+from reviewer.domain.blinding import blind as blind_copy
+from reviewer.domain.model import Form
+from reviewer.domain.reasons import remark_reason
 from reviewer.drafting.comments import DraftComment, DraftSource, DroppedComment, ModelComment, ReviewReply
-from reviewer.drafting.findings import FindingView, ReportView, check_form, view_report
 from reviewer.drafting.grounding import Grounding
 from reviewer.drafting.prompts import estimate_tokens, messages_hash, prompt_version, review_messages
 from reviewer.drafting.render import render_findings, render_form
-from reviewer.drafting.templates import eval_reason, template_comment, template_comments, template_opinion
-from reviewer.domain.model import Form
+from reviewer.drafting.templates import template_comment, template_comments, template_opinion
+from reviewer.llm import strip_code_fence
 
 log = logging.getLogger("reviewer.drafting")
 
@@ -61,10 +65,10 @@ class IndicatorRow(BaseModel):
     suggested_score: float | None = None  # the checks' recomputed score (recomputed.indicator_scores)
 
 
-def indicator_rows(form: Form, report: ReportView) -> list[IndicatorRow]:
+def indicator_rows(form: Form, report: FormReport) -> list[IndicatorRow]:
     """The form's indicators with the recomputed scores (an evaluation report's checks score
     its target table, not its rubric: no suggested score there)."""
-    scores = report.indicator_scores if form.kind != "evaluation_report" else []
+    scores = report.recomputed.indicator_scores if form.kind != "evaluation_report" else []
     return [
         IndicatorRow(index=i, level1=ind.level1, level2=ind.level2, name=ind.name, target=ind.target,
                      actual=ind.actual, weight=ind.weight, score=ind.score,
@@ -87,9 +91,9 @@ class FormReview(BaseModel):
     opinion_source: DraftSource
     comments: list[DraftComment] = Field(default_factory=list)
     dropped: list[DroppedComment] = Field(default_factory=list)  # model comments that failed grounding
-    findings: list[FindingView] = Field(default_factory=list)
+    findings: list[Finding] = Field(default_factory=list)
     indicators: list[IndicatorRow] = Field(default_factory=list)  # the form's table, for the opinion
-    checks: dict[str, Any] = Field(default_factory=dict)  # the check output for this form
+    checks: dict[str, Any] = Field(default_factory=dict)  # the check output as `reviewer check --format json` gives it
     checks_error: str | None = None
     llm: ModelCall | None = None
 
@@ -100,30 +104,25 @@ class FormReview(BaseModel):
         return "模板草稿（未使用语言模型）"
 
 
-def _blinded(form: Form) -> Form:
-    from reviewer.evaluation.harness import blind_form  # one definition of what blind removes
-
-    return blind_form(form)
-
-
-def template_review(form: Form, report: ReportView, reason: str | None, call: ModelCall | None = None,
-                    dropped: list[DroppedComment] | None = None) -> FormReview:
+def template_review(form: Form, report: FormReport, checks_error: str | None, reason: str | None,
+                    call: ModelCall | None = None, dropped: list[DroppedComment] | None = None) -> FormReview:
     comments = template_comments(form, report)
-    return _review(form, report, comments, template_opinion(form, report, comments), "template", "template",
-                   reason, call, dropped or [])
+    opinion = template_opinion(form, report, comments, checks_error)
+    return _review(form, report, checks_error, comments, opinion, "template", "template", reason, call, dropped or [])
 
 
-def _review(form: Form, report: ReportView, comments: list[DraftComment], opinion: str, source: DraftSource,
-            opinion_source: DraftSource, reason: str | None, call: ModelCall | None,
+def _review(form: Form, report: FormReport, checks_error: str | None, comments: list[DraftComment], opinion: str,
+            source: DraftSource, opinion_source: DraftSource, reason: str | None, call: ModelCall | None,
             dropped: list[DroppedComment]) -> FormReview:
+    recomputed = report.recomputed
     return FormReview(
         form_id=form.id,
         name=form.name,
         declared_total=form.total_score,
-        suggested_total=report.suggested_total,
-        grade=report.grade,
-        provisional=report.provisional,
-        basis=report.basis,
+        suggested_total=recomputed.suggested_total,
+        grade=recomputed.grade,
+        provisional=recomputed.provisional,
+        basis=recomputed.basis,
         draft_source=source,
         fallback_reason=reason,
         opinion=opinion,
@@ -132,20 +131,18 @@ def _review(form: Form, report: ReportView, comments: list[DraftComment], opinio
         dropped=dropped,
         findings=report.findings,
         indicators=indicator_rows(form, report),
-        checks=report.raw,
-        checks_error=report.error,
+        checks=report.model_dump(mode="json") if checks_error is None else {},
+        checks_error=checks_error,
         llm=call,
     )
 
 
-def _as_draft(comment: ModelComment, form: Form, findings: dict[str, list[FindingView]]) -> DraftComment:
+def _as_draft(comment: ModelComment, form: Form, findings: dict[str, list[Finding]]) -> DraftComment:
     index = comment.indicator_index
     indicator = form.indicators[index] if index is not None else None
-    related = [f for code in comment.check_codes for f in findings.get(code, []) if f.indicator_index == index]
-    reason = eval_reason(related[0]) if related else None
+    related = [f for code in comment.check_codes for f in findings.get(code, []) if f.row == index]
+    reason = related[0].reason if related else None
     if reason is None and indicator is not None:
-        from reviewer.evaluation.reasons import remark_reason
-
         reason = remark_reason(comment.text, indicator.target, indicator.actual)[0]
     scores = [f.suggested_score for f in related if f.suggested_score is not None]
     return DraftComment(
@@ -157,19 +154,17 @@ def _as_draft(comment: ModelComment, form: Form, findings: dict[str, list[Findin
     )
 
 
-def _covered(finding: FindingView, comments: list[ModelComment]) -> bool:
+def _covered(finding: Finding, comments: list[ModelComment]) -> bool:
     """A model comment cites the finding's code, on the same indicator when it has one."""
     return any(
         finding.check in c.check_codes
-        and (finding.indicator_index is None or c.indicator_index == finding.indicator_index)
+        and (finding.row is None or c.indicator_index == finding.row)
         for c in comments
     )
 
 
 def _parse_last_reply(content: str) -> ReviewReply | None:
     """The last reply of a call that stayed invalid: usable when only grounding failed."""
-    from reviewer.llm import strip_code_fence
-
     try:
         return ReviewReply.model_validate_json(strip_code_fence(content))
     except ValidationError:
@@ -182,18 +177,19 @@ class PreparedCall:
     (a batch prepares it in a worker process and makes only the call in its event loop)."""
 
     form: Form
-    view: ReportView
+    report: FormReport
+    checks_error: str | None
     messages: list[dict[str, str]]
     grounding: Grounding
     version: str
     tokens_estimate: int
 
 
-def _prepare_call(form: Form, report: ReportView) -> PreparedCall:
-    texts = {"form_text": render_form(form), "findings_text": render_findings(report, form)}  # rendered once
+def _prepare_call(form: Form, report: FormReport, checks_error: str | None) -> PreparedCall:
+    texts = {"form_text": render_form(form), "findings_text": render_findings(report, form, checks_error)}  # rendered once
     messages = review_messages(form, report, **texts)
     grounding = Grounding(form, report, **texts)
-    return PreparedCall(form, report, messages, grounding, prompt_version(),
+    return PreparedCall(form, report, checks_error, messages, grounding, prompt_version(),
                         sum(estimate_tokens(m["content"]) for m in messages))
 
 
@@ -205,7 +201,8 @@ async def call_model(prepared: PreparedCall, client: Any) -> Any:
 
 
 def _finish_call(prepared: PreparedCall, result: Any) -> FormReview:
-    form, report, grounding, messages = prepared.form, prepared.view, prepared.grounding, prepared.messages
+    form, report, grounding, messages = prepared.form, prepared.report, prepared.grounding, prepared.messages
+    error = prepared.checks_error
     call = ModelCall(
         prompt_version=prepared.version,
         prompt_hash=result.prompt_hash or messages_hash(messages),
@@ -221,17 +218,15 @@ def _finish_call(prepared: PreparedCall, result: Any) -> FormReview:
     if reply is None and result.outcome == "invalid" and result.content:
         reply = _parse_last_reply(result.content)
     if reply is None:
-        return template_review(form, report, f"language model failed: {result.reason or result.outcome}", call)
+        return template_review(form, report, error, f"language model failed: {result.reason or result.outcome}", call)
 
     kept, dropped = grounding.split(reply)
     for d in dropped:
         log.warning("form %s: dropped a model comment: %s", form.id, "; ".join(d.errors))
     if reply.comments and not kept:
-        return template_review(
-            form, report, f"all {len(dropped)} model comments failed grounding", call, dropped
-        )
+        return template_review(form, report, error, f"all {len(dropped)} model comments failed grounding", call, dropped)
 
-    by_code: dict[str, list[FindingView]] = {}
+    by_code: dict[str, list[Finding]] = {}
     for f in report.findings:
         by_code.setdefault(f.check, []).append(f)
     comments = [_as_draft(c, form, by_code) for c in kept]
@@ -240,16 +235,16 @@ def _finish_call(prepared: PreparedCall, result: Any) -> FormReview:
     opinion_errors = grounding.opinion_errors(reply.opinion)
     if opinion_errors:
         log.warning("form %s: model opinion replaced by the template: %s", form.id, "; ".join(opinion_errors))
-        opinion, opinion_source = template_opinion(form, report, comments), "template"
+        opinion, opinion_source = template_opinion(form, report, comments, error), "template"
     else:
         opinion, opinion_source = reply.opinion.strip(), "llm"
-    return _review(form, report, comments, opinion, "llm", opinion_source, None, call, dropped)  # type: ignore[arg-type]
+    return _review(form, report, error, comments, opinion, "llm", opinion_source, None, call, dropped)  # type: ignore[arg-type]
 
 
-def _drafting_failed(form: Form, view: ReportView, exc: Exception) -> FormReview:
+def _drafting_failed(form: Form, report: FormReport, checks_error: str | None, exc: Exception) -> FormReview:
     log.warning("form %s: model drafting failed: %s: %s", form.id, type(exc).__name__, exc)
     log.debug("form %s: model drafting failed", form.id, exc_info=True)  # the traceback, when asked for
-    return template_review(form, view, f"drafting failed: {type(exc).__name__}: {exc}")
+    return template_review(form, report, checks_error, f"drafting failed: {type(exc).__name__}: {exc}")
 
 
 def prepare_review(
@@ -258,22 +253,22 @@ def prepare_review(
     configured: bool,
     policy: Any = None,
     blind: bool = False,
-    report: Any = None,
+    report: FormReport | None = None,
     use_model: bool = True,
 ) -> FormReview | PreparedCall:
     """review_form_async up to the model call: the finished review when no call is to be
     made (templates), else the prepared call. configured: a usable client is at hand."""
     if blind:
-        form = _blinded(form)
-    view = view_report(report) if report is not None else _checked(form, policy, blind)
+        form = blind_copy(form)
+    report, error = (report, None) if report is not None else _checked(form, policy, blind)
     if not use_model:
-        return template_review(form, view, NOT_REQUESTED)
+        return template_review(form, report, error, NOT_REQUESTED)
     if not configured:
-        return template_review(form, view, NOT_CONFIGURED)
+        return template_review(form, report, error, NOT_CONFIGURED)
     try:
-        return _prepare_call(form, view)
+        return _prepare_call(form, report, error)
     except Exception as exc:  # the run goes on: this form gets template drafts and the reason
-        return _drafting_failed(form, view, exc)
+        return _drafting_failed(form, report, error, exc)
 
 
 def finish_review(prepared: PreparedCall, result: Any = None, error: Exception | None = None) -> FormReview:
@@ -284,15 +279,17 @@ def finish_review(prepared: PreparedCall, result: Any = None, error: Exception |
             raise error
         return _finish_call(prepared, result)
     except Exception as exc:  # the run goes on: this form gets template drafts and the reason
-        return _drafting_failed(prepared.form, prepared.view, exc)
+        return _drafting_failed(prepared.form, prepared.report, prepared.checks_error, exc)
 
 
-def _checked(form: Form, policy: Any, blind: bool) -> ReportView:
+def _checked(form: Form, policy: Any, blind: bool) -> tuple[FormReport, str | None]:
+    """The checks' report, or an empty one and why the checks failed."""
     try:
-        return check_form(form, policy=policy, blind=blind)
+        return checks.run_checks(form, policy=policy, blind=blind), None  # looked up late: tests replace it
     except Exception as exc:  # a check bug must not stop the other forms of a batch
         log.debug("form %s: checks failed", form.id, exc_info=True)  # the caller reports checks_error
-        return ReportView(error=f"checks failed: {type(exc).__name__}: {exc}")
+        return FormReport(id=form.id, code=form.code, name=form.name, year=form.year, kind=form.kind, blind=blind), \
+            f"checks failed: {type(exc).__name__}: {exc}"
 
 
 def eval_comments(review: FormReview) -> list[dict[str, Any]]:
@@ -314,13 +311,13 @@ async def review_form_async(
     client: Any = None,
     policy: Any = None,
     blind: bool = False,
-    report: Any = None,
+    report: FormReport | None = None,
     use_model: bool = True,
 ) -> FormReview:
     """Checks and drafted comments for one form.
 
     client: a reviewer.llm.Client; None or an unconfigured one gives template drafts.
-    report: a checks FormReport (or ReportView) computed already; else the checks run here.
+    report: the checks' FormReport computed already; else the checks run here.
     blind: the form's own scores and remarks are hidden from the checks and the model.
     """
     configured = use_model and client is not None and client.configured
@@ -334,7 +331,8 @@ async def review_form_async(
     return finish_review(prepared, result)
 
 
-def review_form(form: Form, *, client: Any = None, policy: Any = None, blind: bool = False, report: Any = None) -> FormReview:
+def review_form(form: Form, *, client: Any = None, policy: Any = None, blind: bool = False,
+                report: FormReport | None = None) -> FormReview:
     """review_form_async for code without an event loop."""
 
     async def run() -> FormReview:

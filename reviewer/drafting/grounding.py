@@ -15,7 +15,7 @@ import re
 import unicodedata
 
 from reviewer.drafting.comments import DroppedComment, ModelComment, ReviewReply
-from reviewer.drafting.findings import ReportView
+from reviewer.checks import FormReport
 from reviewer.drafting.render import fmt_number, render_findings, render_form
 from reviewer.domain.model import Form
 
@@ -54,7 +54,7 @@ class Grounding:
     """What one form's comments may quote, number and refer to."""
 
     def __init__(
-        self, form: Form, report: ReportView, *, form_text: str | None = None, findings_text: str | None = None
+        self, form: Form, report: FormReport, *, form_text: str | None = None, findings_text: str | None = None
     ) -> None:
         """form_text and findings_text: render_form(form) and render_findings(report, form),
         when the caller has them already (the prompt is built from the same texts)."""

@@ -3,19 +3,23 @@
 PROMPT_VERSION names the prompt's design; `prompt_version()` adds a hash of the review
 templates' source, so an edit to review_system.j2 or review_user.j2 changes the version
 the language-model module logs and caches under, even when the constant was not bumped.
+`template_hashes()` is the one way templates are hashed: the prompt version, the batch's
+fingerprint and the evaluation's run log all read it (from the installed package, so an
+installed copy hashes what it runs).
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterable
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
 import jinja2
 
-from reviewer.drafting.findings import ReportView
+from reviewer.checks import FormReport
 from reviewer.drafting.render import render_findings, render_form
 from reviewer.domain.model import Form
 
@@ -52,13 +56,26 @@ def system_message() -> str:
     return render_template("review_system.j2").strip()
 
 
+def template_hashes(folder: Path | None = None, names: Iterable[str] | None = None) -> dict[str, str]:
+    """sha256 of each template (*.j2) in `folder` (default the installed prompts), or of the
+    files `names` in it, by path relative to the folder."""
+    folder = PROMPTS_DIR if folder is None else folder
+    paths = sorted(folder.rglob("*.j2")) if names is None else [folder / name for name in names]
+    return {path.relative_to(folder).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest() for path in paths}
+
+
+def combined_hash(hashes: dict[str, str]) -> str:
+    """One sha256 over per-file hashes (each name and hash, in name order)."""
+    digest = hashlib.sha256()
+    for name in sorted(hashes):
+        digest.update(f"{name}\0{hashes[name]}\n".encode())
+    return digest.hexdigest()
+
+
 @lru_cache(maxsize=1)
 def templates_hash() -> str:
-    digest = hashlib.sha256()
-    for name in REVIEW_TEMPLATES:
-        digest.update(name.encode())
-        digest.update((PROMPTS_DIR / name).read_bytes())
-    return digest.hexdigest()
+    """The hash of the review prompt's templates (REVIEW_TEMPLATES)."""
+    return combined_hash(template_hashes(names=REVIEW_TEMPLATES))
 
 
 def prompt_version() -> str:
@@ -67,7 +84,7 @@ def prompt_version() -> str:
 
 
 def review_messages(
-    form: Form, report: ReportView, *, form_text: str | None = None, findings_text: str | None = None
+    form: Form, report: FormReport, *, form_text: str | None = None, findings_text: str | None = None
 ) -> list[dict[str, str]]:
     """The chat messages for one form: the rules in the system message, the data in the user message.
 

@@ -8,7 +8,7 @@ are turned into their full-width forms so nothing inside can close the <form> de
 
 from __future__ import annotations
 
-from reviewer.drafting.findings import ReportView
+from reviewer.checks import Finding, FormReport
 from reviewer.domain.model import Form, Indicator
 
 FIELD_SEPARATOR = " | "
@@ -89,28 +89,29 @@ def render_form(form: Form) -> str:
     return "\n".join(lines)
 
 
-def finding_deduction(finding, form: Form | None) -> float | None:
+def finding_deduction(finding: Finding, form: Form | None) -> float | None:
     """Points the finding takes off the written score, when both are known."""
-    if finding.suggested_score is None or finding.indicator_index is None or form is None:
+    index = finding.row
+    if finding.suggested_score is None or index is None or form is None or not 0 <= index < len(form.indicators):
         return None
-    if not 0 <= finding.indicator_index < len(form.indicators):
-        return None
-    written = form.indicators[finding.indicator_index].score
+    written = form.indicators[index].score
     if written is None:
         return None
     deduction = round(written - finding.suggested_score, 4)
     return deduction if deduction > 0 else None  # a suggested raise is shown as the score only
 
 
-def render_findings(report: ReportView, form: Form | None = None) -> str:
+def render_findings(report: FormReport, form: Form | None = None, checks_error: str | None = None) -> str:
+    """The checks' results for the prompt; `checks_error`: why the checks did not run."""
+    r = report.recomputed
     lines = [
-        f"重新计算: 执行率 {fmt_number(report.execution_rate)}% | 预算执行得分 {fmt_number(report.budget_score)}"
-        f" | 建议总分 {fmt_number(report.suggested_total)} | 等级 {report.grade or '—'}"
+        f"重新计算: 执行率 {fmt_number(r.execution_rate)}% | 预算执行得分 {fmt_number(r.budget_score)}"
+        f" | 建议总分 {fmt_number(r.suggested_total)} | 等级 {r.grade or '—'}"
     ]
-    if report.basis:
-        lines.append(f"（总分说明: {as_data(report.basis)}）")
-    if report.error:
-        lines.append(f"（未运行自动检查: {as_data(report.error)}）")
+    if r.basis:
+        lines.append(f"（总分说明: {as_data(r.basis)}）")
+    if checks_error:
+        lines.append(f"（未运行自动检查: {as_data(checks_error)}）")
     for finding in report.findings:
         lines.append(finding_line(finding, form))
     if not report.findings:
@@ -118,8 +119,8 @@ def render_findings(report: ReportView, form: Form | None = None) -> str:
     return "\n".join(lines)
 
 
-def finding_line(finding, form: Form | None = None) -> str:
-    where = "表" if finding.indicator_index is None else f"指标[{finding.indicator_index}]"
+def finding_line(finding: Finding, form: Form | None = None) -> str:
+    where = "表" if finding.row is None else f"指标[{finding.row}]"
     line = f"{finding.check} {finding.severity} {where}: {as_data(finding.message)}"
     if finding.suggested_score is not None:
         deduction = finding_deduction(finding, form)

@@ -1,17 +1,17 @@
 """Template drafts: every finding becomes a reviewer-style comment, no model needed.
 
-The wording is in prompts/comment.j2, prompts/suggestion.j2 and prompts/opinion_paragraph.j2;
-this module decides where a finding belongs (target, category) and what it costs.
+The wording is in prompts/comment.j2 and prompts/opinion_paragraph.j2, and each check's
+own `suggestion` (declared with the check); this module decides where a finding belongs
+(target, category) and what it costs.
 """
 
 from __future__ import annotations
 
 import re
 from functools import lru_cache
-from types import SimpleNamespace
 
+from reviewer.checks import Finding, FormReport, all_checks
 from reviewer.drafting.comments import PARTS, DraftComment
-from reviewer.drafting.findings import FindingView, ReportView
 from reviewer.drafting.prompts import render_template
 from reviewer.drafting.render import finding_deduction, fmt_number
 from reviewer.domain.model import Form
@@ -30,29 +30,23 @@ _ON_INDICATOR = {
 }
 
 
-def placement(finding: FindingView) -> tuple[str, str]:
+def placement(finding: Finding) -> tuple[str, str]:
     """(target, category) of the comment a finding becomes."""
     field = finding.field
-    if field.startswith("funding") or finding.category == "arithmetic" and finding.indicator_index is None and "total" not in field:
+    if field.startswith("funding") or finding.category == "arithmetic" and finding.row is None and "total" not in field:
         return "funding", "funding"
     if finding.category == "goal-outcome" or field.startswith("goal"):
-        return ("indicator" if finding.indicator_index is not None else "goal"), "goal_outcome"
+        return ("indicator" if finding.row is not None else "goal"), "goal_outcome"
     if finding.category == "deviation" or field.endswith("deviation"):
         return "deviation", "deviation_reason"
-    if finding.indicator_index is not None:
+    if finding.row is not None:
         return _ON_INDICATOR.get(finding.category, ("indicator", "indicator_quality"))
     if field.startswith("indicators"):  # the indicator table as a whole (weights, missing sections)
         return "indicator", "indicator_quality" if finding.category == "indicator-quality" else "scoring"
     return "form", "scoring"
 
 
-def eval_reason(finding: FindingView) -> str:
-    from reviewer.evaluation.reasons import check_reason  # the evaluation's vocabulary
-
-    return check_reason(finding.check, finding.name)
-
-
-def template_comment(finding: FindingView, form: Form) -> DraftComment:
+def template_comment(finding: Finding, form: Form) -> DraftComment:
     target, category = placement(finding)
     deduction = finding_deduction(finding, form)
     text = render_template(
@@ -64,8 +58,8 @@ def template_comment(finding: FindingView, form: Form) -> DraftComment:
     return DraftComment(
         source="template",
         target=target,  # type: ignore[arg-type]
-        indicator_index=finding.indicator_index,
-        indicator_name=finding.indicator_name,
+        indicator_index=finding.row,
+        indicator_name=finding.indicator.name if finding.indicator is not None else None,
         category=category,  # type: ignore[arg-type]
         severity=finding.severity if finding.severity in ("error", "warning", "info") else "warning",  # type: ignore[arg-type]
         text=text,
@@ -73,18 +67,19 @@ def template_comment(finding: FindingView, form: Form) -> DraftComment:
         suggestion="" if re.search("建议|请", finding.message) else suggestion_for(finding.check),
         evidence=[],
         check_codes=[finding.check],
-        reason=eval_reason(finding),
+        reason=finding.reason,
         suggested_score=finding.suggested_score,
     )
 
 
 @lru_cache(maxsize=None)
 def suggestion_for(check: str) -> str:
-    """suggestion.j2 depends on the check code alone: rendered once per code."""
-    return render_template("suggestion.j2", finding=SimpleNamespace(check=check)).strip()
+    """The suggestion the check declares; "" for a code no check has."""
+    registered = all_checks().get(check)
+    return registered.suggestion if registered is not None else ""
 
 
-def template_comments(form: Form, report: ReportView) -> list[DraftComment]:
+def template_comments(form: Form, report: FormReport) -> list[DraftComment]:
     return [template_comment(f, form) for f in report.findings]
 
 
@@ -114,15 +109,16 @@ def problem_groups(comments: list[DraftComment]) -> list[tuple[str, list[str]]]:
     return groups
 
 
-def template_opinion(form: Form, report: ReportView, comments: list[DraftComment]) -> str:
+def template_opinion(form: Form, report: FormReport, comments: list[DraftComment], checks_error: str | None = None) -> str:
+    recomputed = report.recomputed
     return render_template(
         "opinion_paragraph.j2",
         name=f"“{form.name}”项目" if form.name else "该项目",
         declared=None if form.total_score is None else fmt_number(form.total_score),
-        total=None if report.suggested_total is None else fmt_number(report.suggested_total),
-        grade=report.grade,
-        provisional=report.provisional,
-        checks_error=report.error,
+        total=None if recomputed.suggested_total is None else fmt_number(recomputed.suggested_total),
+        grade=recomputed.grade,
+        provisional=recomputed.provisional,
+        checks_error=checks_error,
         groups=problem_groups(comments),
         notes=sum(1 for c in comments if c.severity == "info"),
         ordinals=ORDINALS,

@@ -24,6 +24,8 @@ from __future__ import annotations
 from collections import defaultdict
 from itertools import combinations
 
+from typing_extensions import NotRequired, TypedDict
+
 from reviewer.evaluation.dataset import Dataset
 from reviewer.evaluation.metrics import _mean, _median, kappa
 from reviewer.evaluation.scorers import Outcomes
@@ -34,7 +36,45 @@ FLAWS = ("not_quantified", "rate_as_number", "over_achieved", "under_achieved")
 Groups = dict[tuple[str, str], list[tuple[bool, float]]]
 
 
-def _pairs_agreement(groups: Groups, cross: bool) -> dict:
+class PairAgreement(TypedDict):
+    pairs: int
+    agreement: float | None
+    amount_gap: float | None
+
+
+class CrossGroupAgreement(PairAgreement):
+    kappa: float | None
+
+
+class GroupFigures(TypedDict):
+    instances: int
+    cut_rate: float
+    median_cut: float | None
+
+
+class ToolOnInstances(TypedDict):
+    instances: int
+    agreement: float | None
+    kappa: float | None
+    cut_rate: float | None
+    score_mae: float | None
+    of_ceiling: NotRequired[float | None]
+
+
+class HumanVsHuman(TypedDict):
+    """How consistently reviewer groups judge one flaw, and the tool on the same instances."""
+
+    flaw: str
+    group_by: str
+    instances: int
+    groups: dict[str, GroupFigures]
+    human_cut_rate: float | None
+    cross_group: CrossGroupAgreement
+    within_group: PairAgreement
+    tool: NotRequired[ToolOnInstances]
+
+
+def _pairs_agreement(groups: Groups, cross: bool) -> PairAgreement:
     """Pairs of instances across groups (same outer key, different group) or inside one group."""
     agree = pairs = 0
     amount_gaps: list[float] = []
@@ -66,7 +106,7 @@ def _pairs_agreement(groups: Groups, cross: bool) -> dict:
 
 def human_vs_human(
     dataset: Dataset, flaw: str, key: str = "group", outcomes: Outcomes | None = None, same: str | None = None
-) -> dict:
+) -> HumanVsHuman:
     """How consistently different reviewer groups (and one group with itself) judge one flaw.
 
     key: the form attribute naming the group ("group" = implementing unit, "file_group").
@@ -91,7 +131,7 @@ def human_vs_human(
     hh_kappa = None
     if cross["agreement"] is not None and p_e is not None and p_e < 1:
         hh_kappa = (cross["agreement"] - p_e) / (1 - p_e)
-    result = {
+    result: HumanVsHuman = {
         "flaw": flaw,
         "group_by": key if not same else f"{key} within {same}",
         "instances": n,
@@ -128,13 +168,13 @@ def human_vs_human(
 GROUPINGS: tuple[tuple[str, str | None], ...] = (("group", "file_group"), ("group", None), ("file_group", None))
 
 
-def ceiling(dataset: Dataset, outcomes: Outcomes | None = None, groupings=GROUPINGS) -> dict:
+def ceiling(dataset: Dataset, outcomes: Outcomes | None = None, groupings=GROUPINGS) -> dict[str, HumanVsHuman]:
     """human_vs_human for every flaw and grouping that has at least one cross-group pair.
 
     Groupings: units inside one file (one reviewing office, different units), units
     anywhere, and files (different offices or years).
     """
-    out: dict[str, dict] = {}
+    out: dict[str, HumanVsHuman] = {}
     for key, same in groupings:
         for flaw in FLAWS:
             r = human_vs_human(dataset, flaw, key=key, outcomes=outcomes, same=same)

@@ -30,11 +30,13 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from pydantic import BaseModel
+from typing_extensions import NotRequired, TypedDict
 
-from reviewer.evaluation.harness import FormPrediction, indicator_scores
-from reviewer.evaluation.metrics import _mean, _median
-from reviewer.evaluation.scorers import Outcomes
+from reviewer.domain.blinding import blind
 from reviewer.domain.model import Form
+from reviewer.evaluation.harness import FormPrediction, indicator_scores
+from reviewer.evaluation.metrics import Summary, _mean, _median, summarize
+from reviewer.evaluation.scorers import Outcomes, score_all
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -57,6 +59,28 @@ class CheckCalibration(BaseModel):
 Calibration = dict[str, CheckCalibration]
 
 
+class Fold(TypedDict):
+    fold: int
+    train: int
+    test: int
+    checks: int
+
+
+class CalibrationBlock(TypedDict):
+    """A calibration measured honestly: on a split (train, test, calibration) or by k-fold
+    cross-validation (k, seed, folds); the default policy beside it on the same forms."""
+
+    default: Summary
+    calibrated: Summary
+    description: NotRequired[str]
+    train: NotRequired[list[str]]
+    test: NotRequired[list[str]]
+    calibration: NotRequired[dict[str, dict]]
+    k: NotRequired[int]
+    seed: NotRequired[int]
+    folds: NotRequired[list[Fold]]
+
+
 def _round(x: float | None, n: int = 4) -> float | None:
     return None if x is None else round(x, n)
 
@@ -65,7 +89,7 @@ def attributed(o, code: str) -> bool:
     """Is this human cut evidence about `code`? Yes when the check's reason category is the
     human's; when no firing check has the human's reason, every firing check shares it.
     (A "comparator missing" finding beside an over-achievement cut is not why it was cut.)"""
-    matching = [c for c in o.checks if o.reasons.get(c) == o.human_reason]
+    matching = [c for c in o.checks if o.reasons.get(c) == o.reason]
     return code in matching if matching else True
 
 
@@ -127,10 +151,10 @@ def apply_calibration(pred: FormPrediction, form: Form, calibration: Calibration
     findings = []
     for f in pred.findings:
         cal = calibration.get(f.check)
-        if cal is None or f.indicator is None or not (0 <= f.indicator < len(form.indicators)):
+        if cal is None or f.indicator_index is None or not (0 <= f.indicator_index < len(form.indicators)):
             findings.append(f)
             continue
-        weight = form.indicators[f.indicator].weight
+        weight = form.indicators[f.indicator_index].weight
         if weight is None:
             findings.append(f)
             continue
@@ -218,24 +242,18 @@ def folds(ids: list[str], k: int, seed: int = 0) -> list[list[str]]:
 
 def calibrated_outcomes(dataset, predictions: dict[str, FormPrediction], default: Outcomes, train: list[str], test: list[str]):
     """Calibrate on the train forms' outcomes, apply to the test forms, score them."""
-    from reviewer.evaluation.harness import blind_form
-    from reviewer.evaluation.scorers import score_all
-
     cal = calibrate(default.subset(train))
     samples = [s for s in dataset.samples if s.form_id in set(test)]
-    moved = {s.form_id: apply_calibration(predictions[s.form_id], blind_form(s.form), cal) for s in samples}
+    moved = {s.form_id: apply_calibration(predictions[s.form_id], blind(s.form), cal) for s in samples}
     return cal, score_all(samples, moved)
 
 
-def cross_validate(dataset, predictions: dict[str, FormPrediction], k: int = 5, seed: int = 0, draws: int = 1000) -> dict:
+def cross_validate(dataset, predictions: dict[str, FormPrediction], k: int = 5, seed: int = 0, draws: int = 1000) -> CalibrationBlock:
     """k-fold by form: pooled test outcomes of the calibrated policy vs the default on the same forms."""
-    from reviewer.evaluation.metrics import summarize
-    from reviewer.evaluation.scorers import score_all
-
     default = score_all(dataset.samples, predictions)
     ids = [s.form_id for s in dataset.samples]
     pooled = Outcomes()
-    per_fold = []
+    per_fold: list[Fold] = []
     for i, test in enumerate(folds(ids, k, seed)):
         train = [x for x in ids if x not in set(test)]
         cal, out = calibrated_outcomes(dataset, predictions, default, train, test)
@@ -251,11 +269,8 @@ def cross_validate(dataset, predictions: dict[str, FormPrediction], k: int = 5, 
     }
 
 
-def split_evaluate(dataset, predictions: dict[str, FormPrediction], train: list[str], test: list[str], draws: int = 1000, seed: int = 0) -> dict:
+def split_evaluate(dataset, predictions: dict[str, FormPrediction], train: list[str], test: list[str], draws: int = 1000, seed: int = 0) -> CalibrationBlock:
     """One split: calibrate on train, measure calibrated and default policy on test."""
-    from reviewer.evaluation.metrics import summarize
-    from reviewer.evaluation.scorers import score_all
-
     default = score_all(dataset.samples, predictions)
     cal, out = calibrated_outcomes(dataset, predictions, default, train, test)
     return {

@@ -21,9 +21,10 @@ import re
 from collections.abc import Callable
 
 from pydantic import BaseModel, Field
+from typing_extensions import TypedDict
 
+from reviewer.domain.reasons import remark_reason
 from reviewer.evaluation.dataset import Dataset
-from reviewer.evaluation.reasons import remark_reason
 
 FORM_PARTS = ("form", "goal", "funding", "total", "problems")
 _DROP = re.compile(r"[\s\W_]+", flags=re.UNICODE)
@@ -143,7 +144,20 @@ def shuffled_baseline(
     return match_comments(shuffled, humans, **kwargs)
 
 
-def comment_agreement(drafts: list[Comment], humans: list[Comment], seed: int = 0, **kwargs) -> dict:
+class HitRates(TypedDict):
+    draft_hit_rate: float | None
+    human_hit_rate: float | None
+
+
+class CommentAgreementSummary(HitRates):
+    """Hit rates both ways, beside the shuffled-forms baseline's."""
+
+    shuffled: HitRates | None
+    drafts: int
+    humans: int
+
+
+def comment_agreement(drafts: list[Comment], humans: list[Comment], seed: int = 0, **kwargs) -> CommentAgreementSummary:
     real = match_comments(drafts, humans, **kwargs)
     shuffled = shuffled_baseline(drafts, humans, seed=seed, **kwargs)
     return {

@@ -16,14 +16,20 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from pydantic import BaseModel, Field
+from typing_extensions import TypedDict
 
-from reviewer.evaluation.reasons import remark_reason
 from reviewer.domain.model import Form, Indicator
+from reviewer.domain.reasons import remark_reason, value_reason
+from reviewer.domain.scoring import grade
+from reviewer.extract import extract_paths
 
-from reviewer.checks.findings import GRADES, grade  # noqa: F401 - re-exported for the harness
+# The indicator row as written, as a sample shows it (copied from the form's Indicator).
+ROW_FIELDS = ("level1", "level2", "name", "target", "actual")
 
 
 class IndicatorSample(BaseModel):
+    """One scored indicator of a reviewed form: the row as written and what the human did."""
+
     form_id: str
     index: int = Field(description="0-based position in form.indicators")
     level1: str = ""
@@ -41,17 +47,28 @@ class IndicatorSample(BaseModel):
     flaws: list[str] = Field(default_factory=list, description="content flaws seen without the human labels")
 
 
-class FormSample(BaseModel):
+class FormLabels(BaseModel):
+    """What a form's sample and its scored outcome share: the form, its groups, the human's total."""
+
     form_id: str
-    path: str
-    index: int
     kind: str
-    name: str = ""
-    unit: str = ""
     group: str
     file_group: str
     human_total: float | None = None
     human_grade: str | None = None
+
+    def labels(self) -> dict:
+        """These fields, to build another record of the same form from."""
+        return {name: getattr(self, name) for name in FormLabels.model_fields}
+
+
+class FormSample(FormLabels):
+    """One reviewed form: its labels, its scored indicators, and the form itself (never logged)."""
+
+    path: str
+    index: int
+    name: str = ""
+    unit: str = ""
     problems: list[str] = Field(default_factory=list)
     indicators: list[IndicatorSample] = Field(default_factory=list)
     skipped: int = 0
@@ -60,6 +77,16 @@ class FormSample(BaseModel):
     @property
     def human_cuts(self) -> int:
         return sum(s.human_cut for s in self.indicators)
+
+
+class DatasetSummary(TypedDict):
+    forms: int
+    files: int
+    indicators: int
+    human_cuts: int
+    forms_with_total: int
+    reports_with_problems: int
+    skipped_indicators: int
 
 
 class Dataset(BaseModel):
@@ -77,7 +104,7 @@ class Dataset(BaseModel):
         wanted = set(ids)
         return Dataset(samples=[f for f in self.samples if f.form_id in wanted])
 
-    def summary(self) -> dict:
+    def summary(self) -> DatasetSummary:
         inds = self.indicators
         return {
             "forms": len(self.samples),
@@ -96,8 +123,6 @@ def content_flaws(ind: Indicator) -> list[str]:
     Used for the "cut every unquantified target" baseline and for grouping the same flaw
     across reviewer groups. Only the target/actual/name are read.
     """
-    from reviewer.evaluation.reasons import value_reason
-
     flaws = []
     t = ind.target_value
     if ind.actual_value.kind == "not_applicable" and t.kind != "not_applicable":
@@ -124,11 +149,7 @@ def indicator_sample(form_id: str, index: int, ind: Indicator, report: bool = Fa
     return IndicatorSample(
         form_id=form_id,
         index=index,
-        level1=ind.level1,
-        level2=ind.level2,
-        name=ind.name,
-        target=ind.target,
-        actual=ind.actual,
+        **{name: getattr(ind, name) for name in ROW_FIELDS},
         weight=ind.weight,
         human_score=ind.score,
         human_cut=cut,
@@ -185,8 +206,6 @@ def dataset_from_forms(forms: Iterable[Form]) -> Dataset:
 
 def load_dataset(paths: Iterable[str | Path]) -> Dataset:
     """Read every form under the paths (files, folders, zips) into a Dataset."""
-    from reviewer.extract import extract_paths
-
     extraction = extract_paths(paths)
     data = dataset_from_forms(extraction.forms)
     data.errors = [f"{e.path}: {e.message}" for e in extraction.errors]

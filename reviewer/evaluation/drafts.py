@@ -10,15 +10,37 @@ import asyncio
 from statistics import median
 from typing import Any
 
-from reviewer.evaluation.comments import Comment, comment_agreement, human_comments
+from typing_extensions import NotRequired, TypedDict
+
+from reviewer.checks import run_checks
+from reviewer.domain.blinding import blind
+from reviewer.drafting.drafter import FormReview, eval_comments, review_forms_async
+from reviewer.drafting.prompts import estimate_tokens, review_messages
+from reviewer.evaluation.comments import Comment, CommentAgreementSummary, comment_agreement, human_comments
 from reviewer.evaluation.dataset import Dataset
-from reviewer.evaluation.harness import blind_form
 
 
-async def _review_all(dataset: Dataset, client: Any, use_model: bool) -> list:
-    from reviewer.drafting.drafter import review_forms_async
+class TokenFigures(TypedDict):
+    calls: int
+    prompt_tokens_per_form: float
+    completion_tokens_per_form: float
+    cache_hits: int
 
-    forms = [blind_form(sample.form) for sample in dataset.samples]
+
+class DraftAgreement(TypedDict):
+    """How the drafted comments agree with the human remarks, and what they cost."""
+
+    draft_source: str
+    forms: int
+    fallbacks: list[str]
+    dropped_comments: int
+    agreement: CommentAgreementSummary
+    prompt_tokens_estimate: dict[str, int]
+    tokens: NotRequired[TokenFigures]
+
+
+async def _review_all(dataset: Dataset, client: Any, use_model: bool) -> list[FormReview]:
+    forms = [blind(sample.form) for sample in dataset.samples]
     try:
         return await review_forms_async(forms, client=client, blind=True, use_model=use_model)
     finally:
@@ -26,23 +48,21 @@ async def _review_all(dataset: Dataset, client: Any, use_model: bool) -> list:
             await client.close_transport()
 
 
-def draft_agreement(dataset: Dataset, *, client: Any = None, use_model: bool = False, seed: int = 0) -> dict:
+def draft_agreement(dataset: Dataset, *, client: Any = None, use_model: bool = False, seed: int = 0) -> DraftAgreement:
     """Drafts for every sample, matched against the human remarks; with token figures."""
-    from reviewer.drafting.drafter import eval_comments
-
     reviews = asyncio.run(_review_all(dataset, client, use_model))
     drafts = [Comment(**c) for review in reviews for c in eval_comments(review)]
     sources = sorted({review.draft_source for review in reviews})
     calls = [review.llm for review in reviews if review.llm is not None and review.llm.attempts]
-    result: dict = {
+    estimates = prompt_estimates(dataset)
+    result: DraftAgreement = {
         "draft_source": "+".join(sources),
         "forms": len(reviews),
         "fallbacks": sorted({r.fallback_reason for r in reviews if r.fallback_reason and use_model}),
         "dropped_comments": sum(len(r.dropped) for r in reviews),
         "agreement": comment_agreement(drafts, human_comments(dataset), seed=seed),
+        "prompt_tokens_estimate": {"median": median(estimates), "max": max(estimates)} if estimates else {},
     }
-    estimates = prompt_estimates(dataset)
-    result["prompt_tokens_estimate"] = {"median": median(estimates), "max": max(estimates)} if estimates else {}
     if calls:  # what the endpoint reported, per form that reached it
         result["tokens"] = {
             "calls": len(calls),
@@ -55,12 +75,9 @@ def draft_agreement(dataset: Dataset, *, client: Any = None, use_model: bool = F
 
 def prompt_estimates(dataset: Dataset) -> list[int]:
     """Estimated prompt tokens per form (system + user message), without calling a model."""
-    from reviewer.drafting.findings import check_form
-    from reviewer.drafting.prompts import estimate_tokens, review_messages
-
     estimates = []
     for sample in dataset.samples:
-        form = blind_form(sample.form)
-        messages = review_messages(form, check_form(form, blind=True))
+        form = blind(sample.form)
+        messages = review_messages(form, run_checks(form, blind=True))
         estimates.append(sum(estimate_tokens(m["content"]) for m in messages))
     return estimates

@@ -27,7 +27,9 @@ from __future__ import annotations
 
 import math
 
-from reviewer.evaluation.scorers import FormOutcome, IndicatorOutcome, Outcomes
+from typing_extensions import TypedDict
+
+from reviewer.evaluation.scorers import Outcomes, ScoredForm, ScoredIndicator
 
 METRIC_NAMES = (
     "flag_recall",
@@ -45,6 +47,54 @@ METRIC_NAMES = (
 
 class MissingExtra(RuntimeError):
     pass
+
+
+Interval = list[float]  # [low, high], the 95% bootstrap percentiles
+
+
+class Summary(TypedDict):
+    """One pipeline's figures: point estimates, intervals, counts, the cut-or-not table."""
+
+    metrics: dict[str, float | None]
+    ci95: dict[str, Interval | None]
+    counts: dict[str, int]
+    confusion: list[list[int]]
+
+
+class CheckFigures(TypedDict):
+    """How one check code fares against the human (see per_check)."""
+
+    reason: str | None
+    fired: int
+    form_level: int
+    fired_on_human_cut: int
+    flag_precision: float | None
+    cuts: int
+    cut_precision: float | None
+    recall_share: float | None
+    reason_agreement: float | None
+    score_mae: float | None
+    human_median_cut: float | None
+
+
+class Disagreement(TypedDict):
+    """One indicator where the tool and the human disagree (see disagreements)."""
+
+    kind: str  # missed_cut / extra_cut / amount / reason
+    size: float
+    form_id: str
+    index: int
+    indicator: str
+    target: str
+    actual: str
+    weight: float
+    human_score: float
+    human_reason: str | None
+    human_remark: str
+    tool_score: float
+    tool_reason: str | None
+    tool_findings: list[str]
+    explanation: str
 
 
 def _numpy():
@@ -70,7 +120,7 @@ def _mean(xs: list[float]) -> float | None:
 SUMS = ("tn", "fp", "fn", "tp", "flagged_cuts", "reason_ok", "score_error", "totals", "total_error", "grade_ok")
 
 
-def _sums(indicators: list[IndicatorOutcome], forms: list[FormOutcome]) -> list[float]:
+def _sums(indicators: list[ScoredIndicator], forms: list[ScoredForm]) -> list[float]:
     tp = sum(1 for o in indicators if o.human_cut and o.pred_cut)
     fp = sum(1 for o in indicators if o.pred_cut and not o.human_cut)
     fn = sum(1 for o in indicators if o.human_cut and not o.pred_cut)
@@ -79,7 +129,7 @@ def _sums(indicators: list[IndicatorOutcome], forms: list[FormOutcome]) -> list[
     return [
         len(indicators) - tp - fp - fn, fp, fn, tp,
         sum(1 for o in indicators if o.human_cut and o.pred_flag),
-        sum(1 for o in agreed if o.pred_reason == o.human_reason),
+        sum(1 for o in agreed if o.pred_reason == o.reason),
         sum(abs(o.pred_score - o.human_score) for o in agreed),
         len(totals),
         sum(abs(f.pred_total - f.human_total) for f in totals),  # type: ignore[operator]
@@ -157,7 +207,7 @@ def confusion(human: list[bool], tool: list[bool]) -> list[list[int]]:
     return [[len(human) - tp - fp - fn, fp], [fn, tp]]
 
 
-def compute(indicators: list[IndicatorOutcome], forms: list[FormOutcome]) -> dict[str, float | None]:
+def compute(indicators: list[ScoredIndicator], forms: list[ScoredForm]) -> dict[str, float | None]:
     np = _numpy()
     values = _metrics(np.array([_sums(indicators, forms)], dtype=float))
     return {name: _finite(values[name][0]) for name in METRIC_NAMES}
@@ -199,7 +249,7 @@ def bootstrap(
     return out
 
 
-def summarize(outcomes: Outcomes, draws: int = 1000, seed: int = 0) -> dict:
+def summarize(outcomes: Outcomes, draws: int = 1000, seed: int = 0) -> Summary:
     """Point estimates, intervals, counts and the confusion matrix for one pipeline."""
     point = compute(outcomes.indicators, outcomes.forms)
     ci = bootstrap(outcomes, draws=draws, seed=seed) if draws else {n: None for n in METRIC_NAMES}
@@ -213,12 +263,12 @@ def summarize(outcomes: Outcomes, draws: int = 1000, seed: int = 0) -> dict:
     }
 
 
-def per_check(outcomes: Outcomes) -> dict[str, dict]:
+def per_check(outcomes: Outcomes) -> dict[str, CheckFigures]:
     """For every check code: how often it fires, on what, and how its cuts compare."""
     inds = outcomes.indicators
     total_cuts = sum(o.human_cut for o in inds)
     codes = sorted({c for o in inds for c in o.checks} | {c for f in outcomes.forms for c in f.form_findings})
-    out: dict[str, dict] = {}
+    out: dict[str, CheckFigures] = {}
     for code in codes:
         fired = [o for o in inds if code in o.checks]
         cuts = [o for o in inds if code in o.cut_checks]
@@ -235,7 +285,7 @@ def per_check(outcomes: Outcomes) -> dict[str, dict]:
             "cuts": len(cuts),
             "cut_precision": len(agreed) / len(cuts) if cuts else None,
             "recall_share": len(agreed) / total_cuts if total_cuts else None,
-            "reason_agreement": _mean([float(o.human_reason == reason) for o in on_cut]),
+            "reason_agreement": _mean([float(o.reason == reason) for o in on_cut]),
             # only where this check's suggestion is the indicator's final score
             "score_mae": _mean(
                 [
@@ -257,9 +307,9 @@ def _median(xs: list[float]) -> float | None:
     return s[n // 2] if n % 2 else (s[n // 2 - 1] + s[n // 2]) / 2
 
 
-def disagreements(outcomes: Outcomes, limit: int = 20) -> list[dict]:
+def disagreements(outcomes: Outcomes, limit: int = 20) -> list[Disagreement]:
     """The largest disagreements: cut-or-not first (by weight), then score gaps on agreed cuts."""
-    rows = []
+    rows: list[Disagreement] = []
     for o in outcomes.indicators:
         if o.human_cut != o.pred_cut:
             size = o.weight - (o.human_score if o.human_cut else o.pred_score)
@@ -267,7 +317,7 @@ def disagreements(outcomes: Outcomes, limit: int = 20) -> list[dict]:
         elif o.human_cut and abs(o.pred_score - o.human_score) > 1e-9:
             size = abs(o.pred_score - o.human_score)
             kind = "amount"
-        elif o.human_cut and o.pred_reason != o.human_reason:
+        elif o.human_cut and o.pred_reason != o.reason:
             size = 0.0
             kind = "reason"
         else:
@@ -283,7 +333,7 @@ def disagreements(outcomes: Outcomes, limit: int = 20) -> list[dict]:
                 "actual": o.actual,
                 "weight": o.weight,
                 "human_score": o.human_score,
-                "human_reason": o.human_reason,
+                "human_reason": o.reason,
                 "human_remark": o.remark,
                 "tool_score": o.pred_score,
                 "tool_reason": o.pred_reason,

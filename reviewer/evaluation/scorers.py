@@ -1,32 +1,27 @@
 """Scorers: judge one sample (an indicator, or a form) against the human, with a reason.
 
-`score_indicator` gives an `IndicatorOutcome` (flag, cut, reason, score, each with an
-explanation string); `score_form` gives a `FormOutcome` (total and grade). Metrics are
-computed over these outcomes in metrics.py.
+`score_indicator` gives a `ScoredIndicator` (flag, cut, reason, score, each with an
+explanation string); `score_form` gives a `ScoredForm` (total and grade). A scored record
+is its sample (the human's side, fields as the sample has them) plus the tool's side
+(`pred_*`, the findings' codes). Metrics are computed over these in metrics.py.
 """
 
 from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from reviewer.evaluation.dataset import FormSample, IndicatorSample, grade
-from reviewer.evaluation.harness import FormPrediction, PredFinding, indicator_scores, predicted_total
+from reviewer.checks import Finding
+from reviewer.domain.blinding import blind
+from reviewer.domain.scoring import combine_cuts, grade
+from reviewer.evaluation.dataset import FormLabels, FormSample, IndicatorSample
+from reviewer.evaluation.harness import FormPrediction, indicator_scores, predicted_total
 
 EPS = 1e-9
 
 
-class IndicatorOutcome(BaseModel):
-    form_id: str
-    index: int
-    name: str
-    target: str = ""
-    actual: str = ""
-    weight: float
-    human_cut: bool
-    human_score: float
-    human_reason: str | None = None
-    remark: str = ""
-    flaws: list[str] = Field(default_factory=list)
+class ScoredIndicator(IndicatorSample):
+    """An indicator sample (the human's score, cut and reason) with the tool's judgement of it."""
+
     checks: list[str] = Field(default_factory=list, description="codes of every finding on this indicator")
     cut_checks: list[str] = Field(default_factory=list, description="codes whose suggested score is below the weight")
     suggested: dict[str, float] = Field(default_factory=dict, description="lowest suggested score per cutting code")
@@ -47,29 +42,25 @@ class IndicatorOutcome(BaseModel):
         return self.human_cut == self.pred_cut
 
 
-class FormOutcome(BaseModel):
-    form_id: str
-    kind: str
-    group: str
-    file_group: str
-    human_total: float | None = None
+class ScoredForm(FormLabels):
+    """A form's labels (the human's total and grade) with the tool's total and grade."""
+
     pred_total: float | None = None
-    human_grade: str | None = None
     pred_grade: str | None = None
     form_findings: list[str] = Field(default_factory=list, description="codes of form-level findings")
     error: str | None = None
     explanation: str = ""
 
 
-def _cutting(findings: list[PredFinding], weight: float) -> list[PredFinding]:
+def _cutting(findings: list[Finding], weight: float) -> list[Finding]:
     return [f for f in findings if f.suggested_score is not None and f.suggested_score < weight - EPS]
 
 
-def score_indicator(sample: IndicatorSample, pred: FormPrediction, pred_score: float | None = None) -> IndicatorOutcome:
-    mine = [f for f in pred.findings if f.indicator == sample.index]
+def score_indicator(sample: IndicatorSample, pred: FormPrediction, pred_score: float | None = None) -> ScoredIndicator:
+    mine = [f for f in pred.findings if f.indicator_index == sample.index]
     cutting = _cutting(mine, sample.weight)
     if pred_score is None:
-        pred_score = min([sample.weight] + [f.suggested_score for f in cutting if f.suggested_score is not None])
+        pred_score = combine_cuts(sample.weight, sample.weight, [f.suggested_score for f in cutting], "lowest")
     pred_cut = bool(cutting)
     if cutting:
         main = min(cutting, key=lambda f: f.suggested_score if f.suggested_score is not None else sample.weight)
@@ -86,18 +77,8 @@ def score_indicator(sample: IndicatorSample, pred: FormPrediction, pred_score: f
     else:
         tool = "tool silent"
     verdict = "agree" if pred_cut == sample.human_cut else ("missed cut" if sample.human_cut else "extra cut")
-    return IndicatorOutcome(
-        form_id=sample.form_id,
-        index=sample.index,
-        name=sample.name,
-        target=sample.target,
-        actual=sample.actual,
-        weight=sample.weight,
-        human_cut=sample.human_cut,
-        human_score=sample.human_score,
-        human_reason=sample.reason,
-        remark=sample.remark,
-        flaws=sample.flaws,
+    return ScoredIndicator(
+        **dict(sample),
         checks=sorted({f.check for f in mine}),
         cut_checks=sorted({f.check for f in cutting}),
         suggested={
@@ -114,41 +95,34 @@ def score_indicator(sample: IndicatorSample, pred: FormPrediction, pred_score: f
     )
 
 
-def score_form(sample: FormSample, pred: FormPrediction) -> tuple[FormOutcome, list[IndicatorOutcome]]:
-    from reviewer.evaluation.harness import blind_form
-
-    blind = blind_form(sample.form)
-    scores = indicator_scores(blind, pred)
+def score_form(sample: FormSample, pred: FormPrediction) -> tuple[ScoredForm, list[ScoredIndicator]]:
+    form = blind(sample.form)
+    scores = indicator_scores(form, pred)
     indicators = [score_indicator(s, pred, scores.get(s.index)) for s in sample.indicators]
-    total = None if pred.error else predicted_total(blind, pred)
+    total = None if pred.error else predicted_total(form, pred)
     if sample.human_total is not None and total is not None:
         expl = f"total human {sample.human_total:g} ({sample.human_grade}) vs tool {total:g} ({grade(total)})"
     else:
         expl = "total not comparable" + (f": {pred.error}" if pred.error else "")
-    form = FormOutcome(
-        form_id=sample.form_id,
-        kind=sample.kind,
-        group=sample.group,
-        file_group=sample.file_group,
-        human_total=sample.human_total,
+    scored = ScoredForm(
+        **sample.labels(),
         pred_total=total,
-        human_grade=sample.human_grade,
         pred_grade=grade(total),
-        form_findings=sorted({f.check for f in pred.findings if f.indicator is None}),
+        form_findings=sorted({f.check for f in pred.findings if f.indicator_index is None}),
         error=pred.error,
         explanation=expl,
     )
-    return form, indicators
+    return scored, indicators
 
 
 class Outcomes(BaseModel):
     """Every scored sample of one pipeline on one dataset."""
 
-    forms: list[FormOutcome] = Field(default_factory=list)
-    indicators: list[IndicatorOutcome] = Field(default_factory=list)
+    forms: list[ScoredForm] = Field(default_factory=list)
+    indicators: list[ScoredIndicator] = Field(default_factory=list)
 
-    def by_form(self) -> dict[str, tuple[FormOutcome, list[IndicatorOutcome]]]:
-        out: dict[str, tuple[FormOutcome, list[IndicatorOutcome]]] = {f.form_id: (f, []) for f in self.forms}
+    def by_form(self) -> dict[str, tuple[ScoredForm, list[ScoredIndicator]]]:
+        out: dict[str, tuple[ScoredForm, list[ScoredIndicator]]] = {f.form_id: (f, []) for f in self.forms}
         for o in self.indicators:
             out[o.form_id][1].append(o)
         return out

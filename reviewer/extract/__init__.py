@@ -11,7 +11,7 @@ from reviewer.extract.files import (
     check_complete,
     decode_text,
     discover,
-    document_text,
+    document_forms,
     extract_file,
     extract_paths,
     forms_from_json,
@@ -23,6 +23,6 @@ from reviewer.extract.sources import Document, count_documents, display_path, it
 
 __all__ = [
     "SUFFIXES", "TEXT_SUFFIXES", "Document", "ExtractFailure", "check_complete", "count_documents",
-    "decode_text", "discover", "display_path", "document_text", "extract_file", "extract_paths",
+    "decode_text", "discover", "display_path", "document_forms", "extract_file", "extract_paths",
     "forms_from_json", "iter_documents", "parse_text", "read_document", "xlsx_text",
 ]

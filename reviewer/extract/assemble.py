@@ -4,6 +4,9 @@ Layouts locate cells (`raw.RawForm`); this turns them into the `Form` of the JSO
 - amounts: plain decimals (thousands separators allowed), × 10,000 where the funding
   table says 万元 (or the cell itself says 万/万元); nan, inf, exponents and absurd
   magnitudes are left empty with a warning;
+- weights, scores and rates likewise: nan, inf, exponents and numbers of more than 15
+  digits before the point are left empty with a warning (so no layout needs a pass after
+  it: every number of an assembled form is one a form can hold);
 - the execution rate in percent, by one rule (`execution_rate`);
 - level names: points stripped, a known variant made canonical, merged cells carried down;
 - weights, scores, the total row, the year from the field or the title;
@@ -19,9 +22,11 @@ from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from pathlib import Path
 
-from reviewer.domain.model import Form, FundingRow, Indicator, Source, TargetParts
-from reviewer.domain.values import comparator_symbol
-from reviewer.domain.vocabulary import vocabulary
+from pydantic import TypeAdapter
+
+from reviewer.domain.model import Form, FundingRow, Indicator, Source
+from reviewer.domain.values import MAX_INTEGER_DIGITS, comparator_symbol, plain_decimal
+from reviewer.domain.vocabulary import depends_on_vocabulary, label_key, strip_points, vocabulary
 from reviewer.extract.raw import (
     Cells, RawCell, RawForm, RawFunding, RawGoal, RawTable, RawTotal, RawWarning,
 )
@@ -46,6 +51,7 @@ _LEVELS = ("level1", "level2")
 # A row with none of these is a category row (its rubric text, if any, describes the category).
 _SUBSTANCE = frozenset(("name", "target", "actual", "weight", "score", "review_score", "weighted_score",
                         "deviation"))
+_TEMPLATE_ROW = frozenset(("seq", "name", "remark"))  # the cells of an unfilled template row ("指标2")
 
 
 def form_id(code: str | None, path: str, index: int) -> str:
@@ -71,6 +77,7 @@ def assemble(raw: RawForm) -> Form:
         form.performance_targets = _rows(form, raw.performance_targets, "performance_targets")
     _total(form, raw.total)
     form.problems = [c.text for c in raw.problems]
+    _notes(form, raw.problems_notes)
     return form
 
 
@@ -96,6 +103,9 @@ def _header(form: Form, raw: RawForm) -> None:
     _notes(form, raw.header_notes)
     for name in ("name", "code", "unit", "department"):
         setattr(form, name, _text(raw.header.get(name)) or None)
+        cell = raw.header.get(name)
+        if cell is not None and cell.original and cell.original.strip() != cell.text.strip():
+            form.warn(name, f"written '{cell.original.strip()}' (cleaned up at the source: {cell.where})")
     coded = _CODED_NAME.match(form.name or "") if form.code is None else None
     if coded:  # "51000021R000000019951-工资性支出": the code written in front of the name
         form.code, form.name = coded.group(1), coded.group(2).strip()
@@ -162,7 +172,15 @@ def number(text: str) -> tuple[float | None, str | None]:
     bare = t.removesuffix("分").replace(",", "")
     if "%" in t or not _NUMBER.match(bare):
         return None, f"'{text.strip()}' is not a number"
+    if plain_decimal(bare) is None:
+        return None, _too_long(text)
     return float(bare), None
+
+
+def _too_long(text: str) -> str:
+    """A number with more digits than any form holds: nothing a float could keep as written."""
+    shown = text.strip() if len(text.strip()) <= 24 else text.strip()[:20] + "…"
+    return f"'{shown}' has more than {MAX_INTEGER_DIGITS} digits before the point: not a number a form can hold"
 
 
 def execution_rate(written: str, header_says_percent: bool, budget: float | None, executed: float | None,
@@ -183,6 +201,8 @@ def execution_rate(written: str, header_says_percent: bool, budget: float | None
     bare = t.rstrip("%").replace(",", "")
     if not _NUMBER.match(bare):
         return None, f"执行率 '{written.strip()}' is not a number"
+    if plain_decimal(bare) is None:
+        return None, f"执行率 {_too_long(written)}"
     value = float(bare)
     if percent_written:
         return value, None
@@ -230,7 +250,8 @@ def _funding(form: Form, raw: RawFunding | None) -> None:
             if all(v is None for v in amounts.values()):
                 continue  # a note or a heading inside the table, no amount of its own
             label = written
-            form.warn("funding", f"funding row '{written}' is none of the template's rows; kept under its label")
+            if label_key(written) not in _other_rows():
+                form.warn("funding", f"funding row '{written}' is none of the template's rows; kept under its label")
         funding.rows.append(FundingRow(label=label, **amounts))
         if label == FUND_TOTAL and total_cells is None:
             total_cells = row.cells
@@ -244,6 +265,13 @@ def _funding(form: Form, raw: RawFunding | None) -> None:
     elif raw.rows or not raw.summary:
         _warn_once(form, "funding", f"no {FUND_TOTAL} row found")
     _funding_summary(form, raw, scale)
+
+
+@depends_on_vocabulary
+@lru_cache(maxsize=1)
+def _other_rows() -> frozenset[str]:
+    """Funding rows of other templates the vocabulary knows (中央资金, 单位资金): no warning."""
+    return frozenset(label_key(label) for label in vocabulary().funding_other_rows)
 
 
 def _amount(form: Form, label: str, name: str, cell: RawCell | None, scale: Decimal) -> float | None:
@@ -310,6 +338,8 @@ def _goal(form: Form, raw: RawGoal | None) -> None:
     _notes(form, raw.notes)
     form.goal.planned = "".join(c.text.strip() for c in raw.planned)
     form.goal.actual = "".join(c.text.strip() for c in raw.actual)
+    if any(n.field == "goal" for n in raw.notes):
+        return  # the layout said what is wrong with the goal as a whole (columns not separable …)
     if not form.goal.planned:
         _warn_once(form, "goal.planned", "预期目标 is empty")
     if not form.goal.actual:
@@ -328,25 +358,28 @@ def _rows(form: Form, table: RawTable, part: str) -> list[Indicator]:
     for name in blank:
         form.warn(part, f"{_SCORE_NAMES[name]} is blank in every row of the table")
     split_target = "comparator" in table.columns or "unit" in table.columns
-    rows: list[Indicator] = []
+    rows: list[dict] = []  # the Indicators' fields, validated at once at the end (one call, not one per row)
     level1 = level2 = ""
     for raw_row in table.rows:
         cells = raw_row.cells
-        written1, written2 = _text(cells.get("level1")), _text(cells.get("level2"))
+        cell1, cell2 = cells.get("level1"), cells.get("level2")
+        written1 = cell1.text.strip() if cell1 is not None else ""
+        written2 = cell2.text.strip() if cell2 is not None else ""
         if written1:
-            name1 = vocab.canonical_level(written1, 1)
+            name1 = strip_points(written1) if table.rubric else vocab.canonical_level(written1, 1)
             if name1 != level1:
                 level1, level2 = name1, ""
         if written2:
-            level2 = vocab.canonical_level(written2, 2)
-        body = {k: c for k, c in cells.items() if k not in _LEVELS and not c.empty}
+            level2 = strip_points(written2) if table.rubric else vocab.canonical_level(written2, 2)
+        # The row's cells as written, stripped; a blank cell is no cell.
+        body = {k: t for k, c in cells.items() if k not in _LEVELS and (t := c.text.strip())}
         i = len(rows)
-        if not body.keys() & _SUBSTANCE or (
-                set(body) <= {"seq", "name", "remark"} and vocab.placeholder.match(_text(body.get("name")))):
+        if body.keys().isdisjoint(_SUBSTANCE) or (
+                body.keys() <= _TEMPLATE_ROW and vocab.placeholder.match(body.get("name", ""))):
             _notes(form, raw_row.notes, f"{part}[{max(i - 1, 0)}]" if rows else part)
             continue  # a row naming only a category, or a template row left unfilled
-        if set(body) == {"deviation"} and rows:
-            rows[-1].deviation += body["deviation"].text.strip()  # the cell continued on a new row
+        if rows and len(body) == 1 and "deviation" in body:
+            rows[-1]["deviation"] += body["deviation"]  # the cell continued on a new row
             _notes(form, raw_row.notes, f"{part}[{i - 1}]")
             continue
         if rows and not written1 and not written2 and "name" not in body and _fills_gaps(rows[-1], body):
@@ -357,36 +390,38 @@ def _rows(form: Form, table: RawTable, part: str) -> list[Indicator]:
                                           + ", ".join(sorted(body)))
             _notes(form, raw_row.notes, f"{part}[{i - 1}]")
             continue
-        _notes(form, raw_row.notes, f"{part}[{i}]")
+        where = f"{part}[{i}]"
+        if raw_row.notes:
+            _notes(form, raw_row.notes, where)
         row_level1 = "" if "level1" in cells and not written1 else level1
         row_level2 = "" if "level2" in cells and not written2 else level2
         if not row_level2 and "level2" in table.columns and "level2" not in cells:
-            form.warn(f"{part}[{i}]", "no 二级指标 for this row")
-        rows.append(_indicator(form, f"{part}[{i}]", table, body, row_level1, row_level2, split_target, blank))
+            form.warn(where, "no 二级指标 for this row")
+        rows.append(_indicator(form, where, table, body, row_level1, row_level2, split_target, blank))
     if table.truncated:
         form.warn(part, f"indicator table ends after row {len(rows)} with no 总分 row: the rest of the form "
                         "may be cut off")
-    return rows
+    return _INDICATORS.validate_python(rows)
 
 
 _ROW_TEXT = ("target", "actual", "deviation", "nature", "description", "criteria")
+_INDICATORS = TypeAdapter(list[Indicator])
 
 
-def _fills_gaps(row: Indicator, body: Cells) -> bool:
+def _fills_gaps(row: dict, body: dict[str, str]) -> bool:
     """Whether every cell of a nameless row goes where the row above is blank."""
     for name in body:
         if name in _SCORE_NAMES:
-            if getattr(row, name) is not None:
+            if row.get(name) is not None:
                 return False
-        elif name not in _ROW_TEXT or getattr(row, name):
+        elif name not in _ROW_TEXT or row.get(name):
             return False
     return True
 
 
-def _continue_row(row: Indicator, body: Cells) -> None:
-    for name, cell in body.items():
-        value = number(cell.text)[0] if name in _SCORE_NAMES else cell.text.strip()
-        setattr(row, name, value)
+def _continue_row(row: dict, body: dict[str, str]) -> None:
+    for name, text in body.items():
+        row[name] = number(text)[0] if name in _SCORE_NAMES else text
 
 
 def _blank_columns(table: RawTable) -> set[str]:
@@ -396,31 +431,32 @@ def _blank_columns(table: RawTable) -> set[str]:
             and not any(name in cells for cells in rows)}
 
 
-def _indicator(form: Form, where: str, table: RawTable, body: Cells, level1: str, level2: str,
-               split_target: bool, blank: set[str]) -> Indicator:
-    nature = _text(body.get("nature"))
-    comparator = _text(body.get("comparator"))
+def _indicator(form: Form, where: str, table: RawTable, body: dict[str, str], level1: str, level2: str,
+               split_target: bool, blank: set[str]) -> dict:
+    """An Indicator's fields (validated with the table's other rows)."""
+    get = body.get
+    nature, comparator = get("nature", ""), get("comparator", "")
     if nature and comparator_symbol(nature):  # 指标性质 holding ≥ ＝ ≤
         comparator, nature = comparator or nature, ""
-    value, unit = _text(body.get("target")), _text(body.get("unit"))
+    value, unit = get("target", ""), get("unit", "")
     parts = None
     if split_target or comparator:
-        parts = TargetParts(comparator=comparator, value=value, unit=unit)
+        parts = {"comparator": comparator, "value": value, "unit": unit}
     scores: dict[str, float | None] = {}
     for name, written in _SCORE_NAMES.items():
-        cell = body.get(name)
-        if cell is None:
+        text = get(name)
+        if text is None:
             if name in ("weight", "score") and name in table.columns and name not in blank:
                 form.warn(where, f"{written} cell is blank")
             continue
-        scores[name], problem = number(cell.text)
+        scores[name], problem = number(text)
         if problem:
             form.warn(where, f"{written} {problem}")
-    return Indicator(
-        level1=level1, level2=level2, name=_text(body.get("name")),
-        target=comparator + value + unit, target_parts=parts, actual=_text(body.get("actual")),
-        deviation=_text(body.get("deviation")), nature=nature,
-        description=_text(body.get("description")), criteria=_text(body.get("criteria")), **scores,
+    return dict(
+        level1=level1, level2=level2, name=get("name", ""),
+        target=comparator + value + unit, target_parts=parts, actual=get("actual", ""),
+        deviation=get("deviation", ""), nature=nature,
+        description=get("description", ""), criteria=get("criteria", ""), **scores,
     )
 
 

@@ -16,8 +16,10 @@ comparators and the extracted target keeps them.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
+
+from reviewer.extract.grid import Grid
 
 _CJK = r"\u3400-\u9fff\uf900-\ufaff"
 _TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ"
@@ -182,3 +184,26 @@ _TRADITIONAL_HINTS = set("們這個與來國會時說為後門長頭區報表單
 def _looks_traditional(text: str) -> bool:
     hits = sum(1 for c in text if c in _TRADITIONAL_HINTS)
     return hits >= _MIN_TRADITIONAL
+
+
+def clean_grids(grids: list[Grid]) -> list[Grid]:
+    """Grids read from a document, cleaned as a text is: one decision for the whole document
+    (its cells taken together, so a stray traditional character in one cell stays), each changed
+    cell keeping its text as written in `original`, and what was done said in every grid's notes."""
+    texts = [cell.text for grid in grids for row in grid.rows for cell in row]
+    cleaned = clean("\n".join(texts))
+    if not cleaned.changed:
+        return grids
+    lines = iter(cleaned.text.split("\n"))
+    out = []
+    for grid in grids:
+        rows = []
+        for row in grid.rows:
+            cells = []
+            for cell in row:
+                text = "\n".join(next(lines) for _ in range(cell.text.count("\n") + 1))
+                cells.append(replace(cell, text=text, original=cell.text) if text != cell.text else cell)
+            rows.append(cells)
+        notes = [f"source text: {change}; cells keep the text as written in `original`" for change in cleaned.changes]
+        out.append(replace(grid, rows=rows, notes=notes + grid.notes))
+    return out

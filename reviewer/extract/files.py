@@ -11,14 +11,15 @@ import json
 from collections.abc import Iterable
 from pathlib import Path
 
-from reviewer.domain.model import ExtractError, Extraction, Form, clear_illegible_numbers, form_from_data
+from reviewer.domain.model import ExtractError, Extraction, Form, form_from_data
 from reviewer.extract import documents, layouts
+from reviewer.extract.cleanup import clean_grids
+from reviewer.extract.grid import Cell, Grid
 from reviewer.extract.sources import (
     DOCUMENT_SUFFIXES,
     SNIFFED_SUFFIXES,
     SUFFIXES,
     TEXT_SUFFIXES,
-    Decoded,
     Document,
     ExtractFailure,
     decode_text,
@@ -29,24 +30,14 @@ from reviewer.extract.sources import (
 
 __all__ = [
     "SUFFIXES", "TEXT_SUFFIXES", "ExtractFailure", "check_complete", "decode_text", "discover",
-    "document_text", "extract_file", "extract_paths", "forms_from_json", "parse_text", "read_document",
+    "document_forms", "extract_file", "extract_paths", "forms_from_json", "parse_text", "read_document",
     "xlsx_text",
 ]
 
 
 def xlsx_text(source: Path | bytes) -> str:
-    """Each sheet as tab-separated rows, so the tabular layout parses it like a table export."""
+    """Each sheet as tab-separated rows (to look at a workbook as text; reading goes through the grids)."""
     return "\n\n".join(grid.to_tsv() for grid in documents.xlsx_grids(source))
-
-
-def document_text(doc: Document) -> Decoded:
-    """The text of a document: decoded text, or a document's paragraphs and tables (as
-    tab-separated rows) in reading order."""
-    assert doc.data is not None
-    if doc.suffix in DOCUMENT_SUFFIXES or doc.suffix in SNIFFED_SUFFIXES:
-        contents = documents.read_document(doc.data, doc.suffix)
-        return Decoded(contents.to_tsv(), contents.kind)
-    return decode_text(doc.data)
 
 
 def forms_from_json(data: bytes) -> list[Form]:
@@ -72,12 +63,46 @@ def forms_from_json(data: bytes) -> list[Form]:
 
 def parse_text(text: str, path: str) -> list[Form]:
     """The forms in a text: read by the layout that claims it, else through its tables."""
-    layout, forms = layouts.read_text(text, path)
-    forms = [clear_illegible_numbers(form) for form in forms]
+    layout, forms = layouts.read_text(text, path)  # assembled: every number one a form can hold
     if not forms:
         raise ExtractFailure(f"looks like the {layout} layout but no form could be read" if layout
                              else layouts.NOT_FOUND)
     return forms
+
+
+def document_forms(contents: documents.Contents, path: str) -> list[Form]:
+    """The forms of a document's tables and paragraphs, read as one sequence by the grid
+    reader (a form split over a header table, a funding table and an indicator table is one
+    form; its title and "(2023年度)" lines are paragraphs). A document without tables (a PDF
+    with no ruled table, a text export saved under a document's name) is read as its text."""
+    if contents.grids:
+        forms = layouts.forms_from_grids(document_grids(contents), path)
+        if forms:
+            return forms
+    if contents.text.strip():
+        return parse_text(contents.text, path)
+    raise ExtractFailure(layouts.NOT_FOUND.replace("in this text", "in this document"))
+
+
+def document_grids(contents: documents.Contents) -> list[Grid]:
+    """A document's blocks in reading order as grids: each table, and each paragraph as a
+    row of its own (cut at tabs, as a Word paragraph "项目名称\t某项目" is laid out), with the
+    text cleaned up at the source as a text's is (traditional script, inserted pinyin)."""
+    grids: list[Grid] = []
+    lines: list[list[Cell]] = []
+    for block in contents.blocks:
+        if isinstance(block, Grid):
+            if lines:
+                grids.append(Grid(lines, origin="paragraphs"))
+                lines = []
+            grids.append(block)
+            continue
+        for n, line in enumerate(block.split("\n"), start=1):
+            if line.strip():
+                lines.append([Cell(part, f"paragraph line {n}") for part in line.split("\t")])
+    if lines:
+        grids.append(Grid(lines, origin="paragraphs"))
+    return clean_grids(grids)
 
 
 def read_document(doc: Document) -> list[Form]:
@@ -87,7 +112,9 @@ def read_document(doc: Document) -> list[Form]:
     assert doc.data is not None
     if doc.suffix == ".json":
         return forms_from_json(doc.data)
-    decoded = document_text(doc)
+    if doc.suffix in DOCUMENT_SUFFIXES or doc.suffix in SNIFFED_SUFFIXES:
+        return document_forms(documents.read_document(doc.data, doc.suffix), doc.label)
+    decoded = decode_text(doc.data)
     forms = parse_text(decoded.text, doc.label)
     for form in forms:
         for note in decoded.notes:
@@ -104,10 +131,17 @@ def extract_file(path: Path, label: str | None = None) -> list[Form]:
 
 
 def check_complete(form: Form) -> str | None:
-    """Why a parsed form is unusable (truncated), or None."""
-    if not form.indicators and form.funding.annual_budget is None:
-        return "form is truncated: neither a funding table nor an indicator table was found"
-    return None
+    """Why a parsed form is unusable, or None. A form is read when anything of it beyond its
+    header is there (an excerpt, a department form with funding and goals but no indicator
+    rows, a damaged form with its legible part); only a header with nothing after it is a
+    truncated form."""
+    funding = form.funding
+    has_funding = bool(funding.rows) or any(
+        v is not None for v in (funding.initial_budget, funding.annual_budget, funding.executed, funding.score))
+    has_goal = bool(form.goal.planned or form.goal.actual)
+    if form.indicators or form.performance_targets or has_funding or has_goal or form.total_score is not None:
+        return None
+    return "form is truncated: only its header was found (no funding table, 年度总体目标 or indicator table)"
 
 
 def extract_paths(paths: Iterable[str | Path]) -> Extraction:

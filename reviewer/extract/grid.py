@@ -24,6 +24,9 @@ class Cell:
     # The text as written before clean-up (traditional script, inserted pinyin, comparator
     # spellings: reviewer.extract.cleanup), when clean-up changed it; "" when `text` is as written.
     original: str = ""
+    # The position holds something that cannot be read (numbers written together, "310.2154.74"):
+    # its text is "", but the column is taken, so no other cell of the row belongs in it.
+    illegible: bool = False
 
     @property
     def empty(self) -> bool:
@@ -39,6 +42,9 @@ class Grid:
     # and why (numbers fused together, a row cut off), inferred boundaries, clean-up done.
     # A form read from this grid carries them as warnings.
     notes: list[str] = field(default_factory=list)
+    # The rows were placed under their header by a reader of their own (the text-to-grid
+    # reader), so a cell's position is evidence of its column beside what the cell holds.
+    aligned: bool = False
 
     @property
     def width(self) -> int:

@@ -39,6 +39,9 @@ TOTAL_FIELDS = ("weight", "score", "review_score", "weighted_score")
 class RawCell(NamedTuple):
     text: str
     where: str = ""  # "line 12 col 3", "Sheet1!C7", "page 2 table 1 r3c4"
+    # The text as written before clean-up (traditional script, inserted pinyin: Cell.original),
+    # when clean-up changed it; "" when `text` is as written.
+    original: str = ""
 
     @property
     def empty(self) -> bool:
@@ -99,6 +102,10 @@ class RawTable:
     rows: list[RawIndicatorRow] = field(default_factory=list)
     notes: list[RawWarning] = field(default_factory=list)
     truncated: bool = False  # the text ends inside the table (no 总分 row): the form may be cut off
+    # The level cells are a rubric's own categories (an evaluation's 项目决策 / 项目管理 /
+    # 产出 / 效益), not the template's 产出指标 / 数量指标: kept as written (points stripped),
+    # never made canonical ("社会效益" stays, it is no 社会效益指标 here).
+    rubric: bool = False
 
 
 @dataclass
@@ -123,6 +130,7 @@ class RawForm:
     total: RawTotal | None = None  # None: no 总分 row found
     performance_targets: RawTable | None = None  # evaluation reports: 表1-2
     problems: list[RawCell] = field(default_factory=list)  # evaluation reports: 存在的问题
+    problems_notes: list[RawWarning] = field(default_factory=list)
     # The layout's own warnings, kept first and in this order (a layout that says why a
     # field is missing is not contradicted by assembly's generic message for it).
     warnings: list[RawWarning] = field(default_factory=list)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from reviewer.checks import blank_scores, run_checks
-from reviewer.checks.findings import grade
+from reviewer.checks import run_checks
+from reviewer.domain.blinding import blind as blank_scores
+from reviewer.domain.scoring import grade
 
 from check_helpers import make_form
 

@@ -22,13 +22,14 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from reviewer.extract.documents.common import RUN_OCR, UNREADABLE_SUFFIXES, failure, source_bytes
+from reviewer.extract.documents.common import failure, source_bytes
 from reviewer.extract.documents.pdf import pdf_blocks, pdf_grids
 from reviewer.extract.documents.sheets import xls_grids, xlsx_grids
 from reviewer.extract.documents.web import html_blocks, html_file_blocks, html_grids, is_mime, mht_blocks
 from reviewer.extract.documents.word import docx_blocks, docx_grids
 from reviewer.extract.grid import Grid
-from reviewer.extract.sources import DOCUMENT_SUFFIXES, ExtractFailure, decode_text
+from reviewer.extract.sources import DOCUMENT_SUFFIXES, RUN_OCR, ExtractFailure, decode_text
+from reviewer.extract.sources import UNREADABLE_FORMATS as UNREADABLE_SUFFIXES
 
 __all__ = [
     "DOCUMENT_SUFFIXES", "UNREADABLE_SUFFIXES", "document_grids", "docx_grids", "html_blocks",

@@ -9,9 +9,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from reviewer.extract.grid import Cell, Grid
-from reviewer.extract.sources import RUN_OCR, UNREADABLE_FORMATS, ExtractFailure
-
-UNREADABLE_SUFFIXES = UNREADABLE_FORMATS  # one table of what cannot be read, in sources.py
+from reviewer.extract.sources import ExtractFailure
 
 SAVE_AS_XLSX = "save it as .xlsx (File → Save As) and read that file"
 

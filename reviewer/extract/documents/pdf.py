@@ -8,7 +8,8 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
-from reviewer.extract.documents.common import RUN_OCR, Layout, failure, source_bytes, source_file
+from reviewer.extract.documents.common import Layout, failure, source_bytes, source_file
+from reviewer.extract.sources import RUN_OCR
 from reviewer.extract.grid import Cell, Grid
 
 

@@ -10,9 +10,11 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from reviewer.extract.documents.common import (
-    SAVE_AS_XLSX, UNREADABLE_SUFFIXES, column_letters, failure, number_text, source_bytes, source_file,
+    SAVE_AS_XLSX, column_letters, failure, number_text, source_bytes, source_file,
 )
+from reviewer.extract.sources import UNREADABLE_FORMATS
 from reviewer.extract.grid import Cell, Grid
+from xml.etree import ElementTree as ET
 
 
 def xlsx_grids(source: Path | bytes) -> list[Grid]:
@@ -72,7 +74,6 @@ _MERGE_REF = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*\bref="([A-Z]+)(\d+)(?::([A
 
 def _xlsx_merges(data: bytes) -> dict[str, list[tuple[int, int, int, int]]]:
     """Sheet title → merged ranges (r0, c0, r1, c1), 0-based inclusive, from the package's XML."""
-    from xml.etree import ElementTree as ET
 
     ns = {
         "m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
@@ -156,7 +157,7 @@ def xls_grids(source: Path | bytes, suffix: str | None = None) -> list[Grid]:
         return [_xls_sheet(book, book.sheet_by_index(i)) for i in range(book.nsheets)]
     except Exception as exc:  # xlrd raises XLRDError, CompDocError, struct.error, IndexError ... on damage
         if (suffix or (Path(source).suffix if not isinstance(source, bytes) else "")).lower() == ".et":
-            raise failure(UNREADABLE_SUFFIXES[".et"]) from None
+            raise failure(UNREADABLE_FORMATS[".et"]) from None
         raise failure(f"not a readable .xls workbook ({type(exc).__name__}): {SAVE_AS_XLSX}") from None
     finally:
         if book is not None:

@@ -9,7 +9,7 @@ import re
 from html.parser import HTMLParser
 from pathlib import Path
 
-from reviewer.extract.documents.common import Layout, failure, source_bytes, source_file
+from reviewer.extract.documents.common import Layout, failure, source_bytes
 from reviewer.extract.grid import Grid
 
 

@@ -16,6 +16,7 @@ from types import ModuleType
 from reviewer.domain.model import Form
 from reviewer.extract.assemble import assemble
 from reviewer.extract.grid import Grid
+from reviewer.extract import textgrid
 from reviewer.extract.layouts import ocr, report, shenzhen, tabular
 
 LAYOUTS: list[ModuleType] = [report, ocr, tabular, shenzhen]
@@ -36,14 +37,18 @@ def detect(text: str) -> ModuleType | None:
 
 
 def text_grids(text: str) -> list[Grid]:
-    """The tables a text holds, as grids: tab-separated rows. (The text-to-grid reader for
-    pipes, runs of spaces and one cell per line plugs in here.)"""
-    return [tabular.tab_grid(text)] if "\t" in text else []
+    """The tables a text holds, as grids, whatever delimits their cells (tabs, pipes, runs of
+    spaces, one cell per line, a table flattened into one line): `textgrid.text_grids`, with
+    the text cleaned up at the source (traditional script, inserted pinyin, comparators)."""
+    return textgrid.text_grids(text)
 
 
 def forms_from_grids(grids: Iterable[Grid], path: str) -> list[Form]:
-    """The forms in some grids (a workbook's sheets, a document's tables), numbered in order."""
-    raws = [raw for grid in grids for raw in tabular.read_grid(grid, path)]
+    """The forms in a sequence of grids (a workbook's sheets, a document's tables and
+    paragraphs, the tables of a text), read as one sequence of rows and numbered in order.
+    A grid whose origin keeps true positions (tabs, docx, xlsx, xls, html, pdf) is read by
+    position, the others (pipes, spaces, cells per line, flattened) by what their cells hold."""
+    raws = tabular.read_grids(list(grids), path)
     for index, raw in enumerate(raws):
         raw.index = index
     return [assemble(raw) for raw in raws]
@@ -52,6 +57,20 @@ def forms_from_grids(grids: Iterable[Grid], path: str) -> list[Form]:
 def read_text(text: str, path: str) -> tuple[str | None, list[Form]]:
     """(the layout that claimed the text, or None; its forms)."""
     layout = detect(text)
-    if layout is not None:
-        return layout.NAME, layout.parse(text, path)
-    return None, forms_from_grids(text_grids(text), path)
+    if layout is None:
+        return None, forms_from_grids(text_grids(text), path)
+    forms = layout.parse(text, path)
+    if forms and all(f.name or f.code for f in forms):
+        return layout.NAME, forms
+    # A weak claim (a form with neither 项目名称 nor 项目编码: the text is not quite this
+    # layout): the grid reader reads it too, and the reading that finds more of the form wins.
+    grid_forms = forms_from_grids(text_grids(text), path)
+    if _found(grid_forms) > _found(forms):
+        return None, grid_forms
+    return layout.NAME, forms
+
+
+def _found(forms: list[Form]) -> tuple[int, int, int]:
+    """How much of its forms a reading found: named forms first, then funding tables, then rows."""
+    return (sum(bool(f.name or f.code) for f in forms), sum(f.funding.annual_budget is not None for f in forms),
+            sum(len(f.indicators) for f in forms))

@@ -10,16 +10,27 @@ What anchors an indicator row is its 分值/得分 pair: the rightmost two numbe
 optionally followed by the deviation text. Lines since the previous anchor are the row's
 wrapped cells, matched to the anchor's columns by cell position. Everything joined or
 inferred rather than read is flagged with a warning naming the field.
+
+This layout only locates the cells (`read` → `RawForm`, OCR boxes joined and stray marks
+dropped); `assemble` makes the Form: amounts (in the 元/万元 the form writes), the
+execution rate (the template writes a ratio, "0. 98"; the amounts decide, by assembly's one
+rule), numbers, level names, the id. Level names, funding row labels and the 总分 row's
+spellings are the vocabulary's (reviewer/domain/vocabulary/*.toml).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from reviewer.extract.layouts.common import FUND_LABELS, form_id, to_float
-from reviewer.domain.model import Form, Funding, FundingRow, Goal, Indicator, Source
+from reviewer.domain.model import Form
+from reviewer.domain.vocabulary import Vocabulary, label_key, vocabulary
+from reviewer.extract.assemble import assemble
+from reviewer.extract.raw import (
+    RawCell, RawForm, RawFunding, RawFundingRow, RawGoal, RawIndicatorRow, RawTable, RawTotal, RawWarning,
+)
 
 NAME = "ocr"
 
@@ -30,17 +41,53 @@ _SPLIT_DECIMAL_COUNT = re.compile(r"\d\. \d\d")
 _FORM_HEADER = re.compile(r"项目名称[^\n]*项目金额")
 _EDGE_STRAYS = " _·`|Ť"
 _THOUSANDS_GROUP = re.compile(r"^\d{3}$")
-
-LEVEL1_NAMES = ("产出指标", "效益指标", "满意度指标")
-# Level-2 category → its level-1 parent, in the Shenzhen template's structure.
-LEVEL2_PARENT = {
-    "数量指标": "产出指标", "质量指标": "产出指标", "时效指标": "产出指标", "成本指标": "产出指标",
-    "经济效益指标": "效益指标", "社会效益指标": "效益指标", "生态效益指标": "效益指标",
-    "可持续影响指标": "效益指标", "服务对象满意度指标": "满意度指标", "其他满意度指标": "满意度指标",
-}
-# Text that identifies a level-2 label even when OCR lost its tail ("质量指", "经济效").
-_LEVEL2_KEYS = [(name[:-2] if len(name) > 4 else name[:2], name) for name in LEVEL2_PARENT]
+_NUMBER = re.compile(r"^[+-]?\d+(?:\.\d+)?$")
+_SPACE = re.compile(r"\s+")
+_CURRENCY = re.compile(r"[（(]\s*(?:万元|元)\s*[)）]")
+# Fragments of header labels that survive the OCR's cuts, to find the table's header lines.
 _INDICATOR_HEADER = ("三级指标", "一级指标", "年度指标值", "偏差原因")
+PROJECT_AMOUNT = "项目金额"  # this template's header label for the project's amount
+
+
+@dataclass(frozen=True, eq=False)  # hashed by identity: one per vocabulary, a cache key
+class _Words:
+    """What this layout recognises, from the vocabulary."""
+
+    level1: tuple[str, ...]  # 产出指标 …
+    level2_keys: tuple[tuple[str, str], ...]  # (text naming a level-2 even with 指标 cut off, its name)
+    level2_parent: dict[str, str]
+    level_labels: frozenset[str]  # whole level cells
+    goal_label_pieces: frozenset[str]  # the 年度总体目标 label, or a piece of it cut by the OCR
+    name: str  # 项目名称
+    department: str  # 主管部门
+    unit: str  # 实施单位
+    total_labels: frozenset[str]  # 总分, 合计 …
+    total_in_line: re.Pattern[str]  # any of them in a line, a quick test before looking at its cells
+
+
+def _words() -> _Words:
+    return _words_of(vocabulary())
+
+
+@lru_cache(maxsize=2)  # keyed by the vocabulary: a reloaded vocabulary builds its own
+def _words_of(vocab: Vocabulary) -> _Words:
+    spellings2 = [s for s in vocab.written_level_spellings if vocab.level(s, 2) is not None]
+    keys = {s.removesuffix("指标"): vocab.level(s, 2).name for s in spellings2 if len(s.removesuffix("指标")) >= 2}
+    pieces = set()
+    for label in vocab.sections.labels["goal"]:
+        pieces |= {label[:k] for k in range(2, len(label) + 1)} | {label[k:] for k in range(len(label) - 1)}
+    header = vocab.header.labels
+    return _Words(
+        level1=vocab.level1_names,
+        # longest first: "经济成本" names 经济成本指标, not 成本指标
+        level2_keys=tuple(sorted(keys.items(), key=lambda kv: -len(kv[0]))),
+        level2_parent={name: vocab.level(name, 2).parent for name in vocab.level2_names if vocab.level(name, 2).parent},
+        level_labels=frozenset(vocab.level1_names + vocab.level2_names),
+        goal_label_pieces=frozenset(pieces),
+        name=header["name"][0], department=header["department"][0], unit=header["unit"][0],
+        total_labels=frozenset(label_key(t) for t in vocab.sections.labels["total"]),
+        total_in_line=re.compile("|".join(r"\s*".join(map(re.escape, t)) for t in vocab.sections.labels["total"])),
+    )
 
 
 # --- small-string cleanup -------------------------------------------------------------
@@ -82,8 +129,10 @@ def has_cjk(text: str) -> bool:
 
 @lru_cache(maxsize=8192)
 def number(cell: str) -> float | None:
-    """A bare number as written, decimals rejoined ("9. 77" → 9.77); None otherwise."""
-    return to_float(rejoin_digits(cell.strip()))
+    """Whether an OCR box is a number ("9. 77": its decimals rejoined), and which; None
+    otherwise. Finds the cells (anchors, funding values, 总分); assembly reads them."""
+    t = rejoin_digits(cell.strip()).replace(",", "").replace("，", "").rstrip("%")
+    return float(t) if _NUMBER.match(t) else None
 
 
 def join_fragments(fragments: list[str]) -> tuple[str, bool]:
@@ -125,34 +174,39 @@ def detect(text: str) -> bool:
 
 
 def parse(text: str, path: str) -> list[Form]:
+    return [assemble(raw) for raw in read(text, path)]
+
+
+def read(text: str, path: str) -> Iterator[RawForm]:
+    """The forms of an OCR text, as raw records (`assemble` makes them Forms): one from
+    each 项目名称 line to the next, one at a time."""
     lines = text.splitlines()
-    starts = [i for i, line in enumerate(lines) if "项目名称" in line]
-    forms = []
+    name = _words().name
+    starts = [i for i, line in enumerate(lines) if name in line]
     for index, start in enumerate(starts):
         end = starts[index + 1] if index + 1 < len(starts) else len(lines)
-        forms.append(_parse_form(lines[start:end], path, index))
-    return forms
+        yield _read_form(lines[start:end], start + 1, path, index)
 
 
-def _parse_form(lines: list[str], path: str, index: int) -> Form:
-    form = Form(id=form_id(None, path, index), source=Source(path=path, index=index, layout=NAME))
-    form.warn("code", "this form layout has no 项目编码; id is the file and position")
-    _read_header(form, split_cells(lines[0]))
-    _read_units(form, lines)
+def _read_form(lines: list[str], first_line: int, path: str, index: int) -> RawForm:
+    raw = RawForm(path=path, index=index, layout=NAME)
+    raw.header_notes.append(RawWarning("code", "this form layout has no 项目编码; id is the file and position"))
+    raw.funding = RawFunding()
+    _read_header(raw, split_cells(lines[0]), f"line {first_line}")
+    _read_units(raw, lines, first_line)
     # The year is stated nowhere as the form's year (only inside targets and goal text).
-    form.warn("year", "no 绩效自评年度 on the form; year not read")
+    raw.header_notes.append(RawWarning("year", "no 绩效自评年度 on the form; year not read"))
     header_at = next((i for i, line in enumerate(lines) if any(h in line for h in _INDICATOR_HEADER)), None)
     top = lines[1:header_at] if header_at is not None else lines[1:]
-    last_fund = _read_funding(form, top)
-    _read_goal(form, top[last_fund + 1 :] if last_fund is not None else [])
+    last_fund = _read_funding(raw.funding, top, first_line + 1)
+    raw.goal = _read_goal(top[last_fund + 1 :] if last_fund is not None else [])
     if header_at is None:
-        form.warn("indicators", "indicator table header (一级指标/三级指标) not found")
-        return form
+        return raw  # assembly says no indicator table was found
     table_at = header_at + 1  # the header may wrap over a second line ("分" / "值")
     while table_at < len(lines) and any(h in lines[table_at] for h in _INDICATOR_HEADER):
         table_at += 1
-    _read_indicators(form, lines[table_at:])
-    return form
+    raw.indicators, raw.total = _read_indicators(lines[table_at:], first_line + table_at)
+    return raw
 
 
 def _cells_between(cells: list[str], start_label: str, end_label: str | None) -> list[str]:
@@ -163,7 +217,7 @@ def _cells_between(cells: list[str], start_label: str, end_label: str | None) ->
     return cells[start + 1 : end]
 
 
-def _text_field(form: Form, fieldname: str, cells: list[str]) -> str | None:
+def _text_field(notes: list[RawWarning], fieldname: str, cells: list[str]) -> str:
     """Join a header text cell split into several OCR boxes; drop fragments with no Chinese."""
     kept, dropped = [], []
     for cell in cells:
@@ -173,147 +227,167 @@ def _text_field(form: Form, fieldname: str, cells: list[str]) -> str | None:
         elif cell.strip():
             dropped.append(cell.strip())
     if dropped:
-        form.warn(fieldname, f"OCR fragments dropped: {' '.join(repr(d) for d in dropped)}")
+        notes.append(RawWarning(fieldname, f"OCR fragments dropped: {' '.join(repr(d) for d in dropped)}"))
     text, doubtful = join_fragments(kept)
     if doubtful:
-        form.warn(fieldname, f"joined from OCR boxes {kept!r}; characters may be repeated at a cut")
-    return text or None
+        notes.append(RawWarning(fieldname, f"joined from OCR boxes {kept!r}; characters may be repeated at a cut"))
+    return text
 
 
-def _read_header(form: Form, cells: list[str]) -> None:
-    form.name = _text_field(form, "name", _cells_between(cells, "项目名称", "项目金额"))
-    if form.name is None:
-        form.warn("name", "项目名称 cell is empty or illegible")
-    form.funding.currency_unit = "元"
-    tokens = [rejoin_digits(c) for c in _cells_between(cells, "项目金额", None) if clean_cell(c)]
+def _read_header(raw: RawForm, cells: list[str], where: str) -> None:
+    notes, words = raw.header_notes, _words()
+    name = _text_field(notes, "name", _cells_between(cells, words.name, PROJECT_AMOUNT))
+    if name:
+        raw.header["name"] = RawCell(name, where)
+    else:
+        notes.append(RawWarning("name", "项目名称 cell is empty or illegible"))
+    tokens = [rejoin_digits(c) for c in _cells_between(cells, PROJECT_AMOUNT, None) if clean_cell(c)]
     if not tokens:
-        form.warn("funding.project_amount", "项目金额 cell is empty")
+        notes.append(RawWarning("funding.project_amount", "项目金额 cell is empty"))
         return
     if len(tokens) == 1 and number(tokens[0]) is not None:
-        form.funding.project_amount = number(tokens[0])
+        raw.funding.summary["project_amount"] = RawCell(tokens[0], where)
         return
     head, *groups = tokens
     if number(head) is not None and len(head) <= 3 and groups and all(_THOUSANDS_GROUP.match(g) for g in groups):
         # "730 | 000": one amount whose thousands separator became a cell boundary.
-        form.funding.project_amount = float(head + "".join(groups))
-        form.warn("funding.project_amount", f"read from OCR boxes {tokens!r} as one amount in thousands groups")
+        raw.funding.summary["project_amount"] = RawCell(head + "".join(groups), where)
+        notes.append(RawWarning("funding.project_amount",
+                                f"read from OCR boxes {tokens!r} as one amount in thousands groups"))
         return
-    form.warn("funding.project_amount", f"项目金额 is split into OCR boxes {tokens!r}; cannot tell which is the amount")
+    notes.append(RawWarning("funding.project_amount",
+                            f"项目金额 is split into OCR boxes {tokens!r}; cannot tell which is the amount"))
 
 
-def _read_units(form: Form, lines: list[str]) -> None:
-    line = next((line for line in lines if "主管部门" in line), None)
-    if line is None:
-        form.warn("department", "主管部门 line not found")
-        form.warn("unit", "实施单位 line not found")
+def _read_units(raw: RawForm, lines: list[str], first_line: int) -> None:
+    words, notes = _words(), raw.header_notes
+    at = next((i for i, line in enumerate(lines) if words.department in line), None)
+    if at is None:
+        notes.append(RawWarning("department", "主管部门 line not found"))
+        notes.append(RawWarning("unit", "实施单位 line not found"))
         return
-    cells = split_cells(line)
-    form.department = _text_field(form, "department", _cells_between(cells, "主管部门", "实施单位"))
-    if form.department is None:
-        form.warn("department", "主管部门 cell is empty or illegible")
-    form.unit = _text_field(form, "unit", _cells_between(cells, "实施单位", None))
-    if form.unit is None:
-        form.warn("unit", "实施单位 cell is empty")
+    cells, where = split_cells(lines[at]), f"line {first_line + at}"
+    department = _text_field(notes, "department", _cells_between(cells, words.department, words.unit))
+    if department:
+        raw.header["department"] = RawCell(department, where)
+    else:
+        notes.append(RawWarning("department", "主管部门 cell is empty or illegible"))
+    unit = _text_field(notes, "unit", _cells_between(cells, words.unit, None))
+    if unit:
+        raw.header["unit"] = RawCell(unit, where)
+    else:
+        notes.append(RawWarning("unit", "实施单位 cell is empty"))
 
 
 # --- funding ---------------------------------------------------------------------------
 
-_FUND_KEYS = (("总额", FUND_LABELS[0]), ("拨款", FUND_LABELS[1]), ("结转", FUND_LABELS[2]), ("其他", FUND_LABELS[3]))
-
 
 def _fund_row(cells: list[str]) -> tuple[str, list[str]] | None:
-    """(canonical label, value cells) for a funding-table line, else None."""
+    """(the label as written, value cells) for a funding-table line, else None."""
     first_number = next((i for i, c in enumerate(cells) if number(c) is not None), None)
     if first_number is None:
         return None
-    label = re.sub(r"\s+", "", "".join(cells[:first_number]))
-    canonical = next((name for key, name in _FUND_KEYS if key in label), None)
-    if canonical is None:
+    label = _SPACE.sub("", "".join(cells[:first_number]))
+    if vocabulary().funding_rows.field(label) is None:
         return None
-    values = [c for c in cells[first_number:] if c]
-    return canonical, values
+    return label, [c for c in cells[first_number:] if c]
 
 
-def _read_funding(form: Form, lines: list[str]) -> int | None:
-    """Fill form.funding from the funding table; return the index of its last line."""
-    funding, last = form.funding, None
+_FUNDING_LINE = ("initial_budget", "annual_budget", "executed", "weight", "execution_rate", "score")
+
+
+def _read_funding(funding: RawFunding, lines: list[str], first_line: int) -> int | None:
+    """The funding table's rows into `funding`; the index of its last line."""
+    last = None
+    # OCR'd Shenzhen scans write 执行率 as a ratio ("0.98") under a header without "%".
+    funding.rate_convention = "ratio"
     for i, line in enumerate(lines):
-        row = _fund_row(split_cells(line))
+        cells = split_cells(line)
+        row = _fund_row(cells)
         if row is None:
             continue
         label, values = row
-        amounts = [number(v) for v in values[:3]]
-        funding.rows.append(FundingRow(label=label, initial_budget=amounts[0] if amounts else None,
-                                       annual_budget=amounts[1] if len(amounts) > 1 else None,
-                                       executed=amounts[2] if len(amounts) > 2 else None))
-        if label == FUND_LABELS[0]:
-            _read_fund_total(form, values)
+        where = f"line {first_line + i}"
+        if funding.currency is None:
+            funding.currency = next((RawCell(c, where) for c in cells if _CURRENCY.search(c)), None)
+        read = 3
+        if vocabulary().funding_rows.field(label) == "年度资金总额":
+            if len(values) == 6 and all(number(v) is not None for v in values):
+                read = 6
+            else:
+                funding.notes.append(RawWarning("funding", f"年度资金总额 row read as {values!r}; expected 6 numbers"))
+        cells_read = {name: RawCell(clean_cell(v), where) for name, v in zip(_FUNDING_LINE[:read], values)}
+        funding.rows.append(RawFundingRow(RawCell(label, where), cells_read))
         last = i
+    if funding.currency is None:
+        funding.currency = next((RawCell(m.group(0), f"line {first_line + i}") for i, line in enumerate(lines)
+                                 if (m := _CURRENCY.search(line))), None)
     if not funding.rows:
-        form.warn("funding", "funding table not found")
+        funding.notes.append(RawWarning("funding", "funding table not found"))
     return last
-
-
-def _read_fund_total(form: Form, values: list[str]) -> None:
-    funding = form.funding
-    numbers = [number(v) for v in values]
-    funding.initial_budget, funding.annual_budget, funding.executed = (numbers + [None] * 3)[:3]
-    if len(values) != 6 or any(n is None for n in numbers):
-        form.warn("funding", f"年度资金总额 row read as {values!r}; expected 6 numbers")
-        return
-    funding.weight, rate, funding.score = numbers[3], numbers[4], numbers[5]
-    written = rejoin_digits(values[4])
-    # Written as a ratio ("0.98") or as a percent ("98%", "98.00"); the contract wants percent.
-    funding.execution_rate = rate if "%" in written or rate > 1.5 else round(rate * 100, 6)
 
 
 # --- goal ------------------------------------------------------------------------------
 
-_GOAL_LABELS = {"年度总体目标", "年度总体", "目标"}
 
-
-def _read_goal(form: Form, lines: list[str]) -> None:
+def _read_goal(lines: list[str]) -> RawGoal:
     """The goal cell pair. Extracted only when the two columns come out on one line and the
     header shows where the 实际完成情况 column starts; otherwise left empty with a warning."""
+    goal = RawGoal()
     rows = [split_cells(line) for line in lines if line.strip()]
     header_at = next((i for i, cells in enumerate(rows) if _actual_column(cells) is not None), None)
     if header_at is None:
-        form.warn("goal", "预期目标/实际完成情况 header not found; goal not read")
-        return
+        goal.notes.append(RawWarning("goal", "预期目标/实际完成情况 header not found; goal not read"))
+        return goal
     actual_at = _actual_column(rows[header_at])
     content = [cells for cells in rows[header_at + 1 :] if any(has_cjk(clean_cell(c)) for c in cells)]
     if len(content) != 1:
-        form.warn("goal", f"the planned and outcome columns are interleaved over {len(content)} OCR lines; "
-                          "goal not separable, left empty")
-        return
-    cells = [c if re.sub(r"\s+", "", c) not in _GOAL_LABELS else "" for c in content[0]]
-    actual = _goal_part(form, "goal.actual", cells[actual_at:])
+        goal.notes.append(RawWarning("goal", f"the planned and outcome columns are interleaved over {len(content)} "
+                                             "OCR lines; goal not separable, left empty"))
+        return goal
+    cells = _without_label(content[0])
+    actual = _goal_part(goal.notes, "goal.actual", cells[actual_at:])
     if not actual:
         # Nothing under the 实际完成情况 header: the columns drifted, so the planned side
         # may hold both texts.
-        form.warn("goal", "the outcome column is empty where its header stands; columns drifted, goal left empty")
-        return
-    form.goal = Goal(planned=_goal_part(form, "goal.planned", cells[:actual_at]), actual=actual)
+        goal.notes.append(RawWarning("goal", "the outcome column is empty where its header stands; columns drifted, "
+                                             "goal left empty"))
+        return goal
+    planned = _goal_part(goal.notes, "goal.planned", cells[:actual_at])
+    goal.planned, goal.actual = [RawCell(planned)] if planned else [], [RawCell(actual)]
+    return goal
+
+
+def _without_label(cells: list[str]) -> list[str]:
+    """The goal line without its leading 年度总体目标 label (or the pieces the OCR cut it into)."""
+    pieces = _words().goal_label_pieces
+    out = list(cells)
+    for i, cell in enumerate(out):
+        key = _SPACE.sub("", cell)
+        if key and key not in pieces:
+            break
+        out[i] = ""
+    return out
 
 
 def _actual_column(cells: list[str]) -> int | None:
     for i, cell in enumerate(cells):
-        joined = re.sub(r"\s+", "", cell + (cells[i + 1] if i + 1 < len(cells) else ""))
+        joined = _SPACE.sub("", cell + (cells[i + 1] if i + 1 < len(cells) else ""))
         if cell and joined.startswith("实际"):
             return i
     return None
 
 
-def _goal_part(form: Form, fieldname: str, cells: list[str]) -> str:
+def _goal_part(notes: list[RawWarning], fieldname: str, cells: list[str]) -> str:
     fragments = [clean_cell(c) for c in cells]
     if any(c.strip() and not f for c, f in zip(cells, fragments)):
-        form.warn(fieldname, "stray OCR marks dropped")
+        notes.append(RawWarning(fieldname, "stray OCR marks dropped"))
     text, doubtful = join_fragments(fragments)
     if len(_CJK.findall(text)) < 2:
-        form.warn(fieldname, f"not legible in the OCR (read {text!r}); left empty")
+        notes.append(RawWarning(fieldname, f"not legible in the OCR (read {text!r}); left empty"))
         return ""
     if doubtful:
-        form.warn(fieldname, "joined from OCR boxes; characters may be repeated at a cut")
+        notes.append(RawWarning(fieldname, "joined from OCR boxes; characters may be repeated at a cut"))
     return text
 
 
@@ -333,7 +407,9 @@ class _Row:
     lines: list[_Line] = field(default_factory=list)  # wrapped lines before the anchor
     after_break: bool = False  # a page break falls among its lines
     noise: list[str] = field(default_factory=list)
-    indicator: Indicator = field(default_factory=Indicator)
+    cells: dict[str, str] = field(default_factory=dict)  # name, target, actual, weight, score, deviation
+    level1: str = ""  # as assigned (_assign_levels)
+    level2: str = ""
     level1_written: str = ""
     level2_written: str = ""
 
@@ -348,11 +424,19 @@ def _anchor(cells: list[str]) -> int | None:
     return None
 
 
-def _total_numbers(cells: list[str]) -> list[tuple[int, float]] | None:
-    """(index, number) of a 总分 line, or of a line of bare numbers only (label lost)."""
+def _total_label(line: str, cells: list[str]) -> str | None:
+    """The 总分 (合计 …) cell of a line, if it has one."""
+    words = _words()
+    if not words.total_in_line.search(line):
+        return None
+    return next((c for c in cells if c and label_key(c) in words.total_labels), None)
+
+
+def _total_numbers(cells: list[str]) -> list[tuple[int, str]] | None:
+    """(index, cell) of the numbers of a 总分 line, or of a line of bare numbers only (label lost)."""
     kept = [(i, clean_cell(c)) for i, c in enumerate(cells) if clean_cell(c)]
-    labelled = any("总分" in c for _, c in kept)
-    numbers = [(i, number(c)) for i, c in kept if number(c) is not None]
+    labelled = _total_label("\t".join(c for _, c in kept), [c for _, c in kept]) is not None
+    numbers = [(i, c) for i, c in kept if number(c) is not None]
     if labelled:
         return numbers
     if len(kept) == 2 and len(numbers) == 2:
@@ -360,23 +444,25 @@ def _total_numbers(cells: list[str]) -> list[tuple[int, float]] | None:
     return None
 
 
-def _read_indicators(form: Form, lines: list[str]) -> None:
+def _read_indicators(lines: list[str], first_line: int) -> tuple[RawTable, RawTotal | None]:
+    table = RawTable()
     rows: list[_Row] = []
     pending: list[_Line] = []
     broken = False  # a page break since the last anchor
     noise: list[str] = []
-    total: list[tuple[int, float]] | None = None
-    total_unlabelled, total_at = False, -1
+    total: list[tuple[int, str]] | None = None
+    total_label, total_at = None, -1
     for n, line in enumerate(lines):
         cells = split_cells(line)
         if not line.strip():
             broken = broken or bool(rows)
             continue
-        anchor = None if "总分" in line else _anchor(cells)
-        if anchor is None and rows and ("总分" in line or not has_cjk(line)):
+        label = _total_label(line, cells)
+        anchor = None if label else _anchor(cells)
+        if anchor is None and rows and (label or not has_cjk(line)):
             found = _total_numbers(cells)
             if found is not None:
-                total, total_at, total_unlabelled = found, n, "总分" not in line
+                total, total_at, total_label = found, n, label
                 continue
         if anchor is not None:
             row = _Row(anchor=_Line(n, cells), name_at=anchor, lines=pending, after_break=broken, noise=noise)
@@ -387,20 +473,25 @@ def _read_indicators(form: Form, lines: list[str]) -> None:
         noise += [c for c, k in zip(cells, kept) if c and not k and not is_stray(c)]
         if any(kept):
             pending.append(_Line(n, kept))
-    if total is not None and total_unlabelled and rows[-1].anchor.number > total_at:
+    if total is not None and total_label is None and rows[-1].anchor.number > total_at:
         total = None  # two bare numbers inside the table, not its 总分 row
     if pending:
-        form.warn("indicators", f"{len(pending)} OCR line(s) after the last indicator row not read")
+        table.notes.append(RawWarning("indicators", f"{len(pending)} OCR line(s) after the last indicator row not read"))
     for i, row in enumerate(rows):
         _build_row(row, rows[i - 1] if i else None)
-    _assign_levels(form, rows)
+    _assign_levels(rows)
     for i, row in enumerate(rows):
-        form.indicators.append(row.indicator)
-        _warn_row(form, i, row)
+        where = f"line {first_line + row.anchor.number}"
+        # Both level cells always: where the OCR does not tell a row's level it is left
+        # empty, not carried down from the row above.
+        raw_row = RawIndicatorRow({"level1": RawCell(row.level1, where), "level2": RawCell(row.level2, where)})
+        raw_row.cells.update((k, RawCell(v, where)) for k, v in row.cells.items() if v)
+        raw_row.notes = _row_notes(row)
         if i + 1 < len(rows) and rows[i + 1].after_break:
-            form.warn(f"indicators[{i}]", "row precedes a page break of the scan: its wrapped text may "
-                                          "continue into the next row")
-    _read_total(form, rows, total, total_unlabelled)
+            raw_row.notes.append(RawWarning("", "row precedes a page break of the scan: its wrapped text may "
+                                                "continue into the next row"))
+        table.rows.append(raw_row)
+    return table, _read_total(rows, total, total_label, first_line + total_at)
 
 
 def _build_row(row: _Row, previous: _Row | None) -> None:
@@ -422,25 +513,26 @@ def _build_row(row: _Row, previous: _Row | None) -> None:
         if text:
             columns.setdefault(i, []).append(text)
     t = trimmed(anchor)
-    ind = row.indicator
-    ind.name = _join(columns.get(n, []))
-    ind.target = rejoin_digits(_join(columns.get(n + 1, [])))
-    ind.actual = rejoin_digits(_join(columns.get(n + 2, [])))
-    ind.weight, ind.score = number(anchor[n + 3]), number(anchor[n + 4])
     deviation = clean_cell(t[n + 5]) if len(t) > n + 5 else ""
     # Deviation text wrapped below its row belongs to the row above when that row has one.
-    if deviation_before and previous is not None and previous.indicator.deviation:
-        previous.indicator.deviation += _join(deviation_before)
+    if deviation_before and previous is not None and previous.cells["deviation"]:
+        previous.cells["deviation"] += _join(deviation_before)
     else:
         deviation = _join(deviation_before) + deviation
-    ind.deviation = deviation
-    labels = ["".join(re.sub(r"\s+", "", f) for f in columns.get(i, [])) for i in range(n)]
-    for label in labels:
+    row.cells = {
+        "name": _join(columns.get(n, [])),
+        "target": rejoin_digits(_join(columns.get(n + 1, []))),
+        "actual": rejoin_digits(_join(columns.get(n + 2, []))),
+        "weight": anchor[n + 3], "score": anchor[n + 4], "deviation": deviation,
+    }
+    words = _words()
+    labels = ["".join(_SPACE.sub("", f) for f in columns.get(i, [])) for i in range(n)]
+    for label in filter(None, labels):
         level2 = _level2(label)
         if level2:
             row.level2_written = level2
-        elif any(name in label for name in LEVEL1_NAMES):
-            row.level1_written = next(name for name in LEVEL1_NAMES if name in label)
+        elif any(name in label for name in words.level1):
+            row.level1_written = next(name for name in words.level1 if name in label)
 
 
 def _realigned(cells: list[str], name_at: int) -> list[str]:
@@ -453,10 +545,13 @@ def _realigned(cells: list[str], name_at: int) -> list[str]:
     return [""] * (name_at - len(kept)) + kept + cells[labels[-1] + 1 :]
 
 
-@lru_cache(maxsize=8192)
 def _is_level_label(cell: str) -> bool:
-    text = re.sub(r"\s+", "", cell)
-    return text in LEVEL1_NAMES or text in LEVEL2_PARENT
+    return _is_level_label_of(_words(), cell)
+
+
+@lru_cache(maxsize=8192)  # keyed by the vocabulary's words too: a reloaded vocabulary is asked afresh
+def _is_level_label_of(words: _Words, cell: str) -> bool:
+    return _SPACE.sub("", cell) in words.level_labels
 
 
 def _join(fragments: list[str]) -> str:
@@ -464,26 +559,32 @@ def _join(fragments: list[str]) -> str:
 
 
 def _level2(label: str) -> str | None:
-    for key, name in _LEVEL2_KEYS:
+    return _level2_of(_words(), label)
+
+
+@lru_cache(maxsize=4096)  # level labels repeat from row to row
+def _level2_of(words: _Words, label: str) -> str | None:
+    for key, name in words.level2_keys:
         if key in label:
             return name
     return None
 
 
-def _assign_levels(form: Form, rows: list[_Row]) -> None:
+def _assign_levels(rows: list[_Row]) -> None:
     """Level cells are merged over several rows and the OCR puts their text on one of
     them. A row takes a level only where that is certain: the label is on its own lines,
     or it lies between two rows labelled alike, or before the first / after the last label
     of its level-1 group. Rows between two different labels are left empty (warned)."""
-    level1_marks = [LEVEL2_PARENT.get(r.level2_written) or r.level1_written for r in rows]
+    parent = _words().level2_parent
+    level1_marks = [parent.get(r.level2_written) or r.level1_written for r in rows]
     level1 = _sandwich(level1_marks)
     for row, value in zip(rows, level1):
-        row.indicator.level1 = value or ""
+        row.level1 = value or ""
     for group in sorted({v for v in level1 if v}):
         members = [i for i, v in enumerate(level1) if v == group]
         marks = [rows[i].level2_written for i in members]
         for i, value in zip(members, _sandwich(marks)):
-            rows[i].indicator.level2 = value or ""
+            rows[i].level2 = value or ""
 
 
 def _sandwich(marks: list[str]) -> list[str | None]:
@@ -506,44 +607,46 @@ def _sandwich(marks: list[str]) -> list[str | None]:
     return out
 
 
-def _warn_row(form: Form, i: int, row: _Row) -> None:
-    ind, where = row.indicator, f"indicators[{i}]"
-    if not ind.level1:
-        form.warn(f"{where}.level1", "merged level-1 cell: the row lies between two different labels in the OCR")
-    elif not ind.level2 and ind.level1 != "满意度指标":
-        form.warn(f"{where}.level2", "merged level-2 cell: the row lies between two different labels in the OCR")
-    if not ind.name:
-        form.warn(f"{where}.name", "三级指标 cell is empty in the OCR")
-    if not ind.target:
-        form.warn(f"{where}.target", "年度指标值 cell is empty in the OCR")
-    if not ind.actual:
-        form.warn(f"{where}.actual", "实际完成值 cell is empty in the OCR")
+def _row_notes(row: _Row) -> list[RawWarning]:
+    notes: list[RawWarning] = []
+    if not row.level1:
+        notes.append(RawWarning(".level1", "merged level-1 cell: the row lies between two different labels in the OCR"))
+    elif not row.level2 and row.level1 != "满意度指标":
+        notes.append(RawWarning(".level2", "merged level-2 cell: the row lies between two different labels in the OCR"))
+    for name, label in (("name", "三级指标"), ("target", "年度指标值"), ("actual", "实际完成值")):
+        if not row.cells[name]:
+            notes.append(RawWarning(f".{name}", f"{label} cell is empty in the OCR"))
     if row.after_break:
-        form.warn(where, "row follows a page break of the scan: its wrapped text may include the end of "
-                         "the previous row")
+        notes.append(RawWarning("", "row follows a page break of the scan: its wrapped text may include the end of "
+                                    "the previous row"))
     if row.noise:
-        form.warn(where, f"OCR noise dropped from its lines: {' '.join(repr(x) for x in row.noise)}")
+        notes.append(RawWarning("", f"OCR noise dropped from its lines: {' '.join(repr(x) for x in row.noise)}"))
+    return notes
 
 
-def _read_total(form: Form, rows: list[_Row], total: list[tuple[int, float]] | None, unlabelled: bool) -> None:
+def _read_total(rows: list[_Row], total: list[tuple[int, str]] | None, label: str | None,
+                line: int) -> RawTotal | None:
     if total is None:
-        form.warn("total", "总分 row not found")
-        return
-    if unlabelled:
-        form.warn("total", "总分 label missing; read from a line holding only two numbers after the last row")
+        return None  # assembly says no 总分 row was found
+    where = f"line {line}"
+    raw = RawTotal(label=RawCell(label, where) if label else None)
+    if label is None:
+        raw.notes.append(RawWarning("total", "总分 label missing; read from a line holding only two numbers after "
+                                             "the last row"))
     if len(total) >= 2:
-        form.total_weight, form.total_score = total[-2][1], total[-1][1]
-        return
+        raw.cells = {"weight": RawCell(total[-2][1], where), "score": RawCell(total[-1][1], where)}
+        return raw
     if len(total) == 1 and rows:
         # One number: its column says whether it is the weight or the score.
         score_at = rows[-1].name_at + 4
         index, value = total[0]
         if index == score_at:
-            form.total_score = value
-            form.warn("total_weight", "总分 分值 cell is empty in the OCR")
-            return
+            raw.cells = {"score": RawCell(value, where)}
+            raw.notes.append(RawWarning("total_weight", "总分 分值 cell is empty in the OCR"))
+            return raw
         if index == score_at - 1:
-            form.total_weight = value
-            form.warn("total_score", "总分 得分 cell is empty in the OCR")
-            return
-    form.warn("total", f"总分 row read as {total!r}; cannot tell weight from score")
+            raw.cells = {"weight": RawCell(value, where)}
+            raw.notes.append(RawWarning("total_score", "总分 得分 cell is empty in the OCR"))
+            return raw
+    raw.notes.append(RawWarning("total", f"总分 row read as {[v for _, v in total]!r}; cannot tell weight from score"))
+    return raw

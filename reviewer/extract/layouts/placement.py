@@ -34,14 +34,15 @@ COMPARATOR, UNIT, NATURE = "comparator", "unit", "nature"
 L1, L2, BOTH, LEVELISH, POINTS = "level1", "level2", "level1or2", "levelish", "points"
 VALUE, TEXT, CRITERIA, DESCRIPTION = "value", "text", "criteria", "description"
 PLACEHOLDER = "placeholder"  # a template row's "指标2", "……"
+ILLEGIBLE = "illegible"  # numbers written together: takes a numeric or value column, yields nothing
 
 _NUMBER = re.compile(r"^[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?分?$")
 _PERCENT = re.compile(r"^[+-]?\d+(?:\.\d+)?%$")
 _AMOUNT = re.compile(r"^[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:万元|万|元)$")
 _POINTS = re.compile(r"[（(][^()（）]*?\d+(?:\.\d+)?\s*分?\s*[)）]\s*$")  # "规划 (15分)", "(20)"
+_POINTS_ONLY = re.compile(r"^[（(]\d+(?:\.\d+)?分?[)）]$")
 _DIGIT = re.compile(r"\d")
 _DASHES = frozenset(("—", "－", "-", "--", "——", "/", "／", "–", "\\"))
-_NATURES = frozenset(("定量", "定性", "定量指标", "定性指标"))
 
 
 @depends_on_vocabulary
@@ -61,11 +62,16 @@ def kind(text: str) -> str:
         return COMPARATOR
     if is_unit(t):
         return UNIT
-    if t in _NATURES:
-        return NATURE
     vocab = vocabulary()
+    if t in vocab.values.natures:
+        return NATURE
     if vocab.placeholder.match(t):
         return PLACEHOLDER
+    numbered = vocab.name_prefix.match(t)
+    if numbered:  # "指标1:工程质量合格": the template numbers its indicators' names
+        return TEXT if t[numbered.end():] else PLACEHOLDER
+    if _POINTS_ONLY.match(t):
+        return LEVELISH  # "(50分)": a category cell whose name was lost, its points left
     one, two = vocab.level(t, 1), vocab.level(t, 2)
     if one and two:
         return BOTH
@@ -89,34 +95,35 @@ def _level_stem(key: str) -> bool:
 
 
 NO = -10**6  # a cell that cannot be in this column
+_NUMBERS = frozenset((NUMBER, PERCENT, AMOUNT))
 # A level-2 name can be an indicator's own name (成本指标 | 社会成本指标 | …): less likely than
 # in its level column, but a row without a name is less likely still.
 _WORDS = {TEXT: 10, CRITERIA: 10, DESCRIPTION: 10, VALUE: 5, POINTS: 5, LEVELISH: 2, L1: 2, L2: 15, BOTH: 15}
-_NUMERIC = {NUMBER: 20, DASH: 5}
+_NUMERIC = {NUMBER: 20, DASH: 5, ILLEGIBLE: 20}
 # Fit of a cell kind in a column (×10); kinds not listed get the column's default.
 _FIT: dict[str, tuple[dict[str, int], int]] = {
     "seq": ({NUMBER: 20}, NO),
-    "name": ({**_WORDS, NUMBER: 2, CRITERIA: 5, DASH: 0, PLACEHOLDER: 10}, NO),
+    "name": ({**_WORDS, NUMBER: 2, AMOUNT: 2, PERCENT: 2, CRITERIA: 5, DASH: 0, PLACEHOLDER: 10}, NO),
     "nature": ({NATURE: 30, COMPARATOR: 30, TEXT: 2}, NO),
     "comparator": ({COMPARATOR: 30}, NO),
-    "unit": ({UNIT: 30, DASH: 2}, NO),
+    "unit": ({UNIT: 30, DASH: 2, TEXT: 1}, NO),  # "小时内", "%及时": a unit written with its qualifier
     "target": ({VALUE: 20, PERCENT: 20, NUMBER: 15, AMOUNT: 15, TEXT: 10, DASH: 5, POINTS: 3, CRITERIA: 3,
-                DESCRIPTION: 3}, 1),
+                DESCRIPTION: 3, ILLEGIBLE: 15}, 1),
     "weight": (_NUMERIC, NO),
     "score": (_NUMERIC, NO),
     "review_score": (_NUMERIC, NO),
     "weighted_score": (_NUMERIC, NO),
-    "weight_share": ({PERCENT: 20, NUMBER: 15, DASH: 5}, NO),
+    "weight_share": ({PERCENT: 20, NUMBER: 15, DASH: 5, ILLEGIBLE: 20}, NO),
     "deviation": ({TEXT: 10, CRITERIA: 8, DESCRIPTION: 8, VALUE: 5, DASH: 5, NUMBER: 1}, 1),
     "description": ({DESCRIPTION: 20, TEXT: 10, CRITERIA: 5, VALUE: 5, DASH: 3}, 1),
     "criteria": ({CRITERIA: 20, TEXT: 10, DESCRIPTION: 5, VALUE: 5, DASH: 3}, 1),
     "remark": ({}, 1),
     # Funding rows: the label in front, amounts packed from the left.
     "label": ({TEXT: 20, VALUE: 10, DESCRIPTION: 10, CRITERIA: 10}, NO),
-    "initial_budget": ({NUMBER: 20, AMOUNT: 20, DASH: 10}, NO),
-    "annual_budget": ({NUMBER: 20, AMOUNT: 20, DASH: 10}, NO),
-    "executed": ({NUMBER: 20, AMOUNT: 20, DASH: 10}, NO),
-    "execution_rate": ({PERCENT: 20, NUMBER: 15, DASH: 10}, NO),
+    "initial_budget": ({NUMBER: 20, AMOUNT: 20, DASH: 10, ILLEGIBLE: 20}, NO),
+    "annual_budget": ({NUMBER: 20, AMOUNT: 20, DASH: 10, ILLEGIBLE: 20}, NO),
+    "executed": ({NUMBER: 20, AMOUNT: 20, DASH: 10, ILLEGIBLE: 20}, NO),
+    "execution_rate": ({PERCENT: 20, NUMBER: 15, DASH: 10, ILLEGIBLE: 20}, NO),
     "ignored": ({}, 3),
 }
 _FIT["actual"] = _FIT["target"]
@@ -161,6 +168,7 @@ class Column:
 class GridCell(NamedTuple):
     col: int
     cell: RawCell
+    illegible: bool = False  # a position taken by text no reader can read (Cell.illegible): placed, never read
 
 
 @dataclass
@@ -169,6 +177,8 @@ class Placement:
     before: list[RawCell] = field(default_factory=list)  # cells left of the first column
     # Cells that fit several columns equally well (or none): (cell, the candidate fields).
     unplaced: list[tuple[RawCell, tuple[str, ...]]] = field(default_factory=list)
+    # Cells of a positional row left where they are but not read: (cell, the column they stand in).
+    misfits: list[tuple[RawCell, str]] = field(default_factory=list)
     moved: bool = False  # placed by content, not by position
     shift: int | None = None  # by content: how many columns right of its position every cell went (None: not one)
 
@@ -178,6 +188,8 @@ def by_position(cells: list[GridCell], columns: list[Column]) -> Placement:
     placed = Placement()
     starts = [c.start for c in columns]
     for gc in cells:
+        if gc.illegible:
+            continue  # its column holds nothing readable
         at = _span_of(starts, gc.col)
         if at is None:
             placed.before.append(gc.cell)
@@ -201,16 +213,44 @@ def plausible(placement: Placement, closed: bool) -> bool:
 
 
 def place(cells: list[GridCell], columns: list[Column], closed: bool, positional: bool,
-          lead: str | None = None, as_wide: bool = False) -> Placement:
+          lead: str | None = None, as_wide: bool = False, aligned: bool = False) -> Placement:
     """The row's cells under `columns`: by position when `positional` and every cell fits,
     else by content. `lead` names a pseudo-column in front (a funding row's label). A row
     `as_wide` as its header in a grid without true positions gives its positions a little
-    weight (a pipe row may still be shifted and padded to the width)."""
-    if positional:
-        placed = by_position(cells, columns)
-        if (lead is None or _lead_fits(placed.before)) and plausible(placed, closed):
-            return placed
-    return by_content(cells, columns, closed, lead, positional, bonus=_POSITION_BONUS if as_wide else 0)
+    weight (a pipe row may still be shifted and padded to the width). A row `aligned` under
+    its header by the text-to-grid reader is read by content too, and a number only where its
+    position agrees: two readings that differ leave it unread."""
+    if not positional:
+        return by_content(cells, columns, closed, lead, positional, bonus=_POSITION_BONUS if as_wide else 0,
+                          agree=aligned and as_wide)
+    placed = by_position(cells, columns)
+    if (lead is None or _lead_fits(placed.before)) and plausible(placed, closed):
+        return placed
+    moved = by_content(cells, columns, closed, lead, positional)
+    if _evidently_shifted(moved, cells):
+        return moved
+    return _misfits_left_empty(placed, closed)
+
+
+def _evidently_shifted(placed: Placement, cells: list[GridCell]) -> bool:
+    """Whether content placement is proven: every cell of the row placed, all moved the same
+    nonzero number of columns (a merged cell that lost its field). Anything less would move a
+    number across a column it cannot be shown to belong to."""
+    return placed.shift not in (None, 0) and not placed.unplaced and \
+        len(placed.before) + sum(len(cs) for cs in placed.cells.values()) == sum(not gc.illegible for gc in cells)
+
+
+def _misfits_left_empty(placed: Placement, closed: bool) -> Placement:
+    """A positional row whose cells stay where they are: a cell that does not fit its column
+    ("nan" under 全年执行数) is not read, and reported, the others keep their columns."""
+    kept = Placement(before=placed.before)
+    for name, cs in placed.cells.items():
+        text = cs[0].text if len(cs) == 1 else " ".join(c.text for c in cs)
+        if fit(name, kind(text), closed) < 0:
+            kept.misfits += [(c, name) for c in cs]
+        else:
+            kept.cells[name] = cs
+    return kept
 
 
 def _lead_fits(before: list[RawCell]) -> bool:
@@ -218,9 +258,13 @@ def _lead_fits(before: list[RawCell]) -> bool:
 
 
 def by_content(cells: list[GridCell], columns: list[Column], closed: bool, lead: str | None = None,
-               positional: bool = False, bonus: int = 0) -> Placement:
+               positional: bool = False, bonus: int = 0, agree: bool = False) -> Placement:
+    """The best order-keeping alignment of the row's cells to the columns; a cell two equally
+    good alignments put in different columns is not placed. `agree`: the row's positions are
+    a reading of their own (a text-to-grid reader placed the cells under the header), so a
+    number is placed only where its position and its content say the same column."""
     fields = ([lead] if lead else []) + [c.field for c in columns]
-    kinds = [kind(gc.cell.text) for gc in cells]
+    kinds = [ILLEGIBLE if gc.illegible else kind(gc.cell.text) for gc in cells]
     scores = [[fit(_fit_name(f), k, closed) for f in fields] for k in kinds]
     if bonus:
         starts = [c.start for c in columns]
@@ -235,6 +279,14 @@ def by_content(cells: list[GridCell], columns: list[Column], closed: bool, lead:
     moves: list[tuple[int, int]] = []  # (grid column, index of the column placed under)
     for i, gc in enumerate(cells):
         a, b = right[i], left[i]
+        if gc.illegible:
+            continue  # it takes its column; what it holds is not read
+        if a == b and a is not None and agree and kinds[i] in _NUMBERS:
+            at = _span_of([c.start for c in columns], gc.col)
+            here = (at if at is not None else -1) + (1 if lead else 0)
+            if here != a and 0 <= here < len(fields):
+                placed.unplaced.append((gc.cell, (fields[a], fields[here])))
+                continue
         if a == b and a is not None:
             moves.append((gc.col, a - (1 if lead else 0)))
             name = fields[a]
@@ -243,11 +295,40 @@ def by_content(cells: list[GridCell], columns: list[Column], closed: bool, lead:
             else:
                 placed.cells.setdefault(name, []).append(gc.cell)
         elif kinds[i] != DASH:
-            placed.unplaced.append((gc.cell, tuple(dict.fromkeys(fields[x] for x in (a, b) if x is not None))))
+            candidates = [fields[x] for x in (a, b) if x is not None]
+            if agree and kinds[i] in _NUMBERS:  # where it stands is a reading too
+                at = _span_of([c.start for c in columns], gc.col)
+                here = (at if at is not None else -1) + (1 if lead else 0)
+                if 0 <= here < len(fields):
+                    candidates.append(fields[here])
+            placed.unplaced.append((gc.cell, tuple(dict.fromkeys(candidates))))
+    if agree:
+        _words_where_they_stand(placed, cells, columns, closed, lead)
     placed.moved = True
     if positional:
         placed.shift = _shift(moves, columns)
     return placed
+
+
+def _words_where_they_stand(placed: Placement, cells: list[GridCell], columns: list[Column], closed: bool,
+                            lead: str | None) -> None:
+    """In a row a reader aligned under its header, a cell of words that two content readings
+    leave between columns goes where it stands, if that is one of them (or the name's column)
+    and is free and fits it; numbers never: a number is placed only where position and content
+    agree."""
+    starts = [c.start for c in columns]
+    stands = {id(gc.cell): _span_of(starts, gc.col) for gc in cells}
+    for cell, candidates in list(placed.unplaced):
+        at = stands.get(id(cell))
+        if at is None or kind(cell.text) in _NUMBERS:
+            continue
+        name = columns[at].field
+        if name not in candidates and name != "name":
+            continue  # where it stands is neither reading: it stays unread
+        if name in placed.cells or name.startswith(UNKNOWN) or fit(_fit_name(name), kind(cell.text), closed) <= 0:
+            continue
+        placed.cells[name] = [cell]
+        placed.unplaced.remove((cell, candidates))
 
 
 def _fit_name(name: str) -> str:
@@ -291,6 +372,11 @@ def _align(scores: list[list[int]], fields: list[str], prefer_place: bool) -> li
         else:
             i -= 1
     return out
+
+
+def misfit_note(cell: RawCell, column: str, columns: list[Column]) -> str:
+    names = {c.field: c.header.text.strip() for c in columns}
+    return f"cell '{cell.text.strip()[:30]}' under {names.get(column, column)} does not fit that column; not read"
 
 
 def unplaced_note(cell: RawCell, candidates: tuple[str, ...], columns: list[Column]) -> str:

@@ -12,6 +12,13 @@ Tables are tab-separated (a Word/PDF table export). Their header repeats at ever
 break, and a row cut by a page break continues on the next page as a row without its
 weight/score ("盐田区群" … "众诉求智慧指挥系统运维月报数量"); `join_wrapped_rows` puts
 such pieces back together.
+
+This layout only locates what the report says (`read` → `RawForm`, each amount with the
+unit it is written in); `assemble` makes the Form. Column, header-field and 总分 labels
+are the vocabulary's. The scoring table is the evaluation's own rubric: its categories
+(项目决策, 社会效益 …) are kept as written, not made the template's 社会效益指标.
+(指标说明 / 评分标准 are located as header labels but not read into description /
+criteria: the hand-checked expectation of seed 004 predates those fields.)
 """
 
 from __future__ import annotations
@@ -20,9 +27,14 @@ import html
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from decimal import Decimal
 
-from reviewer.extract.layouts.common import form_id, squash, to_float
-from reviewer.domain.model import Form, Funding, Goal, Indicator, Source
+from reviewer.domain.model import Form
+from reviewer.domain.vocabulary import vocabulary
+from reviewer.extract.assemble import amount, assemble, number
+from reviewer.extract.raw import (
+    RawCell, RawForm, RawFunding, RawGoal, RawIndicatorRow, RawTable, RawTotal, RawWarning,
+)
 
 NAME = "report"
 
@@ -37,27 +49,13 @@ def detect(text: str) -> bool:
 
 # ---------------------------------------------------------------- tables
 
-# Column roles by header label (labels compared without spaces).
-COLUMN_LABELS: dict[str, tuple[str, ...]] = {
-    "level1": ("一级指标",),
-    "level2": ("二级指标",),
-    "name": ("三级指标", "三级指标名称", "指标名称"),
-    "weight": ("权重", "分值", "指标分值", "权重分", "标准分"),
-    "target": ("标杆值", "年度指标值", "指标值", "目标值", "计划值", "年度目标值", "评价标准值"),
-    "actual": ("实际完成值", "实际值", "完成值", "实际完成情况", "完成情况"),
-    "score": ("得分", "评价得分", "实际得分", "评分"),
-    "deviation": ("扣分原因", "扣分说明", "偏差原因", "偏差原因分析", "得分说明"),
-}
-# Header labels that carry no field of ours (kept so repeated headers are still recognised).
-OTHER_LABELS = ("评价指标", "绩效指标", "指标说明", "指标解释", "评分标准", "评分规则", "评分细则",
-                "序号", "备注")
-_ROLE_OF_LABEL = {label: role for role, labels in COLUMN_LABELS.items() for label in labels}
-_KNOWN_LABELS = set(_ROLE_OF_LABEL) | set(OTHER_LABELS)
+# The columns this layout reads; their header labels (and every other label a header may
+# hold) are the vocabulary's indicator columns (reviewer/domain/vocabulary/labels.toml).
+ROLES = ("level1", "level2", "name", "weight", "target", "actual", "score", "deviation")
 
 _TAG = re.compile(r"</?[A-Za-z][^<>]*>")  # "<p>" remnants of an HTML conversion
 _POINTS = re.compile(r"^(.*?)\s*[（(]\s*(\d+(?:\.\d+)?)\s*分\s*[)）]\s*$")  # "项目决策 (20分)"
 _PAGE_NUMBER = re.compile(r"^[\s\-—–第页/]*\d+[\s\-—–页/]*(?:共\s*\d+\s*页)?$")
-_TOTAL_LABELS = ("总分", "合计", "总计")
 
 BREAK = None  # a repeated header (page break) in a table's item list
 
@@ -70,9 +68,15 @@ def split_cells(line: str) -> list[str]:
     return [clean_cell(c) for c in line.split("\t")]
 
 
+def _is_label(cell: str) -> bool:
+    """A header label: an indicator column's, or a section's (评价指标 over its columns)."""
+    vocab = vocabulary()
+    return vocab.indicator_columns.exact(cell) is not None or vocab.sections.exact(cell) is not None
+
+
 def is_header(cells: list[str]) -> bool:
-    labels = [re.sub(r"\s+", "", c) for c in cells if c]
-    return len(labels) >= 2 and all(label in _KNOWN_LABELS for label in labels)
+    labels = [c for c in cells if c]
+    return len(labels) >= 2 and all(map(_is_label, labels))
 
 
 def split_points(label: str) -> tuple[str, float | None]:
@@ -86,6 +90,7 @@ class Table:
     columns: dict[str, int]  # role → column index
     items: list[list[str] | None] = field(default_factory=list)  # rows and BREAKs, in order
     total: list[str] | None = None  # the 总分 row
+    labels: dict[str, str] = field(default_factory=dict)  # role → its header label, as written
 
     def has(self, *roles: str) -> bool:
         return all(role in self.columns for role in roles)
@@ -97,13 +102,23 @@ class Table:
 
 def header_columns(header_rows: list[list[str]]) -> dict[str, int]:
     """Column roles of a (possibly two-row) header: a column takes the first role any row gives it."""
+    labels = vocabulary().indicator_columns
     columns: dict[str, int] = {}
     for cells in header_rows:
         for index, cell in enumerate(cells):
-            role = _ROLE_OF_LABEL.get(re.sub(r"\s+", "", cell))
-            if role and role not in columns:
+            role = labels.exact(cell) if cell else None
+            if role in ROLES and role not in columns:
                 columns[role] = index
     return columns
+
+
+def _header_labels(header_rows: list[list[str]], columns: dict[str, int]) -> dict[str, str]:
+    labels = vocabulary().indicator_columns
+    found: dict[str, str] = {}
+    for role, index in columns.items():
+        found[role] = next(cells[index] for cells in header_rows
+                           if index < len(cells) and cells[index] and labels.exact(cells[index]) == role)
+    return found
 
 
 def find_tables(text: str) -> list[Table]:
@@ -115,7 +130,7 @@ def find_tables(text: str) -> list[Table]:
         header, end = _header_group(lines, i)
         columns = header_columns(header)
         if header and "level1" in columns and "name" in columns:
-            table = Table(columns)
+            table = Table(columns, labels=_header_labels(header, columns))
             i = _read_body(lines, end, table)
             tables.append(table)
         else:
@@ -155,7 +170,7 @@ def _read_body(lines: list[str], start: int, table: Table) -> int:
             table.items.append(BREAK)
             continue
         first = next((c for c in cells if c), "")
-        if re.sub(r"\s+", "", first) in _TOTAL_LABELS:
+        if vocabulary().sections.exact(first) == "total":
             table.total = cells
             return i + 1
         table.items.append(cells)
@@ -237,47 +252,38 @@ def _preview(cells: list[str]) -> str:
     return " | ".join(c[:12] for c in cells if c)[:60]
 
 
-def table_indicators(table: Table, form: Form, field_name: str, scored: bool) -> list[Indicator]:
-    """The table's rows as Indicators: level labels carried down merged cells, points stripped."""
+def table_rows(table: Table, part: str, scored: bool) -> RawTable:
+    """The table's rows as raw indicator rows (assembly carries the level labels down
+    merged cells and strips their points), its page-break joins and group points noted."""
     anchors = ["weight", "score"] if scored else ["target", "actual"]
+    roles = [r for r in ROLES if scored or r not in ("weight", "score")]
     joined = join_wrapped_rows(
         table.items,
         name_col=table.columns["name"],
         anchor_cols=[table.columns[r] for r in anchors if r in table.columns],
         group_cols=[table.columns[r] for r in ("level1", "level2") if r in table.columns],
     )
-    for guess in joined.guesses:
-        form.warn(field_name, guess)
-    indicators: list[Indicator] = []
-    level1 = level2 = ""
+    raw = RawTable(columns={r: RawCell(table.labels.get(r, r)) for r in roles if r in table.columns},
+                   rubric=scored)  # the scoring table is the evaluation's own rubric
+    raw.notes += [RawWarning(part, guess) for guess in joined.guesses]
     for row in joined.rows:
-        if table.cell(row, "level1"):
-            level1, level2 = split_points(table.cell(row, "level1"))[0], ""
-        if table.cell(row, "level2"):
-            level2 = split_points(table.cell(row, "level2"))[0]
-        indicator = Indicator(level1=level1, level2=level2, name=table.cell(row, "name"),
-                              target=table.cell(row, "target"), actual=table.cell(row, "actual"),
-                              deviation=table.cell(row, "deviation"))
-        if scored:
-            indicator.weight = _number(table.cell(row, "weight"), form, f"{field_name}.weight", indicator.name)
-            indicator.score = _number(table.cell(row, "score"), form, f"{field_name}.score", indicator.name)
-        if not indicator.name:
-            form.warn(field_name, f"a row without a 三级指标 name ({_preview(row)})")
-        indicators.append(indicator)
+        cells = {r: RawCell(text) for r in roles if (text := table.cell(row, r))}
+        raw_row = RawIndicatorRow(cells)
+        if "name" not in cells:
+            raw_row.notes.append(RawWarning("", f"a row without a 三级指标 name ({_preview(row)})"))
+        raw.rows.append(raw_row)
     if scored:
-        _check_group_points(table, joined.rows, form, field_name)
-    return indicators
+        raw.notes += [RawWarning(part, n) for n in _group_points_notes(table, joined.rows)]
+    return raw
 
 
-def _number(cell: str, form: Form, field_name: str, name: str) -> float | None:
-    value = to_float(cell)
-    if value is None:
-        form.warn(field_name, f"{name}: {cell!r} is not a number" if cell else f"{name}: empty")
-    return value
+def _weight(text: str) -> float:
+    return number(text)[0] or 0.0
 
 
-def _check_group_points(table: Table, rows: list[list[str]], form: Form, field_name: str) -> None:
+def _group_points_notes(table: Table, rows: list[list[str]]) -> list[str]:
     """A group label's "(N分)" must equal the weights of its rows, else a row was lost or misjoined."""
+    notes = []
     for role in ("level1", "level2"):
         groups: list[tuple[str, float | None, float]] = []
         for row in rows:
@@ -285,11 +291,12 @@ def _check_group_points(table: Table, rows: list[list[str]], form: Form, field_n
                 label, points = split_points(table.cell(row, role))
                 groups.append((label, points, 0.0))
             label, points, total = groups[-1]
-            groups[-1] = (label, points, total + (to_float(table.cell(row, "weight")) or 0.0))
+            groups[-1] = (label, points, total + _weight(table.cell(row, "weight")))
         for label, points, total in groups:
             if points is not None and abs(points - total) > 1e-6:
-                form.warn(field_name, f"{label} is labelled {points:g}分 but its rows' weights add up to "
-                                      f"{total:g}: a row may be lost, or the report's sum is off")
+                notes.append(f"{label} is labelled {points:g}分 but its rows' weights add up to "
+                             f"{total:g}: a row may be lost, or the report's sum is off")
+    return notes
 
 
 def choose_tables(tables: list[Table]) -> tuple[Table | None, Table | None]:
@@ -368,34 +375,40 @@ def aliases(prose: str) -> dict[str, str]:
     return found
 
 
+def _labels(field: str) -> str:
+    """A header field's labels (the vocabulary's), as a pattern, longest first."""
+    return "|".join(map(re.escape, sorted(vocabulary().header.labels[field], key=len, reverse=True)))
+
+
 def project_name(prose: str, title: str) -> str | None:
-    for pattern in (r"项目名称(?:为|是|：|:)\s*“?([^，。；”\s]+)",
+    for pattern in (rf"(?:{_labels('name')})(?:为|是|：|:)\s*“?([^，。；”\s]+)",
                     r"“([^“”]{2,60})”(?:项目)?(?:实施|开展|进行)了?(?:绩效)?评价",
                     r"评价项目(?:为|是)“?([^，。；”\s]+)"):
         m = re.search(pattern, prose)
         if m:
             return m.group(1).strip()
-    name = re.sub(r"^\d{4}\s*年度?", "", squash(title).replace(" ", ""))
+    name = re.sub(r"^\d{4}\s*年度?", "", title.strip().replace(" ", ""))
     name = re.sub(r"(?:项目)?(?:支出)?(?:绩效)?评价报告$", "", name)
     return name or None
 
 
-def report_year(title: str, prose: str, form: Form) -> int | None:
+def report_year(title: str, prose: str, notes: list[RawWarning]) -> RawCell | None:
     """The title's year, else the year most often written as "NNNN 年度" in the narrative."""
     m = re.search(r"(\d{4})\s*年", title)
     if m:
-        return int(m.group(1))
+        return RawCell(m.group(1), "title")
     counts = Counter(int(y) for y in re.findall(r"(\d{4})\s*年度", prose)).most_common()
     if not counts:
-        form.warn("year", "no year in the title and no \"NNNN 年度\" in the narrative")
+        notes.append(RawWarning("year", "no year in the title and no \"NNNN 年度\" in the narrative"))
         return None
     if len(counts) > 1 and counts[0][1] == counts[1][1]:
-        form.warn("year", f"the narrative names {counts[0][0]} and {counts[1][0]} as often; took the first")
-    return counts[0][0]
+        notes.append(RawWarning("year", f"the narrative names {counts[0][0]} and {counts[1][0]} as often; "
+                                        "took the first"))
+    return RawCell(str(counts[0][0]), "narrative")
 
 
 def _named_unit(prose: str, label_pattern: str, verb_pattern: str, names: dict[str, str]) -> str | None:
-    m = re.search(label_pattern + r"(?:为|是|：|:)\s*([^，。；\s]+)", prose)
+    m = re.search(rf"(?:{label_pattern})(?:为|是|：|:)\s*([^，。；\s]+)", prose)
     if not m:
         m = re.search(verb_pattern, prose)
     if not m:
@@ -404,73 +417,81 @@ def _named_unit(prose: str, label_pattern: str, verb_pattern: str, names: dict[s
     return names.get(name, name)
 
 
-def unit_and_department(prose: str, form: Form) -> tuple[str | None, str | None]:
+def unit_and_department(prose: str, raw: RawForm) -> None:
     """实施单位: stated, else whoever 申报 the budget; 主管部门: stated, else whose 部门预算 holds it."""
     names = aliases(prose)
-    unit = _named_unit(prose, r"(?:项目)?(?:实施单位|项目单位)",
+    unit = _named_unit(prose, _labels("unit"),
                        r"(?:^|[，。；\n])([^\s，。；：:“”]{2,30}?)(?:申报|申请)了?(?:年初)?预算", names)
-    department = _named_unit(prose, r"(?:主管部门|一级预算单位|主管单位)",
+    department = _named_unit(prose, _labels("department"),
                              r"列入([^\s，。；\d]{2,30}?)\s*(?:\d{4}\s*年度?)?部门预算", names)
     if unit is None:
-        form.warn("unit", "the report names no 实施单位 and no unit applying for the budget")
+        raw.header_notes.append(RawWarning("unit", "the report names no 实施单位 and no unit applying for the budget"))
+    else:
+        raw.header["unit"] = RawCell(unit, "narrative")
     if department is None:
-        form.warn("department", "the report names no 主管部门 and no department budget holding the project")
-    return unit, department
+        raw.header_notes.append(RawWarning("department", "the report names no 主管部门 and no department budget "
+                                                         "holding the project"))
+    else:
+        raw.header["department"] = RawCell(department, "narrative")
 
 
-def funding(prose: str, form: Form) -> Funding:
-    """Amounts from the funding sentences, 万元 → yuan. The first mention is taken; other
-    mentions that disagree are reported."""
-    result = Funding()
+def funding(prose: str) -> RawFunding:
+    """The funding sentences' amounts, each with the unit it is written in (assembly converts
+    万元). The first mention is taken; other mentions that disagree are reported."""
+    result = RawFunding()
     units: set[str] = set()
     for attr, label in FUNDING_PATTERNS.items():
-        values = []
-        for m in re.finditer(label + _FILLER + _AMOUNT, prose):
-            amount = to_float(m.group(1))
-            if amount is not None:
-                values.append(amount * 10000 if m.group(2) == "万元" else amount)
-                units.add(m.group(2))
+        mentions = [RawCell(m.group(1) + m.group(2), "narrative") for m in re.finditer(label + _FILLER + _AMOUNT, prose)]
+        values = [(cell, amount(cell.text, Decimal(1))[0]) for cell in mentions]
+        values = [(cell, round(v, 2)) for cell, v in values if v is not None]
         if values:
-            setattr(result, attr, round(values[0], 2))
-            _warn_disagreement(form, f"funding.{attr}", [round(v, 2) for v in values])
-    rates = [float(r) for r in _RATE.findall(prose)]
+            result.summary[attr] = values[0][0]
+            units.update("万元" if c.text.endswith("万元") else "元" for c, _ in values)
+            _note_disagreement(result.notes, f"funding.{attr}", [v for _, v in values])
+    rates = _RATE.findall(prose)
     if rates:
-        result.execution_rate = rates[0]
-        _warn_disagreement(form, "funding.execution_rate", rates)
+        result.summary["execution_rate"] = RawCell(rates[0] + "%", "narrative")
+        _note_disagreement(result.notes, "funding.execution_rate", [float(r) for r in rates])
     if units:
-        result.currency_unit = "万元" if "万元" in units else "元"
+        result.currency = RawCell("万元" if "万元" in units else "元", "narrative")
         if len(units) > 1:
-            form.warn("funding.currency_unit", "amounts are written both in 元 and in 万元")
+            result.notes.append(RawWarning("funding.currency_unit", "amounts are written both in 元 and in 万元"))
     for attr in FUNDING_PATTERNS:
-        if getattr(result, attr) is None:
-            form.warn(f"funding.{attr}", f"no amount for {FUNDING_PATTERNS[attr]} in the narrative")
+        if attr not in result.summary:
+            result.notes.append(RawWarning(f"funding.{attr}", f"no amount for {FUNDING_PATTERNS[attr]} in the narrative"))
     return result
 
 
-def _warn_disagreement(form: Form, field_name: str, values: list[float]) -> None:
+def _note_disagreement(notes: list[RawWarning], field_name: str, values: list[float]) -> None:
     if len(set(values)) > 1:
-        form.warn(field_name, f"the report gives different values {sorted(set(values))}; took {values[0]:g}")
+        notes.append(RawWarning(field_name, f"the report gives different values {sorted(set(values))}; "
+                                            f"took {values[0]:g}"))
 
 
-def goal(lines: list[str], form: Form) -> Goal:
+def goal(lines: list[str]) -> RawGoal:
     """The annual goal section: prose before its table is the goal (less a "如下表" lead-in),
     prose after the table, before the next heading, is the achievement."""
+    result = RawGoal()
     heading = re.compile(r"^\s*(?:\d+[.．、]|[（(][一二三四五六七八九十\d]+[)）])?\s*年度(?:绩效|总体)?目标")
-    raw = text_lines_until_heading(lines, heading)
-    if raw is None:
-        form.warn("goal", "no 年度绩效目标 section in the report")
-        return Goal()
-    before, after = raw
+    found = text_lines_until_heading(lines, heading)
+    if found is None:
+        result.notes.append(RawWarning("goal", "no 年度绩效目标 section in the report"))
+        return result
+    before, after = found
     planned_paragraphs = paragraphs(before)
     if planned_paragraphs:
         planned_paragraphs[-1] = re.sub(r"[^。！？]*(?:如下表|见下表|如下)[^。！？]*[：:]?$", "", planned_paragraphs[-1])
-    result = Goal(planned="\n".join(p for p in planned_paragraphs if p),
-                  actual="\n".join(paragraphs(after)))
-    if not result.planned:
-        form.warn("goal.planned", "the 年度绩效目标 section has no goal text")
-    if not result.actual:
-        form.warn("goal.actual", "the report states the achievement only in its target table (表1-2), "
-                                 "not as text; see performance_targets")
+    planned = "\n".join(p for p in planned_paragraphs if p)
+    actual = "\n".join(paragraphs(after))
+    if planned:
+        result.planned.append(RawCell(planned, "narrative"))
+    else:
+        result.notes.append(RawWarning("goal.planned", "the 年度绩效目标 section has no goal text"))
+    if actual:
+        result.actual.append(RawCell(actual, "narrative"))
+    else:
+        result.notes.append(RawWarning("goal.actual", "the report states the achievement only in its target table "
+                                                      "(表1-2), not as text; see performance_targets"))
     return result
 
 
@@ -492,7 +513,7 @@ def text_lines_until_heading(lines: list[str], heading: re.Pattern[str]) -> tupl
     return before, after
 
 
-def problems(lines: list[str], form: Form) -> list[str]:
+def problems(lines: list[str], notes: list[RawWarning]) -> list[RawCell]:
     """The 存在的问题 section, one entry per problem, as written.
 
     A problem starts at an enumerated paragraph (（一）, 1., ①, 一是 …) — or, where the
@@ -502,7 +523,7 @@ def problems(lines: list[str], form: Form) -> list[str]:
     heading = re.compile(r"^\s*[一二三四五六七八九十]+[、.．]\s*(?:存在的?(?:主要)?问题|主要问题|问题)")
     body = section(lines, heading, _TOP_HEADING)
     if body is None:
-        form.warn("problems", "no 存在的问题 section in the report")
+        notes.append(RawWarning("problems", "no 存在的问题 section in the report"))
         return []
     blocks = paragraphs(body)
     enumerated = any(_ENUMERATOR.match(b) for b in blocks)
@@ -514,58 +535,74 @@ def problems(lines: list[str], form: Form) -> list[str]:
         else:
             entries[-1].append(block)
     if not entries:
-        form.warn("problems", "the 存在的问题 section is empty")
-    return ["\n".join(entry) for entry in entries]
+        notes.append(RawWarning("problems", "the 存在的问题 section is empty"))
+    return [RawCell("\n".join(entry), "narrative") for entry in entries]
 
 
-def total(table: Table | None, prose: str, form: Form) -> tuple[float | None, float | None]:
-    """(total weight, total score) from the 总分 row, checked against "综合得分为 N 分"."""
-    weight = score = None
+def total(table: Table | None, prose: str) -> RawTotal:
+    """The 总分 row's weight and score, the score checked against "综合得分为 N 分"."""
+    result = RawTotal()
     if table is not None and table.total is not None:
-        weight = to_float(table.cell(table.total, "weight"))
-        score = to_float(table.cell(table.total, "score"))
+        result.label = RawCell(next(c for c in table.total if c))
+        for role in ("weight", "score"):
+            text = table.cell(table.total, role)
+            if number(text)[0] is not None:
+                result.cells[role] = RawCell(text)
     stated = re.search(r"(?:综合得分|总得分|评价得分|最终得分|总分)" + _FILLER + r"(\d+(?:\.\d+)?)\s*分", prose)
-    stated_score = float(stated.group(1)) if stated else None
-    if score is None and stated_score is not None:
-        form.warn("total_score", "no 总分 row in the scoring table; taken from the narrative")
-        score = stated_score
-    elif score is not None and stated_score is not None and score != stated_score:
-        form.warn("total_score", f"the 总分 row says {score:g} but the narrative says {stated_score:g}")
-    if weight is None:
-        form.warn("total_weight", "no 总分 row with a weight in the scoring table")
-    if score is None:
-        form.warn("total_score", "no total score in the scoring table or the narrative")
-    return weight, score
+    score = number(result.cells["score"].text)[0] if "score" in result.cells else None
+    if stated and score is None:
+        result.notes.append(RawWarning("total_score", "no 总分 row in the scoring table; taken from the narrative"))
+        result.cells["score"] = RawCell(stated.group(1), "narrative")
+    elif stated and score != float(stated.group(1)):
+        result.notes.append(RawWarning("total_score", f"the 总分 row says {score:g} but the narrative says "
+                                                      f"{float(stated.group(1)):g}"))
+    if "weight" not in result.cells:
+        result.notes.append(RawWarning("total_weight", "no 总分 row with a weight in the scoring table"))
+    if "score" not in result.cells:
+        result.notes.append(RawWarning("total_score", "no total score in the scoring table or the narrative"))
+    return result
 
 
 # ---------------------------------------------------------------- the form
 
 
 def parse(text: str, path: str) -> list[Form]:
+    return [assemble(read(text, path))]
+
+
+def read(text: str, path: str) -> RawForm:
+    """The report as a raw record (`assemble` makes it a Form): one report, one project."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     lines = prose_lines(text)
     prose = "\n".join(lines)
     title = next((line for line in lines if line), "")
-    code_match = re.search(r"项目编码[：:]?\s*(\d{10,25})", prose)
-    code = code_match.group(1) if code_match else None
-    form = Form(id=form_id(code, path, 0), source=Source(path=path, index=0, layout=NAME),
-                kind="evaluation_report", code=code)
-    form.name = project_name(prose, title)
-    if form.name is None:
-        form.warn("name", "no project name in the title or the narrative")
-    form.year = report_year(title, prose, form)
-    form.unit, form.department = unit_and_department(prose, form)
-    form.funding = funding(prose, form)
-    form.goal = goal(lines, form)
+    raw = RawForm(path=path, index=0, layout=NAME, kind="evaluation_report")
+    code = re.search(rf"(?:{_labels('code')})[：:]?\s*(\d{{10,25}})", prose)
+    if code:
+        raw.header["code"] = RawCell(code.group(1), "narrative")
+    name = project_name(prose, title)
+    if name is None:
+        raw.header_notes.append(RawWarning("name", "no project name in the title or the narrative"))
+    else:
+        raw.header["name"] = RawCell(name, "narrative")
+    year = report_year(title, prose, raw.header_notes)
+    if year is not None:
+        raw.header["year"] = year
+    unit_and_department(prose, raw)
+    raw.funding = funding(prose)
+    raw.goal = goal(lines)
     scoring, targets = choose_tables(find_tables(text))
+    # A table not found is said in its place; assembly asks no tables of a report.
     if scoring is not None:
-        form.indicators = table_indicators(scoring, form, "indicators", scored=True)
+        raw.indicators = table_rows(scoring, "indicators", scored=True)
     else:
-        form.warn("indicators", "no scoring table (一级/二级/三级指标 with 权重 and 得分) found")
+        raw.indicators = RawTable(notes=[RawWarning("indicators", "no scoring table (一级/二级/三级指标 with 权重 "
+                                                                  "and 得分) found")])
     if targets is not None:
-        form.performance_targets = table_indicators(targets, form, "performance_targets", scored=False)
+        raw.performance_targets = table_rows(targets, "performance_targets", scored=False)
     else:
-        form.warn("performance_targets", "no target table (三级指标 with 指标值 and 实际完成值) found")
-    form.total_weight, form.total_score = total(scoring, prose, form)
-    form.problems = problems(lines, form)
-    return [form]
+        raw.performance_targets = RawTable(notes=[RawWarning("performance_targets", "no target table (三级指标 with "
+                                                                                    "指标值 and 实际完成值) found")])
+    raw.total = total(scoring, prose)
+    raw.problems = problems(lines, raw.problems_notes)
+    return raw

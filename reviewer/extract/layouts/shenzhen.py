@@ -10,52 +10,47 @@ line, optionally followed by the deviation text. The lines since the previous ro
 deviation are the row's level/name/target/actual cells; they are split into cells by
 the spaces on each line and, where a cell is alone on its line, by how values wrap.
 Whatever is inferred rather than read is flagged with a warning on the row.
+
+This layout only locates the cells (`read` → `RawForm`); `assemble` makes the Form
+(amounts, 万元, the execution rate, level names carried down, numbers, the id). The
+labels it looks for (header fields, funding rows, level names, the 总分 row, the
+template's instructions) are the vocabulary's (reviewer/domain/vocabulary/*.toml).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 
-from reviewer.extract.layouts.common import FUND_LABELS, FUND_TOTAL, form_id, squash, to_float
-from reviewer.domain.model import Form, FundingRow, Goal, Indicator, Source
+from reviewer.domain.model import Form
+from reviewer.domain.values import is_unit as _is_unit
+from reviewer.domain.vocabulary import Level, Vocabulary, vocabulary
+from reviewer.extract.assemble import assemble
+from reviewer.extract.raw import (
+    RawCell, RawForm, RawFunding, RawFundingRow, RawGoal, RawIndicatorRow, RawTable, RawTotal, RawWarning,
+)
 
 NAME = "shenzhen"
 
 TITLE = "项目支出绩效自评表"
-LEVEL1_NAMES = ("产出指标", "效益指标", "满意度指标")
-LEVEL2_NAMES = (
-    "数量指标", "质量指标", "时效指标", "成本指标", "经济效益指标", "社会效益指标",
-    "生态效益指标", "可持续影响指标", "服务对象满意度指标", "其他满意度指标",
-)
-# Longest first, so a level-2 name is never cut short by a shorter one.
-_LEVEL_NAMES = sorted(LEVEL1_NAMES + LEVEL2_NAMES, key=len, reverse=True)
-_LEVEL_CELL = re.compile("(?:" + "|".join(_LEVEL_NAMES) + r")(?=$|[ (（])")
-# Proper prefixes of level names: a level cell wrapped over two lines ("服务对象满意度\n指标").
-_LEVEL_PREFIXES = {n[:k]: n for n in _LEVEL_NAMES for k in range(3, len(n))}
 
 _DETECT_CODE = re.compile(r"^\s*项目编码[：:]\s*\d{10,}\s+项目名称[：:]", re.M)
 _DETECT_FUND = re.compile(r"^\s*(?:其中[：:]\s*)?年度资金总额 +[\d,.]+ +[\d,.]+", re.M)
 
-# Template noise of the Word source: length hints, instructions, comment authors.
-_NOISE = re.compile(
-    r"^(?:[(（]?限\d+字以?内[)）]?"
-    r"|导入模板无需填写"
-    r"|\S*为必填项"
-    r"|[A-Za-z][\w.-]* 用户"  # "Windows 用户": a Word comment author
+# What a PDF dump adds between a form's lines: page numbers and the Word source's comment
+# authors. (The template's own instructions, "(限40字以内)", are vocabulary.)
+_DUMP_NOISE = re.compile(
+    r"^(?:[A-Za-z][\w.-]* 用户"  # "Windows 用户": a Word comment author
     r"|第\s*\d+\s*页(?:\s*[,，/]?\s*共\s*\d+\s*页)?"  # page numbers
     r"|[a-z][a-z0-9_.]{2,}[:：]?"  # a comment author's login name, alone on its line
     r")$"
 )
-_CODE = re.compile(r"项目编码[：:]\s*(\d+)")
-_IS_FORM_LINE = re.compile(r"项目编码|项目名称|年度资金总额")
-_NAME = re.compile(r"项目名称[：:]\s*(.*?)\s*(?:绩效自评.*)?$")
-# Lines that end a wrapped 项目名称: the year cell, the unit line, the funding table.
-_HEADER_STOP = re.compile(r"^(?:绩效自评|年?度\s*[：:]|\d{4}$|实施单位|资金使用|项目资金)")
-_YEAR = re.compile(r"绩效自评\s*年?\s*度\s*[：:]\s*(\d{4})")
-_UNITS_LINE = re.compile(r"实施单位[：:]\s*(.*?)\s*(?:一级预算单位|主管部门)[：:]\s*(.*)$")
-_FUND_ROW = re.compile(r"^(?:其中[：:]\s*)?(" + "|".join(FUND_LABELS) + r")\s+(.*)$")
-_CURRENCY = re.compile(r"项目资金\s*[（(]\s*(万元|元)\s*[)）]")
+# Where the wrapped 项目名称 ends: the year cell (its label wraps: "绩效自评年\n度："), a bare
+# year, or (below) another header label or the funding section.
+_YEAR_LABEL_START = "绩效自评"
+_YEAR_LABEL_TAIL = re.compile(r"^年?度\s*[：:]|^\d{4}$")
 _POINTS = re.compile(r"^[(（]\s*\d+(?:\.\d+)?\s*分\s*[)）]\s*")
 _BARE_NUMBER = re.compile(r"^\d+(?:\.\d+)?$")
 _DASH = re.compile(r"^[—–\-_/]+$")
@@ -63,10 +58,86 @@ _DASH = re.compile(r"^[—–\-_/]+$")
 _NUMERIC_VALUE = re.compile(r"^[≥≤＞＜><=≧≦＝]?\d+(?:\.\d+)?%?$")
 # A deviation paragraph opens with a short label: "偏差原因：", "改进措施：".
 _LABEL = re.compile(r"^\S{2,8}[：:]")
-_UNIT_WORDS = frozenset(
-    "元 万元 亿元 个 人 人次 次 台 套 份 件 项 家 场 本 户 名 批 辆 张 册 条 篇 期 起 天 日 "
-    "小时 分钟 周 月 年 个月 工作日 个工作日 % 平方米 米 公里 吨 间".split()
-)
+
+
+is_unit = lru_cache(maxsize=4096)(_is_unit)  # tokens repeat: "个", "%", "元"
+
+
+def _wrapped(label: str) -> str:
+    """A label as a pattern that lets the dump wrap it anywhere ("绩效自评年\n度")."""
+    return r"\s*".join(map(re.escape, label))
+
+
+def _any(labels, wrapped: bool = False) -> str:
+    spelled = sorted(set(labels), key=len, reverse=True)  # longest first
+    return "|".join(_wrapped(s) if wrapped else re.escape(s) for s in spelled)
+
+
+@dataclass(frozen=True)
+class _Words:
+    """The patterns this layout finds the form's labels with, built from the vocabulary."""
+
+    noise: re.Pattern[str]
+    code: re.Pattern[str]
+    name: re.Pattern[str]
+    year: re.Pattern[str]
+    units: re.Pattern[str]
+    header_stop: re.Pattern[str]
+    fund_row: re.Pattern[str]
+    currency: re.Pattern[str]
+    level_cell: re.Pattern[str]
+    level_prefixes: dict[str, tuple[str, ...]]
+    form_line: re.Pattern[str]
+    totals: tuple[str, ...]  # what the 总分 row starts with: 总分, 合计 … (longest first)
+    # The template's own spellings of the labels that open its parts.
+    planned: str  # 预期目标
+    indicators: str  # 年度绩效指标
+    level1: str  # 一级指标
+    level2: str  # 二级指标
+    goal_end: re.Pattern[str]  # 年度绩效指标 or 一级指标: the goal's text ends
+    level_starts: frozenset[str]  # first characters of level cells and of "(50分)"
+
+
+def _words() -> _Words:
+    return _words_of(vocabulary())
+
+
+@lru_cache(maxsize=2)  # keyed by the vocabulary: a reloaded vocabulary builds its own
+def _words_of(vocab: Vocabulary) -> _Words:
+    header = vocab.header.labels
+    unit, department = _any(header["unit"]), _any(header["department"])
+    funding_section = vocab.sections.labels["funding"]
+    # Level cells: every category's canonical spelling and the variants that say 指标; the
+    # short variants ("数量", "产出") also open names and values, so they are not cells here.
+    levels = list(vocab.level1_names + vocab.level2_names)
+    levels += [v for v in vocab.written_level_spellings if v.endswith("指标") and len(v) > 3]
+    level_names = sorted(set(levels), key=len, reverse=True)  # a level-2 is never cut short
+    prefixes: dict[str, list[str]] = {}
+    for name in level_names:
+        for k in range(3, len(name)):  # a level cell wrapped over two lines ("服务对象满意度\n指标")
+            prefixes.setdefault(name[:k], []).append(name)
+    return _Words(
+        noise=re.compile(rf"^(?:{vocab.template_hints.pattern})$|{_DUMP_NOISE.pattern}"),
+        code=re.compile(rf"(?:{_any(header['code'])})[：:]\s*(\d+)"),
+        name=re.compile(rf"(?:{_any(header['name'])})[：:]\s*(.*?)\s*(?:{_YEAR_LABEL_START}.*)?$"),
+        year=re.compile(rf"(?:{_any(header['year'], wrapped=True)}|{_wrapped(_YEAR_LABEL_START)}\s*度)"
+                        r"\s*[：:]\s*(\d{4})"),
+        units=re.compile(rf"(?:{unit})[：:]\s*(.*?)\s*(?:{department})[：:]\s*(.*)$"),
+        header_stop=re.compile(rf"^(?:{_YEAR_LABEL_START}|{unit}|{department}|{_any(funding_section)})"),
+        fund_row=re.compile(rf"^((?:其中[：:]\s*)?(?:{_any(l for ls in vocab.funding_rows.labels.values() for l in ls)}))"
+                            r"\s+(.*)$"),
+        currency=re.compile(rf"(?:{_any(funding_section)})\s*[（(]\s*(万元|元)\s*[)）]"),
+        level_cell=re.compile("(?:" + "|".join(map(re.escape, level_names)) + r")(?=$|[ (（])"),
+        level_prefixes={k: tuple(v) for k, v in prefixes.items()},
+        form_line=re.compile(_any(header["code"] + header["name"] + vocab.funding_rows.labels["年度资金总额"])),
+        totals=tuple(sorted(vocab.sections.labels["total"], key=len, reverse=True)),
+        planned=vocab.goal_columns.labels["planned"][0],
+        indicators=vocab.sections.labels["indicators"][0],
+        level1=vocab.indicator_columns.labels["level1"][0],
+        level2=vocab.indicator_columns.labels["level2"][0],
+        goal_end=re.compile(_any([vocab.sections.labels["indicators"][0], vocab.indicator_columns.labels["level1"][0]])),
+        level_starts=frozenset(name[0] for name in level_names) | {"(", "（"},
+    )
 
 
 def detect(text: str) -> bool:
@@ -76,148 +147,176 @@ def detect(text: str) -> bool:
 
 
 def parse(text: str, path: str) -> list[Form]:
-    lines = [ln.strip() for ln in text.splitlines()]
-    lines = [ln for ln in lines if not _NOISE.match(ln)]
-    return [_parse_form(chunk, path, i) for i, chunk in enumerate(_split_forms(lines))]
+    return [assemble(raw) for raw in read(text, path)]
 
 
-def _split_forms(lines: list[str]) -> list[list[str]]:
+class _Lines:
+    """A dump's lines, stripped, and the number of each in the text. Two flat lists, not a
+    tuple per line: dumps run to thousands of lines, and strings and ints are no work for
+    the garbage collector."""
+
+    __slots__ = ("texts", "numbers")
+
+    def __init__(self, texts: list[str], numbers: list[int]):
+        self.texts, self.numbers = texts, numbers
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+    def __getitem__(self, i: int) -> str:
+        return self.texts[i]
+
+    def part(self, start: int = 0, stop: int | None = None) -> _Lines:
+        return _Lines(self.texts[start:stop], self.numbers[start:stop])
+
+    def where(self, i: int) -> str:
+        return f"line {self.numbers[i]}"
+
+    def find(self, test, start: int = 0, stop: int | None = None) -> int | None:
+        """The first line from `start` holding `test`: a substring, or a pattern's search/match."""
+        part = enumerate(self.texts[start:stop], start)
+        if isinstance(test, str):
+            return next((i for i, ln in part if test in ln), None)
+        return next((i for i, ln in part if test(ln)), None)
+
+
+def read(text: str, path: str) -> Iterator[RawForm]:
+    """The forms in a dump, as raw records (`assemble` makes them Forms), one at a time: a
+    form's record is assembled and gone before the next is read."""
+    noise = _words().noise.match
+    texts: list[str] = []
+    numbers: list[int] = []
+    for n, line in enumerate(text.splitlines(), start=1):
+        stripped = line.strip()
+        if not noise(stripped):
+            texts.append(stripped)
+            numbers.append(n)
+    for i, chunk in enumerate(_split_forms(_Lines(texts, numbers))):
+        yield _read_form(chunk, path, i)
+
+
+def _split_forms(lines: _Lines) -> list[_Lines]:
     """One chunk per form: from a title line (or, without titles, a 项目编码 line) to the next."""
-    starts = [i for i, ln in enumerate(lines) if TITLE in ln]
+    words = _words()
+    starts = [i for i, ln in enumerate(lines.texts) if TITLE in ln]
     if not starts:
-        starts = [i for i, ln in enumerate(lines) if _CODE.search(ln)]
+        starts = [i for i, ln in enumerate(lines.texts) if words.code.search(ln)]
     bounds = starts + [len(lines)]
-    return [lines[a:b] for a, b in zip(bounds, bounds[1:]) if any(map(_IS_FORM_LINE.search, lines[a:b]))]
+    return [lines.part(a, b) for a, b in zip(bounds, bounds[1:])
+            if any(words.form_line.search(ln) for ln in lines.texts[a:b])]
 
 
-def _find(lines: list[str], pred, start: int = 0, stop: int | None = None) -> int | None:
-    for i in range(start, len(lines) if stop is None else stop):
-        if pred(lines[i]):
-            return i
-    return None
+def _read_form(lines: _Lines, path: str, index: int) -> RawForm:
+    words = _words()
+    raw = RawForm(path=path, index=index, layout=NAME)
+    code_at = lines.find(words.code.search)
+    if code_at is None:
+        raw.header_notes.append(RawWarning("code", "no 项目编码 found"))
+        code_at = 0
+    else:
+        raw.header["code"] = RawCell(words.code.search(lines[code_at]).group(1), lines.where(code_at))
 
-
-def _parse_form(lines: list[str], path: str, index: int) -> Form:
-    code_at = _find(lines, lambda ln: bool(_CODE.search(ln))) or 0
-    code_m = _CODE.search(lines[code_at])
-    code = code_m.group(1) if code_m else None
-    form = Form(id=form_id(code, path, index), source=Source(path=path, index=index, layout=NAME), code=code)
-    if code is None:
-        form.warn("code", "no 项目编码 found")
-
-    goal_at = _find(lines, lambda ln: "预期目标" in ln)
-    table_at = _find(lines, lambda ln: "一级指标" in ln)
+    goal_at = lines.find(words.planned)
+    table_at = lines.find(words.level1)
     header_end = next((i for i in (goal_at, table_at) if i is not None), len(lines))
-    name_at = _find(lines, lambda ln: "项目名称" in ln, code_at, header_end)
-    _parse_header(form, lines[code_at:header_end], name_at - code_at if name_at is not None else None)
-    _parse_funding(form, lines[code_at:header_end])
+    _read_header(raw, lines.part(code_at, header_end))
+    raw.funding = _read_funding(lines.part(code_at, header_end))
 
     if goal_at is not None:
-        goal_end = _find(lines, lambda ln: "年度绩效指标" in ln or "一级指标" in ln, goal_at + 1) or len(lines)
-        _parse_goal(form, lines[goal_at + 1 : goal_end])
-    else:
-        form.warn("goal", "no 年度总体目标 (预期目标 / 实际完成情况) found")
+        goal_end = lines.find(words.goal_end.search, goal_at + 1) or len(lines)
+        raw.goal = _read_goal(lines.part(goal_at + 1, goal_end), _year_of(raw))
 
     if table_at is None:
-        form.warn("indicators", "no 年度绩效指标 table found")
-        return form
-    body_at = _skip_table_header(lines, table_at)
-    total_at = _find(lines, lambda ln: ln.startswith("总分"), body_at)
-    _IndicatorTable(form).read(_drop_repeated_headers([ln for ln in lines[body_at:total_at] if ln]))
-    if total_at is None:
-        form.warn("total_score", "no 总分 row found")
-    else:
-        _parse_total(form, lines[total_at:])
-    return form
+        return raw
+    body_at = _skip_table_header(lines.texts, table_at)
+    total_at = next((i for i, ln in enumerate(lines.texts[body_at:], body_at) if ln.startswith(words.totals)), None)
+    body = lines.part(body_at, total_at)
+    kept = [i for i, ln in enumerate(body.texts) if ln]
+    body = _Lines([body.texts[i] for i in kept], [body.numbers[i] for i in kept])
+    raw.indicators = _IndicatorTable().read(_drop_repeated_headers(body))
+    if total_at is not None:
+        raw.total = _read_total(lines.part(total_at))
+    return raw
 
 
 # --- header -------------------------------------------------------------------------
 
 
-def _parse_header(form: Form, lines: list[str], name_at: int | None) -> None:
-    head = "\n".join(lines)
-    name_m = _NAME.search(lines[name_at]) if name_at is not None else None
+def _read_header(raw: RawForm, lines: _Lines) -> None:
+    words = _words()
+    name_at = lines.find(words.name.search)
+    name_m = words.name.search(lines[name_at]) if name_at is not None else None
     if name_m and name_at is not None:
         parts = [name_m.group(1)]
         # The name wraps onto the lines before 绩效自评年度 / 实施单位.
-        for ln in lines[name_at + 1 :]:
+        for ln in lines.texts[name_at + 1 :]:
             if not ln:
                 continue
-            if _HEADER_STOP.match(ln):
+            if words.header_stop.match(ln) or _YEAR_LABEL_TAIL.match(ln):
                 break
-            parts.append(re.sub(r"\s*绩效自评.*$", "", ln))
-            if "绩效自评" in ln:
+            parts.append(re.sub(rf"\s*{_YEAR_LABEL_START}.*$", "", ln))
+            if _YEAR_LABEL_START in ln:
                 break
-        form.name = "".join(parts).strip() or None
-    if not form.name:
-        form.warn("name", "no 项目名称 found")
+        name = "".join(parts).strip()
+        if name:
+            raw.header["name"] = RawCell(name, lines.where(name_at))
+    if "name" not in raw.header:
+        raw.header_notes.append(RawWarning("name", "no 项目名称 found"))
 
-    year_m = _YEAR.search(head)
+    year_m = words.year.search("\n".join(lines.texts))
     if year_m:
-        form.year = int(year_m.group(1))
+        raw.header["year"] = RawCell(year_m.group(1))
     else:
-        form.warn("year", "no 绩效自评年度 found")
+        raw.header_notes.append(RawWarning("year", "no 绩效自评年度 found"))
 
-    units_m = next((m for m in map(_UNITS_LINE.search, lines) if m), None)
-    if units_m:
+    units_at = lines.find(words.units.search)
+    if units_at is not None:
+        units_m = words.units.search(lines[units_at])
         # Organisation names have no spaces; a space before "（本级）" is a PDF artefact.
-        form.unit = re.sub(r"\s+", "", units_m.group(1)) or None
-        form.department = re.sub(r"\s+", "", units_m.group(2)) or None
-    if not form.unit:
-        form.warn("unit", "no 实施单位 found")
-    if not form.department:
-        form.warn("department", "no 一级预算单位 found")
+        for name, value in (("unit", units_m.group(1)), ("department", units_m.group(2))):
+            value = re.sub(r"\s+", "", value)
+            if value:
+                raw.header[name] = RawCell(value, lines.where(units_at))
+    if "unit" not in raw.header:
+        raw.header_notes.append(RawWarning("unit", "no 实施单位 found"))
+    if "department" not in raw.header:
+        raw.header_notes.append(RawWarning("department", "no 一级预算单位 found"))
 
 
-def _parse_funding(form: Form, lines: list[str]) -> None:
-    funding = form.funding
-    currency_m = next((m for m in map(_CURRENCY.search, lines) if m), None)
-    funding.currency_unit = currency_m.group(1) if currency_m else "元"
-    if not currency_m:
-        form.warn("funding.currency_unit", "no 项目资金（元） label; amounts read as 元")
-    scale = 10000.0 if funding.currency_unit == "万元" else 1.0
+def _year_of(raw: RawForm) -> int | None:
+    cell = raw.header.get("year")
+    return int(cell.text) if cell is not None else None
 
-    def amount(token: str | None) -> float | None:
-        value = to_float(token)
-        return None if value is None else round(value * scale, 2)
 
-    for ln in lines:
-        m = _FUND_ROW.match(ln)
+_FUNDING_LINE = ("initial_budget", "annual_budget", "executed", "weight", "execution_rate", "score")
+
+
+def _read_funding(lines: _Lines) -> RawFunding:
+    words = _words()
+    funding = RawFunding()
+    currency_at = lines.find(words.currency.search)
+    if currency_at is None:
+        funding.notes.append(RawWarning("funding.currency_unit", "no 项目资金（元） label; amounts read as 元"))
+    else:
+        funding.currency = RawCell(words.currency.search(lines[currency_at]).group(0), lines.where(currency_at))
+    labels = vocabulary().funding_rows
+    for i, line in enumerate(lines.texts):
+        m = words.fund_row.match(line)
         if not m:
             continue
         label, tokens = m.group(1), m.group(2).split()
         if len(tokens) < 3:
-            form.warn("funding", f"{label} row has {len(tokens)} cells, expected at least 3")
+            funding.notes.append(RawWarning("funding", f"{label} row has {len(tokens)} cells, expected at least 3"))
             continue
-        row = FundingRow(label=label, initial_budget=amount(tokens[0]),
-                         annual_budget=amount(tokens[1]), executed=amount(tokens[2]))
-        funding.rows.append(row)
-        if label != FUND_TOTAL:
-            continue
-        funding.initial_budget, funding.annual_budget, funding.executed = (
-            row.initial_budget, row.annual_budget, row.executed)
-        if len(tokens) != 6:
-            form.warn("funding", f"{FUND_TOTAL} row has {len(tokens)} cells, expected 6; "
-                      "分值/执行率/得分 not read")
-            continue
-        funding.weight, funding.score = to_float(tokens[3]), to_float(tokens[5])
-        funding.execution_rate = _execution_rate(form, tokens[4])
-    if funding.annual_budget is None:
-        form.warn("funding", f"no {FUND_TOTAL} row found")
-
-
-def _execution_rate(form: Form, token: str) -> float | None:
-    """The column is headed 执行率（%）; a value like "0.98" is a ratio only if the amounts say so."""
-    rate = to_float(token)
-    funding = form.funding
-    if rate is None or not (0 < rate <= 1) or "." not in token:
-        return rate
-    if funding.annual_budget and funding.executed is not None:
-        if abs(funding.executed / funding.annual_budget - rate) < 0.01:
-            form.warn("funding.execution_rate", f"执行率 written as a ratio ({token}); read as {rate * 100:g}%")
-            return round(rate * 100, 4)
-    form.warn("funding.execution_rate", f"执行率 {token} may be a ratio; kept as {token}%")
-    return rate
+        where = lines.where(i)
+        total = labels.field(label) == "年度资金总额"
+        read = 6 if total and len(tokens) == 6 else 3
+        if total and read != 6:
+            funding.notes.append(RawWarning("funding", f"年度资金总额 row has {len(tokens)} cells, expected 6; "
+                                                       "分值/执行率/得分 not read"))
+        cells = {name: RawCell(tok, where) for name, tok in zip(_FUNDING_LINE[:read], tokens)}
+        funding.rows.append(RawFundingRow(RawCell(label, where), cells))
+    return funding
 
 
 # --- goal -----------------------------------------------------------------------------
@@ -243,30 +342,40 @@ def _paragraphs(lines: list[str]) -> list[list[str]]:
     return [p for p in paras if p]
 
 
-def _parse_goal(form: Form, lines: list[str]) -> None:
+def _squash(lines: list[str]) -> str:
+    """Join a cell wrapped over several lines: Chinese text has no spaces between lines."""
+    return "".join(ln.strip() for ln in lines)
+
+
+def _read_goal(numbered: _Lines, year: int | None) -> RawGoal:
     """预期目标 and 实际完成情况 are two columns dumped one after the other."""
+    goal = RawGoal()
+    where = f"lines {numbered.numbers[0]}-{numbered.numbers[-1]}" if numbered else ""
+    lines = numbered.texts
     paras = _paragraphs(lines)
     if not paras:
-        form.warn("goal", "年度总体目标 is empty")
-        return
+        goal.notes.append(RawWarning("goal", "年度总体目标 is empty"))
+        return goal
     if len(paras) == 2:
         planned, actual = paras
     else:
         block = [ln for p in paras for ln in p]
         starts = [0] + [sum(map(len, paras[:k])) for k in range(1, len(paras))]
-        split, how = _split_goal(block, starts, form.year)
+        split, how = _split_goal(block, starts, year)
         if split is None:
-            form.goal = Goal(planned=squash("\n".join(block)))
-            form.warn("goal", "could not tell 预期目标 from 实际完成情况; all text put in planned")
-            return
+            goal.planned = [RawCell(_squash(block), where)]
+            goal.notes.append(RawWarning("goal", "could not tell 预期目标 from 实际完成情况; all text put in planned"))
+            return goal
         if isinstance(split, tuple):  # both columns on the first line
             head, tail = split
             planned, actual = [head], [tail] + block[1:]
         else:
             planned, actual = block[:split], block[split:]
         if how:
-            form.warn("goal", f"预期目标 / 实际完成情况 split {how}; check the boundary")
-    form.goal = Goal(planned=squash("\n".join(planned)), actual=squash("\n".join(actual)))
+            goal.notes.append(RawWarning("goal", f"预期目标 / 实际完成情况 split {how}; check the boundary"))
+    goal.planned = [RawCell(_squash(planned), where)]
+    goal.actual = [RawCell(_squash(actual), where)]
+    return goal
 
 
 def _split_goal(block: list[str], para_starts: list[int], year: int | None):
@@ -301,9 +410,10 @@ def _split_goal(block: list[str], para_starts: list[int], year: int | None):
 
 def _skip_table_header(lines: list[str], table_at: int) -> int:
     """The header row "一级指标 … 偏差原因分析及改进措施" wraps over several lines."""
+    words = _words()
     seen = ""
     for i in range(table_at, min(table_at + 10, len(lines))):
-        if i > table_at and _strip_levels(lines[i])[1]:
+        if i > table_at and _strip_levels(lines[i], words)[1]:
             return i
         seen += re.sub(r"\s+", "", lines[i])
         if "改进措施" in seen:
@@ -311,21 +421,26 @@ def _skip_table_header(lines: list[str], table_at: int) -> int:
     return table_at + 1
 
 
-def _drop_repeated_headers(lines: list[str]) -> list[str]:
+def _drop_repeated_headers(lines: _Lines) -> _Lines:
     """A table continued on a new PDF page repeats its header row; drop it."""
-    out: list[str] = []
+    texts = lines.texts
+    level1, level2 = _words().level1, _words().level2
+    kept: list[int] = []
     i = 0
-    while i < len(lines):
-        if "一级指标" in lines[i] and "二级指标" in lines[i]:
-            i = _skip_table_header(lines, i)
+    while i < len(texts):
+        if level1 in texts[i] and level2 in texts[i]:
+            i = _skip_table_header(texts, i)
             continue
-        out.append(lines[i])
+        kept.append(i)
         i += 1
-    return out
+    return _Lines([texts[i] for i in kept], [lines.numbers[i] for i in kept])
 
 
-def _strip_levels(line: str) -> tuple[str, list[str]]:
+def _strip_levels(line: str, words: _Words) -> tuple[str, list[str]]:
     """Remove leading 一级/二级指标 cells and "(50分)": (rest of the line, level names found)."""
+    if line[:1] not in words.level_starts:
+        return line, []
+    level_cell = words.level_cell
     found: list[str] = []
     while line:
         m = _POINTS.match(line)
@@ -333,7 +448,7 @@ def _strip_levels(line: str) -> tuple[str, list[str]]:
             found.append("")
             line = line[m.end():]
             continue
-        m = _LEVEL_CELL.match(line)
+        m = level_cell.match(line)
         if m is None:
             break
         found.append(m.group(0))
@@ -341,20 +456,25 @@ def _strip_levels(line: str) -> tuple[str, list[str]]:
     return line, found
 
 
-def _merge_wrapped_levels(lines: list[str]) -> list[str]:
+def _merge_wrapped_levels(lines: _Lines) -> _Lines:
     """Join a level cell wrapped over two lines ("服务对象满意度指" + "标") into one line."""
-    out: list[str] = []
+    prefixes = _words().level_prefixes
+    texts, numbers = lines.texts, lines.numbers
+    out = _Lines([], [])
     i = 0
-    while i < len(lines):
-        ln = lines[i]
-        full = _LEVEL_PREFIXES.get(ln)
-        if full and i + 1 < len(lines):
-            rest, nxt = full[len(ln):], lines[i + 1]
-            if nxt == rest or nxt.startswith(rest + " "):
-                out.append(ln + nxt)
+    while i < len(texts):
+        ln = texts[i]
+        if ln in prefixes and i + 1 < len(texts):
+            nxt = texts[i + 1]
+            rest = next((full[len(ln):] for full in prefixes[ln]
+                         if nxt == full[len(ln):] or nxt.startswith(full[len(ln):] + " ")), None)
+            if rest is not None:
+                out.texts.append(ln + nxt)
+                out.numbers.append(numbers[i])
                 i += 2
                 continue
-        out.append(ln)
+        out.texts.append(ln)
+        out.numbers.append(numbers[i])
         i += 1
     return out
 
@@ -362,18 +482,26 @@ def _merge_wrapped_levels(lines: list[str]) -> list[str]:
 @dataclass
 class _Anchor:
     pre: str  # the cells before 分值 on the anchor line
-    weight: float
-    score: float
+    weight_text: str
+    score_text: str
     tail: str  # deviation text written on the same line
+
+    @property
+    def weight(self) -> float:
+        return float(self.weight_text)
+
+    @property
+    def score(self) -> float:
+        return float(self.score_text)
 
 
 def _anchor(line: str) -> _Anchor | None:
     """A row's "分值 得分" pair: the rightmost two adjacent bare numbers on the line."""
     tokens = line.split()
     for j in range(len(tokens) - 1, 0, -1):
-        if _BARE_NUMBER.match(tokens[j]) and _BARE_NUMBER.match(tokens[j - 1]):
-            return _Anchor(" ".join(tokens[: j - 1]), float(tokens[j - 1]), float(tokens[j]),
-                           " ".join(tokens[j + 1:]))
+        right, left = tokens[j], tokens[j - 1]
+        if right[0].isdigit() and left[0].isdigit() and _BARE_NUMBER.match(right) and _BARE_NUMBER.match(left):
+            return _Anchor(" ".join(tokens[: j - 1]), tokens[j - 1], tokens[j], " ".join(tokens[j + 1:]))
     return None
 
 
@@ -381,7 +509,7 @@ def _merge_units(tokens: list[str]) -> list[str]:
     """"4 个" is one cell: a bare unit token belongs to the number before it."""
     out: list[str] = []
     for tok in tokens:
-        if out and tok in _UNIT_WORDS and out[-1][-1:].isdigit():
+        if out and is_unit(tok) and out[-1][-1:].isdigit():
             out[-1] += " " + tok
         else:
             out.append(tok)
@@ -392,7 +520,7 @@ def _wraps_into(prev: str, nxt: str) -> str | None:
     """Why `nxt` (on the next line) continues the value `prev`, or None."""
     if prev.count("（") > prev.count("）") or prev.count("(") > prev.count(")"):
         return "bracket"
-    if nxt in _UNIT_WORDS and prev[-1:].isdigit():
+    if is_unit(nxt) and prev[-1:].isdigit():
         return "unit"
     if _NUMERIC_VALUE.match(prev) and len(nxt) <= 4 and not re.search(r"\d", nxt):
         return "stacked"  # "100%" over "有效": a narrow actual-value cell
@@ -410,6 +538,10 @@ class _Cells:
 
 def _split_cells(lines: list[str]) -> _Cells:
     """Name, target and actual from the row's lines (spaces separate cells, lines may wrap)."""
+    if len(lines) == 1:  # the common row: its three cells on one line, read, not guessed
+        tokens = _merge_units(lines[0].split())
+        if len(tokens) == 3:
+            return _Cells(tokens[0], tokens[1], tokens[2], [], tokens[:1])
     items: list[tuple[str, bool]] = []  # (segment, starts a new line)
     for k, ln in enumerate(lines):
         for m, seg in enumerate(_merge_units(ln.split())):
@@ -468,130 +600,181 @@ def _lines_of(items: list[tuple[str, bool]]) -> list[str]:
     return out
 
 
+def _categories(name: str) -> tuple[Level | None, Level | None]:
+    """The level-1 and the level-2 category a level cell names (either may be None)."""
+    return _categories_of(vocabulary(), name)
+
+
+@lru_cache(maxsize=512)
+def _categories_of(vocab: Vocabulary, name: str) -> tuple[Level | None, Level | None]:
+    return vocab.level(name, 1), vocab.level(name, 2)
+
+
 class _IndicatorTable:
     """Reads the table body line by line; rows are closed by their 分值/得分 anchor."""
 
-    def __init__(self, form: Form):
-        self.form = form
+    def __init__(self):
+        self.table = RawTable()
+        self.rows = self.table.rows  # RawIndicatorRow, their deviations kept apart until the end
+        self.deviations: list[str] = []
         self.level1 = ""
         self.level2 = ""
+        self.levels_seen: set[str] = set()  # level cells written since the last row
         self.pending: list[str] = []  # cell lines of the next row
+        self.pending_from: int | None = None  # line number of the first of them
+        self.next_notes: list[RawWarning] = []  # notes on the next row, said before it is read
         self.deviation: list[str] = []  # the open deviation cell of the last row
         self.deviation_open = False
         self.deviation_width = 0
         self.last_full = False
         self.name_width = 0  # widest non-final name line seen: the name column's width
 
-    def read(self, lines: list[str]) -> None:
-        for ln in _merge_wrapped_levels(lines):
-            rest, levels = _strip_levels(ln)
+    def read(self, lines: _Lines) -> RawTable:
+        words = _words()
+        merged = _merge_wrapped_levels(lines)
+        for n, ln in zip(merged.numbers, merged.texts):
+            rest, levels = _strip_levels(ln, words)
             if levels:
                 self._close_deviation()
                 if self.pending:
                     self._orphans("before a 一级/二级指标 cell")
-                for name in levels:
-                    if name in LEVEL1_NAMES:
-                        self.level1, self.level2 = name, ""
-                    elif name:
-                        self.level2 = name
+                for name in filter(None, levels):
+                    self._level(name)
                 if not rest:
                     continue
                 ln = rest
             anchor = _anchor(ln)
             if anchor is not None:
-                self._row(anchor)
+                self._row(anchor, n)
                 continue
             if levels:
-                self.pending.append(ln)
+                self._pend(ln, n)
                 continue
-            if self.deviation_open and not self.pending and self._take_deviation(ln):
+            if self.deviation_open and not self.pending and self._take_deviation(ln, n):
                 continue
-            self.pending.append(ln)
+            self._pend(ln, n)
         self._close_deviation()
         if self.pending:
             self._orphans("after the last row")
+        if self.next_notes and self.rows:
+            self.rows[-1].notes += self.next_notes
+        for row, deviation in zip(self.rows, self.deviations):
+            if deviation:
+                row.cells["deviation"] = RawCell(deviation, row.cells["weight"].where)
+        return self.table
 
-    def _row(self, anchor: _Anchor) -> None:
+    def _pend(self, ln: str, n: int) -> None:
+        if not self.pending:
+            self.pending_from = n
+        self.pending.append(ln)
+
+    def _level(self, name: str) -> None:
+        """A level cell; which level it is, where a name is both (成本指标: under 产出指标 in
+        older templates, a level-1 of its own since 2021), the categories around it say."""
+        as1, as2 = _categories(name)
+        if as2 is not None and as2.parent and as2.parent == self.level2 and _categories(self.level2)[0]:
+            self.level1, self.level2 = self.level2, name  # 经济成本指标 under a 成本指标 read as level-2
+            self.levels_seen |= {"level1", "level2"}
+        elif as2 is not None and (as1 is None or as2.parent == self.level1):
+            self.level2 = name
+            self.levels_seen.add("level2")
+        else:
+            self.level1, self.level2 = name, ""
+            self.levels_seen.add("level1")
+            self.levels_seen.discard("level2")
+
+    def _row(self, anchor: _Anchor, n: int) -> None:
         self._close_deviation()
         lines = self.pending + ([anchor.pre] if anchor.pre else [])
+        first = self.pending_from if self.pending else n
         self.pending = []
-        cells = _split_cells(lines)
-        for ln in cells.name_lines[:-1]:
+        split = _split_cells(lines)
+        for ln in split.name_lines[:-1]:
             self.name_width = max(self.name_width, _width(ln))
-        row = Indicator(level1=self.level1, level2=self.level2, name=cells.name, target=cells.target,
-                        actual=cells.actual, weight=anchor.weight, score=anchor.score)
-        self.form.indicators.append(row)
-        i = len(self.form.indicators) - 1
-        for problem in cells.problems:
-            self.form.warn(f"indicators[{i}]", problem)
+        at, where = f"line {n}", f"line {n}" if first == n else f"lines {first}-{n}"
+        cells = {"name": RawCell(split.name, where), "target": RawCell(split.target, where),
+                 "actual": RawCell(split.actual, where), "weight": RawCell(anchor.weight_text, at),
+                 "score": RawCell(anchor.score_text, at)}
+        if self.levels_seen:
+            for name in self.levels_seen:
+                cells[name] = RawCell(getattr(self, name), where)
+            self.levels_seen = set()
+        notes = self.next_notes
+        if split.problems:
+            notes += [RawWarning("", problem) for problem in split.problems]
+        self.next_notes = []
+        self.rows.append(RawIndicatorRow(cells, notes))
+        self.deviations.append("")
         self.deviation = [anchor.tail] if anchor.tail else []
         # A deviation follows a cut score; a labelled one ("偏差原因：") may follow any row.
         self.deviation_open = True
-        self.deviation_width = _width(anchor.tail) if anchor.tail else 0
+        self.deviation_width = -1  # the tail's width, measured when a line may continue it
         self.last_full = False if anchor.tail else anchor.score < anchor.weight
 
-    def _take_deviation(self, ln: str) -> bool:
+    def _take_deviation(self, ln: str, n: int) -> bool:
         """Whether `ln` continues the last row's deviation cell (and take it)."""
         width = _width(ln)
         labelled = bool(_LABEL.match(ln))
         if not (self.last_full or labelled):
             return False  # the cell ended with a short line or a full stop
+        if self.deviation_width < 0:
+            self.deviation_width = _width(self.deviation[0]) if self.deviation else 0
         if self.deviation and not labelled and width > self.deviation_width + 2:
             # The deviation's last line and the next name's first line printed as one line.
-            return self._split_merged_line(ln)
+            return self._split_merged_line(ln, n)
         self.deviation.append(ln)
         self.deviation_width = max(self.deviation_width, width)
         self.last_full = width >= self.deviation_width - 3 and not ln.endswith(("。", ".", "！", "；"))
         return True
 
-    def _split_merged_line(self, ln: str) -> bool:
-        i = len(self.form.indicators)
+    def _split_merged_line(self, ln: str, n: int) -> bool:
+        last = self.rows[-1]
         if not self.name_width:
-            self.form.warn(f"indicators[{i - 1}]", f"line {ln!r} may hold the end of this deviation and "
-                           "the start of the next name; kept whole in the next row")
+            last.notes.append(RawWarning("", f"line {ln!r} may hold the end of this deviation and "
+                                             "the start of the next name; kept whole in the next row"))
             self.deviation_open = False
             return False
         cut = next((k for k in range(1, len(ln)) if _width(ln[k:]) <= self.name_width + 1), len(ln))
         self.deviation.append(ln[:cut])
-        self.pending.append(ln[cut:])
+        self._pend(ln[cut:], n)
         self.deviation_open = False
-        self.form.warn(f"indicators[{i - 1}]", f"deviation and the next row's name printed on one line "
-                       f"({ln!r}); split by the name column's width")
-        self.form.warn(f"indicators[{i}]", f"name starts with {ln[cut:]!r}, cut from the deviation line above")
+        last.notes.append(RawWarning("", f"deviation and the next row's name printed on one line "
+                                         f"({ln!r}); split by the name column's width"))
+        self.next_notes.append(RawWarning("", f"name starts with {ln[cut:]!r}, cut from the deviation line above"))
         return True
 
     def _close_deviation(self) -> None:
-        if self.deviation and self.form.indicators:
-            row = self.form.indicators[-1]
-            row.deviation = "".join(s.strip() for s in [row.deviation, *self.deviation])
+        if self.deviation and self.rows:
+            self.deviations[-1] = "".join(s.strip() for s in [self.deviations[-1], *self.deviation])
         self.deviation = []
         self.deviation_open = False
 
     def _orphans(self, where: str) -> None:
         text = "".join(self.pending)
         self.pending = []
-        if not self.form.indicators:
-            self.form.warn("indicators", f"text {text!r} {where} belongs to no row; dropped")
+        if not self.rows:
+            self.table.notes.append(RawWarning("indicators", f"text {text!r} {where} belongs to no row; dropped"))
             return
-        i = len(self.form.indicators) - 1
-        row = self.form.indicators[i]
-        row.deviation += text
-        self.form.warn(f"indicators[{i}]", f"text {text!r} {where} has no 分值/得分 of its own; "
-                       "appended to this row's deviation")
+        self.deviations[-1] += text
+        self.rows[-1].notes.append(RawWarning("", f"text {text!r} {where} has no 分值/得分 of its own; "
+                                        "appended to this row's deviation"))
 
 
-def _parse_total(form: Form, lines: list[str]) -> None:
+def _read_total(lines: _Lines) -> RawTotal:
     """"总分 100 98.47 —", the numbers possibly on the following lines."""
-    numbers: list[float] = []
-    for ln in lines[:6]:
-        for tok in ln.removeprefix("总分").split():
+    label = next(t for t in _words().totals if lines[0].startswith(t))
+    total = RawTotal(label=RawCell(label, lines.where(0)))
+    numbers: list[RawCell] = []
+    for k, line in enumerate(lines.texts[:6]):
+        for tok in (line[len(label):] if k == 0 else line).split():
             if _BARE_NUMBER.match(tok):
-                numbers.append(float(tok))
+                numbers.append(RawCell(tok, lines.where(k)))
             elif not _DASH.match(tok):
                 break
         if len(numbers) >= 2:
             break
     if len(numbers) >= 2:
-        form.total_weight, form.total_score = numbers[0], numbers[1]
+        total.cells = {"weight": numbers[0], "score": numbers[1]}
     else:
-        form.warn("total_score", "总分 row has no 分值 and 得分")
+        total.notes.append(RawWarning("total_score", "总分 row has no 分值 and 得分"))
+    return total

@@ -34,7 +34,8 @@ from reviewer.domain.vocabulary import depends_on_vocabulary, label_key, vocabul
 from reviewer.extract.assemble import assemble
 from reviewer.extract.grid import Cell, Grid
 from reviewer.extract.layouts.placement import (
-    IGNORED, NUMBER, PLACEHOLDER, UNKNOWN, Column, GridCell, Placement, by_position, kind, place, unplaced_note,
+    IGNORED, NUMBER, PLACEHOLDER, UNKNOWN, Column, GridCell, Placement, by_position, kind, misfit_note, place,
+    unplaced_note,
 )
 from reviewer.extract.raw import (
     RawCell, RawForm, RawFunding, RawFundingRow, RawGoal, RawIndicatorRow, RawTable, RawTotal, RawWarning,
@@ -129,6 +130,17 @@ class _Row:
     labels: list[_Label] = field(default_factory=list)  # what each cell names
     role: str | None = None  # what the row opens: name, indicators, funding, goal, total (or None)
     length: int = 0  # cells in the grid row, empty ones included
+    grid: int = 0  # which grid of the sequence the row is in
+    positional: bool = False  # its grid keeps true positions (merged cells as empty fields)
+    illegible: list[GridCell] = field(default_factory=list)  # positions taken by what cannot be read
+    aligned: bool = False  # its grid's rows were placed under their header by a reader (Grid.aligned)
+
+    @property
+    def placed_cells(self) -> list[GridCell]:
+        """The cells to place: its text cells and the positions illegible text takes."""
+        if not self.illegible:
+            return self.cells
+        return sorted(self.cells + self.illegible, key=lambda gc: gc.col)
 
     @property
     def first(self) -> str:
@@ -139,17 +151,30 @@ class _Row:
         return self.cells[-1].col + 1 if self.cells else 0
 
 
-def _rows(grid: Grid) -> list[_Row]:
-    rows = []
-    for r, row in enumerate(grid.rows):
-        cells = []
-        for c, cell in enumerate(row):
-            text = tidy(cell.text) if cell.text else ""
-            if text:
-                cells.append(GridCell(c, RawCell(text, cell.where or f"row {r + 1} col {c + 1}")))
-        labels = [_label(gc.cell.text) for gc in cells]
-        rows.append(_Row(r, cells, labels, _role(labels), len(row)))
+def _rows(grids: list[Grid]) -> list[_Row]:
+    """The rows of a sequence of grids, one after the other: a form may be split over several
+    tables (a header table, the funding table, the indicator table)."""
+    rows: list[_Row] = []
+    for g, grid in enumerate(grids):
+        positional = grid.origin in POSITIONAL
+        for r, row in enumerate(grid.rows):
+            cells, illegible = [], []
+            for c, cell in enumerate(row):
+                text = tidy(cell.text) if cell.text else ""
+                if text:
+                    original = tidy(cell.original) if cell.original else ""
+                    cells.append(GridCell(c, RawCell(text, cell.where or f"row {r + 1} col {c + 1}", original)))
+                elif cell.illegible:
+                    illegible.append(GridCell(c, RawCell("", cell.where), True))
+            labels = [_label(gc.cell.text) for gc in cells]
+            rows.append(_Row(len(rows), cells, labels, _role(labels), len(row), g, positional, illegible,
+                             grid.aligned))
     return rows
+
+
+def _same_positions(row: _Row, header: _Row) -> bool:
+    """Whether a row's positions are its header's columns: both in one grid that keeps positions."""
+    return row.positional and row.grid == header.grid
 
 
 def _role(labels: list[_Label]) -> str | None:
@@ -242,17 +267,26 @@ def _opens(role: str):
 def read_grid(grid: Grid, path: str) -> list[RawForm]:
     """The forms in a grid, as raw records (`assemble` makes them Forms). [] when nothing
     form-like is found: no 项目名称, no funding table, no indicator table."""
-    rows = _rows(grid)
-    positional = grid.origin in POSITIONAL
+    return read_grids([grid], path)
+
+
+def read_grids(grids: list[Grid], path: str) -> list[RawForm]:
+    """The forms in a sequence of grids read as one sequence of rows (a document's tables and
+    paragraphs in reading order, the tables of a text). Each form carries the notes of the
+    grids its rows came from."""
+    rows = _rows(grids)
     forms: list[RawForm] = []
     preamble = 0
     starts = _form_starts(rows)
     for n, (start, named) in enumerate(starts):
         end = starts[n + 1][0] if n + 1 < len(starts) else len(rows)
         # A form without 项目名称 opens at its table: the rows above (title, unit, goal) are its own.
-        reader = _FormReader(rows, preamble, start if named else preamble, end, positional, len(rows))
+        reader = _FormReader(rows, preamble, start if named else preamble, end, len(rows))
         raw = reader.read(path, len(forms))
         if raw is not None:
+            used = sorted({row.grid for row in rows[preamble:end]})
+            notes = dict.fromkeys(note for g in used for note in grids[g].notes)
+            raw.warnings += [RawWarning("source", note) for note in notes]
             forms.append(raw)
         preamble = reader.total_at + 1 if reader.total_at is not None else end
     return forms
@@ -281,9 +315,11 @@ def _form_starts(rows: list[_Row]) -> list[tuple[int, bool]]:
 
 
 class _FormReader:
-    def __init__(self, rows: list[_Row], preamble: int, start: int, end: int, positional: bool, grid_end: int):
+    def __init__(self, rows: list[_Row], preamble: int, start: int, end: int, grid_end: int):
         self.rows, self.preamble, self.start, self.end = rows, preamble, start, end
-        self.positional, self.grid_end = positional, grid_end
+        self.grid_end = grid_end
+        self.header: _Row | None = None  # the indicator table's (first) header row
+        self.settle = _LoneNumbers()  # where the table's lone numbers go (分值 or 得分)
         self.total_at: int | None = None
         self.columns: list[Column] = []  # the indicator table's
         self.closed = True  # the table's categories are the template's closed list
@@ -353,7 +389,8 @@ class _FormReader:
         for row in body:
             if _only_a_label(row):
                 continue
-            placed = place(row.cells, columns, True, self.positional, lead="label", as_wide=row.length == header.length)
+            placed = place(row.placed_cells, columns, True, _same_positions(row, header), lead="label",
+                           as_wide=row.length == header.length, aligned=row.aligned and row.grid == header.grid)
             if not placed.before:
                 continue
             label = RawCell("".join(c.text for c in placed.before), placed.before[0].where)
@@ -366,18 +403,24 @@ class _FormReader:
                                                                f"one header ({' | '.join(c.text for c in cs)}); not read"))
             funding.notes += [RawWarning("funding", f"{label.text}: {unplaced_note(c, f, columns)}")
                               for c, f in placed.unplaced]
+            funding.notes += [RawWarning(f"funding.{f}", f"{label.text}: {misfit_note(c, f, columns)}")
+                              for c, f in placed.misfits if not f.startswith(UNKNOWN) and f not in IGNORED]
             funding.rows.append(RawFundingRow(label, cells))
         return funding
 
     def _positional(self, row: _Row, header: _Row) -> bool:
         """Positions are trusted in a positional grid, or in a row as wide as its header."""
-        return self.positional or row.width == header.width
+        return _same_positions(row, header) or row.width == header.width
 
     # ------------------------------------------------------------ goal
 
     def goal(self, at: int, stop: int) -> RawGoal:
         header = self.rows[at]
         columns = _columns(header, vocabulary().goal_columns.field)
+        if (len(columns) > 2 and vocabulary().sections.field(header.first) == "goal"
+                and columns[0].start == header.cells[0].col):
+            # "年度总体目标完成情况 | 预期目标 | 实际完成情况": the first cell is the section's label
+            columns = _columns(_Row(header.index, header.cells[1:]), vocabulary().goal_columns.field)
         goal = RawGoal()
         if not any(c.field == "actual" for c in columns):
             goal.notes.append(RawWarning("goal", "no 实际完成情况 header beside 预期目标; all text read as planned"))
@@ -387,6 +430,13 @@ class _FormReader:
                 continue
             if not self._positional(row, header) and len(row.cells) == len(columns):
                 placed = Placement(cells={c.field: [gc.cell] for c, gc in zip(columns, row.cells)})
+            elif not self._positional(row, header) and len(columns) > 1:
+                # Empty cells were dropped: one cell under 预期目标 / 实际完成情况 may be either.
+                text = " ".join(gc.cell.text for gc in row.cells)
+                goal.notes.append(RawWarning("goal", f"'{text[:30]}' stands alone under "
+                                                     f"{' / '.join(c.header.text for c in columns)}: which one it "
+                                                     "is cannot be told (empty cells were dropped); not read"))
+                continue
             else:
                 placed = by_position(row.cells, columns)  # cells left of 预期目标: the 年度总体目标 label
             fields = _known(placed, columns, goal.notes, "goal", reported)
@@ -402,7 +452,10 @@ class _FormReader:
         while i < self.end and _is_header_continuation(self.rows[i]):
             header_rows.append(self.rows[i])
             i += 1
-        columns = self.columns = _merged_columns(header_rows, self.positional)
+        self.header = header_rows[0]
+        parts_in_place = _same_positions(header_rows[-1], header_rows[0]) or all(
+            r.aligned and r.grid == header_rows[0].grid for r in header_rows)  # the reader placed the parts
+        columns = self.columns = _merged_columns(header_rows, parts_in_place)
         table = RawTable(columns={c.field: c.header for c in columns if not c.field.startswith(UNKNOWN)})
         _missing_columns(table)
         stop = self.total_at if self.total_at is not None else self.end
@@ -410,10 +463,12 @@ class _FormReader:
         closed = self.closed = _uses_closed_levels(body)
         reported: set[str] = set()
         length = max(r.length for r in header_rows)
-        placements = [place(row.cells, columns, closed, self.positional, as_wide=row.length == length)
-                      for row in body]
-        settle = _lone_number_rule(placements)
-        for placed in placements:
+        positional = [_same_positions(row, self.header) for row in body]
+        placements = [place(row.placed_cells, columns, closed, at, as_wide=row.length == length,
+                            aligned=row.aligned and row.grid == self.header.grid)
+                      for row, at in zip(body, positional)]
+        settle = self.settle = _lone_number_rule(placements)
+        for placed, at in zip(placements, positional):
             raw_row = RawIndicatorRow()
             for cell, candidates in placed.unplaced:
                 field = settle.get(frozenset(candidates)) if kind(cell.text) == NUMBER else None
@@ -423,13 +478,18 @@ class _FormReader:
                 placed.cells.setdefault(field, []).append(cell)
                 raw_row.notes.append(RawWarning("", f"cell '{cell.text}' read as {table.columns[field].text}: no row "
                                                     f"of this table fills {table.columns[settle.other(field)].text}"))
+            raw_row.notes += [RawWarning(f".{f}", misfit_note(c, f, columns))
+                              for c, f in placed.misfits if not f.startswith(UNKNOWN) and f not in IGNORED]
             for name, cs in _known(placed, columns, table.notes, "indicators", reported).items():
                 raw_row.cells[name] = RawCell("".join(c.text for c in cs), cs[0].where)
-            if self.positional and placed.moved and placed.shift != 0:
+            if at and placed.moved and placed.shift != 0:
                 raw_row.notes.insert(0, RawWarning("", _shift_note(placed.shift)))
             table.rows.append(raw_row)
+        if not (self.header is not None and self.header.positional):
+            _level1_written_below(table)
         table.truncated = self.total_at is None and self.end == self.grid_end and bool(table.rows)
-        if table.truncated and not table.rows[-1].cells.keys() - {"level1", "level2", "name"}:
+        last = table.rows[-1].cells if table.rows else {}
+        if table.truncated and last and not last.keys() - {"level1", "level2", "name"}:
             # The text ends inside this row: a category or the start of a name, no value yet.
             cut = table.rows.pop().cells
             text = (cut.get("name") or cut.get("level2") or cut.get("level1")).text
@@ -464,7 +524,8 @@ class _FormReader:
         total = RawTotal(label=row.cells[0].cell)
         numbers = [gc for gc in row.cells[1:] if kind(gc.cell.text) == NUMBER]
         scores = [c for c in self.columns if c.field in ("weight", "score", "review_score", "weighted_score")]
-        under = by_position(numbers, self.columns).cells if self.positional else {}
+        positional = self.header is not None and _same_positions(row, self.header)
+        under = by_position(numbers, self.columns).cells if positional else {}
         if len(numbers) > 1 and all(len(under.get(c.field, [])) <= 1 for c in self.columns) and \
                 sum(len(under.get(c.field, [])) for c in scores) == len(numbers):
             total.cells = {c.field: under[c.field][0] for c in scores if c.field in under}
@@ -473,7 +534,10 @@ class _FormReader:
         elif len(numbers) == 2:
             total.cells = {"weight": numbers[0].cell, "score": numbers[1].cell}
         elif len(numbers) == 1:
-            field = next(iter(under), None)
+            # under its column; else, as the table's own rows settle a lone number (an unscored
+            # table's 合计 is its weights' total), unless illegible text takes a column beside it
+            field = next(iter(under), None) or (
+                None if row.illegible else self.settle.get(frozenset(("weight", "score"))))
             if field in ("weight", "score"):
                 total.cells[field] = numbers[0].cell
                 missing = "total_score" if field == "weight" else "total_weight"
@@ -676,6 +740,26 @@ def _weights_from_names(table: RawTable) -> None:
         table.columns["weight"] = RawCell("(N分)")
         table.notes.append(RawWarning("indicators", "no 分值 column: weights read from the points written after "
                                                     "the 三级指标 names (\"相关性(5分)\")"))
+
+
+def _level1_written_below(table: RawTable) -> None:
+    """A merged 一级指标 cell a text dump prints at its middle row, not its first: the table's
+    first rows have no 一级指标 and the first one written below is theirs when it is the usual
+    category of their 二级指标 (数量指标 → 产出指标). Grids with true positions put it on top."""
+    vocab = vocabulary()
+    first = next((k for k, row in enumerate(table.rows) if not row.cells.get("level1", RawCell("")).empty), None)
+    if not first:
+        return
+    cell = table.rows[first].cells["level1"]
+    category = vocab.canonical_level(cell.text, 1)
+    leading = table.rows[:first]
+    parents = [vocab.level(r.cells["level2"].text, 2) for r in leading if "level2" in r.cells]
+    if not parents or any(p is None or p.parent != category for p in parents):
+        return
+    for row in leading:
+        row.cells["level1"] = cell
+    table.notes.append(RawWarning("indicators", f"一级指标 '{cell.text}' of the first {first} rows read from the merged "
+                                                f"cell written below them ({cell.where})"))
 
 
 def _uses_closed_levels(body: list[_Row]) -> bool:

@@ -10,28 +10,30 @@ into blocks and each block is read by what delimits its cells:
 | tabs | tab-separated fields | lines |
 | pipes | between "|" (HTML/Markdown tables, "||||" padding) | rebuilt from the cell stream by the table's width |
 | spaces | runs of 2+ spaces | lines |
+| words | single spaces, in short lines | lines (wrapped labels and headers joined) |
 | cells | one per line (or paragraph) | rebuilt from labels, level names and the header |
 | flat | a table flattened into one line | cut at labels, rows rebuilt as for cells |
 
 Ragged rows are placed under their header by what their cells are (align.py). Every cell
 keeps its provenance (`where`: line numbers) and, where clean-up changed it, its text as
 written (`Cell.original`). What could not be placed is left empty and said in `Grid.notes`.
-Cues (labels, level names, units) come from cues.toml.
+Cues (labels, level names, units) come from the shared vocabulary (reviewer/domain/vocabulary).
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from reviewer.extract.cleanup import CleanText, clean
 from reviewer.extract.grid import Cell, Grid
 from reviewer.extract.textgrid import cues as cue
-from reviewer.extract.textgrid.delimited import SPACES, is_pipe_line, read_pipes, read_spaces, read_tabs
+from reviewer.extract.textgrid.delimited import SPACES, is_pipe_line, read_pipes, read_spaces, read_tabs, read_words
 from reviewer.extract.textgrid.source import Source
 from reviewer.extract.textgrid.flat import count_labels, flat_tokens
 from reviewer.extract.textgrid.stream import StreamRows, line_tokens
 from reviewer.extract.textgrid.table import TableBuilder
+from reviewer.extract.textgrid.align import is_header
 
 __all__ = ["text_grids", "Block", "blocks"]
 
@@ -44,7 +46,7 @@ _PAGE_MARK = re.compile(r"^\s*\d{1,3}\s*、")  # "2、" opening a page of a docu
 
 @dataclass(frozen=True)
 class Block:
-    kind: str  # tabs, pipes, spaces, cells, flat
+    kind: str  # tabs, pipes, spaces, words, cells, flat
     first: int  # 0-based line numbers, inclusive
     last: int
 
@@ -66,9 +68,54 @@ def text_grids(text: str, *, clean_up: bool = True) -> list[Grid]:
                 preamble = _preamble(src, previous_end + 1, block.first - 1)
                 grid.rows = [row + [Cell("")] * (grid.width - 1) for row in preamble] + grid.rows
             grid.notes = notes + grid.notes
-            grids.append(grid)
+            grids += _tables_in_cells(grid, notes) if block.kind != "flat" else [grid]
         previous_end = block.last
     return grids
+
+
+_NESTED_DEPTH = 1
+
+
+def _tables_in_cells(grid: Grid, notes: list[str]) -> list[Grid]:
+    """The grid, and the tables written inside its cells (a page's metadata table whose 内容概述
+    cell holds the document's text flattened), each read as a text of its own and placed after
+    the row holding it (the grid is cut there); their cells say which cell they came from."""
+    if _NESTED_DEPTH <= 0:
+        return [grid]
+    out: list[Grid] = []
+    start = 0
+    for r, row in enumerate(grid.rows):
+        inner: list[Grid] = []
+        for cell in row:
+            if len(cell.text) < _LONG or "\n" in cell.text.strip():
+                continue
+            labels, runs = count_labels(cell.text)
+            if runs < 1:
+                continue
+            for g in _nested(cell.text):
+                g.rows = [[replace(c, where=f"{cell.where}, inside the cell: {c.where}") if c.where else c for c in cs]
+                          for cs in g.rows]
+                g.notes = notes + [f"{cell.where}: a table written inside one cell, read as text of its own"] + [
+                    n for n in g.notes if not n.startswith("source text:")]
+                inner.append(g)
+        if inner:
+            out.append(replace(grid, rows=grid.rows[start:r + 1]))
+            out += inner
+            start = r + 1
+    if start == 0:
+        return [grid]
+    if start < len(grid.rows):
+        out.append(replace(grid, rows=grid.rows[start:]))
+    return out
+
+
+def _nested(text: str) -> list[Grid]:
+    global _NESTED_DEPTH
+    _NESTED_DEPTH -= 1
+    try:
+        return text_grids(text, clean_up=False)
+    finally:
+        _NESTED_DEPTH += 1
 
 
 def _read(src: Source, block: Block) -> list[TableBuilder]:
@@ -78,6 +125,8 @@ def _read(src: Source, block: Block) -> list[TableBuilder]:
         return read_pipes(src, block.first, block.last)
     if block.kind == "spaces":
         return [read_spaces(src, block.first, block.last)]
+    if block.kind == "words":
+        return [read_words(src, block.first, block.last)]
     if block.kind == "cells":
         return [StreamRows(src, line_tokens(src, block.first, block.last), "cells-per-line").build()]
     return [StreamRows(src, flat_tokens(src, block.first, block.last), "flattened").build()]
@@ -126,6 +175,7 @@ def blocks(src: Source) -> list[Block]:
     kinds = [_line_kind(src.line(n)) for n in range(src.line_count)]
     out: list[Block] = []
     n = 0
+    no_words_before = 0
     while n < len(kinds):
         kind = kinds[n]
         if kind in ("tab", "pipe"):
@@ -160,9 +210,38 @@ def blocks(src: Source) -> list[Block]:
             if last is not None:
                 out.append(Block("cells", n, last))
                 n = last + 1
+                continue
+            last = _lines_block(src, kinds, n) if n >= no_words_before else None
+            if last is not None:
+                out.append(Block("words", n, last))
+                n = last + 1
             else:
+                if n >= no_words_before:  # the region has no one-line header: none from a later line either
+                    no_words_before = _region_end(src, kinds, n)
                 n += 1
     return out
+
+
+def _region_end(src: Source, kinds: list[str], n: int) -> int:
+    """End (exclusive) of the run of short lines from n, long cells inside it included."""
+    m = n
+    while m < len(kinds) and (kinds[m] in ("short", "blank") or kinds[m] == "long" and m > n and _long_cell(src, m)):
+        m += 1
+    return m
+
+
+def _lines_block(src: Source, kinds: list[str], n: int) -> int | None:
+    """Short lines that are a table whose cells single spaces part, a row (or part of one) per
+    line ("年初预算数 全年预算数(A) 全年执行数(B) 分值 …"). It needs a header written as one: a
+    run of column labels."""
+    m = _region_end(src, kinds, n)
+    lines = [k for k in range(n, m) if kinds[k] != "blank"]
+    if len(lines) < 3:
+        return None
+    # A header written on one line, its labels parted by single spaces (a cell stream has one
+    # label per line).
+
+    return lines[-1] if any(is_header(src.line(k).split()) for k in lines) else None
 
 
 def _page_marked(line: str) -> bool:
@@ -193,9 +272,15 @@ def _extend(kinds: list[str], n: int, kind: str, gap_kinds=("short", "long", "sp
 
 
 def _has_header(src: Source, first: int, last: int) -> bool:
-    from reviewer.extract.textgrid.align import is_header
 
     return any(is_header(_split_spaces(src.line(n))) for n in range(first, last + 1))
+
+
+def _long_cell(src: Source, n: int) -> bool:
+    """A long line inside a cell stream that is one cell: it holds no run of column labels and
+    fewer labels than a flattened table does."""
+    labels, runs = count_labels(src.line(n))
+    return runs == 0 and labels < 4
 
 
 def _cells_block(src: Source, kinds: list[str], n: int) -> int | None:
@@ -203,8 +288,10 @@ def _cells_block(src: Source, kinds: list[str], n: int) -> int | None:
     last = n
     labels = 0
     m = n
-    while m < len(kinds) and kinds[m] in ("short", "blank"):
-        if kinds[m] == "short":
+    while m < len(kinds) and (kinds[m] in ("short", "blank") or kinds[m] == "long" and labels and _long_cell(src, m)):
+        if kinds[m] == "long":
+            last = m  # a long cell of the stream (a goal's text), not a table flattened into a line
+        elif kinds[m] == "short":
             last = m
             text = src.line(m).strip()
             if text and (cue.column_kind(text) or cue.row_label(text)):

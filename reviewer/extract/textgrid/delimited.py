@@ -11,13 +11,18 @@ from __future__ import annotations
 
 import re
 
+from reviewer.extract.textgrid import cues as cue
 from reviewer.extract.textgrid.source import Piece, Source
 from reviewer.extract.textgrid.table import RawRow, TableBuilder, build
+from reviewer.extract.textgrid.align import is_header, is_sub_header
+from reviewer.extract.textgrid.flat import join_units
+from reviewer.extract.textgrid.stream import StreamRows
 
 PIPES = "|｜"
 _PIPE = re.compile(r"[|｜]")
 _SEPARATOR_CELL = re.compile(r"^\s*:?-{2,}:?\s*$")
 SPACES = re.compile(r"[ \u00a0]{2,}|\u3000+")
+WORDS = re.compile(r"[ \u00a0\u3000]+")
 _TAB = re.compile("\t")
 
 
@@ -36,6 +41,58 @@ def read_spaces(src: Source, first: int, last: int) -> TableBuilder:
     """Cells parted by runs of spaces: empty cells vanish, so rows are placed by what their cells are."""
     raw = [RawRow([c for c in cells if not c.empty], ragged=True) for cells in _split_lines(src, first, last, SPACES)]
     return build(src, raw, "spaces")
+
+
+def read_words(src: Source, first: int, last: int) -> TableBuilder:
+    """Cells parted by single spaces, a row (or part of one) per line, as web pages copied as
+    text give a table: a label wrapped over two lines ("经济效益" / "指标") is joined, a header
+    split over lines is made one, and rows are placed by what their cells are."""
+
+    lines = _join_wrapped_labels(src, _split_lines(src, first, last, WORDS))
+    lines = [join_units(cells) for cells in _join_split_headers(lines)]
+    raw = [RawRow([c for c in cells if not c.empty], ragged=True) for cells in lines]
+    return build(src, [r for r in raw if r.cells], "words")
+
+
+def _is_cue(text: str) -> bool:
+    return cue.is_label(text) or cue.level(text) is not None
+
+
+def _join_wrapped_labels(src: Source, lines: list[list[Piece]]) -> list[list[Piece]]:
+    """A line's last cell and the next line's first that are one label or level name together
+    ("可持续影" + "响指标", "一级" + "指标", "服务对象" + "满意度指标") while not both are one alone: one cell."""
+    out: list[list[Piece]] = []
+    for cells in lines:
+        cells = [c for c in cells if not c.empty]
+        if out and out[-1] and cells:
+            last, first = out[-1][-1], cells[0]
+            if (_is_cue(last.text + first.text) and not (_is_cue(last.text) and _is_cue(first.text))
+                    and not cue.has_digit(first.text)):
+                out[-1][-1] = Piece(last.text + first.text, last.start, first.end)
+                cells = cells[1:]
+                if not cells:
+                    continue
+        out.append(cells)
+    return out
+
+
+def _join_split_headers(lines: list[list[Piece]]) -> list[list[Piece]]:
+    """A header line (一级指标 | 二级指标 | …) whose first labels end the line before it: one header."""
+
+    out: list[list[Piece]] = []
+    for cells in lines:
+        if out and is_header([c.text for c in cells]):
+            before = out[-1]
+            k = len(before)
+            while k > 0 and cue.column_kind(before[k - 1].text):
+                k -= 1
+            if k < len(before):
+                cells = before[k:] + cells
+                out[-1] = before[:k]
+                if not out[-1]:
+                    out.pop()
+        out.append(cells)
+    return out
 
 
 def _split_lines(src: Source, first: int, last: int, separator: re.Pattern) -> list[list[Piece]]:
@@ -84,12 +141,12 @@ def read_pipes(src: Source, first: int, last: int) -> list[TableBuilder]:
 
 def _cells_per_line(src: Source, first: int, last: int) -> TableBuilder:
     """Pipe cells one per line: row boundaries are lost, rows are rebuilt as for one cell per line."""
-    from reviewer.extract.textgrid.stream import StreamRows
 
     start, end = src.line_span(first)[0], src.line_span(last)[1]
     tokens, at = [], start
     for m in _PIPE.finditer(src.text, start, end):
-        tokens.append(src.piece(at, m.start()))
+        lines_before, tok = _lines_before_a_row(src, (at, m.start()))
+        tokens += [src.piece(*line) for line in lines_before] + [src.piece(*tok)]
         at = m.end()
     if src.text[at:end].strip():
         tokens.append(src.piece(at, end))
@@ -110,7 +167,6 @@ def _line_cells(line: str, leading: bool) -> int:
 def _segments(src: Source, first: int, last: int, leading: bool) -> list[tuple[int, int, int]]:
     """(first line, last line, width) of each table: split where a whole header line is wider
     than the table so far."""
-    from reviewer.extract.textgrid.align import is_header, is_sub_header
 
     segments = []
     seg_first, width = first, 0
@@ -149,6 +205,13 @@ def _pipe_rows(src: Source, start: int, end: int, width: int, leading: bool) -> 
                 continue  # the blank before a row's opening pipe
             rows.append(RawRow([src.piece(*tok)]))  # text between rows: a row of its own
             continue
+        if not current:
+            lines_before, tok = _lines_before_a_row(src, tok)
+            rows += [RawRow([src.piece(*line)]) for line in lines_before]
+        elif _opens_a_row(src, tok):
+            rows.append(_raw_row(src, current))  # a row whose end the converter did not pad
+            rows[-1].ragged = True
+            current = []
         current.append(tok)
         if len(current) == width:
             rows.append(_raw_row(src, current))
@@ -162,6 +225,37 @@ def _pipe_rows(src: Source, start: int, end: int, width: int, leading: bool) -> 
         row.cut = len(current) < width  # the text ends before the row has its cells
         rows.append(row)
     return [r for r in rows if r.cells and not _is_separator(src, r)]
+
+
+def _lines_before_a_row(src: Source, tok: tuple[int, int]) -> tuple[list[tuple[int, int]], tuple[int, int]]:
+    """A row's first cell that spans lines whose last line alone is a row label (项目名称) and
+    the whole is none ("项目资金\n（万元）" is one label): the lines above the label are lines
+    between the tables (a form's title, "(2024年度)"), rows of their own."""
+    text = src.text[tok[0]:tok[1]]
+    if "\n" not in text.strip():
+        return [], tok
+    spans, at = [], tok[0]
+    for line in text.split("\n"):
+        if line.strip():
+            spans.append((at, at + len(line)))
+        at += len(line) + 1
+    last = src.text[spans[-1][0]:spans[-1][1]]
+    whole = " ".join(src.text[a:b].strip() for a, b in spans)
+    if len(spans) < 2 or cue.row_label(last) is None or cue.is_label(whole):
+        return [], tok
+    return spans[:-1], (spans[-1][0], tok[1])
+
+
+def _opens_a_row(src: Source, tok: tuple[int, int]) -> bool:
+    """A cell that begins a line and is a label only a row starts with (项目名称, 总分): the
+    row before it has ended, however few cells it had."""
+    text = src.text[tok[0]:tok[1]]
+    if not text.strip() or "\n" in text.strip():
+        return False
+    line_start = src.text.rfind("\n", 0, tok[0]) + 1
+    if src.text[line_start:tok[0]].strip(" \t|｜"):
+        return False
+    return cue.row_label(text) in ("field", "total")
 
 
 def _raw_row(src: Source, toks: list[tuple[int, int]]) -> RawRow:

@@ -38,6 +38,7 @@ _SPACED_EVERY = 25  # one space or more per this many characters: cells are part
 _NOTES = r"(?:\s*[（(][^（()）\n]{0,14}[)）])*"
 
 
+@cue.depends_on_vocabulary
 @lru_cache(maxsize=1)
 def _label_patterns() -> tuple[re.Pattern, dict[str, str]]:
     """One regex for every label and in-text level name, longest first; and label → what it is."""
@@ -57,7 +58,8 @@ def _label_patterns() -> tuple[re.Pattern, dict[str, str]]:
         kinds.setdefault(cue.squash(label), "level")
     alternatives = []
     for label in sorted(kinds, key=len, reverse=True):
-        body = "".join(_char_class(ch) for ch in label)
+        # a converter may break a label anywhere ("年度 总体 目标", "绩 效 指 标"): one space between characters
+        body = " ?".join(_char_class(ch) for ch in label)
         alternatives.append(body)
     pattern = re.compile(r"(?:其中[:：]?\s*)?(?:" + "|".join(alternatives) + ")" + _NOTES + r"\s*[:：]?")
     return pattern, kinds
@@ -94,7 +96,7 @@ class _Virtual:
         self.text = "".join(chars)
         self.src = src
         # Cells parted by spaces (an xls or pdf conversion) or by nothing at all (a document site).
-        self.spaced = len(re.findall(r"\s+", self.text)) * _SPACED_EVERY >= len(self.text)
+        self.spaced = len(re.findall(r"\s+", self.text)) * _SPACED_EVERY >= len(self.text) and not _run_together(self.text)
 
     def piece(self, a: int, b: int, fused: bool = False, loose: bool = False) -> Piece:
         raw = self.text[a:b]
@@ -107,6 +109,20 @@ class _Virtual:
         return Piece(self.text[a:b], self.offsets[a], self.offsets[b - 1] + 1, fused, loose)
 
 
+_NUMBER_RUN = re.compile(r"(?<=(.))\d[\d.,]*%?(?=(.))")
+_CJK_CHAR = re.compile(r"[\u3400-\u9fff]")
+
+
+def _run_together(text: str) -> bool:
+    """Whether the text's cells run together though it has spaces: most numbers touch words on
+    both sides ("到位率100%100%库存"), so its spaces are where a converter wrapped lines ("成 品粮")."""
+    runs = list(_NUMBER_RUN.finditer(text))
+    touching = sum(1 for m in runs if _CJK_CHAR.match(m.group(1)) or _CJK_CHAR.match(m.group(2)))
+    return len(runs) >= 4 and touching * 2 > len(runs)
+
+
+@cue.depends_on_vocabulary
+@lru_cache(maxsize=4096)
 def count_labels(text: str) -> tuple[int, int]:
     """(labels, header runs) in a line: how table-like a long line is."""
     pattern, kinds = _label_patterns()
@@ -206,8 +222,8 @@ def _is_boundary(text: str, found, k: int, kind: str, mode: str, run_starts: set
     m = found[k][0]
     if kind == "field":  # under an indicator header, a field label is words of a cell ("…改进措施：…")
         return mode != "indicators"
-    if kind == "funding":
-        return True
+    if kind == "funding":  # inside a goal or an indicator row, 本年 / 财政资金 are words of a cell
+        return mode not in ("goal", "indicators")
     if kind == "total":
         return mode in ("funding", "indicators")
     if kind == "level":
@@ -220,6 +236,7 @@ def _is_boundary(text: str, found, k: int, kind: str, mode: str, run_starts: set
     return False
 
 
+_WRAPPED_WORD = r"\S+(?:\s(?=[\u3400-\u9fff])(?<=[\u3400-\u9fff\s])\S+)*"
 _UNIT_END = r"(?:%|％|万元|万|元)"
 # Numbers written one after another, parted only by a unit or percent sign: "10万10万100%20".
 # (Written without nested repetition: a long digit run must not backtrack.)
@@ -242,13 +259,33 @@ def _content(v: _Virtual, a: int, b: int, mode: str, units: bool = False) -> lis
     if mode not in ("funding", "indicators", "total"):
         return [v.piece(a, b)]
     pieces: list[Piece] = []
-    for m in re.finditer(r"\S+", v.text[a:b]):
+    words = r"\S+" if v.spaced else _WRAPPED_WORD  # text run together: a space between characters is a wrap
+    for m in re.finditer(words, v.text[a:b]):
         if v.spaced:
             pieces.append(_spaced_piece(v, a + m.start(), a + m.end()))
         else:
             for x, y in _cell_breaks(v.text, a + m.start(), a + m.end()):
-                pieces += _split_numbers(v, x, y)
-    return pieces if units or not v.spaced else _join_units(pieces)
+                for p in _split_numbers(v, x, y):
+                    pieces += _repeated_cells(v, p) if mode == "indicators" else [p]
+    return pieces if units or not v.spaced else join_units(pieces)
+
+
+# Words ending in the same value written twice: "成本控制不超过预算不超过预算", "显著提升显著提升".
+_TWICE = re.compile(r"^(.*?)([^\d\s]{2,12})\2$")
+
+
+def _repeated_cells(v: _Virtual, piece: Piece) -> list[Piece]:
+    """In text with no separators, a target met is written twice (年度指标值 = 实际完成值): a
+    piece ending in the same words twice is those two cells, after what comes before them."""
+    if piece.fused or piece.loose or "\n" in piece.text:
+        return [piece]
+    m = _TWICE.match(piece.text)
+    if m is None or len(piece.text) != piece.end - piece.start:
+        return [piece]
+    start, w = piece.start, len(m.group(2))
+    bounds = [start + len(m.group(1)), start + len(m.group(1)) + w, piece.end]
+    head = [Piece(m.group(1), start, bounds[0])] if m.group(1) else []
+    return head + [Piece(m.group(2), bounds[0], bounds[1]), Piece(m.group(2), bounds[1], bounds[2])]
 
 
 def _spaced_piece(v: _Virtual, a: int, b: int) -> Piece:
@@ -257,7 +294,7 @@ def _spaced_piece(v: _Virtual, a: int, b: int) -> Piece:
     return v.piece(a, b, fused=fused)
 
 
-def _join_units(pieces: list[Piece]) -> list[Piece]:
+def join_units(pieces: list[Piece]) -> list[Piece]:
     """"1 个": a number and its unit parted by the space that the cell held."""
     out: list[Piece] = []
     for p in pieces:
@@ -273,12 +310,20 @@ def _join_units(pieces: list[Piece]) -> list[Piece]:
 # starts a value ("…标尺10≥266米"), and after a unit that ends one when a number follows
 # ("≥266米10", "100%20"); dates ("2021年12月") are one value.
 _COMPARATOR_START = re.compile(r"(?<=[\d\u3400-\u9fff%％)）])(?=[≥≤≧≦＞＜>＝=]\d)")
-_UNIT_THEN_NUMBER = re.compile(r"(?<=[%％米人个次元台套项件户份家所条名座辆块张册批场篇期])(?=\d)")
+@cue.depends_on_vocabulary
+@lru_cache(maxsize=1)
+def _unit_then_number() -> re.Pattern:
+    """After a unit's last character, where a number follows: the vocabulary's units, not time
+    units (a date "2021年12月" is one value)."""
+    values = cue.vocabulary().values
+    time_chars = set("".join(values.time_units))
+    ends = sorted({u[-1] for u in values.units + values.unit_cells if u and not u[-1].isascii()} - time_chars)
+    return re.compile(r"(?<=[%％" + "".join(map(re.escape, ends)) + r"])(?=\d)")
 
 
 def _cell_breaks(text: str, a: int, b: int) -> list[tuple[int, int]]:
     cuts = sorted({m.start() for m in _COMPARATOR_START.finditer(text, a, b)}
-                  | {m.start() for m in _UNIT_THEN_NUMBER.finditer(text, a, b)})
+                  | {m.start() for m in _unit_then_number().finditer(text, a, b)})
     bounds = [a] + [c for c in cuts if a < c < b] + [b]
     return list(zip(bounds, bounds[1:]))
 
@@ -292,7 +337,7 @@ def _split_numbers(v: _Virtual, a: int, b: int) -> list[Piece]:
         before, after = word[at : m.start()], word[m.end() :]
         fused = any(c.count(".") > 1 for c in _CHUNK.findall(run))
         standalone = m.start() == 0 and m.end() == len(word)
-        if not standalone and not fused and not _splits(before, after, run, at == m.start()):
+        if not standalone and not fused and not _splits(_squashed(before), after, run, at == m.start()):
             continue
         if m.start() > at:
             out.append(v.piece(a + at, a + m.start()))
@@ -304,6 +349,11 @@ def _split_numbers(v: _Virtual, a: int, b: int) -> list[Piece]:
     if at < len(word):
         out.append(v.piece(a + at, b))
     return out
+
+
+def _squashed(text: str) -> str:
+    """Text without the spaces a converter's wrapping left in it."""
+    return re.sub(r"\s+", "", text)
 
 
 def _splits(before: str, after: str, run: str, at_start: bool) -> bool:

@@ -92,4 +92,4 @@ class Source:
             written = "\n".join(p.strip(_STRIP) for p in written.split("\n") if p.strip(_STRIP))
             if written != text:
                 original = written
-        return Cell(text, where=where, original=original)
+        return Cell(text, where=where, original=original, illegible=piece.fused)

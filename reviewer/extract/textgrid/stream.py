@@ -223,9 +223,13 @@ class StreamRows:
         pieces = self.t[start:end]
         kinds = align.header_kinds([p.text for p in pieces])
         split = _sub_header_at(kinds)
-        if split is not None:
-            at, n = split
-            header, sub = pieces[: at + 1] + pieces[at + 1 + n :], pieces[at + 1 : at + 1 + n]
+        trailing = _trailing_sub_header(kinds) if split is None else None
+        if split is not None or trailing is not None:
+            if split is not None:
+                at, n = split
+                header, sub = pieces[: at + 1] + pieces[at + 1 + n :], pieces[at + 1 : at + 1 + n]
+            else:
+                header, sub = pieces[: trailing], pieces[trailing:]
             if self.table.add_two_row_header(header, sub, len(pieces) - 1):
                 self.mode = header_mode(self.table.kinds or [])
                 self.i = end
@@ -276,8 +280,8 @@ class StreamRows:
         label = self.t[self.i]
         kinds = self.table.kinds or []
         taken = self._values(self.i + 1, max(len(kinds) - 1, 3))
-        for k, p in enumerate(taken):  # the total row holds numbers; text after it is the next part
-            if not (p.empty or p.fused or cue.is_number(p.text)):
+        for k, p in enumerate(taken):  # the total row holds numbers (权重占比 100%); text after it is the next part
+            if not (p.empty or p.fused or cue.is_number(p.text) or cue.is_percent(p.text)):
                 taken = taken[:k]
                 break
         if kinds and (len(taken) == len(kinds) - 1 or self.counted) and any(p.empty for p in taken):
@@ -289,7 +293,7 @@ class StreamRows:
         for p in taken:
             if p.empty:
                 continue
-            if not (cue.is_number(p.text) or p.fused):
+            if not (cue.is_number(p.text) or cue.is_percent(p.text) or p.fused):
                 break
             numbers.append(p)
         self.i += 1 + (taken.index(numbers[-1]) + 1 if numbers else 0)
@@ -432,6 +436,8 @@ class StreamRows:
         counts = {len(body_kinds)}
         if "score" in body_kinds:
             counts.add(body_kinds.index("score") + 1)
+        if len(body_kinds) > 1 and align.is_prose(body_kinds[-1]):
+            counts.add(len(body_kinds) - 1)  # the reason text, last, is often left empty
         values = self._spread_fused(values, body_kinds, counts)
         fits = len(values) in counts and all(
             align.score(align.cell_kind(p.text, p.fused), kind) > -2 for p, kind in zip(values, body_kinds))
@@ -475,8 +481,8 @@ class StreamRows:
             return False
         span = body_kinds.index("score") + 1
         ahead = self.t[j : j + span]
-        if len(ahead) < span:
-            return False
+        if len(ahead) < span or any(self._row_label(x) for x in range(j, j + span)):
+            return False  # a 总分 / field label is no cell of a row: what comes before it is this row's
         weight_at = body_kinds.index("weight") if "weight" in body_kinds else None
         for k, (p, kind) in enumerate(zip(ahead, body_kinds)):
             if align.score(align.cell_kind(p.text, p.fused), kind) <= -2:
@@ -506,6 +512,18 @@ def _sub_header_at(kinds: list[str]) -> tuple[int, int] | None:
         if n >= 2:
             return at, n
     return None
+
+
+def _trailing_sub_header(kinds: list[str]) -> int | None:
+    """Where the second header row starts when a merged two-row header is printed row by row
+    (一级指标 … 年度指标值 … 偏差原因, then 指标性质 | 指标值 | 度量单位): a run of two or more parts
+    of a split target closing the header, after a 年度指标值 column they stand under."""
+    start = len(kinds)
+    while start > 0 and kinds[start - 1] in align.SUB_LABELS:
+        start -= 1
+    if len(kinds) - start < 2 or "target" not in kinds[:start]:
+        return None
+    return start
 
 
 def _join(pieces: list[Piece]) -> Piece:

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field, replace
 
 from reviewer.extract.grid import Cell, Grid
 from reviewer.extract.textgrid import align
+from reviewer.extract.textgrid import cues
 from reviewer.extract.textgrid.source import Piece, Source
 
 
@@ -26,18 +27,29 @@ class TableBuilder:
     rows: list[list[Cell]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     kinds: list[str] | None = None  # column kinds of the header in force
+    _padded: int = 0  # of them, columns only padding the header to the table's width
     header_kinds_seen: set[str] = field(default_factory=set)  # of every header read so far
 
     def grid(self) -> Grid:
         width = max((len(r) for r in self.rows), default=0)
         rows = [r + [Cell("")] * (width - len(r)) for r in self.rows if any(not c.empty or c.covered_by for c in r)]
-        return Grid(rows=rows, origin=self.origin, notes=self.notes)
+        return Grid(rows=rows, origin=self.origin, notes=self.notes, aligned=True)
 
     def add_positional(self, pieces: list[Piece | None]) -> None:
         self.rows.append([self.src.cell(p) for p in pieces])
 
+    @property
+    def named(self) -> int:
+        """How many of the header's columns its labels name (the rest pad it to the table's width)."""
+        kinds = self.kinds or []
+        n = len(kinds)
+        while n and kinds[n - 1] == align.OTHER and self._padded > 0 and n > len(kinds) - self._padded:
+            n -= 1
+        return n
+
     def add_header(self, pieces: list[Piece], width: int) -> None:
         texts = [p.text for p in pieces]
+        self._padded = max(width - len(texts), 0)
         self.kinds = align.header_kinds(texts + [""] * (width - len(texts)))
         self.header_kinds_seen.update(self.kinds)
         self.add_positional(pieces)
@@ -50,6 +62,7 @@ class TableBuilder:
         if expanded is None:
             return False
         self.kinds, at = expanded
+        self._padded = 0
         self.header_kinds_seen.update(self.kinds)
         span = len(sub_pieces)
         top = len(self.rows)
@@ -74,7 +87,7 @@ class TableBuilder:
         """The 总分 / 合计 row: its numbers under 分值, 得分 (and 复核分), in that order, when the
         header has those columns and the count matches; else False."""
         kinds = self.kinds or []
-        targets = [k for k in ("weight", "score", "review_score") if k in kinds][: len(numbers)]
+        targets = [k for k in kinds if k in _TOTAL_COLUMNS][: len(numbers)]
         if not kinds or len(numbers) < 2 or len(targets) != len(numbers) or any(n.fused for n in numbers):
             return False
         if any(implausible(n, kind) for n, kind in zip(numbers, targets)):
@@ -89,20 +102,44 @@ class TableBuilder:
     def add_placed(self, pieces: list[Piece], what: str, cut: bool = False) -> None:
         """A ragged row placed under the header by what its cells are; positional when it cannot be."""
         kinds = self.kinds or []
+        if _label_column(kinds, pieces):
+            # The header's first column is a section label merged down (绩效指标): no body cell is in it.
+            before = len(self.rows)
+            self.kinds = kinds[1:]
+            try:
+                self.add_placed(pieces, what, cut)
+            finally:
+                self.kinds = kinds
+            if len(self.rows) > before:
+                self.rows[-1] = [Cell("", where=self.rows[-1][0].where if self.rows[-1] else "")] + self.rows[-1]
+            return
         found = align.place([align.cell_kind(p.text, p.fused) for p in pieces], kinds, cut=cut) if kinds else None
+        if found is not None and len(pieces) > self.named and kinds is self.kinds:
+            found = None  # more cells than the header names columns: padding is no column of the row
         if found is None:
-            if kinds and len(pieces) > len(kinds):
-                self.notes.append(f"{what}: {len(pieces)} cells under a header of {len(kinds)} columns; kept in order")
+            if kinds and len(pieces) > self.named:
+                # Some cell holds the separator (a space inside a reason text): which is not
+                # known, so where each number stands is not either; its words are kept in order.
+                self.notes.append(f"{what}: {len(pieces)} cells under a header of {len(kinds)} columns (a cell "
+                                  "holds a separator); kept in order, its numbers not read")
+                pieces = [Piece(p.text, p.start, p.end, fused=True) if cues.is_number(p.text) or cues.is_percent(p.text)
+                          else p for p in pieces]
             self.add_positional(list(pieces))
             return
         where = self.src.where(pieces[0].start, pieces[-1].end) if pieces else ""
         row: list[Cell] = [Cell("", where=where) for _ in kinds]  # a column left empty: still this row's
-        for piece, col, span in zip(pieces, found.columns, found.spans):
+        unsure = _after_fused(pieces, found, kinds)
+        for k, (piece, col, span) in enumerate(zip(pieces, found.columns, found.spans)):
             if col is None:
                 continue
+            if k in unsure:
+                piece = Piece(piece.text, piece.start, piece.end, fused=True)
+                self.notes.append(f"{self.src.where(piece.start, piece.end)}: '{piece.text}' follows numbers "
+                                  "written together, so its column is not known; not read")
             row[col] = self.src.cell(piece)
-            if piece.fused:
+            if piece.fused and k not in unsure:
                 self.note_fused(piece, col, span)
+                _take(row, col, span)
         self.rows.append(row)
 
     def place_into(self, row: list, values: list[Piece], columns: list[str], first: int, exact: bool = True) -> None:
@@ -129,16 +166,26 @@ class TableBuilder:
             # Cut from text with no separators, a row's numbers are sure only when its cells
             # fill its columns one after another: a gap means a cell holds two, or none.
             gapped = not exact and any(p.loose for p in values) and not _contiguous(found)
+            judged = []
             for p, col, span in zip(values, found.columns, found.spans):
-                if col is None:
-                    continue
-                short = _short_of_numbers(p, col, columns, taken)
-                if implausible(p, columns[col]) or short or self._glued(p, columns[col]) or gapped and p.loose:
+                short = col is not None and _short_of_numbers(p, col, columns, taken)
+                if col is not None and (implausible(p, columns[col]) or short or self._glued(p, columns[col])
+                                        or gapped and p.loose):
                     p = Piece(p.text, p.start, p.end, fused=True)
                     span = 2 if short else span
+                judged.append((p, col, span))
+            unsure = _after_fused([p for p, _, _ in judged], found, columns)
+            for k, (p, col, span) in enumerate(judged):
+                if col is None:
+                    continue
+                if k in unsure:
+                    p = Piece(p.text, p.start, p.end, fused=True)
+                    self.notes.append(f"{self.src.where(p.start, p.end)}: '{p.text}' follows numbers written "
+                                      "together, so its column is not known; not read")
                 cells[first + col] = self.src.cell(p)
-                if p.fused:
+                if p.fused and k not in unsure:
                     self.note_fused(p, first + col, span)
+                    _take(cells, first + col, span)
         self.rows.append(cells)
 
     def add_funding(self, pieces: list[Piece]) -> bool:
@@ -200,14 +247,21 @@ def build(src: Source, raw: list[RawRow], origin: str, width: int | None = None)
                 if table.add_two_row_header(row.cells, following.cells, width):
                     i += 2
                     continue
-            table.add_header(row.cells, width)
+            cells = row.cells
+            if align.header_kinds([cells[0].text])[0] in _AMOUNTS:
+                # A funding header with no column for its row labels (项目资金 merged down, printed
+                # above it): the rows' labels stand left of the amounts, so the header gets one.
+                cells = [Piece("", cells[0].start, cells[0].start)] + cells
+            table.add_header(cells, max(width, len(cells)))
         elif _is_total(row):  # numbers to 分值/得分 when they fit; never placed by guess
             if not (row.ragged or row.cut) or not table.add_total(row.cells[0], [p for p in row.cells[1:] if not p.empty]):
                 table.add_positional(list(row.cells))
             table.kinds = None  # the total row ends the table: what follows is not its rows
         elif (row.ragged or row.cut) and _is_funding(row) and table.add_funding(row.cells):
             pass
-        elif (row.ragged or row.cut) and table.kinds and len(row.cells) < len(table.kinds):
+        elif (row.ragged or row.cut) and table.kinds and (
+                len(row.cells) < len(table.kinds) or len(row.cells) > table.named
+                or _label_column(table.kinds, row.cells)):
             table.add_placed(row.cells, src.where(row.cells[0].start, row.cells[-1].end) if row.cells else "row",
                              cut=row.cut and not row.ragged)
         else:
@@ -219,8 +273,10 @@ def build(src: Source, raw: list[RawRow], origin: str, width: int | None = None)
 
 
 _POINTS_COLUMNS = frozenset({"weight", "score", "review_score", "weighted_score"})
+_TOTAL_COLUMNS = _POINTS_COLUMNS | {"share"}  # what a 总分 row sums, in header order
 _PERCENT_COLUMNS = frozenset({"rate", "share"})
 _FUNDING_VALUES = frozenset({"initial_budget", "annual_budget", "executed", "weight", "rate", "score"})
+_AMOUNTS = frozenset({"initial_budget", "annual_budget", "executed"})
 _NUMBER_COLUMNS = align.NUMERIC | align.PERCENTISH
 _NUMERIC_CHARS = set("0123456789.")
 
@@ -234,6 +290,58 @@ def _contiguous(found: align.Placement) -> bool:
             return False
         at = col + span
     return True
+
+
+def _label_column(kinds: list[str], pieces: list[Piece]) -> bool:
+    """Whether a body row stands right of its header's first column, a section label merged
+    down (绩效指标 | 一级指标 | …): the row's first cell is no label of its own."""
+    return (len(kinds) > 1 and kinds[0] == align.LABEL and bool(pieces) and not pieces[0].empty
+            and not cues.is_label(pieces[0].text))
+
+
+def _take(cells: list[Cell], col: int, span: int) -> None:
+    """The columns after the first that a run of numbers written together takes: illegible too."""
+    for c in range(col + 1, min(col + span, len(cells))):
+        if cells[c].empty and not cells[c].illegible:
+            cells[c] = replace(cells[c], illegible=True)
+
+
+def _after_fused(values: list[Piece], found: align.Placement, columns: list[str]) -> set[int]:
+    """Numbers right after several numbers written together: how many columns the fused run
+    takes is not written, so such a number is in a known column only when it is anchored:
+    the numbers from it on fill columns one after another up to the row's last column, or up
+    to a cell of words that fits the column it is in ("5" before 得分计算方法's text)."""
+    first = next((k for k, p in enumerate(values) if p.fused), None)
+    if first is None:
+        return set()
+    unsure: set[int] = set()
+    k = first + 1
+    while k < len(values) and _numeric(values[k]):
+        j = k
+        while j < len(values) and _numeric(values[j]):
+            j += 1
+        if not _anchored(values, found, columns, k, j):
+            unsure.add(k)
+        k += 1
+    return unsure
+
+
+def _numeric(piece: Piece) -> bool:
+    return not piece.empty and (piece.fused or cues.is_number(piece.text) or cues.is_percent(piece.text))
+
+
+def _anchored(values: list[Piece], found: align.Placement, columns: list[str], k: int, stop: int) -> bool:
+    at = found.columns[k]
+    if at is None:
+        return True  # not placed: nothing to doubt
+    for i in range(k, stop):
+        if found.columns[i] != at:
+            return False
+        at += found.spans[i]
+    if stop == len(values):
+        return at == len(columns)
+    col = found.columns[stop]
+    return col == at and align.score(align.cell_kind(values[stop].text, values[stop].fused), columns[col]) > 0
 
 
 def _short_of_numbers(piece: Piece, col: int, columns: list[str], taken: set[int]) -> bool:
@@ -265,17 +373,13 @@ def implausible(piece: Piece, column: str) -> bool:
 
 
 def _is_funding(row: RawRow) -> bool:
-    from reviewer.extract.textgrid import cues
-
     return bool(row.cells) and cues.row_label(row.cells[0].text) == "funding"
 
 
 def _is_total(row: RawRow) -> bool:
-    from reviewer.extract.textgrid import cues
-
     rest = [p for p in row.cells[1:] if not p.empty]
     return bool(row.cells) and cues.row_label(row.cells[0].text) == "total" and all(
-        cues.is_number(p.text) for p in rest)
+        cues.is_number(p.text) or cues.is_percent(p.text) for p in rest)
 
 
 def _where(src: Source, row: RawRow) -> str:

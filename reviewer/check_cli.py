@@ -11,7 +11,7 @@ from reviewer.checks.engine import run_checks, selected_checks
 from reviewer.checks.findings import FormReport
 from reviewer.checks.policy import PolicyError, load_policy
 from reviewer.checks.registry import CATEGORIES, DOC_HEADINGS, all_checks
-from reviewer.cli import command, print_errors, print_form_error
+from reviewer.commands import command, print_errors, print_form_error
 from reviewer.extract import extract_paths
 
 _SEVERITY_MARK = {"error": "E", "warning": "W", "info": "I"}

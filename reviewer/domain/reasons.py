@@ -1,4 +1,4 @@
-"""Why was an indicator cut? Reason categories for human remarks and for check codes.
+"""Why was an indicator cut? The reason categories, and how a human remark is read as one.
 
 A human remark (the 偏差原因分析及改进措施 cell of a reviewed form, or a 存在的问题
 entry of an evaluation report) is mapped to one category by the keyword table
@@ -9,8 +9,8 @@ target missed is `under_achieved` (the 001 reviewer cut "4个 → 110个" under 
 remark "根据实际情况填写"). What is still unmatched is `unit_explanation` when it reads
 like the unit's own explanation (偏差原因/改进措施/根据实际...), else `other`.
 
-Check codes map to a category by `CHECK_REASONS` (exact code), else by keywords in the
-check's name (`CHECK_NAME_KEYWORDS`), else `other`.
+A check declares its own category with the check (`@check(..., reason=...)` in
+reviewer/checks); drafting and the evaluation read it off the finding.
 """
 
 from __future__ import annotations
@@ -18,7 +18,8 @@ from __future__ import annotations
 import re
 from typing import Literal, get_args
 
-from reviewer.domain.values import Value, parse_value
+from reviewer.domain.scoring import comparable
+from reviewer.domain.values import parse_value
 
 Reason = Literal[
     "not_quantified",
@@ -58,33 +59,6 @@ UNIT_EXPLANATION = r"偏差原因|改进措施|根据实际|按实际|实际需�
 # lowest local threshold).
 OVER_FACTOR = 1.2
 
-# Check code -> the reason a human would give for the same cut (reviewer/checks). Codes not
-# listed fall back on keywords in the check's name, else "other" (arithmetic PF1xx,
-# structure PF2xx, deviation PF5xx and goal/outcome PF6xx findings are "other").
-CHECK_REASONS: dict[str, str] = {
-    "PF301": "under_achieved",  # score-formula: target not met, proportional score
-    "PF302": "under_achieved",  # full-score-not-met
-    "PF305": "over_achieved",  # over-achievement
-    "PF306": "money_withdrawn",  # funds-withdrawn
-    "PF401": "not_quantified",  # target-not-quantified: 有效 / 及时 / 提升
-    "PF402": "rate_as_number",  # rate-as-bare-number
-    "PF403": "not_quantified",  # comparator-missing: "22台" for "≥22台"; the remark asks to fix the value
-    "PF405": "not_quantified",  # timeliness-not-dated: "及时"; 001 remarks "建议修改为百分比"
-    "PF407": "duplicate",  # duplicate-indicator
-    "PF408": "duplicate",  # budget-rate-indicator: duplicates the funding line (001: 与其他指标重复)
-    "PF409": "duplicate",  # overlapping-indicators
-}
-
-CHECK_NAME_KEYWORDS: list[tuple[str, str]] = [
-    ("money_withdrawn", r"withdrawn|收回"),
-    ("duplicate", r"duplicat|重复"),
-    ("rate_as_number", r"rate[-_ ]as[-_ ]number|ratio[-_ ]as|bare[-_ ]number|比率"),
-    ("not_quantified", r"not[-_ ]quantified|unquantified|qualitative|vague[-_ ]target|量化"),
-    ("over_achieved", r"over[-_ ]?achiev|exceed|far[-_ ]above|超"),
-    ("under_achieved", r"under[-_ ]?achiev|not[-_ ]met|missed|shortfall|未达"),
-]
-
-
 def _squash(text: str) -> str:
     return re.sub(r"\s+", "", text or "")
 
@@ -100,19 +74,11 @@ def keyword_reason(remark: str) -> str | None:
     return None
 
 
-def _comparable(target: Value, actual: Value) -> bool:
-    if target.kind != "number" or actual.kind != "number":
-        return False
-    if target.number is None or actual.number is None:
-        return False
-    # Units must agree when both are written; "100%" against "1" is not comparable.
-    return not (target.unit and actual.unit and target.unit != actual.unit)
-
-
 def value_reason(target: str, actual: str) -> str | None:
-    """over_achieved / under_achieved read off the values, or None."""
+    """over_achieved / under_achieved read off the values (when comparable, as the checks
+    compare them: reviewer.domain.scoring.comparable), or None."""
     t, a = parse_value(target), parse_value(actual)
-    if not _comparable(t, a):
+    if not comparable(t, a):
         return None
     assert t.number is not None and a.number is not None
     if t.comparator in ("<=", "<"):
@@ -139,16 +105,6 @@ def remark_reason(remark: str, target: str = "", actual: str = "") -> tuple[str,
     if re.search(UNIT_EXPLANATION, _squash(remark)):
         return "unit_explanation", "fallback"
     return "other", "fallback"
-
-
-def check_reason(code: str, name: str = "") -> str:
-    """The category a check's finding stands for."""
-    if code in CHECK_REASONS:
-        return CHECK_REASONS[code]
-    for category, pattern in CHECK_NAME_KEYWORDS:
-        if name and re.search(pattern, name, flags=re.IGNORECASE):
-            return category
-    return "other"
 
 
 def reason_table_markdown() -> str:

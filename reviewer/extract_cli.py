@@ -1,0 +1,37 @@
+"""`reviewer extract PATH...`: read forms from files, folders or zips."""
+
+from __future__ import annotations
+
+import argparse
+
+from reviewer.commands import command, exit_code, print_errors
+from reviewer.domain.model import Extraction
+from reviewer.extract import extract_paths
+
+
+def _extract_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("paths", nargs="+", metavar="PATH", help="form files or folders (.txt .tsv .xlsx .pdf .json .zip)")
+    p.add_argument("--format", choices=["json", "table"], default="table")
+
+
+@command("extract", _extract_args)
+def run_extract(args: argparse.Namespace) -> int:
+    """Read forms and print them as JSON or a table."""
+    extraction = extract_paths(args.paths)
+    print_errors(extraction)
+    if args.format == "json":
+        print(extraction.model_dump_json(indent=2))
+    else:
+        print(extraction_table(extraction))
+    return exit_code(extraction)
+
+
+def extraction_table(extraction: Extraction) -> str:
+    lines = ["id\tlayout\tyear\tindicators\ttotal\twarnings\tname"]
+    for f in extraction.forms:
+        total = "" if f.total_score is None else f"{f.total_score:g}"
+        lines.append(
+            f"{f.id}\t{f.source.layout}\t{f.year or ''}\t{len(f.indicators)}\t{total}\t{len(f.warnings)}\t{f.name or ''}"
+        )
+    lines.append(f"# {len(extraction.forms)} forms, {len(extraction.errors)} files with errors")
+    return "\n".join(lines)
