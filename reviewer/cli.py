@@ -12,7 +12,7 @@ import argparse
 import sys
 
 from reviewer import __version__
-from reviewer import check_cli, eval_cli, extract_cli, llm_cli, review_cli  # noqa: F401 - they register commands
+from reviewer import check_cli, eval_cli, extract_cli, llm_cli, review_cli, serve_cli  # noqa: F401 - they register commands
 from reviewer.batch import cli as batch_cli  # noqa: F401 - registers `batch`
 from reviewer.commands import COMMANDS
 from reviewer.migrations import SchemaError

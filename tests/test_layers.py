@@ -47,6 +47,8 @@ LAZY_ALLOWED = {
     "openpyxl",  # .xlsx only, slow to import
     "opencc",  # traditional script only, slow to import
     "openai",  # the SDK: only a call to a model needs it (reviewer.llm._sdk)
+    "starlette",  # extra `web`: the workbench's app (reviewer.web.asgi)
+    "uvicorn",  # extra `web`: its server (`reviewer serve`)
     "fcntl",  # POSIX locking
     "msvcrt",  # Windows locking
 }
