@@ -12,7 +12,7 @@ from reviewer.commands import command
 from reviewer.config import ConfigError, add_llm_arguments, settings_from_args
 from reviewer.evaluation import harness
 from reviewer.evaluation.calibrate import CalibrationBlock, calibrate, cross_validate, policy_toml, split_evaluate
-from reviewer.evaluation.dataset import Dataset, load_dataset
+from reviewer.evaluation.dataset import Dataset, dataset_from_forms, load_dataset
 from reviewer.evaluation.drafts import DraftAgreement, draft_agreement
 from reviewer.evaluation.evaluate import evaluate
 from reviewer.evaluation.log import RunConfig, build_log, write_log
@@ -20,12 +20,13 @@ from reviewer.evaluation.metrics import MissingExtra
 from reviewer.evaluation.report import calibration_md, markdown, render_html
 from reviewer.evaluation.scorers import score_all
 from reviewer.llm import Client
+from reviewer.web.learning import decided_forms
 
 RUNS_FOLDER = Path("eval") / "runs"  # under REVIEWER_HOME, never the working folder
 
 
-def _common(p: argparse.ArgumentParser) -> None:
-    p.add_argument("paths", nargs="+", metavar="PATH", help="human-reviewed forms: files or folders")
+def _common(p: argparse.ArgumentParser, paths: str = "+") -> None:
+    p.add_argument("paths", nargs=paths, metavar="PATH", help="human-reviewed forms: files or folders")
     p.add_argument("--draws", type=int, default=1000, help="bootstrap draws over forms (default 1000; 0 = no intervals)")
     p.add_argument("--seed", type=int, default=0, help="bootstrap / fold seed (default 0)")
 
@@ -174,7 +175,8 @@ def run_eval(args: argparse.Namespace) -> int:
 
 
 def _calibrate_args(p: argparse.ArgumentParser) -> None:
-    _common(p)
+    _common(p, paths="*")
+    p.add_argument("--from-decisions", metavar="RUN_DIR", help="learn from what reviewers decided in `reviewer serve` on this batch run directory")
     p.add_argument("--out", metavar="FILE", required=True, help="where to write the learned policy TOML")
     p.add_argument("--cv", type=int, default=5, metavar="K", help="K-fold cross-validation by form to report (default 5; 0 = none)")
     p.add_argument("--split", type=float, metavar="FRACTION", help="also report: calibrate on the first FRACTION of each file's forms, measure on the rest")
@@ -184,8 +186,16 @@ def _calibrate_args(p: argparse.ArgumentParser) -> None:
 @command("calibrate", _calibrate_args)
 def run_calibrate(args: argparse.Namespace) -> int:
     """Learn an office's practice (per check: cut or not, how much) into a policy TOML."""
-    dataset = _read_dataset(args.paths)
-    if dataset is None:
+    if not args.paths and not args.from_decisions:
+        return _fail("give human-reviewed forms (PATH ...) or --from-decisions RUN_DIR")
+    dataset = _read_dataset(args.paths) if args.paths else None
+    if args.from_decisions:
+        forms, problems = decided_forms(Path(args.from_decisions))
+        for problem in problems:
+            print(f"reviewer: {args.from_decisions}: {problem}", file=sys.stderr)
+        decided = dataset_from_forms(forms)
+        dataset = decided if dataset is None else Dataset(samples=[*dataset.samples, *decided.samples])
+    if dataset is None or not dataset.samples:
         return _fail("no forms to calibrate on")
     try:
         predictions = harness.run_pipeline(dataset, _pipeline("checks", None))

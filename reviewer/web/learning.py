@@ -18,9 +18,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from reviewer.domain.model import Form
+from reviewer.domain.reasons import keyword_reason
 from reviewer.web.decided import DecidedForm, decide
 from reviewer.web.decisions import DecisionStore
-from reviewer.web.run import Run
+from reviewer.web.run import STATE_FILE, Run
 from reviewer.web.source import read_source
 
 
@@ -51,15 +52,47 @@ def _form_index(key: str) -> int:
     return int(key.split(":")[1])
 
 
+# A phrase per reason category that the remark keyword table (reviewer.domain.reasons) reads
+# back as that category: a decided cut's remark starts with it, so calibration attributes the
+# cut to the reason of the check the reviewer accepted, whatever other words its text holds.
+REASON_PHRASES = {
+    "money_withdrawn": "资金已收回",
+    "duplicate": "与其他指标重复",
+    "rate_as_number": "不属于比率",
+    "not_quantified": "未量化",
+    "over_achieved": "超额完成",
+    "under_achieved": "未完成",
+}
+
+
+def remark_for(reason: str | None, text: str) -> str:
+    """A decided cut's text as a remark whose reason category reads back as `reason`."""
+    phrase = REASON_PHRASES.get(reason or "")
+    if phrase is None:
+        return text
+    combined = f"{phrase}：{text}"
+    return combined if keyword_reason(combined) == reason else phrase
+
+
+def _row_remark(decided: DecidedForm, index: int, score: float | None) -> str:
+    """The remark of a decided row: the cut that set its score (accepted, edited or own), else
+    its lowest decided cut (several accepted cuts combine into the row's score)."""
+    own = [(d.score, d.text or "") for d in decided.own if d.indicator_index == index and d.score is not None]
+    cuts = [(s.score, remark_for(s.comment.reason, s.text)) for s in decided.suggestions
+            if s.comment.indicator_index == index and s.score is not None]  # fmt: skip
+    exact = [text for cut, text in cuts + own if cut == score]
+    if exact:
+        return exact[0]
+    return min(cuts + own)[1] if cuts + own else ""
+
+
 def decided_form(form: Form, decided: DecidedForm) -> Form:
     """The form as the reviewer scored it."""
     indicators = list(form.indicators)
     for r in decided.rows:
         if r.row.index >= len(indicators):
             continue
-        remark = "；".join(s.text for s in decided.suggestions
-                          if s.comment.indicator_index == r.row.index and s.score is not None)  # fmt: skip
-        remark += "；".join(d.text or "" for d in decided.own if d.indicator_index == r.row.index and d.score is not None)
+        remark = _row_remark(decided, r.row.index, r.decided) if not r.unreviewed else ""
         update = {"score": None if r.unreviewed else r.decided}
         if remark:
             update["deviation"] = remark
@@ -70,6 +103,8 @@ def decided_form(form: Form, decided: DecidedForm) -> Form:
 
 def decided_forms(folder: Path) -> tuple[list[Form], list[str]]:
     """The run's reviewed forms as decided, and a message for each that could not be used."""
+    if not (folder / STATE_FILE).is_file():
+        return [], [f"not a batch run directory (no {STATE_FILE}): make one with `reviewer batch --out DIR`"]
     store = DecisionStore(folder)
     run = Run(folder, store.path)
     forms, problems = [], []
