@@ -78,7 +78,11 @@
     const status = event.target.closest("button[data-status]");
     if (status) { redraw(await post("/api/status", {seq: head.dataset.seq, status: status.dataset.status})); return; }
     const button = event.target.closest("button[data-act]");
-    if (!button) return;
+    if (!button) {
+      const clicked = event.target.closest("article.card");
+      if (clicked && !event.target.closest("form, a")) focus(clicked, false);
+      return;
+    }
     const card = button.closest("article.card");
     focus(card);
     const act = button.dataset.act;
