@@ -141,6 +141,9 @@ def test_a_review_session_in_the_browser(served, page, tmp_path):
     assert page.locator("#review-status").inner_text() == "审核中"
     page.set_viewport_size({"width": 1440, "height": 1100})
     shoot(page, tmp_path, "workbench-form-reloaded")
+    page.evaluate("window.scrollTo(0, 0)")
+    page.locator(f"#{first_id}").evaluate("c => window.scrollTo(0, c.closest('tr').previousElementSibling.getBoundingClientRect().top - 260)")
+    shoot(page, tmp_path, "workbench-form-decided")
     rejected_row = int(page.locator(f"#{second_id}").evaluate("c => c.closest('tr').previousElementSibling.id.split('-')[1]"))
     decided_cell = page.locator(f"#decided-{rejected_row}").inner_text()
 

@@ -25,7 +25,7 @@ from reviewer.web import export
 from reviewer.web.decided import VERDICT_LABELS, DecidedForm, Suggestion
 from reviewer.web.decisions import Decision, DecisionStore
 from reviewer.web.learning import Loaded, agreement, load_form
-from reviewer.web.run import STATUS_LABELS, ListQuery, Run
+from reviewer.web.run import STATE_FILE, STATUS_LABELS, ListQuery, Run
 
 UPLOAD_SUFFIXES = (".txt", ".xlsx", ".xls", ".docx", ".pdf", ".zip", ".csv", ".html", ".json")
 UPLOAD_LIMIT = 20 << 20  # bytes per file
@@ -65,21 +65,21 @@ class Workbench:
         self.store = DecisionStore(self.folder)
         self.csrf = secrets.token_urlsafe(32)
         self.review_uploads = review_uploads  # (uploads folder) -> a message; given by `reviewer serve`
-        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._run: Run | None = None
+        self._stamp: tuple = ()
         self.upload_message = ""
 
     # --- the run, one read connection per thread -----------------------------------
 
     def run(self) -> Run:
-        run = getattr(self._local, "run", None)
-        state = self.folder / "state.sqlite"
-        mtime = state.stat().st_mtime_ns if state.exists() else None
-        if run is None or getattr(self._local, "mtime", None) != mtime:
-            if run is not None:
-                run.close()
-            run = self._local.run = Run(self.folder, self.store.path)
-            self._local.mtime = mtime
-        return run
+        """The run as read now; read again when the batch has changed it (an upload reviewed)."""
+        stamp = tuple(p.stat().st_mtime_ns if p.exists() else None
+                      for p in (self.folder / STATE_FILE, self.folder / f"{STATE_FILE}-wal"))  # fmt: skip
+        with self._lock:
+            if self._run is None or self._stamp != stamp:
+                self._run, self._stamp = Run(self.folder, self.store.path), stamp
+            return self._run
 
     def key_of(self, seq: Any) -> str:
         run = self.run()

@@ -6,14 +6,17 @@ form_index, key, name), `results` (one row per result key: unit, project, declar
 suggested_total, grade, n_findings, status, error, budget columns; `opinion` holds the
 zlib-compressed JSON {"md", "html", "review"}, "review" being the drafting layer's
 FormReview as JSON), `comments` (key, ord, …: the drafted comments in the review's order)
-and `errors` (files and forms that could not be used). The decisions file is attached
-read-only so the list can sort and filter by review status in the same query.
+and `errors` (files and forms that could not be used). The list's columns are copied once
+into an indexed in-memory table (the results rows hold the opinions inline: sorting them
+would scan megabytes); the decisions file is attached read-only so the list can sort and
+filter by review status in the same query.
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,19 +30,29 @@ PAGE_SIZE = 50
 # Sortable columns of the list: name → SQL expression (a whitelist: never a user's text in SQL).
 SORTS = {
     "seq": "e.seq",
-    "unit": "r.unit",
-    "project": "r.project",
-    "declared": "r.declared_total",
-    "suggested": "r.suggested_total",
-    "cut": "(r.declared_total - r.suggested_total)",
-    "grade": "r.grade",
-    "findings": "r.n_findings",
+    "unit": "e.unit",
+    "project": "e.project",
+    "declared": "e.declared_total",
+    "suggested": "e.suggested_total",
+    "cut": "e.cut",
+    "grade": "e.grade",
+    "findings": "e.n_findings",
     "status": "review_status",
 }
 _REVIEW_STATUS = "COALESCE(f.status, 'not_started')"
-_FROM = "FROM entries e JOIN results r ON r.key = e.key LEFT JOIN d.forms f ON f.form_key = e.key"
-_COLUMNS = ("e.seq, e.key, e.name, e.label, r.unit, r.project, r.declared_total, r.suggested_total, r.grade, "
-            f"COALESCE(r.n_findings, 0), r.status, r.error, {_REVIEW_STATUS} AS review_status")  # fmt: skip
+# The list's columns, copied once into an indexed table of the read connection's own (the
+# run's results rows are wide, the opinions stored inline: sorting them scans megabytes).
+_LIST = """
+CREATE TEMP TABLE list AS
+SELECT e.seq, e.key, e.name, e.label, r.unit, r.project, r.code, r.declared_total, r.suggested_total,
+       r.declared_total - r.suggested_total AS cut, r.grade, COALESCE(r.n_findings, 0) AS n_findings,
+       r.status, r.error
+FROM entries e JOIN results r ON r.key = e.key ORDER BY e.seq
+"""
+_INDEXED = ("key", "unit", "project", "declared_total", "suggested_total", "cut", "grade", "n_findings")
+_FROM = "FROM temp.list e LEFT JOIN d.forms f ON f.form_key = e.key"
+_COLUMNS = ("e.seq, e.key, e.name, e.label, e.unit, e.project, e.declared_total, e.suggested_total, e.grade, "
+            f"e.n_findings, e.status, e.error, {_REVIEW_STATUS} AS review_status")  # fmt: skip
 STATUSES = ("not_started", "in_progress", "done")
 STATUS_LABELS = {"not_started": "未开始", "in_progress": "审核中", "done": "已完成"}
 
@@ -105,17 +118,47 @@ def _like(text: str) -> str:
     return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
+class _Rows(list):
+    """A query's rows, read whole under the lock."""
+
+    def fetchone(self) -> Any:
+        return self[0] if self else None
+
+    def fetchall(self) -> list:
+        return list(self)
+
+
+class _Serialised:
+    """One read connection shared by the server's threads, one query at a time."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self._db = db
+        self._lock = threading.Lock()
+
+    def execute(self, sql: str, params: tuple = ()) -> _Rows:
+        with self._lock:
+            return _Rows(self._db.execute(sql, params).fetchall())
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+
 class Run:
-    """One run directory. A connection per instance; the web server makes one per request thread."""
+    """One run directory, read through one connection (safe to share between threads)."""
 
     def __init__(self, folder: Path, decisions_path: Path) -> None:
         self.folder = folder
-        self.db: sqlite3.Connection | None = None
+        self.db: _Serialised | None = None
         state = folder / STATE_FILE
         if state.is_file():
-            self.db = sqlite3.connect(f"{state.resolve().as_uri()}?mode=ro", uri=True, timeout=30,
-                                      check_same_thread=False)  # fmt: skip
-            self.db.execute("ATTACH DATABASE ? AS d", (f"{decisions_path.resolve().as_uri()}?mode=ro",))
+            db = sqlite3.connect(f"{state.resolve().as_uri()}?mode=ro", uri=True, timeout=30, check_same_thread=False)
+            db.execute("ATTACH DATABASE ? AS d", (f"{decisions_path.resolve().as_uri()}?mode=ro",))
+            db.execute("PRAGMA temp_store = MEMORY")
+            db.execute(_LIST)
+            for column in _INDEXED:
+                db.execute(f"CREATE INDEX temp.list_{column} ON list ({column}, seq)")
+            self.db = _Serialised(db)
 
     def close(self) -> None:
         if self.db is not None:
@@ -143,23 +186,23 @@ class Run:
         parts: list[str] = []
         params: list[Any] = []
         if query.q:
-            parts.append("(r.unit LIKE ? ESCAPE '\\' OR r.project LIKE ? ESCAPE '\\' OR r.code LIKE ? ESCAPE '\\' "
+            parts.append("(e.unit LIKE ? ESCAPE '\\' OR e.project LIKE ? ESCAPE '\\' OR e.code LIKE ? ESCAPE '\\' "
                          "OR e.label LIKE ? ESCAPE '\\')")  # fmt: skip
             params += [_like(query.q)] * 4
         if query.grade:
-            parts.append("r.grade = ?")
+            parts.append("e.grade = ?")
             params.append(query.grade)
         if query.status:
             parts.append(f"{_REVIEW_STATUS} = ?")
             params.append(query.status)
         if query.cut_only:
-            parts.append("r.suggested_total < r.declared_total - 0.005")
+            parts.append("e.cut > 0.005")
         return " AND ".join(parts) or "1", tuple(params)
 
     def grades(self) -> list[str]:
         if self.db is None:
             return []
-        return [g for (g,) in self.db.execute("SELECT DISTINCT grade FROM results WHERE grade IS NOT NULL ORDER BY 1")]
+        return [g for (g,) in self.db.execute("SELECT DISTINCT grade FROM temp.list WHERE grade IS NOT NULL ORDER BY 1")]
 
     def errors(self) -> list[tuple[str, int | None, str]]:
         """(file label, form index or None, message) of what could not be read or reviewed."""
@@ -168,7 +211,7 @@ class Run:
         return self.db.execute(
             "SELECT label, form_index, message FROM errors UNION ALL "
             "SELECT e.label, e.form_index, r.error FROM entries e JOIN results r ON r.key = e.key "
-            "WHERE r.status = 'error' ORDER BY 1, 2"
+            "WHERE e.key IN (SELECT key FROM temp.list WHERE status = 'error') ORDER BY 1, 2"
         ).fetchall()
 
     def row(self, key: str) -> FormRow | None:
@@ -209,7 +252,7 @@ class Run:
         """Every form of the run, in discovery order."""
         if self.db is None:
             return []
-        return [k for (k,) in self.db.execute("SELECT key FROM entries GROUP BY key ORDER BY MIN(seq)")]
+        return [k for (k,) in self.db.execute("SELECT key FROM temp.list GROUP BY key ORDER BY MIN(seq)")]
 
     def suggestion_counts(self) -> list[tuple[str, int]]:
         """(check codes, drafted comments) over this run's forms."""
