@@ -285,3 +285,62 @@ def test_each_reason_phrase_reads_back_as_its_reason():
         # a template text whose own words would read as another reason
         assert keyword_reason(remark_for(reason, "指标值设置不合理，且与其他指标重复")) == reason
     assert remark_for(None, "自己写的理由") == "自己写的理由"
+
+
+def _wait_for(url: str, proc, seconds: float = 60) -> str:
+    import time
+    import urllib.error
+    import urllib.request
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(f"reviewer serve ended: {proc.stderr.read()}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as reply:
+                return reply.read().decode("utf-8")
+        except (urllib.error.URLError, ConnectionError):
+            time.sleep(0.2)
+    raise AssertionError(f"{url} did not answer")
+
+
+def test_reviewer_serve_reviews_the_forms_given_then_serves_them_and_reviews_uploads(tmp_path):
+    """The real command in a child process: forms on the command line are reviewed into the
+    run directory, the page lists them, and a file dropped on the page joins the same run."""
+    import re
+    import socket
+    import subprocess
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    out = tmp_path / "run"
+    proc = subprocess.Popen([sys.executable, "-m", "reviewer", "serve", str(EXAMPLES / "000_227770587c716576.txt"),
+                             "--out", str(out), "--port", str(port)], stderr=subprocess.PIPE, text=True)  # fmt: skip
+    try:
+        page = _wait_for(f"http://127.0.0.1:{port}/", proc)
+        assert "共 4 张表符合条件" in page and (out / "state.sqlite").is_file()
+        csrf = re.search(r'data-csrf="([^"]+)"', page).group(1)
+        boundary = "----reviewer-test"
+        form = (EXAMPLES / "004_e84bdc6c9b3e6332.txt").read_bytes()
+        body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n"
+                f"--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; filename=\"report.txt\"\r\n"
+                "Content-Type: text/plain\r\n\r\n").encode() + form + f"\r\n--{boundary}--\r\n".encode()  # fmt: skip
+        request = urllib.request.Request(f"http://127.0.0.1:{port}/upload", data=body, method="POST",
+                                         headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})  # fmt: skip
+        with urllib.request.urlopen(request, timeout=120) as reply:
+            listing = reply.read().decode("utf-8")
+        assert "共 5 张表符合条件" in listing and "已上传 1 个文件；审核了 5 张表" in listing
+        assert (out / "uploads" / "report.txt").read_bytes() == form
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+def test_the_status_of_a_form_is_kept_and_counted(run):
+    bench, c = client(run)
+    assert post(c, bench, "/api/status", {"seq": 2, "status": "done"}).json()["status"] == ["done", "已完成"]
+    assert post(c, bench, "/api/status", {"seq": 2, "status": "deleted"}).status_code == 400
+    page = c.get("/?status=done").text
+    assert "共 1 张表符合条件" in page and "其他一般管理事务" in page and "已完成 1" in page
