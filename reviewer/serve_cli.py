@@ -77,7 +77,7 @@ def run_serve(args: argparse.Namespace) -> int:
     token = None if loopback else (args.token or secrets.token_urlsafe(24))
     try:
         bench = Workbench(folder, review_uploads=_uploads_reviewer(folder))
-        app = create_app(bench, token=token, port=args.port, loopback=loopback)
+        app = create_app(bench, token=token, loopback=loopback)
     except ImportError:
         print("reviewer: `reviewer serve` needs the web extra: pip install 'reviewer[web]'", file=sys.stderr)
         return 2

@@ -29,7 +29,7 @@ def _same(a: str | None, b: str) -> bool:
     return a is not None and hmac.compare_digest(a.encode(), b.encode())
 
 
-def create_app(bench: Workbench, *, token: str | None = None, port: int | None = None, loopback: bool = True) -> Any:
+def create_app(bench: Workbench, *, token: str | None = None, loopback: bool = True) -> Any:
     """The ASGI app. token: required from every browser (given with --host); loopback: the
     server listens on 127.0.0.1 only, so the Host header must name it."""
     from starlette.applications import Starlette

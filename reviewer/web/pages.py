@@ -144,7 +144,7 @@ class Workbench:
         row = self.run().row(key)
         assert row is not None
         if loaded.decided is None:
-            return self.error_page(f"{row.label} 第{int(key.split(':')[1]) + 1}张表：{loaded.problem}", status_code=None)
+            return self.error_page(f"{row.label} 第{int(key.split(':')[1]) + 1}张表：{loaded.problem}")
         d = loaded.decided
         before, after = self.run().neighbours(key)
         funding = self.run().funding(key)
@@ -376,7 +376,7 @@ class Workbench:
         self.upload_message = message
         return message
 
-    def error_page(self, message: str, status_code: int | None = 400) -> str:
+    def error_page(self, message: str) -> str:
         return render("workbench_error.html.j2", **self._base(), message=message)
 
     def run_file(self, relative: str) -> Path | None:
