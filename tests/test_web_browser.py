@@ -106,6 +106,12 @@ def test_a_review_session_in_the_browser(served, page, tmp_path):
     page.locator(f"#{first_id}").click(position={"x": 5, "y": 5})
     page.keyboard.press("a")
     page.wait_for_selector(f"#{first_id}.accepted")
+    page.keyboard.press("n")  # the next undecided suggestion takes the focus
+    focused = page.locator("article.card.focus")
+    next_id = focused.get_attribute("id")
+    assert focused.count() == 1 and next_id != first_id and "open" in focused.get_attribute("class")
+    page.keyboard.press("k")
+    assert page.locator("article.card.focus").get_attribute("id") != next_id
     # reject the second with a reason
     page.locator(f"#{second_id} button.reject").click()
     page.fill(f"#{second_id} form.rejecter input[name=reason]", "单位已补充佐证")
@@ -176,3 +182,20 @@ def test_a_review_session_in_the_browser(served, page, tmp_path):
     if rows[rejected_row][7] is not None:
         assert fmt_number(rows[rejected_row][7]) == decided_cell
     assert errors == []
+
+
+def test_a_file_dropped_on_the_list_is_uploaded_into_the_run(served, page, tmp_path):
+    base, out = served
+    page.goto(base + "/")
+    data = list((EXAMPLES / "004_e84bdc6c9b3e6332.txt").read_bytes())
+    with page.expect_navigation():
+        page.evaluate("""(bytes) => {
+            const transfer = new DataTransfer();
+            transfer.items.add(new File([new Uint8Array(bytes)], "报告.txt", {type: "text/plain"}));
+            const zone = document.getElementById("upload");
+            zone.dispatchEvent(new DragEvent("dragover", {dataTransfer: transfer, bubbles: true, cancelable: true}));
+            zone.dispatchEvent(new DragEvent("drop", {dataTransfer: transfer, bubbles: true, cancelable: true}));
+        }""", data)
+    assert "已上传 1 个文件" in page.locator("#upload").inner_text()
+    assert (out / "uploads" / "报告.txt").read_bytes() == bytes(data)
+    shoot(page, tmp_path, "workbench-uploaded")

@@ -46,7 +46,7 @@ def create_app(bench: Workbench, *, token: str | None = None, loopback: bool = T
             "Content-Security-Policy": "default-src 'none'; script-src 'self'; style-src 'unsafe-inline'; "
                                        "img-src 'self' data:; connect-src 'self'; form-action 'self'; "
                                        "frame-ancestors 'none'; base-uri 'none'",
-            "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"})  # fmt: skip
+            "X-Content-Type-Options": "nosniff", "Referrer-Policy": "same-origin"})  # fmt: skip
 
     def failure(request: Request, message: str, status: int) -> Response:
         if request.url.path.startswith("/api/"):
