@@ -196,6 +196,6 @@ def test_a_file_dropped_on_the_list_is_uploaded_into_the_run(served, page, tmp_p
             zone.dispatchEvent(new DragEvent("dragover", {dataTransfer: transfer, bubbles: true, cancelable: true}));
             zone.dispatchEvent(new DragEvent("drop", {dataTransfer: transfer, bubbles: true, cancelable: true}));
         }""", data)
-    assert "已上传 1 个文件" in page.locator("#upload").inner_text()
+    assert "已上传 1 个文件" in page.locator("#upload-message").inner_text()
     assert (out / "uploads" / "报告.txt").read_bytes() == bytes(data)
     shoot(page, tmp_path, "workbench-uploaded")

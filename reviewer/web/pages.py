@@ -130,8 +130,13 @@ class Workbench:
             prev_link=link(page=query.page - 1) if query.page > 1 else None,
             next_link=link(page=query.page + 1) if query.page < found.pages else None,
             upload_suffixes="、".join(s.lstrip(".") for s in UPLOAD_SUFFIXES), upload_limit_mb=UPLOAD_LIMIT >> 20,
-            upload_accept=",".join(UPLOAD_SUFFIXES), upload_message=self.upload_message,
+            upload_accept=",".join(UPLOAD_SUFFIXES), upload_message=self._take_upload_message(),
         )  # fmt: skip
+
+    def _take_upload_message(self) -> str:
+        """The last upload's outcome, shown once (on the page the upload redirects to)."""
+        message, self.upload_message = self.upload_message, ""
+        return message
 
     # --- one form ------------------------------------------------------------------
 
