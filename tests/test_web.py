@@ -112,6 +112,10 @@ def test_a_rejected_cut_gives_the_declared_score_back_and_an_edited_one_its_own(
     assert next(r for r in edited.rows if r.row.index == row.row.index).decided == 3
     expected = round(d.review.suggested_total + 3 - row.row.suggested_score, 2)
     assert edited.total == pytest.approx(expected)
+    assert edited.total_decided and not edited.complete  # every cut decided, comments still open
+    openpyxl = pytest.importorskip("openpyxl")
+    book = openpyxl.load_workbook(io.BytesIO(c.get("/export.xlsx").content))
+    assert list(book["表"].iter_rows(values_only=True))[1][7] == pytest.approx(expected)  # a decided total, unmarked
 
 
 def test_own_cut_on_a_row_lowers_its_decided_score(run):

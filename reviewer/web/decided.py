@@ -95,7 +95,13 @@ class DecidedForm:
 
     @property
     def complete(self) -> bool:
+        """Every suggestion decided."""
         return self.unreviewed == 0
+
+    @property
+    def total_decided(self) -> bool:
+        """Every cut decided: the total is the reviewer's, whatever comments are still open."""
+        return not self.form_level_unreviewed and not any(r.unreviewed for r in self.rows)
 
 
 def decide(review: FormReview, decisions: dict[str, Decision], declared_budget: float | None = None) -> DecidedForm:

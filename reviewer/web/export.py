@@ -66,7 +66,7 @@ def _relabel(document: Any, forms: list[DecidedForm]) -> None:
             if OWN in run.text and run.text.endswith(" [模板]"):
                 run.text = run.text[: -len(" [模板]")] + " [审核人员]"
     for d in forms:
-        if not d.complete:
+        if not d.total_decided:
             _mark_total(document, d)
     tables = [t for t in document.tables if t.rows and t.rows[0].cells[-1].text == opinion.INDICATOR_HEADERS[-1]]
     with_rows = [d for d in forms if d.rows]
@@ -80,7 +80,7 @@ def _relabel(document: Any, forms: list[DecidedForm]) -> None:
 def _mark_total(document: Any, d: DecidedForm) -> None:
     for paragraph in document.paragraphs:
         if paragraph.text.startswith(f"表号：{d.review.form_id}；") and UNREVIEWED not in paragraph.text:
-            paragraph.add_run(f" {UNREVIEWED}尚有{d.unreviewed}条建议未审核，总分含未审核的建议。")
+            paragraph.add_run(f" {UNREVIEWED}尚有扣分建议未审核，总分含未审核的建议。")
             return
 
 
@@ -103,8 +103,8 @@ def to_xlsx(forms: list[tuple[int, str, str, DecidedForm]]) -> bytes:
         r = d.review
         sheets["表"].append(_cells(sheets["表"], (
             number, unit, r.name, r.form_id, status, r.declared_total, r.suggested_total,
-            d.total if d.complete else f"{fmt_number(d.total)}{UNREVIEWED}", r.grade,
-            d.grade if d.complete else f"{d.grade or ''}{UNREVIEWED}", d.unreviewed,
+            d.total if d.total_decided else f"{fmt_number(d.total)}{UNREVIEWED}", r.grade,
+            d.grade if d.total_decided else f"{d.grade or ''}{UNREVIEWED}", d.unreviewed,
             d.opinion if d.opinion_edited else UNREVIEWED + d.opinion)))  # fmt: skip
         for row in d.rows:
             i = row.row

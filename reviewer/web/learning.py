@@ -97,7 +97,7 @@ def decided_form(form: Form, decided: DecidedForm) -> Form:
         if remark:
             update["deviation"] = remark
         indicators[r.row.index] = indicators[r.row.index].model_copy(update=update)
-    total = decided.total if decided.complete else None
+    total = decided.total if decided.total_decided else None
     return form.model_copy(update={"indicators": indicators, "total_score": total})
 
 

@@ -223,6 +223,7 @@ class Workbench:
             "declared": fmt_number(r.declared_total), "suggested": fmt_number(r.suggested_total),
             "suggested_grade": r.grade or "", "decided": fmt_number(d.total), "decided_grade": d.grade or "",
             "unreviewed": d.unreviewed, "suggestions": len(d.suggestions), "notes": d.notes,
+            "total_decided": d.total_decided,
         }  # fmt: skip
 
     def preview(self, d: DecidedForm) -> str:
