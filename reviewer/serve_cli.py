@@ -52,11 +52,17 @@ def review_into(folder: Path, inputs: list[str]) -> str:
 
 
 def _uploads_reviewer(folder: Path):
+    """Review the uploads folder into the run together with the run's own inputs (a batch
+    forgets the forms of inputs it is not given); when those are no longer where they were,
+    the files stay saved and the page says how to review them."""
+
     def review(uploads: Path) -> str:
-        run = Run(folder, folder / "decisions.sqlite") if (folder / STATE_FILE).is_file() else None
-        earlier = [p for p in (run.inputs() if run else []) if Path(p).exists() and Path(p).resolve() != uploads.resolve()]
-        if run:
-            run.close()
+        recorded = Run.recorded_inputs(folder)
+        earlier = [p for p in recorded if Path(p).resolve() != uploads.resolve()]
+        missing = [p for p in earlier if not Path(p).exists()]
+        if missing:
+            return (f"未审核：本次运行的输入 {missing[0]} 不在原处，重新审核会丢掉它的表；请在原目录运行 "
+                    f"reviewer batch 原输入 {uploads} --out {folder}")
         return review_into(folder, [*earlier, str(uploads)])
 
     return review

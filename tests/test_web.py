@@ -348,3 +348,19 @@ def test_the_status_of_a_form_is_kept_and_counted(run):
     assert post(c, bench, "/api/status", {"seq": 2, "status": "deleted"}).status_code == 400
     page = c.get("/?status=done").text
     assert "共 1 张表符合条件" in page and "其他一般管理事务" in page and "已完成 1" in page
+
+
+def test_an_upload_is_not_reviewed_when_the_runs_own_inputs_are_gone(run):
+    """A batch given only the uploads would forget the run's other forms: refused, and said."""
+    import json
+
+    from reviewer.serve_cli import _uploads_reviewer
+
+    record = json.loads((run / "run.json").read_text(encoding="utf-8"))
+    record["inputs"] = [str(run / "moved-away")]
+    (run / "run.json").write_text(json.dumps(record), encoding="utf-8")
+    (run / "uploads").mkdir()
+    message = _uploads_reviewer(run)(run / "uploads")
+    assert "moved-away 不在原处" in message
+    bench, c = client(run)
+    assert "共 39 张表符合条件" in c.get("/").text

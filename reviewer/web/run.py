@@ -262,9 +262,10 @@ class Run:
             "SELECT c.check_id, COUNT(*) FROM comments c WHERE c.key IN (SELECT key FROM entries) GROUP BY 1"
         ).fetchall()
 
-    def inputs(self) -> list[str]:
+    @staticmethod
+    def recorded_inputs(folder: Path) -> list[str]:
         """The inputs the run was made from, as run.json records them."""
-        return list(_run_json(self.folder).get("inputs") or [])
+        return [str(p) for p in _run_json(folder).get("inputs") or []]
 
     @staticmethod
     def recorded_options(folder: Path) -> dict[str, Any]:
