@@ -34,6 +34,7 @@ log = logging.getLogger("reviewer.drafting.model_read")
 
 PROMPT_VERSION = "model-read-1"
 TEMPLATE = "model_read.j2"
+HINT_REJECTED = "with --llm and a configured language model, a model may read it"
 HINT = ("with --llm and a configured language model (REVIEWER_BASE_URL, REVIEWER_MODEL), a model may place "
         "their cells; every value it gives is checked against the text")
 
@@ -51,8 +52,8 @@ def read_messages(text: str) -> list[dict[str, str]]:
 class ModelReader:
     """The second reading of extract_paths: the model's, for the documents that need one.
 
-    client None (or unconfigured): no call; `candidates` lists the documents a model could
-    have read. `notes` are the lines a command prints on stderr (per file, what the model did)."""
+    client None (or unconfigured): no call; a rejected document's message says a model may
+    read it, and `candidates` lists the documents read with cells a model could place. `notes` are the lines a command prints on stderr (per file, what the model did)."""
 
     def __init__(self, client: Client | None = None) -> None:
         self.client = client if client is not None and client.configured else None
@@ -71,8 +72,10 @@ class ModelReader:
         text = document_text(doc) if reason is not None else None
         if reason is None or text is None:
             return forms, failure
-        self.candidates.append(doc.label)
         if self.client is None:
+            if failure is not None:  # said on the file's own line
+                return forms, f"{failure}; {HINT_REJECTED}"
+            self.candidates.append(doc.label)
             return forms, failure
         if len(text) > MAX_TEXT_CHARS:
             return self._unchanged(doc, forms, failure, f"not sent to the language model: {len(text)} characters, "
@@ -111,7 +114,7 @@ class ModelReader:
             return []
         n = len(self.candidates)
         shown = ", ".join(self.candidates[:3]) + (" …" if n > 3 else "")
-        return [f"{n} file{'s' * (n != 1)} not read or read with cells not placed ({shown}): {HINT}"]
+        return [f"{n} file{'s' * (n != 1)} read with cells not placed ({shown}): {HINT}"]
 
 
 def _last_reply(content: str) -> ModelReading | None:

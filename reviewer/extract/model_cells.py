@@ -42,6 +42,8 @@ from reviewer.extract.sources import DOCUMENT_SUFFIXES, SNIFFED_SUFFIXES, Docume
 LAYOUT = "model-read"
 # Reader warnings that say cells were located but could not be placed: what a model may place.
 FUSED_CUES = ("numbers written together", "written with nothing between them", "could be under")
+# A text with none of these words holds no form (meeting notes, a letter): not worth a call.
+FORM_WORDS = ("绩效", "指标", "自评", "预算", "资金")
 MAX_TEXT_CHARS = 24_000  # a longer text is not sent (a file of many forms: the readers' reading stays)
 # Row cells are looked for this far around their row's name (characters of the cleaned text).
 ROW_BEFORE, ROW_AFTER = 120, 400
@@ -165,7 +167,8 @@ def _fold(text: str, keep_space: bool) -> tuple[str, list[int]]:
 
 def document_text(doc: Document) -> str | None:
     """The text of a document as a model reads it (a document's tables tab-separated), or
-    None when it has none (a binary or unreadable file, a saved JSON form)."""
+    None when it has none (a binary or unreadable file, a saved JSON form) or no word a form
+    would hold (FORM_WORDS, in simplified or traditional script)."""
     if doc.error is not None or doc.data is None or doc.suffix == ".json":
         return None
     try:
@@ -175,7 +178,8 @@ def document_text(doc: Document) -> str | None:
             text = decode_text(doc.data).text
     except ExtractFailure:
         return None
-    return text if text.strip() else None
+    return text if any(word in text for word in FORM_WORDS) or any(
+        word in clean(text).text for word in FORM_WORDS) else None
 
 
 def needs_model(forms: list[Form], failure: str | None) -> str | None:
