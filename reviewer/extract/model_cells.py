@@ -221,7 +221,7 @@ class _Placer:
         spans = [s for s in self.source.spans(value, False) if not self._overlaps(s)] if value.strip() else []
         if not spans:
             if value.strip():
-                self.problems.append(Problem(where, f"'{_short(value)}' does not occur in the text; row not read"))
+                self.problems.append(Problem(where, f"'{_short(value)}' does not occur in the text; not read"))
             return None
         span = next((s for s in spans if s[0] >= self.cursor), spans[0])
         self.cursor = span[0]
@@ -233,10 +233,14 @@ class _Placer:
         if not value.strip():
             return None
         lo, hi = anchor[0] - ROW_BEFORE, anchor[1] + ROW_AFTER
-        spans = [s for s in self.source.spans(value, numeric) if lo <= s[0] and s[1] <= hi and not self._overlaps(s)]
+        written = self.source.spans(value, numeric)
+        close = [s for s in written if lo <= s[0] and s[1] <= hi]
+        spans = [s for s in close if not self._overlaps(s)]
         if not spans:
-            said = "is not written" if not self.source.spans(value, numeric) else "is not written (again) near"
-            self.problems.append(Problem(where, f"'{_short(value)}' {said} '{_short(label)}'; dropped"))
+            said = ("does not occur in the text" if not written
+                    else f"is not written near '{_short(label)}'" if not close
+                    else f"is not written again near '{_short(label)}' (its place is another cell's)")
+            self.problems.append(Problem(where, f"'{_short(value)}' {said}; dropped"))
             return None
         span = min(spans, key=lambda s: (s[0] < anchor[0], abs(s[0] - anchor[1])))
         self.taken.append(span)
@@ -275,7 +279,11 @@ def _place_form(p: _Placer, m: ModelForm, path: str, index: int, prefix: str) ->
     actual = p.anywhere(prefix + "goal.actual", m.goal_actual)
     if planned or actual:
         raw.goal = RawGoal(planned=[planned] if planned else [], actual=[actual] if actual else [])
-    rows = [r for i, ind in enumerate(m.indicators) if (r := _place_row(p, ind, f"{prefix}indicators[{i}]"))]
+    rows: list[RawIndicatorRow] = []
+    for ind in m.indicators:  # warnings name the form's row: a row not found takes no index
+        row = _place_row(p, ind, f"{prefix}indicators[{len(rows)}]", f"{prefix}indicators")
+        if row is not None:
+            rows.append(row)
     if rows:
         columns = {k: c for r in rows for k, c in r.cells.items()}
         raw.indicators = RawTable(columns=columns, rows=rows, rubric=m.kind == "department_overall")
@@ -293,7 +301,7 @@ def _place_funding(p: _Placer, m: ModelFunding, prefix: str) -> RawFunding | Non
         return None
     label, span = found
     cells: Cells = {}
-    for name in _FUNDING_FIELDS:
+    for name in _longest_first(m, _FUNDING_FIELDS):
         cell = p.near(f"{prefix}funding.{name}", getattr(m, name), span, True, m.label)
         if cell is not None:
             cells[name] = cell
@@ -306,8 +314,8 @@ def _place_funding(p: _Placer, m: ModelFunding, prefix: str) -> RawFunding | Non
     return funding
 
 
-def _place_row(p: _Placer, m: ModelIndicator, where: str) -> RawIndicatorRow | None:
-    found = p.anchor(where, m.name)
+def _place_row(p: _Placer, m: ModelIndicator, where: str, table: str) -> RawIndicatorRow | None:
+    found = p.anchor(table, m.name)
     if found is None:
         return None
     name, span = found
@@ -316,11 +324,17 @@ def _place_row(p: _Placer, m: ModelIndicator, where: str) -> RawIndicatorRow | N
         cell = p.anywhere(f"{where}.{level}", getattr(m, level))
         if cell is not None:
             cells[level] = cell
-    for key in _ROW_FIELDS:
+    for key in _longest_first(m, _ROW_FIELDS):
         cell = p.near(f"{where}.{key}", getattr(m, key), span, key in _NUMERIC, m.name)
         if cell is not None:
             cells[key] = cell
     return RawIndicatorRow(cells=cells)
+
+
+def _longest_first(model: BaseModel, names: tuple[str, ...]) -> list[str]:
+    """A part's fields, the longest value placed first: "100.00%" takes its characters before
+    a "10" could be cut from them."""
+    return sorted(names, key=lambda name: -len(getattr(model, name).strip()))
 
 
 def _short(text: str, width: int = 30) -> str:
@@ -399,8 +413,8 @@ def _rate_agrees(written: str, actual: float) -> bool:
 
 def _check_weights(raw: RawForm, funding: Cells | None, prefix: str) -> list[Problem]:
     """The 分值 add up to the 总分's (else 100): the indicators' alone or with the funding
-    line's, as templates count the 总分 either way (with no funding 分值 read, 90 or 80 too:
-    the 10/90 and 20/80 templates)."""
+    line's, as templates count the 总分 either way; with no funding 分值 read (an excerpt),
+    the indicators' may be 10 or 20 short of it (the 10/90 and 20/80 templates)."""
     rows = [r.cells for r in raw.indicators.rows] if raw.indicators is not None else []
     weights = [_value(cells, "weight") for cells in rows]
     if len(weights) < 2 or None in weights:
@@ -409,7 +423,8 @@ def _check_weights(raw: RawForm, funding: Cells | None, prefix: str) -> list[Pro
     total = _value(raw.total.cells, "weight") if raw.total is not None else None
     added = sum(w for w in weights if w is not None)
     sums = [added] + ([added + funding_weight] if funding_weight is not None else [])
-    expected = [total] if total is not None else [100.0] if funding_weight is not None else [100.0, 90.0, 80.0]
+    whole = total if total is not None else 100.0
+    expected = [whole] if funding_weight is not None else [whole, whole - 10, whole - 20]
     if any(abs(s - e) <= SUM_TOLERANCE for s in sums for e in expected):
         return []
     for cells in rows + ([funding] if funding is not None else []):
