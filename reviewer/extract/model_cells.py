@@ -234,7 +234,7 @@ class _Placer:
             return None
         lo, hi = anchor[0] - ROW_BEFORE, anchor[1] + ROW_AFTER
         written = self.source.spans(value, numeric)
-        close = [s for s in written if lo <= s[0] and s[1] <= hi]
+        close = [s for s in written if lo <= s[0] <= hi]  # a long text cell may end beyond
         spans = [s for s in close if not self._overlaps(s)]
         if not spans:
             said = ("does not occur in the text" if not written
@@ -393,10 +393,10 @@ def _check_rate(raw: RawForm, cells: Cells, prefix: str) -> list[Problem]:
         return []
     for name in (budget_name, "executed", "execution_rate"):
         cells.pop(name)
-    shown = f"{executed / budget * 100:.2f}%" if budget else "no rate"
     return [Problem(f"{prefix}funding.execution_rate",
-                    f"执行率 '{written.strip()}' is not 全年执行数 ÷ 预算数 ({shown}) within rounding: the model's "
-                    "placement of these numbers is not trusted; 预算数, 全年执行数 and 执行率 are dropped")]
+                    f"执行率 '{written.strip()}' is not 全年执行数 ÷ 预算数 ({executed / budget * 100:.2f}%) within "
+                    "rounding: the model's placement of these numbers is not trusted; 预算数, 全年执行数 and 执行率 "
+                    "are dropped")]
 
 
 def _rate_agrees(written: str, actual: float) -> bool:
@@ -441,25 +441,29 @@ def _check_weights(raw: RawForm, funding: Cells | None, prefix: str) -> list[Pro
 # ---------------------------------------------------------------- the whole reading
 
 
-def reply_problems(reading: ModelReading, source: SourceText, path: str = "") -> list[str]:
-    """What is wrong with a reply, one line each (told to the model when it is asked again)."""
+def _checked(reading: ModelReading, source: SourceText, path: str) -> list[tuple[RawForm, list[Problem], str]]:
+    """Each form of the reply placed and its arithmetic checked: (raw, problems, field prefix)."""
     out = []
     for raw, problems in place(reading, source, path):
         prefix = f"forms[{raw.index}]." if len(reading.forms) > 1 else ""
-        for problem in problems + check_arithmetic(raw, prefix):
-            out.append(f"{problem.field}: {problem.message}")
+        out.append((raw, problems + check_arithmetic(raw, prefix), prefix))
     return out
+
+
+def reply_problems(reading: ModelReading, source: SourceText, path: str = "") -> list[str]:
+    """What is wrong with a reply, one line each (told to the model when it is asked again)."""
+    return [f"{p.field}: {p.message}" for _, problems, _ in _checked(reading, source, path) for p in problems]
 
 
 def model_forms(reading: ModelReading, source: SourceText, path: str, notice: str) -> list[Form]:
     """The reply's forms, assembled from their source spans; each says first that it is
-    model-read (`notice`) and then every value dropped and why."""
+    model-read (`notice`), then what clean-up did to the text, then every value dropped and why."""
+    cleaned = [RawWarning("source", f"source text: {change}; cells keep the text as written in `original`")
+               for change in source.clean.changes]
     forms = []
-    for raw, problems in place(reading, source, path):
-        prefix = f"forms[{raw.index}]." if len(reading.forms) > 1 else ""
-        problems = problems + check_arithmetic(raw, prefix)
+    for raw, problems, prefix in _checked(reading, source, path):
         _columns_of_cells(raw)
-        raw.warnings = [RawWarning("source", notice)] + [_relative(p, prefix) for p in problems] + raw.warnings
+        raw.warnings = [RawWarning("source", notice), *cleaned, *(_relative(p, prefix) for p in problems)]
         forms.append(assemble(raw))
     return forms
 
