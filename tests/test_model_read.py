@@ -127,19 +127,24 @@ def test_invented_numbers_are_dropped_and_named(model, capsys):
     [form] = doc["forms"]
     assert form["source"]["layout"] == "model-read"
     assert form["indicators"][0]["weight"] is None and form["indicators"][0]["score"] == 10
-    assert warnings_of(form, "indicators[0].weight") == ["model-read: '15' does not occur in the text; dropped"]
+    assert warnings_of(form, "indicators[0].weight") == ["model-read: the model's value does not occur in the text; dropped"]
     assert form["funding"]["initial_budget"] is None
-    assert warnings_of(form, "funding.initial_budget") == ["model-read: '37.5' does not occur in the text; dropped"]
+    assert warnings_of(form, "funding.initial_budget") == [
+        "model-read: the model's value does not occur in the text; dropped"]
     # written twice, once for each of row 0's target and actual: a third cell cannot have it
     assert form["indicators"][1]["actual"] == ""
     assert warnings_of(form, "indicators[1].actual") == [
-        "model-read: '≥266米' is not written again near '水标尺宽度' (its place is another cell's); dropped"]
+        "model-read: the model's value is not written again near '水标尺宽度' (its place is another cell's); dropped"]
     assert form["name"] is None and "does not occur in the text" in warnings_of(form, "name")[0]
     assert "新增渠道长度" not in [i["name"] for i in form["indicators"]] and len(form["indicators"]) == 9
-    assert any("'新增渠道长度' does not occur in the text" in m for m in warnings_of(form, "indicators"))
+    assert "model-read: the model's value does not occur in the text; that row is not read" in warnings_of(
+        form, "indicators")
+    # no text the model made up reaches the form: warnings name the field, not the value
+    assert not any(made_up in json.dumps(form, ensure_ascii=False) for made_up in ("新增渠道长度", "水利设施维修", "37.5"))
     # the re-ask told the model what was wrong
     reask = model.bodies()[1]["messages"][-1]["content"]
     assert "indicators[0].weight: '15' does not occur in the text; dropped" in reask
+    assert "indicators: '新增渠道长度' does not occur in the text; that row is not read" in reask
 
 
 def test_failing_arithmetic_drops_the_values_and_says_why(model, capsys):
@@ -236,8 +241,9 @@ def test_no_output_holds_the_key_a_server_echoes(model, capsys, monkeypatch, tmp
     outputs = json.dumps(doc, ensure_ascii=False) + err + out_check + err_check
     stored = b"".join(p.read_bytes() for p in (tmp_path / "home").rglob("*") if p.is_file())
     assert KEY not in outputs and KEY.encode() not in stored
-    if server == "reply-quotes-the-key":  # the quoted key is no text of the form: dropped, shown redacted
-        assert "[redacted]" in " ".join(warnings_of(doc["forms"][0], "name"))
+    if server == "reply-quotes-the-key":  # the quoted key is no text of the form: dropped, and redacted when re-asked
+        assert doc["forms"][0]["name"] is None and warnings_of(doc["forms"][0], "name")
+        assert "[redacted]" in model.bodies()[1]["messages"][-1]["content"]
     else:
         assert "HTTP 401" in err
 
@@ -321,3 +327,31 @@ def test_the_schema_is_what_the_model_is_told():
     schema = ModelReading.model_json_schema()
     assert "forms" in schema["properties"] and "ModelIndicator" in schema["$defs"]
     assert schema["$defs"]["ModelIndicator"]["required"] == ["name"]
+
+
+HAIDIAN = REALFORMS / "bj-haidian-xueyuanlu-2016-baojie-wenku365.txt"
+
+
+@pytest.mark.parametrize(("budget", "executed", "kept"), [("310.2", "154.74", True), ("310.21", "54.74", False)])
+def test_the_rate_decides_between_the_splits_of_fused_amounts(model, capsys, budget, executed, kept):
+    """wenku365's Beijing form: "年度资金总额:310.2154.741050%5" splits as 310.2|154.74 or
+    310.21|54.74 (then 10, 50%, 5). Only the split whose 全年执行数 ÷ 年初预算数 is the written
+    50% is kept; the other is dropped, not chosen between."""
+    reply = {"forms": [{
+        "name": "【体制】自管道路清扫保洁外包工作经费", "unit": "北京市海淀区学院路街道城市运行服务中心", "year": "2016",
+        "department": "北京市海淀区人民政府学院路街道办事处",
+        "funding": {"label": "年度资金总额", "currency": "项目资金(万元)", "initial_budget": budget,
+                    "executed": executed, "weight": "10", "execution_rate": "50%", "score": "5"},
+        "indicators": [{"level1": "产出指标(50分)", "level2": "数量指标", "name": "是否完成绩效目标申报表中申报的数量",
+                        "weight": "12.5", "actual": "12.5", "score": "12.5"}]}]}
+    model.script(*[json_reply(reply)] * 2)
+    [form] = extract(capsys, HAIDIAN)[1]["forms"]
+    assert form["source"]["layout"] == "model-read"
+    funding = form["funding"]
+    assert (funding["weight"], funding["score"]) == (10, 5)
+    if kept:
+        assert (funding["initial_budget"], funding["executed"], funding["execution_rate"]) == (3102000, 1547400, 50)
+        assert len(model.requests) == 1
+    else:
+        assert (funding["initial_budget"], funding["executed"], funding["execution_rate"]) == (None, None, None)
+        assert "(17.65%)" in warnings_of(form, "funding.execution_rate")[0] and len(model.requests) == 2

@@ -24,7 +24,7 @@ from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from pydantic import BaseModel, Field
 
@@ -197,7 +197,21 @@ def needs_model(forms: list[Form], failure: str | None) -> str | None:
 
 # ---------------------------------------------------------------- placing the reply
 
-Problem = RawWarning  # (field, why): a value dropped, said to the model on a re-ask and kept as a warning
+class Problem(NamedTuple):
+    """A value dropped: told to the model on a re-ask with the value it gave, kept on the form
+    as a warning without it (a value not in the text reaches no reviewer)."""
+
+    field: str
+    why: str
+    value: str = ""  # the model's string, when it is not in the text (or not where it says)
+
+    def for_model(self) -> str:
+        return f"{self.field}: '{_short(self.value)}' {self.why}" if self.value else f"{self.field}: {self.why}"
+
+    def for_form(self, prefix: str) -> RawWarning:
+        """The warning, its field on the form itself (without the reply's forms[i]. prefix)."""
+        said = f"the model's value {self.why}" if self.value else self.why
+        return RawWarning(self.field.removeprefix(prefix), f"model-read: {said}")
 
 
 @dataclass
@@ -212,7 +226,7 @@ class _Placer:
             return None
         spans = self.source.spans(value, numeric)
         if not spans:
-            self.problems.append(Problem(where, f"'{_short(value)}' does not occur in the text"))
+            self.problems.append(Problem(where, "does not occur in the text; not read", value))
             return None
         return self.source.cell(min(spans, key=lambda s: abs(s[0] - self.cursor)), numeric)
 
@@ -221,7 +235,7 @@ class _Placer:
         spans = [s for s in self.source.spans(value, False) if not self._overlaps(s)] if value.strip() else []
         if not spans:
             if value.strip():
-                self.problems.append(Problem(where, f"'{_short(value)}' does not occur in the text; not read"))
+                self.problems.append(Problem(where, "does not occur in the text; that row is not read", value))
             return None
         span = next((s for s in spans if s[0] >= self.cursor), spans[0])
         self.cursor = span[0]
@@ -240,7 +254,7 @@ class _Placer:
             said = ("does not occur in the text" if not written
                     else f"is not written near '{_short(label)}'" if not close
                     else f"is not written again near '{_short(label)}' (its place is another cell's)")
-            self.problems.append(Problem(where, f"'{_short(value)}' {said}; dropped"))
+            self.problems.append(Problem(where, f"{said}; dropped", value))
             return None
         span = min(spans, key=lambda s: (s[0] < anchor[0], abs(s[0] - anchor[1])))
         self.taken.append(span)
@@ -290,7 +304,7 @@ def _place_form(p: _Placer, m: ModelForm, path: str, index: int, prefix: str) ->
     if m.total is not None and (found := p.anchor(prefix + "total", m.total.label)):
         label, span = found
         cells = {k: c for k in ("weight", "score")
-                 if (c := p.near(f"{prefix}total.{k}", getattr(m.total, k), span, True, m.total.label))}
+                 if (c := p.near(f"{prefix}total.{k}", getattr(m.total, k), span, True, label.text))}
         raw.total = RawTotal(label=label, cells=cells)
     return raw
 
@@ -302,7 +316,7 @@ def _place_funding(p: _Placer, m: ModelFunding, prefix: str) -> RawFunding | Non
     label, span = found
     cells: Cells = {}
     for name in _longest_first(m, _FUNDING_FIELDS):
-        cell = p.near(f"{prefix}funding.{name}", getattr(m, name), span, True, m.label)
+        cell = p.near(f"{prefix}funding.{name}", getattr(m, name), span, True, label.text)
         if cell is not None:
             cells[name] = cell
     currency = p.anywhere(prefix + "funding.currency", m.currency)
@@ -325,7 +339,7 @@ def _place_row(p: _Placer, m: ModelIndicator, where: str, table: str) -> RawIndi
         if cell is not None:
             cells[level] = cell
     for key in _longest_first(m, _ROW_FIELDS):
-        cell = p.near(f"{where}.{key}", getattr(m, key), span, key in _NUMERIC, m.name)
+        cell = p.near(f"{where}.{key}", getattr(m, key), span, key in _NUMERIC, name.text)
         if cell is not None:
             cells[key] = cell
     return RawIndicatorRow(cells=cells)
@@ -452,7 +466,7 @@ def _checked(reading: ModelReading, source: SourceText, path: str) -> list[tuple
 
 def reply_problems(reading: ModelReading, source: SourceText, path: str = "") -> list[str]:
     """What is wrong with a reply, one line each (told to the model when it is asked again)."""
-    return [f"{p.field}: {p.message}" for _, problems, _ in _checked(reading, source, path) for p in problems]
+    return [p.for_model() for _, problems, _ in _checked(reading, source, path) for p in problems]
 
 
 def model_forms(reading: ModelReading, source: SourceText, path: str, notice: str) -> list[Form]:
@@ -463,7 +477,7 @@ def model_forms(reading: ModelReading, source: SourceText, path: str, notice: st
     forms = []
     for raw, problems, prefix in _checked(reading, source, path):
         _columns_of_cells(raw)
-        raw.warnings = [RawWarning("source", notice), *cleaned, *(_relative(p, prefix) for p in problems)]
+        raw.warnings = [RawWarning("source", notice), *cleaned, *(p.for_form(prefix) for p in problems)]
         forms.append(assemble(raw))
     return forms
 
@@ -477,11 +491,6 @@ def _columns_of_cells(raw: RawForm) -> None:
     if raw.indicators is not None:
         kept = {k for r in raw.indicators.rows for k in r.cells}
         raw.indicators.columns = {k: v for k, v in raw.indicators.columns.items() if k in kept}
-
-
-def _relative(problem: Problem, prefix: str) -> RawWarning:
-    """A problem's field on the form itself (without the reply's forms[i]. prefix)."""
-    return RawWarning(problem.field.removeprefix(prefix), f"model-read: {problem.message}")
 
 
 def filled(forms: Iterable[Form]) -> int:
