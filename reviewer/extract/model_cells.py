@@ -186,7 +186,7 @@ def needs_model(forms: list[Form], failure: str | None) -> str | None:
     """Why a document's reading is worth a model's, or None: rejected, only headers found,
     or cells located that the readers could not place (numbers written together)."""
     if failure is not None:
-        return f"the readers found no form ({failure})"
+        return "the readers found no form"  # the file's own message says what they looked for
     if forms and all(check_complete(f) for f in forms):
         return "the readers found only a form header"
     fused = sum(1 for f in forms for w in f.warnings if any(cue in w.message for cue in FUSED_CUES))
