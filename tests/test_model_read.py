@@ -355,3 +355,15 @@ def test_the_rate_decides_between_the_splits_of_fused_amounts(model, capsys, bud
     else:
         assert (funding["initial_budget"], funding["executed"], funding["execution_rate"]) == (None, None, None)
         assert "(17.65%)" in warnings_of(form, "funding.execution_rate")[0] and len(model.requests) == 2
+
+
+def test_two_forms_cannot_share_the_characters_of_one(model, capsys):
+    """The reply names the one form twice: the second finds its rows' characters taken and
+    keeps only a header, so it is not kept; the file reads as one form."""
+    model.script(*[json_reply({"forms": REPLY["forms"] * 2})] * 2)
+    code, doc, err = extract(capsys, FLAT)
+    assert code == 0 and doc["errors"] == [] and len(doc["forms"]) == 1
+    assert doc["forms"][0]["source"]["layout"] == "model-read" and len(doc["forms"][0]["indicators"]) == 9
+    assert "1 of the language model's forms had nothing beyond a header" in err
+    reask = model.bodies()[1]["messages"][-1]["content"]
+    assert "forms[1].funding: '年度资金总额' is written only where another row was read" in reask

@@ -23,7 +23,7 @@ from pydantic import ValidationError
 from reviewer.config import Settings
 from reviewer.domain.model import Extraction, Form
 from reviewer.drafting.prompts import combined_hash, render_template, template_hashes
-from reviewer.extract import extract_paths
+from reviewer.extract import check_complete, extract_paths
 from reviewer.extract.model_cells import (
     MAX_TEXT_CHARS, ModelReading, SourceText, document_text, filled, model_forms, needs_model, reply_problems,
 )
@@ -93,6 +93,11 @@ class ModelReader:
                   "form. Every value is a span of the text and its arithmetic is checked; values that failed are "
                   "dropped (the model-read warnings below)")
         read = model_forms(reading, source, doc.label, notice)
+        headers_only = [f for f in read if check_complete(f)]
+        if headers_only:  # a form the model named but whose cells did not hold: not a form read
+            read = [f for f in read if f not in headers_only]
+            self.notes.append(f"{doc.label}: {len(headers_only)} of the language model's forms had nothing beyond "
+                              "a header that the text bears out; not kept")
         if filled(read) <= filled(forms):
             found = "no form" if not read else f"{filled(read)} values against the readers' {filled(forms)}"
             return self._unchanged(doc, forms, failure, f"the language model's reading found no more ({found}); "

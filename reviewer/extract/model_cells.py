@@ -218,24 +218,34 @@ class Problem(NamedTuple):
 class _Placer:
     source: SourceText
     problems: list[Problem] = field(default_factory=list)
-    taken: list[tuple[int, int]] = field(default_factory=list)  # spans claimed by table cells
+    taken: list[tuple[int, int]] = field(default_factory=list)  # spans claimed by cells
     cursor: int = 0  # where the previous row's name was found: rows are looked for in order
 
-    def anywhere(self, where: str, value: str, numeric: bool = False) -> RawCell | None:
+    def anywhere(self, where: str, value: str, numeric: bool = False, claim: bool = True) -> RawCell | None:
+        """A header field or goal text: its place nearest the form read so far. A level name
+        claims nothing (one merged cell serves many rows); the others claim their characters."""
         if not value.strip():
             return None
-        spans = self.source.spans(value, numeric)
+        written = self.source.spans(value, numeric)
+        spans = [s for s in written if not claim or not self._overlaps(s)]
         if not spans:
-            self.problems.append(Problem(where, "does not occur in the text; not read", value))
+            said = "is written only where another cell was read" if written else "does not occur in the text"
+            self.problems.append(Problem(where, f"{said}; not read", value))
             return None
-        return self.source.cell(min(spans, key=lambda s: abs(s[0] - self.cursor)), numeric)
+        span = min(spans, key=lambda s: abs(s[0] - self.cursor))
+        if claim:
+            self.taken.append(span)
+        return self.source.cell(span, numeric)
 
     def anchor(self, where: str, value: str) -> tuple[RawCell, tuple[int, int]] | None:
         """A row's label or name: its first place after the previous row's, else its first place."""
-        spans = [s for s in self.source.spans(value, False) if not self._overlaps(s)] if value.strip() else []
+        if not value.strip():
+            return None
+        written = self.source.spans(value, False)
+        spans = [s for s in written if not self._overlaps(s)]
         if not spans:
-            if value.strip():
-                self.problems.append(Problem(where, "does not occur in the text; that row is not read", value))
+            said = "is written only where another row was read" if written else "does not occur in the text"
+            self.problems.append(Problem(where, f"{said}; that row is not read", value))
             return None
         span = next((s for s in spans if s[0] >= self.cursor), spans[0])
         self.cursor = span[0]
@@ -335,7 +345,7 @@ def _place_row(p: _Placer, m: ModelIndicator, where: str, table: str) -> RawIndi
     name, span = found
     cells: Cells = {"name": name}
     for level in ("level1", "level2"):
-        cell = p.anywhere(f"{where}.{level}", getattr(m, level))
+        cell = p.anywhere(f"{where}.{level}", getattr(m, level), claim=False)
         if cell is not None:
             cells[level] = cell
     for key in _longest_first(m, _ROW_FIELDS):
