@@ -367,3 +367,27 @@ def test_two_forms_cannot_share_the_characters_of_one(model, capsys):
     assert "1 of the language model's forms had nothing beyond a header" in err
     reask = model.bodies()[1]["messages"][-1]["content"]
     assert "forms[1].funding: '年度资金总额' is written only where another row was read" in reask
+
+
+def test_a_split_target_is_placed_part_by_part():
+    """sc-qingshen (pipe cells one per line, 指标性质 | 指标值 | 度量单位 columns): "= |\\n100 |\\n% |"
+    is one target written in three cells; the model names each part, assembly joins them."""
+    from reviewer.extract.model_cells import model_forms
+
+    path = REALFORMS / "sc-qingshen-fgj-2023-gongzi-pipecell.txt"
+    source = SourceText(document_text(read_path(path)))
+    rows = [("产出指标", "数量指标", "发放(缴纳)覆盖率", "60"), ("效益指标", "社会效益指标", "足额保障率(参保率)", "30")]
+    reading = ModelReading.model_validate({"forms": [{
+        "name": "51000021R000000019951-工资性支出", "unit": "青神县发展和改革局",
+        "funding": {"label": "总额", "currency": "年度预算数(万元)", "initial_budget": "238.93",
+                    "annual_budget": "251.89", "executed": "251.89", "execution_rate": "100.00%", "weight": "10"},
+        "indicators": [{"level1": a, "level2": b, "name": n, "comparator": "=", "target": "100", "unit": "%",
+                        "weight": w} for a, b, n, w in rows],
+        "total": {"label": "合计", "weight": "100"}}]})
+    [form] = model_forms(reading, source, str(path), "model-read: test")
+    assert [(i.target, i.target_parts.comparator, i.target_parts.value, i.target_parts.unit, i.weight)
+            for i in form.indicators] == [("=100%", "=", "100", "%", 60), ("=100%", "=", "100", "%", 30)]
+    assert (form.code, form.name) == ("51000021R000000019951", "工资性支出")  # the code written before the name
+    assert (form.funding.annual_budget, form.funding.executed, form.funding.execution_rate) == (2518900, 2518900, 100)
+    assert form.total_weight == 100 and [w.message for w in form.warnings if "model-read: " in w.message and
+                                         w.field != "source"] == []

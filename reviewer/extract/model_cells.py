@@ -60,7 +60,9 @@ class ModelIndicator(BaseModel):
     level1: str = Written  # 一级指标, as written on this row or the merged cell above it
     level2: str = Written
     name: str = Field(description="三级指标 / 指标名称, copied from the text")
-    target: str = Written  # 年度指标值
+    comparator: str = Written  # 指标性质 (≥ ＝ ≤), only when the form writes it in a column of its own
+    target: str = Written  # 年度指标值 (the 指标值 column of a split target)
+    unit: str = Written  # 度量单位 / 计量单位, only when the form writes it in a column of its own
     actual: str = Written  # 实际完成值
     weight: str = Written  # 分值
     score: str = Written  # 得分
@@ -276,7 +278,7 @@ class _Placer:
 
 _NUMERIC = frozenset(("initial_budget", "annual_budget", "executed", "weight", "execution_rate", "score", "code"))
 _HEADER = ("name", "code", "unit", "department", "year")
-_ROW_FIELDS = ("target", "actual", "weight", "score", "deviation")
+_ROW_FIELDS = ("comparator", "target", "unit", "actual", "weight", "score", "deviation")
 _FUNDING_FIELDS = ("initial_budget", "annual_budget", "executed", "weight", "execution_rate", "score")
 
 
