@@ -40,8 +40,11 @@ from reviewer.extract.raw import (
 from reviewer.extract.sources import DOCUMENT_SUFFIXES, SNIFFED_SUFFIXES, Document, ExtractFailure, decode_text
 
 LAYOUT = "model-read"
-# Reader warnings that say cells were located but could not be placed: what a model may place.
-FUSED_CUES = ("numbers written together", "written with nothing between them", "could be under")
+# Reader warnings that say cells were located but could not be placed: what a model may place
+# (numbers written together, a row's cells run together, a cell of two possible columns, a row
+# with more cells than its header). Not: digits lost in OCR, a text cut off (no model has them).
+FUSED_CUES = ("numbers written together", "written with nothing between them", "could be under",
+              "its numbers not read")
 # A text with none of these words holds no form (meeting notes, a letter): not worth a call.
 FORM_WORDS = ("绩效", "指标", "自评", "预算", "资金")
 MAX_TEXT_CHARS = 24_000  # a longer text is not sent (a file of many forms: the readers' reading stays)
@@ -193,7 +196,7 @@ def needs_model(forms: list[Form], failure: str | None) -> str | None:
         return "the readers found only a form header"
     fused = sum(1 for f in forms for w in f.warnings if any(cue in w.message for cue in FUSED_CUES))
     if fused:
-        return f"the readers could not place {fused} runs of cells (numbers written together)"
+        return f"the readers could not place the cells of {fused} places (numbers written together, rows run together)"
     return None
 
 
