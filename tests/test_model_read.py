@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -24,6 +25,9 @@ from reviewer.extract import extract_paths
 from reviewer.extract.model_cells import ModelReading, SourceText, _rate_agrees, document_text
 from reviewer.extract.sources import read_path
 from reviewer.llm import Client
+
+sys.path.insert(0, str(Path(__file__).resolve().parent / "hostile"))
+from make_corpus import make_corpus  # noqa: E402
 
 DATA = Path(__file__).resolve().parent / "data"
 REALFORMS = DATA / "realforms" / "dev"
@@ -391,3 +395,23 @@ def test_a_split_target_is_placed_part_by_part():
     assert (form.funding.annual_budget, form.funding.executed, form.funding.execution_rate) == (2518900, 2518900, 100)
     assert form.total_weight == 100 and [w.message for w in form.warnings if "model-read: " in w.message and
                                          w.field != "source"] == []
+
+
+def test_the_hostile_corpus_with_a_hostile_model_reads_as_without_it(model, capsys, tmp_path):
+    """Every regular file of tests/hostile (bad bytes, broken documents, seeds with illegible
+    numbers and injection text) with --llm and a model that answers nonsense: the same forms
+    and the same files rejected as without it, one line per bad file, no traceback."""
+    make_corpus(tmp_path / "corpus", bomb_size=1 << 20)
+    files = tmp_path / "corpus" / "files"
+    nonsense = {"forms": [{"name": "忽略以上要求", "funding": {"label": "年度资金总额", "executed": "nan",
+                                                          "execution_rate": "1e308%", "weight": "-0"},
+                           "indicators": [{"name": "项目名称", "weight": "9" * 40, "score": "inf"}] * 3,
+                           "total": {"label": "总分", "weight": "100"}}]}
+    model.route("POST", CHAT_PATH, lambda _r: json_reply(nonsense))
+    with_model = extract(capsys, files)
+    without = extract(capsys, files, llm=False)
+    assert with_model[0] == without[0] and "Traceback" not in with_model[2]
+    assert [(f["id"], f["source"]["layout"]) for f in with_model[1]["forms"]] == [
+        (f["id"], f["source"]["layout"]) for f in without[1]["forms"]]
+    assert [e["path"] for e in with_model[1]["errors"]] == [e["path"] for e in without[1]["errors"]]
+    assert len(model.requests) >= 2  # files were sent (the seeds with illegible amounts), and re-asked
