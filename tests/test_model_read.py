@@ -415,3 +415,18 @@ def test_the_hostile_corpus_with_a_hostile_model_reads_as_without_it(model, caps
         (f["id"], f["source"]["layout"]) for f in without[1]["forms"]]
     assert [e["path"] for e in with_model[1]["errors"]] == [e["path"] for e in without[1]["errors"]]
     assert len(model.requests) >= 2  # files were sent (the seeds with illegible amounts), and re-asked
+
+
+def test_a_text_too_long_for_one_call_is_not_sent(model, capsys, tmp_path):
+    long = tmp_path / "long.txt"
+    long.write_text(FLAT.read_text(encoding="utf-8") + "\n说明" * 15_000, encoding="utf-8")
+    code, doc, err = extract(capsys, long)
+    assert code == 0 and model.requests == []
+    assert f"{long}: not sent to the language model: " in err and "more than 24000" in err
+    assert doc["forms"][0]["source"]["layout"] != "model-read"
+
+
+def test_bad_model_settings_are_one_line_and_exit_2(model, capsys):
+    assert main(["extract", "--llm", "--api-key-env", "NO_SUCH_KEY_VARIABLE", str(FLAT)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("reviewer: ") and "NO_SUCH_KEY_VARIABLE" in err and model.requests == []
