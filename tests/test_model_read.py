@@ -419,7 +419,7 @@ def test_the_hostile_corpus_with_a_hostile_model_reads_as_without_it(model, caps
 
 def test_a_text_too_long_for_one_call_is_not_sent(model, capsys, tmp_path):
     long = tmp_path / "long.txt"
-    long.write_text(FLAT.read_text(encoding="utf-8") + "\n说明" * 15_000, encoding="utf-8")
+    long.write_text(FLAT.read_text(encoding="utf-8") + ("\n" + "附注文字。" * 20) * 300, encoding="utf-8")
     code, doc, err = extract(capsys, long)
     assert code == 0 and model.requests == []
     assert f"{long}: not sent to the language model: " in err and "more than 24000" in err
