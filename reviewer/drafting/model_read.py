@@ -53,7 +53,8 @@ class ModelReader:
     """The second reading of extract_paths: the model's, for the documents that need one.
 
     client None (or unconfigured): no call; a rejected document's message says a model may
-    read it, and `candidates` lists the documents read with cells a model could place. `notes` are the lines a command prints on stderr (per file, what the model did)."""
+    read it, and `candidates` lists the documents read with cells a model could place.
+    `notes` are the lines a command prints on stderr (per file, what the model did)."""
 
     def __init__(self, client: Client | None = None) -> None:
         self.client = client if client is not None and client.configured else None

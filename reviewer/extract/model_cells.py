@@ -24,7 +24,7 @@ from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Literal, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 from pydantic import BaseModel, Field
 
@@ -56,49 +56,51 @@ SUM_TOLERANCE = 0.01
 
 # ---------------------------------------------------------------- the reply's schema
 
-Written = Field(default="", description="copied character for character from the text; \"\" when not written or not sure")
+def written(cell: str) -> Any:
+    """A cell of the reply: its description tells the model which cell of the form it is."""
+    return Field(default="", description=f"{cell}：从原文逐字复制；没写或不确定留空")
 
 
 class ModelIndicator(BaseModel):
-    level1: str = Written  # 一级指标, as written on this row or the merged cell above it
-    level2: str = Written
-    name: str = Field(description="三级指标 / 指标名称, copied from the text")
-    comparator: str = Written  # 指标性质 (≥ ＝ ≤), only when the form writes it in a column of its own
-    target: str = Written  # 年度指标值 (the 指标值 column of a split target)
-    unit: str = Written  # 度量单位 / 计量单位, only when the form writes it in a column of its own
-    actual: str = Written  # 实际完成值
-    weight: str = Written  # 分值
-    score: str = Written  # 得分
-    deviation: str = Written  # 偏差原因分析及改进措施
+    level1: str = written("一级指标（本行的，或合并单元格写在别处的那一处原文）")
+    level2: str = written("二级指标")
+    name: str = Field(description="三级指标 / 指标名称：从原文逐字复制")
+    comparator: str = written("指标性质（≥ ＝ ≤），仅当表中单独成栏时")
+    target: str = written("年度指标值（分栏时为其中的指标值）")
+    unit: str = written("度量单位 / 计量单位，仅当表中单独成栏时")
+    actual: str = written("实际完成值")
+    weight: str = written("分值")
+    score: str = written("得分")
+    deviation: str = written("偏差原因分析及改进措施")
 
 
 class ModelFunding(BaseModel):
-    label: str = Field(description="the label of the funding total row as written, e.g. 年度资金总额")
-    currency: str = Field(default="", description="the text saying the unit, e.g. 项目资金(万元), copied")
-    initial_budget: str = Written  # 年初预算数
-    annual_budget: str = Written  # 全年预算数
-    executed: str = Written  # 全年执行数
-    weight: str = Written  # 分值
-    execution_rate: str = Written  # 执行率
-    score: str = Written  # 得分
+    label: str = Field(description="资金总额那一行的标签，照抄原文，如“年度资金总额”")
+    currency: str = written("写明金额单位的文字，如“项目资金(万元)”")
+    initial_budget: str = written("年初预算数")
+    annual_budget: str = written("全年预算数")
+    executed: str = written("全年执行数")
+    weight: str = written("分值")
+    execution_rate: str = written("执行率")
+    score: str = written("得分")
 
 
 class ModelTotal(BaseModel):
-    label: str = Field(description="总分 / 合计 as written")
-    weight: str = Written
-    score: str = Written
+    label: str = Field(description="“总分”或“合计”，照抄原文")
+    weight: str = written("总分行的分值")
+    score: str = written("总分行的得分")
 
 
 class ModelForm(BaseModel):
     kind: Literal["self_evaluation", "department_overall"] = "self_evaluation"
-    name: str = Written  # 项目名称
-    code: str = Written  # 项目编码
-    unit: str = Written  # 实施单位
-    department: str = Written  # 主管部门
-    year: str = Written  # 绩效自评年度, or the year in the title
+    name: str = written("项目名称")
+    code: str = written("项目编码")
+    unit: str = written("实施单位 / 项目实施单位 / 资金使用单位")
+    department: str = written("主管部门 / 一级预算单位")
+    year: str = written("绩效自评年度，或标题中的年度")
     funding: ModelFunding | None = None
-    goal_planned: str = Written  # 预期目标
-    goal_actual: str = Written  # 实际完成情况
+    goal_planned: str = written("预期目标")
+    goal_actual: str = written("实际完成情况")
     indicators: list[ModelIndicator] = Field(default_factory=list, max_length=200)
     total: ModelTotal | None = None
 
