@@ -411,23 +411,24 @@ def _check_score(cells: Cells, where: str, label: str) -> list[Problem]:
 
 
 def _check_rate(raw: RawForm, cells: Cells, prefix: str) -> list[Problem]:
-    """执行率 = 全年执行数 ÷ 全年预算数 (年初预算数 where no 全年预算数), within the written precision."""
-    budget_name = "annual_budget" if "annual_budget" in cells else "initial_budget"
-    if not {"execution_rate", "executed", budget_name} <= cells.keys():
+    """执行率 = 全年执行数 ÷ 全年预算数 within the written precision. ÷ 年初预算数 is accepted too:
+    a form that divides by it is wrong, but its numbers are placed right (the checks judge it)."""
+    budgets = [name for name in ("annual_budget", "initial_budget") if name in cells]
+    if not budgets or not {"execution_rate", "executed"} <= cells.keys():
         return []
     assert raw.funding is not None
     scale = Decimal(10000) if raw.funding.currency and "万" in raw.funding.currency.text else Decimal(1)
-    budget, _ = amount(cells[budget_name].text, scale)
     executed, _ = amount(cells["executed"].text, scale)
+    rates = [executed / budget * 100 for name in budgets
+             if executed is not None and (budget := amount(cells[name].text, scale)[0])]
     written = cells["execution_rate"].text
-    if not budget or executed is None or _rate_agrees(written, executed / budget * 100):
+    if not rates or any(_rate_agrees(written, rate) for rate in rates):
         return []
-    for name in (budget_name, "executed", "execution_rate"):
+    for name in (*budgets, "executed", "execution_rate"):
         cells.pop(name)
     return [Problem(f"{prefix}funding.execution_rate",
-                    f"执行率 '{written.strip()}' is not 全年执行数 ÷ 预算数 ({executed / budget * 100:.2f}%) within "
-                    "rounding: the model's placement of these numbers is not trusted; 预算数, 全年执行数 and 执行率 "
-                    "are dropped")]
+                    f"执行率 '{written.strip()}' is not 全年执行数 ÷ 预算数 ({rates[0]:.2f}%) within rounding: the "
+                    "model's placement of these numbers is not trusted; 预算数, 全年执行数 and 执行率 are dropped")]
 
 
 def _rate_agrees(written: str, actual: float) -> bool:
