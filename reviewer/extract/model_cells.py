@@ -7,7 +7,7 @@ checks that make its values trustworthy, and the `RawForm` they become (then the
 `assemble`, as for every layout). The call itself lives above (reviewer.drafting.model_read).
 
 What a model-read form guarantees:
-- every value is a span of the source text (after the readers' clean-up; `Cell.original`
+- every value is a span of the source text (after the readers' clean-up; `RawCell.original`
   keeps the text as written). The cell holds the source's span, never the model's string;
   row cells are found near their row's name and no two cells claim the same characters,
   so a number written once cannot become two cells;
