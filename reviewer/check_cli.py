@@ -11,8 +11,8 @@ from reviewer.checks.engine import run_checks, selected_checks
 from reviewer.checks.findings import FormReport
 from reviewer.checks.policy import PolicyError, load_policy
 from reviewer.checks.registry import CATEGORIES, DOC_HEADINGS, all_checks
-from reviewer.commands import command, print_errors, print_form_error
-from reviewer.extract import extract_paths
+from reviewer.commands import command, print_errors, print_form_error, read_forms
+from reviewer.config import add_llm_arguments
 
 _SEVERITY_MARK = {"error": "E", "warning": "W", "info": "I"}
 
@@ -29,6 +29,9 @@ def _check_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--select", metavar="CODES", help="only these checks: codes, prefixes (PF4), names or categories, comma-separated")
     p.add_argument("--ignore", metavar="CODES", help="skip these checks (same forms as --select)")
     p.add_argument("--format", choices=["json", "table", "md"], default="table")
+    p.add_argument("--llm", action="store_true",
+                   help="send what the readers cannot read (numbers written together) to the configured language model")
+    add_llm_arguments(p)
 
 
 @command("check", _check_args)
@@ -41,7 +44,9 @@ def run_check(args: argparse.Namespace) -> int:
     except (PolicyError, ValueError) as exc:
         print(f"reviewer: {exc}", file=sys.stderr)
         return 2
-    extraction = extract_paths(args.paths)
+    extraction = read_forms(args)
+    if extraction is None:
+        return 2
     print_errors(extraction)
     reports = []
     for form in extraction.forms:

@@ -11,7 +11,9 @@ import argparse
 import sys
 from collections.abc import Callable
 
+from reviewer.config import ConfigError, settings_from_args
 from reviewer.domain.model import Extraction, Form
+from reviewer.drafting.model_read import extract_with_model
 
 Command = Callable[[argparse.Namespace], int]
 Configure = Callable[[argparse.ArgumentParser], None]
@@ -38,3 +40,22 @@ def print_form_error(form: Form, message: str) -> None:
 
 def exit_code(extraction: Extraction) -> int:
     return 0 if extraction.forms else 2
+
+
+def read_forms(args: argparse.Namespace) -> Extraction | None:
+    """The forms of args.paths; with --llm, what the readers cannot read goes to the configured
+    model (reviewer.drafting.model_read). None (the reason printed) when the settings are bad."""
+    settings = None
+    if getattr(args, "llm", False):
+        try:
+            settings = settings_from_args(args)
+        except (ConfigError, OSError, ValueError) as exc:
+            print(f"reviewer: {exc}", file=sys.stderr)
+            return None
+        if not settings.configured:
+            print("reviewer: --llm: no language model configured (REVIEWER_BASE_URL, REVIEWER_MODEL); "
+                  "forms are read without it", file=sys.stderr)
+    extraction, notes = extract_with_model(args.paths, settings)
+    for note in notes:
+        print(f"reviewer: {note}", file=sys.stderr)
+    return extraction

@@ -4,20 +4,25 @@ from __future__ import annotations
 
 import argparse
 
-from reviewer.commands import command, exit_code, print_errors
+from reviewer.commands import command, exit_code, print_errors, read_forms
+from reviewer.config import add_llm_arguments
 from reviewer.domain.model import Extraction
-from reviewer.extract import extract_paths
 
 
 def _extract_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("paths", nargs="+", metavar="PATH", help="form files or folders (.txt .tsv .xlsx .pdf .json .zip)")
     p.add_argument("--format", choices=["json", "table"], default="table")
+    p.add_argument("--llm", action="store_true",
+                   help="send what the readers cannot read (numbers written together) to the configured language model")
+    add_llm_arguments(p)
 
 
 @command("extract", _extract_args)
 def run_extract(args: argparse.Namespace) -> int:
     """Read forms and print them as JSON or a table."""
-    extraction = extract_paths(args.paths)
+    extraction = read_forms(args)
+    if extraction is None:
+        return 2
     print_errors(extraction)
     if args.format == "json":
         print(extraction.model_dump_json(indent=2))

@@ -19,15 +19,16 @@ from reviewer.checks import load_policy
 from reviewer.commands import command, exit_code, print_errors, print_form_error
 from reviewer.config import ConfigError, add_llm_arguments, settings_from_args
 from reviewer.drafting.drafter import FormReview, review_forms_async
+from reviewer.drafting.model_read import extract_with_model
 from reviewer.drafting.opinion import DocxUnavailable, source_note, to_docx, to_html, to_markdown
 from reviewer.domain.model import Extraction
-from reviewer.extract import extract_paths
 from reviewer.llm import Client
 
 
 def _review_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("paths", nargs="+", metavar="PATH", help="form files or folders")
-    p.add_argument("--llm", action="store_true", help="draft with the configured language model (else templates)")
+    p.add_argument("--llm", action="store_true", help="draft with the configured language model (else templates), "
+                   "and send it what the readers cannot read (numbers written together)")
     p.add_argument("--blind", action="store_true", help="hide the form's own scores and remarks from checks and drafts")
     p.add_argument("--policy", metavar="FILE", help="scoring policy TOML (default: the built-in policy)")
     p.add_argument("--format", choices=["json", "md", "html", "docx"], default="md")
@@ -77,7 +78,9 @@ def run_review(args: argparse.Namespace) -> int:
     if args.llm and not settings.configured:
         print("reviewer: no language model configured (REVIEWER_BASE_URL, REVIEWER_MODEL); writing template drafts",
               file=sys.stderr)
-    extraction = extract_paths(args.paths)
+    extraction, notes = extract_with_model(args.paths, settings if args.llm else None)
+    for note in notes:
+        print(f"reviewer: {note}", file=sys.stderr)
     print_errors(extraction)
     reviews = asyncio.run(
         _run(extraction.forms, settings=settings, use_model=args.llm, policy=policy, blind=args.blind)

@@ -8,7 +8,7 @@ is wrong; callers turn it into one line per file and go on with the others.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from reviewer.domain.model import ExtractError, Extraction, Form, form_from_data
@@ -144,13 +144,24 @@ def check_complete(form: Form) -> str | None:
     return "form is truncated: only its header was found (no funding table, 年度总体目标 or indicator table)"
 
 
-def extract_paths(paths: Iterable[str | Path]) -> Extraction:
+# A second reading of a document: given the readers' forms and why it was rejected (None
+# when it was not), the forms to keep and the rejection that stands (reviewer.drafting.model_read).
+Reread = Callable[[Document, list[Form], str | None], tuple[list[Form], str | None]]
+
+
+def extract_paths(paths: Iterable[str | Path], reread: Reread | None = None) -> Extraction:
     result = Extraction()
     for doc in iter_documents(paths):
+        forms: list[Form] = []
+        failure: str | None = None
         try:
             forms = read_document(doc)
         except ExtractFailure as exc:
-            result.errors.append(ExtractError(path=doc.label, message=str(exc)))
+            failure = str(exc)
+        if reread is not None:
+            forms, failure = reread(doc, forms, failure)
+        if failure is not None:
+            result.errors.append(ExtractError(path=doc.label, message=failure))
             continue
         for form in forms:
             problem = check_complete(form)
