@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,7 +24,7 @@ from reviewer import checks
 from reviewer.checks import Finding, FormReport
 from reviewer.domain.blinding import blind as blind_copy
 from reviewer.domain.model import Form
-from reviewer.domain.reasons import remark_reason
+from reviewer.domain.reasons import keyword_reasons, remark_reason
 from reviewer.drafting.comments import DraftComment, DraftSource, DroppedComment, ModelComment, ReviewReply
 from reviewer.drafting.grounding import Grounding
 from reviewer.drafting.prompts import estimate_tokens, messages_hash, prompt_version, review_messages
@@ -293,13 +294,32 @@ def _checked(form: Form, policy: Any, blind: bool) -> tuple[FormReport, str | No
 
 
 def eval_comments(review: FormReview) -> list[dict[str, Any]]:
-    """The drafts as reviewer.evaluation.comments.Comment fields (0-based index or form part)."""
+    """The drafts as reviewer.evaluation.comments.Comment fields (0-based index or form part),
+    with every flaw each names: its own reason, its cited findings' and its wording's."""
     out = []
     for c in review.comments:
         place: int | str = c.indicator_index if c.indicator_index is not None else _EVAL_PART.get(c.target, "form")
+        cited = [f.reason for f in review.findings if f.check in c.check_codes and f.row == c.indicator_index]
+        reasons = [r for r in dict.fromkeys(cited + keyword_reasons(f"{c.text}\n{c.suggestion}")) if r and r != c.reason]
         out.append({"form_id": review.form_id, "place": place, "indicator_name": c.indicator_name,
-                    "reason": c.reason or "other", "text": c.text})
+                    "reason": c.reason or "other", "reasons": reasons, "direction": comment_direction(c, review),
+                    "note": c.severity == "info", "text": c.text, "suggestion": c.suggestion})
     return out
+
+
+_KEEP = re.compile(r"不扣分|无需扣分|不予扣分|不应扣分|得分合理|可得满分|应得满分")
+_CUT = re.compile(r"扣\s*[\d.]+\s*分|扣分|建议得分")
+
+
+def comment_direction(comment: DraftComment, review: FormReview) -> str | None:
+    """cut: the comment asks for a deduction; keep: it says the score should stand; None: neither."""
+    index = comment.indicator_index
+    weight = review.indicators[index].weight if index is not None and index < len(review.indicators) else None
+    if comment.suggested_score is not None and weight is not None:
+        return "cut" if comment.suggested_score < weight - 1e-9 else "keep"
+    if _KEEP.search(comment.text):
+        return "keep"
+    return "cut" if _CUT.search(comment.text) else None
 
 
 _EVAL_PART = {"goal": "goal", "funding": "funding"}

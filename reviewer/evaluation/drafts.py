@@ -48,7 +48,9 @@ async def _review_all(dataset: Dataset, client: Any, use_model: bool) -> list[Fo
             await client.close_transport()
 
 
-def draft_agreement(dataset: Dataset, *, client: Any = None, use_model: bool = False, seed: int = 0) -> DraftAgreement:
+def draft_agreement(
+    dataset: Dataset, *, client: Any = None, use_model: bool = False, seed: int = 0, draws: int = 1000
+) -> DraftAgreement:
     """Drafts for every sample, matched against the human remarks; with token figures."""
     reviews = asyncio.run(_review_all(dataset, client, use_model))
     drafts = [Comment(**c) for review in reviews for c in eval_comments(review)]
@@ -60,7 +62,7 @@ def draft_agreement(dataset: Dataset, *, client: Any = None, use_model: bool = F
         "forms": len(reviews),
         "fallbacks": sorted({r.fallback_reason for r in reviews if r.fallback_reason and use_model}),
         "dropped_comments": sum(len(r.dropped) for r in reviews),
-        "agreement": comment_agreement(drafts, human_comments(dataset), seed=seed),
+        "agreement": comment_agreement(drafts, human_comments(dataset), seed=seed, draws=draws),
         "prompt_tokens_estimate": {"median": median(estimates), "max": max(estimates)} if estimates else {},
     }
     if calls:  # what the endpoint reported, per form that reached it

@@ -99,7 +99,7 @@ def evaluate(
         **summary,
         per_check=per_check(outcomes),
         human_vs_human=ceiling(dataset, outcomes),
-        comment_agreement=comment_agreement(finding_comments(dataset, predictions), human_comments(dataset), seed=seed),
+        comment_agreement=comment_agreement(finding_comments(dataset, predictions), human_comments(dataset), seed=seed, draws=draws),
         disagreements=disagreements(outcomes, limit=top),
         errors=dataset.errors + [f"{f.form_id}: {f.error}" for f in outcomes.forms if f.error],
         bootstrap={"draws": draws, "seed": seed, "resample": "forms"},

@@ -192,10 +192,13 @@ def draft_rows(block: dict) -> list[list[str]]:
     """Drafted comments (template or model) against the human remarks, with the shuffled baseline."""
     ca = block["agreement"]
     sh = ca.get("shuffled") or {}
+    ci = ca.get("ci95") or {}
     return [
-        [f"{block['draft_source']} drafts, real forms", fmt(ca["draft_hit_rate"]), fmt(ca["human_hit_rate"])],
+        [f"{block['draft_source']} drafts, same flaw on the same place",
+         f"{fmt(ca['draft_hit_rate'])} {fmt_ci(ci.get('draft_hit_rate'))}", f"{fmt(ca['human_hit_rate'])} {fmt_ci(ci.get('human_hit_rate'))}"],
         ["shuffled forms (baseline)", fmt(sh.get("draft_hit_rate")), fmt(sh.get("human_hit_rate"))],
-    ]
+        ["wording: remark's bigrams contained (secondary)", "", f"{fmt(ca.get('wording'))} (shuffled {fmt(ca.get('shuffled_wording'))})"],
+    ]  # fmt: skip
 
 
 def draft_note(block: dict) -> str:
