@@ -72,3 +72,6 @@ class DraftComment(ModelComment):
 class DroppedComment(BaseModel):
     comment: ModelComment
     errors: list[str]
+    # rejected for commenting on what the prompt hides on purpose (blind mode): a false
+    # comment kept out, not a valid one lost
+    hidden: bool = False

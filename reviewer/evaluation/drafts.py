@@ -27,6 +27,22 @@ class TokenFigures(TypedDict):
     cache_hits: int
 
 
+class ModelFigures(TypedDict):
+    """What became of the model's comments, and what they cost in calls."""
+
+    written: int  # comments in the model's accepted or last replies
+    kept: int
+    dropped: int
+    rejected_hidden: int  # of the dropped: comments on content hidden on purpose
+    drop_rate: float | None  # dropped / written
+    mechanical_drop_rate: float | None  # (dropped - rejected_hidden) / (written - rejected_hidden)
+    template_fill_ins: int  # findings no kept model comment covered: their template comment
+    calls: int  # HTTP requests, re-asks included
+    calls_per_form: float
+    reasks: int
+    forms_reasked: int
+
+
 class DraftAgreement(TypedDict):
     """How the drafted comments agree with the human remarks, and what they cost."""
 
@@ -37,6 +53,7 @@ class DraftAgreement(TypedDict):
     agreement: CommentAgreementSummary
     prompt_tokens_estimate: dict[str, int]
     tokens: NotRequired[TokenFigures]
+    model: NotRequired[ModelFigures]
 
 
 async def _review_all(dataset: Dataset, client: Any, use_model: bool) -> list[FormReview]:
@@ -65,6 +82,8 @@ def draft_agreement(
         "agreement": comment_agreement(drafts, human_comments(dataset), seed=seed, draws=draws),
         "prompt_tokens_estimate": {"median": median(estimates), "max": max(estimates)} if estimates else {},
     }
+    if use_model:
+        result["model"] = model_figures(reviews)
     if calls:  # what the endpoint reported, per form that reached it
         result["tokens"] = {
             "calls": len(calls),
@@ -73,6 +92,31 @@ def draft_agreement(
             "cache_hits": sum(c.cache_hit for c in calls),
         }
     return result
+
+
+def _rate(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+def model_figures(reviews: list[FormReview]) -> ModelFigures:
+    kept = sum(c.source == "llm" for r in reviews for c in r.comments)
+    dropped = sum(len(r.dropped) for r in reviews)
+    hidden = sum(d.hidden for r in reviews for d in r.dropped)
+    calls = [r.llm for r in reviews if r.llm is not None]
+    attempts = sum(c.attempts for c in calls)
+    return {
+        "written": kept + dropped,
+        "kept": kept,
+        "dropped": dropped,
+        "rejected_hidden": hidden,
+        "drop_rate": _rate(dropped, kept + dropped),
+        "mechanical_drop_rate": _rate(dropped - hidden, kept + dropped - hidden),
+        "template_fill_ins": sum(c.source == "template" for r in reviews if r.draft_source == "llm" for c in r.comments),
+        "calls": attempts,
+        "calls_per_form": attempts / len(reviews) if reviews else 0.0,
+        "reasks": sum(c.reasks for c in calls),
+        "forms_reasked": sum(c.reasks > 0 for c in calls),
+    }
 
 
 def prompt_estimates(dataset: Dataset) -> list[int]:

@@ -1,0 +1,65 @@
+"""The recorded replies of a capable model (tests/data/model-replies/), replayed through the
+whole drafting pipeline from a loopback server: a regression test for grounding, re-asks
+and comment agreement on real model output (not scripted replies)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import EXAMPLES
+
+from reviewer.evaluation.dataset import load_dataset
+from reviewer.evaluation.replay import Recordings, ReplayServer, replay_drafts
+
+RECORDINGS = Path(__file__).parent / "data" / "model-replies"
+SEED_001 = EXAMPLES / "001_61357c0ed07ba240.part-a.txt"
+
+
+@pytest.fixture(scope="module")
+def figures(tmp_path_factory):
+    mp = pytest.MonkeyPatch()
+    mp.setenv("NO_PROXY", "127.0.0.1,localhost")
+    mp.setenv("no_proxy", "127.0.0.1,localhost")
+    try:
+        yield replay_drafts(load_dataset([SEED_001]), RECORDINGS, home=tmp_path_factory.mktemp("home"), draws=200)
+    finally:
+        mp.undo()
+
+
+def test_every_form_is_answered_from_the_recordings(figures):
+    assert figures["model"]["forms"] == 24
+    assert figures["model"]["draft_source"] == "llm"
+    assert figures["served"].get("miss", 0) == 0
+
+
+def test_recordings_are_found_by_message_and_by_form_code():
+    recordings = Recordings(RECORDINGS)
+    message, reply = next(iter(recordings.by_message.items()))
+    assert recordings.answer([{"role": "system", "content": "s"}, {"role": "user", "content": message}]) == (reply, "message")
+    changed = message.replace("请审核下面这张自评表", "请审核这张表")  # the prompt changed, the form did not
+    assert recordings.answer([{"role": "user", "content": changed}]) == (reply, "code")
+    assert recordings.answer([{"role": "user", "content": "项目编码: 000000000"}]) == (None, "miss")
+
+
+def test_substance_agreement_at_least_the_template_drafts_both_ways(figures):
+    model, template = figures["model"]["agreement"], figures["template"]["agreement"]
+    assert model["human_hit_rate"] >= template["human_hit_rate"]
+    assert model["draft_hit_rate"] >= template["draft_hit_rate"]
+    for side in (model, template):
+        assert side["shuffled"]["human_hit_rate"] <= 0.05
+        assert side["shuffled"]["draft_hit_rate"] <= 0.05
+
+
+def test_an_unknown_form_gets_404(tmp_path):
+    import json
+    import urllib.request
+
+    with ReplayServer(Recordings(RECORDINGS)) as server:
+        body = json.dumps({"messages": [{"role": "user", "content": "项目编码: 123456789"}]}).encode()
+        request = urllib.request.Request(f"{server.base_url}/chat/completions", body, {"Content-Type": "application/json"})
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+        with pytest.raises(urllib.error.HTTPError) as caught:
+            opener.open(request, timeout=5)
+        assert caught.value.code == 404
+        assert server.counts["miss"] == 1
