@@ -23,6 +23,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from reviewer.config import Settings
+from reviewer.evaluation.drafts import draft_agreement
+from reviewer.llm import Client
+
 CHAT_PATH = "/v1/chat/completions"
 FORM_CODE = re.compile(r"项目编码[:：]\s*([0-9A-Za-z-]{6,})")
 
@@ -146,10 +150,6 @@ def replay_drafts(dataset: Any, recordings: str | Path, *, home: str | Path, see
     """Template drafts and the recorded model's drafts of `dataset`, measured alike:
     {"template": DraftAgreement, "model": DraftAgreement, "served": the server's counts}.
     home: a fresh folder for the client's store (a filled cache would answer instead)."""
-    from reviewer.config import Settings
-    from reviewer.evaluation.drafts import draft_agreement
-    from reviewer.llm import Client
-
     template = draft_agreement(dataset, seed=seed, draws=draws)
     with ReplayServer(Recordings(recordings)) as server:
         settings = Settings(base_url=server.base_url, model="replay", home=Path(home), max_retries=0,
