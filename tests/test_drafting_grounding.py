@@ -91,22 +91,81 @@ def test_prompt_version_follows_the_template_source(monkeypatch, tmp_path):
 def test_prompt_has_rules_in_system_and_data_in_user():
     system, user = (m["content"] for m in prompts.review_messages(FORM, REPORT))
     assert "<form>" in system  # the few-shot example
-    assert "[0] —/— | 宣传活动场次 | ≥4场 | 6场 | 20 | 20" in user
+    assert "[0] 〔空〕/〔空〕 | 宣传活动场次 | ≥4场 | 6场 | 20 | 20" in user
     assert "PF305 warning 指标[0]: 实际6场超过目标4场的1.5倍。（建议得分 19，扣 1 分）" in user
     assert "信访宣传" not in system
 
 
-def test_grounding_is_the_same_with_the_prompt_texts_given_and_per_field():
-    from reviewer.drafting.grounding import form_fields, normalise
+def test_grounding_is_the_same_with_the_prompt_texts_given():
     from reviewer.drafting.render import render_findings, render_form
 
     given = Grounding(FORM, REPORT, form_text=render_form(FORM), findings_text=render_findings(REPORT, FORM))
     built = Grounding(FORM, REPORT)
-    assert given.fields == built.fields == [normalise(t) for t in form_fields(FORM)]
-    expected = numbers_in(render_form(FORM)) | numbers_in(render_findings(REPORT, FORM))
-    for text in form_fields(FORM):
-        expected |= numbers_in(text)
-    assert given.numbers == built.numbers == expected
-    odd = FORM.model_copy(update={"name": "信访\x00宣传 1,234"})  # a NUL inside a field: the slow path
+    assert given.fields == built.fields
+    assert given.numbers == built.numbers == numbers_in(render_form(FORM)) | numbers_in(render_findings(REPORT, FORM))
+    odd = FORM.model_copy(update={"name": "信访\x00宣传 1,234"})
     g = Grounding(odd, REPORT)
-    assert g.fields == [normalise(t) for t in form_fields(odd)] and 1234 in g.numbers
+    assert 1234 in g.numbers and g.check_quote("宣传 1,234").field == "name"
+
+
+BLIND_FORM = FORM.model_copy(update={"funding": Funding(initial_budget=65100, annual_budget=3328, executed=3328,
+                                                        execution_rate=100, weight=10)})
+BLIND_REPORT = REPORT.model_copy(update={"blind": True})
+
+
+def test_a_label_with_its_value_maps_back_to_the_cell():
+    g = Grounding(BLIND_FORM, BLIND_REPORT)
+    assert g.check_quote("年初预算数 65100").field == "funding.initial_budget"
+    assert g.check_quote("执行率(表内) 100%").field == "funding.execution_rate"
+    assert g.check_quote("100%").field == "funding.execution_rate"  # the value as the prompt shows it
+    assert g.check_quote("3,328元").field == "funding.annual_budget"  # a number in the form's formatting
+    assert g.check_quote("≥4场").field == "indicators[0].target"
+    # a label alone is no quote of the value, and a label with another value is invented
+    assert g.check_quote("年初预算数").errors
+    assert g.check_quote("年初预算数 65000").errors
+    assert g.check_quote("全年预算数 65100").errors
+
+
+def test_an_invented_quote_and_an_invented_number_are_rejected():
+    g = Grounding(BLIND_FORM, BLIND_REPORT)
+    [error] = g.comment_errors(comment(evidence=["宣传活动如期开展"]))
+    assert "does not occur in the form" in error
+    [error] = g.comment_errors(comment(text="年初预算数65100元，执行率仅83.7%。"))
+    assert "83.7" in error
+
+
+def test_a_placeholder_quote_is_rejected_saying_why():
+    g = Grounding(BLIND_FORM, BLIND_REPORT)
+    for quote in ("自评得分 〔隐藏〕", "自评得分 —", "得分 〔隐藏〕"):  # as shown now, and as older prompts showed it
+        check = g.check_quote(quote)
+        assert check.hidden and "hidden on purpose" in check.errors[0], quote
+    assert g.check_quote("自评得分 —").field == "total_score"
+    empty = g.check_quote("项目编码: 〔空〕")
+    assert not empty.hidden and "empty cell" in empty.errors[0]
+
+
+def test_a_reply_commenting_on_hidden_scores_is_rejected():
+    g = Grounding(BLIND_FORM, BLIND_REPORT)
+    false = comment(target="form", indicator_index=None, category="scoring",
+                    text="预算执行得分、各项绩效指标得分及自评总分均未填写，自评表填报不完整。")
+    kept, dropped = g.split(ReviewReply(comments=[false, comment()], opinion="经审核，建议修改。"))
+    assert kept == [comment()]
+    assert dropped[0].hidden and "hidden on purpose" in dropped[0].errors[0]
+    remark = comment(text="目标值设置偏低，偏差原因栏也未作说明。")  # the remarks are hidden too
+    assert g.check_comment(remark)[1]
+    assert g.comment_errors(comment(text="建议得分19分，实际完成情况未说明产出。")) == []  # a finding's score is no claim
+    # with the scores shown (not blind) the same words are a matter for the checks, not for grounding
+    assert Grounding(BLIND_FORM, REPORT).comment_errors(false) == []
+
+
+def test_the_blind_prompt_says_scores_are_hidden_and_marks_them():
+    from reviewer.drafting.render import HIDDEN
+
+    system, user = (m["content"] for m in prompts.review_messages(BLIND_FORM, BLIND_REPORT))
+    assert "有意隐藏" in system and "不得评论" in system and "可摘录" in system
+    assert "本表为盲审" in user
+    assert f"| 自评得分 {HIDDEN}" in user
+    assert f"| 20 | {HIDDEN} | {HIDDEN}" in user  # score and remark of [0]
+    assert "—" not in user.split("<form>")[1].split("</form>")[0]
+    _, shown = (m["content"] for m in prompts.review_messages(FORM, REPORT))
+    assert "本表为盲审" not in shown and HIDDEN not in shown

@@ -63,3 +63,60 @@ def test_an_unknown_form_gets_404(tmp_path):
             opener.open(request, timeout=5)
         assert caught.value.code == 404
         assert server.counts["miss"] == 1
+
+
+def test_label_with_value_quotes_of_the_recordings_map_to_their_cells(figures, tmp_path):
+    """Form 000015 of 001: the recorded model quoted "年初预算数 65100" as the prompt showed it."""
+    import json
+
+    from reviewer.checks import run_checks
+    from reviewer.domain.blinding import blind
+    from reviewer.drafting.comments import ReviewReply
+    from reviewer.drafting.grounding import Grounding
+
+    sample = next(s for s in load_dataset([SEED_001]).samples if s.form.code.endswith("000015"))
+    form = blind(sample.form)
+    grounding = Grounding(form, run_checks(form, blind=True))
+    reply = ReviewReply.model_validate_json(Recordings(RECORDINGS).by_code[form.code])
+    funding = next(c for c in reply.comments if c.target == "funding")
+    assert "年初预算数 65100" in funding.evidence
+    assert grounding.comment_errors(funding) == []
+    assert grounding.evidence_fields(funding)[:2] == ["funding.initial_budget", "funding.annual_budget"]
+    assert json.dumps(figures["model"]["model"])  # the figures are plain JSON
+
+
+def test_no_valid_comment_is_dropped_and_no_hidden_score_comment_accepted(figures, tmp_path):
+    m = figures["model"]["model"]
+    assert m["written"] == 187
+    # every drop is a comment on what blind mode hides (scores, remarks, the total): none is a
+    # valid comment lost to quoting (the label-with-value and number-as-rendered quotes map back)
+    assert m["mechanical_drop_rate"] <= 0.02
+    assert m["rejected_hidden"] == m["dropped"]
+
+
+def test_no_false_scores_not_filled_comment_reaches_the_reviewer(tmp_path, monkeypatch):
+    import re
+
+    from reviewer.domain.blinding import blind
+    from reviewer.drafting import review_forms_async
+    from reviewer.config import Settings
+    from reviewer.llm import Client
+    import asyncio
+
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
+    forms = [blind(s.form) for s in load_dataset([SEED_001]).samples]
+    with ReplayServer(Recordings(RECORDINGS)) as server:
+        client = Client(Settings(base_url=server.base_url, model="replay", home=tmp_path, max_retries=0))
+
+        async def run():
+            try:
+                return await review_forms_async(forms, client=client, blind=True)
+            finally:
+                await client.close_transport()
+
+        reviews = asyncio.run(run())
+        client.close()
+    said = [c.text for r in reviews for c in r.comments if c.source == "llm"]
+    assert said and not [t for t in said if re.search(r"得分[^。；]{0,12}(未填|均未)|总分[^。；]{0,6}(未填|均未)", t)]
+    assert sum(d.hidden for r in reviews for d in r.dropped) >= 12  # the recorded model's false comments

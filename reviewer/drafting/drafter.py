@@ -138,7 +138,7 @@ def _review(form: Form, report: FormReport, checks_error: str | None, comments: 
     )
 
 
-def _as_draft(comment: ModelComment, form: Form, findings: dict[str, list[Finding]]) -> DraftComment:
+def _as_draft(comment: ModelComment, form: Form, findings: dict[str, list[Finding]], grounding: Grounding) -> DraftComment:
     index = comment.indicator_index
     indicator = form.indicators[index] if index is not None else None
     related = [f for code in comment.check_codes for f in findings.get(code, []) if f.row == index]
@@ -152,6 +152,7 @@ def _as_draft(comment: ModelComment, form: Form, findings: dict[str, list[Findin
         indicator_name=indicator.name if indicator is not None else None,
         reason=reason,
         suggested_score=min(scores) if scores else None,
+        evidence_fields=grounding.evidence_fields(comment),
     )
 
 
@@ -187,7 +188,7 @@ class PreparedCall:
 
 
 def _prepare_call(form: Form, report: FormReport, checks_error: str | None) -> PreparedCall:
-    texts = {"form_text": render_form(form), "findings_text": render_findings(report, form, checks_error)}  # rendered once
+    texts = {"form_text": render_form(form, hidden=report.blind), "findings_text": render_findings(report, form, checks_error)}  # rendered once
     messages = review_messages(form, report, **texts)
     grounding = Grounding(form, report, **texts)
     return PreparedCall(form, report, checks_error, messages, grounding, prompt_version(),
@@ -230,7 +231,7 @@ def _finish_call(prepared: PreparedCall, result: Any) -> FormReview:
     by_code: dict[str, list[Finding]] = {}
     for f in report.findings:
         by_code.setdefault(f.check, []).append(f)
-    comments = [_as_draft(c, form, by_code) for c in kept]
+    comments = [_as_draft(c, form, by_code, grounding) for c in kept]
     comments += [template_comment(f, form) for f in report.findings if not _covered(f, kept)]
 
     opinion_errors = grounding.opinion_errors(reply.opinion)

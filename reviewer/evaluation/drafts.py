@@ -51,7 +51,7 @@ class DraftAgreement(TypedDict):
     fallbacks: list[str]
     dropped_comments: int
     agreement: CommentAgreementSummary
-    prompt_tokens_estimate: dict[str, int]
+    prompt_tokens_estimate: dict[str, float]
     tokens: NotRequired[TokenFigures]
     model: NotRequired[ModelFigures]
 
