@@ -49,17 +49,18 @@ def markdown(figures: dict) -> str:
         "| drafts | judged drafts | drafts naming a remark's flaw | remarks whose flaw a draft names | shuffled (drafts / remarks) | wording containment (shuffled) |",
         "|---|---|---|---|---|---|",
     ]
-    for name in ("template", "model"):
-        a = figures[name]["agreement"]
+    rows = [("template", figures["template"]["agreement"]), ("model (+ template fill-ins)", figures["model"]["agreement"]),
+            ("model, its own comments only", figures["model"]["model_only"])]
+    for name, a in rows:
         sh = a["shuffled"] or {}
         lines.append(
             f"| {name} | {a['drafts']} (+{a['unjudged']} unjudged) | {_f(a['draft_hit_rate'])}{_ci(a['ci95']['draft_hit_rate'])} "
             f"| {_f(a['human_hit_rate'])}{_ci(a['ci95']['human_hit_rate'])} "
             f"| {_f(sh.get('draft_hit_rate'))} / {_f(sh.get('human_hit_rate'))} | {_f(a['wording'])} ({_f(a['shuffled_wording'])}) |"
         )
-    lines += ["", "| reason | remarks | template: remarks hit | model: remarks hit | template: drafts hit | model: drafts hit |",
+    lines += ["", "| reason | remarks | template: remarks hit | model (own): remarks hit | template: drafts hit (judged) | model (own): drafts hit (judged) |",
               "|---|---|---|---|---|---|"]
-    t, mo = figures["template"]["agreement"]["per_reason"], figures["model"]["agreement"]["per_reason"]
+    t, mo = figures["template"]["agreement"]["per_reason"], figures["model"]["model_only"]["per_reason"]
     for reason in sorted(set(t) | set(mo)):
         a, b = t.get(reason, {}), mo.get(reason, {})
         lines.append(

@@ -120,3 +120,19 @@ def test_no_false_scores_not_filled_comment_reaches_the_reviewer(tmp_path, monke
     said = [c.text for r in reviews for c in r.comments if c.source == "llm"]
     assert said and not [t for t in said if re.search(r"得分[^。；]{0,12}(未填|均未)|总分[^。；]{0,6}(未填|均未)", t)]
     assert sum(d.hidden for r in reviews for d in r.dropped) >= 12  # the recorded model's false comments
+
+
+def test_re_asks_are_few_short_and_only_for_comments_on_hidden_content(figures):
+    m = figures["model"]["model"]
+    forms = figures["model"]["forms"]
+    assert m["reasks"] == m["forms_reasked"]  # at most one re-ask per form
+    assert m["calls"] == forms + m["reasks"]
+    reasks = figures["reask_messages"]
+    assert len(reasks) == m["reasks"]
+    for message in reasks:
+        named = [line for line in message.splitlines() if line.startswith("- comments[")]
+        # only the failing comments are named, each for speaking of hidden cells (the old
+        # prompt did not say they were hidden; a replay can only repeat the recorded reply)
+        assert named and all("hidden on purpose" in line for line in named)
+        assert len(message) < 1500
+    assert m["calls_per_form"] <= 1.3  # 54 calls for 24 forms with the re-asks of before

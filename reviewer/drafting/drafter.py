@@ -28,6 +28,7 @@ from reviewer.domain.reasons import keyword_reasons, remark_reason
 from reviewer.drafting.comments import DraftComment, DraftSource, DroppedComment, ModelComment, ReviewReply
 from reviewer.drafting.grounding import Grounding
 from reviewer.drafting.prompts import estimate_tokens, messages_hash, prompt_version, review_messages
+from reviewer.drafting.reask import ReaskPolicy, covered
 from reviewer.drafting.render import render_findings, render_form
 from reviewer.drafting.templates import template_comment, template_comments, template_opinion
 from reviewer.llm import strip_code_fence
@@ -156,15 +157,6 @@ def _as_draft(comment: ModelComment, form: Form, findings: dict[str, list[Findin
     )
 
 
-def _covered(finding: Finding, comments: list[ModelComment]) -> bool:
-    """A model comment cites the finding's code, on the same indicator when it has one."""
-    return any(
-        finding.check in c.check_codes
-        and (finding.row is None or c.indicator_index == finding.row)
-        for c in comments
-    )
-
-
 def _parse_last_reply(content: str) -> ReviewReply | None:
     """The last reply of a call that stayed invalid: usable when only grounding failed."""
     try:
@@ -197,9 +189,8 @@ def _prepare_call(form: Form, report: FormReport, checks_error: str | None) -> P
 
 async def call_model(prepared: PreparedCall, client: Any) -> Any:
     """The model call of a prepared review (validated by its grounding)."""
-    return await client.complete_structured(
-        prepared.messages, ReviewReply, validate=prepared.grounding.reply_errors, prompt_version=prepared.version
-    )
+    policy = ReaskPolicy(prepared.grounding)
+    return await client.complete_structured(prepared.messages, ReviewReply, validate=policy, prompt_version=prepared.version)
 
 
 def _finish_call(prepared: PreparedCall, result: Any) -> FormReview:
@@ -232,7 +223,7 @@ def _finish_call(prepared: PreparedCall, result: Any) -> FormReview:
     for f in report.findings:
         by_code.setdefault(f.check, []).append(f)
     comments = [_as_draft(c, form, by_code, grounding) for c in kept]
-    comments += [template_comment(f, form) for f in report.findings if not _covered(f, kept)]
+    comments += [template_comment(f, form) for f in report.findings if not covered(f, kept)]
 
     opinion_errors = grounding.opinion_errors(reply.opinion)
     if opinion_errors:

@@ -123,6 +123,7 @@ class Grounding:
         written = "\n".join(c.field.written for c in self.content if c.field.written)
         # the rendered texts are what the model was shown; the written cells cover quoting as written
         self.numbers = numbers_in(f"{form_text}\n{findings_text}\n{written}")
+        self.findings = report.findings
         self.codes = {f.check for f in report.findings}
         self.indicator_count = len(form.indicators)
 

@@ -54,6 +54,7 @@ class DraftAgreement(TypedDict):
     prompt_tokens_estimate: dict[str, float]
     tokens: NotRequired[TokenFigures]
     model: NotRequired[ModelFigures]
+    model_only: NotRequired[CommentAgreementSummary]  # the model's own comments, without template fill-ins
 
 
 async def _review_all(dataset: Dataset, client: Any, use_model: bool) -> list[FormReview]:
@@ -84,6 +85,8 @@ def draft_agreement(
     }
     if use_model:
         result["model"] = model_figures(reviews)
+        own = [Comment(**c) for r in reviews for c, d in zip(eval_comments(r), r.comments) if d.source == "llm"]
+        result["model_only"] = comment_agreement(own, human_comments(dataset), seed=seed, draws=draws)
     if calls:  # what the endpoint reported, per form that reached it
         result["tokens"] = {
             "calls": len(calls),

@@ -81,11 +81,12 @@ class ReplayServer:
     """A loopback chat-completions server answering from `Recordings`; counts what it served.
 
     `counts`: requests by how they were answered (message / code / miss) and `reasks`
-    (requests carrying an assistant turn)."""
+    (requests carrying an assistant turn); `reask_messages`: the last user message of each re-ask."""
 
     def __init__(self, recordings: Recordings) -> None:
         self.recordings = recordings
         self.counts: Counter[str] = Counter()
+        self.reask_messages: list[str] = []
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
         self._server.daemon_threads = True
@@ -114,7 +115,9 @@ class ReplayServer:
         with self._lock:
             self.counts["requests"] += 1
             self.counts[how] += 1
-            self.counts["reasks"] += any(m.get("role") == "assistant" for m in messages)
+            if any(m.get("role") == "assistant" for m in messages):
+                self.counts["reasks"] += 1
+                self.reask_messages.append(str(messages[-1].get("content") or ""))
         if content is None:
             return 404, {"error": {"message": "no recorded reply for this form", "type": "not_found", "code": "404"}}
         return 200, completion(content)
@@ -148,7 +151,8 @@ class ReplayServer:
 def replay_drafts(dataset: Any, recordings: str | Path, *, home: str | Path, seed: int = 0, draws: int = 1000,
                   max_reasks: int = 2) -> dict[str, Any]:
     """Template drafts and the recorded model's drafts of `dataset`, measured alike:
-    {"template": DraftAgreement, "model": DraftAgreement, "served": the server's counts}.
+    {"template": DraftAgreement, "model": DraftAgreement, "served": the server's counts,
+    "reask_messages": what each re-ask said}.
     home: a fresh folder for the client's store (a filled cache would answer instead)."""
     template = draft_agreement(dataset, seed=seed, draws=draws)
     with ReplayServer(Recordings(recordings)) as server:
@@ -160,4 +164,5 @@ def replay_drafts(dataset: Any, recordings: str | Path, *, home: str | Path, see
         finally:
             client.close()
         served = dict(server.counts)
-    return {"template": template, "model": model, "served": served}
+        reasks = list(server.reask_messages)
+    return {"template": template, "model": model, "served": served, "reask_messages": reasks}
