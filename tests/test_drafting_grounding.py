@@ -120,6 +120,8 @@ def test_a_label_with_its_value_maps_back_to_the_cell():
     assert g.check_quote("100%").field == "funding.execution_rate"  # the value as the prompt shows it
     assert g.check_quote("3,328元").field == "funding.annual_budget"  # a number in the form's formatting
     assert g.check_quote("≥4场").field == "indicators[0].target"
+    assert g.check_quote("项目名称: 信访宣传（2024）").field == "name"  # with the colon the prompt shows
+    assert g.check_quote("100分").errors  # 100 is a rate on this form, not points
     # a label alone is no quote of the value, and a label with another value is invented
     assert g.check_quote("年初预算数").errors
     assert g.check_quote("年初预算数 65000").errors

@@ -66,20 +66,21 @@ class Cell:
 
     field: ShownField
     values: tuple[str, ...]  # the value as shown and as written
-    labelled: str  # label and value as the prompt shows them
+    labelled: tuple[str, ...]  # label and value as the prompt shows them ("年初预算数65100", "项目名称:…")
     label: str
 
     @classmethod
     def of(cls, field: ShownField) -> Cell:
         values = tuple(dict.fromkeys(v for v in (normalise(field.value), normalise(field.written)) if v))
         label = normalise(field.label)
-        return cls(field, values, label + (values[0] if values else ""), label)
+        shown = values[0] if values and label else ""
+        return cls(field, values, (label + shown, f"{label}:{shown}") if shown else (), label)
 
     def holds(self, q: str) -> bool:
         """The quote is within the value, or the label with the value, overlapping the value."""
         if any(q in v for v in self.values):
             return True
-        return bool(self.label) and q in self.labelled and q not in self.label
+        return any(q in text for text in self.labelled) and q not in f"{self.label}:"
 
 
 def marks_quoted(q: str, cells: list[Cell]) -> ShownField | None:
@@ -149,7 +150,8 @@ class Grounding:
         if number is not None:
             for cell in self.content:
                 shown = _number_of(cell.values[0]) if cell.values else None
-                if shown is not None and shown[0] == number[0] and number[1] in ("", shown[1], "元", "分"):
+                # the same value, with the cell's unit, or 元 / 分 on a cell the prompt shows without one
+                if shown is not None and shown[0] == number[0] and (number[1] in ("", shown[1]) or not shown[1]):
                     return QuoteCheck(cell.field.path, [])
         return QuoteCheck(None, [f"evidence “{quote}” does not occur in the form (quote one cell verbatim)"])
 

@@ -76,7 +76,8 @@ def finding_comments(dataset: Dataset, predictions: dict[str, FormPrediction]) -
                     out.append(Comment(form_id=form.form_id, place="problems", reason=f.reason, text=f.message))
                 continue
             ind = form.form.indicators[index]
-            out.append(Comment(form_id=form.form_id, place=index, indicator_name=ind.name, reason=f.reason, text=f.message))
+            out.append(Comment(form_id=form.form_id, place=index, indicator_name=ind.name, reason=f.reason,
+                               note=f.severity == "info", text=f.message))
     return out
 
 
