@@ -41,7 +41,7 @@ def markdown(figures: dict) -> str:
         f"Model comments: {m['written']} written, {m['kept']} kept, {m['dropped']} dropped "
         f"({_f(m['drop_rate'])}); of the dropped, {m['rejected_hidden']} comment on content hidden on purpose; "
         f"drop rate without those {_f(m['mechanical_drop_rate'])}. Template comments filling uncovered findings: "
-        f"{m['template_fill_ins']}.",
+        f"{m['template_fill_ins']}. Model opinions replaced by the template opinion: {m['opinions_replaced']}.",
         f"Calls: {m['calls']} for {figures['model']['forms']} forms ({m['calls_per_form']:.2f} per form), "
         f"{m['reasks']} re-asks on {m['forms_reasked']} forms. Served by user message {served.get('message', 0)}, "
         f"by form code {served.get('code', 0)}, unanswered {served.get('miss', 0)}.",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from reviewer.drafting import prompts
 from reviewer.drafting.comments import ModelComment, ReviewReply
 from reviewer.checks import Finding, FormReport, IndicatorRef
-from reviewer.drafting.grounding import Grounding, numbers_in
+from reviewer.drafting.grounding import Grounding, normalise, numbers_in
 from reviewer.domain.model import Form, Funding, Goal, Indicator, Source
 
 FORM = Form(
@@ -156,6 +156,7 @@ def test_a_reply_commenting_on_hidden_scores_is_rejected():
     remark = comment(text="目标值设置偏低，偏差原因栏也未作说明。")  # the remarks are hidden too
     assert g.check_comment(remark)[1]
     assert g.comment_errors(comment(text="建议得分19分，实际完成情况未说明产出。")) == []  # a finding's score is no claim
+    assert "hidden on purpose" in g.opinion_errors("经审核，该项目预算执行得分及各项得分未填写。")[0]
     # with the scores shown (not blind) the same words are a matter for the checks, not for grounding
     assert Grounding(BLIND_FORM, REPORT).comment_errors(false) == []
 
@@ -171,3 +172,68 @@ def test_the_blind_prompt_says_scores_are_hidden_and_marks_them():
     assert "—" not in user.split("<form>")[1].split("</form>")[0]
     _, shown = (m["content"] for m in prompts.review_messages(FORM, REPORT))
     assert "本表为盲审" not in shown and HIDDEN not in shown
+
+
+def _real_forms():
+    from pathlib import Path
+
+    from conftest import EXAMPLES
+    from reviewer.extract import extract_paths
+
+    devcorpus = Path(__file__).parent / "data" / "devcorpus"
+    return extract_paths([EXAMPLES, devcorpus]).forms
+
+
+def test_every_cell_the_prompt_shows_is_quotable_and_maps_back_on_real_forms():
+    """On the seeds and the other provinces' forms, blind and not: each cell of the rendered
+    form, alone or with its label, is accepted and maps to a cell holding that value; a
+    mark (hidden or empty) with its label never is."""
+    from reviewer.checks import run_checks
+    from reviewer.domain.blinding import blind
+    from reviewer.drafting.render import MARKS, render_form, shown_fields
+
+    forms = _real_forms()
+    assert len(forms) > 40
+    checked = 0
+    for form in forms:
+        for hidden in (False, True):
+            shown = blind(form) if hidden else form
+            g = Grounding(shown, run_checks(shown, blind=hidden))
+            by_path = {f.path: f for f in shown_fields(shown, hidden)}
+            for field in by_path.values():
+                if field.placeholder:
+                    if field.label:
+                        assert g.check_quote(f"{field.label} {field.value}").errors, (form.id, field)
+                    continue
+                if len(normalise(field.value)) < 2 or len(field.value) > 40:
+                    continue
+                for quote in (field.value, f"{field.label} {field.value}" if field.label else field.value):
+                    check = g.check_quote(quote)
+                    assert not check.errors and check.field, (form.id, quote, check.errors)
+                    assert normalise(field.value) in normalise(by_path[check.field].value) or \
+                        normalise(by_path[check.field].value) in normalise(field.value), (form.id, quote, check.field)
+                    checked += 1
+            for line in render_form(shown, hidden).splitlines():
+                if not line.startswith("["):
+                    continue
+                for cell in line.split(" | ")[1:]:
+                    if cell not in MARKS and 2 <= len(normalise(cell)) <= 40:
+                        assert g.check_quote(cell).errors == [], (form.id, cell)
+    assert checked > 2000
+
+
+def test_quotes_spanning_two_cells_are_rejected_on_real_forms():
+    from reviewer.checks import run_checks
+    from reviewer.domain.blinding import blind
+    from reviewer.drafting.render import render_form
+
+    for form in _real_forms()[:20]:
+        shown = blind(form)
+        g = Grounding(shown, run_checks(shown, blind=True))
+        for line in render_form(shown, True).splitlines():
+            if line.startswith("[") and " | " in line:
+                name, target = line.split(" | ")[1:3]
+                if "〔" not in name + target:
+                    joined = normalise(name + target)
+                    # accepted only where the form itself writes them together (in a text)
+                    assert g.check_quote(f"{name}{target}").errors or any(joined in f for f in g.fields)

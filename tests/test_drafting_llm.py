@@ -157,6 +157,14 @@ def test_numbers_not_in_the_form_drop_the_comment_and_replace_the_opinion(fake_o
     assert any(c.source == "template" and c.check_codes == ["PF401"] for c in review.comments)
 
 
+def test_an_ungrounded_opinion_alone_is_replaced_without_a_re_ask(fake_openai, settings):  # noqa: F811
+    fake_openai.script(json_reply({"comments": [GOAL_COMMENT, INDICATOR_COMMENT], "opinion": "建议总分95分。"}))
+    review = draft(settings)
+    assert len(fake_openai.bodies()) == 1
+    assert review.opinion_source == "template" and "95" not in review.opinion and "99.1" in review.opinion
+    assert [c.source for c in review.comments][:2] == ["llm", "llm"]
+
+
 def test_schema_invalid_reply_is_reasked_then_accepted(fake_openai, settings):  # noqa: F811
     fake_openai.script(json_reply({"comments": [{"target": "somewhere", "text": "x"}]}), json_reply(GOOD))
     review = draft(settings)

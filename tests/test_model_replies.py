@@ -123,6 +123,7 @@ def test_no_false_scores_not_filled_comment_reaches_the_reviewer(tmp_path, monke
         reviews = asyncio.run(run())
         client.close()
     said = [c.text for r in reviews for c in r.comments if c.source == "llm"]
+    said += [r.opinion for r in reviews if r.opinion_source == "llm"]  # 10 recorded opinions say it too
     assert said and not [t for t in said if re.search(r"得分[^。；]{0,12}(未填|均未)|总分[^。；]{0,6}(未填|均未)", t)]
     assert sum(d.hidden for r in reviews for d in r.dropped) >= 12  # the recorded model's false comments
 

@@ -8,7 +8,8 @@
 - a quote of a mark (a hidden or an empty cell, or the bare "—" older prompts showed)
   is rejected with why: it quotes no content;
 - in blind mode, a comment that speaks of the hidden cells as unfilled ("得分未填写")
-  is rejected: they were hidden on purpose (`DroppedComment.hidden`);
+  is rejected: they were hidden on purpose (`DroppedComment.hidden`); an opinion that
+  does is replaced by the template opinion;
 - every number in a comment's text and evidence, and in the opinion, occurs in the form
   or in the findings as rendered in the prompt (compared by value: "99.0" is "99");
 - every indicator index exists, and an indicator comment names one;
@@ -162,14 +163,14 @@ class Grounding:
         """The place in the form of each (accepted) quote of the comment."""
         return [self.check_quote(q).field or "" for q in comment.evidence]
 
-    def hidden_claims(self, comment: ModelComment) -> list[str]:
-        """Blind mode: errors for a comment that speaks of hidden cells as unfilled."""
+    def hidden_claims(self, text: str, where: str = "text") -> list[str]:
+        """Blind mode: errors for a text that speaks of hidden cells as unfilled."""
         if not self.blind:
             return []
-        match = _HIDDEN_CLAIM.search(normalise(comment.text))
+        match = _HIDDEN_CLAIM.search(normalise(text))
         if not match:
             return []
-        return [f"text says “{match.group(0)}”: scores, remarks and the total are hidden on purpose in blind review, "
+        return [f"{where} says “{match.group(0)}”: scores, remarks and the total are hidden on purpose in blind review, "
                 "not left unfilled; do not comment on them"]
 
     def number_errors(self, text: str, where: str) -> list[str]:
@@ -190,7 +191,7 @@ class Grounding:
         if not comment.text.strip():
             errors.append("text is empty")
         quotes = [self.check_quote(q) for q in comment.evidence]
-        claims = self.hidden_claims(comment)
+        claims = self.hidden_claims(comment.text)
         hidden = bool(claims) or any(q.hidden for q in quotes)
         errors += claims
         for check in quotes:
@@ -209,7 +210,7 @@ class Grounding:
     def opinion_errors(self, opinion: str) -> list[str]:
         if not opinion.strip():
             return ["opinion is empty"]
-        return self.number_errors(opinion, "opinion")
+        return self.hidden_claims(opinion, "opinion") + self.number_errors(opinion, "opinion")
 
     def reply_errors(self, reply: ReviewReply) -> list[str]:
         """All errors, each naming its comment, for the re-ask."""

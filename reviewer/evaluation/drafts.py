@@ -37,6 +37,7 @@ class ModelFigures(TypedDict):
     drop_rate: float | None  # dropped / written
     mechanical_drop_rate: float | None  # (dropped - rejected_hidden) / (written - rejected_hidden)
     template_fill_ins: int  # findings no kept model comment covered: their template comment
+    opinions_replaced: int  # model opinions that failed grounding: the template opinion instead
     calls: int  # HTTP requests, re-asks included
     calls_per_form: float
     reasks: int
@@ -115,6 +116,7 @@ def model_figures(reviews: list[FormReview]) -> ModelFigures:
         "drop_rate": _rate(dropped, kept + dropped),
         "mechanical_drop_rate": _rate(dropped - hidden, kept + dropped - hidden),
         "template_fill_ins": sum(c.source == "template" for r in reviews if r.draft_source == "llm" for c in r.comments),
+        "opinions_replaced": sum(r.draft_source == "llm" and r.opinion_source == "template" for r in reviews),
         "calls": attempts,
         "calls_per_form": attempts / len(reviews) if reviews else 0.0,
         "reasks": sum(c.reasks for c in calls),
