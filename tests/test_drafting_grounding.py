@@ -157,6 +157,10 @@ def test_a_reply_commenting_on_hidden_scores_is_rejected():
     assert g.check_comment(remark)[1]
     assert g.comment_errors(comment(text="建议得分19分，实际完成情况未说明产出。")) == []  # a finding's score is no claim
     assert "hidden on purpose" in g.opinion_errors("经审核，该项目预算执行得分及各项得分未填写。")[0]
+    for said in ("本表未填报自评得分。", "总分栏为空。", "各指标得分栏空白", "未填写偏差原因分析及改进措施。"):
+        assert g.hidden_claims(said), said
+    for fine in ("实际完成值未填写。", "建议得分0分，资金未支出。", "目标值设置偏低，完成值远超目标。"):
+        assert not g.hidden_claims(fine), fine
     # with the scores shown (not blind) the same words are a matter for the checks, not for grounding
     assert Grounding(BLIND_FORM, REPORT).comment_errors(false) == []
 

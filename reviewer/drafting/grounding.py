@@ -37,8 +37,10 @@ _NUMBER_QUOTE = re.compile(r"^(\d+(?:\.\d+)?)(%|元|分)?$")
 LEGACY_MARKS = ("—", "－", "-", "（未填写）")
 MIN_QUOTE_CHARS = 2
 # Blind mode: the hidden cells spoken of as left unfilled.
+_HIDDEN_WHAT = r"(?:(?<!建议)得分|总分|自评分|分数|偏差原因|改进措施)"
+_UNFILLED = r"(?:未填|没有填|漏填|空白|为空|缺失|未作说明|未说明|均未|未打分|未评分)"
 _HIDDEN_CLAIM = re.compile(
-    r"(?:(?<!建议)得分|总分|自评分|分数|偏差原因|改进措施)[^，,。；;！？]{0,12}?(?:未填|没有填|漏填|空白|缺失|未作说明|未说明|均未)"
+    rf"{_HIDDEN_WHAT}[^，,。；;！？]{{0,12}}?{_UNFILLED}|(?:未填写?|未填报|漏填|没有填写?)[^，,。；;！？]{{0,6}}?{_HIDDEN_WHAT}"
 )
 
 
