@@ -203,7 +203,9 @@ def draft_rows(block: dict) -> list[list[str]]:
 
 def draft_note(block: dict) -> str:
     tokens = block.get("prompt_tokens_estimate") or {}
-    note = f"{block['forms']} forms, {block['agreement']['drafts']} drafted comments, {block['agreement']['humans']} human remarks"
+    ca = block["agreement"]
+    unjudged = f" (+{ca['unjudged']} notes and form-part comments no remark can confirm)" if ca.get("unjudged") else ""
+    note = f"{block['forms']} forms, {ca['drafts']} drafted comments judged{unjudged}, {ca['humans']} human remarks"
     if tokens:
         note += f"; estimated prompt tokens per form: median {tokens['median']}, max {tokens['max']}"
     if block.get("tokens"):
