@@ -122,11 +122,11 @@ def calibration_blocks(dataset, predictions, split: float | None, cv: int, draws
 
 def _draft_agreement(dataset, args: argparse.Namespace) -> DraftAgreement:
     if not args.llm:
-        return draft_agreement(dataset, seed=args.seed)
+        return draft_agreement(dataset, seed=args.seed, draws=args.draws)
     settings = settings_from_args(args)
     if not settings.configured:
         raise RuntimeError("--llm needs a model: set REVIEWER_BASE_URL and REVIEWER_MODEL (or --base-url/--model)")
-    return draft_agreement(dataset, client=Client(settings), use_model=True, seed=args.seed)
+    return draft_agreement(dataset, client=Client(settings), use_model=True, seed=args.seed, draws=args.draws)
 
 
 @command("eval", _eval_args)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from reviewer.drafting import prompts
 from reviewer.drafting.comments import ModelComment, ReviewReply
 from reviewer.checks import Finding, FormReport, IndicatorRef
-from reviewer.drafting.grounding import Grounding, numbers_in
+from reviewer.drafting.grounding import Grounding, normalise, numbers_in
 from reviewer.domain.model import Form, Funding, Goal, Indicator, Source
 
 FORM = Form(
@@ -91,22 +91,153 @@ def test_prompt_version_follows_the_template_source(monkeypatch, tmp_path):
 def test_prompt_has_rules_in_system_and_data_in_user():
     system, user = (m["content"] for m in prompts.review_messages(FORM, REPORT))
     assert "<form>" in system  # the few-shot example
-    assert "[0] —/— | 宣传活动场次 | ≥4场 | 6场 | 20 | 20" in user
+    assert "[0] 〔空〕/〔空〕 | 宣传活动场次 | ≥4场 | 6场 | 20 | 20" in user
     assert "PF305 warning 指标[0]: 实际6场超过目标4场的1.5倍。（建议得分 19，扣 1 分）" in user
     assert "信访宣传" not in system
 
 
-def test_grounding_is_the_same_with_the_prompt_texts_given_and_per_field():
-    from reviewer.drafting.grounding import form_fields, normalise
+def test_grounding_is_the_same_with_the_prompt_texts_given():
     from reviewer.drafting.render import render_findings, render_form
 
     given = Grounding(FORM, REPORT, form_text=render_form(FORM), findings_text=render_findings(REPORT, FORM))
     built = Grounding(FORM, REPORT)
-    assert given.fields == built.fields == [normalise(t) for t in form_fields(FORM)]
-    expected = numbers_in(render_form(FORM)) | numbers_in(render_findings(REPORT, FORM))
-    for text in form_fields(FORM):
-        expected |= numbers_in(text)
-    assert given.numbers == built.numbers == expected
-    odd = FORM.model_copy(update={"name": "信访\x00宣传 1,234"})  # a NUL inside a field: the slow path
+    assert given.fields == built.fields
+    assert given.numbers == built.numbers == numbers_in(render_form(FORM)) | numbers_in(render_findings(REPORT, FORM))
+    odd = FORM.model_copy(update={"name": "信访\x00宣传 1,234"})
     g = Grounding(odd, REPORT)
-    assert g.fields == [normalise(t) for t in form_fields(odd)] and 1234 in g.numbers
+    assert 1234 in g.numbers and g.check_quote("宣传 1,234").field == "name"
+
+
+BLIND_FORM = FORM.model_copy(update={"funding": Funding(initial_budget=65100, annual_budget=3328, executed=3328,
+                                                        execution_rate=100, weight=10)})
+BLIND_REPORT = REPORT.model_copy(update={"blind": True})
+
+
+def test_a_label_with_its_value_maps_back_to_the_cell():
+    g = Grounding(BLIND_FORM, BLIND_REPORT)
+    assert g.check_quote("年初预算数 65100").field == "funding.initial_budget"
+    assert g.check_quote("执行率(表内) 100%").field == "funding.execution_rate"
+    assert g.check_quote("100%").field == "funding.execution_rate"  # the value as the prompt shows it
+    assert g.check_quote("3,328元").field == "funding.annual_budget"  # a number in the form's formatting
+    assert g.check_quote("≥4场").field == "indicators[0].target"
+    assert g.check_quote("项目名称: 信访宣传（2024）").field == "name"  # with the colon the prompt shows
+    assert g.check_quote("100分").errors  # 100 is a rate on this form, not points
+    # a label alone is no quote of the value, and a label with another value is invented
+    assert g.check_quote("年初预算数").errors
+    assert g.check_quote("年初预算数 65000").errors
+    assert g.check_quote("全年预算数 65100").errors
+
+
+def test_an_invented_quote_and_an_invented_number_are_rejected():
+    g = Grounding(BLIND_FORM, BLIND_REPORT)
+    [error] = g.comment_errors(comment(evidence=["宣传活动如期开展"]))
+    assert "does not occur in the form" in error
+    [error] = g.comment_errors(comment(text="年初预算数65100元，执行率仅83.7%。"))
+    assert "83.7" in error
+
+
+def test_a_placeholder_quote_is_rejected_saying_why():
+    g = Grounding(BLIND_FORM, BLIND_REPORT)
+    for quote in ("自评得分 〔隐藏〕", "自评得分 —", "得分 〔隐藏〕"):  # as shown now, and as older prompts showed it
+        check = g.check_quote(quote)
+        assert check.hidden and "hidden on purpose" in check.errors[0], quote
+    assert g.check_quote("自评得分 —").field == "total_score"
+    empty = g.check_quote("项目编码: 〔空〕")
+    assert not empty.hidden and "empty cell" in empty.errors[0]
+
+
+def test_a_reply_commenting_on_hidden_scores_is_rejected():
+    g = Grounding(BLIND_FORM, BLIND_REPORT)
+    false = comment(target="form", indicator_index=None, category="scoring",
+                    text="预算执行得分、各项绩效指标得分及自评总分均未填写，自评表填报不完整。")
+    kept, dropped = g.split(ReviewReply(comments=[false, comment()], opinion="经审核，建议修改。"))
+    assert kept == [comment()]
+    assert dropped[0].hidden and "hidden on purpose" in dropped[0].errors[0]
+    remark = comment(text="目标值设置偏低，偏差原因栏也未作说明。")  # the remarks are hidden too
+    assert g.check_comment(remark)[1]
+    assert g.comment_errors(comment(text="建议得分19分，实际完成情况未说明产出。")) == []  # a finding's score is no claim
+    assert "hidden on purpose" in g.opinion_errors("经审核，该项目预算执行得分及各项得分未填写。")[0]
+    for said in ("本表未填报自评得分。", "总分栏为空。", "各指标得分栏空白", "未填写偏差原因分析及改进措施。"):
+        assert g.hidden_claims(said), said
+    for fine in ("实际完成值未填写。", "建议得分0分，资金未支出。", "目标值设置偏低，完成值远超目标。"):
+        assert not g.hidden_claims(fine), fine
+    # with the scores shown (not blind) the same words are a matter for the checks, not for grounding
+    assert Grounding(BLIND_FORM, REPORT).comment_errors(false) == []
+
+
+def test_the_blind_prompt_says_scores_are_hidden_and_marks_them():
+    from reviewer.drafting.render import HIDDEN
+
+    system, user = (m["content"] for m in prompts.review_messages(BLIND_FORM, BLIND_REPORT))
+    assert "有意隐藏" in system and "不得评论" in system and "可摘录" in system
+    assert "本表为盲审" in user
+    assert f"| 自评得分 {HIDDEN}" in user
+    assert f"| 20 | {HIDDEN} | {HIDDEN}" in user  # score and remark of [0]
+    assert "—" not in user.split("<form>")[1].split("</form>")[0]
+    _, shown = (m["content"] for m in prompts.review_messages(FORM, REPORT))
+    assert "本表为盲审" not in shown and HIDDEN not in shown
+
+
+def _real_forms():
+    from pathlib import Path
+
+    from conftest import EXAMPLES
+    from reviewer.extract import extract_paths
+
+    devcorpus = Path(__file__).parent / "data" / "devcorpus"
+    return extract_paths([EXAMPLES, devcorpus]).forms
+
+
+def test_every_cell_the_prompt_shows_is_quotable_and_maps_back_on_real_forms():
+    """On the seeds and the other provinces' forms, blind and not: each cell of the rendered
+    form, alone or with its label, is accepted and maps to a cell holding that value; a
+    mark (hidden or empty) with its label never is."""
+    from reviewer.checks import run_checks
+    from reviewer.domain.blinding import blind
+    from reviewer.drafting.render import MARKS, render_form, shown_fields
+
+    forms = _real_forms()
+    assert len(forms) > 40
+    checked = 0
+    for form in forms:
+        for hidden in (False, True):
+            shown = blind(form) if hidden else form
+            g = Grounding(shown, run_checks(shown, blind=hidden))
+            by_path = {f.path: f for f in shown_fields(shown, hidden)}
+            for field in by_path.values():
+                if field.placeholder:
+                    if field.label:
+                        assert g.check_quote(f"{field.label} {field.value}").errors, (form.id, field)
+                    continue
+                if len(normalise(field.value)) < 2 or len(field.value) > 40:
+                    continue
+                for quote in (field.value, f"{field.label} {field.value}" if field.label else field.value):
+                    check = g.check_quote(quote)
+                    assert not check.errors and check.field, (form.id, quote, check.errors)
+                    assert normalise(field.value) in normalise(by_path[check.field].value) or \
+                        normalise(by_path[check.field].value) in normalise(field.value), (form.id, quote, check.field)
+                    checked += 1
+            for line in render_form(shown, hidden).splitlines():
+                if not line.startswith("["):
+                    continue
+                for cell in line.split(" | ")[1:]:
+                    if cell not in MARKS and 2 <= len(normalise(cell)) <= 40:
+                        assert g.check_quote(cell).errors == [], (form.id, cell)
+    assert checked > 2000
+
+
+def test_quotes_spanning_two_cells_are_rejected_on_real_forms():
+    from reviewer.checks import run_checks
+    from reviewer.domain.blinding import blind
+    from reviewer.drafting.render import render_form
+
+    for form in _real_forms()[:20]:
+        shown = blind(form)
+        g = Grounding(shown, run_checks(shown, blind=True))
+        for line in render_form(shown, True).splitlines():
+            if line.startswith("[") and " | " in line:
+                name, target = line.split(" | ")[1:3]
+                if "〔" not in name + target:
+                    joined = normalise(name + target)
+                    # accepted only where the form itself writes them together (in a text)
+                    assert g.check_quote(f"{name}{target}").errors or any(joined in f for f in g.fields)

@@ -118,10 +118,31 @@ def test_comment_quoting_text_not_in_the_form_is_dropped(fake_openai, settings):
     [dropped] = review.dropped
     assert dropped.comment.text == "实际采购与计划不符。"
     assert any("does not occur in the form" in e for e in dropped.errors)
-    # the model was re-asked with the grounding error before the comment was dropped
+    # the rest of the reply covers every finding the failing comment was about (none): no re-ask
+    assert len(fake_openai.bodies()) == 1 and review.llm.attempts == 1
+
+
+def test_a_failing_comment_on_a_finding_is_re_asked_once_naming_only_it(fake_openai, settings):  # noqa: F811
+    misquoted = {**INDICATOR_COMMENT, "evidence": ["提高办公效率有效"]}  # two cells run together
+    fixed = {"comments": [GOAL_COMMENT, INDICATOR_COMMENT], "opinion": OPINION}
+    fake_openai.script(json_reply({"comments": [GOAL_COMMENT, misquoted], "opinion": OPINION}), json_reply(fixed))
+    review = draft(settings)
     bodies = fake_openai.bodies()
-    assert len(bodies) == settings.max_reasks + 1
-    assert "采购了拼接屏和叫号机" in bodies[1]["messages"][-1]["content"]
+    assert len(bodies) == 2  # settings allow two re-asks; one was enough
+    reask = bodies[1]["messages"][-1]["content"]
+    assert "comments[1] (indicator [1], PF401)" in reask and "提高办公效率有效" in reask
+    assert "comments[0]" not in reask and "repeat them unchanged" in reask
+    assert [c.check_codes for c in review.comments if c.source == "llm"] == [[], ["PF401"]] and not review.dropped
+
+
+def test_a_second_failing_reply_is_kept_with_what_of_it_is_grounded(fake_openai, settings):  # noqa: F811
+    misquoted = {**INDICATOR_COMMENT, "evidence": ["提高办公效率有效"]}
+    fake_openai.route("POST", "/v1/chat/completions", lambda _r: json_reply({"comments": [GOAL_COMMENT, misquoted], "opinion": OPINION}))
+    review = draft(settings)
+    assert len(fake_openai.bodies()) == 2  # one re-ask at most, whatever max_reasks allows
+    assert review.draft_source == "llm" and [d.comment.evidence for d in review.dropped] == [["提高办公效率有效"]]
+    # the finding the dropped comment was about still reaches the reviewer, as its template comment
+    assert any(c.source == "template" and c.check_codes == ["PF401"] for c in review.comments)
 
 
 def test_numbers_not_in_the_form_drop_the_comment_and_replace_the_opinion(fake_openai, settings):  # noqa: F811
@@ -134,6 +155,14 @@ def test_numbers_not_in_the_form_drop_the_comment_and_replace_the_opinion(fake_o
     assert review.opinion_source == "template" and "95" not in review.opinion
     # the dropped comment's finding falls back on its template comment
     assert any(c.source == "template" and c.check_codes == ["PF401"] for c in review.comments)
+
+
+def test_an_ungrounded_opinion_alone_is_replaced_without_a_re_ask(fake_openai, settings):  # noqa: F811
+    fake_openai.script(json_reply({"comments": [GOAL_COMMENT, INDICATOR_COMMENT], "opinion": "建议总分95分。"}))
+    review = draft(settings)
+    assert len(fake_openai.bodies()) == 1
+    assert review.opinion_source == "template" and "95" not in review.opinion and "99.1" in review.opinion
+    assert [c.source for c in review.comments][:2] == ["llm", "llm"]
 
 
 def test_schema_invalid_reply_is_reasked_then_accepted(fake_openai, settings):  # noqa: F811

@@ -141,8 +141,8 @@ def test_drafts_feed_the_comment_agreement_of_the_evaluation(seed_forms):
     assert len(drafts) == len(review.comments)
     quantified = next(c for c in drafts if c.reason == "not_quantified")
     assert isinstance(quantified.place, int) and quantified.indicator_name == seed_forms[0].indicators[quantified.place].name
-    human = quantified.model_copy(update={"text": "指标值设置不合理，“有效”未量化，建议修改为百分比"})
-    assert match_comments([quantified], [human]).draft_hit_rate == 1.0
+    human = quantified.model_copy(update={"text": "指标值设置不合理，建议修改为百分比", "direction": "cut"})
+    assert match_comments([quantified], [human]).human_hit_rate == 1.0
 
 
 def test_a_failing_check_leaves_the_form_with_drafts_and_the_reason(monkeypatch, seed_forms):

@@ -19,6 +19,7 @@ from reviewer.checks import run_checks
 from reviewer.domain.model import Form
 from reviewer.drafting.comments import ReviewReply
 from reviewer.drafting.drafter import FormReview, finish_review, prepare_review
+from reviewer.drafting.reask import ReaskPolicy
 
 
 class ModelJob(NamedTuple):
@@ -59,7 +60,7 @@ async def ask(client: Any, job: ModelJob, finish: Callable[[bytes, Any, Failure 
     result, failure = None, None
     try:
         result = await client.complete_structured(
-            job.messages, ReviewReply, validate=job.grounding.reply_errors, prompt_version=job.version
+            job.messages, ReviewReply, validate=ReaskPolicy(job.grounding), prompt_version=job.version
         )
     except Exception as exc:  # noqa: BLE001 - the form gets template drafts and the reason
         failure = (type(exc).__name__, str(exc))

@@ -63,15 +63,18 @@ def _squash(text: str) -> str:
     return re.sub(r"\s+", "", text or "")
 
 
-def keyword_reason(remark: str) -> str | None:
-    """The category named by the keyword table, or None when no row matches."""
+def keyword_reasons(remark: str) -> list[str]:
+    """Every category the keyword table names in the text, in table order (a comment that
+    merges several flaws names several)."""
     text = _squash(remark)
-    if not text:
-        return None
-    for category, pattern in REMARK_KEYWORDS:
-        if re.search(pattern, text):
-            return category
-    return None
+    found = [category for category, pattern in REMARK_KEYWORDS if text and re.search(pattern, text)]
+    return list(dict.fromkeys(found))
+
+
+def keyword_reason(remark: str) -> str | None:
+    """The category named by the keyword table (its first matching row), or None."""
+    found = keyword_reasons(remark)
+    return found[0] if found else None
 
 
 def value_reason(target: str, actual: str) -> str | None:

@@ -63,6 +63,8 @@ class DraftComment(ModelComment):
     # The reason category (reviewer.domain.reasons.REASONS) of the finding it rests on, where known.
     reason: str | None = None
     suggested_score: float | None = None  # from the deterministic finding, never from the model
+    # where each evidence quote is in the form ("funding.initial_budget", "indicators[3].target")
+    evidence_fields: list[str] = Field(default_factory=list)
 
     @property
     def part(self) -> str:
@@ -72,3 +74,6 @@ class DraftComment(ModelComment):
 class DroppedComment(BaseModel):
     comment: ModelComment
     errors: list[str]
+    # rejected for commenting on what the prompt hides on purpose (blind mode): a false
+    # comment kept out, not a valid one lost
+    hidden: bool = False

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,10 +24,11 @@ from reviewer import checks
 from reviewer.checks import Finding, FormReport
 from reviewer.domain.blinding import blind as blind_copy
 from reviewer.domain.model import Form
-from reviewer.domain.reasons import remark_reason
+from reviewer.domain.reasons import keyword_reasons, remark_reason
 from reviewer.drafting.comments import DraftComment, DraftSource, DroppedComment, ModelComment, ReviewReply
 from reviewer.drafting.grounding import Grounding
 from reviewer.drafting.prompts import estimate_tokens, messages_hash, prompt_version, review_messages
+from reviewer.drafting.reask import ReaskPolicy, covered
 from reviewer.drafting.render import render_findings, render_form
 from reviewer.drafting.templates import template_comment, template_comments, template_opinion
 from reviewer.llm import strip_code_fence
@@ -137,7 +139,7 @@ def _review(form: Form, report: FormReport, checks_error: str | None, comments: 
     )
 
 
-def _as_draft(comment: ModelComment, form: Form, findings: dict[str, list[Finding]]) -> DraftComment:
+def _as_draft(comment: ModelComment, form: Form, findings: dict[str, list[Finding]], grounding: Grounding) -> DraftComment:
     index = comment.indicator_index
     indicator = form.indicators[index] if index is not None else None
     related = [f for code in comment.check_codes for f in findings.get(code, []) if f.row == index]
@@ -151,15 +153,7 @@ def _as_draft(comment: ModelComment, form: Form, findings: dict[str, list[Findin
         indicator_name=indicator.name if indicator is not None else None,
         reason=reason,
         suggested_score=min(scores) if scores else None,
-    )
-
-
-def _covered(finding: Finding, comments: list[ModelComment]) -> bool:
-    """A model comment cites the finding's code, on the same indicator when it has one."""
-    return any(
-        finding.check in c.check_codes
-        and (finding.row is None or c.indicator_index == finding.row)
-        for c in comments
+        evidence_fields=grounding.evidence_fields(comment),
     )
 
 
@@ -186,7 +180,7 @@ class PreparedCall:
 
 
 def _prepare_call(form: Form, report: FormReport, checks_error: str | None) -> PreparedCall:
-    texts = {"form_text": render_form(form), "findings_text": render_findings(report, form, checks_error)}  # rendered once
+    texts = {"form_text": render_form(form, hidden=report.blind), "findings_text": render_findings(report, form, checks_error)}  # rendered once
     messages = review_messages(form, report, **texts)
     grounding = Grounding(form, report, **texts)
     return PreparedCall(form, report, checks_error, messages, grounding, prompt_version(),
@@ -195,9 +189,8 @@ def _prepare_call(form: Form, report: FormReport, checks_error: str | None) -> P
 
 async def call_model(prepared: PreparedCall, client: Any) -> Any:
     """The model call of a prepared review (validated by its grounding)."""
-    return await client.complete_structured(
-        prepared.messages, ReviewReply, validate=prepared.grounding.reply_errors, prompt_version=prepared.version
-    )
+    policy = ReaskPolicy(prepared.grounding)
+    return await client.complete_structured(prepared.messages, ReviewReply, validate=policy, prompt_version=prepared.version)
 
 
 def _finish_call(prepared: PreparedCall, result: Any) -> FormReview:
@@ -229,8 +222,8 @@ def _finish_call(prepared: PreparedCall, result: Any) -> FormReview:
     by_code: dict[str, list[Finding]] = {}
     for f in report.findings:
         by_code.setdefault(f.check, []).append(f)
-    comments = [_as_draft(c, form, by_code) for c in kept]
-    comments += [template_comment(f, form) for f in report.findings if not _covered(f, kept)]
+    comments = [_as_draft(c, form, by_code, grounding) for c in kept]
+    comments += [template_comment(f, form) for f in report.findings if not covered(f, kept)]
 
     opinion_errors = grounding.opinion_errors(reply.opinion)
     if opinion_errors:
@@ -293,13 +286,32 @@ def _checked(form: Form, policy: Any, blind: bool) -> tuple[FormReport, str | No
 
 
 def eval_comments(review: FormReview) -> list[dict[str, Any]]:
-    """The drafts as reviewer.evaluation.comments.Comment fields (0-based index or form part)."""
+    """The drafts as reviewer.evaluation.comments.Comment fields (0-based index or form part),
+    with every flaw each names: its own reason, its cited findings' and its wording's."""
     out = []
     for c in review.comments:
         place: int | str = c.indicator_index if c.indicator_index is not None else _EVAL_PART.get(c.target, "form")
+        cited = [f.reason for f in review.findings if f.check in c.check_codes and f.row == c.indicator_index]
+        reasons = [r for r in dict.fromkeys(cited + keyword_reasons(f"{c.text}\n{c.suggestion}")) if r and r != c.reason]
         out.append({"form_id": review.form_id, "place": place, "indicator_name": c.indicator_name,
-                    "reason": c.reason or "other", "text": c.text})
+                    "reason": c.reason or "other", "reasons": reasons, "direction": comment_direction(c, review),
+                    "note": c.severity == "info", "text": c.text, "suggestion": c.suggestion})
     return out
+
+
+_KEEP = re.compile(r"不扣分|无需扣分|不予扣分|不应扣分|得分合理|可得满分|应得满分")
+_CUT = re.compile(r"扣\s*[\d.]+\s*分|扣分|建议得分")
+
+
+def comment_direction(comment: DraftComment, review: FormReview) -> str | None:
+    """cut: the comment asks for a deduction; keep: it says the score should stand; None: neither."""
+    index = comment.indicator_index
+    weight = review.indicators[index].weight if index is not None and index < len(review.indicators) else None
+    if comment.suggested_score is not None and weight is not None:
+        return "cut" if comment.suggested_score < weight - 1e-9 else "keep"
+    if _KEEP.search(comment.text):
+        return "keep"
+    return "cut" if _CUT.search(comment.text) else None
 
 
 _EVAL_PART = {"goal": "goal", "funding": "funding"}

@@ -20,10 +20,10 @@ from pathlib import Path
 import jinja2
 
 from reviewer.checks import FormReport
-from reviewer.drafting.render import render_findings, render_form
+from reviewer.drafting.render import EMPTY, HIDDEN, render_findings, render_form
 from reviewer.domain.model import Form
 
-PROMPT_VERSION = "review-1"
+PROMPT_VERSION = "review-2"  # 2: hidden and empty cells marked, blind mode said, quotable spans said
 PROMPTS_DIR = Path(str(resources.files("reviewer.prompts")))  # the top-level prompts/ folder
 REVIEW_TEMPLATES = ("review_system.j2", "review_user.j2")
 
@@ -52,8 +52,8 @@ def render_template(template: str, *, autoescape: bool = False, **context) -> st
 
 @lru_cache(maxsize=1)
 def system_message() -> str:
-    """review_system.j2 takes no variables: rendered once."""
-    return render_template("review_system.j2").strip()
+    """review_system.j2 takes only the marks of cells without content: rendered once."""
+    return render_template("review_system.j2", hidden=HIDDEN, empty=EMPTY).strip()
 
 
 def template_hashes(folder: Path | None = None, names: Iterable[str] | None = None) -> dict[str, str]:
@@ -88,14 +88,16 @@ def review_messages(
 ) -> list[dict[str, str]]:
     """The chat messages for one form: the rules in the system message, the data in the user message.
 
-    form_text and findings_text: render_form(form) and render_findings(report, form), when
-    the caller has them already."""
+    form_text and findings_text: render_form(form, hidden=report.blind) and
+    render_findings(report, form), when the caller has them already. A blind report's
+    message says that the human judgements are hidden on purpose."""
     system = system_message()
     if form_text is None:
-        form_text = render_form(form)
+        form_text = render_form(form, hidden=report.blind)
     if findings_text is None:
         findings_text = render_findings(report, form)
-    user = render_template("review_user.j2", form_text=form_text, findings_text=findings_text).strip()
+    user = render_template("review_user.j2", form_text=form_text, findings_text=findings_text, blind=report.blind,
+                           hidden=HIDDEN, empty=EMPTY).strip()
     return [{"role": "system", "content": system}, {"role": "user", "content": user}]
 
 

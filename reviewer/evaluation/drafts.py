@@ -27,6 +27,23 @@ class TokenFigures(TypedDict):
     cache_hits: int
 
 
+class ModelFigures(TypedDict):
+    """What became of the model's comments, and what they cost in calls."""
+
+    written: int  # comments in the model's accepted or last replies
+    kept: int
+    dropped: int
+    rejected_hidden: int  # of the dropped: comments on content hidden on purpose
+    drop_rate: float | None  # dropped / written
+    mechanical_drop_rate: float | None  # (dropped - rejected_hidden) / (written - rejected_hidden)
+    template_fill_ins: int  # findings no kept model comment covered: their template comment
+    opinions_replaced: int  # model opinions that failed grounding: the template opinion instead
+    calls: int  # HTTP requests, re-asks included
+    calls_per_form: float
+    reasks: int
+    forms_reasked: int
+
+
 class DraftAgreement(TypedDict):
     """How the drafted comments agree with the human remarks, and what they cost."""
 
@@ -35,8 +52,10 @@ class DraftAgreement(TypedDict):
     fallbacks: list[str]
     dropped_comments: int
     agreement: CommentAgreementSummary
-    prompt_tokens_estimate: dict[str, int]
+    prompt_tokens_estimate: dict[str, float]
     tokens: NotRequired[TokenFigures]
+    model: NotRequired[ModelFigures]
+    model_only: NotRequired[CommentAgreementSummary]  # the model's own comments, without template fill-ins
 
 
 async def _review_all(dataset: Dataset, client: Any, use_model: bool) -> list[FormReview]:
@@ -48,7 +67,9 @@ async def _review_all(dataset: Dataset, client: Any, use_model: bool) -> list[Fo
             await client.close_transport()
 
 
-def draft_agreement(dataset: Dataset, *, client: Any = None, use_model: bool = False, seed: int = 0) -> DraftAgreement:
+def draft_agreement(
+    dataset: Dataset, *, client: Any = None, use_model: bool = False, seed: int = 0, draws: int = 1000
+) -> DraftAgreement:
     """Drafts for every sample, matched against the human remarks; with token figures."""
     reviews = asyncio.run(_review_all(dataset, client, use_model))
     drafts = [Comment(**c) for review in reviews for c in eval_comments(review)]
@@ -60,9 +81,13 @@ def draft_agreement(dataset: Dataset, *, client: Any = None, use_model: bool = F
         "forms": len(reviews),
         "fallbacks": sorted({r.fallback_reason for r in reviews if r.fallback_reason and use_model}),
         "dropped_comments": sum(len(r.dropped) for r in reviews),
-        "agreement": comment_agreement(drafts, human_comments(dataset), seed=seed),
+        "agreement": comment_agreement(drafts, human_comments(dataset), seed=seed, draws=draws),
         "prompt_tokens_estimate": {"median": median(estimates), "max": max(estimates)} if estimates else {},
     }
+    if use_model:
+        result["model"] = model_figures(reviews)
+        own = [Comment(**c) for r in reviews for c, d in zip(eval_comments(r), r.comments) if d.source == "llm"]
+        result["model_only"] = comment_agreement(own, human_comments(dataset), seed=seed, draws=draws)
     if calls:  # what the endpoint reported, per form that reached it
         result["tokens"] = {
             "calls": len(calls),
@@ -71,6 +96,32 @@ def draft_agreement(dataset: Dataset, *, client: Any = None, use_model: bool = F
             "cache_hits": sum(c.cache_hit for c in calls),
         }
     return result
+
+
+def _rate(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+def model_figures(reviews: list[FormReview]) -> ModelFigures:
+    kept = sum(c.source == "llm" for r in reviews for c in r.comments)
+    dropped = sum(len(r.dropped) for r in reviews)
+    hidden = sum(d.hidden for r in reviews for d in r.dropped)
+    calls = [r.llm for r in reviews if r.llm is not None]
+    attempts = sum(c.attempts for c in calls)
+    return {
+        "written": kept + dropped,
+        "kept": kept,
+        "dropped": dropped,
+        "rejected_hidden": hidden,
+        "drop_rate": _rate(dropped, kept + dropped),
+        "mechanical_drop_rate": _rate(dropped - hidden, kept + dropped - hidden),
+        "template_fill_ins": sum(c.source == "template" for r in reviews if r.draft_source == "llm" for c in r.comments),
+        "opinions_replaced": sum(r.draft_source == "llm" and r.opinion_source == "template" for r in reviews),
+        "calls": attempts,
+        "calls_per_form": attempts / len(reviews) if reviews else 0.0,
+        "reasks": sum(c.reasks for c in calls),
+        "forms_reasked": sum(c.reasks > 0 for c in calls),
+    }
 
 
 def prompt_estimates(dataset: Dataset) -> list[int]:

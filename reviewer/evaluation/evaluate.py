@@ -76,7 +76,8 @@ def finding_comments(dataset: Dataset, predictions: dict[str, FormPrediction]) -
                     out.append(Comment(form_id=form.form_id, place="problems", reason=f.reason, text=f.message))
                 continue
             ind = form.form.indicators[index]
-            out.append(Comment(form_id=form.form_id, place=index, indicator_name=ind.name, reason=f.reason, text=f.message))
+            out.append(Comment(form_id=form.form_id, place=index, indicator_name=ind.name, reason=f.reason,
+                               note=f.severity == "info", text=f.message))
     return out
 
 
@@ -99,7 +100,7 @@ def evaluate(
         **summary,
         per_check=per_check(outcomes),
         human_vs_human=ceiling(dataset, outcomes),
-        comment_agreement=comment_agreement(finding_comments(dataset, predictions), human_comments(dataset), seed=seed),
+        comment_agreement=comment_agreement(finding_comments(dataset, predictions), human_comments(dataset), seed=seed, draws=draws),
         disagreements=disagreements(outcomes, limit=top),
         errors=dataset.errors + [f"{f.form_id}: {f.error}" for f in outcomes.forms if f.error],
         bootstrap={"draws": draws, "seed": seed, "resample": "forms"},

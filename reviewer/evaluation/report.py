@@ -192,15 +192,20 @@ def draft_rows(block: dict) -> list[list[str]]:
     """Drafted comments (template or model) against the human remarks, with the shuffled baseline."""
     ca = block["agreement"]
     sh = ca.get("shuffled") or {}
+    ci = ca.get("ci95") or {}
     return [
-        [f"{block['draft_source']} drafts, real forms", fmt(ca["draft_hit_rate"]), fmt(ca["human_hit_rate"])],
+        [f"{block['draft_source']} drafts, same flaw on the same place",
+         f"{fmt(ca['draft_hit_rate'])} {fmt_ci(ci.get('draft_hit_rate'))}", f"{fmt(ca['human_hit_rate'])} {fmt_ci(ci.get('human_hit_rate'))}"],
         ["shuffled forms (baseline)", fmt(sh.get("draft_hit_rate")), fmt(sh.get("human_hit_rate"))],
-    ]
+        ["wording: remark's bigrams contained (secondary)", "", f"{fmt(ca.get('wording'))} (shuffled {fmt(ca.get('shuffled_wording'))})"],
+    ]  # fmt: skip
 
 
 def draft_note(block: dict) -> str:
     tokens = block.get("prompt_tokens_estimate") or {}
-    note = f"{block['forms']} forms, {block['agreement']['drafts']} drafted comments, {block['agreement']['humans']} human remarks"
+    ca = block["agreement"]
+    unjudged = f" (+{ca['unjudged']} notes and form-part comments no remark can confirm)" if ca.get("unjudged") else ""
+    note = f"{block['forms']} forms, {ca['drafts']} drafted comments judged{unjudged}, {ca['humans']} human remarks"
     if tokens:
         note += f"; estimated prompt tokens per form: median {tokens['median']}, max {tokens['max']}"
     if block.get("tokens"):
