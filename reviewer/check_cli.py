@@ -10,7 +10,7 @@ from reviewer.checks.common import fmt
 from reviewer.checks.engine import run_checks, selected_checks
 from reviewer.checks.findings import FormReport
 from reviewer.checks.policy import PolicyError, load_policy
-from reviewer.checks.registry import CATEGORIES, DOC_HEADINGS, all_checks
+from reviewer.checks.registry import CATEGORIES, DOC_HEADINGS, FACETS_HEADING, ROW_FACETS, all_checks
 from reviewer.commands import command, print_errors, print_form_error
 from reviewer.extract import extract_paths
 
@@ -152,4 +152,12 @@ def run_checks_cmd(args: argparse.Namespace) -> int:
         print("Skipped with --blind: it judges the declared scores or notes.")
     for heading in DOC_HEADINGS:
         print(f"\n{heading}:\n  {c.doc.get(heading, '')}")
+    if FACETS_HEADING in c.doc:  # what a calibrated policy's [[checks.CODE.when]] rules can name
+        print(f"\n{FACETS_HEADING} (in `check --format json`, and conditions of [[checks.{c.code}.when]]):")
+        own = c.facets
+        for name, text in {**own, **(ROW_FACETS if "row facets" in c.doc[FACETS_HEADING] else {})}.items():
+            print(f"  {name}: {text}")
+    for rule in settings.when:
+        print(f"  when {json.dumps(rule, ensure_ascii=False)}")
     return 0
+

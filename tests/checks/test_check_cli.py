@@ -51,3 +51,16 @@ def test_checks_lists_and_explains(capsys) -> None:
     for heading in ("What it checks:", "Why it matters:", "Example:", "How to fix:", "9.77"):
         assert heading in text
     assert main(["checks", "explain", "PF000"]) == 2
+
+
+def test_facets_in_check_json_and_explain(capsys) -> None:
+    path = str(EXAMPLES / "001_61357c0ed07ba240.part-a.txt")
+    assert main(["check", path, "--blind", "--select", "PF401,PF405", "--format", "json"]) == 0
+    findings = [f for form in json.loads(capsys.readouterr().out)["forms"] for f in form["findings"]]
+    words = {f["facets"]["word"] for f in findings}
+    assert {"有效", "及时"} <= words  # DOMAIN §5: the words 001's reviewer cut
+    assert all(f["facets"]["target_form"] == "word" and f["facets"]["section"].endswith("指标") for f in findings)
+    assert all(f["confidence"]["basis"] for f in findings if f["suggested_score"] is not None)
+    assert main(["checks", "explain", "PF305"]) == 0
+    text = capsys.readouterr().out
+    assert "Facets" in text and "ratio_band:" in text and "target_form:" in text
