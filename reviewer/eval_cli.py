@@ -7,18 +7,20 @@ import json
 import sys
 from pathlib import Path
 
+from reviewer.checks.calibration import decision_table, policy_toml
 from reviewer.checks.policy import load_policy
 from reviewer.commands import command
 from reviewer.config import ConfigError, add_llm_arguments, settings_from_args
 from reviewer.evaluation import harness
-from reviewer.evaluation.calibrate import CalibrationBlock, calibrate, cross_validate, policy_toml, split_evaluate
+from reviewer.evaluation.calibrate import (
+    CalibrationBlock, CalibrationRun, cross_validate, guarded, learning_curve, split_evaluate,
+)
 from reviewer.evaluation.dataset import Dataset, load_dataset
 from reviewer.evaluation.drafts import DraftAgreement, draft_agreement
 from reviewer.evaluation.evaluate import evaluate
 from reviewer.evaluation.log import RunConfig, build_log, write_log
 from reviewer.evaluation.metrics import MissingExtra
-from reviewer.evaluation.report import calibration_md, markdown, render_html
-from reviewer.evaluation.scorers import score_all
+from reviewer.evaluation.report import calibration_md, decisions_md, markdown, render_html
 from reviewer.llm import Client
 
 RUNS_FOLDER = Path("eval") / "runs"  # under REVIEWER_HOME, never the working folder
@@ -47,6 +49,8 @@ def _eval_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--top", type=int, default=20, help="how many disagreements to list (default 20)")
     p.add_argument("--calibrate-split", type=float, metavar="FRACTION", help="also report calibration measured on a split: the first FRACTION of each file's forms train, the rest test")
     p.add_argument("--cv", type=int, default=0, metavar="K", help="also report K-fold (by form) cross-validated calibration")
+    p.add_argument("--curve", type=int, default=0, metavar="DRAWS",
+                   help="with --cv: also the learning curve (calibrate on 1, 2, 3, 5, 8 … forms, DRAWS random draws each)")
     p.add_argument(
         "--drafts",
         action="store_true",
@@ -98,7 +102,8 @@ def split_ids(dataset, fraction: float) -> tuple[list[str], list[str]]:
     return train, test
 
 
-def calibration_blocks(dataset, predictions, split: float | None, cv: int, draws: int, seed: int) -> dict[str, CalibrationBlock]:
+def calibration_blocks(dataset, predictions, split: float | None, cv: int, draws: int, seed: int,
+                       curve: int = 0) -> dict[str, CalibrationBlock]:
     blocks: dict[str, CalibrationBlock] = {}
     if split:
         train, test = split_ids(dataset, split)
@@ -116,6 +121,8 @@ def calibration_blocks(dataset, predictions, split: float | None, cv: int, draws
             "test outcomes pooled; the default policy on all forms."
         )
         blocks[f"{b['k']}-fold"] = b
+        if curve and len(dataset.samples) >= 3:
+            b["curve"] = learning_curve(dataset, predictions, draws=curve, seed=seed)
     return blocks
 
 
@@ -140,7 +147,8 @@ def run_eval(args: argparse.Namespace) -> int:
         pipeline = _pipeline(args.pipeline, args.policy)
         result, predictions, outcomes = evaluate(dataset, pipeline, name=args.pipeline, draws=args.draws, seed=args.seed, top=args.top)
         if args.calibrate_split or args.cv:
-            result.calibration = calibration_blocks(dataset, predictions, args.calibrate_split, args.cv, args.draws, args.seed)
+            result.calibration = calibration_blocks(dataset, predictions, args.calibrate_split, args.cv, args.draws,
+                                                    args.seed, args.curve)
         if args.drafts:
             result.draft_agreement = _draft_agreement(dataset, args)
     except (MissingExtra, RuntimeError, ConfigError) as exc:
@@ -178,27 +186,34 @@ def _calibrate_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", metavar="FILE", required=True, help="where to write the learned policy TOML")
     p.add_argument("--cv", type=int, default=5, metavar="K", help="K-fold cross-validation by form to report (default 5; 0 = none)")
     p.add_argument("--split", type=float, metavar="FRACTION", help="also report: calibrate on the first FRACTION of each file's forms, measure on the rest")
+    p.add_argument("--curve", type=int, default=5, metavar="DRAWS",
+                   help="learning curve: calibrate on 1, 2, 3, 5, 8 … forms, DRAWS random draws each (default 5; 0 = none)")
     p.add_argument("--format", choices=["md", "json"], default="md", help="format of the evaluation printed on stdout")
 
 
 @command("calibrate", _calibrate_args)
 def run_calibrate(args: argparse.Namespace) -> int:
-    """Learn an office's practice (per check: cut or not, how much) into a policy TOML."""
+    """Learn an office's practice (per check and facet: cut or not, how much) into a policy TOML."""
     dataset = _read_dataset(args.paths)
     if dataset is None:
         return _fail("no forms to calibrate on")
+    sources = sorted({Path(s.path).name for s in dataset.samples})
     try:
         predictions = harness.run_pipeline(dataset, _pipeline("checks", None))
-        outcomes = score_all(dataset.samples, predictions)
-        cal = calibrate(outcomes)
-        blocks = calibration_blocks(dataset, predictions, args.split, args.cv, args.draws, args.seed)
+        blocks = calibration_blocks(dataset, predictions, args.split, args.cv, args.draws, args.seed, args.curve)
+        cv = next((b for b in blocks.values() if "k" in b), None)
+        learned = guarded(dataset, predictions, cv, sources=sources)
     except (MissingExtra, RuntimeError) as exc:
         return _fail(str(exc))
-    sources = sorted({Path(s.path).name for s in dataset.samples})
-    Path(args.out).write_text(policy_toml(cal, sources, len(dataset.samples)), encoding="utf-8")
-    print(f"reviewer: wrote {args.out} ({len(cal)} checks from {len(dataset.samples)} forms)", file=sys.stderr)
+    Path(args.out).write_text(policy_toml(learned), encoding="utf-8")
+    for warning in learned.warnings:
+        print(f"reviewer: warning: {warning}", file=sys.stderr)
+    print(f"reviewer: wrote {args.out} ({len(learned.checks) - len(learned.kept_default)} checks learned "
+          f"from {len(dataset.samples)} forms)", file=sys.stderr)
+    run = CalibrationRun(table=decision_table(learned), warnings=learned.warnings,
+                         kept_default=learned.kept_default, evaluation=blocks)
     if args.format == "json":
-        print(json.dumps({"calibration": {c: v.model_dump() for c, v in cal.items()}, "evaluation": blocks}, ensure_ascii=False, indent=2))
-    elif blocks:
-        print(calibration_md(blocks))
+        print(json.dumps(run.model_dump(mode="json"), ensure_ascii=False, indent=2))
+    else:
+        print(decisions_md(run.table, run.warnings) + "\n" + calibration_md(blocks))
     return 0

@@ -160,26 +160,57 @@ def calibration_md(cal: dict | None) -> str:
         rows = [[LABELS[m], fmt(d.get(m)), fmt_ci(block["default"]["ci95"].get(m)), fmt(c.get(m)), fmt_ci(block["calibrated"]["ci95"].get(m))] for m in METRIC_NAMES]
         parts.append(_md_table(["metric", "default policy", "95% CI", "calibrated", "95% CI"], rows))
         parts.append("")
+        if block.get("checks"):
+            parts.append("Held-out findings decided right, per check (learned vs default):")
+            parts.append("")
+            parts.append(_md_table(["check", "findings", "learned right", "default right"], [
+                [code, str(v["findings"]), str(v["learned_right"]), str(v["default_right"])]
+                for code, v in block["checks"].items()]))
+            parts.append("")
+        if block.get("curve"):
+            parts.append("Learning curve: calibrated on n random forms, judged on the others (default policy on the same forms):")
+            parts.append("")
+            parts.append(_md_table(["forms", "draws", "kappa mean", "min", "max", "default kappa", "min flag recall"], [
+                [str(p["forms"]), str(p["draws"]), fmt(p["kappa_mean"]), fmt(p["kappa_min"]), fmt(p["kappa_max"]),
+                 fmt(p["default_kappa_mean"]), fmt(p["flag_recall_min"])] for p in block["curve"]]))
+            parts.append("")
         if block.get("calibration"):
             parts.append("Learned on the training forms: " + learned_summary(block["calibration"]))
             parts.append("")
+        for warning in block.get("warnings", []):
+            parts += [f"> warning: {warning}", ""]
     return "\n".join(parts)
 
 
-def learned_summary(calibration: dict) -> str:
-    """One line per check: PF401 fixed 0.5 (cut 16/19) …"""
+def learned_summary(table: list[dict]) -> str:
+    """One phrase per check: PF401 fixed 0.5 (cut 16/19) …"""
     out = []
-    for code, c in calibration.items():
-        if not c["deduct"]:
-            what = "no cut"
-        elif c["mode"] == "default":
-            what = "default kept"
-        elif c["mode"] == "fixed":
-            what = f"fixed {c['amount']:g}"
-        else:
-            what = f"{c['mode']} {c.get('percent') or 0:g}"
-        out.append(f"{code} {what} (cut {c['cut']}/{c['fired']})")
+    for row in table:
+        if row["where"] != "(all)":
+            continue
+        out.append(f"{row['check']} {_learned_what(row)} (cut {row['cuts']}/{row['rows']})")
     return "; ".join(out) + "."
+
+
+def _learned_what(row: dict) -> str:
+    if not row["cut"]:
+        return "no cut"
+    if row["mode"] == "fixed":
+        return f"fixed {row['amount']:g}"
+    if row["mode"] == "percent":
+        return f"percent {row['percent']:g}"
+    return row["mode"]
+
+
+def decisions_md(table: list[dict], warnings: list[str]) -> str:
+    """The learned decisions per (check, facet value), with counts and p(cut)."""
+    parts = ["## Learned decisions (per check and facet value)", ""]
+    parts.append(_md_table(["check", "where", "rows", "forms", "cuts", "p(cut)", "decision", "kept default"], [
+        [r["check"], r["where"], str(r["rows"]), str(r["forms"]), str(r["cuts"]), fmt(r["p_cut"]), _learned_what(r),
+         "yes" if r["kept_default"] else ""] for r in table]))
+    parts.append("")
+    parts += [f"> warning: {w}" for w in warnings]
+    return "\n".join(parts) + "\n"
 
 
 

@@ -1,0 +1,386 @@
+"""Learn an office's practice from its decisions: per check, and per facet value where its
+reviewers decide at a finer grain, whether it cuts and how much.
+
+    from reviewer.checks.calibration import Decision, calibrate_from_decisions, policy_toml
+    learned = calibrate_from_decisions(decisions)      # Decision: form, check, facets, weight, cut, amount
+    policy = load_policy(overrides=learned.overrides())
+    Path("office.toml").write_text(policy_toml(learned))
+
+A `Decision` is one finding and what a reviewer did with it: cut the row for that flaw
+(and by how many points) or let it stand. The evaluation builds them from reviewed forms
+(reviewer.evaluation.calibrate); a workbench builds them from accepted and rejected
+suggestions. Nothing here reads forms.
+
+The estimate, from the top down (backoff):
+
+1. **Prior**: the base policy's view of the check: a flaw it cuts 0.8, one it only reports
+   0.2, a contested one (reviewers disagree, DOMAIN §5) 0.5.
+2. **Check**: p(cut) = (cuts + m·prior) ÷ (rows + m), a Beta(m·prior, m·(1−prior)) prior
+   of weight m = 2 rows, so one cut in two rows is 0.5 of a contested check, never a rule.
+3. **Facet value**: the same shrinkage toward the check's p. One facet per check may split
+   it (a depth-1 decision list): the one whose leaves predict the held-out forms' decisions
+   best (leave one form out), and only when that beats the check alone.
+
+The office cuts where p > 0.5 (at exactly 0.5 the base policy's decision stands). How much
+is learned separately, from the cut rows: the median points cut (`fixed`), the median
+share of the weight (`percent`), or the base policy's own rule (`rule`), whichever is
+closest to the reviewers' scores; a facet value with 3 or more cuts of its own gets its
+own amount when its median differs.
+
+The result is written as policy data (`overrides`, `policy_toml`): per check `deduct`,
+`amount`/`percent`, `p_cut` and `rows` (what findings show as their confidence), and a
+`[[checks.CODE.when]]` table per value of the facet that splits the check, with comments saying what was learned from how many rows. No opaque model: every
+rule is a line a reviewer can read and edit.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import statistics
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+from reviewer.checks.policy import CheckPolicy, Policy, build_policy, load_policy, merge
+
+PRIOR_WEIGHT = 2.0  # m: the rows a prior is worth
+PRIORS = {"cut": 0.8, "report": 0.2, "contested": 0.5}
+MIN_OWN_AMOUNT = 3  # cut rows a facet value needs for an amount of its own
+
+
+@dataclass(frozen=True)
+class Decision:
+    """One finding and what the reviewer did with it."""
+
+    form: str  # the form's id: forms are the unit of cross-validation
+    check: str  # the finding's check code
+    weight: float  # the row's weight
+    cut: bool  # the reviewer cut the row for this flaw
+    amount: float = 0.0  # points cut (weight − the reviewer's score) when cut
+    facets: dict[str, Any] = field(default_factory=dict)
+    group: str = ""  # who decided (an office, a reviewer, a source file), for disagreement warnings
+    row: int | None = None  # the finding's indicator row, for the caller's bookkeeping
+    suggested: float | None = None  # the base policy's suggested score here (for keeping its rule)
+
+
+@dataclass
+class Leaf:
+    """The decision learned for rows of one check with one facet value (or all of them)."""
+
+    rows: int
+    cuts: int
+    forms: int
+    p_cut: float
+    prior: float
+    cut: bool
+    mode: str = "none"  # none | fixed | percent | rule
+    amount: float | None = None
+    percent: float | None = None
+    median_cut: float | None = None
+    mae: float | None = None  # of the chosen amount on the cut rows
+
+    def settings(self) -> dict[str, Any]:
+        """These decisions as policy keys."""
+        out: dict[str, Any] = {"deduct": self.mode if self.cut else "none"}
+        if self.cut and self.mode == "fixed":
+            out["amount"] = self.amount
+        if self.cut and self.mode == "percent":
+            out["percent"] = self.percent
+        out["p_cut"] = round(self.p_cut, 3)
+        out["rows"] = self.rows
+        return out
+
+    def note(self) -> str:
+        median = "" if self.median_cut is None else f", median cut {self.median_cut:g}"
+        return (f"{self.rows} rows on {self.forms} forms, cut {self.cuts}{median}; "
+                f"p(cut) {self.p_cut:.2f} after shrinking toward {self.prior:.2f}")
+
+
+@dataclass
+class LearnedCheck:
+    code: str
+    check: Leaf
+    facet: str | None = None  # the facet that splits the check, if any
+    leaves: dict[str, Leaf] = field(default_factory=dict)  # by facet value (as text)
+    values: dict[str, Any] = field(default_factory=dict)  # facet value as written → its typed value
+    base: dict[str, Any] = field(default_factory=dict)  # the base policy's settings of the check
+
+    def rules(self) -> list[tuple[str, Leaf]]:
+        """Its `when` rules: one per value of the facet that splits the check (each with its
+        own p_cut and rows, which its findings show as their confidence)."""
+        return list(self.leaves.items())
+
+    def overrides(self) -> dict[str, Any]:
+        table = self.check.settings()
+        rules = [{self.facet: self.values[v], **leaf.settings()} for v, leaf in self.rules()]
+        if rules:
+            table["when"] = rules
+        return table
+
+    def decides(self, facets: dict[str, Any]) -> Leaf:
+        """The leaf a finding with these facets falls in (the check's when no value matches)."""
+        if self.facet is not None:
+            leaf = self.leaves.get(_key(facets.get(self.facet)))
+            if leaf is not None:
+                return leaf
+        return self.check
+
+
+@dataclass
+class Learned:
+    """A calibration: per check what was learned, and the warnings it raised."""
+
+    checks: dict[str, LearnedCheck] = field(default_factory=dict)
+    forms: int = 0
+    rows: int = 0
+    sources: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    kept_default: dict[str, str] = field(default_factory=dict)  # code → why the default was kept
+
+    def overrides(self) -> dict[str, Any]:
+        """The learned settings as a policy dict to merge over the base (load_policy(overrides=…))."""
+        return {"checks": {code: c.overrides() for code, c in self.checks.items() if code not in self.kept_default}}
+
+    def policy(self, base: Policy | None = None) -> Policy:
+        return load_policy(overrides=self.overrides()) if base is None else _over(base, self.overrides())
+
+    def keep_default(self, code: str, why: str) -> None:
+        self.kept_default[code] = why
+        self.warnings.append(f"{code}: {why}; the default policy is kept for it")
+
+
+def _over(base: Policy, overrides: dict) -> Policy:
+    return build_policy(merge(base.model_dump(exclude_none=True), overrides))
+
+
+def _key(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False) if not isinstance(value, str) else value
+
+
+def prior_of(settings: CheckPolicy) -> float:
+    """What the base policy believes before any decision: cut, report, or contested."""
+    if settings.contested:
+        return PRIORS["contested"]
+    return PRIORS["report"] if settings.deduct == "none" else PRIORS["cut"]
+
+
+def shrunk(cuts: int, rows: int, prior: float, m: float = PRIOR_WEIGHT) -> float:
+    """The Beta posterior mean of p(cut): `rows` decisions, `cuts` of them cuts, a prior worth m rows."""
+    return (cuts + m * prior) / (rows + m)
+
+
+def _decide(p: float, prior_cut: bool) -> bool:
+    return prior_cut if abs(p - 0.5) < 1e-9 else p > 0.5
+
+
+def _amount(leaf: Leaf, cut_rows: list[Decision], base: CheckPolicy) -> None:
+    """Learn how much is cut (mode and size) from the cut rows; sets leaf.mode and sizes."""
+    if not leaf.cut:
+        return
+    if not cut_rows:  # cut by the prior alone: the base policy's amount
+        leaf.mode = base.deduct if base.deduct != "none" else "fixed"
+        leaf.amount = base.amount if leaf.mode == "fixed" else None
+        leaf.percent = base.percent if leaf.mode == "percent" else None
+        if leaf.mode == "fixed" and not leaf.amount:
+            leaf.amount = 0.5
+        return
+    amount = statistics.median(d.amount for d in cut_rows)
+    share = statistics.median(d.amount / d.weight for d in cut_rows if d.weight)
+    errors = {
+        "fixed": statistics.fmean(abs(min(amount, d.weight) - d.amount) for d in cut_rows),
+        "percent": statistics.fmean(abs(d.weight * share - d.amount) for d in cut_rows),
+    }
+    if base.deduct == "rule" and all(d.suggested is not None for d in cut_rows):
+        errors["rule"] = statistics.fmean(abs((d.weight - d.suggested) - d.amount) for d in cut_rows)
+    order = ["rule", "fixed", "percent"]  # ties keep the base's rule, then the simpler mode
+    leaf.mode = min(errors, key=lambda m: (round(errors[m], 6), order.index(m)))
+    leaf.mae = round(errors[leaf.mode], 4)
+    leaf.amount = round(amount, 2) if leaf.mode == "fixed" else None
+    leaf.percent = round(share, 4) if leaf.mode == "percent" else None
+
+
+def _leaf(rows: list[Decision], prior: float, prior_cut: bool, base: CheckPolicy) -> Leaf:
+    cuts = [d for d in rows if d.cut]
+    p = shrunk(len(cuts), len(rows), prior)
+    leaf = Leaf(rows=len(rows), cuts=len(cuts), forms=len({d.form for d in rows}), p_cut=p, prior=prior,
+                cut=_decide(p, prior_cut),
+                median_cut=round(statistics.median(d.amount for d in cuts), 2) if cuts else None)
+    _amount(leaf, cuts, base)
+    return leaf
+
+
+def _loo_score(rows: list[Decision], facet: str | None, prior: float, prior_cut: bool) -> tuple[int, float]:
+    """(right decisions, −log loss) on each form's rows, learned from the other forms only."""
+    by_form: dict[str, list[Decision]] = defaultdict(list)
+    for d in rows:
+        by_form[d.form].append(d)
+    total = [len(rows), sum(d.cut for d in rows)]
+    leaf_counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for d in rows:
+        c = leaf_counts[_key(d.facets.get(facet)) if facet else ""]
+        c[0] += 1
+        c[1] += d.cut
+    right, loglik = 0, 0.0
+    for form_rows in by_form.values():
+        n_f, k_f = len(form_rows), sum(d.cut for d in form_rows)
+        p_check = shrunk(total[1] - k_f, total[0] - n_f, prior)
+        out: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+        for d in form_rows:
+            o = out[_key(d.facets.get(facet)) if facet else ""]
+            o[0] += 1
+            o[1] += d.cut
+        for d in form_rows:
+            value = _key(d.facets.get(facet)) if facet else ""
+            n, k = leaf_counts[value]
+            n, k = n - out[value][0], k - out[value][1]
+            p = shrunk(k, n, p_check) if facet else p_check
+            right += _decide(p, prior_cut) == d.cut
+            loglik += math.log(max(p if d.cut else 1 - p, 1e-6))
+    return right, loglik
+
+
+def _best_facet(rows: list[Decision], prior: float, prior_cut: bool) -> str | None:
+    """The facet whose leaves predict held-out forms better than the check alone; None if none does."""
+    if len({d.form for d in rows}) < 2:
+        return None
+    names = sorted({k for d in rows for k in d.facets})
+    best, best_score = None, _loo_score(rows, None, prior, prior_cut)
+    for name in names:
+        values = {_key(d.facets.get(name)) for d in rows}
+        if len(values) < 2 or len(values) > max(2, len(rows) // 2):
+            continue  # one value says nothing; one value per row is an identifier, not a grain
+        score = _loo_score(rows, name, prior, prior_cut)
+        if score[0] > best_score[0] or (best is not None and score > best_score):
+            best, best_score = name, score  # a split must decide more held-out rows right
+    return best
+
+
+def calibrate_from_decisions(decisions: Iterable[Decision], base: Policy | None = None,
+                             sources: list[str] | None = None) -> Learned:
+    """Learn, per check code and facet value, whether the office cuts and how much, from
+    (form, finding, cut/kept, amount) records. `base` is the policy the estimates back off
+    to (the default policy when None). Checks never seen keep the base's settings."""
+    base = base or load_policy()
+    rows = list(decisions)
+    by_check: dict[str, list[Decision]] = defaultdict(list)
+    for d in rows:
+        by_check[d.check].append(d)
+    learned = Learned(forms=len({d.form for d in rows}), rows=len(rows), sources=list(sources or []))
+    for code, mine in sorted(by_check.items()):
+        settings = base.for_check(code)
+        prior, prior_cut = prior_of(settings), settings.deduct != "none"
+        check_leaf = _leaf(mine, prior, prior_cut, settings)
+        result = LearnedCheck(code, check_leaf, base=settings.model_dump(include={"deduct", "amount", "percent"}))
+        facet = _best_facet(mine, prior, prior_cut)
+        if facet is not None:
+            result.facet = facet
+            groups: dict[str, list[Decision]] = defaultdict(list)
+            for d in mine:
+                value = d.facets.get(facet)
+                groups[_key(value)].append(d)
+                result.values[_key(value)] = value
+            for value, group in sorted(groups.items()):
+                leaf = _leaf(group, check_leaf.p_cut, check_leaf.cut, settings)
+                if leaf.cut and check_leaf.cut and leaf.cuts < MIN_OWN_AMOUNT:
+                    leaf.mode, leaf.amount, leaf.percent = check_leaf.mode, check_leaf.amount, check_leaf.percent
+                elif leaf.cut and not leaf.cuts:
+                    _amount(leaf, [d for d in mine if d.cut], settings)
+                result.leaves[value] = leaf
+        learned.checks[code] = result
+    learned.warnings += disagreeing_groups(rows)
+    return learned
+
+
+def disagreeing_groups(decisions: list[Decision], min_rows: int = 3, gap: float = 0.5) -> list[str]:
+    """Warnings for checks on which the decisions' groups (offices, files) disagree: one cuts
+    most of its rows, another few (cut rates `gap` apart, each from `min_rows` rows or more).
+    Calibrating on them together learns neither (a self-scoring unit that never cuts itself
+    pooled with a reviewer who always cuts): calibrate each group on its own."""
+    out = []
+    by_check: dict[str, dict[str, list[bool]]] = defaultdict(lambda: defaultdict(list))
+    for d in decisions:
+        by_check[d.check][d.group].append(d.cut)
+    for code, groups in sorted(by_check.items()):
+        rates = {g: (sum(v), len(v)) for g, v in groups.items() if len(v) >= min_rows}
+        if len(rates) < 2:
+            continue
+        shares = {g: k / n for g, (k, n) in rates.items()}
+        high, low = max(shares, key=shares.get), min(shares, key=shares.get)
+        if shares[high] - shares[low] >= gap:
+            out.append(f"{code}: the forms come from groups that disagree: {high or '?'} cut "
+                       f"{rates[high][0]} of {rates[high][1]}, {low or '?'} cut {rates[low][0]} of "
+                       f"{rates[low][1]}; calibrate each group on its own")
+    return out
+
+
+# --- the policy file ---------------------------------------------------------------------
+
+
+def _toml(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, int):
+        return str(value)
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _table_lines(settings: dict[str, Any]) -> list[str]:
+    return [f"{k} = {_toml(v)}" for k, v in settings.items()]
+
+
+def policy_toml(learned: Learned) -> str:
+    """The calibration as a policy file a reviewer can read and edit (`check --policy FILE`)."""
+    stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d")
+    lines = [
+        f"# Policy learned by `reviewer calibrate` {stamp}",
+        f"# from {learned.forms} reviewed forms, {learned.rows} findings: " + ", ".join(learned.sources),
+        "# Per check: does this office cut where the check fires, and how much? p_cut is the",
+        f"# probability it cuts (Beta-shrunk toward the default policy, prior worth {PRIOR_WEIGHT:g} rows),",
+        "# rows how many findings it was learned from; findings show both as their confidence.",
+        '# deduct = "none" (report only) | "fixed" (weight − amount) | "percent" (weight × (1 − percent))',
+        '#        | "rule" (the check\'s own formula). A [[checks.CODE.when]] table applies its settings',
+        "# to the findings whose facets match (`reviewer checks explain CODE` lists them); first match wins.",
+        "# A check not listed keeps the default policy.",
+        "",
+    ]
+    for warning in learned.warnings:
+        lines.append(f"# WARNING {warning}")
+    if learned.warnings:
+        lines.append("")
+    for code, c in learned.checks.items():
+        if code in learned.kept_default:
+            lines += [f"# [checks.{code}] kept as the default policy: {learned.kept_default[code]}",
+                      f"# (learned: {c.check.note()})", ""]
+            continue
+        lines.append(f"[checks.{code}]")
+        lines += _table_lines(c.check.settings())
+        lines.append(f"# learned from {c.check.note()}")
+        if c.facet is not None:
+            lines.append(f"# decided by facet {c.facet}: " + "; ".join(
+                f"{v}: {leaf.cuts}/{leaf.rows} cut" for v, leaf in c.leaves.items()))
+        for value, leaf in c.rules():
+            lines += ["", f"[[checks.{code}.when]]", f"{c.facet} = {_toml(c.values[value])}"]
+            lines += _table_lines(leaf.settings())
+            lines.append(f"# learned from {leaf.note()}")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def decision_table(learned: Learned) -> list[dict[str, Any]]:
+    """One row per (check, facet value) learned: counts, p(cut), decision, amount."""
+    out = []
+    for code, c in learned.checks.items():
+        items = [("(all)", c.check)] + [(f"{c.facet}={v}", leaf) for v, leaf in c.leaves.items()]
+        for where, leaf in items:
+            out.append({
+                "check": code, "where": where, "rows": leaf.rows, "forms": leaf.forms, "cuts": leaf.cuts,
+                "p_cut": round(leaf.p_cut, 3), "cut": leaf.cut, "mode": leaf.mode if leaf.cut else "none",
+                "amount": leaf.amount, "percent": leaf.percent, "median_cut": leaf.median_cut,
+                "kept_default": code in learned.kept_default,
+            })
+    return out
