@@ -14,14 +14,19 @@ suggestions. Nothing here reads forms.
 The estimate, from the top down (backoff):
 
 1. **Prior**: the base policy's view of the check: a flaw it cuts 0.8, one it only reports
-   0.2, a contested one (reviewers disagree, DOMAIN §5) 0.5.
+   0.2, a contested one (reviewers disagree, DOMAIN §5) 0.5; moved by the office's
+   decisions on the check's family (checks with the same reason category and standing:
+   PF401 "有效" and PF405 "及时" are both an unquantified target), shrunk the same way.
 2. **Check**: p(cut) = (cuts + m·prior) ÷ (rows + m), a Beta(m·prior, m·(1−prior)) prior
    of weight m = 2 rows, so one cut in two rows is 0.5 of a contested check, never a rule.
 3. **Facet value**: the same shrinkage toward the check's p. One facet per check may split
    it (a depth-1 decision list): the one whose leaves predict the held-out forms' decisions
    best (leave one form out), and only when that beats the check alone.
 
-The office cuts where p > 0.5 (at exactly 0.5 the base policy's decision stands). How much
+A level's decision (cut or not) is the level above's unless its rows make the other side
+sure: the Beta posterior puts more than SURE (0.8) of its mass beyond 0.5. One cut in three
+rows of a flaw the default cuts does not stop the cut (P 0.69 on even odds); none in three
+does (0.94). How much
 is learned separately, from the cut rows: the median points cut (`fixed`), the median
 share of the weight (`percent`), or the base policy's own rule (`rule`), whichever is
 closest to the reviewers' scores; a facet value with 3 or more cuts of its own gets its
@@ -45,8 +50,10 @@ from datetime import datetime, timezone
 from typing import Any
 
 from reviewer.checks.policy import CheckPolicy, Policy, build_policy, load_policy, merge
+from reviewer.checks.registry import check_reason
 
 PRIOR_WEIGHT = 2.0  # m: the rows a prior is worth
+SURE = 0.8  # the posterior probability a decision needs to overturn the level above's
 PRIORS = {"cut": 0.8, "report": 0.2, "contested": 0.5}
 MIN_OWN_AMOUNT = 3  # cut rows a facet value needs for an amount of its own
 
@@ -167,13 +174,52 @@ def prior_of(settings: CheckPolicy) -> float:
     return PRIORS["report"] if settings.deduct == "none" else PRIORS["cut"]
 
 
+def _family(code: str, base: Policy) -> tuple[str, float, bool]:
+    """Checks a reviewer judges alike: the same reason category (reviewer.domain.reasons) and
+    the same standing in the base policy (PF401 "有效" and PF405 "及时" are both an
+    unquantified target)."""
+    settings = base.for_check(code)
+    return check_reason(code), prior_of(settings), base.cuts(settings)
+
+
+def family_prior(code: str, by_check: dict[str, list[Decision]], base: Policy) -> float:
+    """The prior of a check: its family's decisions on the other checks, shrunk toward the
+    base policy's prior (the base prior alone when the family has no other rows)."""
+    mine = _family(code, base)
+    others = [d for other, rows in by_check.items() if other != code and _family(other, base) == mine for d in rows]
+    return shrunk(sum(d.cut for d in others), len(others), mine[1]) if others else mine[1]
+
+
 def shrunk(cuts: int, rows: int, prior: float, m: float = PRIOR_WEIGHT) -> float:
     """The Beta posterior mean of p(cut): `rows` decisions, `cuts` of them cuts, a prior worth m rows."""
     return (cuts + m * prior) / (rows + m)
 
 
-def _decide(p: float, prior_cut: bool) -> bool:
-    return prior_cut if abs(p - 0.5) < 1e-9 else p > 0.5
+def below_half(cuts: int, rows: int, prior: float, m: float = PRIOR_WEIGHT) -> float:
+    """P(p(cut) < 0.5) under the Beta posterior (cuts + m·prior, rows − cuts + m·(1 − prior))."""
+    a, b = cuts + m * prior, rows - cuts + m * (1 - prior)
+    steps = 400  # Simpson's rule on [0, 0.5] of the Beta density; plenty for a decision at SURE
+    log_norm = math.lgamma(a + b) - math.lgamma(a) - math.lgamma(b)
+
+    def density(x: float) -> float:
+        if x <= 0:
+            return 0.0 if a > 1 else (math.inf if a < 1 else math.exp(log_norm))
+        return math.exp(log_norm + (a - 1) * math.log(x) + (b - 1) * math.log(1 - x))
+
+    h = 0.5 / steps
+    xs = [i * h for i in range(steps + 1)]
+    xs[0] = min(h / 1000, 1e-9) if a < 1 else 0.0  # an integrable spike at 0
+    total = density(xs[0]) + density(0.5) + sum((4 if i % 2 else 2) * density(xs[i]) for i in range(1, steps))
+    return min(max(total * h / 3, 0.0), 1.0)
+
+
+def decide(cuts: int, rows: int, prior: float, prior_cut: bool) -> bool:
+    """Cut or not: the level above's decision (`prior_cut`) stands unless the rows make the
+    other side sure (posterior probability of it above SURE). Two kept rows of a check the
+    default cuts are not enough to stop cutting it; five are."""
+    if prior_cut:
+        return below_half(cuts, rows, prior) <= SURE
+    return 1 - below_half(cuts, rows, prior) > SURE
 
 
 def _amount(leaf: Leaf, cut_rows: list[Decision], base: CheckPolicy) -> None:
@@ -206,7 +252,7 @@ def _leaf(rows: list[Decision], prior: float, prior_cut: bool, base: CheckPolicy
     cuts = [d for d in rows if d.cut]
     p = shrunk(len(cuts), len(rows), prior)
     leaf = Leaf(rows=len(rows), cuts=len(cuts), forms=len({d.form for d in rows}), p_cut=p, prior=prior,
-                cut=_decide(p, prior_cut),
+                cut=decide(len(cuts), len(rows), prior, prior_cut),
                 median_cut=round(statistics.median(d.amount for d in cuts), 2) if cuts else None)
     _amount(leaf, cuts, base)
     return leaf
@@ -226,7 +272,8 @@ def _loo_score(rows: list[Decision], facet: str | None, prior: float, prior_cut:
     right, loglik = 0, 0.0
     for form_rows in by_form.values():
         n_f, k_f = len(form_rows), sum(d.cut for d in form_rows)
-        p_check = shrunk(total[1] - k_f, total[0] - n_f, prior)
+        k_c, n_c = total[1] - k_f, total[0] - n_f
+        p_check, cut_check = shrunk(k_c, n_c, prior), decide(k_c, n_c, prior, prior_cut)
         out: dict[str, list[int]] = defaultdict(lambda: [0, 0])
         for d in form_rows:
             o = out[_key(d.facets.get(facet)) if facet else ""]
@@ -237,7 +284,7 @@ def _loo_score(rows: list[Decision], facet: str | None, prior: float, prior_cut:
             n, k = leaf_counts[value]
             n, k = n - out[value][0], k - out[value][1]
             p = shrunk(k, n, p_check) if facet else p_check
-            right += _decide(p, prior_cut) == d.cut
+            right += (decide(k, n, p_check, cut_check) if facet else cut_check) == d.cut
             loglik += math.log(max(p if d.cut else 1 - p, 1e-6))
     return right, loglik
 
@@ -271,7 +318,7 @@ def calibrate_from_decisions(decisions: Iterable[Decision], base: Policy | None 
     learned = Learned(forms=len({d.form for d in rows}), rows=len(rows), sources=list(sources or []))
     for code, mine in sorted(by_check.items()):
         settings = base.for_check(code)
-        prior, prior_cut = prior_of(settings), settings.deduct != "none"
+        prior, prior_cut = family_prior(code, by_check, base), base.cuts(settings)
         check_leaf = _leaf(mine, prior, prior_cut, settings)
         result = LearnedCheck(code, check_leaf, base=settings.model_dump(include={"deduct", "amount", "percent"}))
         facet = _best_facet(mine, prior, prior_cut)

@@ -21,8 +21,10 @@ class _Blank(dict):
         return "{" + key + "}"
 
 
-def _suggest(settings: CheckPolicy, weight: float | None, found: Hit) -> float | None:
+def _suggest(settings: CheckPolicy, weight: float | None, found: Hit, policy: Policy) -> float | None:
     """The score the policy gives for this flaw; None when it costs nothing."""
+    if not policy.cuts(settings):
+        return None
     if settings.deduct == "rule":
         return None if found.expected is None else round(found.expected, 2)
     if weight is None or found.index is None:
@@ -54,7 +56,7 @@ def _finding(chk: Check, settings: CheckPolicy, found: Hit, ctx: Context) -> Fin
     return Finding.model_construct(  # every field is built here, from typed values
         check=chk.code, name=chk.name, category=chk.category, severity=settings.severity or chk.severity,
         indicator=indicator, field=path, message=chk.message.format_map(fields),
-        suggested_score=_suggest(settings, weight, found), reason=chk.reason, facets=facets,
+        suggested_score=_suggest(settings, weight, found, ctx.policy), reason=chk.reason, facets=facets,
         confidence=settings.confidence(),
     )
 

@@ -94,6 +94,10 @@ class Policy(BaseModel):
     name: str = "default"
     description: str = ""
     combine: Literal["lowest", "sum"] = "lowest"
+    # What the checks marked `contested` (reviewers disagree whether to cut) do by default:
+    # "cut" as their `deduct` says, or "flag" only, cutting just where a calibration learned
+    # that this office cuts (p_cut > 0.5).
+    contested_flaws: Literal["cut", "flag"] = "cut"
     tolerance: float = 0.011  # scores are written to 2 decimals
     total_weight: float = 100.0
     budget_weight: float = 10.0
@@ -102,6 +106,15 @@ class Policy(BaseModel):
 
     def for_check(self, code: str) -> CheckPolicy:
         return self.checks.get(code) or _DEFAULT_CHECK
+
+    def cuts(self, settings: CheckPolicy) -> bool:
+        """Do these settings cut? `deduct`, unless the flaw is contested and contested flaws
+        are only flagged here, when only a learned p_cut above 0.5 cuts."""
+        if settings.deduct == "none":
+            return False
+        if settings.contested and self.contested_flaws == "flag":
+            return settings.p_cut is not None and settings.p_cut > 0.5
+        return True
 
 
 _DEFAULT_CHECK = CheckPolicy()

@@ -6,7 +6,9 @@ its `Decision`s and measures what it learns on forms it did not learn from:
 
 - `decisions`: every finding of the default checks (blind) on a scored indicator, and
   what the human did there. A cut counts for a check when the human's reason category is
-  the check's, or when no firing check has the human's reason (`attributed`).
+  the check's, or when no firing check has the human's reason (`attributed`); a row cut
+  for another flaw says nothing about this one (a row scored 0 because the money was
+  withdrawn was not "kept" for its word target) and is left out of the check's decisions.
 - `learn`: a calibration from the decisions of some forms.
 - `cross_validate`: k folds by form; each fold's policy learned on the other folds and the
   checks re-run under it on the fold's forms; outcomes pooled; per check, how many of its
@@ -108,7 +110,9 @@ def decisions(outcomes: Outcomes, predictions: dict[str, FormPrediction], ids=No
             if f.indicator_index != o.index or f.check in seen:
                 continue
             seen.add(f.check)
-            cut = o.human_cut and attributed(o, f.check)
+            if o.human_cut and not attributed(o, f.check):
+                continue  # cut for another flaw (money withdrawn …): what it does about this one is unknown
+            cut = o.human_cut
             out.append(Decision(
                 form=o.form_id, row=o.index, check=f.check, weight=o.weight, cut=cut,
                 amount=round(o.weight - o.human_score, 4) if cut else 0.0, facets=dict(f.facets),
@@ -140,7 +144,7 @@ def _votes(rows: list[Decision], default: Policy, learned: Policy, votes: dict[s
 
 def cuts(policy: Policy, d: Decision) -> bool:
     """Does the policy cut where this decision's finding is (its check, its facets)?"""
-    return policy.for_check(d.check).for_facets(d.facets).deduct != "none"
+    return policy.cuts(policy.for_check(d.check).for_facets(d.facets))
 
 
 def folds(ids: list[str], k: int, seed: int = 0) -> list[list[str]]:
