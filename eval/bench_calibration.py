@@ -30,6 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from reviewer.checks import load_policy  # noqa: E402
 from reviewer.domain.model import Form, Indicator  # noqa: E402
 from reviewer.domain.values import parse_value  # noqa: E402
 from reviewer.evaluation.calibrate import learn, _run  # noqa: E402
@@ -163,9 +164,10 @@ def seed_forms() -> list[Form]:
 # --- measuring ---------------------------------------------------------------------------
 
 
-def splits(dataset, n_train: int, n_splits: int, seed: int) -> list[dict]:
-    """Calibrate on n_train random forms, measure on the rest, n_splits times."""
-    preds = run_pipeline(dataset, checks_pipeline())
+def splits(dataset, n_train: int, n_splits: int, seed: int, base=None) -> list[dict]:
+    """Calibrate on n_train random forms, measure on the rest, n_splits times; `base` is the
+    policy calibrated from and compared with (the default policy when None)."""
+    preds = run_pipeline(dataset, checks_pipeline(base))
     default = score_all(dataset.samples, preds)
     ids = sorted(s.form_id for s in dataset.samples)
     rng = random.Random(seed)
@@ -173,8 +175,8 @@ def splits(dataset, n_train: int, n_splits: int, seed: int) -> list[dict]:
     for _ in range(n_splits):
         train = rng.sample(ids, n_train)
         test = [x for x in ids if x not in set(train)]
-        learned = learn(default, preds, train)
-        _, calibrated = _run(dataset, learned.policy(), test)
+        learned = learn(default, preds, train, base=base)
+        _, calibrated = _run(dataset, learned.policy(base), test)
         c = summarize(calibrated, draws=0)["metrics"]
         d = summarize(default.subset(test), draws=0)["metrics"]
         out.append({"kappa": c["kappa"], "flag_recall": c["flag_recall"], "default_kappa": d["kappa"],
@@ -202,17 +204,23 @@ def main() -> None:
     ap.add_argument("--train", type=int, default=5, help="forms calibrated on (default 5)")
     ap.add_argument("--slip", type=float, default=0.05, help="share of flaws an office's reviewer lets pass")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--contested", choices=["cut", "flag"], default="cut",
+                    help="the default policy's contested_flaws: cut them (as 001) or only flag them")
     args = ap.parse_args()
+    base = load_policy(overrides={"contested_flaws": args.contested})
+    print(f"contested_flaws = {args.contested}; calibrated on {args.train} random forms, measured on the others")
+    print()
     print(HEADER)
     if args.part in ("splits", "all"):
-        show(f"001 part-a, {args.train} → {24 - args.train}", splits(load_dataset([SEED_001]), args.train, args.splits, args.seed))
+        show(f"001 part-a, {args.train} → {24 - args.train}",
+             splits(load_dataset([SEED_001]), args.train, args.splits, args.seed, base))
     if args.part in ("offices", "all"):
         forms = seed_forms()
         for name, rule in OFFICES.items():
             rng = random.Random(f"{args.seed}-{name}")
             data = dataset_from_forms([reviewed_by(f, rule, rng, args.slip) for f in forms])
             show(f"office {name} ({len(data.samples)} seed forms), {args.train} → {len(data.samples) - args.train}",
-                 splits(data, args.train, args.splits, args.seed))
+                 splits(data, args.train, args.splits, args.seed, base))
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
 """Learn an office's practice from its decisions: per check, and per facet value where its
 reviewers decide at a finer grain, whether it cuts and how much.
 
-    from reviewer.checks.calibration import Decision, calibrate_from_decisions, policy_toml
+    from reviewer.checks.calibration import Decision, calibrate_from_decisions, decision_from_finding, policy_toml
+    decisions = [decision_from_finding(form_id, finding, weight, accepted=True, score=9.0), …]
     learned = calibrate_from_decisions(decisions)      # Decision: form, check, facets, weight, cut, amount
     policy = load_policy(overrides=learned.overrides())
     Path("office.toml").write_text(policy_toml(learned))
@@ -49,8 +50,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
+from reviewer.checks.findings import Finding
 from reviewer.checks.policy import CheckPolicy, Policy, build_policy, load_policy, merge
-from reviewer.checks.registry import check_reason
+from reviewer.checks.registry import all_checks, check_reason
 
 PRIOR_WEIGHT = 2.0  # m: the rows a prior is worth
 SURE = 0.8  # the posterior probability a decision needs to overturn the level above's
@@ -71,6 +73,20 @@ class Decision:
     group: str = ""  # who decided (an office, a reviewer, a source file), for disagreement warnings
     row: int | None = None  # the finding's indicator row, for the caller's bookkeeping
     suggested: float | None = None  # the base policy's suggested score here (for keeping its rule)
+
+
+def decision_from_finding(form: str, finding: Finding, weight: float, accepted: bool,
+                          score: float | None = None, group: str = "") -> Decision:
+    """A reviewer's verdict on one suggested finding as a Decision: `accepted` the cut (at the
+    suggested score, or at `score` when the reviewer wrote their own) or rejected it (kept
+    the row). What a workbench records when a reviewer accepts or rejects a suggestion."""
+    final = score if score is not None else (finding.suggested_score if accepted else weight)
+    final = weight if final is None else final
+    cut = accepted and final < weight - 1e-9
+    return Decision(form=form, check=finding.check, weight=weight, cut=cut,
+                    amount=round(weight - final, 4) if cut else 0.0, facets=dict(finding.facets),
+                    group=group, row=finding.indicator.index if finding.indicator else None,
+                    suggested=finding.suggested_score)
 
 
 @dataclass
@@ -114,6 +130,7 @@ class LearnedCheck:
     leaves: dict[str, Leaf] = field(default_factory=dict)  # by facet value (as text)
     values: dict[str, Any] = field(default_factory=dict)  # facet value as written → its typed value
     base: dict[str, Any] = field(default_factory=dict)  # the base policy's settings of the check
+    family: list[str] = field(default_factory=list)  # never seen: learned from these checks' rows
 
     def rules(self) -> list[tuple[str, Leaf]]:
         """Its `when` rules: one per value of the facet that splits the check (each with its
@@ -337,8 +354,27 @@ def calibrate_from_decisions(decisions: Iterable[Decision], base: Policy | None 
                     _amount(leaf, [d for d in mine if d.cut], settings)
                 result.leaves[value] = leaf
         learned.checks[code] = result
+    _unseen_in_family(learned, by_check, base)
     learned.warnings += disagreeing_groups(rows)
     return learned
+
+
+def _unseen_in_family(learned: Learned, by_check: dict[str, list[Decision]], base: Policy) -> None:
+    """A check never seen firing follows its family when the family's decisions are sure to
+    differ from the base's: an office that let "有效" stand five times lets "及时" stand too."""
+    seen = {_family(code, base) for code in by_check}
+    for code in all_checks():
+        settings = base.for_check(code)
+        if code in by_check or _family(code, base) not in seen or not settings.enabled:
+            continue
+        prior = family_prior(code, by_check, base)
+        leaf = _leaf([], prior, base.cuts(settings), settings)
+        family = [other for other in by_check if _family(other, base) == _family(code, base)]
+        others = [d for other in family for d in by_check[other]]
+        if decide(sum(d.cut for d in others), len(others), prior_of(settings), base.cuts(settings)) != base.cuts(settings):
+            leaf.cut = not base.cuts(settings)
+            _amount(leaf, [d for d in others if d.cut], settings)
+            learned.checks[code] = LearnedCheck(code, leaf, family=family)
 
 
 def disagreeing_groups(decisions: list[Decision], min_rows: int = 3, gap: float = 0.5) -> list[str]:
@@ -406,7 +442,10 @@ def policy_toml(learned: Learned) -> str:
             continue
         lines.append(f"[checks.{code}]")
         lines += _table_lines(c.check.settings())
-        lines.append(f"# learned from {c.check.note()}")
+        if c.family:
+            lines.append(f"# never seen firing; follows its family {', '.join(c.family)} (same reason, same standing)")
+        else:
+            lines.append(f"# learned from {c.check.note()}")
         if c.facet is not None:
             lines.append(f"# decided by facet {c.facet}: " + "; ".join(
                 f"{v}: {leaf.cuts}/{leaf.rows} cut" for v, leaf in c.leaves.items()))

@@ -28,7 +28,7 @@ from collections import defaultdict
 from pydantic import BaseModel
 from typing_extensions import NotRequired, TypedDict
 
-from reviewer.checks.calibration import Decision, Learned, calibrate_from_decisions, decision_table
+from reviewer.checks.calibration import Decision, Learned, calibrate_from_decisions, decision_table, disagreeing_groups
 from reviewer.checks.policy import Policy, load_policy
 from reviewer.evaluation.harness import FormPrediction, checks_pipeline, run_pipeline
 from reviewer.evaluation.metrics import Summary, summarize
@@ -177,6 +177,7 @@ def cross_validate(dataset, predictions: dict[str, FormPrediction], k: int = 5, 
         "seed": seed,
         "folds": per_fold,
         "checks": dict(sorted(votes.items())),
+        "warnings": disagreeing_groups(decisions(default, predictions)),
         "default": summarize(default, draws=draws, seed=seed),
         "calibrated": summarize(pooled, draws=draws, seed=seed),
     }

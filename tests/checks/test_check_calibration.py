@@ -100,3 +100,55 @@ def test_engine_applies_when_rules_and_reports_confidence():
     assert by_row[1].confidence.p_cut == 0.1 and by_row[1].confidence.basis == "learned where value_form=fraction"
     default = run_checks(form, select=["PF402"])
     assert all(f.suggested_score == 9.5 for f in default.findings)  # the default: 0.5 on each
+
+
+def test_contested_flaws_are_flagged_not_cut_when_the_policy_says_flag():
+    form = make_form({"indicators": [
+        {"level1": "效益指标", "level2": "社会效益指标", "name": "提高政务服务水平", "target": "有效", "actual": "100%", "weight": 10},
+    ]})
+    [cut] = run_checks(form, select=["PF401"]).findings
+    assert cut.suggested_score == 9.5 and cut.confidence.contested and cut.confidence.p_cut is None
+    flag = load_policy(overrides={"contested_flaws": "flag"})
+    [flagged] = run_checks(form, flag, select=["PF401"]).findings
+    assert flagged.suggested_score is None and flagged.confidence.contested
+    learned = load_policy(overrides={"contested_flaws": "flag", "checks": {"PF401": {"p_cut": 0.9, "rows": 8}}})
+    [kept] = run_checks(form, learned, select=["PF401"]).findings
+    assert kept.suggested_score == 9.5  # cut where a calibration learned that the office cuts it
+
+
+def test_decisions_overturn_the_level_above_only_when_sure():
+    from reviewer.checks.calibration import below_half, decide
+
+    assert below_half(0, 0, 0.5) == pytest.approx(0.5, abs=1e-6)
+    assert below_half(0, 3, 0.5) == pytest.approx(1 - 0.5 ** 4, abs=1e-6)  # Beta(1, 4)
+    assert decide(1, 3, 0.5, prior_cut=True)  # one cut in three: not sure it is not cut
+    assert not decide(0, 3, 0.5, prior_cut=True)
+    assert decide(2, 2, 0.5, prior_cut=False) and not decide(1, 2, 0.5, prior_cut=False)
+
+
+def test_an_unseen_check_follows_its_family():
+    """PF405 ("及时") never fired; the office let five "有效" (PF401, same reason) stand."""
+    learned = calibrate_from_decisions(rows("PF401", 5, False))
+    assert not learned.checks["PF401"].check.cut
+    pf405 = learned.checks["PF405"]
+    assert pf405.family == ["PF401"] and not pf405.check.cut and pf405.check.rows == 0
+    assert "PF402" not in learned.checks  # another reason: the default stands
+    assert "follows its family PF401" in policy_toml(learned)
+
+
+def test_a_workbench_builds_decisions_from_accepted_and_rejected_findings():
+    from reviewer.checks.calibration import decision_from_finding
+
+    form = make_form({"indicators": [
+        {"level1": "产出指标", "level2": "质量指标", "name": "系统故障维护及时率", "target": "1", "actual": "100%", "weight": 10},
+        {"level1": "产出指标", "level2": "质量指标", "name": "验收合格率", "target": "0.95", "actual": "98%", "weight": 10},
+    ]})
+    records = []
+    for k in range(4):  # four forms' reviews: "1" accepted at the reviewer's own 9, "0.95" rejected
+        for f in run_checks(form, select=["PF402"]).findings:
+            one = f.facets["value_form"] == "bare_one"
+            records.append(decision_from_finding(f"form{k}", f, 10, accepted=one, score=9 if one else None))
+    assert records[0].cut and records[0].amount == 1 and not records[1].cut and records[1].row == 1
+    policy = calibrate_from_decisions(records).policy()
+    by_row = {f.indicator.index: f.suggested_score for f in run_checks(form, policy, select=["PF402"]).findings}
+    assert by_row == {0: 9, 1: None}
