@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT))
 from reviewer.checks import load_policy  # noqa: E402
 from reviewer.domain.model import Form, Indicator  # noqa: E402
 from reviewer.domain.values import parse_value  # noqa: E402
-from reviewer.evaluation.calibrate import learn, _run  # noqa: E402
+from reviewer.evaluation.calibrate import learn, run_policy  # noqa: E402
 from reviewer.evaluation.dataset import dataset_from_forms, load_dataset  # noqa: E402
 from reviewer.evaluation.harness import checks_pipeline, run_pipeline  # noqa: E402
 from reviewer.evaluation.metrics import summarize  # noqa: E402
@@ -176,7 +176,7 @@ def splits(dataset, n_train: int, n_splits: int, seed: int, base=None) -> list[d
         train = rng.sample(ids, n_train)
         test = [x for x in ids if x not in set(train)]
         learned = learn(default, preds, train, base=base)
-        _, calibrated = _run(dataset, learned.policy(base), test)
+        _, calibrated = run_policy(dataset, learned.policy(base), test)
         c = summarize(calibrated, draws=0)["metrics"]
         d = summarize(default.subset(test), draws=0)["metrics"]
         out.append({"kappa": c["kappa"], "flag_recall": c["flag_recall"], "default_kappa": d["kappa"],

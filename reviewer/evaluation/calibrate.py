@@ -127,7 +127,8 @@ def learn(outcomes: Outcomes, predictions: dict[str, FormPrediction], ids=None, 
     return calibrate_from_decisions(decisions(outcomes, predictions, ids), base=base, sources=sources)
 
 
-def _run(dataset, policy: Policy, ids) -> tuple[dict[str, FormPrediction], Outcomes]:
+def run_policy(dataset, policy: Policy, ids) -> tuple[dict[str, FormPrediction], Outcomes]:
+    """The checks re-run under `policy` on the forms `ids`, blind, and scored against the human."""
     part = dataset.subset(ids)
     preds = run_pipeline(part, checks_pipeline(policy))
     return preds, score_all(part.samples, preds)
@@ -167,7 +168,7 @@ def cross_validate(dataset, predictions: dict[str, FormPrediction], k: int = 5, 
         train = [x for x in ids if x not in set(test)]
         learned = learn(default, predictions, train, base=base)
         policy = learned.policy(base)
-        _, out = _run(dataset, policy, test)
+        _, out = run_policy(dataset, policy, test)
         _votes(decisions(default, predictions, test), base or load_policy(), policy, votes)
         pooled.forms += out.forms
         pooled.indicators += out.indicators
@@ -208,7 +209,7 @@ def split_evaluate(dataset, predictions: dict[str, FormPrediction], train: list[
     """One split: calibrate on train, measure calibrated and default policy on test."""
     default = score_all(dataset.samples, predictions)
     learned = learn(default, predictions, train, base=base)
-    _, out = _run(dataset, learned.policy(base), test)
+    _, out = run_policy(dataset, learned.policy(base), test)
     return {
         "train": train,
         "test": test,
@@ -238,7 +239,7 @@ def learning_curve(dataset, predictions: dict[str, FormPrediction], sizes=CURVE_
             train = rng.sample(ids, n)
             test = [x for x in ids if x not in set(train)]
             learned = learn(default, predictions, train, base=base)
-            _, out = _run(dataset, learned.policy(base), test)
+            _, out = run_policy(dataset, learned.policy(base), test)
             m = summarize(out, draws=0)["metrics"]
             kappas.append(m["kappa"])
             recalls.append(m["flag_recall"])
