@@ -33,11 +33,9 @@ sys.path.insert(0, str(ROOT))
 from reviewer.checks import load_policy  # noqa: E402
 from reviewer.domain.model import Form, Indicator  # noqa: E402
 from reviewer.domain.values import parse_value  # noqa: E402
-from reviewer.evaluation.calibrate import learn, run_policy  # noqa: E402
+from reviewer.evaluation.calibrate import random_splits  # noqa: E402
 from reviewer.evaluation.dataset import dataset_from_forms, load_dataset  # noqa: E402
 from reviewer.evaluation.harness import checks_pipeline, run_pipeline  # noqa: E402
-from reviewer.evaluation.metrics import summarize  # noqa: E402
-from reviewer.evaluation.scorers import score_all  # noqa: E402
 from reviewer.extract import extract_paths  # noqa: E402
 
 EXAMPLES = ROOT / "examples"
@@ -168,20 +166,7 @@ def splits(dataset, n_train: int, n_splits: int, seed: int, base=None) -> list[d
     """Calibrate on n_train random forms, measure on the rest, n_splits times; `base` is the
     policy calibrated from and compared with (the default policy when None)."""
     preds = run_pipeline(dataset, checks_pipeline(base))
-    default = score_all(dataset.samples, preds)
-    ids = sorted(s.form_id for s in dataset.samples)
-    rng = random.Random(seed)
-    out = []
-    for _ in range(n_splits):
-        train = rng.sample(ids, n_train)
-        test = [x for x in ids if x not in set(train)]
-        learned = learn(default, preds, train, base=base)
-        _, calibrated = run_policy(dataset, learned.policy(base), test)
-        c = summarize(calibrated, draws=0)["metrics"]
-        d = summarize(default.subset(test), draws=0)["metrics"]
-        out.append({"kappa": c["kappa"], "flag_recall": c["flag_recall"], "default_kappa": d["kappa"],
-                    "score_mae": c["score_mae"], "warnings": len(learned.warnings)})
-    return out
+    return random_splits(dataset, preds, n_train, n_splits, random.Random(seed), base)
 
 
 def show(label: str, runs: list[dict]) -> None:

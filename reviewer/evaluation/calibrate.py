@@ -223,30 +223,49 @@ def split_evaluate(dataset, predictions: dict[str, FormPrediction], train: list[
 CURVE_SIZES = (1, 2, 3, 5, 8, 13, 21)
 
 
+class SplitFigures(TypedDict):
+    """One random split: the calibrated policy and the default on its test forms."""
+
+    kappa: float | None
+    flag_recall: float | None
+    score_mae: float | None
+    default_kappa: float | None
+    warnings: int
+
+
+def random_splits(dataset, predictions: dict[str, FormPrediction], n_train: int, draws: int,
+                  rng: random.Random, base: Policy | None = None) -> list[SplitFigures]:
+    """Calibrate on n_train random forms and judge the rest, `draws` times."""
+    default = score_all(dataset.samples, predictions)
+    ids = sorted(s.form_id for s in dataset.samples)
+    out: list[SplitFigures] = []
+    for _ in range(draws):
+        train = rng.sample(ids, n_train)
+        test = [x for x in ids if x not in set(train)]
+        learned = learn(default, predictions, train, base=base)
+        _, calibrated = run_policy(dataset, learned.policy(base), test)
+        c = summarize(calibrated, draws=0)["metrics"]
+        out.append({"kappa": c["kappa"], "flag_recall": c["flag_recall"], "score_mae": c["score_mae"],
+                    "default_kappa": summarize(default.subset(test), draws=0)["metrics"]["kappa"],
+                    "warnings": len(learned.warnings)})
+    return out
+
+
 def learning_curve(dataset, predictions: dict[str, FormPrediction], sizes=CURVE_SIZES, draws: int = 5,
                    seed: int = 0, base: Policy | None = None) -> list[CurvePoint]:
     """Kappa after calibrating on n random forms (n in sizes, fewer than the dataset has),
     judged on the others, `draws` random draws each; the default policy on the same forms."""
-    default = score_all(dataset.samples, predictions)
-    ids = sorted(s.form_id for s in dataset.samples)
     rng = random.Random(seed)
     points: list[CurvePoint] = []
     for n in sizes:
-        if n >= len(ids):
+        if n >= len(dataset.samples):
             break
-        kappas, defaults, recalls = [], [], []
-        for _ in range(draws):
-            train = rng.sample(ids, n)
-            test = [x for x in ids if x not in set(train)]
-            learned = learn(default, predictions, train, base=base)
-            _, out = run_policy(dataset, learned.policy(base), test)
-            m = summarize(out, draws=0)["metrics"]
-            kappas.append(m["kappa"])
-            recalls.append(m["flag_recall"])
-            defaults.append(summarize(default.subset(test), draws=0)["metrics"]["kappa"])
+        runs = random_splits(dataset, predictions, n, draws, rng, base)
+        kappas = [r["kappa"] for r in runs]
         points.append({
             "forms": n, "draws": draws, "kappa_mean": _mean(kappas), "kappa_min": _least(kappas),
-            "kappa_max": _most(kappas), "default_kappa_mean": _mean(defaults), "flag_recall_min": _least(recalls),
+            "kappa_max": _most(kappas), "default_kappa_mean": _mean([r["default_kappa"] for r in runs]),
+            "flag_recall_min": _least([r["flag_recall"] for r in runs]),
         })
     return points
 
