@@ -26,17 +26,17 @@ The estimate, from the top down (backoff):
 
 A level's decision (cut or not) is the level above's unless its rows make the other side
 sure: the Beta posterior puts more than SURE (0.8) of its mass beyond 0.5. One cut in three
-rows of a flaw the default cuts does not stop the cut (P 0.69 on even odds); none in three
-does (0.94). How much
-is learned separately, from the cut rows: the median points cut (`fixed`), the median
+rows of a contested flaw the default cuts does not stop the cut (P 0.69 on even odds);
+none in three does (0.94). How much is learned separately, from the cut rows: the median points cut (`fixed`), the median
 share of the weight (`percent`), or the base policy's own rule (`rule`), whichever is
 closest to the reviewers' scores; a facet value with 3 or more cuts of its own gets its
 own amount when its median differs.
 
 The result is written as policy data (`overrides`, `policy_toml`): per check `deduct`,
 `amount`/`percent`, `p_cut` and `rows` (what findings show as their confidence), and a
-`[[checks.CODE.when]]` table per value of the facet that splits the check, with comments saying what was learned from how many rows. No opaque model: every
-rule is a line a reviewer can read and edit.
+`[[checks.CODE.when]]` table per value of the facet that splits the check, with comments
+saying what was learned from how many rows. No opaque model: every rule is a line a
+reviewer can read and edit.
 """
 
 from __future__ import annotations
@@ -129,7 +129,6 @@ class LearnedCheck:
     facet: str | None = None  # the facet that splits the check, if any
     leaves: dict[str, Leaf] = field(default_factory=dict)  # by facet value (as text)
     values: dict[str, Any] = field(default_factory=dict)  # facet value as written → its typed value
-    base: dict[str, Any] = field(default_factory=dict)  # the base policy's settings of the check
     family: list[str] = field(default_factory=list)  # never seen: learned from these checks' rows
 
     def rules(self) -> list[tuple[str, Leaf]]:
@@ -143,14 +142,6 @@ class LearnedCheck:
         if rules:
             table["when"] = rules
         return table
-
-    def decides(self, facets: dict[str, Any]) -> Leaf:
-        """The leaf a finding with these facets falls in (the check's when no value matches)."""
-        if self.facet is not None:
-            leaf = self.leaves.get(_key(facets.get(self.facet)))
-            if leaf is not None:
-                return leaf
-        return self.check
 
 
 @dataclass
@@ -233,7 +224,7 @@ def below_half(cuts: int, rows: int, prior: float, m: float = PRIOR_WEIGHT) -> f
 def decide(cuts: int, rows: int, prior: float, prior_cut: bool) -> bool:
     """Cut or not: the level above's decision (`prior_cut`) stands unless the rows make the
     other side sure (posterior probability of it above SURE). Two kept rows of a check the
-    default cuts are not enough to stop cutting it; five are."""
+    default cuts (prior 0.8) are not enough to stop cutting it (P 0.67); three are (0.81)."""
     if prior_cut:
         return below_half(cuts, rows, prior) <= SURE
     return 1 - below_half(cuts, rows, prior) > SURE
@@ -337,7 +328,7 @@ def calibrate_from_decisions(decisions: Iterable[Decision], base: Policy | None 
         settings = base.for_check(code)
         prior, prior_cut = family_prior(code, by_check, base), base.cuts(settings)
         check_leaf = _leaf(mine, prior, prior_cut, settings)
-        result = LearnedCheck(code, check_leaf, base=settings.model_dump(include={"deduct", "amount", "percent"}))
+        result = LearnedCheck(code, check_leaf)
         facet = _best_facet(mine, prior, prior_cut)
         if facet is not None:
             result.facet = facet
@@ -367,14 +358,14 @@ def _unseen_in_family(learned: Learned, by_check: dict[str, list[Decision]], bas
         settings = base.for_check(code)
         if code in by_check or _family(code, base) not in seen or not settings.enabled:
             continue
-        prior = family_prior(code, by_check, base)
-        leaf = _leaf([], prior, base.cuts(settings), settings)
         family = [other for other in by_check if _family(other, base) == _family(code, base)]
         others = [d for other in family for d in by_check[other]]
-        if decide(sum(d.cut for d in others), len(others), prior_of(settings), base.cuts(settings)) != base.cuts(settings):
-            leaf.cut = not base.cuts(settings)
-            _amount(leaf, [d for d in others if d.cut], settings)
-            learned.checks[code] = LearnedCheck(code, leaf, family=family)
+        cuts, prior, base_cut = sum(d.cut for d in others), prior_of(settings), base.cuts(settings)
+        if decide(cuts, len(others), prior, base_cut) == base_cut:
+            continue
+        leaf = Leaf(rows=0, cuts=0, forms=0, p_cut=shrunk(cuts, len(others), prior), prior=prior, cut=not base_cut)
+        _amount(leaf, [d for d in others if d.cut], settings)
+        learned.checks[code] = LearnedCheck(code, leaf, family=family)
 
 
 def disagreeing_groups(decisions: list[Decision], min_rows: int = 3, gap: float = 0.5) -> list[str]:

@@ -96,7 +96,7 @@ class Policy(BaseModel):
     combine: Literal["lowest", "sum"] = "lowest"
     # What the checks marked `contested` (reviewers disagree whether to cut) do by default:
     # "cut" as their `deduct` says, or "flag" only, cutting just where a calibration learned
-    # that this office cuts (p_cut > 0.5).
+    # that this office cuts (a learned table: `deduct` with its `p_cut`).
     contested_flaws: Literal["cut", "flag"] = "cut"
     tolerance: float = 0.011  # scores are written to 2 decimals
     total_weight: float = 100.0
@@ -109,11 +109,12 @@ class Policy(BaseModel):
 
     def cuts(self, settings: CheckPolicy) -> bool:
         """Do these settings cut? `deduct`, unless the flaw is contested and contested flaws
-        are only flagged here, when only a learned p_cut above 0.5 cuts."""
+        are only flagged here: then only a learned decision cuts (settings with a p_cut,
+        which calibration writes beside the `deduct` it decided)."""
         if settings.deduct == "none":
             return False
         if settings.contested and self.contested_flaws == "flag":
-            return settings.p_cut is not None and settings.p_cut > 0.5
+            return settings.p_cut is not None
         return True
 
 
