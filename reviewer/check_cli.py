@@ -8,7 +8,7 @@ import sys
 
 from reviewer.checks.common import fmt
 from reviewer.checks.engine import run_checks, selected_checks
-from reviewer.checks.findings import FormReport
+from reviewer.checks.findings import Confidence, Finding, FormReport
 from reviewer.checks.policy import PolicyError, load_policy
 from reviewer.checks.registry import CATEGORIES, DOC_HEADINGS, FACETS_HEADING, ROW_FACETS, all_checks
 from reviewer.commands import command, print_errors, print_form_error
@@ -70,8 +70,18 @@ def _total_line(r: FormReport) -> str:
     return "  ".join(parts)
 
 
-def _cut(score: float | None) -> str:
-    return "" if score is None else f" → {fmt(score)}"
+def _cut(f: Finding) -> str:
+    """The suggested score, and how sure the policy is of it (what a reviewer triages by)."""
+    if f.suggested_score is None:
+        return ""
+    return f" → {fmt(f.suggested_score)}" + (f" ({sureness(f.confidence)})" if f.confidence else "")
+
+
+def sureness(c: Confidence) -> str:
+    """"p 0.84 of 16 rows", "contested" or "" for a rule the default applies."""
+    if c.p_cut is not None:
+        return f"p {c.p_cut:.2f} of {c.rows} rows" + (", contested" if c.contested else "")
+    return "contested" if c.contested else "rule"
 
 
 def table(reports: list[FormReport]) -> str:
@@ -82,7 +92,7 @@ def table(reports: list[FormReport]) -> str:
             lines.append(f"  ! {r.recomputed.basis}")
         for f in r.findings:
             where = f"#{f.indicator.index + 1}" if f.indicator else "-"  # people count from 1, as in opinions
-            lines.append(f"  {_SEVERITY_MARK[f.severity]} {f.check} {f.name:<28} {where:<4} {f.message}{_cut(f.suggested_score)}")
+            lines.append(f"  {_SEVERITY_MARK[f.severity]} {f.check} {f.name:<28} {where:<4} {f.message}{_cut(f)}")
     counts = {s: sum(f.severity == s for r in reports for f in r.findings) for s in _SEVERITY_MARK}
     lines.append(f"# {len(reports)} forms: {counts['error']} errors, {counts['warning']} warnings, {counts['info']} notes")
     return "\n".join(lines)

@@ -160,26 +160,33 @@ def calibration_md(cal: dict | None) -> str:
         rows = [[LABELS[m], fmt(d.get(m)), fmt_ci(block["default"]["ci95"].get(m)), fmt(c.get(m)), fmt_ci(block["calibrated"]["ci95"].get(m))] for m in METRIC_NAMES]
         parts.append(_md_table(["metric", "default policy", "95% CI", "calibrated", "95% CI"], rows))
         parts.append("")
-        if block.get("checks"):
-            parts.append("Held-out findings decided right, per check (learned vs default):")
-            parts.append("")
-            parts.append(_md_table(["check", "findings", "learned right", "default right"], [
-                [code, str(v["findings"]), str(v["learned_right"]), str(v["default_right"])]
-                for code, v in block["checks"].items()]))
-            parts.append("")
-        if block.get("curve"):
-            parts.append("Learning curve: calibrated on n random forms, judged on the others (default policy on the same forms):")
-            parts.append("")
-            parts.append(_md_table(["forms", "draws", "kappa mean", "min", "max", "default kappa", "min flag recall"], [
-                [str(p["forms"]), str(p["draws"]), fmt(p["kappa_mean"]), fmt(p["kappa_min"]), fmt(p["kappa_max"]),
-                 fmt(p["default_kappa_mean"]), fmt(p["flag_recall_min"])] for p in block["curve"]]))
-            parts.append("")
+        for title, head, rows in _calibration_tables(block):
+            parts += [title, "", _md_table(head, rows), ""]
         if block.get("calibration"):
             parts.append("Learned on the training forms: " + learned_summary(block["calibration"]))
             parts.append("")
         for warning in block.get("warnings", []):
             parts += [f"> warning: {warning}", ""]
     return "\n".join(parts)
+
+
+VOTES_HEAD = ["check", "findings", "learned right", "default right"]
+CURVE_HEAD = ["forms", "draws", "kappa mean", "min", "max", "default kappa", "min flag recall"]
+
+
+def _calibration_tables(block: dict) -> list[tuple[str, list[str], list[list[str]]]]:
+    """(title, header, rows) of a calibration block's per-check votes and learning curve."""
+    out = []
+    if block.get("checks"):
+        out.append(("Held-out findings decided right, per check (learned vs default):", VOTES_HEAD, [
+            [code, str(v["findings"]), str(v["learned_right"]), str(v["default_right"])]
+            for code, v in block["checks"].items()]))
+    if block.get("curve"):
+        out.append(("Learning curve: calibrated on n random forms, judged on the others (default policy on the same forms):",
+                    CURVE_HEAD, [[str(p["forms"]), str(p["draws"]), fmt(p["kappa_mean"]), fmt(p["kappa_min"]),
+                                  fmt(p["kappa_max"]), fmt(p["default_kappa_mean"]), fmt(p["flag_recall_min"])]
+                                 for p in block["curve"]]))
+    return out
 
 
 def learned_summary(table: list[dict]) -> str:
@@ -378,8 +385,11 @@ def render_html(result: dict, log_path: str | None = None) -> str:
             d, c = block["default"], block["calibrated"]
             rows = [[LABELS[m], fmt(d["metrics"].get(m)), fmt_ci(d["ci95"].get(m)), fmt(c["metrics"].get(m)), fmt_ci(c["ci95"].get(m))] for m in METRIC_NAMES]
             parts += [f"<h3>{e(label)}</h3>", f"<p class='note'>{e(block.get('description', ''))}</p>", _html_table(["metric", "default policy", "95% CI", "calibrated", "95% CI"], rows)]
+            for title, head, table in _calibration_tables(block):
+                parts += [f"<p class='note'>{e(title)}</p>", _html_table(head, table)]
             if block.get("calibration"):
                 parts.append(f"<p class='note'>Learned on the training forms: {e(learned_summary(block['calibration']))}</p>")
+            parts += [f"<p class='note'>warning: {e(w)}</p>" for w in block.get("warnings", [])]
     parts += ["<h2>Largest disagreements</h2>", _html_table(DIS_HEAD, dis_rows(result), numeric_from=99)]
     if result.get("errors"):
         parts += ["<h2>Errors</h2><ul>"] + [f"<li>{e(x)}</li>" for x in result["errors"]] + ["</ul>"]
