@@ -18,16 +18,18 @@ The estimate, from the top down (backoff):
    0.2, a contested one (reviewers disagree, DOMAIN §5) 0.5; moved by the office's
    decisions on the check's family (checks with the same reason category and standing:
    PF401 "有效" and PF405 "及时" are both an unquantified target), shrunk the same way.
-2. **Check**: p(cut) = (cuts + m·prior) ÷ (rows + m), a Beta(m·prior, m·(1−prior)) prior
-   of weight m = 2 rows, so one cut in two rows is 0.5 of a contested check, never a rule.
+2. **Check**: p(cut) = (cuts + m·prior) ÷ (forms + m), a Beta(m·prior, m·(1−prior)) prior
+   of weight m = 2, so one cut in two is 0.5 of a contested check, never a rule. Evidence
+   is counted by form (`evidence`): a form is one look by one reviewer and counts once,
+   as the share of its rows cut, so two rows kept on one form do not outweigh the prior.
 3. **Facet value**: the same shrinkage toward the check's p. One facet per check may split
    it (a depth-1 decision list): the one whose leaves predict the held-out forms' decisions
    best (leave one form out), and only when that beats the check alone.
 
 A level's decision (cut or not) is the level above's unless its rows make the other side
-sure: the Beta posterior puts more than SURE (0.8) of its mass beyond 0.5. One cut in three
-rows of a contested flaw the default cuts does not stop the cut (P 0.69 on even odds);
-none in three does (0.94). How much is learned separately, from the cut rows: the median points cut (`fixed`), the median
+sure: the Beta posterior puts more than SURE (0.8) of its mass beyond 0.5. One form in
+three cutting a contested flaw the default cuts does not stop the cut (P 0.69 on even
+odds); none in three does (0.94). How much is learned separately, from the cut rows: the median points cut (`fixed`), the median
 share of the weight (`percent`), or the base policy's own rule (`rule`), whichever is
 closest to the reviewers' scores; a facet value with 3 or more cuts of its own gets its
 own amount when its median differs.
@@ -195,15 +197,25 @@ def family_prior(code: str, by_check: dict[str, list[Decision]], base: Policy) -
     base policy's prior (the base prior alone when the family has no other rows)."""
     mine = _family(code, base)
     others = [d for other, rows in by_check.items() if other != code and _family(other, base) == mine for d in rows]
-    return shrunk(sum(d.cut for d in others), len(others), mine[1]) if others else mine[1]
+    return shrunk(*evidence(others), mine[1]) if others else mine[1]
 
 
-def shrunk(cuts: int, rows: int, prior: float, m: float = PRIOR_WEIGHT) -> float:
-    """The Beta posterior mean of p(cut): `rows` decisions, `cuts` of them cuts, a prior worth m rows."""
+def evidence(rows: Iterable[Decision]) -> tuple[float, float]:
+    """(cuts, rows) counted by form: each form is one reviewer's look, worth one observation,
+    its share of rows cut (two rows kept on one form are one form that kept them, not two
+    forms' evidence)."""
+    by_form: dict[str, list[bool]] = defaultdict(list)
+    for d in rows:
+        by_form[d.form].append(d.cut)
+    return sum(sum(v) / len(v) for v in by_form.values()), float(len(by_form))
+
+
+def shrunk(cuts: float, rows: float, prior: float, m: float = PRIOR_WEIGHT) -> float:
+    """The Beta posterior mean of p(cut): `rows` observations, `cuts` of them cuts, a prior worth m."""
     return (cuts + m * prior) / (rows + m)
 
 
-def below_half(cuts: int, rows: int, prior: float, m: float = PRIOR_WEIGHT) -> float:
+def below_half(cuts: float, rows: float, prior: float, m: float = PRIOR_WEIGHT) -> float:
     """P(p(cut) < 0.5) under the Beta posterior (cuts + m·prior, rows − cuts + m·(1 − prior))."""
     a, b = cuts + m * prior, rows - cuts + m * (1 - prior)
     steps = 400  # Simpson's rule on [0, 0.5] of the Beta density; plenty for a decision at SURE
@@ -221,10 +233,10 @@ def below_half(cuts: int, rows: int, prior: float, m: float = PRIOR_WEIGHT) -> f
     return min(max(total * h / 3, 0.0), 1.0)
 
 
-def decide(cuts: int, rows: int, prior: float, prior_cut: bool) -> bool:
+def decide(cuts: float, rows: float, prior: float, prior_cut: bool) -> bool:
     """Cut or not: the level above's decision (`prior_cut`) stands unless the rows make the
-    other side sure (posterior probability of it above SURE). Two kept rows of a check the
-    default cuts (prior 0.8) are not enough to stop cutting it (P 0.67); three are (0.81)."""
+    other side sure (posterior probability of it above SURE). Two forms that kept a check
+    the default cuts (prior 0.8) are not enough to stop cutting it (P 0.67); three are (0.81)."""
     if prior_cut:
         return below_half(cuts, rows, prior) <= SURE
     return 1 - below_half(cuts, rows, prior) > SURE
@@ -258,9 +270,9 @@ def _amount(leaf: Leaf, cut_rows: list[Decision], base: CheckPolicy) -> None:
 
 def _leaf(rows: list[Decision], prior: float, prior_cut: bool, base: CheckPolicy) -> Leaf:
     cuts = [d for d in rows if d.cut]
-    p = shrunk(len(cuts), len(rows), prior)
-    leaf = Leaf(rows=len(rows), cuts=len(cuts), forms=len({d.form for d in rows}), p_cut=p, prior=prior,
-                cut=decide(len(cuts), len(rows), prior, prior_cut),
+    k, n = evidence(rows)
+    leaf = Leaf(rows=len(rows), cuts=len(cuts), forms=int(n), p_cut=shrunk(k, n, prior), prior=prior,
+                cut=decide(k, n, prior, prior_cut),
                 median_cut=round(statistics.median(d.amount for d in cuts), 2) if cuts else None)
     _amount(leaf, cuts, base)
     return leaf
@@ -271,28 +283,21 @@ def _loo_score(rows: list[Decision], facet: str | None, prior: float, prior_cut:
     by_form: dict[str, list[Decision]] = defaultdict(list)
     for d in rows:
         by_form[d.form].append(d)
-    total = [len(rows), sum(d.cut for d in rows)]
-    leaf_counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    for d in rows:
-        c = leaf_counts[_key(d.facets.get(facet)) if facet else ""]
-        c[0] += 1
-        c[1] += d.cut
     right, loglik = 0, 0.0
-    for form_rows in by_form.values():
-        n_f, k_f = len(form_rows), sum(d.cut for d in form_rows)
-        k_c, n_c = total[1] - k_f, total[0] - n_f
+    for form, held_out in by_form.items():
+        rest = [d for d in rows if d.form != form]
+        k_c, n_c = evidence(rest)
         p_check, cut_check = shrunk(k_c, n_c, prior), decide(k_c, n_c, prior, prior_cut)
-        out: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-        for d in form_rows:
-            o = out[_key(d.facets.get(facet)) if facet else ""]
-            o[0] += 1
-            o[1] += d.cut
-        for d in form_rows:
-            value = _key(d.facets.get(facet)) if facet else ""
-            n, k = leaf_counts[value]
-            n, k = n - out[value][0], k - out[value][1]
-            p = shrunk(k, n, p_check) if facet else p_check
-            right += (decide(k, n, p_check, cut_check) if facet else cut_check) == d.cut
+        leaves: dict[str, list[Decision]] = defaultdict(list)
+        for d in rest:
+            leaves[_key(d.facets.get(facet))].append(d)
+        for d in held_out:
+            if facet is None:
+                p, cut = p_check, cut_check
+            else:
+                k, n = evidence(leaves.get(_key(d.facets.get(facet)), []))
+                p, cut = shrunk(k, n, p_check), decide(k, n, p_check, cut_check)
+            right += cut == d.cut
             loglik += math.log(max(p if d.cut else 1 - p, 1e-6))
     return right, loglik
 
@@ -360,10 +365,10 @@ def _unseen_in_family(learned: Learned, by_check: dict[str, list[Decision]], bas
             continue
         family = [other for other in by_check if _family(other, base) == _family(code, base)]
         others = [d for other in family for d in by_check[other]]
-        cuts, prior, base_cut = sum(d.cut for d in others), prior_of(settings), base.cuts(settings)
-        if decide(cuts, len(others), prior, base_cut) == base_cut:
+        (k, n), prior, base_cut = evidence(others), prior_of(settings), base.cuts(settings)
+        if decide(k, n, prior, base_cut) == base_cut:
             continue
-        leaf = Leaf(rows=0, cuts=0, forms=0, p_cut=shrunk(cuts, len(others), prior), prior=prior, cut=not base_cut)
+        leaf = Leaf(rows=0, cuts=0, forms=0, p_cut=shrunk(k, n, prior), prior=prior, cut=not base_cut)
         _amount(leaf, [d for d in others if d.cut], settings)
         learned.checks[code] = LearnedCheck(code, leaf, family=family)
 
@@ -414,7 +419,7 @@ def policy_toml(learned: Learned) -> str:
         f"# Policy learned by `reviewer calibrate` {stamp}",
         f"# from {learned.forms} reviewed forms, {learned.rows} findings: " + ", ".join(learned.sources),
         "# Per check: does this office cut where the check fires, and how much? p_cut is the",
-        f"# probability it cuts (Beta-shrunk toward the default policy, prior worth {PRIOR_WEIGHT:g} rows),",
+        f"# probability it cuts (Beta-shrunk toward the default policy, counted by form, prior worth {PRIOR_WEIGHT:g} forms),",
         "# rows how many findings it was learned from; findings show both as their confidence.",
         '# deduct = "none" (report only) | "fixed" (weight − amount) | "percent" (weight × (1 − percent))',
         '#        | "rule" (the check\'s own formula). A [[checks.CODE.when]] table applies its settings',
