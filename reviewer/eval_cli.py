@@ -188,6 +188,8 @@ def _calibrate_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--split", type=float, metavar="FRACTION", help="also report: calibrate on the first FRACTION of each file's forms, measure on the rest")
     p.add_argument("--curve", type=int, default=5, metavar="DRAWS",
                    help="learning curve: calibrate on 1, 2, 3, 5, 8 … forms, DRAWS random draws each (default 5; 0 = none)")
+    p.add_argument("--by-group", action="store_true",
+                   help="one policy per source file (FILE.<file>.toml), for forms from groups that decide differently")
     p.add_argument("--format", choices=["md", "json"], default="md", help="format of the evaluation printed on stdout")
 
 
@@ -197,23 +199,45 @@ def run_calibrate(args: argparse.Namespace) -> int:
     dataset = _read_dataset(args.paths)
     if dataset is None:
         return _fail("no forms to calibrate on")
-    sources = sorted({Path(s.path).name for s in dataset.samples})
     try:
         predictions = harness.run_pipeline(dataset, _pipeline("checks", None))
-        blocks = calibration_blocks(dataset, predictions, args.split, args.cv, args.draws, args.seed, args.curve)
-        cv = next((b for b in blocks.values() if "k" in b), None)
-        learned = guarded(dataset, predictions, cv, sources=sources)
+        parts = by_group(dataset, Path(args.out)) if args.by_group else [(dataset, Path(args.out))]
+        runs = {str(out): _calibrate_one(part, predictions, out, args) for part, out in parts}
     except (MissingExtra, RuntimeError) as exc:
         return _fail(str(exc))
-    Path(args.out).write_text(policy_toml(learned), encoding="utf-8")
+    except OSError as exc:
+        return _fail(f"cannot write {exc.filename}: {exc.strerror}")
+    if args.format == "json":
+        docs = {out: run.model_dump(mode="json") for out, run in runs.items()}
+        print(json.dumps(docs if args.by_group else next(iter(docs.values())), ensure_ascii=False, indent=2))
+    else:
+        for out, run in runs.items():
+            heading = f"# {out}\n\n" if args.by_group else ""
+            print(heading + decisions_md(run.table, run.warnings) + "\n" + calibration_md(run.evaluation))
+    return 0
+
+
+def by_group(dataset, out: Path) -> list[tuple[Dataset, Path]]:
+    """One dataset per source file (the group a reviewer's practice holds in), each with its
+    own policy file beside `out`: office.toml → office.<file stem>.toml."""
+    ids: dict[str, list[str]] = {}
+    for s in dataset.samples:
+        ids.setdefault(s.file_group, []).append(s.form_id)
+    return [(dataset.subset(group), out.with_name(f"{out.stem}.{Path(name).stem}{out.suffix or '.toml'}"))
+            for name, group in sorted(ids.items())]
+
+
+def _calibrate_one(dataset, predictions, out: Path, args: argparse.Namespace) -> CalibrationRun:
+    """Calibrate on these forms, cross-validated; write the policy to `out`."""
+    sources = sorted({Path(s.path).name for s in dataset.samples})
+    mine = {s.form_id: predictions[s.form_id] for s in dataset.samples}
+    blocks = calibration_blocks(dataset, mine, args.split, args.cv, args.draws, args.seed, args.curve)
+    cv = next((b for b in blocks.values() if "k" in b), None)
+    learned = guarded(dataset, mine, cv, sources=sources)
+    out.write_text(policy_toml(learned), encoding="utf-8")
     for warning in learned.warnings:
         print(f"reviewer: warning: {warning}", file=sys.stderr)
-    print(f"reviewer: wrote {args.out} ({len(learned.checks) - len(learned.kept_default)} checks learned "
+    print(f"reviewer: wrote {out} ({len(learned.checks) - len(learned.kept_default)} checks learned "
           f"from {len(dataset.samples)} forms)", file=sys.stderr)
-    run = CalibrationRun(table=decision_table(learned), warnings=learned.warnings,
-                         kept_default=learned.kept_default, evaluation=blocks)
-    if args.format == "json":
-        print(json.dumps(run.model_dump(mode="json"), ensure_ascii=False, indent=2))
-    else:
-        print(decisions_md(run.table, run.warnings) + "\n" + calibration_md(blocks))
-    return 0
+    return CalibrationRun(table=decision_table(learned), warnings=learned.warnings,
+                          kept_default=learned.kept_default, evaluation=blocks)

@@ -129,3 +129,26 @@ def test_the_bootstrap_calls_no_statistics_library(toy_file, monkeypatch, capsys
     assert main(["eval", str(toy_file), "--format", "json", "--draws", "200", "--no-log"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["ci95"]["kappa"] is not None and out["metrics"]["kappa"] is not None
+
+
+def test_calibrate_by_group_writes_one_policy_per_file(tmp_path, capsys):
+    reviewed, self_scored = tmp_path / "reviewed.json", tmp_path / "self.json"
+    reviewed.write_text(Extraction(forms=office_forms(4, path="reviewed.json")).model_dump_json(), encoding="utf-8")
+    units = office_forms(4, path="self.json")
+    for k, f in enumerate(units):
+        f.id = f"S{k}"
+        for row in f.indicators:
+            row.score, row.deviation = row.weight, ""
+    self_scored.write_text(Extraction(forms=units).model_dump_json(), encoding="utf-8")
+    out = tmp_path / "office.toml"
+    assert main(["calibrate", str(reviewed), str(self_scored), "--out", str(out), "--draws", "0", "--curve", "0"]) == 0
+    assert "groups that disagree" in capsys.readouterr().err  # pooled: warned
+    assert main(["calibrate", str(reviewed), str(self_scored), "--out", str(out), "--by-group", "--draws", "0",
+                 "--curve", "0", "--format", "json"]) == 0
+    docs = json.loads(capsys.readouterr().out)
+    assert set(docs) == {str(tmp_path / "office.reviewed.toml"), str(tmp_path / "office.self.toml")}
+    assert '[checks.PF401]\ndeduct = "fixed"' in (tmp_path / "office.reviewed.toml").read_text(encoding="utf-8")
+    assert '[checks.PF401]\ndeduct = "none"' in (tmp_path / "office.self.toml").read_text(encoding="utf-8")
+    assert all(not doc["warnings"] or "disagree" not in " ".join(doc["warnings"]) for doc in docs.values())
+    assert main(["calibrate", str(reviewed), "--out", str(tmp_path / "no" / "dir.toml"), "--draws", "0", "--curve", "0"]) == 2
+    assert "cannot write" in capsys.readouterr().err
