@@ -143,7 +143,7 @@ def run_checks_cmd(args: argparse.Namespace) -> int:
         for c in checks.values():
             settings = policy.for_check(c.code)
             state = "" if settings.enabled else "  (off)"
-            cut = "" if settings.deduct == "none" else f"  [cut: {settings.deduct}]"
+            cut = "" if settings.deduct == "none" else f"  [cut: {settings.deduct}{', contested' if settings.contested else ''}]"
             print(f"{c.code}  {c.name:<28} {c.category:<18} {c.severity:<8}{cut}{state}")
         return 0
     if not args.code:
@@ -157,7 +157,7 @@ def run_checks_cmd(args: argparse.Namespace) -> int:
     c, settings = checks[code], policy.for_check(code)
     print(f"{c.code} {c.name} — {c.category} ({CATEGORIES[c.category]}), default severity {c.severity}")
     print(f"Message: {c.message}")
-    print(f"Policy ({policy.name}): {json.dumps(settings.model_dump(), ensure_ascii=False)}")
+    print(f"Policy ({policy.name}): {json.dumps(settings.model_dump(exclude={'basis', 'when'}), ensure_ascii=False)}")
     if c.uses_scores:
         print("Skipped with --blind: it judges the declared scores or notes.")
     for heading in DOC_HEADINGS:
