@@ -8,9 +8,9 @@ import sys
 
 from reviewer.checks.common import fmt
 from reviewer.checks.engine import run_checks, selected_checks
-from reviewer.checks.findings import FormReport
+from reviewer.checks.findings import Confidence, Finding, FormReport
 from reviewer.checks.policy import PolicyError, load_policy
-from reviewer.checks.registry import CATEGORIES, DOC_HEADINGS, all_checks
+from reviewer.checks.registry import CATEGORIES, DOC_HEADINGS, FACETS_HEADING, ROW_FACETS, all_checks
 from reviewer.commands import command, print_errors, print_form_error, read_forms
 from reviewer.config import add_llm_arguments
 
@@ -75,8 +75,18 @@ def _total_line(r: FormReport) -> str:
     return "  ".join(parts)
 
 
-def _cut(score: float | None) -> str:
-    return "" if score is None else f" → {fmt(score)}"
+def _cut(f: Finding) -> str:
+    """The suggested score, and how sure the policy is of it (what a reviewer triages by)."""
+    if f.suggested_score is None:
+        return ""
+    return f" → {fmt(f.suggested_score)}" + (f" ({sureness(f.confidence)})" if f.confidence else "")
+
+
+def sureness(c: Confidence) -> str:
+    """"p 0.84 of 16 rows", "contested" or "" for a rule the default applies."""
+    if c.p_cut is not None:
+        return f"p {c.p_cut:.2f} of {c.rows} rows" + (", contested" if c.contested else "")
+    return "contested" if c.contested else "rule"
 
 
 def table(reports: list[FormReport]) -> str:
@@ -87,7 +97,7 @@ def table(reports: list[FormReport]) -> str:
             lines.append(f"  ! {r.recomputed.basis}")
         for f in r.findings:
             where = f"#{f.indicator.index + 1}" if f.indicator else "-"  # people count from 1, as in opinions
-            lines.append(f"  {_SEVERITY_MARK[f.severity]} {f.check} {f.name:<28} {where:<4} {f.message}{_cut(f.suggested_score)}")
+            lines.append(f"  {_SEVERITY_MARK[f.severity]} {f.check} {f.name:<28} {where:<4} {f.message}{_cut(f)}")
     counts = {s: sum(f.severity == s for r in reports for f in r.findings) for s in _SEVERITY_MARK}
     lines.append(f"# {len(reports)} forms: {counts['error']} errors, {counts['warning']} warnings, {counts['info']} notes")
     return "\n".join(lines)
@@ -138,7 +148,7 @@ def run_checks_cmd(args: argparse.Namespace) -> int:
         for c in checks.values():
             settings = policy.for_check(c.code)
             state = "" if settings.enabled else "  (off)"
-            cut = "" if settings.deduct == "none" else f"  [cut: {settings.deduct}]"
+            cut = "" if settings.deduct == "none" else f"  [cut: {settings.deduct}{', contested' if settings.contested else ''}]"
             print(f"{c.code}  {c.name:<28} {c.category:<18} {c.severity:<8}{cut}{state}")
         return 0
     if not args.code:
@@ -152,9 +162,17 @@ def run_checks_cmd(args: argparse.Namespace) -> int:
     c, settings = checks[code], policy.for_check(code)
     print(f"{c.code} {c.name} — {c.category} ({CATEGORIES[c.category]}), default severity {c.severity}")
     print(f"Message: {c.message}")
-    print(f"Policy ({policy.name}): {json.dumps(settings.model_dump(), ensure_ascii=False)}")
+    print(f"Policy ({policy.name}): {json.dumps(settings.model_dump(exclude={'basis', 'when'}), ensure_ascii=False)}")
     if c.uses_scores:
         print("Skipped with --blind: it judges the declared scores or notes.")
     for heading in DOC_HEADINGS:
         print(f"\n{heading}:\n  {c.doc.get(heading, '')}")
+    if FACETS_HEADING in c.doc:  # what a calibrated policy's [[checks.CODE.when]] rules can name
+        print(f"\n{FACETS_HEADING} (in `check --format json`, and conditions of [[checks.{c.code}.when]]):")
+        own = c.facets
+        for name, text in {**own, **(ROW_FACETS if "row facets" in c.doc[FACETS_HEADING] else {})}.items():
+            print(f"  {name}: {text}")
+    for rule in settings.when:
+        print(f"  when {json.dumps(rule, ensure_ascii=False)}")
     return 0
+

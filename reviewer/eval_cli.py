@@ -7,18 +7,20 @@ import json
 import sys
 from pathlib import Path
 
+from reviewer.checks.calibration import decision_table, policy_toml
 from reviewer.checks.policy import load_policy
 from reviewer.commands import command
 from reviewer.config import ConfigError, add_llm_arguments, settings_from_args
 from reviewer.evaluation import harness
-from reviewer.evaluation.calibrate import CalibrationBlock, calibrate, cross_validate, policy_toml, split_evaluate
+from reviewer.evaluation.calibrate import (
+    CalibrationBlock, CalibrationRun, cross_validate, guarded, learning_curve, split_evaluate,
+)
 from reviewer.evaluation.dataset import Dataset, dataset_from_forms, load_dataset
 from reviewer.evaluation.drafts import DraftAgreement, draft_agreement
 from reviewer.evaluation.evaluate import evaluate
 from reviewer.evaluation.log import RunConfig, build_log, write_log
 from reviewer.evaluation.metrics import MissingExtra
-from reviewer.evaluation.report import calibration_md, markdown, render_html
-from reviewer.evaluation.scorers import score_all
+from reviewer.evaluation.report import calibration_md, decisions_md, markdown, render_html
 from reviewer.llm import Client
 from reviewer.web.learning import decided_forms
 
@@ -48,6 +50,8 @@ def _eval_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--top", type=int, default=20, help="how many disagreements to list (default 20)")
     p.add_argument("--calibrate-split", type=float, metavar="FRACTION", help="also report calibration measured on a split: the first FRACTION of each file's forms train, the rest test")
     p.add_argument("--cv", type=int, default=0, metavar="K", help="also report K-fold (by form) cross-validated calibration")
+    p.add_argument("--curve", type=int, default=0, metavar="DRAWS",
+                   help="with --cv: also the learning curve (calibrate on 1, 2, 3, 5, 8 … forms, DRAWS random draws each)")
     p.add_argument(
         "--drafts",
         action="store_true",
@@ -99,7 +103,8 @@ def split_ids(dataset, fraction: float) -> tuple[list[str], list[str]]:
     return train, test
 
 
-def calibration_blocks(dataset, predictions, split: float | None, cv: int, draws: int, seed: int) -> dict[str, CalibrationBlock]:
+def calibration_blocks(dataset, predictions, split: float | None, cv: int, draws: int, seed: int,
+                       curve: int = 0) -> dict[str, CalibrationBlock]:
     blocks: dict[str, CalibrationBlock] = {}
     if split:
         train, test = split_ids(dataset, split)
@@ -117,6 +122,8 @@ def calibration_blocks(dataset, predictions, split: float | None, cv: int, draws
             "test outcomes pooled; the default policy on all forms."
         )
         blocks[f"{b['k']}-fold"] = b
+        if curve and len(dataset.samples) >= 3:
+            b["curve"] = learning_curve(dataset, predictions, draws=curve, seed=seed)
     return blocks
 
 
@@ -141,7 +148,8 @@ def run_eval(args: argparse.Namespace) -> int:
         pipeline = _pipeline(args.pipeline, args.policy)
         result, predictions, outcomes = evaluate(dataset, pipeline, name=args.pipeline, draws=args.draws, seed=args.seed, top=args.top)
         if args.calibrate_split or args.cv:
-            result.calibration = calibration_blocks(dataset, predictions, args.calibrate_split, args.cv, args.draws, args.seed)
+            result.calibration = calibration_blocks(dataset, predictions, args.calibrate_split, args.cv, args.draws,
+                                                    args.seed, args.curve)
         if args.drafts:
             result.draft_agreement = _draft_agreement(dataset, args)
     except (MissingExtra, RuntimeError, ConfigError) as exc:
@@ -180,12 +188,16 @@ def _calibrate_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", metavar="FILE", required=True, help="where to write the learned policy TOML")
     p.add_argument("--cv", type=int, default=5, metavar="K", help="K-fold cross-validation by form to report (default 5; 0 = none)")
     p.add_argument("--split", type=float, metavar="FRACTION", help="also report: calibrate on the first FRACTION of each file's forms, measure on the rest")
+    p.add_argument("--curve", type=int, default=5, metavar="DRAWS",
+                   help="learning curve: calibrate on 1, 2, 3, 5, 8 … forms, DRAWS random draws each (default 5; 0 = none)")
+    p.add_argument("--by-group", action="store_true",
+                   help="one policy per source file (FILE.<file>.toml), for forms from groups that decide differently")
     p.add_argument("--format", choices=["md", "json"], default="md", help="format of the evaluation printed on stdout")
 
 
 @command("calibrate", _calibrate_args)
 def run_calibrate(args: argparse.Namespace) -> int:
-    """Learn an office's practice (per check: cut or not, how much) into a policy TOML."""
+    """Learn an office's practice (per check and facet: cut or not, how much) into a policy TOML."""
     if not args.paths and not args.from_decisions:
         return _fail("give human-reviewed forms (PATH ...) or --from-decisions RUN_DIR")
     dataset = _read_dataset(args.paths) if args.paths else None
@@ -199,16 +211,43 @@ def run_calibrate(args: argparse.Namespace) -> int:
         return _fail("no forms to calibrate on")
     try:
         predictions = harness.run_pipeline(dataset, _pipeline("checks", None))
-        outcomes = score_all(dataset.samples, predictions)
-        cal = calibrate(outcomes)
-        blocks = calibration_blocks(dataset, predictions, args.split, args.cv, args.draws, args.seed)
+        parts = by_group(dataset, Path(args.out)) if args.by_group else [(dataset, Path(args.out))]
+        runs = {str(out): _calibrate_one(part, predictions, out, args) for part, out in parts}
     except (MissingExtra, RuntimeError) as exc:
         return _fail(str(exc))
-    sources = sorted({Path(s.path).name for s in dataset.samples})
-    Path(args.out).write_text(policy_toml(cal, sources, len(dataset.samples)), encoding="utf-8")
-    print(f"reviewer: wrote {args.out} ({len(cal)} checks from {len(dataset.samples)} forms)", file=sys.stderr)
+    except OSError as exc:
+        return _fail(f"cannot write {exc.filename}: {exc.strerror}")
     if args.format == "json":
-        print(json.dumps({"calibration": {c: v.model_dump() for c, v in cal.items()}, "evaluation": blocks}, ensure_ascii=False, indent=2))
-    elif blocks:
-        print(calibration_md(blocks))
+        docs = {out: run.model_dump(mode="json") for out, run in runs.items()}
+        print(json.dumps(docs if args.by_group else next(iter(docs.values())), ensure_ascii=False, indent=2))
+    else:
+        for out, run in runs.items():
+            heading = f"# {out}\n\n" if args.by_group else ""
+            print(heading + decisions_md(run.table, run.warnings) + "\n" + calibration_md(run.evaluation))
     return 0
+
+
+def by_group(dataset, out: Path) -> list[tuple[Dataset, Path]]:
+    """One dataset per source file (the group a reviewer's practice holds in), each with its
+    own policy file beside `out`: office.toml → office.<file stem>.toml."""
+    ids: dict[str, list[str]] = {}
+    for s in dataset.samples:
+        ids.setdefault(s.file_group, []).append(s.form_id)
+    return [(dataset.subset(group), out.with_name(f"{out.stem}.{Path(name).stem}{out.suffix or '.toml'}"))
+            for name, group in sorted(ids.items())]
+
+
+def _calibrate_one(dataset, predictions, out: Path, args: argparse.Namespace) -> CalibrationRun:
+    """Calibrate on these forms, cross-validated; write the policy to `out`."""
+    sources = sorted({Path(s.path).name for s in dataset.samples})
+    mine = {s.form_id: predictions[s.form_id] for s in dataset.samples}
+    blocks = calibration_blocks(dataset, mine, args.split, args.cv, args.draws, args.seed, args.curve)
+    cv = next((b for b in blocks.values() if "k" in b), None)
+    learned = guarded(dataset, mine, cv, sources=sources)
+    out.write_text(policy_toml(learned), encoding="utf-8")
+    for warning in learned.warnings:
+        print(f"reviewer: warning: {warning}", file=sys.stderr)
+    print(f"reviewer: wrote {out} ({len(learned.checks) - len(learned.kept_default)} checks learned "
+          f"from {len(dataset.samples)} forms)", file=sys.stderr)
+    return CalibrationRun(table=decision_table(learned), warnings=learned.warnings,
+                          kept_default=learned.kept_default, evaluation=blocks)

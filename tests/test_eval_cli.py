@@ -7,13 +7,10 @@ import re
 
 import pytest
 from conftest import EXAMPLES
-from test_eval_calibrate import office_forms, strict_tool
+from test_eval_calibrate import office_forms
 from test_eval_toy import toy_forms
 
-from reviewer import eval_cli
 from reviewer.cli import main
-from reviewer.evaluation.calibrate import apply_calibration, load_calibration
-from reviewer.evaluation import harness
 from reviewer.domain.model import Extraction
 
 pytest.importorskip("sklearn")
@@ -69,29 +66,27 @@ def test_eval_md_and_missing_inputs(toy_file, tmp_path, capsys):
     assert main(["eval", str(toy_file), "--policy", str(tmp_path / "no.toml"), "--no-log"]) == 2
 
 
-def test_calibrate_writes_policy_and_reports_cv(tmp_path, monkeypatch, capsys):
-    # a fake checks pipeline that honours a policy the way the checks do
-    def fake_checks(policy=None):
-        if policy is None:
-            return strict_tool
-        return lambda form: apply_calibration(strict_tool(form), form, policy)
-
-    monkeypatch.setattr(harness, "checks_pipeline", fake_checks)
-    monkeypatch.setattr(eval_cli, "_load_policy", load_calibration)
+def test_calibrate_writes_policy_and_reports_cv(tmp_path, capsys):
     forms = tmp_path / "office.json"
     forms.write_text(Extraction(forms=office_forms()).model_dump_json(), encoding="utf-8")
     policy = tmp_path / "policy.toml"
-    code = main(["calibrate", str(forms), "--out", str(policy), "--cv", "3", "--split", "0.5", "--draws", "0"])
+    code = main(["calibrate", str(forms), "--out", str(policy), "--cv", "3", "--split", "0.5", "--draws", "0", "--curve", "1"])
     assert code == 0
     text = policy.read_text(encoding="utf-8")
-    assert '[checks.Q1]\ndeduct = "fixed"\namount = 0.5' in text and '[checks.M1]\ndeduct = "none"' in text
+    assert '[checks.PF401]\ndeduct = "fixed"\namount = 1\np_cut = ' in text
+    assert '[checks.PF301]\ndeduct = "none"' in text and "[[checks.PF402.when]]" in text
+    assert "# learned from 6 rows on 6 forms, cut 6, median cut 1" in text
     report = capsys.readouterr().out
-    assert "split 0.5" in report and "3-fold" in report
+    assert "split 0.5" in report and "3-fold" in report and "Learning curve" in report
+    assert "| PF402 | value_form=fraction |" in report or "| PF402 | target_form=fraction |" in report
     # the learned policy, given back to eval, removes the extra cuts
-    capsys.readouterr()
     assert main(["eval", str(forms), "--policy", str(policy), "--format", "json", "--no-log", "--draws", "0"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["metrics"]["precision"] == pytest.approx(1.0) and out["metrics"]["score_mae"] == pytest.approx(0.0)
+    assert main(["check", str(forms), "--policy", str(policy), "--blind", "--format", "json"]) == 0
+    findings = json.loads(capsys.readouterr().out)["forms"][0]["findings"]
+    pf401 = next(f for f in findings if f["check"] == "PF401")
+    assert pf401["suggested_score"] == 9 and pf401["confidence"]["rows"] == 6 and pf401["confidence"]["p_cut"] > 0.8
 
 
 def test_eval_runs_on_every_seed_file(tmp_path, capsys):
@@ -134,3 +129,26 @@ def test_the_bootstrap_calls_no_statistics_library(toy_file, monkeypatch, capsys
     assert main(["eval", str(toy_file), "--format", "json", "--draws", "200", "--no-log"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["ci95"]["kappa"] is not None and out["metrics"]["kappa"] is not None
+
+
+def test_calibrate_by_group_writes_one_policy_per_file(tmp_path, capsys):
+    reviewed, self_scored = tmp_path / "reviewed.json", tmp_path / "self.json"
+    reviewed.write_text(Extraction(forms=office_forms(4, path="reviewed.json")).model_dump_json(), encoding="utf-8")
+    units = office_forms(4, path="self.json")
+    for k, f in enumerate(units):
+        f.id = f"S{k}"
+        for row in f.indicators:
+            row.score, row.deviation = row.weight, ""
+    self_scored.write_text(Extraction(forms=units).model_dump_json(), encoding="utf-8")
+    out = tmp_path / "office.toml"
+    assert main(["calibrate", str(reviewed), str(self_scored), "--out", str(out), "--draws", "0", "--curve", "0"]) == 0
+    assert "groups that disagree" in capsys.readouterr().err  # pooled: warned
+    assert main(["calibrate", str(reviewed), str(self_scored), "--out", str(out), "--by-group", "--draws", "0",
+                 "--curve", "0", "--format", "json"]) == 0
+    docs = json.loads(capsys.readouterr().out)
+    assert set(docs) == {str(tmp_path / "office.reviewed.toml"), str(tmp_path / "office.self.toml")}
+    assert '[checks.PF401]\ndeduct = "fixed"' in (tmp_path / "office.reviewed.toml").read_text(encoding="utf-8")
+    assert '[checks.PF401]\ndeduct = "none"' in (tmp_path / "office.self.toml").read_text(encoding="utf-8")
+    assert all(not doc["warnings"] or "disagree" not in " ".join(doc["warnings"]) for doc in docs.values())
+    assert main(["calibrate", str(reviewed), "--out", str(tmp_path / "no" / "dir.toml"), "--draws", "0", "--curve", "0"]) == 2
+    assert "cannot write" in capsys.readouterr().err

@@ -91,6 +91,7 @@ def budget_score_check(form: Form, ctx: Context):
     and never above the weight (DOMAIN rule 2); an inflated line inflates the total.
     Example: 执行率 83.70%, 分值 10, 得分 written 10 (should be 8.37).
     How to fix: write 得分 = 执行率 × 分值, rounded to two decimals, at most the 分值.
+    Facets: over: true when the written score is above the rule's (inflated), false when below.
     """
     f = form.funding
     weight = budget_weight(f, ctx.policy.budget_weight)
@@ -101,7 +102,7 @@ def budget_score_check(form: Form, ctx: Context):
     if rounded is not None and abs(f.score - rounded) <= ctx.tol:
         return  # PF104 names this error
     yield hit(field="funding.score", expected=expected, written=fmt(f.score),
-              rate=fmt(execution_rate(f)), weight=fmt(weight))
+              rate=fmt(execution_rate(f)), weight=fmt(weight), facets={"over": f.score > expected})
 
 
 @check(
@@ -116,6 +117,8 @@ def rate_rounded_first(form: Form, ctx: Context):
     the score by up to 0.05 per form, which moves totals across grade lines in bulk.
     Example: 执行率 97.71%, 分值 10, 得分 9.80.
     How to fix: multiply the unrounded rate by the weight and round the score, not the rate.
+    Facets: over: true (rounding the rate up overstates the score), false when it understates
+    it.
     """
     f = form.funding
     weight = budget_weight(f, ctx.policy.budget_weight)
@@ -125,7 +128,7 @@ def rate_rounded_first(form: Form, ctx: Context):
     if abs(f.score - rounded) <= ctx.tol and abs(f.score - expected) > ctx.tol:
         rate = execution_rate(f)
         yield hit(field="funding.score", expected=expected, written=fmt(f.score),
-                  rounded=fmt(round(rate)), rate=fmt(rate), weight=fmt(weight))
+                  rounded=fmt(round(rate)), rate=fmt(rate), weight=fmt(weight), facets={"over": f.score > expected})
 
 
 @check(
@@ -139,6 +142,7 @@ def total_score(form: Form, ctx: Context):
     mismatch means a score was changed without updating the total, or the reverse.
     Example: budget score 9.77, indicator scores summing to 90, 总分 written 100.
     How to fix: re-add the scores and write the sum as 总分.
+    Facets: over: true when the written total is above the sum, false when below.
     """
     if form.total_score is None or form.funding.score is None:
         return
@@ -149,7 +153,7 @@ def total_score(form: Form, ctx: Context):
     expected = round(form.funding.score + indicators, 2)
     if abs(form.total_score - expected) > ctx.tol + 0.01:
         yield hit(field="total_score", expected=expected, written=fmt(form.total_score),
-                  budget=fmt(form.funding.score), indicators=fmt(indicators))
+                  budget=fmt(form.funding.score), indicators=fmt(indicators), facets={"over": form.total_score > expected})
 
 
 def _tolerance(funding: Funding, amount: float) -> float:

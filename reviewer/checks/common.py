@@ -179,3 +179,58 @@ def target_met(ctx: Context, i: int) -> bool | None:
     if score is None:
         return None
     return score >= ctx.rows[i].weight - ctx.tol
+
+
+def target_form(value: Value) -> str:
+    """How a target is written, in the words of registry.ROW_FACETS["target_form"]: the
+    written form a reviewer's decision often turns on ("1" is cut where "≥90%" is not)."""
+    if value.kind == "qualitative":
+        return "word"
+    if value.kind != "number" or value.number is None:
+        return value.kind  # empty, not_applicable, date, period
+    if value.unit is None and value.number == 1 and value.comparator is None:
+        return "bare_one"
+    if value.unit is None and 0 < value.number < 1:
+        return "fraction"
+    if value.comparator is not None:
+        return "compared"
+    return "percent" if value.unit == "%" else "number"
+
+
+def row_facets(ctx: Context, i: int) -> dict[str, str]:
+    """The facets every finding on indicator row i carries (registry.ROW_FACETS)."""
+    row = ctx.rows[i]
+    return {"section": level1_key(row.level1), "level2": norm(row.level2), "target_form": target_form(ctx.targets[i])}
+
+
+def ratio_band(ratio: float, edges: tuple[float, ...] = (1.5, 2, 5)) -> str:
+    """A ratio in a band named by its edges: "<1.5", "1.5-2", "2-5", ">=5"."""
+    lower = None
+    for edge in edges:
+        if ratio < edge:
+            return f"<{edge:g}" if lower is None else f"{lower:g}-{edge:g}"
+        lower = edge
+    return f">={edges[-1]:g}"
+
+
+_MONEY_UNITS = frozenset(("元", "万元", "亿元"))
+_TIME_UNITS = frozenset(("天", "日", "小时", "分钟", "个工作日", "工作日", "月", "年", "周"))
+
+
+def unit_kind(unit: str | None) -> str:
+    """A value's unit as a facet: count, percent, money, time or other."""
+    if unit == "%":
+        return "percent"
+    if unit in COUNT_UNITS:
+        return "count"
+    if unit in _MONEY_UNITS:
+        return "money"
+    return "time" if unit in _TIME_UNITS else "other"
+
+
+def achieved_band(share: float) -> str:
+    """The share of a target achieved, as a facet band."""
+    for edge, name in ((0.5, "<0.5"), (0.8, "0.5-0.8"), (0.95, "0.8-0.95")):
+        if share < edge:
+            return name
+    return ">=0.95"

@@ -32,6 +32,7 @@ def deviation_missing(form: Form, ctx: Context):
     weight the form must say why and what will change.
     Example: "免费印章"每月达到 | ≥3000套 | 2698套 | 5 → 4.5 | (blank).
     How to fix: explain the shortfall and the remedy.
+    Facets: the row facets only (section, level2, target_form).
     """
     for i, row, _, _ in ctx.scored():
         if row.score >= row.weight - ctx.tol or row.deviation.strip():
@@ -53,6 +54,7 @@ def deviation_placeholder(form: Form, ctx: Context):
     stays unexplained.
     Example: 偏差原因：根据实际情况填写改进措施：加强事中管理.
     How to fix: write what actually caused the deviation and the remedy.
+    Facets: the row facets only (section, level2, target_form).
     """
     for i, row in enumerate(ctx.rows):
         text = row.deviation.strip()
@@ -74,6 +76,7 @@ def deviation_boilerplate(form: Form, ctx: Context):
     text); each deviation has its own cause.
     Example: "偏差原因：指标值设置不合理改进措施：完善指标值设置" on five rows.
     How to fix: write the cause of each row's deviation.
+    Facets: the row facets only (section, level2, target_form).
     """
     rows: dict[str, list[int]] = defaultdict(list)
     for i, row in enumerate(ctx.rows):

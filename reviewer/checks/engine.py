@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from reviewer.checks.common import Context, fmt, weight_total
+from reviewer.checks.common import Context, fmt, row_facets, weight_total
 from reviewer.checks.findings import Finding, FormReport, IndicatorRef, Recomputed
 from reviewer.checks.policy import CheckPolicy, Policy, load_policy
 from reviewer.checks.registry import Check, Hit, all_checks, resolve
@@ -21,8 +21,10 @@ class _Blank(dict):
         return "{" + key + "}"
 
 
-def _suggest(settings: CheckPolicy, weight: float | None, found: Hit) -> float | None:
+def _suggest(settings: CheckPolicy, weight: float | None, found: Hit, policy: Policy) -> float | None:
     """The score the policy gives for this flaw; None when it costs nothing."""
+    if not policy.cuts(settings):
+        return None
     if settings.deduct == "rule":
         return None if found.expected is None else round(found.expected, 2)
     if weight is None or found.index is None:
@@ -35,6 +37,8 @@ def _suggest(settings: CheckPolicy, weight: float | None, found: Hit) -> float |
 
 
 def _finding(chk: Check, settings: CheckPolicy, found: Hit, ctx: Context) -> Finding:
+    facets = {**row_facets(ctx, found.index), **found.facets} if found.index is not None else dict(found.facets)
+    settings = settings.for_facets(facets)  # a learned [[checks.CODE.when]] rule, if one matches
     fields = _Blank(found.params)
     indicator = None
     path = found.field
@@ -52,7 +56,8 @@ def _finding(chk: Check, settings: CheckPolicy, found: Hit, ctx: Context) -> Fin
     return Finding.model_construct(  # every field is built here, from typed values
         check=chk.code, name=chk.name, category=chk.category, severity=settings.severity or chk.severity,
         indicator=indicator, field=path, message=chk.message.format_map(fields),
-        suggested_score=_suggest(settings, weight, found), reason=chk.reason, facets={},
+        suggested_score=_suggest(settings, weight, found, ctx.policy), reason=chk.reason, facets=facets,
+        confidence=settings.confidence(),
     )
 
 

@@ -24,6 +24,26 @@ class IndicatorRef(BaseModel):
     name: str
 
 
+class Confidence(BaseModel):
+    """How sure the policy is that a reviewer cuts where this finding is: the probability an
+    office cuts such a row (`p_cut`, learned by calibration, shrunk toward the level above),
+    the rows it was learned from, whether reviewers are known to disagree on the flaw
+    (`contested`), and which rule of the policy said so (`basis`)."""
+
+    p_cut: float | None = None
+    rows: int = 0
+    contested: bool = False
+    basis: str = ""
+
+    @property
+    def sure(self) -> bool:
+        """Sure enough to cut without a second look: learned from 5+ rows, p ≥ 0.8 or ≤ 0.2,
+        or a rule reviewers agree on (not contested, no learned probability needed)."""
+        if self.p_cut is None:
+            return not self.contested
+        return self.rows >= 5 and (self.p_cut >= 0.8 or self.p_cut <= 0.2)
+
+
 class Finding(BaseModel):
     check: str  # code, e.g. PF101
     name: str = ""  # kebab name, e.g. execution-rate
@@ -35,6 +55,7 @@ class Finding(BaseModel):
     suggested_score: float | None = None  # the score this finding implies; None when no cut
     reason: Reason = "other"  # the reason category a human gives for the same cut (the check declares it)
     facets: dict[str, Facet] = Field(default_factory=dict)  # measured properties of the flaw, by name
+    confidence: Confidence | None = None  # how sure the policy is of its cut (None: a plain report)
 
     @model_validator(mode="before")
     @classmethod

@@ -88,6 +88,7 @@ def outcome_numbers_contradict(form: Form, ctx: Context):
     figures mean one of them is wrong (DOMAIN §6).
     Example: outcome "补贴发放有12人"; indicator 疫情防控补贴发放人数 | 17人 | 44人.
     How to fix: make the outcome text and the indicator table state the same figure.
+    Facets: the row facets only (section, level2, target_form).
     """
     text = re.sub(r"\s+", "", form.goal.actual)
     if not text:
@@ -147,6 +148,9 @@ def wrong_year(form: Form, ctx: Context):
     (DOMAIN §6); a deadline in another year cannot be this year's target.
     Example: a 2022 form whose outcome begins "2021年，本局…".
     How to fix: state this year's goal and results, and this year's deadlines.
+    Facets: value_field: target or actual when the year is in an indicator row's cell (a
+    form-level finding has none).
+    Also the row facets (section, level2, target_form).
     """
     if form.year is None:
         return
@@ -158,4 +162,5 @@ def wrong_year(form: Form, ctx: Context):
     for field, where, index, text in cells:
         years = {int(y) for y in _YEAR.findall(text)} - allowed
         for year in sorted(years):
-            yield hit(index, field, where=where, year=year, form_year=form.year)
+            yield hit(index, field, where=where, year=year, form_year=form.year,
+                      facets={"value_field": field} if index is not None else None)

@@ -20,9 +20,13 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
+from reviewer.checks.findings import Confidence
 from reviewer.checks.registry import all_checks
 
 Deduct = Literal["none", "fixed", "percent", "rule"]
+# The keys of a [[checks.CODE.when]] table that set something; every other key is a facet
+# condition (a value, or a list of values any of which matches).
+SETTING_KEYS = frozenset(("enabled", "severity", "deduct", "amount", "percent", "p_cut", "rows", "contested"))
 
 
 class CheckPolicy(BaseModel):
@@ -37,9 +41,45 @@ class CheckPolicy(BaseModel):
     deduct: Deduct = "none"
     amount: float = 0.0
     percent: float = 0.0
+    # Reviewers disagree on this flaw (DOMAIN §5, eval/RESULTS.md human vs human): findings
+    # say so in their confidence, and `deduct` is what an office that cuts it does.
+    contested: bool = False
+    p_cut: float | None = None  # learned: probability this office cuts where the check fires
+    rows: int = 0  # learned: the rows p_cut was learned from
+    # Learned rules by facet, first match wins: {"target_form": "bare_one", "deduct": "fixed", …}
+    when: list[dict[str, Any]] = Field(default_factory=list)
+    basis: str = ""  # set by for_facets: which rule applied
 
     def get(self, key: str, default: Any = None) -> Any:
         return (self.model_extra or {}).get(key, default)
+
+    def for_facets(self, facets: dict[str, Any]) -> CheckPolicy:
+        """These settings with the first `when` rule whose conditions the facets meet applied."""
+        for rule in self.when:
+            conditions = {k: v for k, v in rule.items() if k not in SETTING_KEYS}
+            if conditions and all(_matches(facets.get(k), v) for k, v in conditions.items()):
+                settings = {k: v for k, v in rule.items() if k in SETTING_KEYS}
+                if "deduct" in settings and "p_cut" not in settings:
+                    settings["p_cut"] = None  # a rule's own decision, not the check's probability
+                basis = ", ".join(f"{k}={_shown(v)}" for k, v in conditions.items())
+                return self.model_copy(update={**settings, "when": [], "basis": basis})
+        return self
+
+    def confidence(self) -> Confidence | None:
+        """What a finding under these settings says of its cut; None for a plain report."""
+        if self.deduct == "none" and self.p_cut is None and not self.contested:
+            return None
+        basis = "learned" + (f" where {self.basis}" if self.basis else "") if self.rows else (self.basis or "default")
+        return Confidence(p_cut=self.p_cut, rows=self.rows, contested=self.contested, basis=basis)
+
+
+def _matches(value: Any, condition: Any) -> bool:
+    options = condition if isinstance(condition, list) else [condition]
+    return any(value == option for option in options)
+
+
+def _shown(condition: Any) -> str:
+    return "|".join(map(str, condition)) if isinstance(condition, list) else str(condition)
 
 
 class SectionScheme(BaseModel):
@@ -54,6 +94,10 @@ class Policy(BaseModel):
     name: str = "default"
     description: str = ""
     combine: Literal["lowest", "sum"] = "lowest"
+    # What the checks marked `contested` (reviewers disagree whether to cut) do by default:
+    # "cut" as their `deduct` says, or "flag" only, cutting just where a calibration learned
+    # that this office cuts (a learned table: `deduct` with its `p_cut`).
+    contested_flaws: Literal["cut", "flag"] = "cut"
     tolerance: float = 0.011  # scores are written to 2 decimals
     total_weight: float = 100.0
     budget_weight: float = 10.0
@@ -63,6 +107,16 @@ class Policy(BaseModel):
     def for_check(self, code: str) -> CheckPolicy:
         return self.checks.get(code) or _DEFAULT_CHECK
 
+    def cuts(self, settings: CheckPolicy) -> bool:
+        """Do these settings cut? `deduct`, unless the flaw is contested and contested flaws
+        are only flagged here: then only a learned decision cuts (settings with a p_cut,
+        which calibration writes beside the `deduct` it decided)."""
+        if settings.deduct == "none":
+            return False
+        if settings.contested and self.contested_flaws == "flag":
+            return settings.p_cut is not None
+        return True
+
 
 _DEFAULT_CHECK = CheckPolicy()
 
@@ -71,11 +125,12 @@ class PolicyError(ValueError):
     pass
 
 
-def _merge(base: dict, override: dict) -> dict:
+def merge(base: dict, override: dict) -> dict:
+    """`override` merged over `base`, key by key (tables merge, arrays and values replace)."""
     merged = dict(base)
     for key, value in override.items():
         if isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key] = _merge(merged[key], value)
+            merged[key] = merge(merged[key], value)
         else:
             merged[key] = value
     return merged
@@ -109,7 +164,7 @@ def load_policy(path: str | Path | None = None, overrides: dict | None = None) -
     data = _default_data()
     if path is not None:
         try:
-            data = _merge(data, tomllib.loads(Path(path).read_text(encoding="utf-8")))
+            data = merge(data, tomllib.loads(Path(path).read_text(encoding="utf-8")))
         except OSError as exc:
             raise PolicyError(f"cannot read policy {path}: {exc.strerror}") from None
         except tomllib.TOMLDecodeError as exc:
@@ -118,5 +173,5 @@ def load_policy(path: str | Path | None = None, overrides: dict | None = None) -
         if data["name"] == "default":
             data["name"] = Path(path).stem
     if overrides:
-        data = _merge(data, overrides)
+        data = merge(data, overrides)
     return build_policy(data)

@@ -7,7 +7,7 @@ from collections import defaultdict
 
 from reviewer.checks.common import (
     BUDGET_EXEC, COUNT_UNITS, HIGHER_NAME, LOWER_NAME, RATE_NAME, SATISFACTION, TIMELY_LEVEL2, Context,
-    level1_key, norm,
+    level1_key, norm, target_form, unit_kind,
 )
 from reviewer.checks.registry import check, hit
 from reviewer.domain.model import Form
@@ -41,10 +41,13 @@ def target_not_quantified(form: Form, ctx: Context):
     seed reviewers cut 0.5 for "有效" and asked "建议修改为百分比" (DOMAIN §4, §5).
     Example: 提高政务服务水平 | 有效 | 100%.
     How to fix: replace the word with a value: "≥90%", "4个", "2024年12月31日前".
+    Facets: word: the target as written without spaces or punctuation, at most 8 characters
+    (有效, 有效保障, 按需求结算 …).
+    Also the row facets (section, level2, target_form).
     """
     for i, row, target, _ in ctx.live():
         if target.kind == "qualitative" and not TIMELY_LEVEL2.search(row.level2):
-            yield hit(i, "target")
+            yield hit(i, "target", facets={"word": norm(row.target)[:8]})
 
 
 @check(
@@ -59,13 +62,17 @@ def rate_as_bare_number(form: Form, ctx: Context):
     actual cannot be compared with it.
     Example: 信息系统故障维护及时率 | 1 | 100%.
     How to fix: write the rate as a percentage.
+    Facets: value_field: target or actual, the cell written as a bare number; value_form:
+    bare_one (1) or fraction (0.9).
+    Also the row facets (section, level2, target_form).
     """
     for i, row, target, actual in ctx.live():
         if not RATE_NAME.search(row.name):
             continue
         for value, field, label in ((target, "target", "年度指标值"), (actual, "actual", "实际完成值")):
             if value.kind == "number" and value.unit is None and value.number is not None and value.number <= 1:
-                yield hit(i, field, label=label, value=value.text.strip(), suggest=f"{value.number * 100:g}%")
+                yield hit(i, field, label=label, value=value.text.strip(), suggest=f"{value.number * 100:g}%",
+                          facets={"value_field": field, "value_form": target_form(value)})
 
 
 @check(
@@ -80,13 +87,15 @@ def comparator_missing(form: Form, ctx: Context):
     flaw and which scoring rule applies (DOMAIN §4, rules 4–5).
     Example: 采购彩色激光打印机 | 7台.
     How to fix: write "≥7台", "≤7台" or "＝7台".
+    Facets: unit_kind: count (个, 次, 人 …), percent, money (元, 万元), time (天, 小时) or other.
+    Also the row facets (section, level2, target_form).
     """
     for i, row, target, _ in ctx.live():
         if target.kind != "number" or target.comparator is not None or not target.number:
             continue
         if target.unit == "%" and target.number >= 100:
             continue
-        yield hit(i, "target")
+        yield hit(i, "target", facets={"unit_kind": unit_kind(target.unit)})
 
 
 @check(
@@ -100,6 +109,7 @@ def wrong_direction(form: Form, ctx: Context):
     the scoring rule that follows from it is inverted.
     Example: 信息系统故障率 | ≥2%.
     How to fix: write the ceiling: "≤2%".
+    Facets: the row facets only (section, level2, target_form).
     """
     for i, row, target, _ in ctx.live():
         if target.comparator in (">=", ">") and LOWER_NAME.search(row.name) and not HIGHER_NAME.search(row.name):
@@ -118,26 +128,30 @@ def timeliness_not_dated(form: Form, ctx: Context):
     0.5 for "及时" (DOMAIN §4, §5).
     Example: 采购工作完成及时性 | 及时 | 100%.
     How to fix: give a deadline, a time limit or a timeliness rate.
+    Facets: word: the target as written without spaces or punctuation, at most 8 characters
+    (及时, 按时, 规定时间内 …).
+    Also the row facets (section, level2, target_form).
     """
     for i, row, target, _ in ctx.live():
         if TIMELY_LEVEL2.search(row.level2) and target.kind == "qualitative":
-            yield hit(i, "target")
+            yield hit(i, "target", facets={"word": norm(row.target)[:8]})
 
 
-def _category_problem(row, target, actual) -> str | None:
+def _category_problem(row, target, actual) -> tuple[str, str] | None:
+    """(facet, message) of the row's misfiling, None when it is filed right."""
     level1, level2, name = level1_key(row.level1), norm(row.level2), row.name
     expected = _LEVEL2_OF.get(level1)
     if expected and level2 and not expected.search(level2):
-        return f"二级指标“{row.level2}”不属于{level1}"
+        return "level2_outside_level1", f"二级指标“{row.level2}”不属于{level1}"
     units = {target.unit, actual.unit} - {None}
     if "质量" in level2 and units & COUNT_UNITS and not _QUALITY_WORDS.search(name):
-        return "数量类指标放在了质量指标下"
+        return "count_under_quality", "数量类指标放在了质量指标下"
     if "时效" in level2 and target.kind not in ("date", "period") and not _TIME_WORDS.search(name):
-        return "指标内容与时效无关，不应放在时效指标下"
+        return "not_time", "指标内容与时效无关，不应放在时效指标下"
     if "成本" in level2 + level1 and not _COST_WORDS.search(name) and not units & {"元", "万元", "亿元"}:
-        return "指标内容不是成本，不应放在成本指标下"
+        return "not_cost", "指标内容不是成本，不应放在成本指标下"
     if "满意" in level2 + level1 and not _SATISFACTION_WORDS.search(name):
-        return "指标内容不是满意度，不应放在满意度指标下"
+        return "not_satisfaction", "指标内容不是满意度，不应放在满意度指标下"
     return None
 
 
@@ -154,23 +168,27 @@ def wrong_category(form: Form, ctx: Context):
     10号 indicator framework); misfiled indicators leave the real category empty (DOMAIN §4).
     Example: 质量指标 | 微信公众号宣传信息推送次数 | ＞1 | 21次.
     How to fix: move the row to the category it measures, or replace it.
+    Facets: problem: level2_outside_level1, count_under_quality, not_time, not_cost or
+    not_satisfaction.
+    Also the row facets (section, level2, target_form).
     """
     for i, row, target, actual in ctx.live():
         problem = _category_problem(row, target, actual)
         if problem:
-            yield hit(i, "level2", problem=problem)
+            yield hit(i, "level2", problem=problem[1], facets={"problem": problem[0]})
 
 
-def _duplicate_groups(ctx: Context) -> list[list[int]]:
+def _duplicate_groups(ctx: Context) -> list[tuple[str, list[int]]]:
+    """(kind, rows) of each group of indicators that measure the same thing."""
     by_name: dict[str, list[int]] = defaultdict(list)
     budget_rows: list[int] = []
     for i, row, _, _ in ctx.live():
         by_name[norm(row.name)].append(i)
         if BUDGET_EXEC.search(row.name):
             budget_rows.append(i)
-    groups = [g for key, g in by_name.items() if key and len(g) > 1]
-    if len(budget_rows) > 1 and not any(set(budget_rows) <= set(g) for g in groups):
-        groups.append(budget_rows)
+    groups = [("same_name", g) for key, g in by_name.items() if key and len(g) > 1]
+    if len(budget_rows) > 1 and not any(set(budget_rows) <= set(g) for _, g in groups):
+        groups.append(("budget_rates", budget_rows))
     return groups
 
 
@@ -187,13 +205,16 @@ def duplicate_indicator(form: Form, ctx: Context):
     0.5 ("与其他指标重复 … 建议删除此指标", DOMAIN §5).
     Example: 预算成本执行率 | 不超预算 beside 支出进度达标率 | ＞90%.
     How to fix: delete the duplicate and give its weight to an indicator of results.
+    Facets: duplicate: same_name (the same indicator twice) or budget_rates (two
+    budget-execution rates).
+    Also the row facets (section, level2, target_form).
     """
-    for group in _duplicate_groups(ctx):
+    for kind, group in _duplicate_groups(ctx):
         vague = [i for i in group if ctx.targets[i].kind not in ("number", "date", "period")]
         flagged = vague if 0 < len(vague) < len(group) else group[1:]
         for i in flagged:
             other = next(j for j in group if j != i)
-            yield hit(i, "name", other=ctx.rows[other].name)
+            yield hit(i, "name", other=ctx.rows[other].name, facets={"duplicate": kind})
 
 
 @check(
@@ -208,6 +229,7 @@ def budget_rate_indicator(form: Form, ctx: Context):
     as an indicator it scores the same spending again instead of a result (DOMAIN §4).
     Example: 产出指标 | 成本指标 | 支出进度达标率 | ＞90%.
     How to fix: replace it with a cost indicator (unit cost, total cost ≤ budget) or a result.
+    Facets: the row facets only (section, level2, target_form).
     """
     if form.kind == "evaluation_report":
         return  # a report's 预算执行率 row belongs to its management section
@@ -228,6 +250,7 @@ def overlapping_indicators(form: Form, ctx: Context):
     duplicates); unlike PF407 this needs a reader's judgement.
     Example: 平台事件分拨及时率 and 城区治理平台事件分拨及时率.
     How to fix: merge them or make the scope of each explicit.
+    Facets: the row facets only (section, level2, target_form).
     """
     names = [(i, norm(row.name)) for i, row, _, _ in ctx.live()]
     min_chars = int(ctx.get("min_chars", 6))
@@ -250,6 +273,7 @@ def name_too_long(form: Form, ctx: Context):
     usually bundles several goals, none of them measurable (DOMAIN §4).
     Example: 保障系统运行，有效提高“依法、逐级、理性、有序”的信访秩序，确保社会和谐稳定，产生社会效益.
     How to fix: name the one thing measured: "系统正常运行率".
+    Facets: the row facets only (section, level2, target_form).
     """
     limit = int(ctx.get("max_chars", 30))
     for i, row, _, _ in ctx.live():
@@ -271,6 +295,8 @@ def satisfaction_no_survey(form: Form, ctx: Context):
     as 90% and deducts (DOMAIN §4).
     Example: 群众满意度 | ≥90% | 90%, nothing about how it was measured.
     How to fix: state the survey (method, sample size, result) in the outcome or the remarks.
+    Facets: equal_to_target: true when the actual equals the threshold exactly.
+    Also the row facets (section, level2, target_form).
     """
     if _SURVEY.search(ctx.narrative):
         return
@@ -280,7 +306,7 @@ def satisfaction_no_survey(form: Form, ctx: Context):
         if actual.kind != "number":
             continue
         equal = "，且恰好等于目标值" if target.number is not None and actual.number == target.number else ""
-        yield hit(i, "actual", equal=equal)
+        yield hit(i, "actual", equal=equal, facets={"equal_to_target": bool(equal)})
 
 
 @check(
@@ -294,6 +320,8 @@ def percent_over_100(form: Form, ctx: Context):
     written as a rate (DOMAIN §4). Growth rates are left alone.
     Example: 验收合格率 | 100% | 120%.
     How to fix: correct the value, or use a count indicator.
+    Facets: value_field: target or actual, the rate written above 100%.
+    Also the row facets (section, level2, target_form).
     """
     for i, row, target, actual in ctx.live():
         if not RATE_NAME.search(row.name) and not SATISFACTION.search(row.name):
@@ -302,4 +330,4 @@ def percent_over_100(form: Form, ctx: Context):
             continue
         for value, field, label in ((target, "target", "年度指标值"), (actual, "actual", "实际完成值")):
             if value.unit == "%" and value.number is not None and value.number > 100:
-                yield hit(i, field, label=label, value=value.text.strip())
+                yield hit(i, field, label=label, value=value.text.strip(), facets={"value_field": field})

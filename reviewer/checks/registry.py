@@ -30,7 +30,16 @@ CATEGORIES = {
 SEVERITIES = ("error", "warning", "info")
 SEVERITY_TITLES = {"error": "错误", "warning": "警告", "info": "提示"}  # as a reviewer's outputs say them
 DOC_HEADINGS = ("What it checks", "Why it matters", "Example", "How to fix")
-_HEADING = re.compile(r"^(" + "|".join(DOC_HEADINGS) + r"):\s*", re.M)
+# A check that can cut also documents, under this heading, the facets its findings carry:
+# "name: what it is; name: …" (the row facets every indicator finding has are ROW_FACETS).
+FACETS_HEADING = "Facets"
+ROW_FACETS = {
+    "section": "the row's level-1 category as a key (产出指标, 效益指标, 满意度指标, 成本指标)",
+    "level2": "the row's level-2 category, as written without spaces (数量指标, 时效指标 …)",
+    "target_form": "how the target is written: word, bare_one (1), fraction (0.9), number (no comparator), "
+                   "compared (≥/≤/＝ a number), percent (100% with no comparator), date, period, empty",
+}
+_HEADING = re.compile(r"^(" + "|".join(DOC_HEADINGS + (FACETS_HEADING,)) + r"):\s*", re.M)
 
 
 @dataclass(frozen=True)
@@ -39,10 +48,12 @@ class Hit:
     field: str = ""  # e.g. "target", "score", "funding.execution_rate"
     expected: float | None = None  # the score the rule itself gives (used by `deduct = "rule"`)
     params: dict[str, Any] = dataclass_field(default_factory=dict)  # fills the message template
+    facets: dict[str, Any] = dataclass_field(default_factory=dict)  # what a reviewer's decision turns on
 
 
-def hit(index: int | None = None, field: str = "", expected: float | None = None, **params: Any) -> Hit:
-    return Hit(index, field, expected, params)
+def hit(index: int | None = None, field: str = "", expected: float | None = None,
+        facets: dict[str, Any] | None = None, **params: Any) -> Hit:
+    return Hit(index, field, expected, params, facets or {})
 
 
 CheckFn = Callable[..., Iterator[Hit]]
@@ -65,6 +76,11 @@ class Check:
     @property
     def doc(self) -> dict[str, str]:
         return doc_sections(self.run)
+
+    @property
+    def facets(self) -> dict[str, str]:
+        """The facets this check's findings carry, by name, as its docstring documents them."""
+        return facet_docs(self.doc.get(FACETS_HEADING, ""))
 
 
 CHECKS: dict[str, Check] = {}
@@ -100,6 +116,17 @@ def doc_sections(fn: Callable) -> dict[str, str]:
     doc = inspect.getdoc(fn) or ""
     parts = _HEADING.split(doc)
     return {parts[i]: " ".join(parts[i + 1].split()) for i in range(1, len(parts) - 1, 2)}
+
+
+def facet_docs(section: str) -> dict[str, str]:
+    """"word: the qualitative word; band: …" → {"word": "the qualitative word", "band": "…"}."""
+    out = {}
+    section = re.sub(r"\s*(?:Also )?the row facets[^.]*\.?", "", section)
+    for part in re.split(r";\s+(?=[a-z_]+:)", section.strip()):
+        name, _, text = part.partition(":")
+        if name.strip() and re.fullmatch(r"[a-z_]+", name.strip()):
+            out[name.strip()] = text.strip().rstrip(".")
+    return out
 
 
 def all_checks() -> dict[str, Check]:

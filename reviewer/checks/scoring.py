@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 
-from reviewer.checks.common import Context, direction, expected_score, fmt, target_met
+from reviewer.checks.common import (
+    Context, achieved_band, direction, expected_score, fmt, ratio_band, target_met, unit_kind,
+)
 from reviewer.checks.registry import check, hit
 from reviewer.domain.model import Form
 from reviewer.domain.scoring import comparable, execution_rate
@@ -40,6 +42,9 @@ def score_formula(form: Form, ctx: Context):
     the formula's is arbitrary, in either direction.
     Example: "免费印章"每月达到 | ≥3000套 | 2698套 | 分值 5 | 得分 3 (rule: 4.50).
     How to fix: score it weight × actual ÷ target (or the reverse rule), or explain the difference.
+    Facets: direction: higher, lower or exact (how the rule reads the target); achieved_band:
+    the share of the target achieved, <0.5, 0.5-0.8, 0.8-0.95 or >=0.95.
+    Also the row facets (section, level2, target_form).
     """
     for i, row, target, actual in ctx.live():
         expected = expected_score(ctx, i)
@@ -49,8 +54,13 @@ def score_formula(form: Form, ctx: Context):
             continue  # full score: PF302; formula score: fine
         way = direction(row, target)
         rule = {"higher": "实际值÷目标值比例", "lower": "反向指标扣分规则", "exact": "与目标值的偏离比例"}[way]
-        yield hit(i, "score", expected=round(expected, 2), rule=rule,
+        yield hit(i, "score", expected=round(expected, 2), rule=rule, facets=_shortfall(row, expected, way),
                   **({"score": "（未填写）"} if row.score is None else {}))
+
+
+def _shortfall(row, expected: float, way: str) -> dict:
+    """PF301/PF302's facets: the rule's direction and the share of the target achieved."""
+    return {"direction": way, "achieved_band": achieved_band(expected / row.weight)}
 
 
 @check(
@@ -63,13 +73,17 @@ def full_score_not_met(form: Form, ctx: Context):
     Why it matters: the most common inflation (DOMAIN rule 10, 财预〔2020〕10号: 严禁刻意抬高分数).
     Example: 服务对象满意度 | ≥95% | 90% | 分值 10 | 得分 10.
     How to fix: score it by the formula and explain the shortfall in 偏差原因.
+    Facets: direction: higher, lower or exact; achieved_band: the share of the target achieved,
+    <0.5, 0.5-0.8, 0.8-0.95 or >=0.95.
+    Also the row facets (section, level2, target_form).
     """
     for i, row, _, _ in ctx.live():
         expected = expected_score(ctx, i)
         if expected is None or row.score is None:
             continue
         if expected < row.weight - ctx.tol and row.score >= row.weight - ctx.tol:
-            yield hit(i, "score", expected=round(expected, 2))
+            yield hit(i, "score", expected=round(expected, 2),
+                      facets=_shortfall(row, expected, direction(row, ctx.targets[i])))
 
 
 @check(
@@ -84,6 +98,7 @@ def cut_without_reason(form: Form, ctx: Context):
     on a met target is either a mistake or a judgement nobody can check.
     Example: 驻场技术人数 | 4人 | 4人 | 分值 5 | 得分 4 | 偏差原因 blank.
     How to fix: restore the full score or write the reason for the cut.
+    Facets: the row facets only (section, level2, target_form).
     """
     for i, row, _, actual in ctx.scored():
         if row.score >= row.weight - ctx.tol or row.deviation.strip():
@@ -107,6 +122,8 @@ def qualitative_tier_check(form: Form, ctx: Context):
     rule 6); a full score on "基本完成" is inflation.
     Example: 实际完成值 "部分完成" | 分值 10 | 得分 10 (tier: 6–8).
     How to fix: score within the tier, or state the measured result.
+    Facets: tier: met, partial or not_met, the tier the actual's words put the row in.
+    Also the row facets (section, level2, target_form).
     """
     tiers = ctx.get("tiers", _DEFAULT_TIERS)
     for i, row, _, actual in ctx.scored():
@@ -118,7 +135,7 @@ def qualitative_tier_check(form: Form, ctx: Context):
         low, high = (row.weight * x for x in tiers[tier])
         if row.score < low - ctx.tol or row.score > high + ctx.tol:
             yield hit(i, "score", expected=round(min(max(row.score, low), high), 2),
-                      tier=_TIER_NAMES[tier], low=fmt(low), high=fmt(high))
+                      tier=_TIER_NAMES[tier], low=fmt(low), high=fmt(high), facets={"tier": tier})
 
 
 @check(
@@ -133,6 +150,9 @@ def over_achievement(form: Form, ctx: Context):
     planning; reviewers cut it even when the unit explains it (DOMAIN §5: 4个 → 110个).
     Example: 系统功能开发 | 4个 | 110个.
     How to fix: set next year's target from this year's actual; explain the gap in 偏差原因.
+    Facets: ratio_band: actual ÷ target, <1.5, 1.5-2, 2-5 or >=5; unit_kind: count (个, 次, 人 …),
+    percent or other.
+    Also the row facets (section, level2, target_form).
     """
     threshold = float(ctx.get("threshold", 1.2))
     rates = bool(ctx.get("rates", False))
@@ -143,8 +163,9 @@ def over_achievement(form: Form, ctx: Context):
             continue
         if actual.number > threshold * target.number:
             weight = row.weight or 0.0
-            yield hit(i, "actual", expected=round(weight * target.number / actual.number, 2),
-                      ratio=fmt(actual.number / target.number))
+            ratio = actual.number / target.number
+            yield hit(i, "actual", expected=round(weight * target.number / actual.number, 2), ratio=fmt(ratio),
+                      facets={"ratio_band": ratio_band(ratio), "unit_kind": unit_kind(actual.unit or target.unit)})
 
 
 @check(
@@ -160,6 +181,9 @@ def funds_withdrawn(form: Form, ctx: Context):
     claims completion is a false statement.
     Example: 年初预算数 80,000元, 全年预算数 0元, 执行数 0元; 发放人数 | 1人 | 100% | 得分 10.
     How to fix: score every indicator 0 and state that the money was withdrawn.
+    Facets: actual_written: true when the row still states an actual value (a claim of
+    completion), false when it is empty or 不适用.
+    Also the row facets (section, level2, target_form).
     """
     f = form.funding
     if f.executed != 0 or not (f.initial_budget or f.annual_budget):
@@ -169,7 +193,8 @@ def funds_withdrawn(form: Form, ctx: Context):
         if row.score is not None and row.score <= 0:
             continue
         claim = "仍填写实际完成值" if actual.kind not in ("empty", "not_applicable") else "无实际完成"
-        yield hit(i, "score", expected=0.0, why=why, claim=claim)
+        yield hit(i, "score", expected=0.0, why=why, claim=claim,
+                  facets={"actual_written": actual.kind not in ("empty", "not_applicable")})
 
 
 def rate_cap(ctx: Context, rate: float | None) -> float | None:

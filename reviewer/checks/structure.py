@@ -76,6 +76,7 @@ def score_out_of_range(form: Form, ctx: Context):
     Why it matters: DOMAIN rule 8: a score above the weight is an error; it inflates the total.
     Example: 分值 10, 得分 12.
     How to fix: a score lies between 0 and the weight.
+    Facets: the row facets only (section, level2, target_form).
     """
     for i, row in enumerate(ctx.rows):
         if row.score is None or row.weight is None:
@@ -99,6 +100,7 @@ def score_missing(form: Form, ctx: Context):
     an omission (财预〔2020〕10号 scoring table).
     Example: 年度资金总额 row: 分值 10, 得分 blank.
     How to fix: fill in the score (0 if nothing was achieved).
+    Facets: the row facets only (section, level2, target_form).
     """
     for i, row in enumerate(ctx.rows):
         if row.weight and row.score is None and not ctx.not_applicable(i):
@@ -119,6 +121,7 @@ def not_applicable_weighted(form: Form, ctx: Context):
     taken from the indicators that are really measured.
     Example: 生态效益指标 | 不适用 | 不适用 | 分值 5.
     How to fix: set the weight to 0 and give it to a measured indicator.
+    Facets: the row facets only (section, level2, target_form).
     """
     for i, row in enumerate(ctx.rows):
         if ctx.not_applicable(i) and row.weight and row.weight > 0:
@@ -156,8 +159,10 @@ def value_missing(form: Form, ctx: Context):
     scored (财预〔2020〕10号); the score is then unsupported.
     Example: 服务对象满意度 | ≥90% | (blank).
     How to fix: write the target and the measured actual value.
+    Facets: value_field: target or actual, the cell left empty.
+    Also the row facets (section, level2, target_form).
     """
     for i, row, target, actual in ctx.live():
         for value, field, what in ((target, "target", "年度指标值"), (actual, "actual", "实际完成值")):
             if value.kind == "empty":
-                yield hit(i, field, what=what)
+                yield hit(i, field, what=what, facets={"value_field": field})

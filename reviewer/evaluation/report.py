@@ -162,26 +162,64 @@ def calibration_md(cal: dict | None) -> str:
         rows = [[LABELS[m], fmt(d.get(m)), fmt_ci(block["default"]["ci95"].get(m)), fmt(c.get(m)), fmt_ci(block["calibrated"]["ci95"].get(m))] for m in METRIC_NAMES]
         parts.append(_md_table(["metric", "default policy", "95% CI", "calibrated", "95% CI"], rows))
         parts.append("")
+        for title, head, rows in _calibration_tables(block):
+            parts += [title, "", _md_table(head, rows), ""]
         if block.get("calibration"):
             parts.append("Learned on the training forms: " + learned_summary(block["calibration"]))
             parts.append("")
+        for warning in block.get("warnings", []):
+            parts += [f"> warning: {warning}", ""]
     return "\n".join(parts)
 
 
-def learned_summary(calibration: dict) -> str:
-    """One line per check: PF401 fixed 0.5 (cut 16/19) …"""
+VOTES_HEAD = ["check", "findings", "learned right", "default right"]
+CURVE_HEAD = ["forms", "draws", "kappa mean", "min", "max", "default kappa", "min flag recall"]
+
+
+def _calibration_tables(block: dict) -> list[tuple[str, list[str], list[list[str]]]]:
+    """(title, header, rows) of a calibration block's per-check votes and learning curve."""
     out = []
-    for code, c in calibration.items():
-        if not c["deduct"]:
-            what = "no cut"
-        elif c["mode"] == "default":
-            what = "default kept"
-        elif c["mode"] == "fixed":
-            what = f"fixed {c['amount']:g}"
-        else:
-            what = f"{c['mode']} {c.get('percent') or 0:g}"
-        out.append(f"{code} {what} (cut {c['cut']}/{c['fired']})")
+    if block.get("checks"):
+        out.append(("Held-out findings decided right, per check (learned vs default):", VOTES_HEAD, [
+            [code, str(v["findings"]), str(v["learned_right"]), str(v["default_right"])]
+            for code, v in block["checks"].items()]))
+    if block.get("curve"):
+        out.append(("Learning curve: calibrated on n random forms, judged on the others (default policy on the same forms):",
+                    CURVE_HEAD, [[str(p["forms"]), str(p["draws"]), fmt(p["kappa_mean"]), fmt(p["kappa_min"]),
+                                  fmt(p["kappa_max"]), fmt(p["default_kappa_mean"]), fmt(p["flag_recall_min"])]
+                                 for p in block["curve"]]))
+    return out
+
+
+def learned_summary(table: list[dict]) -> str:
+    """One phrase per check: PF401 fixed 0.5 (cut 16/19) …"""
+    out = []
+    for row in table:
+        if row["where"] != "(all)":
+            continue
+        out.append(f"{row['check']} {_learned_what(row)} (cut {row['cuts']}/{row['rows']})")
     return "; ".join(out) + "."
+
+
+def _learned_what(row: dict) -> str:
+    if not row["cut"]:
+        return "no cut"
+    if row["mode"] == "fixed":
+        return f"fixed {row['amount']:g}"
+    if row["mode"] == "percent":
+        return f"percent {row['percent']:g}"
+    return row["mode"]
+
+
+def decisions_md(table: list[dict], warnings: list[str]) -> str:
+    """The learned decisions per (check, facet value), with counts and p(cut)."""
+    parts = ["## Learned decisions (per check and facet value)", ""]
+    parts.append(_md_table(["check", "where", "rows", "forms", "cuts", "p(cut)", "decision", "kept default"], [
+        [r["check"], r["where"], str(r["rows"]), str(r["forms"]), str(r["cuts"]), fmt(r["p_cut"]), _learned_what(r),
+         "yes" if r["kept_default"] else ""] for r in table]))
+    parts.append("")
+    parts += [f"> warning: {w}" for w in warnings]
+    return "\n".join(parts) + "\n"
 
 
 
@@ -286,7 +324,9 @@ def _calibration_view(cal: dict | None) -> list[dict[str, Any]]:
         rows = [[LABELS[m], fmt(d["metrics"].get(m)), fmt_ci(d["ci95"].get(m)), fmt(c["metrics"].get(m)), fmt_ci(c["ci95"].get(m))]
                 for m in METRIC_NAMES]  # fmt: skip
         learned = learned_summary(block["calibration"]) if block.get("calibration") else ""
-        out.append({"label": label, "description": block.get("description", ""), "rows": _cells(rows), "learned": learned})
+        tables = [{"title": title, "head": head, "rows": _cells(table)} for title, head, table in _calibration_tables(block)]
+        out.append({"label": label, "description": block.get("description", ""), "rows": _cells(rows), "learned": learned,
+                    "tables": tables, "warnings": block.get("warnings", [])})  # fmt: skip
     return out
 
 

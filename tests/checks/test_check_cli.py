@@ -51,3 +51,28 @@ def test_checks_lists_and_explains(capsys) -> None:
     for heading in ("What it checks:", "Why it matters:", "Example:", "How to fix:", "9.77"):
         assert heading in text
     assert main(["checks", "explain", "PF000"]) == 2
+
+
+def test_facets_in_check_json_and_explain(capsys) -> None:
+    path = str(EXAMPLES / "001_61357c0ed07ba240.part-a.txt")
+    assert main(["check", path, "--blind", "--select", "PF401,PF405", "--format", "json"]) == 0
+    findings = [f for form in json.loads(capsys.readouterr().out)["forms"] for f in form["findings"]]
+    words = {f["facets"]["word"] for f in findings}
+    assert {"有效", "及时"} <= words  # DOMAIN §5: the words 001's reviewer cut
+    assert all(f["facets"]["target_form"] == "word" and f["facets"]["section"].endswith("指标") for f in findings)
+    assert all(f["confidence"]["basis"] for f in findings if f["suggested_score"] is not None)
+    assert main(["checks", "explain", "PF305"]) == 0
+    text = capsys.readouterr().out
+    assert "Facets" in text and "ratio_band:" in text and "target_form:" in text
+
+
+def test_table_says_how_sure_each_cut_is(tmp_path, capsys) -> None:
+    path = str(EXAMPLES / "001_61357c0ed07ba240.part-a.txt")
+    assert main(["check", path, "--blind", "--select", "PF401,PF306"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert any("PF401" in line and line.endswith("(contested)") for line in lines)  # the default: reviewers disagree
+    assert any("PF306" in line and line.endswith("→ 0 (rule)") for line in lines)  # money withdrawn: everyone's rule
+    learned = tmp_path / "office.toml"
+    learned.write_text("[checks.PF401]\ndeduct = \"fixed\"\namount = 1\np_cut = 0.9\nrows = 12\n", encoding="utf-8")
+    assert main(["check", path, "--blind", "--select", "PF401", "--policy", str(learned)]) == 0
+    assert "(p 0.90 of 12 rows, contested)" in capsys.readouterr().out
