@@ -360,6 +360,8 @@ class StreamRows:
 
     def _indicator(self) -> None:
         kinds = self.table.kinds or []
+        if self.counted and not self.loose and self._anchored_row(kinds):
+            return
         cells: list[Piece | None] = [None] * len(kinds)
         j = self.i
         if "seq" in kinds and (tok := self._tok(j)) is not None and cue.is_number(tok.text) and self._level(j + 1):
@@ -413,6 +415,40 @@ class StreamRows:
                                   last_level + 1, exact=True)
             return
         self.table.place_into(prefix, values, body_kinds, last_level + 1, exact=not self.loose)
+
+    def _anchored_row(self, kinds: list[str]) -> bool:
+        """A row of a stream that writes its empty cells, found by its 分值 cell: the cells from
+        the name up to 分值 are as many as the header has there, so any cells before them are
+        the row's level names (merged cells are written once, in a group's first row: one
+        cell is the 二级指标, two are 一级 and 二级), whatever their spelling (a rubric's own
+        categories, 投入 / 预算配置, are in no closed list). False, and nothing read, when no
+        分值 cell is where the header puts one."""
+        levels = [c for c, k in enumerate(kinds) if k in ("level1", "level2")]
+        if "weight" not in kinds or not levels or levels != list(range(len(levels))):
+            return False
+        weight = kinds.index("weight")
+        body = len(levels)
+        name_to_weight = weight - body  # the name and any text columns (评分标准 …) before 分值
+        if name_to_weight < 1:
+            return False
+        for lead in range(len(levels) + 1):
+            at = self.i + lead + name_to_weight
+            tok = self._tok(at)
+            if tok is None:
+                return False
+            if not cue.is_number(tok.text):
+                continue
+            cells = self.t[self.i : self.i + lead]
+            if any(cue.is_number(p.text) or p.empty or self._row_label(self.i + k) for k, p in enumerate(cells)):
+                return False
+            rest = self.t[self.i + lead : min(self.i + lead + len(kinds) - body, len(self.t))]
+            if rest[0].empty or cue.is_number(rest[0].text) or any(self._stops(self.i + lead + k) for k in range(len(rest))):
+                return False
+            prefix: list[Piece | None] = [None] * (body - lead) + list(cells)
+            self.i += lead + len(rest)
+            self.table.place_into(prefix, rest, kinds[body:], body, exact=True)
+            return True
+        return False
 
     def _spread_fused(self, values: list[Piece], body_kinds: list[str], counts: set[int]) -> list[Piece]:
         """One run of fused numbers stands for the numeric columns the row is short of: it takes
