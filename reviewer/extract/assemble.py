@@ -374,6 +374,20 @@ def _rows(form: Form, table: RawTable, part: str) -> list[Indicator]:
         # The row's cells as written, stripped; a blank cell is no cell.
         body = {k: t for k, c in cells.items() if k not in _LEVELS and (t := c.text.strip())}
         i = len(rows)
+        if _scoring_rule_row(body):
+            form.warn(part, f"'{_short(body['name'])}' is a scoring rule's text, not an indicator (no 分值 or "
+                            "得分 beside it): not read as a row")
+            continue
+        category = _category_named(body)
+        if category is not None:
+            depth, name = category
+            if depth == 1:
+                level1, level2 = name, ""
+            else:
+                level2 = name
+            form.warn(part, f"a row holding only '{body['name']}' in the 指标 column: read as the "
+                            f"{'一级' if depth == 1 else '二级'}指标 of the rows below it")
+            continue
         if body.keys().isdisjoint(_SUBSTANCE) or (
                 body.keys() <= _TEMPLATE_ROW and vocab.placeholder.match(body.get("name", ""))):
             _notes(form, raw_row.notes, f"{part}[{max(i - 1, 0)}]" if rows else part)
@@ -402,6 +416,35 @@ def _rows(form: Form, table: RawTable, part: str) -> list[Indicator]:
         form.warn(part, f"indicator table ends after row {len(rows)} with no 总分 row: the rest of the form "
                         "may be cut off")
     return _INDICATORS.validate_python(rows)
+
+
+_SCORES = frozenset(("weight", "score", "review_score", "weighted_score"))
+_ROW_VALUES = frozenset(("target", "actual", "weight", "score", "review_score", "weighted_score"))
+
+
+def _scoring_rule_row(body: dict[str, str]) -> bool:
+    """A row whose name is a scoring rule's sentence and that holds no 分值 / 得分: the rule
+    cell of a row the reader cut apart (a rubric's 评分标准 run over lines), not an indicator."""
+    name = body.get("name", "")
+    return bool(name) and _SCORES.isdisjoint(body) and bool(vocabulary().scoring_rule.search(name))
+
+
+def _category_named(body: dict[str, str]) -> tuple[int, str] | None:
+    """(depth, canonical name) when a row holds nothing but a category of the closed list in
+    its 指标 column (产出指标 printed in the name column where the level cell was merged)."""
+    if set(body) != {"name"}:
+        return None
+    vocab = vocabulary()
+    one, two = vocab.level(body["name"], 1), vocab.level(body["name"], 2)
+    if one is not None and two is None:
+        return 1, one.name
+    if two is not None and one is None:
+        return 2, two.name
+    return None
+
+
+def _short(text: str, limit: int = 24) -> str:
+    return text if len(text) <= limit else text[:limit] + "…"
 
 
 _ROW_TEXT = ("target", "actual", "deviation", "nature", "description", "criteria")
