@@ -17,7 +17,7 @@ import re
 
 from reviewer.extract.textgrid import align
 from reviewer.extract.textgrid import cues as cue
-from reviewer.extract.textgrid.flat import GOAL_SECTIONS, header_mode, starts_header
+from reviewer.extract.textgrid.flat import GOAL_SECTIONS, category_column, header_mode, starts_header
 from reviewer.extract.textgrid.source import Piece, Source
 from reviewer.extract.textgrid.table import TableBuilder, implausible
 
@@ -172,13 +172,16 @@ class StreamRows:
                 k += 1
         start = k
         seen: set[str] = set()
+        previous = ""
         while True:
             column = self._column(k)
             if column is None and self._unknown_label(k) and self._column(k + 1) and (k > start or start > j):
                 column = "other"  # a column this vocabulary does not know, between two it does
+            column = category_column(column, previous) if column else column
             if not column or (k > start and starts_header(column, seen)):
                 break
             seen.add(column)
+            previous = column
             k += 1
         while k > start and not self._column(k - 1):
             k -= 1
@@ -360,7 +363,9 @@ class StreamRows:
 
     def _indicator(self) -> None:
         kinds = self.table.kinds or []
-        if self.counted and not self.loose and self._anchored_row(kinds):
+        # Found by its 分值 cell where the count can be trusted: a stream that writes its empty
+        # cells, or a rubric whose categories have 分值 columns of their own.
+        if not self.loose and (self.counted or align.LEVEL_POINTS in kinds) and self._anchored_row(kinds):
             return
         cells: list[Piece | None] = [None] * len(kinds)
         j = self.i
@@ -420,35 +425,63 @@ class StreamRows:
         """A row of a stream that writes its empty cells, found by its 分值 cell: the cells from
         the name up to 分值 are as many as the header has there, so any cells before them are
         the row's level names (merged cells are written once, in a group's first row: one
-        cell is the 二级指标, two are 一级 and 二级), whatever their spelling (a rubric's own
-        categories, 投入 / 预算配置, are in no closed list). False, and nothing read, when no
-        分值 cell is where the header puts one."""
-        levels = [c for c, k in enumerate(kinds) if k in ("level1", "level2")]
-        if "weight" not in kinds or not levels or levels != list(range(len(levels))):
+        cell is the 二级指标, two are 一级 and 二级), each with its own 分值 where the header
+        gives a category one, whatever their spelling (a rubric's own categories, 投入 /
+        预算配置, are in no closed list). False, and nothing read, when no 分值 cell is where
+        the header puts one."""
+        units = _level_units(kinds)
+        body = sum(units)
+        if "weight" not in kinds or not units:
             return False
-        weight = kinds.index("weight")
-        body = len(levels)
-        name_to_weight = weight - body  # the name and any text columns (评分标准 …) before 分值
+        name_to_weight = kinds.index("weight") - body  # the name and any text columns (评分标准 …) before 分值
         if name_to_weight < 1:
             return False
-        for lead in range(len(levels) + 1):
-            at = self.i + lead + name_to_weight
-            tok = self._tok(at)
-            if tok is None:
-                return False
-            if not cue.is_number(tok.text):
+        # Of the readings that fit, the one whose cells are most like their columns (a rubric's
+        # category and its 分值 before a name, or a name followed by a number by chance).
+        best: tuple[float, int, int] | None = None  # (fit, lead, end)
+        for used in range(len(units), -1, -1):
+            lead = sum(units[len(units) - used:])
+            tok = self._tok(self.i + lead + name_to_weight)
+            if tok is None or not cue.is_number(tok.text):
                 continue
-            cells = self.t[self.i : self.i + lead]
-            if any(cue.is_number(p.text) or p.empty or self._row_label(self.i + k) for k, p in enumerate(cells)):
-                return False
-            rest = self.t[self.i + lead : min(self.i + lead + len(kinds) - body, len(self.t))]
-            if rest[0].empty or cue.is_number(rest[0].text) or any(self._stops(self.i + lead + k) for k in range(len(rest))):
-                return False
-            prefix: list[Piece | None] = [None] * (body - lead) + list(cells)
-            self.i += lead + len(rest)
-            self.table.place_into(prefix, rest, kinds[body:], body, exact=True)
-            return True
-        return False
+            if not all(self._fits_level(self.i + k, column) for k, column in enumerate(kinds[body - lead : body])):
+                continue
+            start = self.i + lead
+            rest = self.t[start : min(start + len(kinds) - body, len(self.t))]
+            if not _name_like(rest[0]) or any(self._stops(start + k) for k in range(len(rest))):
+                continue
+            if not all(self._fits(p, column) for p, column in zip(rest, kinds[body:])):
+                continue
+            columns = kinds[body - lead :]
+            fit = sum(align.score(align.cell_kind(p.text, p.fused), c) for p, c in zip(self.t[self.i :], columns[: lead + len(rest)]))
+            if best is None or fit > best[0]:
+                best = (fit, lead, start + len(rest))
+        if best is None:
+            return False
+        _, lead, end = best
+        prefix: list[Piece | None] = [None] * (body - lead) + list(self.t[self.i : self.i + lead])
+        rest = self.t[self.i + lead : end]
+        self.i = end
+        self.table.place_into(prefix, rest, kinds[body:], body, exact=True)
+        return True
+
+    def _fits_level(self, j: int, column: str) -> bool:
+        """Token j as a row's level cell (words, no row label) or its category's 分值 (a number)."""
+        p = self.t[j]
+        if column == align.LEVEL_POINTS:
+            return p.empty or cue.is_number(p.text)
+        return _name_like(p) and len(p.text.strip()) <= _LEVEL_LENGTH and not self._row_label(j)
+
+    def _fits(self, piece: Piece, column: str) -> bool:
+        """A cell of a row found by its 分值 cell fits its column: a number under a numeric
+        column, no bare number under a text one. A stream that drops its empty cells has no
+        empty cell to place; one that writes them may leave any column empty."""
+        if piece.empty:
+            return self.counted
+        number = cue.is_number(piece.text)
+        if _is_numeric(column):
+            return number or cue.is_percent(piece.text)
+        return not number or column in ("target", "actual", "other")
 
     def _spread_fused(self, values: list[Piece], body_kinds: list[str], counts: set[int]) -> list[Piece]:
         """One run of fused numbers stands for the numeric columns the row is short of: it takes
@@ -530,6 +563,35 @@ class StreamRows:
 
 _SENTENCE = re.compile(r"[。；;：:，,]")
 _NUMBER_OR_VALUE = align.NUMERIC | align.PERCENTISH | frozenset({"target", "actual"})
+
+
+_LEVEL_LENGTH = 24  # a category's name, with its "(15分)": never a sentence
+
+
+def _name_like(piece: Piece) -> bool:
+    """Words that can name an indicator or a category: not empty, not a bare number, not a
+    scoring rule's sentence."""
+    text = piece.text.strip()
+    words = align.cell_kind(text, piece.fused) in ("short", "long", "points", "level1", "level2", "level12")
+    return words and not cue.vocabulary().scoring_rule.search(text)
+
+
+def _is_numeric(column: str) -> bool:
+    return column in cue.NUMERIC or column in cue.PERCENTISH
+
+
+def _level_units(kinds: list[str]) -> list[int]:
+    """The header's leading level columns as units: a level column and its category 分值
+    columns after it (一级指标 | 分值 → 2). [] when the header does not start with a level."""
+    units: list[int] = []
+    for kind in kinds:
+        if kind in cue.LEVELS:
+            units.append(1)
+        elif kind == align.LEVEL_POINTS and units:
+            units[-1] += 1
+        else:
+            break
+    return units
 
 
 def _unplaced(piece: Piece) -> Piece:
