@@ -6,7 +6,8 @@ The rules, each tested on a layout other than the real form it came from
   indicator's weight, in pipe rows, tab rows and one cell per line alike;
 - in a cell stream that writes its empty cells, a row is found by its 分值 cell, and the cells
   before its name are its level names, however the rubric spells its categories;
-- a row whose name is a scoring rule's sentence and holds no 分值 / 得分 is not an indicator.
+- a row whose name is a rubric's prose (a scoring rule, an explanation) and holds no 分值 / 得分
+  is not an indicator.
 """
 
 from __future__ import annotations
@@ -86,15 +87,16 @@ def test_rubric_categories_in_a_cell_stream_are_levels_by_place():
     assert form.indicators[1].deviation == "安排率85%"
 
 
-def test_a_scoring_rule_alone_is_not_an_indicator_row():
+def test_a_rubric_sentence_alone_is_not_an_indicator_row():
     text = "\n".join([
         "| 一级指标 | 二级指标 | 三级指标 | 评分标准 | 分值 | 得分 |",
         "| 过程 | 预算执行 | 预算调整率 | 调整率=0,计3分 | 3 | 3 |",
         "| ①支出符合财务制度规定,每出现一例不符合要求的扣1分,扣完为止。 | | | | | |",
         "| 资金结余 | 无结余,3分 | 3 | 2 | | |",
+        "| 本年度实际在职人员数与编制数的比率,用以反映和考核部门对人员成本的控制程度。 | | | | | |",
     ])
     form = _read(text)
     names = [i.name for i in form.indicators]
-    assert not any(n.startswith("①") for n in names)
+    assert not any(n.startswith("①") or "用以反映" in n for n in names)
     assert "预算调整率" in names
-    assert any("scoring rule" in w.message for w in form.warnings)
+    assert any("scoring rule or explanation" in w.message for w in form.warnings)

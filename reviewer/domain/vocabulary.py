@@ -116,7 +116,7 @@ class Vocabulary:
         self.name_prefix = re.compile("|".join(rows.get("name_prefixes", [])) or r"(?!)")
         self.criteria_words = _any_of(rows.get("criteria_words", []))
         self.description_words = _any_of(rows.get("description_words", []))
-        self.scoring_rule = re.compile("|".join(rows.get("scoring_rules", [])) or r"(?!)")
+        self.rubric_prose = re.compile("|".join(rows.get("rubric_prose", [])) or r"(?!)")
         self._levels: dict[int, dict[str, Level]] = {1: {}, 2: {}}
         spellings: list[str] = []
         for depth in (1, 2):

@@ -374,8 +374,8 @@ def _rows(form: Form, table: RawTable, part: str) -> list[Indicator]:
         # The row's cells as written, stripped; a blank cell is no cell.
         body = {k: t for k, c in cells.items() if k not in _LEVELS and (t := c.text.strip())}
         i = len(rows)
-        if _scoring_rule_row(body):
-            form.warn(part, f"'{_short(body['name'])}' is a scoring rule's text, not an indicator (no 分值 or "
+        if _rubric_prose_row(body):
+            form.warn(part, f"'{_short(body['name'])}' is a rubric's scoring rule or explanation, not an indicator (no 分值 or "
                             "得分 beside it): not read as a row")
             continue
         category = _category_named(body)
@@ -422,11 +422,11 @@ _SCORES = frozenset(("weight", "score", "review_score", "weighted_score"))
 _ROW_VALUES = frozenset(("target", "actual", "weight", "score", "review_score", "weighted_score"))
 
 
-def _scoring_rule_row(body: dict[str, str]) -> bool:
-    """A row whose name is a scoring rule's sentence and that holds no 分值 / 得分: the rule
-    cell of a row the reader cut apart (a rubric's 评分标准 run over lines), not an indicator."""
+def _rubric_prose_row(body: dict[str, str]) -> bool:
+    """A row whose name is a rubric's prose (a scoring rule, an explanation) and that holds no
+    分值 / 得分: a cell of a row the reader cut apart (评分标准 run over lines), not an indicator."""
     name = body.get("name", "")
-    return bool(name) and _SCORES.isdisjoint(body) and bool(vocabulary().scoring_rule.search(name))
+    return bool(name) and _SCORES.isdisjoint(body) and bool(vocabulary().rubric_prose.search(name))
 
 
 def _category_named(body: dict[str, str]) -> tuple[int, str] | None:

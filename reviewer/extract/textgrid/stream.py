@@ -569,11 +569,11 @@ _LEVEL_LENGTH = 24  # a category's name, with its "(15分)": never a sentence
 
 
 def _name_like(piece: Piece) -> bool:
-    """Words that can name an indicator or a category: not empty, not a bare number, not a
-    scoring rule's sentence."""
+    """Words that can name an indicator or a category: not empty, not a value, not a
+    rubric's prose (a scoring rule, an explanation)."""
     text = piece.text.strip()
     words = align.cell_kind(text, piece.fused) in ("short", "long", "points", "level1", "level2", "level12")
-    return words and not cue.vocabulary().scoring_rule.search(text)
+    return words and not cue.vocabulary().rubric_prose.search(text)
 
 
 def _is_numeric(column: str) -> bool:
