@@ -100,3 +100,24 @@ def test_a_rubric_sentence_alone_is_not_an_indicator_row():
     assert not any(n.startswith("①") or "用以反映" in n for n in names)
     assert "预算调整率" in names
     assert any("scoring rule or explanation" in w.message for w in form.warnings)
+
+
+def test_the_real_rubric_one_cell_per_paragraph_reads_as_with_pipes():
+    """The Yueyang rubric (realforms dev) re-laid as a converter that parts cells by blank
+    lines writes it (a space alone for an empty cell): the same rows, criteria included."""
+    from pathlib import Path
+
+    path = Path(__file__).parent / "data" / "realforms" / "dev" / "hn-yueyang-glj-bumen-pingfenbiao-pipecell.txt"
+    text = path.read_text(encoding="utf-8").split("\n", 1)[1]
+    cells, current = [], []
+    for line in text.split("\n"):
+        if line.strip() == "|":
+            cells.append("\n".join(current) or " ")
+            current = []
+        elif line.strip():
+            current.append(line)
+    paragraphs = "\n\n".join(cells + ["\n".join(current)])
+    piped, relaid = parse_text(text, "pipes.txt")[0], parse_text(paragraphs, "paragraphs.txt")[0]
+    assert len(piped.indicators) == 9
+    assert [(i.level1, i.level2, i.name, i.weight, i.score, i.criteria) for i in relaid.indicators] == [
+        (i.level1, i.level2, i.name, i.weight, i.score, i.criteria) for i in piped.indicators]
