@@ -121,3 +121,17 @@ def test_the_real_rubric_one_cell_per_paragraph_reads_as_with_pipes():
     assert len(piped.indicators) == 9
     assert [(i.level1, i.level2, i.name, i.weight, i.score, i.criteria) for i in relaid.indicators] == [
         (i.level1, i.level2, i.name, i.weight, i.score, i.criteria) for i in piped.indicators]
+
+
+def test_a_value_or_a_piece_of_text_is_no_indicator_name():
+    # a scrambled text layer read under a header: what lands in the 指标 column is no name
+    text = "\n".join([
+        "| 一级指标 | 二级指标 | 三级指标 | 分值 | 得分 |",
+        "| 产出指标 | 数量指标 | 采购设备 | 10 | 10 |",
+        "| | | 15 分 | | |",
+        "| | | 分;缺一项扣 | 0.5 | |",
+        "| | | 台套 | | |",
+    ])
+    form = _read(text)
+    assert [i.name for i in form.indicators] == ["采购设备"]
+    assert any("not an indicator's name" in w.message for w in form.warnings)

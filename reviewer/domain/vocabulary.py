@@ -28,7 +28,8 @@ else:  # pragma: no cover
 
 _BRACKETED = re.compile(r"\([^()]*\)")
 _KEY_NOISE = re.compile(r"[\s*:]")
-_POINTS = re.compile(r"\s*[（(][^()（）]*?\d+(?:\.\d+)?\s*分?\s*[)）]\s*$")
+# A category's points after its name: "(20分)", "（特性指标70分）", or unbracketed "项目决策 2 分".
+_POINTS = re.compile(r"\s*(?:[（(][^()（）]*?\d+(?:\.\d+)?\s*分?\s*[)）]|(?<=[\u4e00-\u9fff])\s*\d+(?:\.\d+)?\s*分)\s*$")
 _SHORT = 2  # labels this short name a field only when the key equals them
 
 

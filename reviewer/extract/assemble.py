@@ -25,7 +25,7 @@ from pathlib import Path
 from pydantic import TypeAdapter
 
 from reviewer.domain.model import Form, FundingRow, Indicator, Source
-from reviewer.domain.values import MAX_INTEGER_DIGITS, comparator_symbol, plain_decimal
+from reviewer.domain.values import MAX_INTEGER_DIGITS, comparator_symbol, is_unit, plain_decimal
 from reviewer.domain.vocabulary import depends_on_vocabulary, label_key, strip_points, vocabulary
 from reviewer.extract.raw import (
     Cells, RawCell, RawForm, RawFunding, RawGoal, RawTable, RawTotal, RawWarning,
@@ -374,6 +374,10 @@ def _rows(form: Form, table: RawTable, part: str) -> list[Indicator]:
         # The row's cells as written, stripped; a blank cell is no cell.
         body = {k: t for k, c in cells.items() if k not in _LEVELS and (t := c.text.strip())}
         i = len(rows)
+        if _fragment_name(body):
+            form.warn(part, f"'{body['name']}' is a value or a piece of text, not an indicator's name: the row "
+                            "is not read (its cells were not placed with confidence)")
+            continue
         if _rubric_prose_row(body):
             form.warn(part, f"'{_short(body['name'])}' is a rubric's scoring rule or explanation, not an indicator (no 分值 or "
                             "得分 beside it): not read as a row")
@@ -427,6 +431,25 @@ def _rubric_prose_row(body: dict[str, str]) -> bool:
     分值 / 得分: a cell of a row the reader cut apart (评分标准 run over lines), not an indicator."""
     name = body.get("name", "")
     return bool(name) and _SCORES.isdisjoint(body) and bool(vocabulary().rubric_prose.search(name))
+
+
+# What an indicator's name never is: a number or points alone ("10", "15 分"), a unit alone,
+# or a piece of a sentence: it starts with punctuation, or with the 分 of "1 分;" whose
+# number was cut off ("分;缺一项扣"). (A value with its unit, "33000 元", names a row in
+# OCR'd forms that lost the name: it stays.)
+_VALUE_ALONE = re.compile(r"^[+-]?\d+(?:\.\d+)?\s*分?$")
+_PIECE = re.compile(r"^(?:[;；,，。、:：)）]|分\s*[;；,，。、)）])")
+
+
+def _fragment_name(body: dict[str, str]) -> bool:
+    """A row whose name is a piece of a sentence, or a value alone with no 分值 / 得分 beside it
+    (an OCR'd row that lost its name but kept its scores, "0 | 10 | 0", is still a row)."""
+    text = body.get("name", "").strip()
+    if not text:
+        return False
+    if _PIECE.match(text):
+        return True
+    return _SCORES.isdisjoint(body) and (_VALUE_ALONE.match(text) is not None or is_unit(text))
 
 
 def _category_named(body: dict[str, str]) -> tuple[int, str] | None:
