@@ -102,9 +102,9 @@ def test_a_rubric_sentence_alone_is_not_an_indicator_row():
     assert any("scoring rule or explanation" in w.message for w in form.warnings)
 
 
-def test_the_real_rubric_one_cell_per_paragraph_reads_as_with_pipes():
-    """The Yueyang rubric (realforms dev) re-laid as a converter that parts cells by blank
-    lines writes it (a space alone for an empty cell): the same rows, criteria included."""
+def _real_rubric() -> tuple[str, list[str], str]:
+    """The Yueyang rubric (realforms dev, every "|" on a line of its own): its text, its cells,
+    and what follows the last cell."""
     from pathlib import Path
 
     path = Path(__file__).parent / "data" / "realforms" / "dev" / "hn-yueyang-glj-bumen-pingfenbiao-pipecell.txt"
@@ -116,11 +116,26 @@ def test_the_real_rubric_one_cell_per_paragraph_reads_as_with_pipes():
             current = []
         elif line.strip():
             current.append(line)
-    paragraphs = "\n\n".join(cells + ["\n".join(current)])
-    piped, relaid = parse_text(text, "pipes.txt")[0], parse_text(paragraphs, "paragraphs.txt")[0]
+    return text, cells, "\n".join(current)
+
+
+def _rows_of(form):
+    return [(i.level1, i.level2, i.name, i.weight, i.score, "".join(i.criteria.split())) for i in form.indicators]
+
+
+@pytest.mark.parametrize("relay", ["paragraphs", "lines"])
+def test_the_real_rubric_relaid_reads_as_with_pipes(relay):
+    """The real rubric re-laid as other converters write it: cells parted by blank lines (a
+    space alone for an empty cell), or one line after another with empty cells dropped and
+    each cell's lines kept ("投 入" / "(15分)"): the same rows, criteria included."""
+    text, cells, tail = _real_rubric()
+    if relay == "paragraphs":
+        relaid = "\n\n".join(cells + [tail])
+    else:
+        relaid = "\n".join([c for c in cells if c.strip()] + [tail])
+    piped = parse_text(text, "pipes.txt")[0]
     assert len(piped.indicators) == 9
-    assert [(i.level1, i.level2, i.name, i.weight, i.score, i.criteria) for i in relaid.indicators] == [
-        (i.level1, i.level2, i.name, i.weight, i.score, i.criteria) for i in piped.indicators]
+    assert _rows_of(parse_text(relaid, f"{relay}.txt")[0]) == _rows_of(piped)
 
 
 def test_a_value_or_a_piece_of_text_is_no_indicator_name():

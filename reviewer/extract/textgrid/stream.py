@@ -367,6 +367,8 @@ class StreamRows:
         # cells, or a rubric whose categories have 分值 columns of their own.
         if not self.loose and (self.counted or align.LEVEL_POINTS in kinds) and self._anchored_row(kinds):
             return
+        if not self.loose and not self.counted and self._rubric_lines_row(kinds):
+            return
         cells: list[Piece | None] = [None] * len(kinds)
         j = self.i
         if "seq" in kinds and (tok := self._tok(j)) is not None and cue.is_number(tok.text) and self._level(j + 1):
@@ -464,6 +466,49 @@ class StreamRows:
         self.i = end
         self.table.place_into(prefix, rest, kinds[body:], body, exact=True)
         return True
+
+    def _rubric_lines_row(self, kinds: list[str]) -> bool:
+        """A rubric row printed one line at a time, its empty cells dropped and its cells broken
+        over lines ("投 入" / "(15分)", "财政供养人员" / "控制率", a 评分标准 of three lines): the
+        row runs to its 分值 / 得分 pair; lines carrying a category's points ("(15分)") are its
+        level cells, the words before the first sentence its name, the sentences its scoring
+        rule. Only under a header 级指标 … | 三级指标 | 评分标准 | 分值 | 得分 (…), and only where
+        every part is there; else False and nothing read."""
+        units = _level_units(kinds)
+        if not units or any(u != 1 for u in units):
+            return False
+        body = len(units)
+        if kinds[body : body + 4] != ["name", "text", "weight", "score"] or any(
+                k not in ("text", "deviation", "remark", "other") for k in kinds[body + 4:]):
+            return False
+        end = self._score_pair(self.i)
+        if end is None:
+            return False
+        pieces = _with_points_joined(self.t[self.i : end])
+        levels: list[Piece] = []
+        while pieces and len(levels) < body and cue.has_points(pieces[0].text) and len(pieces[0].text) <= _LEVEL_LENGTH:
+            levels.append(pieces.pop(0))
+        name = []
+        while pieces and _name_like(pieces[0]) and not _SENTENCE.search(pieces[0].text) and len(pieces[0].text) <= 20:
+            name.append(pieces.pop(0))
+        if not name or not pieces:
+            return False
+        rule = _join(pieces)
+        prefix: list[Piece | None] = [None] * (body - len(levels)) + levels
+        values = [_join(name), rule, self.t[end], self.t[end + 1]]
+        self.i = end + 2
+        self.table.place_into(prefix, values + [Piece("", self.t[end + 1].end, self.t[end + 1].end)] * (
+            len(kinds) - body - 4), kinds[body:], body, exact=True)
+        return True
+
+    def _score_pair(self, j: int) -> int | None:
+        """Where a row's 分值 / 得分 pair (two numbers in a row) begins, within reach of token j."""
+        for k in range(j + 2, min(j + _ROW_REACH, len(self.t) - 1)):
+            if self._stops(k):
+                return None
+            if cue.is_number(self.t[k].text) and cue.is_number(self.t[k + 1].text):
+                return k
+        return None
 
     def _fits_level(self, j: int, column: str) -> bool:
         """Token j as a row's level cell (words, no row label) or its category's 分值 (a number)."""
@@ -574,6 +619,20 @@ def _name_like(piece: Piece) -> bool:
     text = piece.text.strip()
     words = align.cell_kind(text, piece.fused) in ("short", "long", "points", "level1", "level2", "level12")
     return words and not cue.vocabulary().rubric_prose.search(text)
+
+
+_ROW_REACH = 16  # tokens of one rubric row printed a line at a time, at most
+
+
+def _with_points_joined(pieces: list[Piece]) -> list[Piece]:
+    """A line that is only a category's points ("(15分)") ends the line above it: one cell."""
+    out: list[Piece] = []
+    for p in pieces:
+        if out and cue.has_points(p.text) and cue.squash(p.text).startswith(("(", "（")):
+            out[-1] = Piece(out[-1].text + "\n" + p.text, out[-1].start, p.end)
+        else:
+            out.append(p)
+    return out
 
 
 def _is_numeric(column: str) -> bool:
