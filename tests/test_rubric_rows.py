@@ -150,3 +150,14 @@ def test_a_value_or_a_piece_of_text_is_no_indicator_name():
     form = _read(text)
     assert [i.name for i in form.indicators] == ["采购设备"]
     assert any("not an indicator's name" in w.message for w in form.warnings)
+
+
+def test_a_rubric_one_line_per_cell_with_explanation_and_rule():
+    lines = ["一级指标", "二级指标", "三级指标", "指标解释", "评分标准", "分值", "得分",
+             "决策", "(20分)", "项目立项", "(10分)", "立项依据", "充分性",
+             "项目立项是否符合规划,用以反映立项依据情况。", "符合得3分,否则不得分。", "3", "3",
+             "立项程序规范性", "申请、设立过程是否符合要求。", "程序规范得2分,每缺一项扣1分。", "2", "1"]
+    form = _read("\n".join(lines))
+    assert _rows(form) == [("决策", "项目立项", "立项依据充分性", 3, 3), ("决策", "项目立项", "立项程序规范性", 2, 1)]
+    assert form.indicators[0].description == "项目立项是否符合规划,用以反映立项依据情况。"
+    assert form.indicators[1].criteria == "程序规范得2分,每缺一项扣1分。"

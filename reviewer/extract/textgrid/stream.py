@@ -478,8 +478,12 @@ class StreamRows:
         if not units or any(u != 1 for u in units):
             return False
         body = len(units)
-        if kinds[body : body + 4] != ["name", "text", "weight", "score"] or any(
-                k not in ("text", "deviation", "remark", "other") for k in kinds[body + 4:]):
+        prose = 0  # the text columns between the name and 分值: 评分标准, or 指标解释 and 评分标准
+        while kinds[body + 1 + prose : body + 2 + prose] == ["text"]:
+            prose += 1
+        tail = body + 1 + prose
+        if (kinds[body : body + 1] != ["name"] or prose not in (1, 2) or kinds[tail : tail + 2] != ["weight", "score"]
+                or any(k not in ("text", "deviation", "remark", "other") for k in kinds[tail + 2:])):
             return False
         end = self._score_pair(self.i)
         if end is None:
@@ -491,14 +495,15 @@ class StreamRows:
         name = []
         while pieces and _name_like(pieces[0]) and not _SENTENCE.search(pieces[0].text) and len(pieces[0].text) <= 20:
             name.append(pieces.pop(0))
-        if not name or not pieces:
-            return False
-        rule = _join(pieces)
+        if not name or not pieces or prose == 2 and len(pieces) != 2:
+            return False  # two text columns: which lines are whose is known only at one line each
+        texts = [_join(pieces)] if prose == 1 else pieces
         prefix: list[Piece | None] = [None] * (body - len(levels)) + levels
-        values = [_join(name), rule, self.t[end], self.t[end + 1]]
+        values = [_join(name), *texts, self.t[end], self.t[end + 1]]
         self.i = end + 2
-        self.table.place_into(prefix, values + [Piece("", self.t[end + 1].end, self.t[end + 1].end)] * (
-            len(kinds) - body - 4), kinds[body:], body, exact=True)
+        blank = Piece("", self.t[end + 1].end, self.t[end + 1].end)
+        self.table.place_into(prefix, values + [blank] * (len(kinds) - body - len(values)), kinds[body:], body,
+                              exact=True)
         return True
 
     def _score_pair(self, j: int) -> int | None:
