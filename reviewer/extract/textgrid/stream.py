@@ -9,6 +9,9 @@ and then one cell per remaining column; a row whose last text cell (the deviatio
 was left out ends early when the cells after its 分值/得分 pair already look like the next
 row. A stream that writes its empty cells (a space alone on a line, " |") is counted; one
 cut from text with no separators is read only where its cells fill the columns one for one.
+Rubric rows need no closed list of categories: in a counted stream (or under a header that
+gives each category a 分值 column) a row is found by its 分值 cell, the cells before its name
+being its level names; a rubric printed a line per cell runs to its 分值 / 得分 pair.
 """
 
 from __future__ import annotations
@@ -424,7 +427,8 @@ class StreamRows:
         self.table.place_into(prefix, values, body_kinds, last_level + 1, exact=not self.loose)
 
     def _anchored_row(self, kinds: list[str]) -> bool:
-        """A row of a stream that writes its empty cells, found by its 分值 cell: the cells from
+        """A row of a stream that writes its empty cells (or of a rubric whose categories have
+        分值 columns of their own), found by its 分值 cell: the cells from
         the name up to 分值 are as many as the header has there, so any cells before them are
         the row's level names (merged cells are written once, in a group's first row: one
         cell is the 二级指标, two are 一级 and 二级), each with its own 分值 where the header
