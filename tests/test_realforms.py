@@ -35,6 +35,7 @@ READABLE: dict[str, str] = {
     "ah-tianchang-slj-2022-shuihan-spaces": "cells parted by single spaces a row per line: wrapped labels joined",
     "sc-dazhou-nyj-bumen-defenbiao-mdpipe": "Markdown pipes, a row whose end was not padded before 单位名称/项目名称",
     "sc-qingshen-fgj-2023-gongzi-pipecell": "pipe cells one per line, split target, 合计 of an unscored table",
+    "hn-yueyang-glj-bumen-pingfenbiao-pipecell": "a rubric one cell per line, rows found by their 分值 cell, criteria prose kept in its cell",
     "ha-gushi-zsmz-2024-chanye-report": "narrative report: no form, none read",
     "hn-yueyang-cgzx-2018-bumen-report-cellline": "report cover and basic facts: no form, none read",
     "yn-honghe-shujuzhongxin-2024-ziping-report": "narrative report: no form, none read",

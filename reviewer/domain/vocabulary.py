@@ -28,7 +28,8 @@ else:  # pragma: no cover
 
 _BRACKETED = re.compile(r"\([^()]*\)")
 _KEY_NOISE = re.compile(r"[\s*:]")
-_POINTS = re.compile(r"\s*[（(][^()（）]*?\d+(?:\.\d+)?\s*分?\s*[)）]\s*$")
+# A category's points after its name: "(20分)", "（特性指标70分）", or unbracketed "项目决策 2 分".
+_POINTS = re.compile(r"\s*(?:[（(][^()（）]*?\d+(?:\.\d+)?\s*分?\s*[)）]|(?<=[\u4e00-\u9fff])\s*\d+(?:\.\d+)?\s*分)\s*$")
 _SHORT = 2  # labels this short name a field only when the key equals them
 
 
@@ -116,6 +117,7 @@ class Vocabulary:
         self.name_prefix = re.compile("|".join(rows.get("name_prefixes", [])) or r"(?!)")
         self.criteria_words = _any_of(rows.get("criteria_words", []))
         self.description_words = _any_of(rows.get("description_words", []))
+        self.rubric_prose = re.compile("|".join(rows.get("rubric_prose", [])) or r"(?!)")
         self._levels: dict[int, dict[str, Level]] = {1: {}, 2: {}}
         spellings: list[str] = []
         for depth in (1, 2):

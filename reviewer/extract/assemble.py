@@ -25,7 +25,7 @@ from pathlib import Path
 from pydantic import TypeAdapter
 
 from reviewer.domain.model import Form, FundingRow, Indicator, Source
-from reviewer.domain.values import MAX_INTEGER_DIGITS, comparator_symbol, plain_decimal
+from reviewer.domain.values import MAX_INTEGER_DIGITS, comparator_symbol, is_unit, plain_decimal
 from reviewer.domain.vocabulary import depends_on_vocabulary, label_key, strip_points, vocabulary
 from reviewer.extract.raw import (
     Cells, RawCell, RawForm, RawFunding, RawGoal, RawTable, RawTotal, RawWarning,
@@ -374,6 +374,24 @@ def _rows(form: Form, table: RawTable, part: str) -> list[Indicator]:
         # The row's cells as written, stripped; a blank cell is no cell.
         body = {k: t for k, c in cells.items() if k not in _LEVELS and (t := c.text.strip())}
         i = len(rows)
+        if _fragment_name(body):
+            form.warn(part, f"'{body['name']}' is a value or a piece of text, not an indicator's name: the row "
+                            "is not read (its cells were not placed with confidence)")
+            continue
+        if _rubric_prose_row(body):
+            form.warn(part, f"'{_short(body['name'])}' is a rubric's scoring rule or explanation, not an indicator (no 分值 or "
+                            "得分 beside it): not read as a row")
+            continue
+        category = _category_named(body)
+        if category is not None:
+            depth, name = category
+            if depth == 1:
+                level1, level2 = name, ""
+            else:
+                level2 = name
+            form.warn(part, f"a row holding only '{body['name']}' in the 指标 column: read as the "
+                            f"{'一级' if depth == 1 else '二级'}指标 of the rows below it")
+            continue
         if body.keys().isdisjoint(_SUBSTANCE) or (
                 body.keys() <= _TEMPLATE_ROW and vocab.placeholder.match(body.get("name", ""))):
             _notes(form, raw_row.notes, f"{part}[{max(i - 1, 0)}]" if rows else part)
@@ -402,6 +420,54 @@ def _rows(form: Form, table: RawTable, part: str) -> list[Indicator]:
         form.warn(part, f"indicator table ends after row {len(rows)} with no 总分 row: the rest of the form "
                         "may be cut off")
     return _INDICATORS.validate_python(rows)
+
+
+_SCORES = frozenset(("weight", "score", "review_score", "weighted_score"))
+_ROW_VALUES = frozenset(("target", "actual", "weight", "score", "review_score", "weighted_score"))
+
+
+def _rubric_prose_row(body: dict[str, str]) -> bool:
+    """A row whose name is a rubric's prose (a scoring rule, an explanation) and that holds no
+    分值 / 得分: a cell of a row the reader cut apart (评分标准 run over lines), not an indicator."""
+    name = body.get("name", "")
+    return bool(name) and _SCORES.isdisjoint(body) and bool(vocabulary().rubric_prose.search(name))
+
+
+# What an indicator's name never is: a number or points alone ("10", "15 分"), a unit alone,
+# or a piece of a sentence: it starts with punctuation, or with the 分 of "1 分;" whose
+# number was cut off ("分;缺一项扣"). (A value with its unit, "33000 元", names a row in
+# OCR'd forms that lost the name: it stays.)
+_VALUE_ALONE = re.compile(r"^[+-]?\d+(?:\.\d+)?\s*分?$")
+_PIECE = re.compile(r"^(?:[;；,，。、:：)）]|分\s*[;；,，。、)）])")
+
+
+def _fragment_name(body: dict[str, str]) -> bool:
+    """A row whose name is a piece of a sentence, or a value alone with no 分值 / 得分 beside it
+    (an OCR'd row that lost its name but kept its scores, "0 | 10 | 0", is still a row)."""
+    text = body.get("name", "").strip()
+    if not text:
+        return False
+    if _PIECE.match(text):
+        return True
+    return _SCORES.isdisjoint(body) and (_VALUE_ALONE.match(text) is not None or is_unit(text))
+
+
+def _category_named(body: dict[str, str]) -> tuple[int, str] | None:
+    """(depth, canonical name) when a row holds nothing but a category of the closed list in
+    its 指标 column (产出指标 printed in the name column where the level cell was merged)."""
+    if set(body) != {"name"}:
+        return None
+    vocab = vocabulary()
+    one, two = vocab.level(body["name"], 1), vocab.level(body["name"], 2)
+    if one is not None and two is None:
+        return 1, one.name
+    if two is not None and one is None:
+        return 2, two.name
+    return None
+
+
+def _short(text: str, limit: int = 24) -> str:
+    return text if len(text) <= limit else text[:limit] + "…"
 
 
 _ROW_TEXT = ("target", "actual", "deviation", "nature", "description", "criteria")

@@ -74,3 +74,17 @@ class Grid:
             "\t".join(c.text.replace("\t", " ").replace("\r", "").replace("\n", " ") for c in row).rstrip("\t")
             for row in self.rows
         )
+
+
+_LEVEL_FIELDS = ("level1", "level2")
+
+
+def category_points(fields: list[str | None]) -> frozenset[int]:
+    """Header positions whose 分值 / 权重 label heads a category's points, not the indicators':
+    a rubric written 一级指标 | 分值 | 二级指标 | 分值 | 三级指标 | 分值 … gives each level its own
+    分值 column, right of the level, and the indicator's is the last one. A weight label right
+    of a level column is the category's when another weight label follows it."""
+    weights = [k for k, f in enumerate(fields) if f == "weight"]
+    if len(weights) < 2:
+        return frozenset()
+    return frozenset(k for k in weights[:-1] if k > 0 and fields[k - 1] in _LEVEL_FIELDS)

@@ -17,8 +17,8 @@ This layout only locates what the report says (`read` → `RawForm`, each amount
 unit it is written in); `assemble` makes the Form. Column, header-field and 总分 labels
 are the vocabulary's. The scoring table is the evaluation's own rubric: its categories
 (项目决策, 社会效益 …) are kept as written, not made the template's 社会效益指标.
-(指标说明 / 评分标准 are located as header labels but not read into description /
-criteria: the hand-checked expectation of seed 004 predates those fields.)
+Its 指标说明 and 评分标准 cells are read into `description` and `criteria`, each cell's
+pieces joined across page breaks as the row's other cells are.
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ def detect(text: str) -> bool:
 
 # The columns this layout reads; their header labels (and every other label a header may
 # hold) are the vocabulary's indicator columns (reviewer/domain/vocabulary/labels.toml).
-ROLES = ("level1", "level2", "name", "weight", "target", "actual", "score", "deviation")
+ROLES = ("level1", "level2", "name", "weight", "target", "actual", "score", "deviation", "description", "criteria")
 
 _TAG = re.compile(r"</?[A-Za-z][^<>]*>")  # "<p>" remnants of an HTML conversion
 _POINTS = re.compile(r"^(.*?)\s*[（(]\s*(\d+(?:\.\d+)?)\s*分\s*[)）]\s*$")  # "项目决策 (20分)"

@@ -32,7 +32,7 @@ from functools import lru_cache
 from reviewer.domain.model import Form
 from reviewer.domain.vocabulary import depends_on_vocabulary, label_key, vocabulary
 from reviewer.extract.assemble import assemble
-from reviewer.extract.grid import Cell, Grid
+from reviewer.extract.grid import Cell, Grid, category_points
 from reviewer.extract.layouts.placement import (
     IGNORED, NUMBER, PLACEHOLDER, UNKNOWN, Column, GridCell, Placement, by_position, kind, misfit_note, place,
     unplaced_note,
@@ -456,11 +456,12 @@ class _FormReader:
         parts_in_place = _same_positions(header_rows[-1], header_rows[0]) or all(
             r.aligned and r.grid == header_rows[0].grid for r in header_rows)  # the reader placed the parts
         columns = self.columns = _merged_columns(header_rows, parts_in_place)
-        table = RawTable(columns={c.field: c.header for c in columns if not c.field.startswith(UNKNOWN)})
+        table = RawTable(columns={c.field: c.header for c in columns if not c.field.startswith(UNKNOWN)},
+                         rubric=_rubric_header(header_rows[0]))
         _missing_columns(table)
         stop = self.total_at if self.total_at is not None else self.end
         body = self._body(i, stop)
-        closed = self.closed = _uses_closed_levels(body)
+        closed = self.closed = _uses_closed_levels(body) and not _rubric_header(header_rows[0])
         reported: set[str] = set()
         length = max(r.length for r in header_rows)
         positional = [_same_positions(row, self.header) for row in body]
@@ -645,8 +646,10 @@ def _columns(header: _Row, field_of) -> list[Column]:
     a field already taken) still bounds its neighbour's span, as UNKNOWN + its text."""
     columns: list[Column] = []
     taken: set[str] = set()
-    for gc in header.cells:
-        field = field_of(gc.cell.text)
+    fields = [field_of(gc.cell.text) for gc in header.cells]
+    points = category_points(fields)
+    for k, gc in enumerate(header.cells):
+        field = None if k in points else fields[k]  # a category's 分值: its own column, no indicator's
         if field and field not in taken:
             taken.add(field)
             columns.append(Column(field, gc.col, gc.cell))
@@ -768,6 +771,17 @@ def _uses_closed_levels(body: list[_Row]) -> bool:
     kinds = [kind(gc.cell.text) for r in body for gc in r.cells]
     named = sum(k in ("level1", "level2", "level1or2") for k in kinds)
     return named > 0 and named >= kinds.count("points")
+
+
+def _rubric_header(header: _Row) -> bool:
+    """A rubric's header: a 分值 column for each category, or a scoring-rule or explanation
+    column (评分标准, 指标解释) and no target (a target table explains its indicators too).
+    Its categories are its own (决策 / 过程 beside 产出 / 效益), so its level cells are placed
+    as a rubric's even where some are in the closed list."""
+    field_of = vocabulary().indicator_columns.field
+    fields = [field_of(gc.cell.text) for gc in header.cells]
+    scored = bool({"criteria", "description"} & set(fields)) and "target" not in fields
+    return scored or bool(category_points(fields))
 
 
 def _missing_columns(table: RawTable) -> None:

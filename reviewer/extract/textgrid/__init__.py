@@ -28,7 +28,7 @@ from dataclasses import dataclass, replace
 from reviewer.extract.cleanup import CleanText, clean
 from reviewer.extract.grid import Cell, Grid
 from reviewer.extract.textgrid import cues as cue
-from reviewer.extract.textgrid.delimited import SPACES, is_pipe_line, read_pipes, read_spaces, read_tabs, read_words
+from reviewer.extract.textgrid.delimited import PIPES, SPACES, is_pipe_line, read_pipes, read_spaces, read_tabs, read_words
 from reviewer.extract.textgrid.source import Source
 from reviewer.extract.textgrid.flat import count_labels, flat_tokens
 from reviewer.extract.textgrid.stream import StreamRows, line_tokens
@@ -180,8 +180,10 @@ def blocks(src: Source) -> list[Block]:
         kind = kinds[n]
         if kind in ("tab", "pipe"):
             members = [("pipe" if k == "pipeish" else k) for k in kinds] if kind == "pipe" else kinds
-            last = _extend(members, n, kind)
-            out.append(Block("tabs" if kind == "tab" else "pipes", n, last))
+            lone = kind == "pipe" and _lone_pipe(src.line(n))
+            last = _extend(members, n, kind, max_gap=_CELL_LINES if lone else 2)
+            first = _cell_above(src, kinds, n, out[-1].last if out else -1) if lone else n
+            out.append(Block("tabs" if kind == "tab" else "pipes", first, last))
             n = last + 1
         elif kind == "spaces":
             spaced = [k if k != "long" or len(_split_spaces(src.line(j))) < 2 else "spaces"
@@ -242,6 +244,29 @@ def _lines_block(src: Source, kinds: list[str], n: int) -> int | None:
     # label per line).
 
     return lines[-1] if any(is_header(src.line(k).split()) for k in lines) else None
+
+
+# A pipe alone on its line ends the cell written on the lines above it (a converter that puts
+# every cell and every "|" on a line of its own): a cell may run over many lines (a rubric's
+# scoring rule, ①…②…③…), and the table's first cell is above its first pipe.
+_CELL_LINES = 12
+
+
+def _lone_pipe(line: str) -> bool:
+    return line.strip() in PIPES
+
+
+def _cell_above(src: Source, kinds: list[str], n: int, previous_last: int) -> int:
+    """First line of the cell that the lone pipe on line n ends: the line just above it, or
+    the two above when together they are one label ("一级" / "指标"). Lines further up are the
+    page's, not the table's."""
+    def cell_line(k: int) -> bool:
+        return k > previous_last and kinds[k] in ("short", "long") and not _lone_pipe(src.line(k))
+    if not cell_line(n - 1):
+        return n
+    if cell_line(n - 2) and cue.column_kind(src.line(n - 2).strip() + src.line(n - 1).strip()):
+        return n - 2
+    return n - 1
 
 
 def _page_marked(line: str) -> bool:

@@ -13,10 +13,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
+from reviewer.extract.grid import category_points
 from reviewer.extract.textgrid import cues as cue
 from reviewer.extract.textgrid.cues import LEVELS, NUMERIC, PERCENTISH, PROSE, VALUE
 
 OTHER = "other"  # a header cell that names no known column
+LEVEL_POINTS = "level_points"  # a category's own 分值 column, right of its level (grid.category_points)
 LABEL = "label"  # the row-label column of a funding table, or a section label
 SUB_LABELS = frozenset({"nature", "comparator", "target", "unit"})
 
@@ -24,7 +26,7 @@ _SHORT = 20
 _DASHES = frozenset({"/", "／", "—", "——", "-", "--", "－", "-/-", "\\"})  # "nothing here", in any column
 _EPS = 0.001
 _GAP = 0.3
-_CHEAP_GAP = frozenset({"level1", "level2", "seq", LABEL})  # LABEL: a section label merged down
+_CHEAP_GAP = frozenset({"level1", "level2", "seq", LABEL, LEVEL_POINTS})  # LABEL: a section label merged down
 _NAME_GAP = 3.0
 _CUT_GAP = 2.0  # a gap between the cells of a row the text cut short  # an indicator row always has its name; merged level cells are what gets dropped
 _FUSED_PER_COLUMN = 0.35
@@ -66,8 +68,8 @@ _SCORES: dict[str, dict[str, float]] = {
     "level1": {"level1": 3, "level2": -1, "name": -1, LABEL: 0},
     "level2": {"level2": 3, "level1": -1.5, "name": 0, LABEL: 0},  # a name may repeat a level-2 word
     "level12": {"level1": 1.5, "level2": 2, "name": 0, LABEL: 0},
-    "points": {"level1": 1, "level2": 1, "name": 0.8, "text": 0, LABEL: 0.5},
-    "number": {"weight": 1.5, "score": 1.5, "review_score": 1.2, "weighted_score": 1.2, "seq": 0.8,
+    "points": {"level1": 1, "level2": 1, "name": 0.8, "text": 0, LABEL: 0.5, LEVEL_POINTS: 0.5},
+    "number": {LEVEL_POINTS: 1.0, "weight": 1.5, "score": 1.5, "review_score": 1.2, "weighted_score": 1.2, "seq": 0.8,
                "initial_budget": 1.5, "annual_budget": 1.5, "executed": 1.5, "target": 0.8, "actual": 0.8,
                "rate": 0.5, "share": 0.5, "name": -1, "text": -1, "planned": -0.5, "achieved": -0.5,
                OTHER: -0.2},
@@ -183,6 +185,8 @@ def header_kinds(labels: list[str]) -> list[str]:
         if kind is None:
             kind = LABEL if text.strip() and cue.row_label(text) else OTHER
         kinds.append(kind)
+    for k in category_points(kinds):
+        kinds[k] = LEVEL_POINTS
     return kinds
 
 

@@ -140,10 +140,12 @@ def _column_runs(text: str, found) -> list[list[int]]:
     or two labels right after a section label: a header cut short)."""
     runs, current = [], []
     seen: set[str] = set()
+    previous = ""
     for k, (m, kind) in enumerate(found):
         adjacent = current and not text[found[current[-1]][0].end() : m.start()].strip()
         if kind == "column":
-            column = cue.column_kind(m.group(0)) or ""
+            column = category_column(cue.column_kind(m.group(0)) or "", previous if adjacent else "")
+            previous = column
             if adjacent and not starts_header(column, seen):
                 current.append(k)
                 seen.add(column)
@@ -158,10 +160,16 @@ def _column_runs(text: str, found) -> list[list[int]]:
         align.is_header([found[k][0].group(0) for k in r]) or _after_section(text, found, r[0]))]
 
 
+def category_column(column: str, previous: str) -> str:
+    """A 分值 label right after a level label in a header run heads that category's points
+    (一级指标 | 分值 | 二级指标 | 分值 …, grid.category_points), not a second 分值 column."""
+    return align.LEVEL_POINTS if column == "weight" and previous in cue.LEVELS else column
+
+
 def starts_header(column: str, seen: set[str]) -> bool:
     """A label that begins another header: a column the run already has (the funding header's
     得分 then the indicator header's), 一级指标, or any label after 预期目标 / 实际完成情况."""
-    repeated = column in seen and column not in ("text", "other", "")  # several prose columns are common
+    repeated = column in seen and column not in ("text", "other", "", align.LEVEL_POINTS)  # several prose columns are common
     if repeated and column in align.SUB_LABELS and "target" in seen:
         repeated = False  # 年度指标值 over 指标性质 | 指标值 | 度量单位: one split target
     return repeated or column == "level1" or bool(seen & {"planned", "achieved"}) and column not in (

@@ -9,6 +9,9 @@ and then one cell per remaining column; a row whose last text cell (the deviatio
 was left out ends early when the cells after its 分值/得分 pair already look like the next
 row. A stream that writes its empty cells (a space alone on a line, " |") is counted; one
 cut from text with no separators is read only where its cells fill the columns one for one.
+Rubric rows need no closed list of categories: in a counted stream (or under a header that
+gives each category a 分值 column) a row is found by its 分值 cell, the cells before its name
+being its level names; a rubric printed a line per cell runs to its 分值 / 得分 pair.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ import re
 
 from reviewer.extract.textgrid import align
 from reviewer.extract.textgrid import cues as cue
-from reviewer.extract.textgrid.flat import GOAL_SECTIONS, header_mode, starts_header
+from reviewer.extract.textgrid.flat import GOAL_SECTIONS, category_column, header_mode, starts_header
 from reviewer.extract.textgrid.source import Piece, Source
 from reviewer.extract.textgrid.table import TableBuilder, implausible
 
@@ -172,13 +175,16 @@ class StreamRows:
                 k += 1
         start = k
         seen: set[str] = set()
+        previous = ""
         while True:
             column = self._column(k)
             if column is None and self._unknown_label(k) and self._column(k + 1) and (k > start or start > j):
                 column = "other"  # a column this vocabulary does not know, between two it does
+            column = category_column(column, previous) if column else column
             if not column or (k > start and starts_header(column, seen)):
                 break
             seen.add(column)
+            previous = column
             k += 1
         while k > start and not self._column(k - 1):
             k -= 1
@@ -360,6 +366,12 @@ class StreamRows:
 
     def _indicator(self) -> None:
         kinds = self.table.kinds or []
+        # Found by its 分值 cell where the count can be trusted: a stream that writes its empty
+        # cells, or a rubric whose categories have 分值 columns of their own.
+        if not self.loose and (self.counted or align.LEVEL_POINTS in kinds) and self._anchored_row(kinds):
+            return
+        if not self.loose and not self.counted and self._rubric_lines_row(kinds):
+            return
         cells: list[Piece | None] = [None] * len(kinds)
         j = self.i
         if "seq" in kinds and (tok := self._tok(j)) is not None and cue.is_number(tok.text) and self._level(j + 1):
@@ -413,6 +425,117 @@ class StreamRows:
                                   last_level + 1, exact=True)
             return
         self.table.place_into(prefix, values, body_kinds, last_level + 1, exact=not self.loose)
+
+    def _anchored_row(self, kinds: list[str]) -> bool:
+        """A row of a stream that writes its empty cells (or of a rubric whose categories have
+        分值 columns of their own), found by its 分值 cell: the cells from
+        the name up to 分值 are as many as the header has there, so any cells before them are
+        the row's level names (merged cells are written once, in a group's first row: one
+        cell is the 二级指标, two are 一级 and 二级), each with its own 分值 where the header
+        gives a category one, whatever their spelling (a rubric's own categories, 投入 /
+        预算配置, are in no closed list). False, and nothing read, when no 分值 cell is where
+        the header puts one."""
+        units = _level_units(kinds)
+        body = sum(units)
+        if "weight" not in kinds or not units:
+            return False
+        name_to_weight = kinds.index("weight") - body  # the name and any text columns (评分标准 …) before 分值
+        if name_to_weight < 1:
+            return False
+        # Of the readings that fit, the one whose cells are most like their columns (a rubric's
+        # category and its 分值 before a name, or a name followed by a number by chance).
+        best: tuple[float, int, int] | None = None  # (fit, lead, end)
+        for used in range(len(units), -1, -1):
+            lead = sum(units[len(units) - used:])
+            tok = self._tok(self.i + lead + name_to_weight)
+            if tok is None or not cue.is_number(tok.text):
+                continue
+            if not all(self._fits_level(self.i + k, column) for k, column in enumerate(kinds[body - lead : body])):
+                continue
+            start = self.i + lead
+            rest = self.t[start : min(start + len(kinds) - body, len(self.t))]
+            if not _name_like(rest[0]) or any(self._stops(start + k) for k in range(len(rest))):
+                continue
+            if not all(self._fits(p, column) for p, column in zip(rest, kinds[body:])):
+                continue
+            columns = kinds[body - lead :]
+            fit = sum(align.score(align.cell_kind(p.text, p.fused), c) for p, c in zip(self.t[self.i :], columns[: lead + len(rest)]))
+            if best is None or fit > best[0]:
+                best = (fit, lead, start + len(rest))
+        if best is None:
+            return False
+        _, lead, end = best
+        prefix: list[Piece | None] = [None] * (body - lead) + list(self.t[self.i : self.i + lead])
+        rest = self.t[self.i + lead : end]
+        self.i = end
+        self.table.place_into(prefix, rest, kinds[body:], body, exact=True)
+        return True
+
+    def _rubric_lines_row(self, kinds: list[str]) -> bool:
+        """A rubric row printed one line at a time, its empty cells dropped and its cells broken
+        over lines ("投 入" / "(15分)", "财政供养人员" / "控制率", a 评分标准 of three lines): the
+        row runs to its 分值 / 得分 pair; lines carrying a category's points ("(15分)") are its
+        level cells, the words before the first sentence its name, the sentences its scoring
+        rule. Only under a header 级指标 … | 三级指标 | 评分标准 | 分值 | 得分 (…), and only where
+        every part is there; else False and nothing read."""
+        units = _level_units(kinds)
+        if not units or any(u != 1 for u in units):
+            return False
+        body = len(units)
+        prose = 0  # the text columns between the name and 分值: 评分标准, or 指标解释 and 评分标准
+        while kinds[body + 1 + prose : body + 2 + prose] == ["text"]:
+            prose += 1
+        tail = body + 1 + prose
+        if (kinds[body : body + 1] != ["name"] or prose not in (1, 2) or kinds[tail : tail + 2] != ["weight", "score"]
+                or any(k not in ("text", "deviation", "remark", "other") for k in kinds[tail + 2:])):
+            return False
+        end = self._score_pair(self.i)
+        if end is None:
+            return False
+        pieces = _with_points_joined(self.t[self.i : end])
+        levels: list[Piece] = []
+        while pieces and len(levels) < body and cue.has_points(pieces[0].text) and len(pieces[0].text) <= _LEVEL_LENGTH:
+            levels.append(pieces.pop(0))
+        name = []
+        while pieces and _name_like(pieces[0]) and not _SENTENCE.search(pieces[0].text) and len(pieces[0].text) <= 20:
+            name.append(pieces.pop(0))
+        if not name or not pieces or prose == 2 and len(pieces) != 2:
+            return False  # two text columns: which lines are whose is known only at one line each
+        texts = [_join(pieces)] if prose == 1 else pieces
+        prefix: list[Piece | None] = [None] * (body - len(levels)) + levels
+        values = [_join(name), *texts, self.t[end], self.t[end + 1]]
+        self.i = end + 2
+        blank = Piece("", self.t[end + 1].end, self.t[end + 1].end)
+        self.table.place_into(prefix, values + [blank] * (len(kinds) - body - len(values)), kinds[body:], body,
+                              exact=True)
+        return True
+
+    def _score_pair(self, j: int) -> int | None:
+        """Where a row's 分值 / 得分 pair (two numbers in a row) begins, within reach of token j."""
+        for k in range(j + 2, min(j + _ROW_REACH, len(self.t) - 1)):
+            if self._stops(k):
+                return None
+            if cue.is_number(self.t[k].text) and cue.is_number(self.t[k + 1].text):
+                return k
+        return None
+
+    def _fits_level(self, j: int, column: str) -> bool:
+        """Token j as a row's level cell (words, no row label) or its category's 分值 (a number)."""
+        p = self.t[j]
+        if column == align.LEVEL_POINTS:
+            return p.empty or cue.is_number(p.text)
+        return _name_like(p) and len(p.text.strip()) <= _LEVEL_LENGTH and not self._row_label(j)
+
+    def _fits(self, piece: Piece, column: str) -> bool:
+        """A cell of a row found by its 分值 cell fits its column: a number under a numeric
+        column, no bare number under a text one. A stream that drops its empty cells has no
+        empty cell to place; one that writes them may leave any column empty."""
+        if piece.empty:
+            return self.counted
+        number = cue.is_number(piece.text)
+        if _is_numeric(column):
+            return number or cue.is_percent(piece.text)
+        return not number or column in ("target", "actual", "other")
 
     def _spread_fused(self, values: list[Piece], body_kinds: list[str], counts: set[int]) -> list[Piece]:
         """One run of fused numbers stands for the numeric columns the row is short of: it takes
@@ -494,6 +617,49 @@ class StreamRows:
 
 _SENTENCE = re.compile(r"[。；;：:，,]")
 _NUMBER_OR_VALUE = align.NUMERIC | align.PERCENTISH | frozenset({"target", "actual"})
+
+
+_LEVEL_LENGTH = 24  # a category's name, with its "(15分)": never a sentence
+
+
+def _name_like(piece: Piece) -> bool:
+    """Words that can name an indicator or a category: not empty, not a value, not a
+    rubric's prose (a scoring rule, an explanation)."""
+    text = piece.text.strip()
+    words = align.cell_kind(text, piece.fused) in ("short", "long", "points", "level1", "level2", "level12")
+    return words and not cue.vocabulary().rubric_prose.search(text)
+
+
+_ROW_REACH = 16  # tokens of one rubric row printed a line at a time, at most
+
+
+def _with_points_joined(pieces: list[Piece]) -> list[Piece]:
+    """A line that is only a category's points ("(15分)") ends the line above it: one cell."""
+    out: list[Piece] = []
+    for p in pieces:
+        if out and cue.has_points(p.text) and cue.squash(p.text).startswith(("(", "（")):
+            out[-1] = Piece(out[-1].text + "\n" + p.text, out[-1].start, p.end)
+        else:
+            out.append(p)
+    return out
+
+
+def _is_numeric(column: str) -> bool:
+    return column in cue.NUMERIC or column in cue.PERCENTISH
+
+
+def _level_units(kinds: list[str]) -> list[int]:
+    """The header's leading level columns as units: a level column and its category 分值
+    columns after it (一级指标 | 分值 → 2). [] when the header does not start with a level."""
+    units: list[int] = []
+    for kind in kinds:
+        if kind in cue.LEVELS:
+            units.append(1)
+        elif kind == align.LEVEL_POINTS and units:
+            units[-1] += 1
+        else:
+            break
+    return units
 
 
 def _unplaced(piece: Piece) -> Piece:
