@@ -12,6 +12,7 @@ import pytest
 from conftest import EXAMPLES
 
 from reviewer.batch import BatchOptions, run_batch
+from reviewer.checks.policy import load_policy
 from reviewer.checks.registry import all_checks
 from reviewer.extract import extract_paths
 
@@ -89,3 +90,21 @@ def test_every_extraction_warning_is_on_the_warnings_sheet(book):
     forms = {r[0]: r for r in wb["forms"].iter_rows(min_row=2, values_only=True)}
     for r in ws.iter_rows(min_row=2, values_only=True):  # 序号 is the form's row on the forms sheet
         assert forms[r[0]][1] == r[1] and forms[r[0]][2] == r[2]
+
+
+def test_a_suggested_cut_says_how_sure_it_is(book):
+    """Each suggested cut carries the policy's confidence (checks.findings.Confidence): the
+    contested flaws of the default policy are marked 有争议; findings without a cut carry none."""
+    _out, wb = book
+    ws = wb["findings"]
+    col = columns(ws)
+    rows = [[c.value for c in r] for r in ws.iter_rows(min_row=2)]
+    cuts = [r for r in rows if r[col["建议得分"] - 1] is not None]
+    plain = [r for r in rows if r[col["建议得分"] - 1] is None]
+    assert cuts and plain
+    assert all(r[col["有争议"] - 1] is None and r[col["扣分把握"] - 1] is None for r in plain)
+    contested = {code for code, c in load_policy(None).checks.items() if c.contested}
+    for r in cuts:
+        marked = r[col["有争议"] - 1] == "是"
+        assert marked == (r[col["检查代码"] - 1] in contested), r
+    assert any(r[col["有争议"] - 1] == "是" for r in cuts)

@@ -36,6 +36,7 @@ RESULT_COLUMNS = (
 )  # fmt: skip
 FINDING_COLUMNS = (
     "check_id", "name", "severity", "indicator_index", "indicator_name", "field", "message", "suggested_score",
+    "p_cut", "confidence_rows", "contested",  # how sure the policy is of the cut (checks.findings.Confidence)
 )  # fmt: skip
 WARNING_COLUMNS = ("field", "message")  # what extraction could not read with confidence, and why
 COMMENT_COLUMNS = (
@@ -43,7 +44,8 @@ COMMENT_COLUMNS = (
     "suggested_score",
 )  # fmt: skip
 
-_INITIAL = f"""
+# Version 1, written out as it was when versions began: a released migration never changes.
+_INITIAL = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS files (
     content_hash TEXT NOT NULL, config_hash TEXT NOT NULL,
@@ -54,19 +56,22 @@ CREATE TABLE IF NOT EXISTS files (
 );
 CREATE TABLE IF NOT EXISTS results (
     key TEXT PRIMARY KEY,
-    {", ".join(RESULT_COLUMNS)},
+    content_hash, form_index, config_hash, status, error, unit, project, code, year, department,
+    kind, layout, initial_budget, annual_budget, executed, execution_rate, budget_score,
+    declared_total, suggested_total, grade, n_errors, n_warnings, n_cuts, n_findings, n_comments,
+    n_llm_comments, tokens_in, tokens_out, calls, failed_calls,
     opinion BLOB
 );
 CREATE TABLE IF NOT EXISTS findings (
-    key TEXT NOT NULL, ord INTEGER NOT NULL, {", ".join(FINDING_COLUMNS)},
+    key TEXT NOT NULL, ord INTEGER NOT NULL, check_id, name, severity, indicator_index, indicator_name, field, message, suggested_score,
     PRIMARY KEY (key, ord)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS comments (
-    key TEXT NOT NULL, ord INTEGER NOT NULL, {", ".join(COMMENT_COLUMNS)},
+    key TEXT NOT NULL, ord INTEGER NOT NULL, indicator_index, indicator_name, source, check_id, category, severity, text, suggestion, suggested_score,
     PRIMARY KEY (key, ord)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS warnings (
-    key TEXT NOT NULL, ord INTEGER NOT NULL, {", ".join(WARNING_COLUMNS)},
+    key TEXT NOT NULL, ord INTEGER NOT NULL, field, message,
     PRIMARY KEY (key, ord)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS entries (
@@ -106,7 +111,14 @@ def _review_kept(db: sqlite3.Connection) -> None:
     db.executemany("UPDATE results SET review_kept = 0 WHERE key = ?", missing)
 
 
-MIGRATIONS = (_initial, _review_kept)  # applied in order; a schema change is a new function at the end
+def _finding_confidence(db: sqlite3.Connection) -> None:
+    """Version 3: each finding's confidence (p_cut, the rows it was learned from, contested),
+    so the summary can sort sure cuts from contested ones. Older rows have none (NULL)."""
+    for column in ("p_cut REAL", "confidence_rows INTEGER", "contested INTEGER"):
+        db.execute(f"ALTER TABLE findings ADD COLUMN {column}")
+
+
+MIGRATIONS = (_initial, _review_kept, _finding_confidence)  # applied in order; a schema change is a new function at the end
 
 _DELETE_FINDINGS = "DELETE FROM findings WHERE key = ?"
 _DELETE_COMMENTS = "DELETE FROM comments WHERE key = ?"

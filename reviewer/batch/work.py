@@ -99,9 +99,9 @@ def header_row(form: Form) -> dict[str, Any]:
 
 def finding_row(f: Finding) -> dict[str, Any]:
     """A finding as the run state stores it (its columns, in their order)."""
-    at = f.indicator
+    at, sure = f.indicator, f.confidence
     values = (f.check, f.name, f.severity, at.index if at else None, at.name if at else None, f.field, f.message,
-              f.suggested_score)  # fmt: skip
+              f.suggested_score, sure and sure.p_cut, sure and sure.rows, sure and int(sure.contested))  # fmt: skip
     return dict(zip(FINDING_COLUMNS, values, strict=True))
 
 

@@ -29,6 +29,7 @@ FORM_COLUMNS: Sequence[tuple] = (
 FINDING_COLUMNS: Sequence[tuple] = (
     ("序号", 7), ("文件", 36), ("单位", 30), ("项目", 34), ("项目编码", 24, "text"), ("指标序号", 8), ("指标", 30),
     ("检查代码", 10), ("检查", 24), ("严重程度", 9), ("问题说明", 80), ("建议得分", 9),
+    ("扣分把握", 9, "percent"), ("依据行数", 9), ("有争议", 7),
 )  # fmt: skip
 COMMENT_COLUMNS: Sequence[tuple] = (
     ("序号", 7), ("文件", 36), ("单位", 30), ("项目", 34), ("指标序号", 8), ("指标", 30), ("来源", 9),
@@ -42,6 +43,14 @@ ERROR_COLUMNS: Sequence[tuple] = (("文件", 60), ("表内序号", 8), ("原因"
 
 def _one(index: int | None) -> int | None:
     return None if index is None else index + 1
+
+
+def _confidence(score: float | None, p_cut: float | None, rows: int | None, contested: int | None) -> tuple:
+    """扣分把握 (the learned probability that the office cuts such a row), its rows, and 有争议
+    (reviewers are known to disagree on the flaw): for a suggested cut only."""
+    if score is None:
+        return None, None, None
+    return p_cut, rows or None, "是" if contested else None
 
 
 def _fraction(percent: float | None) -> float | None:
@@ -64,8 +73,9 @@ def sheets(state: RunState, opinion_suffix: str = ".md") -> list[tuple[str, Sequ
     )
     findings = (
         (seq + 1, label, unit, project, code, _one(ind), ind_name, check, titles.get(check, name),
-         SEVERITY_TITLES.get(severity, severity), message, score)
-        for (seq, label, _index, _name, unit, project, code, check, name, severity, ind, ind_name, _field, message, score)
+         SEVERITY_TITLES.get(severity, severity), message, score, *_confidence(score, p_cut, rows, contested))
+        for (seq, label, _index, _name, unit, project, code, check, name, severity, ind, ind_name, _field, message, score,
+             p_cut, rows, contested)
         in state.iter_findings()
     )  # fmt: skip
     comments = (
