@@ -22,6 +22,7 @@ import jinja2
 from reviewer.checks import FormReport
 from reviewer.drafting.render import EMPTY, HIDDEN, render_findings, render_form
 from reviewer.domain.model import Form
+from reviewer.templates import jinja_environment
 
 PROMPT_VERSION = "review-2"  # 2: hidden and empty cells marked, blind mode said, quotable spans said
 PROMPTS_DIR = Path(str(resources.files("reviewer.prompts")))  # the top-level prompts/ folder
@@ -30,14 +31,7 @@ REVIEW_TEMPLATES = ("review_system.j2", "review_user.j2")
 
 @lru_cache(maxsize=2)
 def environment(autoescape: bool = False) -> jinja2.Environment:
-    return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(PROMPTS_DIR),
-        autoescape=autoescape,
-        undefined=jinja2.StrictUndefined,
-        keep_trailing_newline=False,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
+    return jinja_environment(PROMPTS_DIR, autoescape)
 
 
 @lru_cache(maxsize=64)
