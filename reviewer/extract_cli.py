@@ -10,7 +10,7 @@ from reviewer.domain.model import Extraction
 
 
 def _extract_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("paths", nargs="+", metavar="PATH", help="form files or folders (.txt .tsv .xlsx .pdf .json .zip)")
+    p.add_argument("paths", nargs="+", metavar="PATH", help="form files, folders or zips (.txt .tsv .csv .docx .xlsx .xls .html .mht .pdf .json .zip)")
     p.add_argument("--format", choices=["json", "table"], default="table")
     p.add_argument("--llm", action="store_true",
                    help="send what the readers cannot read (numbers written together) to the configured language model")

@@ -13,7 +13,7 @@ from reviewer.config import ConfigError, add_llm_arguments, settings_from_args
 
 
 def _batch_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("inputs", nargs="+", metavar="INPUT", help="form files, folders or zips (.txt .tsv .xlsx .pdf .json)")
+    p.add_argument("inputs", nargs="+", metavar="INPUT", help="form files, folders or zips (.txt .tsv .csv .docx .xlsx .xls .html .mht .pdf .json .zip)")
     p.add_argument("--out", required=True, metavar="DIR", help="output folder; running again with it resumes")
     p.add_argument("--llm", action="store_true", help="draft comments with the configured language model")
     p.add_argument("--concurrency", type=int, default=4, metavar="N", help="model requests in flight (default 4)")
