@@ -170,6 +170,8 @@ def comparator_symbol(text: str) -> str | None:
     return spellings().comparator_cells.get(re.sub(r"\s+", "", unicodedata.normalize("NFKC", text)))
 
 
+@depends_on_vocabulary
+@lru_cache(maxsize=65536)  # asked for every token of every row
 def is_unit(text: str) -> bool:
     """Whether a whole cell is a unit of measure ("%", "个", "万元"): the 度量单位 column."""
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text)) in spellings().unit_cells

@@ -518,12 +518,14 @@ def _indicator(form: Form, where: str, table: RawTable, body: dict[str, str], le
         scores[name], problem = number(text)
         if problem:
             form.warn(where, f"{written} {problem}")
-    return dict(
-        level1=level1, level2=level2, name=get("name", ""),
-        target=comparator + value + unit, target_parts=parts, actual=get("actual", ""),
-        deviation=get("deviation", ""), nature=nature,
-        description=get("description", ""), criteria=get("criteria", ""), **scores,
-    )
+    fields = {
+        "level1": level1, "level2": level2, "name": get("name", ""),
+        "target": comparator + value + unit, "target_parts": parts, "actual": get("actual", ""),
+        "deviation": get("deviation", ""), "nature": nature,
+        "description": get("description", ""), "criteria": get("criteria", ""),
+    }
+    fields.update(scores)
+    return fields
 
 
 # ---------------------------------------------------------------- total

@@ -61,6 +61,8 @@ BREAK = None  # a repeated header (page break) in a table's item list
 
 
 def clean_cell(cell: str) -> str:
+    if "<" not in cell and "&" not in cell:  # no tag, no entity: most cells
+        return cell.strip()
     return html.unescape(_TAG.sub("", cell)).strip()
 
 
@@ -365,13 +367,26 @@ def section(lines: list[str], heading: re.Pattern[str], stop: re.Pattern[str]) -
     return None
 
 
+_DEFINITION = re.compile(r"([^\s，。、；：:“”《》（）()]{2,60})[（(]以下简称[“\"]?([^”\"）)]+)[”\"]?[)）]")
+_DEFINED = re.compile(r"[（(]以下简称")
+_DEFINITION_REACH = 60  # the defined name's longest spelling, as _DEFINITION allows
+
+
 def aliases(prose: str) -> dict[str, str]:
-    """Short names defined as "深圳市盐田区信访局（以下简称“区信访局”）" → {"区信访局": full name}."""
+    """Short names defined as "深圳市盐田区信访局（以下简称“区信访局”）" → {"区信访局": full name}.
+
+    The matches of _DEFINITION in order, searched for only from just before each "（以下简称"
+    (a definition's name, bracket-free, ends at its bracket): a long report is not tried at
+    every character."""
     found: dict[str, str] = {}
-    definition = r"([^\s，。、；：:“”《》（）()]{2,60})[（(]以下简称[“\"]?([^”\"）)]+)[”\"]?[)）]"
-    for m in re.finditer(definition, prose):
+    pos = 0
+    while (cue := _DEFINED.search(prose, pos + 2)) is not None:
+        m = _DEFINITION.search(prose, max(pos, cue.start() - _DEFINITION_REACH))
+        if m is None:
+            break
         full = re.split(r"委托|受|对|由", m.group(1))[-1]
         found.setdefault(m.group(2), full)
+        pos = m.end()
     return found
 
 

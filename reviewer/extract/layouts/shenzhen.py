@@ -174,23 +174,26 @@ class _Lines:
 
     def find(self, test, start: int = 0, stop: int | None = None) -> int | None:
         """The first line from `start` holding `test`: a substring, or a pattern's search/match."""
-        part = enumerate(self.texts[start:stop], start)
+        texts = self.texts
+        start, stop, _ = slice(start, stop).indices(len(texts))
         if isinstance(test, str):
-            return next((i for i, ln in part if test in ln), None)
-        return next((i for i, ln in part if test(ln)), None)
+            for i in range(start, stop):
+                if test in texts[i]:
+                    return i
+            return None
+        for i in range(start, stop):
+            if test(texts[i]):
+                return i
+        return None
 
 
 def read(text: str, path: str) -> Iterator[RawForm]:
     """The forms in a dump, as raw records (`assemble` makes them Forms), one at a time: a
     form's record is assembled and gone before the next is read."""
     noise = _words().noise.match
-    texts: list[str] = []
-    numbers: list[int] = []
-    for n, line in enumerate(text.splitlines(), start=1):
-        stripped = line.strip()
-        if not noise(stripped):
-            texts.append(stripped)
-            numbers.append(n)
+    stripped = [line.strip() for line in text.splitlines()]
+    numbers = [n for n, line in enumerate(stripped, start=1) if not noise(line)]
+    texts = [stripped[n - 1] for n in numbers]
     for i, chunk in enumerate(_split_forms(_Lines(texts, numbers))):
         yield _read_form(chunk, path, i)
 
@@ -229,7 +232,7 @@ def _read_form(lines: _Lines, path: str, index: int) -> RawForm:
     if table_at is None:
         return raw
     body_at = _skip_table_header(lines.texts, table_at)
-    total_at = next((i for i, ln in enumerate(lines.texts[body_at:], body_at) if ln.startswith(words.totals)), None)
+    total_at = lines.find(lambda ln: ln.startswith(words.totals), body_at)
     body = lines.part(body_at, total_at)
     kept = [i for i, ln in enumerate(body.texts) if ln]
     body = _Lines([body.texts[i] for i in kept], [body.numbers[i] for i in kept])
@@ -425,6 +428,8 @@ def _drop_repeated_headers(lines: _Lines) -> _Lines:
     """A table continued on a new PDF page repeats its header row; drop it."""
     texts = lines.texts
     level1, level2 = _words().level1, _words().level2
+    if not any(level1 in ln for ln in texts):
+        return lines
     kept: list[int] = []
     i = 0
     while i < len(texts):
@@ -460,6 +465,8 @@ def _merge_wrapped_levels(lines: _Lines) -> _Lines:
     """Join a level cell wrapped over two lines ("服务对象满意度指" + "标") into one line."""
     prefixes = _words().level_prefixes
     texts, numbers = lines.texts, lines.numbers
+    if prefixes.keys().isdisjoint(texts):
+        return lines
     out = _Lines([], [])
     i = 0
     while i < len(texts):
@@ -509,7 +516,7 @@ def _merge_units(tokens: list[str]) -> list[str]:
     """"4 个" is one cell: a bare unit token belongs to the number before it."""
     out: list[str] = []
     for tok in tokens:
-        if out and is_unit(tok) and out[-1][-1:].isdigit():
+        if out and out[-1][-1:].isdigit() and is_unit(tok):
             out[-1] += " " + tok
         else:
             out.append(tok)

@@ -176,6 +176,7 @@ def blocks(src: Source) -> list[Block]:
     out: list[Block] = []
     n = 0
     no_words_before = 0
+    no_cells_before = 0
     while n < len(kinds):
         kind = kinds[n]
         if kind in ("tab", "pipe"):
@@ -208,7 +209,9 @@ def blocks(src: Source) -> list[Block]:
                 out.append(Block("flat", n, last))
             n = last + 1
         else:
-            last = _cells_block(src, kinds, n)
+            last = None
+            if n >= no_cells_before:  # a later start in a run without enough labels has fewer
+                last, no_cells_before = _cells_block(src, kinds, n)
             if last is not None:
                 out.append(Block("cells", n, last))
                 n = last + 1
@@ -308,8 +311,10 @@ def _long_cell(src: Source, n: int) -> bool:
     return runs == 0 and labels < 4
 
 
-def _cells_block(src: Source, kinds: list[str], n: int) -> int | None:
-    """A run of short lines holding a table's labels one per line (three or more), or None."""
+def _cells_block(src: Source, kinds: list[str], n: int) -> tuple[int | None, int]:
+    """A run of short lines holding a table's labels one per line (three or more), or None;
+    and the run's end (exclusive). A run from a later line before that end holds no more
+    labels and ends no later, so it is no block either: callers skip those lines."""
     last = n
     labels = 0
     m = n
@@ -322,6 +327,4 @@ def _cells_block(src: Source, kinds: list[str], n: int) -> int | None:
             if text and (cue.column_kind(text) or cue.row_label(text)):
                 labels += 1
         m += 1
-    if labels >= 3:
-        return last
-    return None
+    return (last if labels >= 3 else None), m

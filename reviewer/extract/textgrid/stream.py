@@ -104,6 +104,8 @@ class StreamRows:
         # pair is one token), so rows end where a name follows numbers and cells are placed
         # by what they are.
         self.loose = any(t.loose for t in tokens)
+        self._header_ends: dict[int, int | None] = {}  # _header_end by token: asked again and again
+        self._columns = [None if t.empty else cue.column_kind(t.text) for t in tokens]
 
     def build(self) -> TableBuilder:
         while self.i < len(self.t):
@@ -130,8 +132,7 @@ class StreamRows:
         return self.t[j] if 0 <= j < len(self.t) else None
 
     def _column(self, j: int) -> str | None:
-        tok = self._tok(j)
-        return cue.column_kind(tok.text) if tok is not None and not tok.empty else None
+        return self._columns[j] if 0 <= j < len(self._columns) else None
 
     def _row_label(self, j: int) -> str | None:
         tok = self._tok(j)
@@ -167,7 +168,13 @@ class StreamRows:
         return self._stops(j)
 
     def _header_end(self, j: int) -> int | None:
-        """End of a header starting at j: an optional section label and blanks, then two or more column labels."""
+        """End of a header starting at j: an optional section label and blanks, then two or more
+        column labels (at most _HEADER_CELLS: a longer run of labels is a list of words)."""
+        if j not in self._header_ends:
+            self._header_ends[j] = self._find_header_end(j)
+        return self._header_ends[j]
+
+    def _find_header_end(self, j: int) -> int | None:
         k = j
         if self._row_label(k) == "section":
             k += 1
@@ -183,6 +190,8 @@ class StreamRows:
             column = category_column(column, previous) if column else column
             if not column or (k > start and starts_header(column, seen)):
                 break
+            if k - start >= _HEADER_CELLS:
+                return None
             seen.add(column)
             previous = column
             k += 1
@@ -629,6 +638,10 @@ def _name_like(piece: Piece) -> bool:
     words = align.cell_kind(text, piece.fused) in ("short", "long", "points", "level1", "level2", "level12")
     return words and not cue.vocabulary().rubric_prose.search(text)
 
+
+# Cells of one header row, at most: the widest real one has 11 (a rubric's with its
+# categories' 分值 columns); the bound keeps a text of thousands of labels linear.
+_HEADER_CELLS = 40
 
 _ROW_REACH = 16  # tokens of one rubric row printed a line at a time, at most
 
