@@ -69,7 +69,7 @@ def _wrapped(label: str) -> str:
 
 
 def _any(labels, wrapped: bool = False) -> str:
-    spelled = sorted(set(labels), key=len, reverse=True)  # longest first
+    spelled = sorted(set(labels), key=lambda s: (-len(s), s))  # longest first
     return "|".join(_wrapped(s) if wrapped else re.escape(s) for s in spelled)
 
 
@@ -111,7 +111,7 @@ def _words_of(vocab: Vocabulary) -> _Words:
     # short variants ("数量", "产出") also open names and values, so they are not cells here.
     levels = list(vocab.level1_names + vocab.level2_names)
     levels += [v for v in vocab.written_level_spellings if v.endswith("指标") and len(v) > 3]
-    level_names = sorted(set(levels), key=len, reverse=True)  # a level-2 is never cut short
+    level_names = sorted(set(levels), key=lambda s: (-len(s), s))  # a level-2 is never cut short
     prefixes: dict[str, list[str]] = {}
     for name in level_names:
         for k in range(3, len(name)):  # a level cell wrapped over two lines ("服务对象满意度\n指标")

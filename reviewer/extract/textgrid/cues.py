@@ -62,7 +62,7 @@ class Cues:
     qualifiers: tuple[str, ...]
 
     def all_row_labels(self) -> list[str]:
-        return sorted(self.header_fields | self.funding | self.total | self.sections, key=len, reverse=True)
+        return sorted(self.header_fields | self.funding | self.total | self.sections, key=lambda s: (-len(s), s))
 
 
 @depends_on_vocabulary
@@ -91,7 +91,7 @@ def cues() -> Cues:
         column_keys={vocabulary_key(label): kind for label, kind in columns.items()},
         level1=vocab.level_spellings(1),
         level2=vocab.level_spellings(2),
-        levels_in_text=tuple(sorted(set(vocab.level1_names + vocab.level2_names), key=len, reverse=True)),
+        levels_in_text=tuple(sorted(set(vocab.level1_names + vocab.level2_names), key=lambda s: (-len(s), s))),  # longest first; ties by text, not by set order
         header_fields=header_fields,
         funding=funding,
         total=total,
