@@ -76,6 +76,8 @@ class Context:
     actuals: list[Value]
     settings: CheckPolicy = field(default_factory=CheckPolicy)
     expected: dict[int, float | None] = field(default_factory=dict)  # expected_score per row
+    _row_facets: dict[int, dict[str, str]] = field(default_factory=dict)
+    _row_fields: dict[int, dict[str, str]] = field(default_factory=dict)
 
     @classmethod
     def build(cls, form: Form, policy: Policy, blind: bool = False) -> Context:
@@ -111,6 +113,25 @@ class Context:
     def scored(self) -> Iterator[tuple[int, Indicator, Value, Value]]:
         """Live rows with both a weight and a score written: the ones a score can be judged on."""
         return (item for item in self._live if item[1].weight is not None and item[1].score is not None)
+
+    def row_facets(self, i: int) -> dict[str, str]:
+        """row_facets(self, i), worked out once per row (callers copy it)."""
+        facets = self._row_facets.get(i)
+        if facets is None:
+            facets = self._row_facets[i] = row_facets(self, i)
+        return facets
+
+    def row_fields(self, i: int) -> dict[str, str]:
+        """What a message template can say of row i: name, target, actual, weight, score,
+        level1, level2 as a reviewer reads them (callers copy it)."""
+        fields = self._row_fields.get(i)
+        if fields is None:
+            row = self.rows[i]
+            fields = self._row_fields[i] = {
+                "name": row.name, "target": row.target.strip() or "（空）", "actual": row.actual.strip() or "（空）",
+                "weight": fmt(row.weight), "score": fmt(row.score), "level1": row.level1, "level2": row.level2,
+            }
+        return fields
 
     @cached_property
     def narrative(self) -> str:
