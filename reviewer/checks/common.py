@@ -78,6 +78,7 @@ class Context:
     expected: dict[int, float | None] = field(default_factory=dict)  # expected_score per row
     _row_facets: dict[int, dict[str, str]] = field(default_factory=dict)
     _row_fields: dict[int, dict[str, str]] = field(default_factory=dict)
+    _directions: dict[int, str] = field(default_factory=dict)
 
     @classmethod
     def build(cls, form: Form, policy: Policy, blind: bool = False) -> Context:
@@ -97,14 +98,31 @@ class Context:
         return self.policy.tolerance
 
     def not_applicable(self, i: int) -> bool:
-        return row_not_applicable(self.rows[i].name, self.targets[i])  # the target parsed once
+        return self._inapplicable[i]
+
+    @cached_property
+    def _inapplicable(self) -> list[bool]:
+        return [row_not_applicable(row.name, target) for row, target in zip(self.rows, self.targets)]  # parsed once
 
     @cached_property
     def _live(self) -> list[tuple[int, Indicator, Value, Value]]:
+        inapplicable = self._inapplicable
         return [
             (i, row, self.targets[i], self.actuals[i]) for i, row in enumerate(self.rows)
-            if not self.not_applicable(i) and (row.weight is None or row.weight > 0)
+            if not inapplicable[i] and (row.weight is None or row.weight > 0)
         ]
+
+    def direction(self, i: int) -> str:
+        """direction(row i, its target), worked out once per row."""
+        way = self._directions.get(i)
+        if way is None:
+            way = self._directions[i] = direction(self.rows[i], self.targets[i])
+        return way
+
+    @cached_property
+    def lower_mode(self) -> str:
+        """How PF301's rule scores a lower-is-better row (policy `lower_is_better`)."""
+        return self.policy.for_check("PF301").get("lower_is_better", "reverse")
 
     def live(self) -> Iterator[tuple[int, Indicator, Value, Value]]:
         """Rows that count: not 不适用, and weighted (or unweighted, as in a report's target table)."""
@@ -181,17 +199,17 @@ def rule_score(weight: float, way: str, target: float, actual: float, lower_mode
 
 def expected_score(ctx: Context, i: int) -> float | None:
     """The rule score of a weighted quantitative row, None when the rules cannot say."""
-    if i not in ctx.expected:
-        ctx.expected[i] = _expected_score(ctx, i)
-    return ctx.expected[i]
+    expected = ctx.expected
+    if i not in expected:
+        expected[i] = _expected_score(ctx, i)
+    return expected[i]
 
 
 def _expected_score(ctx: Context, i: int) -> float | None:
     row, target, actual = ctx.rows[i], ctx.targets[i], ctx.actuals[i]
     if row.weight is None or row.weight <= 0 or not comparable(target, actual):
         return None
-    mode = ctx.policy.for_check("PF301").get("lower_is_better", "reverse")
-    return rule_score(row.weight, direction(row, target), target.number, actual.number, mode)
+    return rule_score(row.weight, ctx.direction(i), target.number, actual.number, ctx.lower_mode)
 
 
 def target_met(ctx: Context, i: int) -> bool | None:

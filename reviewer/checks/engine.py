@@ -59,18 +59,24 @@ def _finding(chk: Check, settings: CheckPolicy, found: Hit, ctx: Context) -> Fin
     })
 
 
-_SELECTION: dict[tuple, tuple[Policy, list[Check]]] = {}
+_SELECTION: dict[tuple, tuple[Policy, list[Check], list[tuple[Check, CheckPolicy]]]] = {}
 
 
 def selected_checks(policy: Policy, select: Iterable[str] | None = None, ignore: Iterable[str] | None = None) -> list[Check]:
     """The checks to run, resolved once per (policy, select, ignore)."""
+    return _selection(policy, select, ignore)[1]
+
+
+def _selection(policy: Policy, select: Iterable[str] | None, ignore: Iterable[str] | None):
+    """(policy, the checks to run, each with its settings), cached per (policy, select, ignore)."""
     key = (id(policy), tuple(select or ()), tuple(ignore or ()))
     cached = _SELECTION.get(key)
     if cached is None or cached[0] is not policy:  # an id can be reused once a policy is gone
         if len(_SELECTION) > 64:
             _SELECTION.clear()
-        cached = _SELECTION[key] = (policy, _select(policy, select, ignore))
-    return cached[1]
+        checks = _select(policy, select, ignore)
+        cached = _SELECTION[key] = (policy, checks, [(c, policy.for_check(c.code)) for c in checks])
+    return cached
 
 
 def _select(policy: Policy, select: Iterable[str] | None, ignore: Iterable[str] | None) -> list[Check]:
@@ -198,11 +204,12 @@ def run_checks(
     ctx = Context.build(subject, policy, blind)
     report = subject.kind == "evaluation_report"
     findings: list[Finding] = []
-    for chk in selected_checks(policy, select, ignore):
+    for chk, settings in _selection(policy, select, ignore)[2]:
         if (blind and chk.uses_scores) or (report and not chk.reports):
             continue
-        settings = ctx.settings = policy.for_check(chk.code)
-        findings.extend(_finding(chk, settings, found, ctx) for found in chk.run(subject, ctx))
+        ctx.settings = settings
+        for found in chk.run(subject, ctx):
+            findings.append(_finding(chk, settings, found, ctx))
     recomputed = recompute(subject, ctx, findings)
     settle(ctx, findings, recomputed)
     return FormReport(

@@ -14,6 +14,7 @@ _PAYMENT = re.compile(r"支付|拨付|付款|资金.{0,4}(?:使用|支出|发放
 _FILLER = re.compile(r"^(?:根据|按照|依据|按)[^，,。]{0,20}(?:情况|需要|要求|安排|计划|规定)(?:和需要)?$|^(?:并且?|同时)?按要求$")
 _YEAR = re.compile(r"(20\d{2})\s*年")
 _NUMBER_UNIT = re.compile(r"(\d+(?:\.\d+)?)\s*(万人次|万人|人次|课时|学时|" + "|".join(sorted(COUNT_UNITS, key=len, reverse=True)) + ")")
+_SPACES = re.compile(r"\s+")
 _OUTCOME_PREFIX = re.compile(r"^20\d{2}年(?:度)?[，,]?(?:本(?:局|单位|中心|办|部门))?")
 
 
@@ -90,7 +91,7 @@ def outcome_numbers_contradict(form: Form, ctx: Context):
     How to fix: make the outcome text and the indicator table state the same figure.
     Facets: the row facets only (section, level2, target_form).
     """
-    text = re.sub(r"\s+", "", form.goal.actual)
+    text = _SPACES.sub("", form.goal.actual)
     if not text:
         return
     window = int(ctx.get("window", 12))
@@ -131,7 +132,7 @@ def text_pasted_twice(form: Form, ctx: Context):
     """
     size = int(ctx.get("min_chars", 12))
     for field, where, text in (("goal.planned", "预期目标", form.goal.planned), ("goal.actual", "实际完成情况", form.goal.actual)):
-        piece = _pasted_twice(re.sub(r"\s+", "", text), size)
+        piece = _pasted_twice(_SPACES.sub("", text), size)
         if piece:
             yield hit(field=field, where=where, text=piece)
 

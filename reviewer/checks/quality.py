@@ -255,8 +255,10 @@ def overlapping_indicators(form: Form, ctx: Context):
     names = [(i, norm(row.name)) for i, row, _, _ in ctx.live()]
     min_chars = int(ctx.get("min_chars", 6))
     for a, (i, short) in enumerate(names):
-        for j, long in names[a + 1:] + names[:a]:
-            if len(short) >= min_chars and short != long and short in long and not _ASPECT.match(long.replace(short, "", 1)):
+        if len(short) < min_chars:
+            continue
+        for j, long in names[a + 1:] + names[:a]:  # the rows after, then the rows before
+            if short != long and short in long and not _ASPECT.match(long.replace(short, "", 1)):
                 yield hit(i, "name", other=ctx.rows[j].name)
                 break
 
