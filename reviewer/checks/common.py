@@ -93,8 +93,8 @@ class Context:
     def get(self, key: str, default=None):
         return self.settings.get(key, default)
 
-    @property
-    def tol(self) -> float:
+    @cached_property
+    def tol(self) -> float:  # read by most checks, many times per form: an attribute after the first
         return self.policy.tolerance
 
     def not_applicable(self, i: int) -> bool:
