@@ -76,6 +76,10 @@ class Context:
     actuals: list[Value]
     settings: CheckPolicy = field(default_factory=CheckPolicy)
     expected: dict[int, float | None] = field(default_factory=dict)  # expected_score per row
+    # Worked out once in build, as every form needs them (read by most checks, many times):
+    tol: float = field(init=False)  # the policy's tolerance
+    _inapplicable: list[bool] = field(init=False)  # per row: 不适用
+    _live: list[tuple[int, Indicator, Value, Value]] = field(init=False)  # the rows `live` gives
     _row_facets: dict[int, dict[str, str]] = field(default_factory=dict)
     _row_fields: dict[int, dict[str, str]] = field(default_factory=dict)
     _directions: dict[int, str] = field(default_factory=dict)
@@ -85,32 +89,21 @@ class Context:
         report = form.kind == "evaluation_report"
         table = "performance_targets" if report else "indicators"
         rows = form.performance_targets if report else form.indicators
-        return cls(
-            form, policy, blind, table, rows,
-            [parse_value_shared(r.target) for r in rows], [parse_value_shared(r.actual) for r in rows],
-        )
+        targets, actuals = [parse_value_shared(r.target) for r in rows], [parse_value_shared(r.actual) for r in rows]
+        ctx = cls(form, policy, blind, table, rows, targets, actuals)
+        ctx.tol = policy.tolerance
+        ctx._inapplicable = inapplicable = [row_not_applicable(r.name, t) for r, t in zip(rows, targets)]  # parsed once
+        ctx._live = [
+            (i, row, targets[i], actuals[i]) for i, row in enumerate(rows)
+            if not inapplicable[i] and (row.weight is None or row.weight > 0)
+        ]
+        return ctx
 
     def get(self, key: str, default=None):
         return self.settings.get(key, default)
 
-    @cached_property
-    def tol(self) -> float:  # read by most checks, many times per form: an attribute after the first
-        return self.policy.tolerance
-
     def not_applicable(self, i: int) -> bool:
         return self._inapplicable[i]
-
-    @cached_property
-    def _inapplicable(self) -> list[bool]:
-        return [row_not_applicable(row.name, target) for row, target in zip(self.rows, self.targets)]  # parsed once
-
-    @cached_property
-    def _live(self) -> list[tuple[int, Indicator, Value, Value]]:
-        inapplicable = self._inapplicable
-        return [
-            (i, row, self.targets[i], self.actuals[i]) for i, row in enumerate(self.rows)
-            if not inapplicable[i] and (row.weight is None or row.weight > 0)
-        ]
 
     def direction(self, i: int) -> str:
         """direction(row i, its target), worked out once per row."""

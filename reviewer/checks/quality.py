@@ -259,9 +259,10 @@ def overlapping_indicators(form: Form, ctx: Context):
     """
     names = [(i, norm(row.name)) for i, row, _, _ in ctx.live()]
     min_chars = int(ctx.get("min_chars", 6))
+    every = "\n".join(name for _, name in names)  # no name holds a newline (norm drops spaces)
     for a, (i, short) in enumerate(names):
-        if len(short) < min_chars:
-            continue
+        if len(short) < min_chars or every.count(short) < 2:
+            continue  # too short, or in no other name than its own
         for j, long in names[a + 1:] + names[:a]:  # the rows after, then the rows before
             if short != long and short in long and not _ASPECT.match(long.replace(short, "", 1)):
                 yield hit(i, "name", other=ctx.rows[j].name)
