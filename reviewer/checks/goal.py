@@ -168,9 +168,9 @@ def wrong_year(form: Form, ctx: Context):
     cells = [("goal.planned", "预期目标", None, form.goal.planned), ("goal.actual", "实际完成情况", None, form.goal.actual)]
     for i, row in enumerate(ctx.rows):
         if ctx.targets[i].kind == "date" or "时效" in row.level2:
-            cells += [("target", f"“{row.name}”的年度指标值", i, row.target), ("actual", f"“{row.name}”的实际完成值", i, row.actual)]
+            cells += [("target", "“{}”的年度指标值", i, row.target), ("actual", "“{}”的实际完成值", i, row.actual)]
     for field, where, index, text in cells:
         years = {int(y) for y in _YEAR.findall(text)} - allowed
-        for year in sorted(years):
-            yield hit(index, field, where=where, year=year, form_year=form.year,
-                      facets={"value_field": field} if index is not None else None)
+        for year in sorted(years):  # a row's cell is named once a year is found in it
+            yield hit(index, field, where=where if index is None else where.format(ctx.rows[index].name), year=year,
+                      form_year=form.year, facets={"value_field": field} if index is not None else None)
