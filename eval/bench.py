@@ -1,9 +1,10 @@
 """Extraction (and checks) throughput on the seed corpus repeated to about N forms.
 
-    python eval/bench.py [--forms 5000] [--examples examples] [--no-checks]
+    python eval/bench.py [--forms 5000] [--examples examples] [--no-checks | --checks-only]
 
 Prints forms/second for: parsing text already in memory, reading + parsing files, and
-parsing + all checks. Runs on one core (no parallelism). A benchmark, not a test.
+parsing + all checks; `--checks-only` parses once and times only run_checks over the parsed
+forms (extraction out of the picture). Runs on one core (no parallelism). A benchmark, not a test.
 """
 
 from __future__ import annotations
@@ -66,13 +67,35 @@ def bench_checks(texts: list[tuple[str, str]], target: int) -> tuple[int, float]
     return done, time.perf_counter() - start
 
 
+def parsed_forms(texts: list[tuple[str, str]], target: int) -> list:
+    """The corpus parsed once, repeated to about `target` forms (the same objects reused)."""
+    forms = [form for path, text in texts for form in parse_text(text, path)]
+    return forms * max(1, round(target / len(forms)))
+
+
+def bench_checks_only(forms: list) -> tuple[int, float]:
+    from reviewer.checks import run_checks
+
+    start = time.perf_counter()
+    for form in forms:
+        run_checks(form)
+    return len(forms), time.perf_counter() - start
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--forms", type=int, default=5000)
     parser.add_argument("--examples", type=Path, default=ROOT / "examples")
     parser.add_argument("--no-checks", action="store_true")
+    parser.add_argument("--checks-only", action="store_true", help="time run_checks on forms parsed once")
     args = parser.parse_args()
     texts = corpus(args.examples)
+    if args.checks_only:
+        forms = parsed_forms(texts, args.forms)
+        count, seconds = bench_checks_only(forms)
+        timed("all checks (forms parsed once)", count, seconds)
+        print(f"checks cost {seconds / count * 1000:.3f} ms per form")
+        return
     timed("parse (text in memory)", *bench_parse(texts, args.forms))
     timed("read files + parse", *bench_files(texts, args.forms))
     if not args.no_checks:

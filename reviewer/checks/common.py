@@ -76,33 +76,46 @@ class Context:
     actuals: list[Value]
     settings: CheckPolicy = field(default_factory=CheckPolicy)
     expected: dict[int, float | None] = field(default_factory=dict)  # expected_score per row
+    # Worked out once in build, as every form needs them (read by most checks, many times):
+    tol: float = field(init=False)  # the policy's tolerance
+    _inapplicable: list[bool] = field(init=False)  # per row: 不适用
+    _live: list[tuple[int, Indicator, Value, Value]] = field(init=False)  # the rows `live` gives
+    _row_facets: dict[int, dict[str, str]] = field(default_factory=dict)
+    _row_fields: dict[int, dict[str, str]] = field(default_factory=dict)
+    _directions: dict[int, str] = field(default_factory=dict)
 
     @classmethod
     def build(cls, form: Form, policy: Policy, blind: bool = False) -> Context:
         report = form.kind == "evaluation_report"
         table = "performance_targets" if report else "indicators"
         rows = form.performance_targets if report else form.indicators
-        return cls(
-            form, policy, blind, table, rows,
-            [parse_value_shared(r.target) for r in rows], [parse_value_shared(r.actual) for r in rows],
-        )
+        targets, actuals = [parse_value_shared(r.target) for r in rows], [parse_value_shared(r.actual) for r in rows]
+        ctx = cls(form, policy, blind, table, rows, targets, actuals)
+        ctx.tol = policy.tolerance
+        ctx._inapplicable = inapplicable = [row_not_applicable(r.name, t) for r, t in zip(rows, targets)]  # parsed once
+        ctx._live = [
+            (i, row, targets[i], actuals[i]) for i, row in enumerate(rows)
+            if not inapplicable[i] and (row.weight is None or row.weight > 0)
+        ]
+        return ctx
 
     def get(self, key: str, default=None):
         return self.settings.get(key, default)
 
-    @property
-    def tol(self) -> float:
-        return self.policy.tolerance
-
     def not_applicable(self, i: int) -> bool:
-        return row_not_applicable(self.rows[i].name, self.targets[i])  # the target parsed once
+        return self._inapplicable[i]
+
+    def direction(self, i: int) -> str:
+        """direction(row i, its target), worked out once per row."""
+        way = self._directions.get(i)
+        if way is None:
+            way = self._directions[i] = direction(self.rows[i], self.targets[i])
+        return way
 
     @cached_property
-    def _live(self) -> list[tuple[int, Indicator, Value, Value]]:
-        return [
-            (i, row, self.targets[i], self.actuals[i]) for i, row in enumerate(self.rows)
-            if not self.not_applicable(i) and (row.weight is None or row.weight > 0)
-        ]
+    def lower_mode(self) -> str:
+        """How PF301's rule scores a lower-is-better row (policy `lower_is_better`)."""
+        return self.policy.for_check("PF301").get("lower_is_better", "reverse")
 
     def live(self) -> Iterator[tuple[int, Indicator, Value, Value]]:
         """Rows that count: not 不适用, and weighted (or unweighted, as in a report's target table)."""
@@ -111,6 +124,25 @@ class Context:
     def scored(self) -> Iterator[tuple[int, Indicator, Value, Value]]:
         """Live rows with both a weight and a score written: the ones a score can be judged on."""
         return (item for item in self._live if item[1].weight is not None and item[1].score is not None)
+
+    def row_facets(self, i: int) -> dict[str, str]:
+        """row_facets(self, i), worked out once per row (callers copy it)."""
+        facets = self._row_facets.get(i)
+        if facets is None:
+            facets = self._row_facets[i] = row_facets(self, i)
+        return facets
+
+    def row_fields(self, i: int) -> dict[str, str]:
+        """What a message template can say of row i: name, target, actual, weight, score,
+        level1, level2 as a reviewer reads them (callers copy it)."""
+        fields = self._row_fields.get(i)
+        if fields is None:
+            row = self.rows[i]
+            fields = self._row_fields[i] = {
+                "name": row.name, "target": row.target.strip() or "（空）", "actual": row.actual.strip() or "（空）",
+                "weight": fmt(row.weight), "score": fmt(row.score), "level1": row.level1, "level2": row.level2,
+            }
+        return fields
 
     @cached_property
     def narrative(self) -> str:
@@ -160,17 +192,17 @@ def rule_score(weight: float, way: str, target: float, actual: float, lower_mode
 
 def expected_score(ctx: Context, i: int) -> float | None:
     """The rule score of a weighted quantitative row, None when the rules cannot say."""
-    if i not in ctx.expected:
-        ctx.expected[i] = _expected_score(ctx, i)
-    return ctx.expected[i]
+    expected = ctx.expected
+    if i not in expected:
+        expected[i] = _expected_score(ctx, i)
+    return expected[i]
 
 
 def _expected_score(ctx: Context, i: int) -> float | None:
     row, target, actual = ctx.rows[i], ctx.targets[i], ctx.actuals[i]
     if row.weight is None or row.weight <= 0 or not comparable(target, actual):
         return None
-    mode = ctx.policy.for_check("PF301").get("lower_is_better", "reverse")
-    return rule_score(row.weight, direction(row, target), target.number, actual.number, mode)
+    return rule_score(row.weight, ctx.direction(i), target.number, actual.number, ctx.lower_mode)
 
 
 def target_met(ctx: Context, i: int) -> bool | None:

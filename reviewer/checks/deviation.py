@@ -79,11 +79,12 @@ def deviation_boilerplate(form: Form, ctx: Context):
     Facets: the row facets only (section, level2, target_form).
     """
     rows: dict[str, list[int]] = defaultdict(list)
+    min_chars, min_rows = int(ctx.get("min_chars", 8)), int(ctx.get("min_rows", 3))
     for i, row in enumerate(ctx.rows):
         key = norm(row.deviation)
-        if len(key) >= int(ctx.get("min_chars", 8)):
+        if len(key) >= min_chars:
             rows[key].append(i)
     for group in rows.values():
-        if len(group) >= int(ctx.get("min_rows", 3)):
+        if len(group) >= min_rows:
             text = ctx.rows[group[0]].deviation.strip()
             yield hit(group[0], "deviation", text=text[:40] + ("…" if len(text) > 40 else ""), count=len(group))

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from reviewer.checks.common import Context, fmt, row_facets, weight_total
-from reviewer.checks.findings import Finding, FormReport, IndicatorRef, Recomputed
+from reviewer.checks.common import Context, fmt, weight_total
+from reviewer.checks.findings import Finding, FormReport, IndicatorRef, Recomputed, trusted
 from reviewer.checks.policy import CheckPolicy, Policy, load_policy
 from reviewer.checks.registry import Check, Hit, all_checks, resolve
 from reviewer.checks.scoring import rate_cap
@@ -37,42 +37,46 @@ def _suggest(settings: CheckPolicy, weight: float | None, found: Hit, policy: Po
 
 
 def _finding(chk: Check, settings: CheckPolicy, found: Hit, ctx: Context) -> Finding:
-    facets = {**row_facets(ctx, found.index), **found.facets} if found.index is not None else dict(found.facets)
+    i = found.index
+    if i is None:
+        facets, indicator, path, weight = dict(found.facets), None, found.field, None
+        fields = _Blank(found.params)
+    else:
+        facets = {**ctx.row_facets(i), **found.facets}
+        indicator = trusted(IndicatorRef, {"index": i, "name": ctx.rows[i].name})
+        path = f"{ctx.table}[{i}].{found.field}" if found.field else f"{ctx.table}[{i}]"
+        weight = ctx.rows[i].weight
+        fields = _Blank(ctx.row_fields(i))
+        fields.update(found.params)  # a hit's own value of a field wins over the row's
     settings = settings.for_facets(facets)  # a learned [[checks.CODE.when]] rule, if one matches
-    fields = _Blank(found.params)
-    indicator = None
-    path = found.field
-    if found.index is not None:
-        row = ctx.rows[found.index]
-        indicator = IndicatorRef.model_construct(index=found.index, name=row.name)
-        path = f"{ctx.table}[{found.index}].{found.field}" if found.field else f"{ctx.table}[{found.index}]"
-        for key, value in (("name", row.name), ("target", row.target.strip() or "（空）"),
-                           ("actual", row.actual.strip() or "（空）"), ("weight", fmt(row.weight)),
-                           ("score", fmt(row.score)), ("level1", row.level1), ("level2", row.level2)):
-            fields.setdefault(key, value)
     if found.expected is not None:
         fields.setdefault("expected", fmt(found.expected))
-    weight = ctx.rows[found.index].weight if found.index is not None else None
-    return Finding.model_construct(  # every field is built here, from typed values
-        check=chk.code, name=chk.name, category=chk.category, severity=settings.severity or chk.severity,
-        indicator=indicator, field=path, message=chk.message.format_map(fields),
-        suggested_score=_suggest(settings, weight, found, ctx.policy), reason=chk.reason, facets=facets,
-        confidence=settings.confidence(),
-    )
+    return trusted(Finding, {  # every field, in declaration order, from typed values
+        "check": chk.code, "name": chk.name, "category": chk.category, "severity": settings.severity or chk.severity,
+        "indicator": indicator, "field": path, "message": chk.message.format_map(fields),
+        "suggested_score": _suggest(settings, weight, found, ctx.policy), "reason": chk.reason, "facets": facets,
+        "confidence": settings.confidence(),
+    })
 
 
-_SELECTION: dict[tuple, tuple[Policy, list[Check]]] = {}
+_SELECTION: dict[tuple, tuple[Policy, list[Check], list[tuple[Check, CheckPolicy]]]] = {}
 
 
 def selected_checks(policy: Policy, select: Iterable[str] | None = None, ignore: Iterable[str] | None = None) -> list[Check]:
     """The checks to run, resolved once per (policy, select, ignore)."""
+    return _selection(policy, select, ignore)[1]
+
+
+def _selection(policy: Policy, select: Iterable[str] | None, ignore: Iterable[str] | None):
+    """(policy, the checks to run, each with its settings), cached per (policy, select, ignore)."""
     key = (id(policy), tuple(select or ()), tuple(ignore or ()))
     cached = _SELECTION.get(key)
     if cached is None or cached[0] is not policy:  # an id can be reused once a policy is gone
         if len(_SELECTION) > 64:
             _SELECTION.clear()
-        cached = _SELECTION[key] = (policy, _select(policy, select, ignore))
-    return cached[1]
+        checks = _select(policy, select, ignore)
+        cached = _SELECTION[key] = (policy, checks, [(c, policy.for_check(c.code)) for c in checks])
+    return cached
 
 
 def _select(policy: Policy, select: Iterable[str] | None, ignore: Iterable[str] | None) -> list[Check]:
@@ -200,11 +204,12 @@ def run_checks(
     ctx = Context.build(subject, policy, blind)
     report = subject.kind == "evaluation_report"
     findings: list[Finding] = []
-    for chk in selected_checks(policy, select, ignore):
+    for chk, settings in _selection(policy, select, ignore)[2]:
         if (blind and chk.uses_scores) or (report and not chk.reports):
             continue
-        settings = ctx.settings = policy.for_check(chk.code)
-        findings.extend(_finding(chk, settings, found, ctx) for found in chk.run(subject, ctx))
+        ctx.settings = settings
+        for found in chk.run(subject, ctx):
+            findings.append(_finding(chk, settings, found, ctx))
     recomputed = recompute(subject, ctx, findings)
     settle(ctx, findings, recomputed)
     return FormReport(

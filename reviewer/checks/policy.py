@@ -11,7 +11,7 @@ import sys
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -20,7 +20,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
-from reviewer.checks.findings import Confidence
+from reviewer.checks.findings import Confidence, trusted
 from reviewer.checks.registry import all_checks
 
 Deduct = Literal["none", "fixed", "percent", "rule"]
@@ -51,26 +51,59 @@ class CheckPolicy(BaseModel):
     basis: str = ""  # set by for_facets: which rule applied
 
     def get(self, key: str, default: Any = None) -> Any:
-        return (self.model_extra or {}).get(key, default)
+        return (self.__pydantic_extra__ or {}).get(key, default)
 
     def for_facets(self, facets: dict[str, Any]) -> CheckPolicy:
         """These settings with the first `when` rule whose conditions the facets meet applied."""
-        for rule in self.when:
-            conditions = {k: v for k, v in rule.items() if k not in SETTING_KEYS}
-            if conditions and all(_matches(facets.get(k), v) for k, v in conditions.items()):
-                settings = {k: v for k, v in rule.items() if k in SETTING_KEYS}
-                if "deduct" in settings and "p_cut" not in settings:
-                    settings["p_cut"] = None  # a rule's own decision, not the check's probability
-                basis = ", ".join(f"{k}={_shown(v)}" for k, v in conditions.items())
-                return self.model_copy(update={**settings, "when": [], "basis": basis})
+        for conditions, applied in _compiled(self).rules:
+            if all(_matches(facets.get(k), v) for k, v in conditions):
+                return applied
         return self
+
+    def _applied(self, rule: dict[str, Any], conditions: dict[str, Any]) -> CheckPolicy:
+        settings = {k: v for k, v in rule.items() if k in SETTING_KEYS}
+        if "deduct" in settings and "p_cut" not in settings:
+            settings["p_cut"] = None  # a rule's own decision, not the check's probability
+        basis = ", ".join(f"{k}={_shown(v)}" for k, v in conditions.items())
+        return self.model_copy(update={**settings, "when": [], "basis": basis})
 
     def confidence(self) -> Confidence | None:
         """What a finding under these settings says of its cut; None for a plain report."""
+        shown = _compiled(self).confidence
+        return None if shown is None else trusted(Confidence, dict(shown.__dict__))  # a copy per finding
+
+    def _confidence(self) -> Confidence | None:
         if self.deduct == "none" and self.p_cut is None and not self.contested:
             return None
         basis = "learned" + (f" where {self.basis}" if self.basis else "") if self.rows else (self.basis or "default")
         return Confidence(p_cut=self.p_cut, rows=self.rows, contested=self.contested, basis=basis)
+
+
+class _Compiled(NamedTuple):
+    """What a CheckPolicy gives every finding, worked out once: its `when` rules as
+    (conditions, the settings they apply), and its confidence (validated once)."""
+
+    rules: list[tuple[list[tuple[str, Any]], CheckPolicy]]
+    confidence: Confidence | None
+
+
+_COMPILED: dict[int, tuple[CheckPolicy, _Compiled]] = {}
+
+
+def _compiled(settings: CheckPolicy) -> _Compiled:
+    """Settings are not changed once loaded (for_facets copies them), so this is cached
+    per settings object, held beside its result (an id is reused only once it is gone)."""
+    cached = _COMPILED.get(id(settings))
+    if cached is None or cached[0] is not settings:
+        if len(_COMPILED) > 4096:
+            _COMPILED.clear()
+        rules = []
+        for rule in settings.when:
+            conditions = {k: v for k, v in rule.items() if k not in SETTING_KEYS}
+            if conditions:
+                rules.append((list(conditions.items()), settings._applied(rule, conditions)))
+        cached = _COMPILED[id(settings)] = (settings, _Compiled(rules, settings._confidence()))
+    return cached[1]
 
 
 def _matches(value: Any, condition: Any) -> bool:

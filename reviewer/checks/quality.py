@@ -67,12 +67,17 @@ def rate_as_bare_number(form: Form, ctx: Context):
     Also the row facets (section, level2, target_form).
     """
     for i, row, target, actual in ctx.live():
-        if not RATE_NAME.search(row.name):
-            continue
+        if not (_bare_rate(target) or _bare_rate(actual)) or not RATE_NAME.search(row.name):
+            continue  # the cells first: most rows have none to flag
         for value, field, label in ((target, "target", "年度指标值"), (actual, "actual", "实际完成值")):
-            if value.kind == "number" and value.unit is None and value.number is not None and value.number <= 1:
+            if _bare_rate(value):
                 yield hit(i, field, label=label, value=value.text.strip(), suggest=f"{value.number * 100:g}%",
                           facets={"value_field": field, "value_form": target_form(value)})
+
+
+def _bare_rate(value) -> bool:
+    """A number written without a unit, 1 or less: "1", "0.9"."""
+    return value.kind == "number" and value.unit is None and value.number is not None and value.number <= 1
 
 
 @check(
@@ -254,9 +259,12 @@ def overlapping_indicators(form: Form, ctx: Context):
     """
     names = [(i, norm(row.name)) for i, row, _, _ in ctx.live()]
     min_chars = int(ctx.get("min_chars", 6))
+    every = "\n".join(name for _, name in names)  # no name holds a newline (norm drops spaces)
     for a, (i, short) in enumerate(names):
-        for j, long in names[a + 1:] + names[:a]:
-            if len(short) >= min_chars and short != long and short in long and not _ASPECT.match(long.replace(short, "", 1)):
+        if len(short) < min_chars or every.count(short) < 2:
+            continue  # too short, or in no other name than its own
+        for j, long in names[a + 1:] + names[:a]:  # the rows after, then the rows before
+            if short != long and short in long and not _ASPECT.match(long.replace(short, "", 1)):
                 yield hit(i, "name", other=ctx.rows[j].name)
                 break
 
@@ -301,9 +309,9 @@ def satisfaction_no_survey(form: Form, ctx: Context):
     if _SURVEY.search(ctx.narrative):
         return
     for i, row, target, actual in ctx.live():
-        if not (SATISFACTION.search(row.name) and SATISFACTION.search(row.level1 + row.level2)):
-            continue
         if actual.kind != "number":
+            continue
+        if not (SATISFACTION.search(row.name) and SATISFACTION.search(row.level1 + row.level2)):
             continue
         equal = "，且恰好等于目标值" if target.number is not None and actual.number == target.number else ""
         yield hit(i, "actual", equal=equal, facets={"equal_to_target": bool(equal)})
@@ -324,10 +332,16 @@ def percent_over_100(form: Form, ctx: Context):
     Also the row facets (section, level2, target_form).
     """
     for i, row, target, actual in ctx.live():
+        if not (_over_100(target) or _over_100(actual)):
+            continue  # the cells first: most rows have none to flag
         if not RATE_NAME.search(row.name) and not SATISFACTION.search(row.name):
             continue
         if _UNBOUNDED_RATE.search(row.name):
             continue
         for value, field, label in ((target, "target", "年度指标值"), (actual, "actual", "实际完成值")):
-            if value.unit == "%" and value.number is not None and value.number > 100:
+            if _over_100(value):
                 yield hit(i, field, label=label, value=value.text.strip(), facets={"value_field": field})
+
+
+def _over_100(value) -> bool:
+    return value.unit == "%" and value.number is not None and value.number > 100

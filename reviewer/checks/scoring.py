@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from reviewer.checks.common import (
-    Context, achieved_band, direction, expected_score, fmt, ratio_band, target_met, unit_kind,
+    Context, achieved_band, expected_score, fmt, ratio_band, target_met, unit_kind,
 )
 from reviewer.checks.registry import check, hit
 from reviewer.domain.model import Form
@@ -52,7 +52,7 @@ def score_formula(form: Form, ctx: Context):
             continue
         if row.score is not None and (row.score >= row.weight - ctx.tol or abs(row.score - expected) <= ctx.tol + 0.005):
             continue  # full score: PF302; formula score: fine
-        way = direction(row, target)
+        way = ctx.direction(i)
         rule = {"higher": "实际值÷目标值比例", "lower": "反向指标扣分规则", "exact": "与目标值的偏离比例"}[way]
         yield hit(i, "score", expected=round(expected, 2), rule=rule, facets=_shortfall(row, expected, way),
                   **({"score": "（未填写）"} if row.score is None else {}))
@@ -83,7 +83,7 @@ def full_score_not_met(form: Form, ctx: Context):
             continue
         if expected < row.weight - ctx.tol and row.score >= row.weight - ctx.tol:
             yield hit(i, "score", expected=round(expected, 2),
-                      facets=_shortfall(row, expected, direction(row, ctx.targets[i])))
+                      facets=_shortfall(row, expected, ctx.direction(i)))
 
 
 @check(
@@ -157,7 +157,7 @@ def over_achievement(form: Form, ctx: Context):
     threshold = float(ctx.get("threshold", 1.2))
     rates = bool(ctx.get("rates", False))
     for i, row, target, actual in ctx.live():
-        if not comparable(target, actual) or direction(row, target) == "lower" or target.number <= 0:
+        if not comparable(target, actual) or ctx.direction(i) == "lower" or target.number <= 0:
             continue
         if not rates and "%" in (target.unit, actual.unit):
             continue
