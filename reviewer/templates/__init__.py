@@ -27,6 +27,7 @@ from pathlib import Path
 
 import jinja2
 from jinja2 import meta
+from markupsafe import Markup
 
 TEMPLATES_DIR = Path(str(resources.files(__name__)))
 
@@ -50,7 +51,23 @@ def jinja_environment(folder: Path, autoescape: bool | Callable[[str | None], bo
 
 @lru_cache(maxsize=1)
 def environment() -> jinja2.Environment:
-    return jinja_environment(TEMPLATES_DIR, _autoescape)
+    env = jinja_environment(TEMPLATES_DIR, _autoescape)
+    env.filters["md_cell"] = md_cell
+    env.globals["base_css"] = base_css()
+    return env
+
+
+def base_css() -> Markup:
+    """base.css as every page carries it (its last line break dropped, as an include would).
+    A global, not an include: an include builds a new context for every page rendered."""
+    return Markup((TEMPLATES_DIR / "base.css").read_text(encoding="utf-8").removesuffix("\n"))
+
+
+def md_cell(text: str | None) -> str:
+    """A Markdown table cell: "—" when empty, no "|" or line break to break the row. A filter,
+    not a macro: it runs for every cell of every opinion, and a jinja2 macro call costs more
+    than the rest of the row."""
+    return (text or "—").replace("|", "｜").replace("\n", " ")
 
 
 @lru_cache(maxsize=64)
@@ -64,7 +81,8 @@ def render(name: str, **context: object) -> str:
 
 
 def sources(name: str) -> list[str]:
-    """`name` and every template it extends, includes or imports, sorted: what its output depends on."""
+    """`name` and every template it extends, includes or imports, sorted: what its output
+    depends on (base.css too, which every page built on base.html.j2 carries)."""
     env = environment()
     seen: set[str] = set()
     todo = [name]
@@ -75,4 +93,6 @@ def sources(name: str) -> list[str]:
         seen.add(current)
         source = env.loader.get_source(env, current)[0]  # type: ignore[union-attr]
         todo += [t for t in meta.find_referenced_templates(env.parse(source)) if t is not None]
+    if "base.html.j2" in seen:
+        seen.add("base.css")
     return sorted(seen)
