@@ -24,7 +24,7 @@ from reviewer.cli import main  # noqa: E402
 from reviewer.drafting.render import fmt_number  # noqa: E402
 from reviewer.web.asgi import create_app  # noqa: E402
 from reviewer.web.learning import decided_forms  # noqa: E402
-from reviewer.web.pages import UPLOAD_LIMIT, Workbench  # noqa: E402
+from reviewer.web.pages import UPLOAD_LIMIT, Workbench, confidence_label  # noqa: E402
 from reviewer.web.run import ListQuery  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "hostile"))
@@ -364,3 +364,25 @@ def test_an_upload_is_not_reviewed_when_the_runs_own_inputs_are_gone(run):
     assert "moved-away 不在原处" in message
     bench, c = client(run)
     assert "共 39 张表符合条件" in c.get("/").text
+
+
+def test_each_cut_says_how_sure_the_policy_is(run):
+    """A cut's card carries its finding's confidence: 有争议 for the flaws the default policy
+    marks contested, nothing for a comment without a cut."""
+    bench, c = client(run)
+    contested = {code for code, s in load_policy(None).checks.items() if s.contested}
+    seen = set()
+    for key in bench.run().keys():
+        loaded = bench.load(key, with_source=False)
+        for s in loaded.decided.suggestions:
+            label = confidence_label(s.confidence)
+            if not s.is_cut:
+                assert s.confidence is None
+                continue
+            assert s.confidence is not None, s.comment.check_codes
+            marked = label is not None and "有争议" in label["text"]
+            assert marked == bool(contested & set(s.comment.check_codes)), (s.comment.check_codes, label)
+            seen.add(marked)
+    assert seen == {True, False}
+    page = c.get("/form/0").text
+    assert "surebadge" in page or not first_cut(bench)[0]

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from reviewer.checks.findings import Confidence
 from reviewer.domain.scoring import grade
 from reviewer.drafting.comments import DraftComment
 from reviewer.drafting.drafter import FormReview, IndicatorRow
@@ -29,6 +30,7 @@ class Suggestion:
     ord: int
     comment: DraftComment
     decision: Decision | None
+    confidence: Confidence | None = None  # the policy's, for the cut's finding (reviewers triage by it)
 
     @property
     def item(self) -> str:
@@ -104,10 +106,23 @@ class DecidedForm:
         return not self.form_level_unreviewed and not any(r.unreviewed for r in self.rows)
 
 
+def cut_confidence(review: FormReview, comment: DraftComment) -> Confidence | None:
+    """How sure the policy is of the cut a comment carries: the confidence of the finding on
+    its row, of one of its checks, that suggests a score (None for a comment without a cut)."""
+    if comment.suggested_score is None:
+        return None
+    for f in review.findings:
+        at = f.indicator.index if f.indicator else None
+        if f.check in comment.check_codes and at == comment.indicator_index and f.suggested_score is not None:
+            return f.confidence
+    return None
+
+
 def decide(review: FormReview, decisions: dict[str, Decision], declared_budget: float | None = None) -> DecidedForm:
     """Apply the decisions to the review. declared_budget: the form's declared 预算执行 score,
     against which a rejected form-level cut is undone (None when the source is not at hand)."""
-    suggestions = [Suggestion(i, c, decisions.get(f"comment:{i}")) for i, c in enumerate(review.comments)]
+    suggestions = [Suggestion(i, c, decisions.get(f"comment:{i}"), cut_confidence(review, c))
+                   for i, c in enumerate(review.comments)]  # fmt: skip
     own = sorted((d for d in decisions.values() if d.verdict == "own"), key=lambda d: int(d.item.split(":")[1]))
     opinion = decisions.get("opinion")
     rows = [_decided_row(row, [s for s in suggestions if s.comment.indicator_index == row.index],

@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from reviewer.checks import all_checks
+from reviewer.checks.findings import Confidence
 from reviewer.checks.registry import SEVERITY_TITLES
 from reviewer.drafting import opinion
 from reviewer.drafting.render import fmt_number
@@ -209,6 +210,7 @@ class Workbench:
             "decided_input": "" if s.score is None and s.verdict == "edited" else fmt_number(
                 s.score if s.score is not None else c.suggested_score).replace("—", ""),
             "reason": (decision.reason if decision else None) or "",
+            "sure": confidence_label(s.confidence),
         }  # fmt: skip
 
     @staticmethod
@@ -414,6 +416,19 @@ def _score(value: Any) -> float | None:
     if not 0 <= score <= 100:
         raise BadRequest("得分应在 0 到 100 之间")
     return round(score, 4)
+
+
+def confidence_label(sure: Confidence | None) -> dict[str, str] | None:
+    """The badge that says how sure a cut is: contested (reviewers disagree on the flaw), a
+    learned probability with its rows, or nothing for a rule reviewers agree on."""
+    if sure is None:
+        return None
+    if sure.p_cut is not None and sure.rows:
+        text = f"把握 {sure.p_cut:.0%}（{sure.rows} 行）"
+        return {"text": text + ("·有争议" if sure.contested else ""), "cls": "sure" if sure.sure else "unsure"}
+    if sure.contested:
+        return {"text": "有争议", "cls": "unsure"}
+    return None
 
 
 def render_card(view: dict[str, Any]) -> str:
