@@ -35,7 +35,8 @@ from reviewer.extract.assemble import FUND_TOTAL, amount, assemble, number
 from reviewer.extract.cleanup import CleanText, clean
 from reviewer.extract.files import check_complete
 from reviewer.extract.raw import (
-    Cells, RawCell, RawForm, RawFunding, RawFundingRow, RawGoal, RawIndicatorRow, RawTable, RawTotal, RawWarning,
+    UNPLACED_CUES, Cells, RawCell, RawForm, RawFunding, RawFundingRow, RawGoal, RawIndicatorRow, RawTable, RawTotal,
+    RawWarning,
 )
 from reviewer.extract.sources import DOCUMENT_SUFFIXES, SNIFFED_SUFFIXES, Document, ExtractFailure, decode_text
 
@@ -43,8 +44,6 @@ LAYOUT = "model-read"
 # Reader warnings that say cells were located but could not be placed: what a model may place
 # (numbers written together, a row's cells run together, a cell of two possible columns, a row
 # with more cells than its header). Not: digits lost in OCR, a text cut off (no model has them).
-FUSED_CUES = ("numbers written together", "written with nothing between them", "could be under",
-              "its numbers not read")
 # A text with none of these words holds no form (meeting notes, a letter): not worth a call.
 FORM_WORDS = ("绩效", "指标", "自评", "预算", "资金")
 MAX_TEXT_CHARS = 24_000  # a longer text is not sent (a file of many forms: the readers' reading stays)
@@ -196,7 +195,7 @@ def needs_model(forms: list[Form], failure: str | None) -> str | None:
         return "the readers found no form"  # the file's own message says what they looked for
     if forms and all(check_complete(f) for f in forms):
         return "the readers found only a form header"
-    fused = sum(1 for f in forms for w in f.warnings if any(cue in w.message for cue in FUSED_CUES))
+    fused = sum(1 for f in forms for w in f.warnings if any(cue in w.message for cue in UNPLACED_CUES))
     if fused:
         return f"the readers could not place the cells of {fused} places (numbers written together, rows run together)"
     return None

@@ -23,6 +23,13 @@ HEADER_FIELDS = ("name", "code", "unit", "department", "year")
 # Keys of RawFunding.columns / RawFundingRow.cells / RawFunding.summary.
 FUNDING_FIELDS = ("initial_budget", "annual_budget", "executed", "weight", "execution_rate", "score")
 SUMMARY_FIELDS = FUNDING_FIELDS + ("project_amount",)  # 项目金额 (the OCR layout's header)
+# The words a reader's note uses for cells it could not place, and what looks for them in
+# the notes (the model reader decides from them which files to send): one spelling each.
+FUSED = "numbers written together"  # several numbers with nothing between them: not split
+UNPLACED = "could be under"  # a cell that fits more than one column: not read
+NUMBERS_NOT_READ = "its numbers not read"  # a row whose cells outnumber its header's columns
+RUN_TOGETHER = "written with nothing between them"  # a row's cells run together: only its name read
+UNPLACED_CUES = (FUSED, RUN_TOGETHER, UNPLACED, NUMBERS_NOT_READ)
 # Keys of RawTable.columns / RawIndicatorRow.cells. A split target is `comparator` +
 # `target` + `unit` (指标性质 | 指标值 | 度量单位); `nature` holds 定量/定性, or a comparator
 # when the form's 指标性质 column is one. `seq` (序号), `remark` (备注) and `weight_share`

@@ -23,7 +23,7 @@ from typing import NamedTuple
 
 from reviewer.domain.values import comparator_symbol, is_unit
 from reviewer.domain.vocabulary import depends_on_vocabulary, label_key, vocabulary
-from reviewer.extract.raw import RawCell
+from reviewer.extract.raw import UNPLACED, RawCell
 
 UNKNOWN = "?"  # field prefix of a header this reader does not know: "?备注2"
 IGNORED = frozenset(("seq", "remark", "ignored"))  # located, then dropped without a word
@@ -382,7 +382,7 @@ def misfit_note(cell: RawCell, column: str, columns: list[Column]) -> str:
 def unplaced_note(cell: RawCell, candidates: tuple[str, ...], columns: list[Column]) -> str:
     names = {c.field: c.header.text.strip() for c in columns}
     where = " or ".join(names.get(f, f) for f in candidates) or "no column"
-    return f"cell '{cell.text.strip()[:30]}' could be under {where}; not read"
+    return f"cell '{cell.text.strip()[:30]}' {UNPLACED} {where}; not read"
 
 
 def _shift(moves: list[tuple[int, int]], columns: list[Column]) -> int | None:

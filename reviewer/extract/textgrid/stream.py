@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 
+from reviewer.extract.raw import FUSED, RUN_TOGETHER
 from reviewer.extract.textgrid import align
 from reviewer.extract.textgrid import cues as cue
 from reviewer.extract.textgrid.flat import GOAL_SECTIONS, category_column, header_mode, starts_header
@@ -318,7 +319,7 @@ class StreamRows:
                 for n in numbers:
                     self.table.notes.append(
                         f"{self.src.where(n.start, n.end)}: '{n.text}' in the {cue.label_key(label.text)} row may be "
-                        "several numbers written together; not read")
+                        f"several {FUSED}; not read")
             self.table.add_positional([label] + numbers)
         self._end_table()
 
@@ -578,8 +579,8 @@ class StreamRows:
                     for p, kind in zip(values, body_kinds)]
         rest = " ".join(p.text for p in values[1:])
         self.table.notes.append(
-            f"{self.src.where(values[0].start, values[-1].end)}: the cells of this row are written with nothing "
-            f"between them and do not fill its columns one for one; only its name is read (not placed: '{rest}')")
+            f"{self.src.where(values[0].start, values[-1].end)}: the cells of this row are {RUN_TOGETHER} "
+            f"and do not fill its columns one for one; only its name is read (not placed: '{rest}')")
         return values[:1]
 
     def _loose_row_starts(self, j: int, values: list[Piece]) -> bool:

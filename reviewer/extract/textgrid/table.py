@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from reviewer.extract.grid import Cell, Grid
+from reviewer.extract.raw import FUSED, NUMBERS_NOT_READ
 from reviewer.extract.textgrid import align
 from reviewer.extract.textgrid import cues
 from reviewer.extract.textgrid.source import Piece, Source
@@ -121,7 +122,7 @@ class TableBuilder:
                 # Some cell holds the separator (a space inside a reason text): which is not
                 # known, so where each number stands is not either; its words are kept in order.
                 self.notes.append(f"{what}: {len(pieces)} cells under a header of {len(kinds)} columns (a cell "
-                                  "holds a separator); kept in order, its numbers not read")
+                                  f"holds a separator); kept in order, {NUMBERS_NOT_READ}")
                 pieces = [Piece(p.text, p.start, p.end, fused=True) if cues.is_number(p.text) or cues.is_percent(p.text)
                           else p for p in pieces]
             self.add_positional(list(pieces))
@@ -216,7 +217,7 @@ class TableBuilder:
         names = [header[c] for c in range(col, min(col + span, len(header))) if header[c]]
         columns = f" ({' / '.join(names)})" if names else ""
         self.notes.append(
-            f"{self.src.where(piece.start, piece.end)}: '{piece.text}' is several numbers written together"
+            f"{self.src.where(piece.start, piece.end)}: '{piece.text}' is several {FUSED}"
             f"{columns}; not split, the cells are left empty"
         )
 
