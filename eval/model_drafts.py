@@ -7,6 +7,11 @@ drafts: comments written, kept and dropped, calls per form, and comment agreemen
 substance with the human remarks of 001 part-a, both ways, with the shuffled-forms baseline.
 
     .venv/bin/python eval/model_drafts.py [--recordings DIR] [--format md|json] [FORMS ...]
+    .venv/bin/python eval/model_drafts.py --record-requests DIR [FORMS ...]
+
+--record-requests writes the requests that drafting sends today (DIR/prompts/, the layout of a
+recording) for a model to answer into DIR/replies/: how a new recording is made when the prompt
+changes.
 
 The recordings answer the prompt of their date (review-1+8de170f0f8c4); the prompt has
 changed since, so the server answers by form code. No model is called.
@@ -77,13 +82,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--format", choices=["md", "json"], default="md")
     parser.add_argument("--draws", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--record-requests", metavar="DIR", help="write today's requests to DIR/prompts and stop")
     args = parser.parse_args(argv)
     os.environ["NO_PROXY"] = os.environ["no_proxy"] = "127.0.0.1,localhost"  # the server is on loopback
 
     from reviewer.evaluation.dataset import load_dataset
-    from reviewer.evaluation.replay import replay_drafts
+    from reviewer.evaluation.replay import record_requests, replay_drafts
 
     dataset = load_dataset(args.forms)
+    if args.record_requests:
+        with tempfile.TemporaryDirectory() as home:
+            written = record_requests(dataset, args.record_requests, home=home)
+        print(f"{len(written)} requests written to {Path(args.record_requests) / 'prompts'}")
+        return 0
     with tempfile.TemporaryDirectory() as home:
         figures = replay_drafts(dataset, args.recordings, home=home, seed=args.seed, draws=args.draws)
     print(json.dumps(figures, ensure_ascii=False, indent=2) if args.format == "json" else markdown(figures))

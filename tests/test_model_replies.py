@@ -142,3 +142,25 @@ def test_re_asks_are_few_short_and_only_for_comments_on_hidden_content(figures):
         assert named and all("hidden on purpose" in line for line in named)
         assert len(message) < 1500
     assert m["calls_per_form"] <= 1.3  # 54 calls for 24 forms with the re-asks of before
+
+
+def test_todays_requests_are_recorded_in_the_layout_of_a_recording(tmp_path, monkeypatch):
+    """`record_requests` writes what drafting sends now, for a model to answer: one user
+    message per form, named by its hash, and the system message and schema once."""
+    import hashlib
+
+    from reviewer.drafting.prompts import system_message
+    from reviewer.evaluation.replay import record_requests
+
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
+    dataset = load_dataset([SEED_001])
+    written = record_requests(dataset, tmp_path / "rec", home=tmp_path / "home")
+    assert len(written) == 24
+    codes = [s.form.code for s in dataset.samples]
+    for index, path in enumerate(written):
+        user = path.read_text(encoding="utf-8")
+        assert path.name == f"{index:02d}_{hashlib.sha256(user.encode()).hexdigest()[:16]}.user.txt"
+        assert f"项目编码: {codes[index]}" in user and "〔隐藏〕" in user  # blind, in the dataset's order
+    assert (tmp_path / "rec" / "prompts" / "system.txt").read_text(encoding="utf-8") == system_message()
+    assert "comments" in (tmp_path / "rec" / "prompts" / "response_format.json").read_text(encoding="utf-8")

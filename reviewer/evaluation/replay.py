@@ -15,6 +15,7 @@ whole client (SDK, retries, re-asks, cache) runs as against a model.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import threading
@@ -166,3 +167,57 @@ def replay_drafts(dataset: Any, recordings: str | Path, *, home: str | Path, see
         served = dict(server.counts)
         reasks = list(server.reask_messages)
     return {"template": template, "model": model, "served": served, "reask_messages": reasks}
+
+
+class RequestRecorder(ReplayServer):
+    """A loopback server that keeps every request and answers none (404, so the drafter
+    falls back to templates): what reviewer sends today, to be answered by a model."""
+
+    def __init__(self) -> None:
+        super().__init__(Recordings.__new__(Recordings))
+        self.requests: list[dict[str, Any]] = []
+
+    def _reply(self, body: Any) -> tuple[int, dict[str, Any]]:
+        with self._lock:
+            self.counts["requests"] += 1
+            if isinstance(body, dict):
+                self.requests.append(body)
+        return 404, {"error": {"message": "recording requests only", "type": "not_found", "code": "404"}}
+
+
+def message_name(index: int, user: str) -> str:
+    """`NN_<h>`: the request's place and the first 16 hex digits of sha256 of its user message."""
+    return f"{index:02d}_{hashlib.sha256(user.encode('utf-8')).hexdigest()[:16]}"
+
+
+def record_requests(dataset: Any, folder: str | Path, *, home: str | Path) -> list[Path]:
+    """Write the requests that drafting `dataset` with a model sends today, in the layout of a
+    recording (folder/prompts: system.txt, response_format.json, NN_<h>.user.txt), in the
+    dataset's order of forms, and return the user-message files. Answering them is a model's job."""
+    with RequestRecorder() as recorder:
+        settings = Settings(base_url=recorder.base_url, model="record", home=Path(home), max_retries=0, max_reasks=0)
+        client = Client(settings)
+        try:
+            draft_agreement(dataset, client=client, use_model=True, draws=0)
+        finally:
+            client.close()
+    order = {code: n for n, code in enumerate(s.form.code for s in dataset.samples)}
+    firsts: dict[str, dict[str, Any]] = {}
+    for body in recorder.requests:
+        messages = body.get("messages") or []
+        user = next((str(m.get("content") or "") for m in messages if m.get("role") == "user"), "")
+        firsts.setdefault(user, body)
+    prompts = Path(folder) / "prompts"
+    prompts.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    ranked = sorted(firsts.items(), key=lambda item: order.get(form_code(item[0]) or "", len(order)))
+    for index, (user, body) in enumerate(ranked):
+        system = next((str(m.get("content") or "") for m in body["messages"] if m.get("role") == "system"), "")
+        (prompts / "system.txt").write_text(system, encoding="utf-8")
+        if body.get("response_format") is not None:
+            schema = json.dumps(body["response_format"], ensure_ascii=False, indent=2)
+            (prompts / "response_format.json").write_text(schema + "\n", encoding="utf-8")
+        path = prompts / f"{message_name(index, user)}.user.txt"
+        path.write_text(user, encoding="utf-8")
+        written.append(path)
+    return written
