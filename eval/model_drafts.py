@@ -13,8 +13,9 @@ substance with the human remarks of 001 part-a, both ways, with the shuffled-for
 recording) for a model to answer into DIR/replies/: how a new recording is made when the prompt
 changes.
 
-The recordings answer the prompt of their date (review-1+8de170f0f8c4); the prompt has
-changed since, so the server answers by form code. No model is called.
+The default recording answers today's prompt (review-3); tests/data/model-replies (review-1)
+and model-replies-review-2 answer earlier ones, which the server answers by form code. No
+model is called.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_FORMS = [ROOT / "examples" / "001_61357c0ed07ba240.part-a.txt"]
-DEFAULT_RECORDINGS = ROOT / "tests" / "data" / "model-replies"
+DEFAULT_RECORDINGS = ROOT / "tests" / "data" / "model-replies-review-3"  # today's prompt; see RESULTS §7a
 
 
 def _f(x: float | None) -> str:

@@ -97,6 +97,18 @@ def test_valid_reply_gives_llm_comments_and_logs_the_prompt_hash(fake_openai, se
     assert body["response_format"]["json_schema"]["name"] == "ReviewReply"
 
 
+def test_a_model_remark_on_a_row_the_checks_find_nothing_on_is_a_note(fake_openai, settings):  # noqa: F811
+    """Row 0 has no finding under the policy: the model's own warning there becomes advice
+    (info), while its comment on row 1, backed by PF401, stays a warning."""
+    own = {"target": "indicator", "indicator_index": 0, "category": "indicator_quality", "severity": "warning",
+           "text": "“购置设备数量”未写明设备类别。", "suggestion": "分列桌椅、打印机、扫描仪的数量。",
+           "evidence": ["购置设备数量"], "check_codes": []}
+    fake_openai.script(json_reply({"comments": [GOAL_COMMENT, INDICATOR_COMMENT, own], "opinion": OPINION}))
+    review = draft(settings)
+    by_row = {c.indicator_index: c.severity for c in review.comments if c.source == "llm"}
+    assert by_row == {None: "warning", 1: "warning", 0: "info"}
+
+
 def test_server_errors_until_retries_run_out_fall_back_to_templates(fake_openai, settings):  # noqa: F811
     fake_openai.route("POST", "/v1/chat/completions", lambda _r: error_reply(500, "upstream down"))
     review = draft(settings)

@@ -36,7 +36,10 @@ def test_every_form_is_answered_from_the_recordings(figures):
 def test_recordings_are_found_by_message_and_by_form_code():
     recordings = Recordings(RECORDINGS)
     message, reply = next(iter(recordings.by_message.items()))
-    assert recordings.answer([{"role": "system", "content": "s"}, {"role": "user", "content": message}]) == (reply, "message")
+    system = {"role": "system", "content": recordings.system}
+    assert recordings.answer([system, {"role": "user", "content": message}]) == (reply, "message")
+    # the same form under another system message is another prompt: answered by its code
+    assert recordings.answer([{"role": "system", "content": "s"}, {"role": "user", "content": message}]) == (reply, "code")
     changed = message.replace("请审核下面这张自评表", "请审核这张表")  # the prompt changed, the form did not
     assert recordings.answer([{"role": "user", "content": changed}]) == (reply, "code")
     assert recordings.answer([{"role": "user", "content": "项目编码: 000000000"}]) == (None, "miss")

@@ -147,14 +147,23 @@ def _as_draft(comment: ModelComment, form: Form, findings: dict[str, list[Findin
     if reason is None and indicator is not None:
         reason = remark_reason(comment.text, indicator.target, indicator.actual)[0]
     scores = [f.suggested_score for f in related if f.suggested_score is not None]
+    fields = comment.model_dump()
+    if indicator is not None and fields["severity"] != "info" and not _row_has_finding(findings, index):
+        # the checks (under the office's policy) find nothing to cut on this row: the model's
+        # own remark on it is advice (a note), never a problem that costs points
+        fields["severity"] = "info"
     return DraftComment(
-        **comment.model_dump(),
+        **fields,
         source="llm",
         indicator_name=indicator.name if indicator is not None else None,
         reason=reason,
         suggested_score=min(scores) if scores else None,
         evidence_fields=grounding.evidence_fields(comment),
     )
+
+
+def _row_has_finding(findings: dict[str, list[Finding]], index: int | None) -> bool:
+    return any(f.row == index for found in findings.values() for f in found)
 
 
 def _parse_last_reply(content: str) -> ReviewReply | None:

@@ -24,7 +24,8 @@ from reviewer.drafting.render import EMPTY, HIDDEN, render_findings, render_form
 from reviewer.domain.model import Form
 from reviewer.templates import jinja_environment
 
-PROMPT_VERSION = "review-2"  # 2: hidden and empty cells marked, blind mode said, quotable spans said
+PROMPT_VERSION = "review-3"  # 2: hidden and empty cells marked, blind mode said, quotable spans said;
+# 3: remarks on rows where the checks find nothing are notes (info), without cuts
 PROMPTS_DIR = Path(str(resources.files("reviewer.prompts")))  # the top-level prompts/ folder
 REVIEW_TEMPLATES = ("review_system.j2", "review_user.j2")
 

@@ -3,7 +3,7 @@
 A recording (tests/data/model-replies/, see its README.md) holds the user messages that
 reviewer sent, `prompts/NN_<h>.user.txt`, and what a capable model answered to each,
 `replies/NN_<h>.json`. `ReplayServer` answers a chat completion from them: by the first
-user message when it is the one recorded, else by the form code (项目编码) it names,
+user message when it and the system message are the ones recorded, else by the form code (项目编码) it names,
 since any change to the prompt changes the message but not the form. A re-ask (a
 conversation with an assistant turn) gets the same recorded reply again: nothing was
 recorded for it, so a re-ask costs a call and cannot fix anything. A request naming no
@@ -38,7 +38,8 @@ def form_code(text: str) -> str | None:
 
 
 class Recordings:
-    """The recorded replies, by user message and by form code."""
+    """The recorded replies, by user message (under the recorded system message, when the
+    recording has one) and by form code."""
 
     def __init__(self, folder: str | Path) -> None:
         folder = Path(folder)
@@ -55,11 +56,16 @@ class Recordings:
                 self.by_code[code] = content
         if not self.by_message:
             raise ValueError(f"{folder}: no recorded replies (expected prompts/*.user.txt and replies/*.json)")
+        system = folder / "prompts" / "system.txt"
+        self.system = system.read_text(encoding="utf-8").strip() if system.is_file() else None
 
     def answer(self, messages: list[dict[str, Any]]) -> tuple[str | None, str]:
         """(recorded reply, how it was found: message / code / miss) for a conversation."""
         user = next((str(m.get("content") or "") for m in messages if m.get("role") == "user"), "")
-        if user.strip() in self.by_message:
+        system = next((str(m.get("content") or "") for m in messages if m.get("role") == "system"), None)
+        # the same user message under another system message is another prompt: found by code
+        same_system = self.system is None or system is None or system.strip() == self.system
+        if same_system and user.strip() in self.by_message:
             return self.by_message[user.strip()], "message"
         code = form_code(user)
         if code in self.by_code:
