@@ -54,6 +54,8 @@ _HEADER_POINTS = re.compile(r"[（(]\s*(\d+(?:\.\d+)?)\s*分")
 _NAME_POINTS = re.compile(r"[（(]\s*(\d+(?:\.\d+)?)\s*分\s*[)）]\s*$")
 _LABELLED = re.compile(r"^\S{1,8}[:：]")  # "附件：…", "填报日期：…": a label of its own
 _NEXT_LABEL = re.compile(r"\s+(?=\S{2,10}[:：])")
+_TICK_BOX = re.compile(r"[□☐☑☒■√✓✔]")
+_NOT_FILLED = re.compile(r"^[\s/／\\\-—－–一、.。…]*$")  # "/", "—": the form says the field is not filled
 _OCR_SPLIT_NUMBER = re.compile(r"(?:^|\t)[ \u3000]*\d+\.[ \u3000]+\d+[ \u3000]*(?=\t|$)", re.M)  # "0. 98": OCR
 # Sub-labels of a two-row header that refine the upper label they stand under.
 _PARTS_OF = {
@@ -342,12 +344,13 @@ class _FormReader:
         sections = [i for i in (funding, goal, goal_label, table, self.total_at) if i is not None]
         header_end = min(sections, default=self.end)
         head = self.rows[self.preamble:header_end]
-        header = _header_fields(head, self.rows[header_end] if header_end < len(self.rows) else None)
+        header, header_notes = _header_fields(head, self.rows[header_end] if header_end < len(self.rows) else None)
         if funding is None and table is None and not (named and header):
             return None  # nothing form-like: no table, and at most a label with no value
 
         raw = RawForm(path=path, index=index, layout=NAME)
         raw.header = header
+        raw.header_notes += header_notes
         raw.title, kind_ = _title(head)
         if kind_:
             raw.kind = kind_
@@ -555,20 +558,56 @@ class _FormReader:
 # ---------------------------------------------------------------- header fields, title
 
 
-def _header_fields(rows: list[_Row], after: _Row | None) -> dict[str, RawCell]:
+def _header_fields(rows: list[_Row], after: _Row | None) -> tuple[dict[str, RawCell], list[RawWarning]]:
     """Label cells and their values: the next cell right of the label (unless it is another
-    label), the text after a colon in the label's cell, or the next row's lone cell."""
+    label), the text after a colon in the label's cell, or the next row's lone cell; and notes
+    on what was cut off a value."""
     values: dict[str, RawCell] = {}
+    notes: list[RawWarning] = []
+    ranks: dict[str, int] = {}
     for r, row in enumerate(rows):
         for i, gc in enumerate(row.cells):
             found = _header_label(gc.cell.text)
-            if found is None or found[0] == "other" or found[0] in values:
+            if found is None or found[0] == "other":
                 continue
             field, inline = found
+            rank = _label_rank(field, gc.cell.text)
+            if field in values and rank >= ranks[field]:
+                continue
             value = RawCell(inline, gc.cell.where) if inline else _value_after(row, i, rows[r + 1:] + [after])
-            if value is not None and value.text and not (field == "unit" and value.text in ("元", "万元")):
-                values[field] = value
-    return values
+            if value is not None:
+                value = _without_options(field, value, notes)
+            if value is None or _NOT_FILLED.match(value.text) or field == "unit" and value.text in ("元", "万元"):
+                continue
+            values[field], ranks[field] = value, rank
+    return values, notes
+
+
+def _without_options(field: str, value: RawCell, notes: list[RawWarning]) -> RawCell:
+    """A name, department or unit holds no tick box: from a box on ("投资促进中心 □ 3、一次性项目 □"),
+    the text is another field's options that a flattened table printed after the value."""
+    m = _TICK_BOX.search(value.text)
+    if field == "year" or m is None:
+        return value
+    kept = value.text[:m.start()].strip()
+    notes.append(RawWarning(field, f"{value.where}: {value.text[m.start():].strip()!r} after the value is a tick box "
+                                   "and its options, another field's; not read as part of it"))
+    return value._replace(text=kept)
+
+
+@depends_on_vocabulary
+@lru_cache(maxsize=4096)
+def _label_rank(field: str, text: str) -> int:
+    """Where a header label stands in its field's list in labels.toml: when a form writes two
+    labels for one field (单位名称 of the office filling it in, 项目实施单位 of the one carrying
+    the project out), the one listed first is the meaning the field has."""
+    labels = [label_key(label) for label in vocabulary().header.labels.get(field, [])]
+    key = label_key(text)
+    colon = min((i for i in (text.find(":"), text.find("：")) if i >= 0), default=-1)
+    for k in (key, label_key(text[:colon]) if colon > 0 else None):
+        if k in labels:
+            return labels.index(k)
+    return len(labels)
 
 
 def _value_after(row: _Row, i: int, below: list[_Row | None]) -> RawCell | None:
