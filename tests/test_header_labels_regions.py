@@ -71,3 +71,13 @@ def test_regions_vocabulary_is_merged_not_replacing():
     vocab = vocabulary()
     assert vocab.header.exact("主管部门") == "department" and vocab.header.exact("市县主管部门") == "department"
     assert "地方财政部门" in vocab.header_other
+
+
+def test_a_compound_label_gives_each_part_its_own_part_of_the_value():
+    # nx-yuanzhou: "项目实施单位/项目负责人 原州区农技中心/杨勃兴".
+    header = ["项目绩效目标自评表", "(2022年度)", "项目名称|测试项目|主管部门|某局", "项目实施单位/项目负责人|原州区农技中心/杨勃兴"]
+    assert _form(header).unit == "原州区农技中心"
+    # A value in one part stays whole (the template's "单位名称/项目名称" means one or the other).
+    header = ["项目支出绩效自评表", "(2022年度)", "单位名称/项目名称|测试项目", "主管部门|某局|实施单位|某中心"]
+    form = _form(header)
+    assert (form.name, form.unit) == ("测试项目", "某中心")

@@ -226,9 +226,9 @@ def _header_label(text: str) -> tuple[str, str] | None:
     if field is not None:
         return field, ""
     if "/" in key:  # "单位名称/ 项目名称": one of them; 项目名称 opens a form
-        fields = [vocab.header.exact(part) for part in key.split("/")]
-        if all(fields):
-            return ("name" if "name" in fields else fields[0]), ""
+        fields = _compound_label(key)
+        if fields and any(f != "other" for f in fields):
+            return ("name" if "name" in fields else next(f for f in fields if f != "other")), ""
     colon = min((i for i in (text.find(":"), text.find("：")) if i >= 0), default=-1)
     if colon > 0:
         left = label_key(text[:colon])
@@ -236,6 +236,14 @@ def _header_label(text: str) -> tuple[str, str] | None:
         if field is not None:
             return field, _NEXT_LABEL.split(text[colon + 1:].strip(), maxsplit=1)[0].strip()
     return None
+
+
+def _compound_label(key: str) -> list[str] | None:
+    """The field (or "other") each part of a label like "项目实施单位/项目负责人" names; None
+    unless every part is a header label."""
+    vocab = vocabulary()
+    fields = [vocab.header.exact(part) or ("other" if part in vocab.header_other else None) for part in key.split("/")]
+    return fields if all(fields) else None
 
 
 def _labels(row: _Row) -> list[_Label]:
@@ -576,11 +584,26 @@ def _header_fields(rows: list[_Row], after: _Row | None) -> tuple[dict[str, RawC
                 continue
             value = RawCell(inline, gc.cell.where) if inline else _value_after(row, i, rows[r + 1:] + [after])
             if value is not None:
+                value = _own_part(gc.cell.text, field, value)
+            if value is not None:
                 value = _without_options(field, value, notes)
             if value is None or _NOT_FILLED.match(value.text) or field == "unit" and value.text in ("元", "万元"):
                 continue
             values[field], ranks[field] = value, rank
     return values, notes
+
+
+def _own_part(label: str, field: str, value: RawCell) -> RawCell | None:
+    """Under a compound label ("项目实施单位/项目负责人") a value written in as many parts
+    ("原州区农技中心/杨勃兴") gives each label its own part; written otherwise, it is the field's."""
+    key = label_key(label)
+    fields = _compound_label(key) if "/" in key else None
+    if not fields:
+        return value
+    parts = re.split(r"[/／]", value.text)
+    if len(parts) != len(fields):
+        return value
+    return value._replace(text=parts[fields.index(field)].strip())
 
 
 def _without_options(field: str, value: RawCell, notes: list[RawWarning]) -> RawCell:
