@@ -39,6 +39,11 @@ READABLE: dict[str, str] = {
     "ha-gushi-zsmz-2024-chanye-report": "narrative report: no form, none read",
     "hn-yueyang-cgzx-2018-bumen-report-cellline": "report cover and basic facts: no form, none read",
     "yn-honghe-shujuzhongxin-2024-ziping-report": "narrative report: no form, none read",
+    "cq-dazu-fgw-2020-bumen-report": "narrative report under pipe-separated site navigation: no form, none read",
+    "cq-shuangqiao-jsj-2021-xiangmu-report": "narrative report with many projects' amounts in prose: no form, none read",
+    "hi-haikou-gxq-2022-yunlong-luwang-report": "one project's report in prose (主管部门为…): no form, none read",
+    "gd-maoming-fgj-2021-bumen-zhengti-report-pdfflat": "PDF narrative report: no form, none read",
+    "jx-nanchang-sthjj-2023-shuiwuran-zhuanyi-report": "transfer-payment narrative report: no form, none read",
 }
 
 

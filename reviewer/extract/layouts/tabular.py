@@ -54,6 +54,8 @@ _HEADER_POINTS = re.compile(r"[（(]\s*(\d+(?:\.\d+)?)\s*分")
 _NAME_POINTS = re.compile(r"[（(]\s*(\d+(?:\.\d+)?)\s*分\s*[)）]\s*$")
 _LABELLED = re.compile(r"^\S{1,8}[:：]")  # "附件：…", "填报日期：…": a label of its own
 _NEXT_LABEL = re.compile(r"\s+(?=\S{2,10}[:：])")
+_TICK_BOX = re.compile(r"[□☐☑☒■√✓✔]")
+_NOT_FILLED = re.compile(r"^[\s/／\\\-—－–一、.。…]*$")  # "/", "—": the form says the field is not filled
 _OCR_SPLIT_NUMBER = re.compile(r"(?:^|\t)[ \u3000]*\d+\.[ \u3000]+\d+[ \u3000]*(?=\t|$)", re.M)  # "0. 98": OCR
 # Sub-labels of a two-row header that refine the upper label they stand under.
 _PARTS_OF = {
@@ -224,9 +226,9 @@ def _header_label(text: str) -> tuple[str, str] | None:
     if field is not None:
         return field, ""
     if "/" in key:  # "单位名称/ 项目名称": one of them; 项目名称 opens a form
-        fields = [vocab.header.exact(part) for part in key.split("/")]
-        if all(fields):
-            return ("name" if "name" in fields else fields[0]), ""
+        fields = _compound_label(key)
+        if fields and any(f != "other" for f in fields):
+            return ("name" if "name" in fields else next(f for f in fields if f != "other")), ""
     colon = min((i for i in (text.find(":"), text.find("：")) if i >= 0), default=-1)
     if colon > 0:
         left = label_key(text[:colon])
@@ -234,6 +236,14 @@ def _header_label(text: str) -> tuple[str, str] | None:
         if field is not None:
             return field, _NEXT_LABEL.split(text[colon + 1:].strip(), maxsplit=1)[0].strip()
     return None
+
+
+def _compound_label(key: str) -> list[str] | None:
+    """The field (or "other") each part of a label like "项目实施单位/项目负责人" names; None
+    unless every part is a header label."""
+    vocab = vocabulary()
+    fields = [vocab.header.exact(part) or ("other" if part in vocab.header_other else None) for part in key.split("/")]
+    return fields if all(fields) else None
 
 
 def _labels(row: _Row) -> list[_Label]:
@@ -342,12 +352,13 @@ class _FormReader:
         sections = [i for i in (funding, goal, goal_label, table, self.total_at) if i is not None]
         header_end = min(sections, default=self.end)
         head = self.rows[self.preamble:header_end]
-        header = _header_fields(head, self.rows[header_end] if header_end < len(self.rows) else None)
+        header, header_notes = _header_fields(head, self.rows[header_end] if header_end < len(self.rows) else None)
         if funding is None and table is None and not (named and header):
             return None  # nothing form-like: no table, and at most a label with no value
 
         raw = RawForm(path=path, index=index, layout=NAME)
         raw.header = header
+        raw.header_notes += header_notes
         raw.title, kind_ = _title(head)
         if kind_:
             raw.kind = kind_
@@ -555,20 +566,71 @@ class _FormReader:
 # ---------------------------------------------------------------- header fields, title
 
 
-def _header_fields(rows: list[_Row], after: _Row | None) -> dict[str, RawCell]:
+def _header_fields(rows: list[_Row], after: _Row | None) -> tuple[dict[str, RawCell], list[RawWarning]]:
     """Label cells and their values: the next cell right of the label (unless it is another
-    label), the text after a colon in the label's cell, or the next row's lone cell."""
+    label), the text after a colon in the label's cell, or the next row's lone cell; and notes
+    on what was cut off a value."""
     values: dict[str, RawCell] = {}
+    notes: list[RawWarning] = []
+    ranks: dict[str, int] = {}
     for r, row in enumerate(rows):
         for i, gc in enumerate(row.cells):
             found = _header_label(gc.cell.text)
-            if found is None or found[0] == "other" or found[0] in values:
+            if found is None or found[0] == "other":
                 continue
             field, inline = found
+            rank = _label_rank(field, gc.cell.text)
+            if field in values and rank >= ranks[field]:
+                continue
             value = RawCell(inline, gc.cell.where) if inline else _value_after(row, i, rows[r + 1:] + [after])
-            if value is not None and value.text and not (field == "unit" and value.text in ("元", "万元")):
-                values[field] = value
-    return values
+            if value is not None:
+                value = _own_part(gc.cell.text, field, value)
+            if value is not None:
+                value = _without_options(field, value, notes)
+            if value is None or _NOT_FILLED.match(value.text) or field == "unit" and value.text in ("元", "万元"):
+                continue
+            values[field], ranks[field] = value, rank
+    return values, notes
+
+
+def _own_part(label: str, field: str, value: RawCell) -> RawCell | None:
+    """Under a compound label ("项目实施单位/项目负责人") a value written in as many parts
+    ("原州区农技中心/杨勃兴") gives each label its own part; written otherwise, it is the field's."""
+    key = label_key(label)
+    fields = _compound_label(key) if "/" in key else None
+    if not fields:
+        return value
+    parts = re.split(r"[/／]", value.text)
+    if len(parts) != len(fields):
+        return value
+    return value._replace(text=parts[fields.index(field)].strip())
+
+
+def _without_options(field: str, value: RawCell, notes: list[RawWarning]) -> RawCell:
+    """A name, department or unit holds no tick box: from a box on ("投资促进中心 □ 3、一次性项目 □"),
+    the text is another field's options that a flattened table printed after the value."""
+    m = _TICK_BOX.search(value.text)
+    if field == "year" or m is None:
+        return value
+    kept = value.text[:m.start()].strip()
+    notes.append(RawWarning(field, f"{value.where}: {value.text[m.start():].strip()!r} after the value is a tick box "
+                                   "and its options, another field's; not read as part of it"))
+    return value._replace(text=kept)
+
+
+@depends_on_vocabulary
+@lru_cache(maxsize=4096)
+def _label_rank(field: str, text: str) -> int:
+    """Where a header label stands in its field's list in labels.toml: when a form writes two
+    labels for one field (单位名称 of the office filling it in, 项目实施单位 of the one carrying
+    the project out), the one listed first is the meaning the field has."""
+    labels = [label_key(label) for label in vocabulary().header.labels.get(field, [])]
+    key = label_key(text)
+    colon = min((i for i in (text.find(":"), text.find("：")) if i >= 0), default=-1)
+    for k in (key, label_key(text[:colon]) if colon > 0 else None):
+        if k in labels:
+            return labels.index(k)
+    return len(labels)
 
 
 def _value_after(row: _Row, i: int, below: list[_Row | None]) -> RawCell | None:
