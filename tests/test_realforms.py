@@ -39,6 +39,7 @@ READABLE: dict[str, str] = {
     "ha-gushi-zsmz-2024-chanye-report": "narrative report: no form, none read",
     "hn-yueyang-cgzx-2018-bumen-report-cellline": "report cover and basic facts: no form, none read",
     "yn-honghe-shujuzhongxin-2024-ziping-report": "narrative report: no form, none read",
+    "hb-huanggang-danganguan-2020-trad-mirror": "flattened mirror text in traditional script: header and its 年度财政资金总额 row",
 }
 
 
