@@ -40,6 +40,7 @@ READABLE: dict[str, str] = {
     "hn-yueyang-cgzx-2018-bumen-report-cellline": "report cover and basic facts: no form, none read",
     "yn-honghe-shujuzhongxin-2024-ziping-report": "narrative report: no form, none read",
     "hb-huanggang-danganguan-2020-trad-mirror": "flattened mirror text in traditional script: header and its 年度财政资金总额 row",
+    "sc-daying-sfj-2023-anke-pipe": "pipe rows, split target, goal header after 项目基本情况 | 1.项目年度目标完成情况, cut at both ends",
 }
 
 
