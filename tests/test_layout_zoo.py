@@ -32,7 +32,8 @@ NOT_READ_YET = {
     # names "购置费 112 万"): where a goal's 预期目标 ends, or a name does, is not written.
     ("001", "*", "flattened"): "single spaces inside the goal texts: 预期目标 and 实际完成情况 not told apart",
     ("003", "*", "flattened"): "single spaces inside OCR'd names and values ('购置费 112 万'): cells mis-cut",
-    ("*", "split-target", "flattened"): "a split target flattened: 指标性质 | 指标值 | 度量单位 not told apart",
+    ("000", "split-target", "flattened"): "a split target flattened where values hold single spaces ('4 个'): "
+                                          "指标值 | 度量单位 | 实际完成值 not told apart",
 }
 
 

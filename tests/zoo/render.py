@@ -42,7 +42,7 @@ SEEDS: dict[str, tuple[int, ...] | None] = {
 }
 
 VARIANTS = ("national", "split-target", "review-score", "weighted-score", "synonyms")
-TEXT_CARRIERS = ("tsv", "pipe-rows", "pipe-cells", "cell-lines", "flattened")
+TEXT_CARRIERS = ("tsv", "pipe-rows", "pipe-cells", "pipe-cells-dropped", "cell-lines", "flattened")
 DOCUMENT_CARRIERS = ("docx", "xlsx", "xls", "html", "pdf")
 CARRIERS = TEXT_CARRIERS + DOCUMENT_CARRIERS
 
@@ -385,7 +385,7 @@ def carried(form: dict, variant: str) -> dict:
 
 # Text carriers that drop a row's empty cells and write at most how many were dropped (pipe
 # rows pad the row's end with one "|" per dropped cell, wherever the cell stood).
-DROPS_EMPTY_CELLS = frozenset({"pipe-rows", "flattened"})
+DROPS_EMPTY_CELLS = frozenset({"pipe-rows", "pipe-cells-dropped", "flattened"})
 
 
 def lost_fields(form: dict, carrier: str) -> dict[str, str]:
@@ -455,6 +455,22 @@ def as_pipe_cells(sheets: list[Sheet]) -> str:
         out += sheet.title
         for row in sheet.table.rows():
             out += [f"{b.text} |" if b.text.strip() else "|" for b in row]
+    return "\n".join(out)
+
+
+def as_pipe_cells_dropped(sheets: list[Sheet]) -> str:
+    """Each cell on its own line, closed by a pipe, merged and empty cells both dropped: how
+    devcorpus/ah-shouxian…-pipe.txt prints some of its rows (an HTML-to-text tool that drops
+    empty cells, breaking a row after each cell):
+        序号 | 一级 指标 |
+        二级 指标 |
+        三级 指标 |
+    The hardest of both text dumps: no row boundary, and a row's cells fewer than its columns."""
+    out = []
+    for sheet in sheets:
+        out += sheet.title
+        for row in sheet.table.rows():
+            out += [f"{b.text} |" for b in row if b.text.strip()]
     return "\n".join(out)
 
 
@@ -650,6 +666,7 @@ _TEXTS = {
     "tsv": as_tsv,
     "pipe-rows": as_pipe_rows,
     "pipe-cells": as_pipe_cells,
+    "pipe-cells-dropped": as_pipe_cells_dropped,
     "cell-lines": as_cell_lines,
     "flattened": as_flattened,
     "html": as_html,
