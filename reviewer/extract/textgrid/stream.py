@@ -8,7 +8,10 @@ funding-row label (年度资金总额), a level name from the closed list, the t
 and then one cell per remaining column; a row whose last text cell (the deviation reason)
 was left out ends early when the cells after its 分值/得分 pair already look like the next
 row. A stream that writes its empty cells (a space alone on a line, " |") is counted; one
-cut from text with no separators is read only where its cells fill the columns one for one.
+that drops them (pipe cells with empty cells left out) ends a row short of cells at its
+分值/得分 pair when what follows reads as the next row, a name and no more cells than the
+header has before 分值, then a pair of its own; one cut from text with no separators is read
+only where its cells fill the columns one for one.
 Rubric rows need no closed list of categories: in a counted stream (or under a header that
 gives each category a 分值 column) a row is found by its 分值 cell, the cells before its name
 being its level names; a rubric printed a line per cell runs to its 分值 / 得分 pair.
