@@ -22,7 +22,7 @@ says there is no form to read (a narrative report): every form read from it is s
 Comparison is on what a reviewer would call the same text: NFKC, whitespace removed, comparator
 spellings unified (≧ >= ═ ＝); level names also ignore a "(15分)" weight note and a trailing 指标;
 indicator names ignore a template "指标1:" prefix, a leading ★ and a trailing "(5分)"; funding labels
-ignore 其中: and treat 总额 as 年度资金总额, 本年 as 当年财政拨款. Numbers compare to 1e-6. Read rows that are empty template placeholders ("指标2", "……") are ignored.
+ignore 其中: and treat 总额 and 年度财政资金总额 as 年度资金总额, 本年 as 当年财政拨款. Numbers compare to 1e-6. Read rows that are empty template placeholders ("指标2", "……") are ignored.
 
 Command line: `python tests/realforms_score.py DIR [--details]` prints one line per file.
 """
@@ -81,7 +81,7 @@ def norm_name(value) -> str:
     return _WEIGHT_NOTE.sub("", text)
 
 
-_LABEL_SYNONYMS = {"总额": "年度资金总额", "资金总额": "年度资金总额", "本年财政拨款": "当年财政拨款"}
+_LABEL_SYNONYMS = {"总额": "年度资金总额", "资金总额": "年度资金总额", "年度财政资金总额": "年度资金总额", "本年财政拨款": "当年财政拨款"}
 
 
 def norm_label(value) -> str:

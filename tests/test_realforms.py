@@ -44,6 +44,7 @@ READABLE: dict[str, str] = {
     "hi-haikou-gxq-2022-yunlong-luwang-report": "one project's report in prose (主管部门为…): no form, none read",
     "gd-maoming-fgj-2021-bumen-zhengti-report-pdfflat": "PDF narrative report: no form, none read",
     "jx-nanchang-sthjj-2023-shuiwuran-zhuanyi-report": "transfer-payment narrative report: no form, none read",
+    "hb-huanggang-danganguan-2020-trad-mirror": "flattened mirror text in traditional script: header and its 年度财政资金总额 row",
 }
 
 

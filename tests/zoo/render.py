@@ -42,7 +42,7 @@ SEEDS: dict[str, tuple[int, ...] | None] = {
 }
 
 VARIANTS = ("national", "split-target", "review-score", "weighted-score", "synonyms")
-TEXT_CARRIERS = ("tsv", "pipe-rows", "pipe-cells", "cell-lines", "flattened")
+TEXT_CARRIERS = ("tsv", "pipe-rows", "pipe-cells", "pipe-cells-dropped", "cell-lines", "flattened")
 DOCUMENT_CARRIERS = ("docx", "xlsx", "xls", "html", "pdf")
 CARRIERS = TEXT_CARRIERS + DOCUMENT_CARRIERS
 
@@ -380,6 +380,33 @@ def carried(form: dict, variant: str) -> dict:
     return out
 
 
+# ---------------------------------------------------------------- what a rendering loses
+
+
+# Text carriers that drop a row's empty cells and write at most how many were dropped (pipe
+# rows pad the row's end with one "|" per dropped cell, wherever the cell stood).
+DROPS_EMPTY_CELLS = frozenset({"pipe-rows", "pipe-cells-dropped", "flattened"})
+
+
+def lost_fields(form: dict, carrier: str) -> dict[str, str]:
+    """Fields this carrier's text genuinely loses for this form, {contract field: why}: a reader
+    must leave them empty with a warning on that field, not guess.
+
+    The goal's two parts are free text side by side (预期目标 | 实际完成情况). Where one is empty
+    and the carrier drops empty cells without saying where, the one cell left could be either:
+    no column position, no padding pattern and no kind of text tells them apart."""
+    goal = form["goal"]
+    if carrier in DROPS_EMPTY_CELLS and bool(goal["planned"].strip()) != bool(goal["actual"].strip()):
+        return {"goal": "one of 预期目标 / 实际完成情况 is empty and empty cells are dropped: the text left "
+                        "may be either part"}
+    return {}
+
+
+def lost(seed: str, carrier: str) -> list[dict[str, str]]:
+    """lost_fields for each zoo form of `seed`, in rendering order."""
+    return [lost_fields(form, carrier) for form in seed_forms(seed)]
+
+
 # ---------------------------------------------------------------- text carriers
 
 
@@ -412,10 +439,33 @@ def as_pipe_rows(sheets: list[Sheet]) -> str:
 
 
 def as_pipe_cells(sheets: list[Sheet]) -> str:
-    """Each cell on its own line, closed by a pipe, as in devcorpus/ah-shouxian…-pipe.txt:
+    """Each cell on its own line, closed by a pipe, an empty cell a pipe alone, merged cells
+    printed once, as in realforms/dev/sc-qingshen…-pipecell.txt (and hn-yueyang-glj…-pipecell):
+        数量指标 |
+        发放(缴纳)覆盖率 |
+        = |
+        100 |
+        % |
+        |
+        60 |
+    Row boundaries are lost: nothing tells where a row ends. (Both real dumps of this kind write
+    their empty cells; the ones that drop them print a row per line: as_pipe_rows.)"""
+    out = []
+    for sheet in sheets:
+        out += sheet.title
+        for row in sheet.table.rows():
+            out += [f"{b.text} |" if b.text.strip() else "|" for b in row]
+    return "\n".join(out)
+
+
+def as_pipe_cells_dropped(sheets: list[Sheet]) -> str:
+    """Each cell on its own line, closed by a pipe, merged and empty cells both dropped: how
+    devcorpus/ah-shouxian…-pipe.txt prints some of its rows (an HTML-to-text tool that drops
+    empty cells, breaking a row after each cell):
         序号 | 一级 指标 |
         二级 指标 |
-    Row boundaries are lost: nothing tells where a row ends."""
+        三级 指标 |
+    The hardest of both text dumps: no row boundary, and a row's cells fewer than its columns."""
     out = []
     for sheet in sheets:
         out += sheet.title
@@ -616,6 +666,7 @@ _TEXTS = {
     "tsv": as_tsv,
     "pipe-rows": as_pipe_rows,
     "pipe-cells": as_pipe_cells,
+    "pipe-cells-dropped": as_pipe_cells_dropped,
     "cell-lines": as_cell_lines,
     "flattened": as_flattened,
     "html": as_html,

@@ -427,11 +427,7 @@ class _FormReader:
 
     def goal(self, at: int, stop: int) -> RawGoal:
         header = self.rows[at]
-        columns = _columns(header, vocabulary().goal_columns.field)
-        if (len(columns) > 2 and vocabulary().sections.field(header.first) == "goal"
-                and columns[0].start == header.cells[0].col):
-            # "年度总体目标完成情况 | 预期目标 | 实际完成情况": the first cell is the section's label
-            columns = _columns(_Row(header.index, header.cells[1:]), vocabulary().goal_columns.field)
+        columns = _goal_columns(header)
         goal = RawGoal()
         if not any(c.field == "actual" for c in columns):
             goal.notes.append(RawWarning("goal", "no 实际完成情况 header beside 预期目标; all text read as planned"))
@@ -439,6 +435,8 @@ class _FormReader:
         for row in self.rows[at + 1:stop]:
             if not row.cells or _only_a_label(row):
                 continue
+            if (_label(row.first).header or ("",))[0] == "other":
+                break  # a label of no field ("2.项目实施内容及过程概述", 评价结论) opens what follows the goal
             if not self._positional(row, header) and len(row.cells) == len(columns):
                 placed = Placement(cells={c.field: [gc.cell] for c, gc in zip(columns, row.cells)})
             elif not self._positional(row, header) and len(columns) > 1:
@@ -701,6 +699,22 @@ def _stated_weight(header: _Row) -> RawCell | None:
 
 
 # ---------------------------------------------------------------- columns
+
+
+def _goal_columns(header: _Row) -> list[Column]:
+    """The goal header's columns. Cells up to the section's label are the section's, not
+    columns, though the label may also read as one ("年度总体目标完成情况 | 预期目标 | 实际完成情况",
+    "项目基本情况 | 1.项目年度目标完成情况 | 项目年度目标 | 年度目标完成情况"): the columns start
+    after the last section label that still has 预期目标 and 实际完成情况 after it."""
+    field_of = vocabulary().goal_columns.field
+    columns = _columns(header, field_of)
+    for k, gc in enumerate(header.cells[:-2]):
+        if vocabulary().sections.field(gc.cell.text) != "goal":
+            continue
+        rest = _columns(_Row(header.index, header.cells[k + 1:]), field_of)
+        if {"planned", "actual"} <= {c.field for c in rest}:
+            columns = rest
+    return columns
 
 
 def _columns(header: _Row, field_of) -> list[Column]:

@@ -8,7 +8,10 @@ funding-row label (年度资金总额), a level name from the closed list, the t
 and then one cell per remaining column; a row whose last text cell (the deviation reason)
 was left out ends early when the cells after its 分值/得分 pair already look like the next
 row. A stream that writes its empty cells (a space alone on a line, " |") is counted; one
-cut from text with no separators is read only where its cells fill the columns one for one.
+that drops them (pipe cells with empty cells left out) ends a row short of cells at its
+分值/得分 pair when what follows reads as the next row, a name and no more cells than the
+header has before 分值, then a pair of its own; one cut from text with no separators is read
+only where its cells fill the columns one for one.
 Rubric rows need no closed list of categories: in a counted stream (or under a header that
 gives each category a 分值 column) a row is found by its 分值 cell, the cells before its name
 being its level names; a rubric printed a line per cell runs to its 分值 / 得分 pair.
@@ -398,7 +401,8 @@ class StreamRows:
                 # A new 一级指标 starts a new 二级指标 group: the cell after it is the level-2
                 # name even when the closed list does not know its spelling.
                 tok = self._tok(j)
-                if tok is not None and (tok.empty and not tok.fused or align.cell_kind(tok.text) in ("short", "points")):
+                if tok is not None and (tok.empty and not tok.fused or align.cell_kind(tok.text) in ("short", "points")
+                                        and (self.counted or self._name_at(j + 1))):
                     cells[kinds.index("level2")] = tok
                     j += 1
         last_level = max((c for c, k in enumerate(kinds) if k in ("level1", "level2", "seq")), default=-1)
@@ -595,18 +599,58 @@ class StreamRows:
         return after is not None and align.cell_kind(after.text, after.fused) in (
             "number", "percent", "quantity", "fused", "short", "comparator")
 
+    def _ragged_row_ends(self, j: int, values: list[Piece], body_kinds: list[str]) -> bool:
+        """In a stream that drops its empty cells, a row is short of cells (a split target's
+        指标性质 and 度量单位, an empty 完成值): it ends at its 分值/得分 pair when the tokens from j
+        read as the next row, a name and at most as many cells as the header has before 分值,
+        then a pair of its own (the next row's merged level cells dropped as well)."""
+        reason = align.is_prose(body_kinds[-1]) and bool(values) and not cue.is_number(values[-1].text)
+        if reason:
+            values = values[:-1]  # the row's reason text, after its pair
+        if len(values) < 3 or not (cue.is_number(values[-1].text) and cue.is_number(values[-2].text)):
+            return False
+        # A sentence after the pair may be this row's reason text, unless the row has one already.
+        return self._ragged_row_ahead(j, body_kinds, sentence=reason)
+
+    def _ragged_row_ahead(self, j: int, body_kinds: list[str], sentence: bool = False) -> bool:
+        """Do the tokens from j read as a row of a stream that drops its empty cells: a name, at
+        most as many cells as the header has before 分值, then its 分值/得分 pair? A name that
+        reads as a sentence is taken only where `sentence` says no reason text is due."""
+        if self.counted or self.loose or "weight" not in body_kinds:
+            return False
+        tok = self.t[j]
+        if align.cell_kind(tok.text) not in ("short", "long", "quantity") or not sentence and _SENTENCE.search(tok.text):
+            return False
+        before_weight = body_kinds.index("weight")
+        for k in range(j + 1, j + before_weight + 1):
+            if k + 1 >= len(self.t) or self._stops(k) or self._stops(k + 1):
+                return False
+            if cue.is_number(self.t[k].text) and cue.is_number(self.t[k + 1].text):
+                return True
+        return False
+
     def _row_ahead(self, j: int, body_kinds: list[str]) -> bool:
         """Do the tokens from j read as a row of the body (name, values, 分值/得分)?"""
         if "score" not in body_kinds:
             return True
-        return self._next_row_starts(j, [Piece("x", 0, 0)] * (body_kinds.index("score") + 1), body_kinds)
+        return (self._next_row_starts(j, [Piece("x", 0, 0)] * (body_kinds.index("score") + 1), body_kinds)
+                or self._ragged_row_ahead(j, body_kinds))
+
+    def _name_at(self, j: int) -> bool:
+        """Token j can be an indicator's name: words, not a value (a 二级指标 is followed by its
+        row's name; where a merged or empty 二级指标 was dropped, a value follows the name)."""
+        tok = self._tok(j)
+        return tok is not None and not tok.empty and align.cell_kind(tok.text, tok.fused) in (
+            "short", "long", "points", "level2", "level12")
 
     def _next_row_starts(self, j: int, values: list[Piece], body_kinds: list[str]) -> bool:
         """After a row's 分值/得分 pair, does token j begin the next row rather than a reason text?"""
         if self.loose:
             return self._loose_row_starts(j, values)
-        if "score" not in body_kinds or len(values) <= body_kinds.index("score"):
+        if "score" not in body_kinds:
             return False
+        if len(values) <= body_kinds.index("score"):
+            return self._ragged_row_ends(j, values, body_kinds)
         if any(p.empty for p in values):
             return False  # a stream with empty cells keeps every column: count, do not guess
         tok = self.t[j]
@@ -618,10 +662,9 @@ class StreamRows:
             return False  # a 总分 / field label is no cell of a row: what comes before it is this row's
         weight_at = body_kinds.index("weight") if "weight" in body_kinds else None
         for k, (p, kind) in enumerate(zip(ahead, body_kinds)):
-            if align.score(align.cell_kind(p.text, p.fused), kind) <= -2:
-                return False
-            if k in (weight_at, span - 1) and not cue.is_number(p.text):
-                return False
+            if align.score(align.cell_kind(p.text, p.fused), kind) <= -2 or (
+                    k in (weight_at, span - 1) and not cue.is_number(p.text)):
+                return self._ragged_row_ends(j, values, body_kinds)  # the next row may be short of cells
         return True
 
 
