@@ -66,8 +66,12 @@ def test_review_scores_become_the_human_labels(seed_forms):
         assert b.self_score == ind.score == ind.weight  # what the unit claimed
         assert (b.human_cut, b.human_deduction) == (a.human_cut, a.human_deduction)
         assert b.remark == ""  # a 偏差原因 is the unit's explanation, not the reviewer's remark
+        # with no remark, the reason is known only where the values tell it, and then it is 001's
+        assert b.reason_source in (None, "values") and b.reason in (None, a.reason)
     assert [f.human_total for f in moved.samples] == [f.human_total for f in original.samples]
     assert {f.labels_from for f in moved.samples} == {"review_score"}
+    known = [b for b in moved.indicators if b.human_cut and b.reason is not None]
+    assert 0 < len(known) < moved.summary()["human_cuts"]
 
 
 def test_rows_the_reviewer_left_unscored_are_skipped(seed_forms):

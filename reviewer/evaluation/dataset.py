@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from pydantic import BaseModel, Field
-from typing_extensions import TypedDict
+from typing_extensions import NotRequired, TypedDict
 
 from reviewer.domain.model import Form, Indicator
 from reviewer.domain.reasons import remark_reason, value_reason
@@ -93,7 +93,7 @@ class DatasetSummary(TypedDict):
     indicators: int
     human_cuts: int
     forms_with_total: int
-    review_scored_forms: int
+    review_scored_forms: NotRequired[int]  # since the 复核分 labels; older run logs lack it
     reports_with_problems: int
     skipped_indicators: int
 
@@ -170,9 +170,11 @@ def indicator_sample(
     cut = judged < ind.weight - 1e-9
     remark = "" if review else (ind.deviation or "").strip()
     reason, source = remark_reason(remark, ind.target, ind.actual) if cut else (None, None)
+    flaws = [] if report else content_flaws(ind)
     if cut and review and source != "values":
-        # the reviewer wrote no remark: only the values can say why (over / under target)
-        reason, source = None, None
+        # the reviewer wrote no remark: only the values can say why (over / under target,
+        # or the money withdrawn), else the reason is unknown
+        reason, source = ("money_withdrawn", "values") if "money_withdrawn" in flaws else (None, None)
     return IndicatorSample(
         form_id=form_id,
         index=index,
@@ -185,7 +187,7 @@ def indicator_sample(
         remark=remark,
         reason=reason,
         reason_source=source,
-        flaws=[] if report else content_flaws(ind),
+        flaws=flaws,
     )
 
 
