@@ -7,8 +7,10 @@ beside the unit's 自评分: `Indicator.review_score`) carries a second judge: t
 reviewer's scores are the labels (a row is cut when its review score is below the
 weight, by weight − review score; the total is `review_total_score`), the unit's claim
 is kept as `self_score`, rows the reviewer left unscored are skipped, and the 偏差原因
-(the unit's own explanation) is no reviewer remark. `dataset_from_forms` turns forms into one `FormSample` per form
-with one `IndicatorSample` per scored indicator (weight > 0 and a score written);
+(the unit's own explanation) is no reviewer remark.
+
+`dataset_from_forms` turns forms into one `FormSample` per form with one
+`IndicatorSample` per scored indicator (weight > 0 and a score written);
 不适用 rows with weight 0 and rows without a score are counted in `skipped`.
 
 Each form has two group keys for human-vs-human comparison: `group` (the implementing
@@ -44,7 +46,8 @@ class IndicatorSample(BaseModel):
     actual: str = ""
     weight: float
     human_score: float
-    self_score: float | None = Field(None, description="the unit's 自评分 (on a form without review scores, the score judged)")
+    self_score: float | None = Field(
+        None, description="the unit's 自评分 (on a form without review scores, the score judged)")
     human_cut: bool
     human_deduction: float
     remark: str = ""
@@ -61,7 +64,8 @@ class FormLabels(BaseModel):
     kind: str
     group: str
     file_group: str
-    labels_from: str = Field("score", description="the column the human labels come from: score (得分) or review_score (复核分)")
+    labels_from: str = Field(
+        "score", description="the column the human labels come from: score (得分) or review_score (复核分)")
     human_total: float | None = None
     human_grade: str | None = None
 

@@ -118,7 +118,8 @@ def _mean(xs: list[float]) -> float | None:
 
 
 # What one group of outcomes (a form, or all of them) adds to the sums the metrics divide.
-SUMS = ("tn", "fp", "fn", "tp", "flagged_cuts", "reasoned", "reason_ok", "score_error", "totals", "total_error", "grade_ok")
+SUMS = ("tn", "fp", "fn", "tp", "flagged_cuts", "reasoned", "reason_ok", "score_error", "totals", "total_error",
+        "grade_ok")
 
 
 def _sums(indicators: list[ScoredIndicator], forms: list[ScoredForm]) -> list[float]:
