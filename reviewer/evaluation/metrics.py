@@ -5,7 +5,8 @@ Definitions (an indicator is *cut* when its score is below its weight):
 - flag_recall: human-cut indicators that have any finding / human-cut indicators.
 - precision, recall, f1: on cut-or-not (positive = cut), tool against human.
 - kappa: Cohen's kappa on cut-or-not. alpha: Krippendorff's alpha (nominal), same data.
-- reason_accuracy: on agreed cuts (both cut), the tool's reason category equals the human's.
+- reason_accuracy: on agreed cuts (both cut) whose human reason is known, the tool's reason category
+  equals the human's (a re-scored row with no remark and values that do not decide has none).
 - score_mae: on agreed cuts, mean |tool score − human score|.
 - total_mae: forms with a human total and a tool total, mean |tool − human|.
 - grade_agreement: same forms, share with the same grade (优/良/中/差).
@@ -117,7 +118,8 @@ def _mean(xs: list[float]) -> float | None:
 
 
 # What one group of outcomes (a form, or all of them) adds to the sums the metrics divide.
-SUMS = ("tn", "fp", "fn", "tp", "flagged_cuts", "reason_ok", "score_error", "totals", "total_error", "grade_ok")
+SUMS = ("tn", "fp", "fn", "tp", "flagged_cuts", "reasoned", "reason_ok", "score_error", "totals", "total_error",
+        "grade_ok")
 
 
 def _sums(indicators: list[ScoredIndicator], forms: list[ScoredForm]) -> list[float]:
@@ -129,7 +131,8 @@ def _sums(indicators: list[ScoredIndicator], forms: list[ScoredForm]) -> list[fl
     return [
         len(indicators) - tp - fp - fn, fp, fn, tp,
         sum(1 for o in indicators if o.human_cut and o.pred_flag),
-        sum(1 for o in agreed if o.pred_reason == o.reason),
+        sum(1 for o in agreed if o.reason is not None),  # a re-score with no remark has no known reason
+        sum(1 for o in agreed if o.reason is not None and o.pred_reason == o.reason),
         sum(abs(o.pred_score - o.human_score) for o in agreed),
         len(totals),
         sum(abs(f.pred_total - f.human_total) for f in totals),  # type: ignore[operator]
@@ -168,7 +171,7 @@ def _metrics(sums) -> dict:
     with np.errstate(divide="ignore", invalid="ignore"):
         out.update(
             flag_recall=s["flagged_cuts"] / (s["fn"] + s["tp"]),
-            reason_accuracy=s["reason_ok"] / s["tp"],
+            reason_accuracy=s["reason_ok"] / s["reasoned"],
             score_mae=s["score_error"] / s["tp"],
             total_mae=s["total_error"] / s["totals"],
             grade_agreement=s["grade_ok"] / s["totals"],
