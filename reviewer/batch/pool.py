@@ -4,7 +4,9 @@ Files are submitted in discovery order, a few per worker ahead, and their result
 in the same order, so names and commits stay in discovery order whatever finishes first.
 A file on disk is read again in the worker (no bytes through the pipe); a zip member is
 sent as bytes. With a model, a worker prepares each form for its call and the event loop
-makes the call (reviewer.batch.model). Workers ignore Ctrl-C (the main process finishes
+makes the call (reviewer.batch.model). A document the model is to read (--llm: rejected, or
+cells not placed) is handed back by its worker and read in the event loop (Reader.read, the
+run's client), its forms reviewed there. Workers ignore Ctrl-C (the main process finishes
 what is in flight) and die with the main process, however it ends.
 """
 
@@ -26,7 +28,7 @@ from typing import Any
 
 from reviewer.batch.jobs import Done, FileWork, FormItem, PackedOutcome, ToDo, compact, internal_error
 from reviewer.batch.model import Failure, ModelJob, ask, finish_form, prepare
-from reviewer.batch.reading import Reader, extract_forms
+from reviewer.batch.reading import Reader, complete_forms, read_forms, wants_model
 from reviewer.batch.signals import Stop
 from reviewer.batch.work import Engine, FormOutcome, header_row
 from reviewer.domain.model import Form
@@ -51,6 +53,7 @@ class WorkerPool:
         self.policy = str(policy) if policy else None
         self.client = client
         self.model = client is not None and bool(getattr(client, "configured", False))
+        self._engine: Engine | None = None
         method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
         self._pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method),
                                          initializer=_ignore_sigint, initargs=(self.model,))  # fmt: skip
@@ -66,11 +69,15 @@ class WorkerPool:
     async def finish(self, state: bytes, result: Any, failure: Failure | None) -> PackedOutcome:
         return await asyncio.get_running_loop().run_in_executor(self._pool, finish_form, state, result, failure)
 
-    async def files(self, reader: Reader, stopped: Callable[[], bool]) -> AsyncIterator[FileWork]:
+    async def files(self, reader: Reader, stopped: Callable[[], bool], engine: Engine | None = None,
+                    ) -> AsyncIterator[FileWork]:  # fmt: skip
         """Every document's forms, reviewed (or prepared for their calls) by the workers.
         When `stopped()`: without a model, what the workers are doing is still given (a few
-        files per worker); with one, Stop at once (no new call is made)."""
-        queue: deque[tuple[str, str, Any]] = deque()  # (label, content hash, file record or worker future)
+        files per worker); with one, Stop at once (no new call is made). `engine` reviews
+        the forms of documents read by the model (here, in the event loop)."""
+        self._engine = engine
+        # (label, content hash, file record or worker future, the document when the model may read it)
+        queue: deque[tuple[str, str, Any, Document | None]] = deque()
         try:
             for doc in reader.documents():
                 await asyncio.sleep(0)
@@ -88,26 +95,30 @@ class WorkerPool:
                 if isinstance(item, asyncio.Future):
                     item.cancel()
 
-    def _submit(self, reader: Reader, doc: Document) -> tuple[str, str, Any]:
+    def _submit(self, reader: Reader, doc: Document) -> tuple[str, str, Any, Document | None]:
         if doc.error is not None:
-            return doc.label, "", (doc.error, [], [])
+            return doc.label, "", (doc.error, [], []), None
         digest, record, all_done = reader.look_up(doc)
         if all_done:  # nothing to compute
-            return doc.label, digest, record
+            return doc.label, digest, record, None
+        model_read = reader.model is not None
         future = asyncio.get_running_loop().run_in_executor(
             self._pool, review_document, doc.label, doc.path, None if doc.path else doc.data, doc.suffix,
-            reader.done_indexes(digest, record), self.policy, self.model,
+            reader.done_indexes(digest, record), self.policy, self.model, model_read,
         )  # fmt: skip
-        return doc.label, digest, future
+        return doc.label, digest, future, doc if model_read else None
 
     async def _take(self, queue: deque, reader: Reader) -> FileWork:
-        label, digest, item = queue[0]
+        label, digest, item, doc = queue[0]
         if isinstance(item, tuple):  # a file whose forms are all done, or that could not be read
             queue.popleft()
             error, indexes, problems = item
             return FileWork(label, digest, [FormItem(i, None, None) for i in indexes], problems, error)
         error, items, problems = await item
         queue.popleft()
+        if items is None:  # for the model to read: here, with the run's client
+            assert doc is not None and self._engine is not None
+            return await reader.file_work(doc, self._engine)
         reader.remember(digest, error, [i for i, *_ in items], problems)
         return FileWork(label, digest, [FormItem(i, header, self._todo(work)) for i, header, work in items], problems, error)
 
@@ -123,16 +134,21 @@ _ENGINES: dict[str | None, Engine] = {}
 
 def review_document(
     label: str, path: Path | None, data: bytes | None, suffix: str, done: list[int], policy: str | None, model: bool,
-) -> tuple[str | None, list[tuple[int, dict[str, Any], Done | ModelJob | None]], list[list]]:
+    model_read: bool = False,
+) -> tuple[str | None, list[tuple[int, dict[str, Any], Done | ModelJob | None]] | None, list[list]]:
     """One document's forms, reviewed (those not in `done`, which are None); with a model,
     prepared for their calls (ModelJob) unless drafted from templates at once.
-    Returns (file error, [(index, header, work)], problems)."""
+    Returns (file error, [(index, header, work)], problems); the items are None when
+    `model_read` and the model is to read the document (in the main process)."""
     engine = _ENGINES.get(policy)
     if engine is None:
         engine = _ENGINES[policy] = Engine(policy)
     doc = read_path(path) if path is not None else Document(label, suffix, data)
     doc.label = label
-    forms, problems, error = extract_forms(doc)
+    forms, error = read_forms(doc)
+    if model_read and wants_model(doc, forms, error):
+        return error, None, []
+    forms, problems = complete_forms(forms)
     items: list[tuple[int, dict[str, Any], Done | ModelJob | None]] = []
     for form in forms:
         index = form.source.index
