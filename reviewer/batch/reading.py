@@ -108,7 +108,7 @@ class Reader:
         self.model = model if model is not None and model.client is not None else None
         self.say = say or (lambda _line: None)
         self.model_usage = Usage()  # the model-read calls (no form's: the forms come from them)
-        self.model_failed = 0  # documents whose model reading failed in this run (tried again next run)
+        self.model_failed: set[str] = set()  # files whose model reading failed in this run (tried again next run)
 
     def documents(self):
         return iter_documents(self.inputs)
@@ -182,7 +182,7 @@ class Reader:
             if reading.model_read:
                 digest = model_read_hash(digest)
             elif reading.failed:
-                self.model_failed += 1
+                self.model_failed.add(doc.label)
         else:
             reading = None
         complete, problems = complete_forms(forms)

@@ -112,7 +112,7 @@ class BatchRunner:
                               settings=getattr(self.client, "settings", None), files=self.progress.files,
                               seconds=time.monotonic() - started, timings=self.timings, state=self.state,
                               batch_api=self.batch_api_report, outputs=outputs,
-                              model_read_failed=self.reader.model_failed)  # fmt: skip
+                              model_read_failed=len(self.reader.model_failed))  # fmt: skip
         write_manifest(self.out, result.run)
         self.state.close()
         return result
