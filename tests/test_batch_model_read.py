@@ -216,3 +216,18 @@ def test_a_file_the_readers_reject_is_read_by_the_model_and_reviewed(fake_openai
     assert [r["说明"] for r in sheet(out, "warnings") if r["文件"].endswith("zz-fragment.txt")][0].startswith(
         "model-read: the readers found no form")
     assert run_json(out)["counts"]["model_read"] == 2
+
+
+def test_the_command_says_a_failed_reading_is_asked_again(fake_openai, tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("REVIEWER_HOME", str(tmp_path / "h"))
+    for name, value in {"MAX_RETRIES": "0", "RETRY_BACKOFF": "0.001"}.items():
+        monkeypatch.setenv(f"REVIEWER_{name}", value)
+    Model(fake_openai, lambda _r: error_reply(500, "upstream down"))
+    src, out = folder(tmp_path), tmp_path / "out"
+    code = main(["batch", str(src), "--out", str(out), "--llm", "--base-url", fake_openai.base_url,
+                 "--model", "fake-model", "--no-progress"])  # fmt: skip
+    err = capsys.readouterr().err
+    assert code == 0 and "Traceback" not in err
+    assert "zz-flat-0.txt: the language model could not read it: HTTP 500: upstream down" in err
+    summary = err.strip().splitlines()[-1]
+    assert ", 0 files read by the model (1 whose model reading failed: the next run asks again)" in summary

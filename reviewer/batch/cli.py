@@ -95,7 +95,7 @@ def run_batch_command(args: argparse.Namespace) -> int:
             n = counts["model_read"]
             tokens += f", {n} file{'s' * (n != 1)} read by the model"
             if counts.get("model_read_failed"):
-                tokens += f" ({counts['model_read_failed']} could not be: run again to retry)"
+                tokens += f" ({counts['model_read_failed']} whose model reading failed: the next run asks again)"
     print(
         f"reviewer: {result.forms} forms ({result.reviewed} reviewed, {result.reused} reused), "
         f"{result.findings} findings, {result.comments} comments, {result.errors} unreadable{tokens} → {args.out}",
