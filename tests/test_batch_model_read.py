@@ -231,3 +231,31 @@ def test_the_command_says_a_failed_reading_is_asked_again(fake_openai, tmp_path,
     assert "zz-flat-0.txt: the language model could not read it: HTTP 500: upstream down" in err
     summary = err.strip().splitlines()[-1]
     assert ", 0 files read by the model (1 whose model reading failed: the next run asks again)" in summary
+
+
+def test_through_workers_the_files_for_the_model_are_read_at_once(fake_openai, tmp_path):
+    """Two files for the model, handed back by their workers: the second is sent while the
+    first's reply is awaited (each reply waits, up to 20 s, for the other request to come)."""
+    import threading
+
+    lock, both, in_flight = threading.Lock(), threading.Event(), [0, 0]  # now, most
+
+    def reading(request):
+        with lock:
+            in_flight[0] += 1
+            in_flight[1] = max(in_flight)
+            if in_flight[0] == 2:
+                both.set()
+        both.wait(20)
+        with lock:
+            in_flight[0] -= 1
+        return json_reply(FRAGMENT_READING if "足额保障率" in request.body["messages"][1]["content"] else READING)
+
+    model = Model(fake_openai, reading)
+    src, out = folder(tmp_path), tmp_path / "out"
+    (src / "zz-fragment.txt").write_bytes(FRAGMENT.read_bytes())
+    opts = options(fake_openai, src, out, tmp_path / "h", workers=2)
+    opts.settings = opts.settings.model_copy(update={"timeout": 30})
+    result = run_batch(opts)
+    assert result.status == "complete" and result.errors == 0 and model.readings() == 2
+    assert in_flight[1] == 2 and run_json(out)["counts"]["model_read"] == 2

@@ -5,9 +5,10 @@ in the same order, so names and commits stay in discovery order whatever finishe
 A file on disk is read again in the worker (no bytes through the pipe); a zip member is
 sent as bytes. With a model, a worker prepares each form for its call and the event loop
 makes the call (reviewer.batch.model). A document the model is to read (--llm: rejected, or
-cells not placed) is handed back by its worker and read in the event loop (Reader.read, the
-run's client), its forms reviewed there. Workers ignore Ctrl-C (the main process finishes
-what is in flight) and die with the main process, however it ends.
+cells not placed) is handed back by its worker and read in the event loop as soon as it is
+(Reader.read, the run's client: several at once, within --concurrency), its forms reviewed
+there. Workers ignore Ctrl-C (the main process finishes what is in flight) and die with the
+main process, however it ends.
 """
 
 from __future__ import annotations
@@ -76,8 +77,7 @@ class WorkerPool:
         files per worker); with one, Stop at once (no new call is made). `engine` reviews
         the forms of documents read by the model (here, in the event loop)."""
         self._engine = engine
-        # (label, content hash, file record or worker future, the document when the model may read it)
-        queue: deque[tuple[str, str, Any, Document | None]] = deque()
+        queue: deque[tuple[str, str, Any]] = deque()  # (label, content hash, file record or worker future)
         try:
             for doc in reader.documents():
                 await asyncio.sleep(0)
@@ -95,30 +95,41 @@ class WorkerPool:
                 if isinstance(item, asyncio.Future):
                     item.cancel()
 
-    def _submit(self, reader: Reader, doc: Document) -> tuple[str, str, Any, Document | None]:
+    def _submit(self, reader: Reader, doc: Document) -> tuple[str, str, Any]:
         if doc.error is not None:
-            return doc.label, "", (doc.error, [], []), None
+            return doc.label, "", (doc.error, [], [])
         digest, record, all_done = reader.look_up(doc)
         if all_done:  # nothing to compute
-            return doc.label, digest, record, None
+            return doc.label, digest, record
         model_read = reader.model is not None
         future = asyncio.get_running_loop().run_in_executor(
             self._pool, review_document, doc.label, doc.path, None if doc.path else doc.data, doc.suffix,
             reader.done_indexes(digest, record), self.policy, self.model, model_read,
         )  # fmt: skip
-        return doc.label, digest, future, doc if model_read else None
+        if model_read:  # read by the model as soon as its worker says so: files ahead are read at once
+            future = asyncio.ensure_future(self._read_if_asked(future, reader, doc))
+        return doc.label, digest, future
+
+    async def _read_if_asked(self, future: asyncio.Future, reader: Reader, doc: Document) -> Any:
+        """The worker's result, or, for a document it hands back, the model's reading of it
+        here (with the run's client) and its forms to review here."""
+        result = await future
+        if result[1] is not None:
+            return result
+        assert self._engine is not None
+        return await reader.file_work(doc, self._engine)
 
     async def _take(self, queue: deque, reader: Reader) -> FileWork:
-        label, digest, item, doc = queue[0]
+        label, digest, item = queue[0]
         if isinstance(item, tuple):  # a file whose forms are all done, or that could not be read
             queue.popleft()
             error, indexes, problems = item
             return FileWork(label, digest, [FormItem(i, None, None) for i in indexes], problems, error)
-        error, items, problems = await item
+        result = await item
         queue.popleft()
-        if items is None:  # for the model to read: here, with the run's client
-            assert doc is not None and self._engine is not None
-            return await reader.file_work(doc, self._engine)
+        if isinstance(result, FileWork):  # read by the model
+            return result
+        error, items, problems = result
         reader.remember(digest, error, [i for i, *_ in items], problems)
         return FileWork(label, digest, [FormItem(i, header, self._todo(work)) for i, header, work in items], problems, error)
 
