@@ -90,6 +90,12 @@ def run_batch_command(args: argparse.Namespace) -> int:
     if args.llm:
         u = result.usage
         tokens = f", {u.calls} model calls ({u.cache_hits} cached), tokens {u.tokens_in} in / {u.tokens_out} out"
+        counts = result.run.get("counts", {})
+        if counts.get("model_read") or counts.get("model_read_failed"):
+            n = counts["model_read"]
+            tokens += f", {n} file{'s' * (n != 1)} read by the model"
+            if counts.get("model_read_failed"):
+                tokens += f" ({counts['model_read_failed']} whose model reading failed: the next run asks again)"
     print(
         f"reviewer: {result.forms} forms ({result.reviewed} reviewed, {result.reused} reused), "
         f"{result.findings} findings, {result.comments} comments, {result.errors} unreadable{tokens} → {args.out}",

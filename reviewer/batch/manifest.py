@@ -59,9 +59,15 @@ def tokens(usage: Usage, state: RunState) -> dict[str, Any]:
             "total_in_state": dict(zip(("tokens_in", "tokens_out", "calls"), in_state))}  # fmt: skip
 
 
+def model_read_files(state: RunState) -> int:
+    """Files in this run's outputs whose forms a language model read (--llm), reused ones included."""
+    return state.scalar("SELECT COUNT(DISTINCT e.label) FROM entries e JOIN results r ON r.key = e.key "
+                        "WHERE r.layout = 'model-read'") or 0  # fmt: skip
+
+
 def manifest(options: BatchOptions, result: BatchResult, *, config: dict[str, Any], config_hash: str, settings: Any,
              files: int, seconds: float, timings: dict[str, float], state: RunState,
-             batch_api: dict[str, Any] | None, outputs: dict[str, Any]) -> dict[str, Any]:  # fmt: skip
+             batch_api: dict[str, Any] | None, outputs: dict[str, Any], model_read_failed: int = 0) -> dict[str, Any]:  # fmt: skip
     drafting_dir = PACKAGE_DIR / "drafting"
     policy = str(options.policy) if options.policy else None
     return {
@@ -80,7 +86,9 @@ def manifest(options: BatchOptions, result: BatchResult, *, config: dict[str, An
         "model": llm_fingerprint(settings) if options.llm else None,
         "counts": {"files": files, "forms": result.forms, "reviewed": result.reviewed, "reused": result.reused,
                    "errors": result.errors, "findings": result.findings, "comments": result.comments,
-                   "model_failed": result.model_failed},
+                   "model_failed": result.model_failed,
+                   # files read by the model; files whose model reading failed (asked again next run)
+                   "model_read": model_read_files(state) if options.llm else 0, "model_read_failed": model_read_failed},
         "model_failures": [{"reason": why, "forms": n} for why, n in result.failure_reasons],
         # reviewed_per_s: forms reviewed (not reused) by this run per second of this run;
         # forms_in_outputs_per_s: every form in the outputs (reviewed + reused), same seconds

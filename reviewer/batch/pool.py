@@ -4,8 +4,11 @@ Files are submitted in discovery order, a few per worker ahead, and their result
 in the same order, so names and commits stay in discovery order whatever finishes first.
 A file on disk is read again in the worker (no bytes through the pipe); a zip member is
 sent as bytes. With a model, a worker prepares each form for its call and the event loop
-makes the call (reviewer.batch.model). Workers ignore Ctrl-C (the main process finishes
-what is in flight) and die with the main process, however it ends.
+makes the call (reviewer.batch.model). A document the model is to read (--llm: rejected, or
+cells not placed) is handed back by its worker and read in the event loop as soon as it is
+(Reader.read, the run's client: several at once, within --concurrency), its forms reviewed
+there. Workers ignore Ctrl-C (the main process finishes what is in flight) and die with the
+main process, however it ends.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from typing import Any
 
 from reviewer.batch.jobs import Done, FileWork, FormItem, PackedOutcome, ToDo, compact, internal_error
 from reviewer.batch.model import Failure, ModelJob, ask, finish_form, prepare
-from reviewer.batch.reading import Reader, extract_forms
+from reviewer.batch.reading import Reader, complete_forms, read_forms, wants_model
 from reviewer.batch.signals import Stop
 from reviewer.batch.work import Engine, FormOutcome, header_row
 from reviewer.domain.model import Form
@@ -51,6 +54,7 @@ class WorkerPool:
         self.policy = str(policy) if policy else None
         self.client = client
         self.model = client is not None and bool(getattr(client, "configured", False))
+        self._engine: Engine | None = None
         method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
         self._pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method),
                                          initializer=_ignore_sigint, initargs=(self.model,))  # fmt: skip
@@ -66,10 +70,13 @@ class WorkerPool:
     async def finish(self, state: bytes, result: Any, failure: Failure | None) -> PackedOutcome:
         return await asyncio.get_running_loop().run_in_executor(self._pool, finish_form, state, result, failure)
 
-    async def files(self, reader: Reader, stopped: Callable[[], bool]) -> AsyncIterator[FileWork]:
+    async def files(self, reader: Reader, stopped: Callable[[], bool], engine: Engine | None = None,
+                    ) -> AsyncIterator[FileWork]:  # fmt: skip
         """Every document's forms, reviewed (or prepared for their calls) by the workers.
         When `stopped()`: without a model, what the workers are doing is still given (a few
-        files per worker); with one, Stop at once (no new call is made)."""
+        files per worker); with one, Stop at once (no new call is made). `engine` reviews
+        the forms of documents read by the model (here, in the event loop)."""
+        self._engine = engine
         queue: deque[tuple[str, str, Any]] = deque()  # (label, content hash, file record or worker future)
         try:
             for doc in reader.documents():
@@ -94,11 +101,23 @@ class WorkerPool:
         digest, record, all_done = reader.look_up(doc)
         if all_done:  # nothing to compute
             return doc.label, digest, record
+        model_read = reader.model is not None
         future = asyncio.get_running_loop().run_in_executor(
             self._pool, review_document, doc.label, doc.path, None if doc.path else doc.data, doc.suffix,
-            reader.done_indexes(digest, record), self.policy, self.model,
+            reader.done_indexes(digest, record), self.policy, self.model, model_read,
         )  # fmt: skip
+        if model_read:  # read by the model as soon as its worker says so: files ahead are read at once
+            future = asyncio.ensure_future(self._read_if_asked(future, reader, doc))
         return doc.label, digest, future
+
+    async def _read_if_asked(self, future: asyncio.Future, reader: Reader, doc: Document) -> Any:
+        """The worker's result, or, for a document it hands back, the model's reading of it
+        here (with the run's client) and its forms to review here."""
+        result = await future
+        if result[1] is not None:
+            return result
+        assert self._engine is not None
+        return await reader.file_work(doc, self._engine)
 
     async def _take(self, queue: deque, reader: Reader) -> FileWork:
         label, digest, item = queue[0]
@@ -106,8 +125,11 @@ class WorkerPool:
             queue.popleft()
             error, indexes, problems = item
             return FileWork(label, digest, [FormItem(i, None, None) for i in indexes], problems, error)
-        error, items, problems = await item
+        result = await item
         queue.popleft()
+        if isinstance(result, FileWork):  # read by the model
+            return result
+        error, items, problems = result
         reader.remember(digest, error, [i for i, *_ in items], problems)
         return FileWork(label, digest, [FormItem(i, header, self._todo(work)) for i, header, work in items], problems, error)
 
@@ -123,16 +145,21 @@ _ENGINES: dict[str | None, Engine] = {}
 
 def review_document(
     label: str, path: Path | None, data: bytes | None, suffix: str, done: list[int], policy: str | None, model: bool,
-) -> tuple[str | None, list[tuple[int, dict[str, Any], Done | ModelJob | None]], list[list]]:
+    model_read: bool = False,
+) -> tuple[str | None, list[tuple[int, dict[str, Any], Done | ModelJob | None]] | None, list[list]]:
     """One document's forms, reviewed (those not in `done`, which are None); with a model,
     prepared for their calls (ModelJob) unless drafted from templates at once.
-    Returns (file error, [(index, header, work)], problems)."""
+    Returns (file error, [(index, header, work)], problems); the items are None when
+    `model_read` and the model is to read the document (in the main process)."""
     engine = _ENGINES.get(policy)
     if engine is None:
         engine = _ENGINES[policy] = Engine(policy)
     doc = read_path(path) if path is not None else Document(label, suffix, data)
     doc.label = label
-    forms, problems, error = extract_forms(doc)
+    forms, error = read_forms(doc)
+    if model_read and wants_model(doc, forms, error):
+        return error, None, []
+    forms, problems = complete_forms(forms)
     items: list[tuple[int, dict[str, Any], Done | ModelJob | None]] = []
     for form in forms:
         index = form.source.index

@@ -45,6 +45,7 @@ from reviewer.batch.signals import Stop, on_sigint
 from reviewer.batch.state import RunState
 from reviewer.batch.tasks import InFlight, counted
 from reviewer.batch.work import Engine, FormOutcome, Usage
+from reviewer.drafting.model_read import ModelReader
 from reviewer.extract.sources import count_documents
 
 
@@ -110,7 +111,8 @@ class BatchRunner:
         result.run = manifest(self.options, result, config=self.config, config_hash=self.config_hash,
                               settings=getattr(self.client, "settings", None), files=self.progress.files,
                               seconds=time.monotonic() - started, timings=self.timings, state=self.state,
-                              batch_api=self.batch_api_report, outputs=outputs)  # fmt: skip
+                              batch_api=self.batch_api_report, outputs=outputs,
+                              model_read_failed=len(self.reader.model_failed))  # fmt: skip
         write_manifest(self.out, result.run)
         self.state.close()
         return result
@@ -125,7 +127,9 @@ class BatchRunner:
         self.config_hash = config_hash(self.config)
         self.state = RunState(self.out, retry_failed=self.options.retry_failed, need_review=self.options.docx)
         self.state.set_meta("config_hash", self.config_hash)
-        self.reader = Reader(self.options.inputs, self.state, self.config_hash)
+        model = ModelReader(self.client) if self.options.llm and getattr(self.client, "configured", False) else None
+        self.reader = Reader(self.options.inputs, self.state, self.config_hash, model=model,
+                             say=lambda line: self.progress.say(line))  # fmt: skip
         self.opinions = OpinionFiles(self.out, self.state, docx=self.options.docx)
         total = count_documents(self.options.inputs)
         self.progress = Progress(total, enabled=self.options.progress, show_tokens=self.options.llm)
@@ -167,7 +171,7 @@ class BatchRunner:
         try:
             if pool is not None:
                 await pool.start()
-            files = pool.files(self.reader, self._stopped) if pool else self.reader.files(self.engine, self._stopped)
+            files = pool.files(self.reader, self._stopped, self.engine) if pool else self.reader.files(self.engine, self._stopped)
             async with aclosing(files) as stream:
                 async for file in stream:
                     await self._handle_file(file)
@@ -177,6 +181,8 @@ class BatchRunner:
             await self.inflight.drain()  # the forms in flight finish (in the pool, with workers)
             if pool is not None:
                 pool.shutdown()
+            self.usage.add(self.reader.model_usage)  # the model-read calls
+            self.reader.model_usage = Usage()
 
     async def _handle_file(self, file: FileWork) -> None:
         """Register a file's forms in discovery order; reuse, commit or review each one."""

@@ -7,6 +7,8 @@ reviewer.llm.Client (settings, cache, call log, transport retries, bounded re-as
 the reply is placed, checked and assembled by reviewer.extract.model_cells, which keeps
 only values written in the text whose arithmetic holds. The model's reading replaces the
 readers' only when it finds more; either way the file never fails because of the model.
+`reviewer batch` awaits the same reading (`read_async`) in its event loop, and keeps a file's
+reading unless its `Reading.outcome` is FAILED (asked again by the next run).
 
 Without a model configured nothing changes: the documents a model could read are counted
 for a one-line hint.
@@ -16,7 +18,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import Enum
 from pathlib import Path
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -49,12 +54,60 @@ def read_messages(text: str) -> list[dict[str, str]]:
             {"role": "user", "content": render_template(TEMPLATE, part="user", text=text).strip()}]
 
 
+class Outcome(str, Enum):
+    """What a second reading did. FAILED (no usable reply: transport error, a reply that
+    never parsed, a bug) is the only one a later run should try again; every other is final."""
+
+    NOT_NEEDED = "not needed"  # the readers placed every cell, or there is no text to send
+    NOT_ASKED = "not asked"  # no model configured: the hint
+    NOT_SENT = "not sent"  # too long for one call
+    KEPT = "kept"  # the model answered and found no more: the readers' reading stands
+    READ = "read"  # the model's reading replaces the readers'
+    FAILED = "failed"
+
+
+@dataclass
+class Reading:
+    """A document's forms after the second reading, the rejection that stands, and what it did."""
+
+    forms: list[Form]
+    failure: str | None
+    outcome: Outcome
+
+    @property
+    def model_read(self) -> bool:
+        return self.outcome is Outcome.READ
+
+    @property
+    def failed(self) -> bool:
+        return self.outcome is Outcome.FAILED
+
+
+@dataclass
+class _Request:
+    """A document to send: its text, why, and the messages."""
+
+    doc: Document
+    forms: list[Form]
+    failure: str | None
+    reason: str
+    source: SourceText
+
+    def messages(self) -> list[dict[str, str]]:
+        return read_messages(self.source.text)
+
+    def validate(self, reading: ModelReading) -> list[str]:
+        return reply_problems(reading, self.source, self.doc.label)
+
+
 class ModelReader:
     """The second reading of extract_paths: the model's, for the documents that need one.
 
     client None (or unconfigured): no call; a rejected document's message says a model may
     read it, and `candidates` lists the documents read with cells a model could place.
-    `notes` are the lines a command prints on stderr (per file, what the model did)."""
+    `notes` are the lines a command prints on stderr (per file, what the model did).
+    Called as extract_paths' Reread (synchronous); `read_async` is the same reading for
+    code in an event loop (reviewer batch), through the client's async call."""
 
     def __init__(self, client: Client | None = None) -> None:
         self.client = client if client is not None and client.configured else None
@@ -62,34 +115,61 @@ class ModelReader:
         self.notes: list[str] = []
 
     def __call__(self, doc: Document, forms: list[Form], failure: str | None) -> tuple[list[Form], str | None]:
-        try:
-            return self._reread(doc, forms, failure)
-        except Exception as exc:  # a bug here must cost the model's reading, never the file
-            log.debug("%s: model-read failed", doc.label, exc_info=True)
-            return self._unchanged(doc, forms, failure, f"model-read failed: {type(exc).__name__}: {exc}")
+        reading = self.read(doc, forms, failure)
+        return reading.forms, reading.failure
 
-    def _reread(self, doc: Document, forms: list[Form], failure: str | None) -> tuple[list[Form], str | None]:
+    def read(self, doc: Document, forms: list[Form], failure: str | None) -> Reading:
+        try:
+            request = self._request(doc, forms, failure)
+            if isinstance(request, Reading):
+                return request
+            assert self.client is not None
+            return self._placed(request, self.client.complete_structured_sync(
+                request.messages(), ModelReading, prompt_version=prompt_version(), validate=request.validate))
+        except Exception as exc:  # a bug here must cost the model's reading, never the file
+            return self._bug(doc, forms, failure, exc)
+
+    async def read_async(self, doc: Document, forms: list[Form], failure: str | None) -> Reading:
+        try:
+            request = self._request(doc, forms, failure)
+            if isinstance(request, Reading):
+                return request
+            assert self.client is not None
+            return self._placed(request, await self.client.complete_structured(
+                request.messages(), ModelReading, prompt_version=prompt_version(), validate=request.validate))
+        except Exception as exc:  # noqa: BLE001 - as in read
+            return self._bug(doc, forms, failure, exc)
+
+    def _bug(self, doc: Document, forms: list[Form], failure: str | None, exc: Exception) -> Reading:
+        log.debug("%s: model-read failed", doc.label, exc_info=True)
+        return self._unchanged(doc, forms, failure, f"model-read failed: {type(exc).__name__}: {exc}", Outcome.FAILED)
+
+    def _request(self, doc: Document, forms: list[Form], failure: str | None) -> _Request | Reading:
+        """What to send, or the reading at once when nothing is sent."""
         reason = needs_model(forms, failure)
         text = document_text(doc) if reason is not None else None
         if reason is None or text is None:
-            return forms, failure
+            return Reading(forms, failure, Outcome.NOT_NEEDED)
         if self.client is None:
             if failure is not None:  # said on the file's own line
-                return forms, f"{failure}; {HINT_REJECTED}"
+                return Reading(forms, f"{failure}; {HINT_REJECTED}", Outcome.NOT_ASKED)
             self.candidates.append(doc.label)
-            return forms, failure
+            return Reading(forms, failure, Outcome.NOT_ASKED)
         if len(text) > MAX_TEXT_CHARS:
             return self._unchanged(doc, forms, failure, f"not sent to the language model: {len(text)} characters, "
-                                                        f"more than {MAX_TEXT_CHARS} (a file of many forms)")
-        source = SourceText(text)
-        result = self.client.complete_structured_sync(
-            read_messages(source.text), ModelReading, prompt_version=prompt_version(),
-            validate=lambda reading: reply_problems(reading, source, doc.label),
-        )
+                                                        f"more than {MAX_TEXT_CHARS} (a file of many forms)",
+                                   Outcome.NOT_SENT)
+        return _Request(doc, forms, failure, reason, SourceText(text))
+
+    def _placed(self, request: _Request, result: Any) -> Reading:
+        """The reply placed, checked and assembled; kept when it finds more than the readers."""
+        assert self.client is not None
+        doc, forms, failure, reason, source = request.doc, request.forms, request.failure, request.reason, request.source
         reading = result.parsed if result.parsed is not None else _last_reply(result.content)
         if reading is None:
             return self._unchanged(doc, forms, failure,
-                                   f"the language model could not read it: {result.reason or result.outcome}")
+                                   f"the language model could not read it: {result.reason or result.outcome}",
+                                   Outcome.FAILED)
         notice = (f"model-read: {reason}; a language model ({self.client.settings.model}) placed the cells of this "
                   "form. Every value is a span of the text and its arithmetic is checked; values that failed are "
                   "dropped (the model-read warnings below)")
@@ -102,17 +182,17 @@ class ModelReader:
         if filled(read) <= filled(forms):
             found = "no form" if not read else f"{filled(read)} values against the readers' {filled(forms)}"
             return self._unchanged(doc, forms, failure, f"the language model's reading found no more ({found}); "
-                                                        "the readers' reading is kept")
+                                                        "the readers' reading is kept", Outcome.KEPT)
         self.notes.append(f"{doc.label}: read by the language model ({len(read)} form{'s' * (len(read) != 1)}: "
                           f"{reason})")
-        return read, None
+        return Reading(read, None, Outcome.READ)
 
-    def _unchanged(self, doc: Document, forms: list[Form], failure: str | None,
-                   why: str) -> tuple[list[Form], str | None]:
+    def _unchanged(self, doc: Document, forms: list[Form], failure: str | None, why: str,
+                   outcome: Outcome) -> Reading:
         self.notes.append(f"{doc.label}: {why}")
         for form in forms:
             form.warn("source", f"--llm: {why}")
-        return forms, (f"{failure}; {why}" if failure is not None else None)
+        return Reading(forms, f"{failure}; {why}" if failure is not None else None, outcome)
 
     def hint(self) -> list[str]:
         """The stderr line for documents a model could have read, when none was asked."""
