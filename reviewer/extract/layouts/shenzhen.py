@@ -58,6 +58,9 @@ _DASH = re.compile(r"^[—–\-_/]+$")
 _NUMERIC_VALUE = re.compile(r"^[≥≤＞＜><=≧≦＝]?\d+(?:\.\d+)?%?$")
 # A deviation paragraph opens with a short label: "偏差原因：", "改进措施：".
 _LABEL = re.compile(r"^\S{2,8}[：:]")
+_SPACES = re.compile(r"\s+")
+_DIGIT = re.compile(r"\d")
+_YEAR_LABEL_REST = re.compile(rf"\s*{_YEAR_LABEL_START}.*$")
 
 
 is_unit = lru_cache(maxsize=4096)(_is_unit)  # tokens repeat: "个", "%", "元"
@@ -89,6 +92,7 @@ class _Words:
     level_prefixes: dict[str, tuple[str, ...]]
     form_line: re.Pattern[str]
     totals: tuple[str, ...]  # what the 总分 row starts with: 总分, 合计 … (longest first)
+    total_line: re.Pattern[str]  # a line starting with one of `totals`
     # The template's own spellings of the labels that open its parts.
     planned: str  # 预期目标
     indicators: str  # 年度绩效指标
@@ -131,6 +135,7 @@ def _words_of(vocab: Vocabulary) -> _Words:
         level_prefixes={k: tuple(v) for k, v in prefixes.items()},
         form_line=re.compile(_any(header["code"] + header["name"] + vocab.funding_rows.labels["年度资金总额"])),
         totals=tuple(sorted(vocab.sections.labels["total"], key=len, reverse=True)),
+        total_line=re.compile(_any(vocab.sections.labels["total"])),
         planned=vocab.goal_columns.labels["planned"][0],
         indicators=vocab.sections.labels["indicators"][0],
         level1=vocab.indicator_columns.labels["level1"][0],
@@ -192,7 +197,9 @@ def read(text: str, path: str) -> Iterator[RawForm]:
     form's record is assembled and gone before the next is read."""
     noise = _words().noise.match
     stripped = [line.strip() for line in text.splitlines()]
-    numbers = [n for n, line in enumerate(stripped, start=1) if not noise(line)]
+    # A dump repeats its template's lines (and blank ones) in every form: each asked once.
+    is_noise = {line: noise(line) is not None for line in set(stripped)}
+    numbers = [n for n, line in enumerate(stripped, start=1) if not is_noise[line]]
     texts = [stripped[n - 1] for n in numbers]
     for i, chunk in enumerate(_split_forms(_Lines(texts, numbers))):
         yield _read_form(chunk, path, i)
@@ -232,7 +239,7 @@ def _read_form(lines: _Lines, path: str, index: int) -> RawForm:
     if table_at is None:
         return raw
     body_at = _skip_table_header(lines.texts, table_at)
-    total_at = lines.find(lambda ln: ln.startswith(words.totals), body_at)
+    total_at = lines.find(words.total_line.match, body_at)
     body = lines.part(body_at, total_at)
     kept = [i for i, ln in enumerate(body.texts) if ln]
     body = _Lines([body.texts[i] for i in kept], [body.numbers[i] for i in kept])
@@ -257,7 +264,7 @@ def _read_header(raw: RawForm, lines: _Lines) -> None:
                 continue
             if words.header_stop.match(ln) or _YEAR_LABEL_TAIL.match(ln):
                 break
-            parts.append(re.sub(rf"\s*{_YEAR_LABEL_START}.*$", "", ln))
+            parts.append(_YEAR_LABEL_REST.sub("", ln))
             if _YEAR_LABEL_START in ln:
                 break
         name = "".join(parts).strip()
@@ -277,7 +284,7 @@ def _read_header(raw: RawForm, lines: _Lines) -> None:
         units_m = words.units.search(lines[units_at])
         # Organisation names have no spaces; a space before "（本级）" is a PDF artefact.
         for name, value in (("unit", units_m.group(1)), ("department", units_m.group(2))):
-            value = re.sub(r"\s+", "", value)
+            value = _SPACES.sub("", value)
             if value:
                 raw.header[name] = RawCell(value, lines.where(units_at))
     if "unit" not in raw.header:
@@ -418,7 +425,7 @@ def _skip_table_header(lines: list[str], table_at: int) -> int:
     for i in range(table_at, min(table_at + 10, len(lines))):
         if i > table_at and _strip_levels(lines[i], words)[1]:
             return i
-        seen += re.sub(r"\s+", "", lines[i])
+        seen += _SPACES.sub("", lines[i])
         if "改进措施" in seen:
             return i + 1
     return table_at + 1
@@ -529,7 +536,7 @@ def _wraps_into(prev: str, nxt: str) -> str | None:
         return "bracket"
     if is_unit(nxt) and prev[-1:].isdigit():
         return "unit"
-    if _NUMERIC_VALUE.match(prev) and len(nxt) <= 4 and not re.search(r"\d", nxt):
+    if _NUMERIC_VALUE.match(prev) and len(nxt) <= 4 and not _DIGIT.search(nxt):
         return "stacked"  # "100%" over "有效": a narrow actual-value cell
     return None
 
@@ -638,9 +645,11 @@ class _IndicatorTable:
 
     def read(self, lines: _Lines) -> RawTable:
         words = _words()
+        level_starts = words.level_starts
         merged = _merge_wrapped_levels(lines)
         for n, ln in zip(merged.numbers, merged.texts):
-            rest, levels = _strip_levels(ln, words)
+            # Most lines cannot open with a level cell: not worth a call.
+            rest, levels = _strip_levels(ln, words) if ln[:1] in level_starts else (ln, None)
             if levels:
                 self._close_deviation()
                 if self.pending:
@@ -691,20 +700,28 @@ class _IndicatorTable:
             self.levels_seen.discard("level2")
 
     def _row(self, anchor: _Anchor, n: int) -> None:
-        self._close_deviation()
-        lines = self.pending + ([anchor.pre] if anchor.pre else [])
-        first = self.pending_from if self.pending else n
-        self.pending = []
+        if self.deviation or self.deviation_open:
+            self._close_deviation()
+        lines = self.pending
+        if lines:
+            first = self.pending_from
+            self.pending = []
+        else:
+            first = n
+        if anchor.pre:
+            lines = lines + [anchor.pre]
         split = _split_cells(lines)
-        for ln in split.name_lines[:-1]:
-            self.name_width = max(self.name_width, _width(ln))
-        at, where = f"line {n}", f"line {n}" if first == n else f"lines {first}-{n}"
+        if len(split.name_lines) > 1:
+            for ln in split.name_lines[:-1]:
+                self.name_width = max(self.name_width, _width(ln))
+        at = f"line {n}"
+        where = at if first == n else f"lines {first}-{n}"
         cells = {"name": RawCell(split.name, where), "target": RawCell(split.target, where),
                  "actual": RawCell(split.actual, where), "weight": RawCell(anchor.weight_text, at),
                  "score": RawCell(anchor.score_text, at)}
         if self.levels_seen:
             for name in self.levels_seen:
-                cells[name] = RawCell(getattr(self, name), where)
+                cells[name] = RawCell(self.level1 if name == "level1" else self.level2, where)
             self.levels_seen = set()
         notes = self.next_notes
         if split.problems:
@@ -716,7 +733,7 @@ class _IndicatorTable:
         # A deviation follows a cut score; a labelled one ("偏差原因：") may follow any row.
         self.deviation_open = True
         self.deviation_width = -1  # the tail's width, measured when a line may continue it
-        self.last_full = False if anchor.tail else anchor.score < anchor.weight
+        self.last_full = False if anchor.tail else float(anchor.score_text) < float(anchor.weight_text)
 
     def _take_deviation(self, ln: str, n: int) -> bool:
         """Whether `ln` continues the last row's deviation cell (and take it)."""
