@@ -595,16 +595,16 @@ def _split_cells(lines: list[str]) -> _Cells:
                 cells.problems.append("; ".join(guesses) + ": cell boundaries inferred, check this row")
         bounds = sorted(forced + chosen)
 
-    def join(part: list[tuple[str, bool]]) -> str:
-        return "".join(("" if newline or i == 0 else " ") + s for i, (s, newline) in enumerate(part))
-
     a, b = bounds
-    cells.name, cells.target, cells.actual = join(items[:a]), join(items[a:b]), join(items[b:])
     cells.name_lines = _lines_of(items[:a])
+    # A cell is its wrapped lines joined without spaces (Chinese text has none between lines).
+    cells.name = "".join(cells.name_lines)
+    cells.target, cells.actual = "".join(_lines_of(items[a:b])), "".join(_lines_of(items[b:]))
     return cells
 
 
 def _lines_of(items: list[tuple[str, bool]]) -> list[str]:
+    """The segments on each line, joined by a space."""
     out: list[str] = []
     for seg, newline in items:
         if newline or not out:
