@@ -552,14 +552,12 @@ class _Cells:
 
 def _split_cells(lines: list[str]) -> _Cells:
     """Name, target and actual from the row's lines (spaces separate cells, lines may wrap)."""
-    if len(lines) == 1:  # the common row: its three cells on one line, read, not guessed
-        tokens = _merge_units(lines[0].split())
-        if len(tokens) == 3:
-            return _Cells(tokens[0], tokens[1], tokens[2], [], tokens[:1])
-    items: list[tuple[str, bool]] = []  # (segment, starts a new line)
-    for k, ln in enumerate(lines):
-        for m, seg in enumerate(_merge_units(ln.split())):
-            items.append((seg, k > 0 and m == 0))
+    per_line = [_merge_units(ln.split()) for ln in lines]
+    if len(per_line) == 1 and len(per_line[0]) == 3:  # the common row: its three cells on one line, read, not guessed
+        tokens = per_line[0]
+        return _Cells(tokens[0], tokens[1], tokens[2], [], tokens[:1])
+    # (segment, starts a new line)
+    items = [(seg, k > 0 and m == 0) for k, tokens in enumerate(per_line) for m, seg in enumerate(tokens)]
     cells = _Cells()
     if len(items) < 3:
         cells.problems.append(f"only {len(items)} of the 三级指标/年度指标值/实际完成值 cells found")
