@@ -41,6 +41,7 @@ RATE_TOLERANCE = 1.0  # percentage points between a written rate and executed ÷
 _AMOUNT = re.compile(r"^([+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?)(万元|万|元)?$")
 _NUMBER = re.compile(r"^[+-]?\d+(?:\.\d+)?$")
 _SPACES = re.compile(r"\s+")
+_YUAN, _WAN = Decimal(1), Decimal(10000)  # one object each: `amount` is cached by its scale
 _CURRENCY = re.compile(r"万元|元")
 _CODED_NAME = re.compile(r"^([0-9A-Z]{12,30})\s*[-－—_:：]\s*(\S.*)$")
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
@@ -159,7 +160,7 @@ def amount(text: str, scale: Decimal) -> tuple[float | None, str | None]:
     if m is None:
         return None, f"'{text.strip()}' is not an amount"
     own = m.group(2)
-    unit = Decimal(1) if own == "元" else Decimal(10000) if own else scale
+    unit = _YUAN if own == "元" else _WAN if own else scale
     try:
         value = float(Decimal(m.group(1).replace(",", "")) * unit)
     except InvalidOperation:  # pragma: no cover - the pattern admits only decimals
@@ -244,7 +245,7 @@ def _funding(form: Form, raw: RawFunding | None) -> None:
         funding.currency_unit = unit.group(0)
     else:
         _warn_once(form, "funding.currency_unit", "no (元)/(万元) written by the funding table; amounts read as 元")
-    scale = Decimal(10000) if funding.currency_unit == "万元" else Decimal(1)
+    scale = _WAN if funding.currency_unit == "万元" else _YUAN
     labels = vocabulary().funding_rows
     total_cells: Cells | None = None
     for row in raw.rows:
