@@ -497,17 +497,18 @@ def _continue_row(row: dict, body: dict[str, str]) -> None:
         row[name] = number(text)[0] if name in _SCORE_NAMES else text
 
 
-def _blank_columns(table: RawTable) -> set[str]:
-    """分值 / 得分 columns the table has but leaves blank in every row (an unscored template)."""
+def _blank_columns(table: RawTable) -> tuple[str, ...]:
+    """分值 / 得分 columns the table has but leaves blank in every row (an unscored template),
+    in that order (a set's order would change the warnings' from run to run)."""
     names = [name for name in ("weight", "score") if name in table.columns]
     if not names:  # a table without these column headers (a PDF dump's) leaves none blank
-        return set()
+        return ()
     rows = [r.cells for r in table.rows if not r.cells.keys().isdisjoint(_SUBSTANCE)]
-    return {name for name in names if len(rows) > 1 and not any(name in cells for cells in rows)}
+    return tuple(name for name in names if len(rows) > 1 and not any(name in cells for cells in rows))
 
 
 def _indicator(form: Form, where: str, table: RawTable, body: dict[str, str], level1: str, level2: str,
-               split_target: bool, blank: set[str]) -> dict:
+               split_target: bool, blank: tuple[str, ...]) -> dict:
     """An Indicator's fields (validated with the table's other rows)."""
     get = body.get
     nature, comparator = get("nature", ""), get("comparator", "")
