@@ -201,8 +201,9 @@ def read(text: str, path: str) -> Iterator[RawForm]:
     is_noise = {line: noise(line) is not None for line in set(stripped)}
     numbers = [n for n, line in enumerate(stripped, start=1) if not is_noise[line]]
     texts = [stripped[n - 1] for n in numbers]
+    seen = _Seen()  # shared by the dump's forms, whose tables repeat many lines
     for i, chunk in enumerate(_split_forms(_Lines(texts, numbers))):
-        yield _read_form(chunk, path, i)
+        yield _read_form(chunk, path, i, seen)
 
 
 def _split_forms(lines: _Lines) -> list[_Lines]:
@@ -216,7 +217,7 @@ def _split_forms(lines: _Lines) -> list[_Lines]:
             if any(words.form_line.search(ln) for ln in lines.texts[a:b])]
 
 
-def _read_form(lines: _Lines, path: str, index: int) -> RawForm:
+def _read_form(lines: _Lines, path: str, index: int, seen: _Seen | None = None) -> RawForm:
     words = _words()
     raw = RawForm(path=path, index=index, layout=NAME)
     code_at = lines.find(words.code.search)
@@ -243,7 +244,7 @@ def _read_form(lines: _Lines, path: str, index: int) -> RawForm:
     body = lines.part(body_at, total_at)
     kept = [i for i, ln in enumerate(body.texts) if ln]
     body = _Lines([body.texts[i] for i in kept], [body.numbers[i] for i in kept])
-    raw.indicators = _IndicatorTable().read(_drop_repeated_headers(body))
+    raw.indicators = _IndicatorTable(seen or _Seen()).read(_drop_repeated_headers(body))
     if total_at is not None:
         raw.total = _read_total(lines.part(total_at))
     return raw
@@ -622,10 +623,23 @@ def _categories_of(vocab: Vocabulary, name: str) -> tuple[Level | None, Level | 
     return vocab.level(name, 1), vocab.level(name, 2)
 
 
+class _Seen:
+    """What a dump's table lines were read as (`_strip_levels`, `_anchor`: each a function
+    of the line alone), kept while the dump is read: its forms repeat the template's level
+    lines and many rows."""
+
+    __slots__ = ("levels", "anchors")
+
+    def __init__(self):
+        self.levels: dict[str, tuple[str, list[str]]] = {}
+        self.anchors: dict[str, _Anchor | None] = {}
+
+
 class _IndicatorTable:
     """Reads the table body line by line; rows are closed by their 分值/得分 anchor."""
 
-    def __init__(self):
+    def __init__(self, seen: _Seen):
+        self.seen = seen
         self.table = RawTable()
         self.rows = self.table.rows  # RawIndicatorRow, their deviations kept apart until the end
         self.deviations: list[str] = []
@@ -644,10 +658,17 @@ class _IndicatorTable:
     def read(self, lines: _Lines) -> RawTable:
         words = _words()
         level_starts = words.level_starts
+        seen_levels, seen_anchors = self.seen.levels, self.seen.anchors
         merged = _merge_wrapped_levels(lines)
         for n, ln in zip(merged.numbers, merged.texts):
             # Most lines cannot open with a level cell: not worth a call.
-            rest, levels = _strip_levels(ln, words) if ln[:1] in level_starts else (ln, None)
+            if ln[:1] in level_starts:
+                stripped = seen_levels.get(ln)
+                if stripped is None:
+                    stripped = seen_levels[ln] = _strip_levels(ln, words)
+                rest, levels = stripped
+            else:
+                rest, levels = ln, None
             if levels:
                 self._close_deviation()
                 if self.pending:
@@ -657,7 +678,10 @@ class _IndicatorTable:
                 if not rest:
                     continue
                 ln = rest
-            anchor = _anchor(ln)
+            if ln in seen_anchors:
+                anchor = seen_anchors[ln]
+            else:
+                anchor = seen_anchors[ln] = _anchor(ln)
             if anchor is not None:
                 self._row(anchor, n)
                 continue
