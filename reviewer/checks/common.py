@@ -63,6 +63,9 @@ def money(x: float | None) -> str:
     return "—" if x is None else f"{x:,.2f}元"
 
 
+_NO_SETTINGS = CheckPolicy()  # never changed (settings are copied, not edited): one for every form
+
+
 @dataclass
 class Context:
     """One form under check: the parsed values once, the policy, the current check's settings."""
@@ -74,7 +77,7 @@ class Context:
     rows: list[Indicator]
     targets: list[Value]
     actuals: list[Value]
-    settings: CheckPolicy = field(default_factory=CheckPolicy)
+    settings: CheckPolicy = field(default_factory=lambda: _NO_SETTINGS)  # set per check by the engine
     expected: dict[int, float | None] = field(default_factory=dict)  # expected_score per row
     # Worked out once in build, as every form needs them (read by most checks, many times):
     tol: float = field(init=False)  # the policy's tolerance

@@ -42,10 +42,11 @@ def _finding(chk: Check, settings: CheckPolicy, found: Hit, ctx: Context) -> Fin
         facets, indicator, path, weight = dict(found.facets), None, found.field, None
         fields = _Blank(found.params)
     else:
+        row = ctx.rows[i]
         facets = {**ctx.row_facets(i), **found.facets}
-        indicator = trusted(IndicatorRef, {"index": i, "name": ctx.rows[i].name})
+        indicator = trusted(IndicatorRef, {"index": i, "name": row.name})
         path = f"{ctx.table}[{i}].{found.field}" if found.field else f"{ctx.table}[{i}]"
-        weight = ctx.rows[i].weight
+        weight = row.weight
         fields = _Blank(ctx.row_fields(i))
         fields.update(found.params)  # a hit's own value of a field wins over the row's
     settings = settings.for_facets(facets)  # a learned [[checks.CODE.when]] rule, if one matches
@@ -59,7 +60,7 @@ def _finding(chk: Check, settings: CheckPolicy, found: Hit, ctx: Context) -> Fin
     })
 
 
-_SELECTION: dict[tuple, tuple[Policy, list[Check], list[tuple[Check, CheckPolicy]]]] = {}
+_SELECTION: dict[tuple, tuple[Policy, list[Check], dict[tuple[bool, bool], list[tuple[Check, CheckPolicy]]]]] = {}
 
 
 def selected_checks(policy: Policy, select: Iterable[str] | None = None, ignore: Iterable[str] | None = None) -> list[Check]:
@@ -68,14 +69,19 @@ def selected_checks(policy: Policy, select: Iterable[str] | None = None, ignore:
 
 
 def _selection(policy: Policy, select: Iterable[str] | None, ignore: Iterable[str] | None):
-    """(policy, the checks to run, each with its settings), cached per (policy, select, ignore)."""
+    """(policy, the checks to run, {(blind, report): the ones that run on such a form, each
+    with its settings}), cached per (policy, select, ignore)."""
     key = (id(policy), tuple(select or ()), tuple(ignore or ()))
     cached = _SELECTION.get(key)
     if cached is None or cached[0] is not policy:  # an id can be reused once a policy is gone
         if len(_SELECTION) > 64:
             _SELECTION.clear()
         checks = _select(policy, select, ignore)
-        cached = _SELECTION[key] = (policy, checks, [(c, policy.for_check(c.code)) for c in checks])
+        settings = [(c, policy.for_check(c.code)) for c in checks]
+        runs = {(blind, report): [(c, s) for c, s in settings
+                                  if not (blind and c.uses_scores) and not (report and not c.reports)]
+                for blind in (False, True) for report in (False, True)}
+        cached = _SELECTION[key] = (policy, checks, runs)
     return cached
 
 
@@ -204,9 +210,7 @@ def run_checks(
     ctx = Context.build(subject, policy, blind)
     report = subject.kind == "evaluation_report"
     findings: list[Finding] = []
-    for chk, settings in _selection(policy, select, ignore)[2]:
-        if (blind and chk.uses_scores) or (report and not chk.reports):
-            continue
+    for chk, settings in _selection(policy, select, ignore)[2][bool(blind), report]:
         ctx.settings = settings
         for found in chk.run(subject, ctx):
             findings.append(_finding(chk, settings, found, ctx))

@@ -55,6 +55,8 @@ class CheckPolicy(BaseModel):
 
     def for_facets(self, facets: dict[str, Any]) -> CheckPolicy:
         """These settings with the first `when` rule whose conditions the facets meet applied."""
+        if not self.when:  # most checks have no learned rule: no need to look them up
+            return self
         for conditions, applied in _compiled(self).rules:
             if all(_matches(facets.get(k), v) for k, v in conditions):
                 return applied

@@ -26,6 +26,7 @@ _THOUSANDS = re.compile(r"(?<=\d)[,，](?=\d{3}(?!\d))")
 _BARE_YEAR = re.compile(r"^(\d{4})年(?:度)?(?:内|底前|年底前|以内|之内|完成)?$")
 _WITHIN = re.compile(r"(?:以内|之内|内|前)")
 _EMPTY = frozenset(("—", "-", "/", "——", "无", "－", "／", "-/-"))
+_SPACES = re.compile(r"\s+")
 
 
 # No number on a form has 16 digits before the point (10^15 yuan is several times China's
@@ -118,7 +119,7 @@ def _normalise(raw: str) -> str:
     """One spelling for the same value: half-width forms, no spaces (OCR splits "0. 98"), no
     thousands separators."""
     t = unicodedata.normalize("NFKC", raw)
-    t = re.sub(r"\s+", "", t)
+    t = _SPACES.sub("", t)
     return _THOUSANDS.sub("", t)
 
 
@@ -164,14 +165,16 @@ def _parse(raw: str) -> Value:
 
 
 
+@depends_on_vocabulary
+@lru_cache(maxsize=8192)  # asked for every 指标性质 / 符号 cell
 def comparator_symbol(text: str) -> str | None:
     """The comparator a whole cell is ("≥", "≧", ">=", "大于等于" → ">="), or None: the
     指标性质 / 符号 column of a form that splits its target."""
-    return spellings().comparator_cells.get(re.sub(r"\s+", "", unicodedata.normalize("NFKC", text)))
+    return spellings().comparator_cells.get(_SPACES.sub("", unicodedata.normalize("NFKC", text)))
 
 
 @depends_on_vocabulary
 @lru_cache(maxsize=65536)  # asked for every token of every row
 def is_unit(text: str) -> bool:
     """Whether a whole cell is a unit of measure ("%", "个", "万元"): the 度量单位 column."""
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text)) in spellings().unit_cells
+    return _SPACES.sub("", unicodedata.normalize("NFKC", text)) in spellings().unit_cells

@@ -40,6 +40,8 @@ RATE_TOLERANCE = 1.0  # percentage points between a written rate and executed ÷
 
 _AMOUNT = re.compile(r"^([+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?)(万元|万|元)?$")
 _NUMBER = re.compile(r"^[+-]?\d+(?:\.\d+)?$")
+_SPACES = re.compile(r"\s+")
+_YUAN, _WAN = Decimal(1), Decimal(10000)  # one object each: `amount` is cached by its scale
 _CURRENCY = re.compile(r"万元|元")
 _CODED_NAME = re.compile(r"^([0-9A-Z]{12,30})\s*[-－—_:：]\s*(\S.*)$")
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
@@ -57,7 +59,12 @@ _TEMPLATE_ROW = frozenset(("seq", "name", "remark"))  # the cells of an unfilled
 def form_id(code: str | None, path: str, index: int) -> str:
     """The project code, else `<file stem>#<n>` with n counted from 1 (a zip member's own
     stem: `forms.zip!a.txt` → `a#1`)."""
-    return code or f"{Path(path.rsplit('!', 1)[-1]).name.split('.')[0]}#{index + 1}"
+    return code or f"{_stem(path)}#{index + 1}"
+
+
+@lru_cache(maxsize=256)  # every form of a file asks
+def _stem(path: str) -> str:
+    return Path(path.rsplit("!", 1)[-1]).name.split(".")[0]
 
 
 def assemble(raw: RawForm) -> Form:
@@ -146,14 +153,14 @@ def _year(form: Form, written: str, title: RawCell | None) -> int | None:
 def amount(text: str, scale: Decimal) -> tuple[float | None, str | None]:
     """(yuan, problem): a plain decimal amount as written, in the table's unit unless the
     cell names its own (万/万元/元). Blank and dash cells are (None, None)."""
-    t = re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
+    t = _SPACES.sub("", unicodedata.normalize("NFKC", text))
     if not t or t in DASHES:
         return None, None
     m = _AMOUNT.match(t)
     if m is None:
         return None, f"'{text.strip()}' is not an amount"
     own = m.group(2)
-    unit = Decimal(1) if own == "元" else Decimal(10000) if own else scale
+    unit = _YUAN if own == "元" else _WAN if own else scale
     try:
         value = float(Decimal(m.group(1).replace(",", "")) * unit)
     except InvalidOperation:  # pragma: no cover - the pattern admits only decimals
@@ -166,7 +173,7 @@ def amount(text: str, scale: Decimal) -> tuple[float | None, str | None]:
 @lru_cache(maxsize=8192)
 def number(text: str) -> tuple[float | None, str | None]:
     """(value, problem) for a weight or score cell: "9.5", "20分"; "%" or words are not numbers."""
-    t = re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
+    t = _SPACES.sub("", unicodedata.normalize("NFKC", text))
     if not t or t in DASHES:
         return None, None
     bare = t.removesuffix("分").replace(",", "")
@@ -194,7 +201,7 @@ def execution_rate(written: str, header_says_percent: bool, budget: float | None
       else the number is kept as a percent, with a warning whenever the choice was not
       the amounts' and the number could be a ratio.
     """
-    t = re.sub(r"\s+", "", unicodedata.normalize("NFKC", written))
+    t = _SPACES.sub("", unicodedata.normalize("NFKC", written))
     if not t or t in DASHES:
         return None, None
     percent_written = t.endswith("%")
@@ -238,7 +245,7 @@ def _funding(form: Form, raw: RawFunding | None) -> None:
         funding.currency_unit = unit.group(0)
     else:
         _warn_once(form, "funding.currency_unit", "no (元)/(万元) written by the funding table; amounts read as 元")
-    scale = Decimal(10000) if funding.currency_unit == "万元" else Decimal(1)
+    scale = _WAN if funding.currency_unit == "万元" else _YUAN
     labels = vocabulary().funding_rows
     total_cells: Cells | None = None
     for row in raw.rows:
@@ -455,7 +462,7 @@ def _fragment_name(body: dict[str, str]) -> bool:
 def _category_named(body: dict[str, str]) -> tuple[int, str] | None:
     """(depth, canonical name) when a row holds nothing but a category of the closed list in
     its 指标 column (产出指标 printed in the name column where the level cell was merged)."""
-    if set(body) != {"name"}:
+    if len(body) != 1 or "name" not in body:
         return None
     vocab = vocabulary()
     one, two = vocab.level(body["name"], 1), vocab.level(body["name"], 2)
@@ -490,15 +497,18 @@ def _continue_row(row: dict, body: dict[str, str]) -> None:
         row[name] = number(text)[0] if name in _SCORE_NAMES else text
 
 
-def _blank_columns(table: RawTable) -> set[str]:
-    """分值 / 得分 columns the table has but leaves blank in every row (an unscored template)."""
-    rows = [r.cells for r in table.rows if r.cells.keys() & _SUBSTANCE]
-    return {name for name in ("weight", "score") if name in table.columns and len(rows) > 1
-            and not any(name in cells for cells in rows)}
+def _blank_columns(table: RawTable) -> tuple[str, ...]:
+    """分值 / 得分 columns the table has but leaves blank in every row (an unscored template),
+    in that order (a set's order would change the warnings' from run to run)."""
+    names = [name for name in ("weight", "score") if name in table.columns]
+    if not names:  # a table without these column headers (a PDF dump's) leaves none blank
+        return ()
+    rows = [r.cells for r in table.rows if not r.cells.keys().isdisjoint(_SUBSTANCE)]
+    return tuple(name for name in names if len(rows) > 1 and not any(name in cells for cells in rows))
 
 
 def _indicator(form: Form, where: str, table: RawTable, body: dict[str, str], level1: str, level2: str,
-               split_target: bool, blank: set[str]) -> dict:
+               split_target: bool, blank: tuple[str, ...]) -> dict:
     """An Indicator's fields (validated with the table's other rows)."""
     get = body.get
     nature, comparator = get("nature", ""), get("comparator", "")
@@ -508,23 +518,21 @@ def _indicator(form: Form, where: str, table: RawTable, body: dict[str, str], le
     parts = None
     if split_target or comparator:
         parts = {"comparator": comparator, "value": value, "unit": unit}
-    scores: dict[str, float | None] = {}
+    fields: dict = {
+        "level1": level1, "level2": level2, "name": get("name", ""),
+        "target": comparator + value + unit, "target_parts": parts, "actual": get("actual", ""),
+        "deviation": get("deviation", ""), "nature": nature,
+        "description": get("description", ""), "criteria": get("criteria", ""),
+    }
     for name, written in _SCORE_NAMES.items():
         text = get(name)
         if text is None:
             if name in ("weight", "score") and name in table.columns and name not in blank:
                 form.warn(where, f"{written} cell is blank")
             continue
-        scores[name], problem = number(text)
+        fields[name], problem = number(text)
         if problem:
             form.warn(where, f"{written} {problem}")
-    fields = {
-        "level1": level1, "level2": level2, "name": get("name", ""),
-        "target": comparator + value + unit, "target_parts": parts, "actual": get("actual", ""),
-        "deviation": get("deviation", ""), "nature": nature,
-        "description": get("description", ""), "criteria": get("criteria", ""),
-    }
-    fields.update(scores)
     return fields
 
 

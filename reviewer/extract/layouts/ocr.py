@@ -167,7 +167,10 @@ def detect(text: str) -> bool:
     """A 项目名称 … 项目金额 header, no 项目编码, and OCR traces (tab cells, split decimals)."""
     if "项目编码" in text or not _FORM_HEADER.search(text):
         return False
-    return "\t" in text and len(_SPLIT_DECIMAL_COUNT.findall(text)) >= 2
+    if "\t" not in text:
+        return False
+    splits = _SPLIT_DECIMAL_COUNT.finditer(text)  # two are enough: not every one in the text
+    return next(splits, None) is not None and next(splits, None) is not None
 
 
 # --- parsing ---------------------------------------------------------------------------

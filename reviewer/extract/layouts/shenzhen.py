@@ -58,6 +58,9 @@ _DASH = re.compile(r"^[—–\-_/]+$")
 _NUMERIC_VALUE = re.compile(r"^[≥≤＞＜><=≧≦＝]?\d+(?:\.\d+)?%?$")
 # A deviation paragraph opens with a short label: "偏差原因：", "改进措施：".
 _LABEL = re.compile(r"^\S{2,8}[：:]")
+_SPACES = re.compile(r"\s+")
+_DIGIT = re.compile(r"\d")
+_YEAR_LABEL_REST = re.compile(rf"\s*{_YEAR_LABEL_START}.*$")
 
 
 is_unit = lru_cache(maxsize=4096)(_is_unit)  # tokens repeat: "个", "%", "元"
@@ -89,6 +92,7 @@ class _Words:
     level_prefixes: dict[str, tuple[str, ...]]
     form_line: re.Pattern[str]
     totals: tuple[str, ...]  # what the 总分 row starts with: 总分, 合计 … (longest first)
+    total_line: re.Pattern[str]  # a line starting with one of `totals`
     # The template's own spellings of the labels that open its parts.
     planned: str  # 预期目标
     indicators: str  # 年度绩效指标
@@ -131,6 +135,7 @@ def _words_of(vocab: Vocabulary) -> _Words:
         level_prefixes={k: tuple(v) for k, v in prefixes.items()},
         form_line=re.compile(_any(header["code"] + header["name"] + vocab.funding_rows.labels["年度资金总额"])),
         totals=tuple(sorted(vocab.sections.labels["total"], key=len, reverse=True)),
+        total_line=re.compile(_any(vocab.sections.labels["total"])),
         planned=vocab.goal_columns.labels["planned"][0],
         indicators=vocab.sections.labels["indicators"][0],
         level1=vocab.indicator_columns.labels["level1"][0],
@@ -192,10 +197,13 @@ def read(text: str, path: str) -> Iterator[RawForm]:
     form's record is assembled and gone before the next is read."""
     noise = _words().noise.match
     stripped = [line.strip() for line in text.splitlines()]
-    numbers = [n for n, line in enumerate(stripped, start=1) if not noise(line)]
+    # A dump repeats its template's lines (and blank ones) in every form: each asked once.
+    is_noise = {line: noise(line) is not None for line in set(stripped)}
+    numbers = [n for n, line in enumerate(stripped, start=1) if not is_noise[line]]
     texts = [stripped[n - 1] for n in numbers]
+    seen = _Seen()  # shared by the dump's forms, whose tables repeat many lines
     for i, chunk in enumerate(_split_forms(_Lines(texts, numbers))):
-        yield _read_form(chunk, path, i)
+        yield _read_form(chunk, path, i, seen)
 
 
 def _split_forms(lines: _Lines) -> list[_Lines]:
@@ -209,7 +217,7 @@ def _split_forms(lines: _Lines) -> list[_Lines]:
             if any(words.form_line.search(ln) for ln in lines.texts[a:b])]
 
 
-def _read_form(lines: _Lines, path: str, index: int) -> RawForm:
+def _read_form(lines: _Lines, path: str, index: int, seen: _Seen | None = None) -> RawForm:
     words = _words()
     raw = RawForm(path=path, index=index, layout=NAME)
     code_at = lines.find(words.code.search)
@@ -232,11 +240,11 @@ def _read_form(lines: _Lines, path: str, index: int) -> RawForm:
     if table_at is None:
         return raw
     body_at = _skip_table_header(lines.texts, table_at)
-    total_at = lines.find(lambda ln: ln.startswith(words.totals), body_at)
+    total_at = lines.find(words.total_line.match, body_at)
     body = lines.part(body_at, total_at)
     kept = [i for i, ln in enumerate(body.texts) if ln]
     body = _Lines([body.texts[i] for i in kept], [body.numbers[i] for i in kept])
-    raw.indicators = _IndicatorTable().read(_drop_repeated_headers(body))
+    raw.indicators = _IndicatorTable(seen or _Seen()).read(_drop_repeated_headers(body))
     if total_at is not None:
         raw.total = _read_total(lines.part(total_at))
     return raw
@@ -257,7 +265,7 @@ def _read_header(raw: RawForm, lines: _Lines) -> None:
                 continue
             if words.header_stop.match(ln) or _YEAR_LABEL_TAIL.match(ln):
                 break
-            parts.append(re.sub(rf"\s*{_YEAR_LABEL_START}.*$", "", ln))
+            parts.append(_YEAR_LABEL_REST.sub("", ln))
             if _YEAR_LABEL_START in ln:
                 break
         name = "".join(parts).strip()
@@ -277,7 +285,7 @@ def _read_header(raw: RawForm, lines: _Lines) -> None:
         units_m = words.units.search(lines[units_at])
         # Organisation names have no spaces; a space before "（本级）" is a PDF artefact.
         for name, value in (("unit", units_m.group(1)), ("department", units_m.group(2))):
-            value = re.sub(r"\s+", "", value)
+            value = _SPACES.sub("", value)
             if value:
                 raw.header[name] = RawCell(value, lines.where(units_at))
     if "unit" not in raw.header:
@@ -418,7 +426,7 @@ def _skip_table_header(lines: list[str], table_at: int) -> int:
     for i in range(table_at, min(table_at + 10, len(lines))):
         if i > table_at and _strip_levels(lines[i], words)[1]:
             return i
-        seen += re.sub(r"\s+", "", lines[i])
+        seen += _SPACES.sub("", lines[i])
         if "改进措施" in seen:
             return i + 1
     return table_at + 1
@@ -529,7 +537,7 @@ def _wraps_into(prev: str, nxt: str) -> str | None:
         return "bracket"
     if is_unit(nxt) and prev[-1:].isdigit():
         return "unit"
-    if _NUMERIC_VALUE.match(prev) and len(nxt) <= 4 and not re.search(r"\d", nxt):
+    if _NUMERIC_VALUE.match(prev) and len(nxt) <= 4 and not _DIGIT.search(nxt):
         return "stacked"  # "100%" over "有效": a narrow actual-value cell
     return None
 
@@ -545,14 +553,12 @@ class _Cells:
 
 def _split_cells(lines: list[str]) -> _Cells:
     """Name, target and actual from the row's lines (spaces separate cells, lines may wrap)."""
-    if len(lines) == 1:  # the common row: its three cells on one line, read, not guessed
-        tokens = _merge_units(lines[0].split())
-        if len(tokens) == 3:
-            return _Cells(tokens[0], tokens[1], tokens[2], [], tokens[:1])
-    items: list[tuple[str, bool]] = []  # (segment, starts a new line)
-    for k, ln in enumerate(lines):
-        for m, seg in enumerate(_merge_units(ln.split())):
-            items.append((seg, k > 0 and m == 0))
+    per_line = [_merge_units(ln.split()) for ln in lines]
+    if len(per_line) == 1 and len(per_line[0]) == 3:  # the common row: its three cells on one line, read, not guessed
+        tokens = per_line[0]
+        return _Cells(tokens[0], tokens[1], tokens[2], [], tokens[:1])
+    # (segment, starts a new line)
+    items = [(seg, k > 0 and m == 0) for k, tokens in enumerate(per_line) for m, seg in enumerate(tokens)]
     cells = _Cells()
     if len(items) < 3:
         cells.problems.append(f"only {len(items)} of the 三级指标/年度指标值/实际完成值 cells found")
@@ -588,16 +594,16 @@ def _split_cells(lines: list[str]) -> _Cells:
                 cells.problems.append("; ".join(guesses) + ": cell boundaries inferred, check this row")
         bounds = sorted(forced + chosen)
 
-    def join(part: list[tuple[str, bool]]) -> str:
-        return "".join(("" if newline or i == 0 else " ") + s for i, (s, newline) in enumerate(part))
-
     a, b = bounds
-    cells.name, cells.target, cells.actual = join(items[:a]), join(items[a:b]), join(items[b:])
     cells.name_lines = _lines_of(items[:a])
+    # A cell is its wrapped lines joined without spaces (Chinese text has none between lines).
+    cells.name = "".join(cells.name_lines)
+    cells.target, cells.actual = "".join(_lines_of(items[a:b])), "".join(_lines_of(items[b:]))
     return cells
 
 
 def _lines_of(items: list[tuple[str, bool]]) -> list[str]:
+    """The segments on each line, joined by a space."""
     out: list[str] = []
     for seg, newline in items:
         if newline or not out:
@@ -617,10 +623,23 @@ def _categories_of(vocab: Vocabulary, name: str) -> tuple[Level | None, Level | 
     return vocab.level(name, 1), vocab.level(name, 2)
 
 
+class _Seen:
+    """What a dump's table lines were read as (`_strip_levels`, `_anchor`: each a function
+    of the line alone), kept while the dump is read: its forms repeat the template's level
+    lines and many rows."""
+
+    __slots__ = ("levels", "anchors")
+
+    def __init__(self):
+        self.levels: dict[str, tuple[str, list[str]]] = {}
+        self.anchors: dict[str, _Anchor | None] = {}
+
+
 class _IndicatorTable:
     """Reads the table body line by line; rows are closed by their 分值/得分 anchor."""
 
-    def __init__(self):
+    def __init__(self, seen: _Seen):
+        self.seen = seen
         self.table = RawTable()
         self.rows = self.table.rows  # RawIndicatorRow, their deviations kept apart until the end
         self.deviations: list[str] = []
@@ -638,9 +657,18 @@ class _IndicatorTable:
 
     def read(self, lines: _Lines) -> RawTable:
         words = _words()
+        level_starts = words.level_starts
+        seen_levels, seen_anchors = self.seen.levels, self.seen.anchors
         merged = _merge_wrapped_levels(lines)
         for n, ln in zip(merged.numbers, merged.texts):
-            rest, levels = _strip_levels(ln, words)
+            # Most lines cannot open with a level cell: not worth a call.
+            if ln[:1] in level_starts:
+                stripped = seen_levels.get(ln)
+                if stripped is None:
+                    stripped = seen_levels[ln] = _strip_levels(ln, words)
+                rest, levels = stripped
+            else:
+                rest, levels = ln, None
             if levels:
                 self._close_deviation()
                 if self.pending:
@@ -650,7 +678,10 @@ class _IndicatorTable:
                 if not rest:
                     continue
                 ln = rest
-            anchor = _anchor(ln)
+            if ln in seen_anchors:
+                anchor = seen_anchors[ln]
+            else:
+                anchor = seen_anchors[ln] = _anchor(ln)
             if anchor is not None:
                 self._row(anchor, n)
                 continue
@@ -691,20 +722,28 @@ class _IndicatorTable:
             self.levels_seen.discard("level2")
 
     def _row(self, anchor: _Anchor, n: int) -> None:
-        self._close_deviation()
-        lines = self.pending + ([anchor.pre] if anchor.pre else [])
-        first = self.pending_from if self.pending else n
-        self.pending = []
+        if self.deviation or self.deviation_open:
+            self._close_deviation()
+        lines = self.pending
+        if lines:
+            first = self.pending_from
+            self.pending = []
+        else:
+            first = n
+        if anchor.pre:
+            lines = lines + [anchor.pre]
         split = _split_cells(lines)
-        for ln in split.name_lines[:-1]:
-            self.name_width = max(self.name_width, _width(ln))
-        at, where = f"line {n}", f"line {n}" if first == n else f"lines {first}-{n}"
+        if len(split.name_lines) > 1:
+            for ln in split.name_lines[:-1]:
+                self.name_width = max(self.name_width, _width(ln))
+        at = f"line {n}"
+        where = at if first == n else f"lines {first}-{n}"
         cells = {"name": RawCell(split.name, where), "target": RawCell(split.target, where),
                  "actual": RawCell(split.actual, where), "weight": RawCell(anchor.weight_text, at),
                  "score": RawCell(anchor.score_text, at)}
         if self.levels_seen:
             for name in self.levels_seen:
-                cells[name] = RawCell(getattr(self, name), where)
+                cells[name] = RawCell(self.level1 if name == "level1" else self.level2, where)
             self.levels_seen = set()
         notes = self.next_notes
         if split.problems:
@@ -716,7 +755,7 @@ class _IndicatorTable:
         # A deviation follows a cut score; a labelled one ("偏差原因：") may follow any row.
         self.deviation_open = True
         self.deviation_width = -1  # the tail's width, measured when a line may continue it
-        self.last_full = False if anchor.tail else anchor.score < anchor.weight
+        self.last_full = False if anchor.tail else float(anchor.score_text) < float(anchor.weight_text)
 
     def _take_deviation(self, ln: str, n: int) -> bool:
         """Whether `ln` continues the last row's deviation cell (and take it)."""
