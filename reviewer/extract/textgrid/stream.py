@@ -583,17 +583,25 @@ class StreamRows:
             f"and do not fill its columns one for one; only its name is read (not placed: '{rest}')")
         return values[:1]
 
-    def _loose_row_starts(self, j: int, values: list[Piece]) -> bool:
+    def _loose_row_starts(self, j: int, values: list[Piece], body_kinds: list[str] = ()) -> bool:
         """In text with no separators: a name (text that is not a sentence) after the row's
-        numbers, followed by a value, begins the next row."""
+        numbers, followed by a value, begins the next row; where the header puts a number
+        right after the name (三级指标 | 分值 | 年度指标值), only when a number follows it
+        ("状况10显著提升显著提升10": 显著提升 is this row's target, not the next row)."""
         if not any(p.loose or p.fused or cue.is_number(p.text) for p in values):
             return False
         tok = self.t[j]
         if align.cell_kind(tok.text) not in ("short", "long") or _SENTENCE.search(tok.text):
             return False  # a name is words: "20万元" after numbers is a value, not the next row
+        if len(values) >= 2 and tok.text == values[-1].text:
+            return False  # a target met written twice (年度指标值 = 实际完成值): this row's actual
         after = self._tok(j + 1)
-        return after is not None and align.cell_kind(after.text, after.fused) in (
-            "number", "percent", "quantity", "fused", "short", "comparator")
+        if after is None:
+            return False
+        after_kind = align.cell_kind(after.text, after.fused)
+        if len(body_kinds) > 1 and body_kinds[0] == "name" and _is_numeric(body_kinds[1]):
+            return after_kind in ("number", "fused") or after.loose and after_kind in ("percent", "quantity")
+        return after_kind in ("number", "percent", "quantity", "fused", "short", "comparator")
 
     def _row_ahead(self, j: int, body_kinds: list[str]) -> bool:
         """Do the tokens from j read as a row of the body (name, values, 分值/得分)?"""
@@ -604,7 +612,7 @@ class StreamRows:
     def _next_row_starts(self, j: int, values: list[Piece], body_kinds: list[str]) -> bool:
         """After a row's 分值/得分 pair, does token j begin the next row rather than a reason text?"""
         if self.loose:
-            return self._loose_row_starts(j, values)
+            return self._loose_row_starts(j, values, body_kinds)
         if "score" not in body_kinds or len(values) <= body_kinds.index("score"):
             return False
         if any(p.empty for p in values):
