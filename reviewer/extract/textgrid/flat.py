@@ -280,7 +280,24 @@ def _content(v: _Virtual, a: int, b: int, mode: str, header: list[str] | tuple =
         if _weight_before_value(header):
             pieces = _weight_fused_with_value(pieces)
         pieces = _doubled_values_loose(pieces)
-    return pieces if units or not v.spaced else join_units(pieces)
+    if not v.spaced:
+        return pieces
+    return _join_actual_units(pieces) if units else join_units(pieces)
+
+
+def _join_actual_units(pieces: list[Piece]) -> list[Piece]:
+    """Under a split target (指标值 | 度量单位) the unit after the target's value is a cell of its
+    own; a number and unit right after that pair ("1 个 4 个") are the 实际完成值 "4 个", one
+    cell the space sat inside."""
+    out: list[Piece] = []
+    for p in pieces:
+        if (len(out) >= 3 and cue.is_unit(p.text) and p.text != "%" and cue.is_number(out[-1].text)
+                and cue.is_unit(out[-2].text) and cue.is_number(out[-3].text)):
+            prev = out[-1]
+            out[-1] = Piece(prev.text + " " + p.text, prev.start, p.end)
+            continue
+        out.append(p)
+    return out
 
 
 def _doubled_values_loose(pieces: list[Piece]) -> list[Piece]:

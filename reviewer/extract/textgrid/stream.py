@@ -609,10 +609,30 @@ class StreamRows:
             return True
         return self._next_row_starts(j, [Piece("x", 0, 0)] * (body_kinds.index("score") + 1), body_kinds)
 
+    def _pair_ahead(self, j: int, body_kinds: list[str]) -> bool:
+        """A row whose empty cells were dropped (a split target's 指标性质 and 度量单位 left
+        blank): a name, a value or more, then its 分值 / 得分 pair, no more cells before the
+        pair than the header has columns before 分值, nothing that stops a row between."""
+        if "weight" not in body_kinds or body_kinds.index("score") != body_kinds.index("weight") + 1:
+            return False
+        tok = self.t[j]
+        if _SENTENCE.search(tok.text) or not _name_like(tok):
+            return False
+        before_weight = body_kinds.index("weight")
+        for k in range(j + 2, min(j + before_weight + 1, len(self.t) - 1)):
+            if any(self._stops(x) for x in range(j, k + 2)):
+                return False
+            if cue.is_number(self.t[k].text) and cue.is_number(self.t[k + 1].text):
+                return not any(cue.is_number(p.text) for p in self.t[j + 1 : k])
+        return False
+
     def _next_row_starts(self, j: int, values: list[Piece], body_kinds: list[str]) -> bool:
         """After a row's 分值/得分 pair, does token j begin the next row rather than a reason text?"""
         if self.loose:
             return self._loose_row_starts(j, values, body_kinds)
+        if (not self.counted and len(values) >= 3 and all(cue.is_number(p.text) for p in values[-2:])
+                and self._pair_ahead(j, body_kinds)):
+            return True  # this row ended at its 分值 / 得分 pair and the next one is a row of the same shape
         if "score" not in body_kinds or len(values) <= body_kinds.index("score"):
             return False
         if any(p.empty for p in values):
