@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 
 from reviewer.extract.raw import FUSED, RUN_TOGETHER
-from reviewer.extract.textgrid import align
+from reviewer.extract.textgrid import align, anchor
 from reviewer.extract.textgrid import cues as cue
 from reviewer.extract.textgrid.flat import GOAL_SECTIONS, category_column, header_mode, starts_header
 from reviewer.extract.textgrid.source import Piece, Source
@@ -417,6 +417,8 @@ class StreamRows:
                 last = values[-1]
                 values[-1] = Piece((last.text + " " + self.t[j].text).strip(), last.start if not last.empty else self.t[j].start, self.t[j].end)
                 j += 1
+        if not self.counted and not self.loose and len(values) == len(body):
+            j, values = self._anchor_at_score(j, values, body_kinds, last_level + 1)
         self.i = j
         if j >= len(self.t) and len(values) < len(body):  # the text ends inside this row
             where = self.src.where(values[0].start, values[-1].end) if values else "end of text"
@@ -435,6 +437,32 @@ class StreamRows:
                                   last_level + 1, exact=True)
             return
         self.table.place_into(prefix, values, body_kinds, last_level + 1, exact=not self.loose)
+
+    def _anchor_at_score(self, j: int, values: list[Piece], body_kinds: list[str], first: int):
+        """A counted row of a spaced stream that stopped short of its 得分 (a cell wrapped over a
+        space): run it on to its last number and place it from there (anchor.py)."""
+        s = anchor.score_at(body_kinds)
+        if s is None or "seq" in (self.table.kinds or []):
+            return j, values
+        if cue.is_number(values[s].text) and not (len(values) == s + 1 and j < len(self.t)
+                                                  and cue.is_number(self.t[j].text)):
+            return j, values
+        end = anchor.words_to_score(self.t, j, self._stops)
+        if end is None:
+            return j, values
+        placed = anchor.anchored(values + self.t[j : end + 1], body_kinds, s)
+        if placed is None:
+            return j, values
+        cells, unsure = placed
+        if unsure:
+            header = self.table.header_texts()
+            names = " / ".join(header[first + c] for c in unsure if first + c < len(header) and header[first + c])
+            words = " ".join(p.text for p in values + self.t[j : end + 1])
+            self.table.notes.append(
+                f"{self.src.where(values[0].start, self.t[end].end)}: the words of this row ('{words}') run over "
+                f"more cells than its text columns ({names}) and single spaces part cells and wrapped lines "
+                "alike: where one cell ends is not written, so they are left empty")
+        return end + 1, cells
 
     def _anchored_row(self, kinds: list[str]) -> bool:
         """A row of a stream that writes its empty cells (or of a rubric whose categories have
