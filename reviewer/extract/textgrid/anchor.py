@@ -1,5 +1,6 @@
-"""A row of a spaced stream anchored at its 得分: wrapped cells ("服务外 包企业数量") put more
-words in a row than its text columns, and only the row's end tells where it stops.
+"""A row anchored at its 得分: wrapped cells ("服务外 包企业数量") or a name ending in a number
+("收入达到5亿元5亿元6.47亿元10") put more pieces in a row than its columns, and only the
+row's end tells where it stops.
 
 In text whose cells single spaces part (a PDF's text layer, an xls dump), a space may also sit
 inside a cell where the converter wrapped it. Counting cells then cuts a row short and starts
@@ -68,7 +69,8 @@ def anchored(cells: list[Piece], body_kinds: list[str], s: int) -> tuple[list[Pi
         return None  # nothing wrapped: counting was right
     blank = Piece("", left[0].start, left[0].start)
     if len(left_columns) == 1:
-        text = " ".join(p.text for p in left)
+        # rejoined as written: touching pieces (text run together) without a space
+        text = left[0].text + "".join(("" if a.end == b.start else " ") + b.text for a, b in zip(left, left[1:]))
         placed = [Piece(text, left[0].start, left[-1].end)]
         unsure: list[int] = []
     else:

@@ -6,7 +6,13 @@ same words inside a sentence stay text. Page markers of document sites ("2、" o
 page) are removed and the pages joined. Between labels, table rows are cut at spaces where
 spaces part the cells; where nothing does, a cell ends where a number meets words, before a
 comparator and after a unit ("…标尺10≥266米≥266米10"). A run of numbers that cannot be
-told apart ("310.2154.74") is one fused piece: no reader splits it.
+told apart ("310.2154.74") is one fused piece: no reader splits it. Nor is a 分值 written
+against a numeric target under a header that puts 分值 first ("合格率20100%100%20"): fused,
+both cells left empty. A target met is written twice, words or a value with its unit
+("显著提升显著提升", "0起0起"): two cells. A template's "……" is a cell of its own. Under a
+split target (指标值 | 度量单位) units are cells, except an actual's after the target's pair
+("1 个 4 个"). Rows are rebuilt by stream.py; a row whose cells a wrap or a number in its
+name made too many is placed from its 得分 leftwards (anchor.py).
 """
 
 from __future__ import annotations

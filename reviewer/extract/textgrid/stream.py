@@ -417,7 +417,7 @@ class StreamRows:
                 last = values[-1]
                 values[-1] = Piece((last.text + " " + self.t[j].text).strip(), last.start if not last.empty else self.t[j].start, self.t[j].end)
                 j += 1
-        if not self.counted and not self.loose and len(values) == len(body):
+        if not self.counted and len(values) == len(body):
             j, values = self._anchor_at_score(j, values, body_kinds, last_level + 1)
         self.i = j
         if j >= len(self.t) and len(values) < len(body):  # the text ends inside this row
