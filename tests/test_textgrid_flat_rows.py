@@ -80,3 +80,32 @@ def test_a_wrapped_cell_is_rejoined_where_the_rows_numbers_leave_one_text_column
     assert ["", "", "", "10"] in rows
     assert any("获得目的国" in n and "left empty" in n for n in notes)
     assert not any("获得目的国" in cell for r in rows for cell in r)
+
+
+def test_a_space_before_a_comma_or_a_full_stop_is_inside_a_cell_and_one_space_parts_the_goal():
+    planned = "完成网格管理人员培训工作及开展网格管理相关工作宣传 ，确保参与率达到 90%以上，保障工作顺利开展 。"
+    actual = "2022年，本单位完成了培训工作 ，使用人员满意度均达 90%。"
+    rows, _ = rows_of("项目名称 网格管理经费 主管部门 福田区政务服务数据管理局 年度总体目标 预期目标 实际完成情况 "
+                      f"{planned} {actual} 绩效指标 一级指标 二级指标 三级指标 年度指标值 实际完成值 分值 得分 "
+                      "偏差原因分析及改进措施 产出指标 数量指标 丰富办事事项，压缩办事材料 ≥90% 100% 10 10 "
+                      "质量指标 培训参与率 ≥90% 95% 10 10 总分 20 20")
+    goal = next(r for r in rows if planned in r)
+    assert actual in goal and goal.index(actual) == goal.index(planned) + 1
+    assert row_named(rows, "丰富办事事项，压缩办事材料")[-4:-1] == ["100%", "10", "10"]
+
+
+def test_a_goal_with_spaces_of_its_own_and_no_single_boundary_is_one_cell():
+    rows, notes = rows_of("项目名称 网格管理经费 主管部门 福田区政务服务数据管理局 年度总体目标 预期目标 实际完成情况 "
+                          "完成培训 开展宣传 提高水平 本单位完成了培训 绩效指标 一级指标 二级指标 三级指标 年度指标值 "
+                          "实际完成值 分值 得分 产出指标 数量指标 培训参与率 ≥90% 95% 10 10 总分 10 10")
+    assert not any("开展宣传" == cell for r in rows for cell in r)  # never cut at a guessed space
+    assert any("预期目标 ends is not known" in n for n in notes)
+
+
+def test_a_row_after_a_reason_text_is_a_row_not_more_reason():
+    rows, _ = rows_of("项目名称 政务服务经费 绩效指标 一级指标 二级指标 三级指标 年度指标值 实际完成值 分值 得分 "
+                      "偏差原因分析及改进措施 指标性质 指标值 度量单位 效益指标 社会效益指标 提升职工业务水平 有效 100% 15 14.5 "
+                      "偏差原因：指标值设置不合理改进措施：完善指标值设置。 保障单位日常运行工作的正常开展 有效 100% 15 14.5 "
+                      "偏差原因：指标值设置不合理。 满意度指标 服务对象满意度指标 工作人员满意度 ≥ 90 % 90% 10 10 总分 40 39")
+    assert row_named(rows, "保障单位日常运行工作的正常开展")[-3:-1] == ["15", "14.5"]
+    assert not any("保障单位日常运行工作的正常开展" in cell and "偏差" in cell for r in rows for cell in r)

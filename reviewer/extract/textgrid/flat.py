@@ -11,7 +11,9 @@ against a numeric target under a header that puts 分值 first ("合格率20100%
 both cells left empty. A target met is written twice, words or a value with its unit
 ("显著提升显著提升", "0起0起"): two cells. A template's "……" is a cell of its own. Under a
 split target (指标值 | 度量单位) units are cells, except an actual's after the target's pair
-("1 个 4 个"). Rows are rebuilt by stream.py; a row whose cells a wrap or a number in its
+("1 个 4 个"). In spaced text a space before a comma, a full stop or a closing mark (or
+after an opening one) sits inside a cell ("宣传 ，确保"), and a goal's 预期目标 and 实际完成情况
+are cut only at the one space that can part them. Rows are rebuilt by stream.py; a row whose cells a wrap or a number in its
 name made too many is placed from its 得分 leftwards (anchor.py).
 """
 
@@ -266,20 +268,21 @@ def _content(v: _Virtual, a: int, b: int, mode: str, header: list[str] | tuple =
     units = "unit" in header  # the header has a unit column (度量单位): units are cells of their own
     if a >= b:
         return []
-    if mode == "goal":  # planned and achieved, when a space parts them and nothing else does
-        parts = list(re.finditer(r"\S+", v.text[a:b]))
-        if len(parts) == 2:
-            return [v.piece(a + p.start(), a + p.end()) for p in parts]
+    if mode == "goal":  # planned and achieved, when one space parts them and no other can
+        cut = _goal_cut(v.text, a, b)
+        if cut is not None:
+            return [v.piece(a, cut), v.piece(cut, b)]
         return [v.piece(a, b)]
     if mode not in ("funding", "indicators", "total"):
         return [v.piece(a, b)]
     pieces: list[Piece] = []
     words = r"\S+" if v.spaced else _WRAPPED_WORD  # text run together: a space between characters is a wrap
-    for m in re.finditer(words, v.text[a:b]):
+    for x, y in (_spaced_words(v.text, a, b) if v.spaced else
+                 ((a + m.start(), a + m.end()) for m in re.finditer(words, v.text[a:b]))):
         if v.spaced:
-            pieces.append(_spaced_piece(v, a + m.start(), a + m.end()))
+            pieces.append(_spaced_piece(v, x, y))
         else:
-            for x, y in _cell_breaks(v.text, a + m.start(), a + m.end()):
+            for x, y in _cell_breaks(v.text, x, y):
                 for p in _split_numbers(v, x, y):
                     pieces += _repeated_cells(v, p) if mode == "indicators" else [p]
     if mode == "indicators" and not v.spaced:
@@ -289,6 +292,41 @@ def _content(v: _Virtual, a: int, b: int, mode: str, header: list[str] | tuple =
     if not v.spaced:
         return pieces
     return _join_actual_units(pieces) if units else join_units(pieces)
+
+
+# A space next to these sits inside a cell: no cell begins with a comma or a closing mark, none
+# ends with an opening one ("宣传 ，确保", "顺利开展 。", "（ 含"). "%" is not here: under a
+# split target it is a 度量单位 cell of its own.
+_GLUED_AFTER_SPACE = frozenset("，。、；：？！）」』”’》,;:?!)")
+_GLUED_BEFORE_SPACE = frozenset("（「『“‘《(")
+_SENTENCE_END = frozenset("。！？!?；;")
+
+
+def _spaced_words(text: str, a: int, b: int) -> list[tuple[int, int]]:
+    """The words of spaced text between a and b, a word that a space parts from punctuation
+    of its own cell joined back to it."""
+    spans: list[tuple[int, int]] = []
+    for m in re.finditer(r"\S+", text[a:b]):
+        x, y = a + m.start(), a + m.end()
+        if spans and (text[x] in _GLUED_AFTER_SPACE or text[spans[-1][1] - 1] in _GLUED_BEFORE_SPACE):
+            spans[-1] = (spans[-1][0], y)
+        else:
+            spans.append((x, y))
+    return spans
+
+
+def _goal_cut(text: str, a: int, b: int) -> int | None:
+    """Where 预期目标 ends and 实际完成情况 begins in a goal written 'planned actual': the one
+    space after a sentence's end, or else the one space that no punctuation glues into a
+    cell; None when there is no such single space (the texts have spaces of their own)."""
+    words = _spaced_words(text, a, b)
+    gaps = [(words[k][1], words[k + 1][0]) for k in range(len(words) - 1)]
+    after_sentence = [end for end, start in gaps if text[end - 1] in _SENTENCE_END]
+    if len(after_sentence) == 1:
+        return after_sentence[0]
+    if not after_sentence and len(gaps) == 1:
+        return gaps[0][0]
+    return None
 
 
 def _join_actual_units(pieces: list[Piece]) -> list[Piece]:

@@ -635,6 +635,8 @@ class StreamRows:
         """Do the tokens from j read as a row of the body (name, values, 分值/得分)?"""
         if "score" not in body_kinds:
             return True
+        if not self.counted and not self.loose and self._pair_ahead(j, body_kinds):
+            return True  # a name, its values and its 分值 / 得分 pair: the next row, not more reason text
         return self._next_row_starts(j, [Piece("x", 0, 0)] * (body_kinds.index("score") + 1), body_kinds)
 
     def _pair_ahead(self, j: int, body_kinds: list[str]) -> bool:
@@ -644,23 +646,22 @@ class StreamRows:
         if "weight" not in body_kinds or body_kinds.index("score") != body_kinds.index("weight") + 1:
             return False
         tok = self.t[j]
-        if _SENTENCE.search(tok.text) or not _name_like(tok):
-            return False
+        if _CLAUSE_END.search(tok.text) or not _name_like(tok):
+            return False  # a reason text ("偏差原因：…。"), not a name (which may hold commas)
         before_weight = body_kinds.index("weight")
         for k in range(j + 2, min(j + before_weight + 1, len(self.t) - 1)):
             if any(self._stops(x) for x in range(j, k + 2)):
                 return False
             if cue.is_number(self.t[k].text) and cue.is_number(self.t[k + 1].text):
-                return not any(cue.is_number(p.text) for p in self.t[j + 1 : k])
+                return True
         return False
 
     def _next_row_starts(self, j: int, values: list[Piece], body_kinds: list[str]) -> bool:
         """After a row's 分值/得分 pair, does token j begin the next row rather than a reason text?"""
         if self.loose:
             return self._loose_row_starts(j, values, body_kinds)
-        if (not self.counted and len(values) >= 3 and all(cue.is_number(p.text) for p in values[-2:])
-                and self._pair_ahead(j, body_kinds)):
-            return True  # this row ended at its 分值 / 得分 pair and the next one is a row of the same shape
+        if not self.counted and len(values) >= 3 and _ends_at_pair(values) and self._pair_ahead(j, body_kinds):
+            return True  # this row ended at its 分值 / 得分 pair (and its reason) and the next one is a row too
         if "score" not in body_kinds or len(values) <= body_kinds.index("score"):
             return False
         if any(p.empty for p in values):
@@ -682,6 +683,15 @@ class StreamRows:
 
 
 _SENTENCE = re.compile(r"[。；;：:，,]")
+_CLAUSE_END = re.compile(r"[。；;：:]")
+
+
+def _ends_at_pair(values: list[Piece]) -> bool:
+    """The cells end with a 分值 / 得分 pair, or with the pair and one reason text after it."""
+    def pair(k: int) -> bool:
+        return k >= 1 and cue.is_number(values[k - 1].text) and cue.is_number(values[k].text)
+    last = len(values) - 1
+    return pair(last) or pair(last - 1) and not cue.has_digit(values[last].text)
 _NUMBER_OR_VALUE = align.NUMERIC | align.PERCENTISH | frozenset({"target", "actual"})
 
 
