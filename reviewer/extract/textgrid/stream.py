@@ -649,8 +649,11 @@ class StreamRows:
         if _CLAUSE_END.search(tok.text) or not _name_like(tok):
             return False  # a reason text ("偏差原因：…。"), not a name (which may hold commas)
         before_weight = body_kinds.index("weight")
-        for k in range(j + 2, min(j + before_weight + 1, len(self.t) - 1)):
-            if any(self._stops(x) for x in range(j, k + 2)):
+        end = min(j + before_weight + 1, len(self.t) - 1)
+        if end <= j + 2 or self._stops(j) or self._stops(j + 1):
+            return False
+        for k in range(j + 2, end):
+            if self._stops(k) or self._stops(k + 1):
                 return False
             if cue.is_number(self.t[k].text) and cue.is_number(self.t[k + 1].text):
                 return True
