@@ -25,11 +25,10 @@ from reviewer.extract import ExtractFailure, extract_file
 # its line when a reader learns to read it.
 NOT_READ_YET = {
     # Single spaces part cells and also sit inside them (003's OCR names "购置费 112 万", 000's
-    # split target value "≦8454200 元" and a reason text "社工人员 6 人；…"): where a cell ends
-    # is not written.
+    # split target value "≦8454200 元"): where a cell ends is not written.
     ("003", "*", "flattened"): "single spaces inside OCR'd names and values ('购置费 112 万'): cells mis-cut",
-    ("000", "split-target", "flattened"): "a split target flattened whose target value holds a space ('≦8454200 元': "
-                                          "value and unit not told apart) and a reason text with numbers in it",
+    ("000", "split-target", "flattened"): "a split target flattened whose 指标值 cell holds a space ('≦8454200 元' "
+                                          "under 指标值, 度量单位 empty): value and unit not told apart",
     # Dropped empty cells leave nothing to say which one is missing.
     ("003", "*", "pipe-rows"): "a goal whose 预期目标 is empty: the one cell left may be either part",
     ("003", "*", "pipe-cells"): "a goal whose 预期目标 is empty: the one cell left may be either part",

@@ -109,3 +109,13 @@ def test_a_row_after_a_reason_text_is_a_row_not_more_reason():
                       "偏差原因：指标值设置不合理。 满意度指标 服务对象满意度指标 工作人员满意度 ≥ 90 % 90% 10 10 总分 40 39")
     assert row_named(rows, "保障单位日常运行工作的正常开展")[-3:-1] == ["15", "14.5"]
     assert not any("保障单位日常运行工作的正常开展" in cell and "偏差" in cell for r in rows for cell in r)
+
+
+def test_a_rows_pair_before_its_columns_is_placed_from_the_pair_and_the_reason_kept_whole():
+    header = ("绩效指标 一级指标 二级指标 三级指标 年度指标值 实际完成值 分值 得分 偏差原因分析及改进措施 "
+              "指标性质 指标值 度量单位 ")
+    rows, _ = rows_of("项目名称 社工服务经费 " + header + "产出指标 数量指标 社工人数 4 人 10 人 15 13 "
+                      "偏差原因：新增社工人员 6 人；改进措施：合理变更年度指标值。 质量指标 服务达标率 100 % 100% 15 15 总分 30 28")
+    row = row_named(rows, "社工人数")
+    assert row[-3:] == ["15", "13", "偏差原因：新增社工人员 6 人；改进措施：合理变更年度指标值。"]
+    assert "10 人" in row and "4" in row

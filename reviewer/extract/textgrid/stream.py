@@ -419,6 +419,9 @@ class StreamRows:
                 j += 1
         if not self.counted and len(values) == len(body):
             j, values = self._anchor_at_score(j, values, body_kinds, last_level + 1)
+        exact = not self.loose
+        if not self.counted and not self.loose and len(values) == len(body):
+            values, exact = _pair_before_its_columns(values, body_kinds)
         self.i = j
         if j >= len(self.t) and len(values) < len(body):  # the text ends inside this row
             where = self.src.where(values[0].start, values[-1].end) if values else "end of text"
@@ -436,7 +439,7 @@ class StreamRows:
             self.table.place_into(prefix, values, body_kinds[: len(values)] + body_kinds[len(values):],
                                   last_level + 1, exact=True)
             return
-        self.table.place_into(prefix, values, body_kinds, last_level + 1, exact=not self.loose)
+        self.table.place_into(prefix, values, body_kinds, last_level + 1, exact=exact)
 
     def _anchor_at_score(self, j: int, values: list[Piece], body_kinds: list[str], first: int):
         """A counted row of a spaced stream that stopped short of its 得分 (a cell wrapped over a
@@ -643,7 +646,8 @@ class StreamRows:
         """A row whose empty cells were dropped (a split target's 指标性质 and 度量单位 left
         blank): a name, a value or more, then its 分值 / 得分 pair, no more cells before the
         pair than the header has columns before 分值, nothing that stops a row between."""
-        if "weight" not in body_kinds or body_kinds.index("score") != body_kinds.index("weight") + 1:
+        if "weight" not in body_kinds or "score" not in body_kinds or (
+                body_kinds.index("score") != body_kinds.index("weight") + 1):
             return False
         tok = self.t[j]
         if _CLAUSE_END.search(tok.text) or not _name_like(tok):
@@ -687,6 +691,32 @@ class StreamRows:
 
 _SENTENCE = re.compile(r"[。；;：:，,]")
 _CLAUSE_END = re.compile(r"[。；;：:]")
+
+
+def _pair_before_its_columns(values: list[Piece], body_kinds: list[str]) -> tuple[list[Piece], bool]:
+    """A row that filled its columns by count though it dropped empty cells before its 分值 /
+    得分 pair (a split target's blank 指标性质) and has a space inside its reason text: the
+    pair stands earlier than the header puts it. The cells before it are placed by what they
+    are, the pair under 分值 / 得分, what follows is the reason. (values, exact) unchanged
+    when the pair is where the header puts it, or no pair is written before."""
+    if "weight" not in body_kinds or "score" not in body_kinds or (
+            body_kinds.index("score") != body_kinds.index("weight") + 1):
+        return values, True
+    w = body_kinds.index("weight")
+    if cue.is_number(values[w].text) and cue.is_number(values[w + 1].text):
+        return values, True
+    if any(not (align.is_prose(k) or k in ("deviation", "remark")) for k in body_kinds[w + 2:]):
+        return values, True
+    pair = next((k for k in range(1, w) if cue.is_number(values[k].text) and cue.is_number(values[k + 1].text)), None)
+    if pair is None:
+        return values, True
+    rest = [p for p in values[pair + 2:] if not p.empty]
+    reason = [_join_spaced(rest)] if rest else []
+    return values[: pair + 2] + reason, False
+
+
+def _join_spaced(pieces: list[Piece]) -> Piece:
+    return Piece(" ".join(p.text for p in pieces), pieces[0].start, pieces[-1].end)
 
 
 def _ends_at_pair(values: list[Piece]) -> bool:
