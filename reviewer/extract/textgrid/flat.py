@@ -269,7 +269,7 @@ def _content(v: _Virtual, a: int, b: int, mode: str, header: list[str] | tuple =
     if a >= b:
         return []
     if mode == "goal":  # planned and achieved, when one space parts them and no other can
-        cut = _goal_cut(v.text, a, b)
+        cut = _goal_cut(v.text, a, b) if v.spaced else _single_gap(v.text, a, b)
         if cut is not None:
             return [v.piece(a, cut), v.piece(cut, b)]
         return [v.piece(a, b)]
@@ -327,6 +327,12 @@ def _goal_cut(text: str, a: int, b: int) -> int | None:
     if not after_sentence and len(gaps) == 1:
         return gaps[0][0]
     return None
+
+
+def _single_gap(text: str, a: int, b: int) -> int | None:
+    """In text run together, a goal's two texts only where one space is all there is."""
+    words = list(re.finditer(r"\S+", text[a:b]))
+    return a + words[0].end() if len(words) == 2 else None
 
 
 def _join_actual_units(pieces: list[Piece]) -> list[Piece]:
