@@ -167,14 +167,22 @@ def test_failing_arithmetic_drops_the_values_and_says_why(model, capsys):
 
 
 def test_weights_that_do_not_add_up_are_all_dropped(model, capsys):
+    from reviewer.extract.model_cells import model_forms
+
     bad = reply_with(**{"indicators[2].weight": "2", "indicators[2].target": "0100%"})  # "20100%" cut the other way
-    model.script(json_reply(bad), json_reply(bad))
-    [form] = extract(capsys, FLAT)[1]["forms"]
-    assert all(i["weight"] is None and i["score"] is None for i in form["indicators"])
-    assert form["total_weight"] is None and form["funding"]["weight"] is None
-    [why] = warnings_of(form, "indicators")
+    source = SourceText(document_text(read_path(FLAT)))
+    [form] = model_forms(ModelReading.model_validate(bad), source, str(FLAT), "model-read: test")
+    assert all(i.weight is None and i.score is None for i in form.indicators)
+    assert form.total_weight is None and form.funding.weight is None
+    [why] = [w.message for w in form.warnings if w.field == "indicators"]
     assert "the indicators' 分值 add up to 82 (92 with 预算执行's), not the 总分 100" in why
-    assert form["indicators"][2]["target"] == "0100%"  # text stays: it is written so
+    assert form.indicators[2].target == "0100%"  # text stays: it is written so
+    # With its weights dropped the model's reading finds less than the readers' (which leave
+    # the fused "20100%" empty): the readers' reading stands.
+    model.script(json_reply(bad), json_reply(bad))
+    [read] = extract(capsys, FLAT)[1]["forms"]
+    assert read["source"]["layout"] != "model-read" and read["indicators"][2]["weight"] is None
+    assert any("found no more" in w["message"] for w in read["warnings"])
 
 
 def test_invalid_json_is_asked_again_then_given_up_cleanly(model, capsys):

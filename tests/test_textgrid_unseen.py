@@ -70,5 +70,7 @@ def test_cells_written_together_are_said():
     [grid] = grids_of("sc-zhongjiang-slj-2022-shuibiaochi-flat-nospace.txt")
     notes = " ".join(grid.notes)
     assert "'202010100.00%' is several numbers written together" in notes
-    assert "only its name is read" in notes
+    # 分值 written against a numeric 年度指标值: said, and both cells left empty
+    assert "'20100%' is several numbers written together (分值 / 年度指标值)" in notes
+    assert "'1020万元' is several numbers written together (分值 / 年度指标值)" in notes
     assert not any(c.text in ("202010100.00%", "2020", "20100%", "1020万元") for row in grid.rows for c in row)

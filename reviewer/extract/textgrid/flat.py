@@ -6,7 +6,15 @@ same words inside a sentence stay text. Page markers of document sites ("2、" o
 page) are removed and the pages joined. Between labels, table rows are cut at spaces where
 spaces part the cells; where nothing does, a cell ends where a number meets words, before a
 comparator and after a unit ("…标尺10≥266米≥266米10"). A run of numbers that cannot be
-told apart ("310.2154.74") is one fused piece: no reader splits it.
+told apart ("310.2154.74") is one fused piece: no reader splits it. Nor is a 分值 written
+against a numeric target under a header that puts 分值 first ("合格率20100%100%20"): fused,
+both cells left empty. A target met is written twice, words or a value with its unit
+("显著提升显著提升", "0起0起"): two cells. A template's "……" is a cell of its own. Under a
+split target (指标值 | 度量单位) units are cells, except an actual's after the target's pair
+("1 个 4 个"). In spaced text a space before a comma, a full stop or a closing mark (or
+after an opening one) sits inside a cell ("宣传 ，确保"), and a goal's 预期目标 and 实际完成情况
+are cut only at the one space that can part them. Rows are rebuilt by stream.py; a row whose cells a wrap or a number in its
+name made too many is placed from its 得分 leftwards (anchor.py).
 """
 
 from __future__ import annotations
@@ -192,7 +200,7 @@ def flat_tokens(src: Source, first: int, last: int) -> list[Piece]:
     run_starts = {run[0] for run in _column_runs(text, found)}
     tokens: list[Piece] = []
     mode = "preamble"
-    units = False  # the header in force has a unit column (度量单位): units are cells of their own
+    header: list[str] = []  # the column kinds of the header in force
     at = 0
     k = 0
     while k < len(found):
@@ -201,13 +209,13 @@ def flat_tokens(src: Source, first: int, last: int) -> list[Piece]:
         if not boundary:
             k += 1
             continue
-        tokens += _content(v, at, m.start(), mode, units)
+        tokens += _content(v, at, m.start(), mode, header)
         if k in in_run:
             run = next(r for r in _column_runs(text, found) if k in r)
             labels = [v.piece(found[j][0].start(), found[j][0].end()) for j in run]
             tokens += labels
             header = align.header_kinds([p.text for p in labels])
-            mode, units = header_mode(header), "unit" in header
+            mode = header_mode(header)
             at = found[run[-1]][0].end()
             k = run[-1] + 1
             continue
@@ -222,7 +230,7 @@ def flat_tokens(src: Source, first: int, last: int) -> list[Piece]:
             mode = "total"  # the table ends: labels after it start rows again
         at = m.end()
         k += 1
-    tokens += _content(v, at, len(text), mode, units)
+    tokens += _content(v, at, len(text), mode, header)
     return [t for t in tokens if not t.empty or t.fused]
 
 
@@ -254,28 +262,129 @@ _CJK = re.compile(r"[\u3400-\u9fff]")
 _PUNCT = "。，,;；:：、）)"
 
 
-def _content(v: _Virtual, a: int, b: int, mode: str, units: bool = False) -> list[Piece]:
+def _content(v: _Virtual, a: int, b: int, mode: str, header: list[str] | tuple = ()) -> list[Piece]:
     """The text between two labels as cells: one cell, or in table rows split at spaces and,
     where nothing parts the cells, where a number meets text."""
+    units = "unit" in header  # the header has a unit column (度量单位): units are cells of their own
     if a >= b:
         return []
-    if mode == "goal":  # planned and achieved, when a space parts them and nothing else does
-        parts = list(re.finditer(r"\S+", v.text[a:b]))
-        if len(parts) == 2:
-            return [v.piece(a + p.start(), a + p.end()) for p in parts]
+    if mode == "goal":  # planned and achieved, when one space parts them and no other can
+        cut = _goal_cut(v.text, a, b) if v.spaced else _single_gap(v.text, a, b)
+        if cut is not None:
+            return [v.piece(a, cut), v.piece(cut, b)]
         return [v.piece(a, b)]
     if mode not in ("funding", "indicators", "total"):
         return [v.piece(a, b)]
     pieces: list[Piece] = []
     words = r"\S+" if v.spaced else _WRAPPED_WORD  # text run together: a space between characters is a wrap
-    for m in re.finditer(words, v.text[a:b]):
+    for x, y in (_spaced_words(v.text, a, b) if v.spaced else
+                 ((a + m.start(), a + m.end()) for m in re.finditer(words, v.text[a:b]))):
         if v.spaced:
-            pieces.append(_spaced_piece(v, a + m.start(), a + m.end()))
+            pieces.append(_spaced_piece(v, x, y))
         else:
-            for x, y in _cell_breaks(v.text, a + m.start(), a + m.end()):
+            for x, y in _cell_breaks(v.text, x, y):
                 for p in _split_numbers(v, x, y):
                     pieces += _repeated_cells(v, p) if mode == "indicators" else [p]
-    return pieces if units or not v.spaced else join_units(pieces)
+    if mode == "indicators" and not v.spaced:
+        if _weight_before_value(header):
+            pieces = _weight_fused_with_value(pieces)
+        pieces = _doubled_values_loose(pieces)
+    if not v.spaced:
+        return pieces
+    return _join_actual_units(pieces) if units else join_units(pieces)
+
+
+# A space next to these sits inside a cell: no cell begins with a comma or a closing mark, none
+# ends with an opening one ("宣传 ，确保", "顺利开展 。", "（ 含"). "%" is not here: under a
+# split target it is a 度量单位 cell of its own.
+_GLUED_AFTER_SPACE = frozenset("，。、；：？！）」』”’》,;:?!)")
+_GLUED_BEFORE_SPACE = frozenset("（「『“‘《(")
+_SENTENCE_END = frozenset("。！？!?；;")
+
+
+def _spaced_words(text: str, a: int, b: int) -> list[tuple[int, int]]:
+    """The words of spaced text between a and b, a word that a space parts from punctuation
+    of its own cell joined back to it."""
+    spans: list[tuple[int, int]] = []
+    for m in re.finditer(r"\S+", text[a:b]):
+        x, y = a + m.start(), a + m.end()
+        if spans and (text[x] in _GLUED_AFTER_SPACE or text[spans[-1][1] - 1] in _GLUED_BEFORE_SPACE):
+            spans[-1] = (spans[-1][0], y)
+        else:
+            spans.append((x, y))
+    return spans
+
+
+def _goal_cut(text: str, a: int, b: int) -> int | None:
+    """Where 预期目标 ends and 实际完成情况 begins in a goal written 'planned actual': the one
+    space after a sentence's end, or else the one space that no punctuation glues into a
+    cell; None when there is no such single space (the texts have spaces of their own)."""
+    words = _spaced_words(text, a, b)
+    gaps = [(words[k][1], words[k + 1][0]) for k in range(len(words) - 1)]
+    after_sentence = [end for end, start in gaps if text[end - 1] in _SENTENCE_END]
+    if len(after_sentence) == 1:
+        return after_sentence[0]
+    if not after_sentence and len(gaps) == 1:
+        return gaps[0][0]
+    return None
+
+
+def _single_gap(text: str, a: int, b: int) -> int | None:
+    """In text run together, a goal's two texts only where one space is all there is."""
+    words = list(re.finditer(r"\S+", text[a:b]))
+    return a + words[0].end() if len(words) == 2 else None
+
+
+def _join_actual_units(pieces: list[Piece]) -> list[Piece]:
+    """Under a split target (指标值 | 度量单位) the unit after the target's value is a cell of its
+    own; a number and unit right after that pair ("1 个 4 个") are the 实际完成值 "4 个", one
+    cell the space sat inside."""
+    out: list[Piece] = []
+    for p in pieces:
+        if (len(out) >= 3 and cue.is_unit(p.text) and p.text != "%" and cue.is_number(out[-1].text)
+                and cue.is_unit(out[-2].text) and cue.is_number(out[-3].text)):
+            prev = out[-1]
+            out[-1] = Piece(prev.text + " " + p.text, prev.start, p.end)
+            continue
+        out.append(p)
+    return out
+
+
+def _doubled_values_loose(pieces: list[Piece]) -> list[Piece]:
+    """A value with a number written twice, touching ("0起0起"): two cells cut from text with no
+    separators, like the numbers split off a name (so the row's end can be found after them)."""
+    out = list(pieces)
+    for k in range(len(out) - 1):
+        p, q = out[k], out[k + 1]
+        if p.text == q.text and p.end == q.start and cue.has_digit(p.text) and not p.fused and len(p.text) <= 12:
+            out[k] = Piece(p.text, p.start, p.end, loose=True)
+            out[k + 1] = Piece(q.text, q.start, q.end, loose=True)
+    return out
+
+
+def _weight_before_value(header) -> bool:
+    """分值 written just before 年度指标值 (…三级指标 | 分值 | 年度指标值 …)."""
+    kinds = list(header)
+    return "weight" in kinds and kinds.index("weight") + 1 < len(kinds) and kinds[kinds.index("weight") + 1] in (
+        "target", "actual")
+
+
+def _weight_fused_with_value(pieces: list[Piece]) -> list[Piece]:
+    """With no separators and 分值 before 年度指标值, the number after a row's name is its 分值
+    only where the target after it starts with something else (a comparator, words:
+    "标尺10≥266米", "状况10显著提升"). Where the next cell is another number touching it
+    ("验收合格率20100%100%20", "总投资1020万元20万元10") the target was a number too and the
+    two are written together: where 分值 ends is not written, so the piece is fused (both
+    cells left empty, with a note), never split by guess."""
+    out = list(pieces)
+    for k in range(1, len(out) - 1):
+        p, before, after = out[k], out[k - 1], out[k + 1]
+        if not p.loose or p.fused or not after.loose or after.start != p.end or not after.text[:1].isdigit():
+            continue
+        if before.loose or cue.has_digit(before.text[-1:]) or before.end != p.start:
+            continue  # only the first number after a name: the 分值 slot
+        out[k] = Piece(p.text, p.start, p.end, fused=True, loose=True)
+    return out
 
 
 # Words ending in the same value written twice: "成本控制不超过预算不超过预算", "显著提升显著提升".
@@ -329,11 +438,46 @@ def _unit_then_number() -> re.Pattern:
     return re.compile(r"(?<=[%％" + "".join(map(re.escape, ends)) + r"])(?=\d)")
 
 
+# A template's placeholder ("……", "..."): a cell of its own, whatever it touches.
+_ELLIPSIS = re.compile(r"…+|\.{3,}")
+
+
 def _cell_breaks(text: str, a: int, b: int) -> list[tuple[int, int]]:
-    cuts = sorted({m.start() for m in _COMPARATOR_START.finditer(text, a, b)}
-                  | {m.start() for m in _unit_then_number().finditer(text, a, b)})
-    bounds = [a] + [c for c in cuts if a < c < b] + [b]
+    cuts = ({m.start() for m in _COMPARATOR_START.finditer(text, a, b)}
+            | {m.start() for m in _unit_then_number().finditer(text, a, b)})
+    for m in _ELLIPSIS.finditer(text, a, b):
+        cuts |= {m.start(), m.end()}
+    cuts |= _doubled_quantities(text, a, b, cuts)
+    bounds = [a] + sorted(c for c in cuts if a < c < b) + [b]
     return list(zip(bounds, bounds[1:]))
+
+
+_COMPARATOR_CHARS = "≥≤≧≦＞＜>＝="
+
+
+def _doubled_quantities(text: str, a: int, b: int, cuts: set[int]) -> set[int]:
+    """A target met is written twice (年度指标值 = 实际完成值): where a cut after a unit
+    ("发生数0起|0起") has the same value with its unit on both sides, the first copy is a cell
+    of its own too, not the end of the name before it."""
+    found: set[int] = set()
+    for c in cuts:
+        for unit_len in (1, 2, 3):
+            n0 = c - unit_len
+            if n0 <= a or any(ch.isdigit() for ch in text[n0:c]):
+                break
+            while n0 > a and (text[n0 - 1].isdigit() or text[n0 - 1] == "."):
+                n0 -= 1
+            if n0 == c - unit_len:
+                continue  # no number before the unit
+            if n0 > a and text[n0 - 1] in _COMPARATOR_CHARS:
+                n0 -= 1
+            q = text[n0:c]
+            if n0 > a and text.startswith(q, c) and c + len(q) <= b:
+                found.add(n0)
+                if c + len(q) < b and not text[c + len(q)].isdigit():
+                    found.add(c + len(q))  # and the second copy ends before the next name
+                break
+    return found
 
 
 def _split_numbers(v: _Virtual, a: int, b: int) -> list[Piece]:

@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 
 from reviewer.extract.raw import FUSED, RUN_TOGETHER
-from reviewer.extract.textgrid import align
+from reviewer.extract.textgrid import align, anchor
 from reviewer.extract.textgrid import cues as cue
 from reviewer.extract.textgrid.flat import GOAL_SECTIONS, category_column, header_mode, starts_header
 from reviewer.extract.textgrid.source import Piece, Source
@@ -421,6 +421,11 @@ class StreamRows:
                 last = values[-1]
                 values[-1] = Piece((last.text + " " + self.t[j].text).strip(), last.start if not last.empty else self.t[j].start, self.t[j].end)
                 j += 1
+        if not self.counted and len(values) == len(body):
+            j, values = self._anchor_at_score(j, values, body_kinds, last_level + 1)
+        exact = not self.loose
+        if not self.counted and not self.loose and len(values) == len(body):
+            values, exact = _pair_before_its_columns(values, body_kinds)
         self.i = j
         if j >= len(self.t) and len(values) < len(body):  # the text ends inside this row
             where = self.src.where(values[0].start, values[-1].end) if values else "end of text"
@@ -438,7 +443,33 @@ class StreamRows:
             self.table.place_into(prefix, values, body_kinds[: len(values)] + body_kinds[len(values):],
                                   last_level + 1, exact=True)
             return
-        self.table.place_into(prefix, values, body_kinds, last_level + 1, exact=not self.loose)
+        self.table.place_into(prefix, values, body_kinds, last_level + 1, exact=exact)
+
+    def _anchor_at_score(self, j: int, values: list[Piece], body_kinds: list[str], first: int):
+        """A counted row of a spaced stream that stopped short of its 得分 (a cell wrapped over a
+        space): run it on to its last number and place it from there (anchor.py)."""
+        s = anchor.score_at(body_kinds)
+        if s is None or "seq" in (self.table.kinds or []):
+            return j, values
+        if cue.is_number(values[s].text) and not (len(values) == s + 1 and j < len(self.t)
+                                                  and cue.is_number(self.t[j].text)):
+            return j, values
+        end = anchor.words_to_score(self.t, j, self._stops)
+        if end is None:
+            return j, values
+        placed = anchor.anchored(values + self.t[j : end + 1], body_kinds, s)
+        if placed is None:
+            return j, values
+        cells, unsure = placed
+        if unsure:
+            header = self.table.header_texts()
+            names = " / ".join(header[first + c] for c in unsure if first + c < len(header) and header[first + c])
+            words = " ".join(p.text for p in values + self.t[j : end + 1])
+            self.table.notes.append(
+                f"{self.src.where(values[0].start, self.t[end].end)}: the words of this row ('{words}') run over "
+                f"more cells than its text columns ({names}) and single spaces part cells and wrapped lines "
+                "alike: where one cell ends is not written, so they are left empty")
+        return end + 1, cells
 
     def _anchored_row(self, kinds: list[str]) -> bool:
         """A row of a stream that writes its empty cells (or of a rubric whose categories have
@@ -587,17 +618,25 @@ class StreamRows:
             f"and do not fill its columns one for one; only its name is read (not placed: '{rest}')")
         return values[:1]
 
-    def _loose_row_starts(self, j: int, values: list[Piece]) -> bool:
+    def _loose_row_starts(self, j: int, values: list[Piece], body_kinds: list[str] = ()) -> bool:
         """In text with no separators: a name (text that is not a sentence) after the row's
-        numbers, followed by a value, begins the next row."""
+        numbers, followed by a value, begins the next row; where the header puts a number
+        right after the name (三级指标 | 分值 | 年度指标值), only when a number follows it
+        ("状况10显著提升显著提升10": 显著提升 is this row's target, not the next row)."""
         if not any(p.loose or p.fused or cue.is_number(p.text) for p in values):
             return False
         tok = self.t[j]
         if align.cell_kind(tok.text) not in ("short", "long") or _SENTENCE.search(tok.text):
             return False  # a name is words: "20万元" after numbers is a value, not the next row
+        if len(values) >= 2 and tok.text == values[-1].text:
+            return False  # a target met written twice (年度指标值 = 实际完成值): this row's actual
         after = self._tok(j + 1)
-        return after is not None and align.cell_kind(after.text, after.fused) in (
-            "number", "percent", "quantity", "fused", "short", "comparator")
+        if after is None:
+            return False
+        after_kind = align.cell_kind(after.text, after.fused)
+        if len(body_kinds) > 1 and body_kinds[0] == "name" and _is_numeric(body_kinds[1]):
+            return after_kind in ("number", "fused") or after.loose and after_kind in ("percent", "quantity")
+        return after_kind in ("number", "percent", "quantity", "fused", "short", "comparator")
 
     def _ragged_row_ends(self, j: int, values: list[Piece], body_kinds: list[str]) -> bool:
         """In a stream that drops its empty cells, a row is short of cells (a split target's
@@ -633,6 +672,8 @@ class StreamRows:
         """Do the tokens from j read as a row of the body (name, values, 分值/得分)?"""
         if "score" not in body_kinds:
             return True
+        if not self.counted and not self.loose and self._pair_ahead(j, body_kinds):
+            return True  # a name, its values and its 分值 / 得分 pair: the next row, not more reason text
         return (self._next_row_starts(j, [Piece("x", 0, 0)] * (body_kinds.index("score") + 1), body_kinds)
                 or self._ragged_row_ahead(j, body_kinds))
 
@@ -643,10 +684,33 @@ class StreamRows:
         return tok is not None and not tok.empty and align.cell_kind(tok.text, tok.fused) in (
             "short", "long", "points", "level2", "level12")
 
+    def _pair_ahead(self, j: int, body_kinds: list[str]) -> bool:
+        """A row whose empty cells were dropped (a split target's 指标性质 and 度量单位 left
+        blank): a name, a value or more, then its 分值 / 得分 pair, no more cells before the
+        pair than the header has columns before 分值, nothing that stops a row between."""
+        if "weight" not in body_kinds or "score" not in body_kinds or (
+                body_kinds.index("score") != body_kinds.index("weight") + 1):
+            return False
+        tok = self.t[j]
+        if _CLAUSE_END.search(tok.text) or not _name_like(tok):
+            return False  # a reason text ("偏差原因：…。"), not a name (which may hold commas)
+        before_weight = body_kinds.index("weight")
+        end = min(j + before_weight + 1, len(self.t) - 1)
+        if end <= j + 2 or self._stops(j) or self._stops(j + 1):
+            return False
+        for k in range(j + 2, end):
+            if self._stops(k) or self._stops(k + 1):
+                return False
+            if cue.is_number(self.t[k].text) and cue.is_number(self.t[k + 1].text):
+                return True
+        return False
+
     def _next_row_starts(self, j: int, values: list[Piece], body_kinds: list[str]) -> bool:
         """After a row's 分值/得分 pair, does token j begin the next row rather than a reason text?"""
         if self.loose:
-            return self._loose_row_starts(j, values)
+            return self._loose_row_starts(j, values, body_kinds)
+        if not self.counted and len(values) >= 3 and _ends_at_pair(values) and self._pair_ahead(j, body_kinds):
+            return True  # this row ended at its 分值 / 得分 pair (and its reason) and the next one is a row too
         if "score" not in body_kinds:
             return False
         if len(values) <= body_kinds.index("score"):
@@ -669,6 +733,41 @@ class StreamRows:
 
 
 _SENTENCE = re.compile(r"[。；;：:，,]")
+_CLAUSE_END = re.compile(r"[。；;：:]")
+
+
+def _pair_before_its_columns(values: list[Piece], body_kinds: list[str]) -> tuple[list[Piece], bool]:
+    """A row that filled its columns by count though it dropped empty cells before its 分值 /
+    得分 pair (a split target's blank 指标性质) and has a space inside its reason text: the
+    pair stands earlier than the header puts it. The cells before it are placed by what they
+    are, the pair under 分值 / 得分, what follows is the reason. (values, exact) unchanged
+    when the pair is where the header puts it, or no pair is written before."""
+    if "weight" not in body_kinds or "score" not in body_kinds or (
+            body_kinds.index("score") != body_kinds.index("weight") + 1):
+        return values, True
+    w = body_kinds.index("weight")
+    if cue.is_number(values[w].text) and cue.is_number(values[w + 1].text):
+        return values, True
+    if any(not (align.is_prose(k) or k in ("deviation", "remark")) for k in body_kinds[w + 2:]):
+        return values, True
+    pair = next((k for k in range(1, w) if cue.is_number(values[k].text) and cue.is_number(values[k + 1].text)), None)
+    if pair is None:
+        return values, True
+    rest = [p for p in values[pair + 2:] if not p.empty]
+    reason = [_join_spaced(rest)] if rest else []
+    return values[: pair + 2] + reason, False
+
+
+def _join_spaced(pieces: list[Piece]) -> Piece:
+    return Piece(" ".join(p.text for p in pieces), pieces[0].start, pieces[-1].end)
+
+
+def _ends_at_pair(values: list[Piece]) -> bool:
+    """The cells end with a 分值 / 得分 pair, or with the pair and one reason text after it."""
+    def pair(k: int) -> bool:
+        return k >= 1 and cue.is_number(values[k - 1].text) and cue.is_number(values[k].text)
+    last = len(values) - 1
+    return pair(last) or pair(last - 1) and not cue.has_digit(values[last].text)
 _NUMBER_OR_VALUE = align.NUMERIC | align.PERCENTISH | frozenset({"target", "actual"})
 
 

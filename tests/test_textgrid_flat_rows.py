@@ -1,0 +1,121 @@
+"""Flattened tables (a form's cells on one line): rows cut from the token classes, and the
+cells whose boundary is not written left empty with a note, never split by guess."""
+
+from __future__ import annotations
+
+from reviewer.extract.textgrid import text_grids
+
+HEADER_WEIGHT_FIRST = "绩效指标一级指标二级指标三级指标分值年度指标值全年实际值得分未完成原因及拟采取的改进措施"
+HEADER_NO_POINTS = "绩效指标一级指标二级指标三级指标年度指标值全年完成值未完成原因和改进措施"
+
+
+def rows_of(text: str) -> tuple[list[list[str]], list[str]]:
+    grids = text_grids(text)
+    return [[c.text for c in row] for g in grids for row in g.rows], [n for g in grids for n in g.notes]
+
+
+def row_named(rows: list[list[str]], name: str) -> list[str]:
+    found = [r for r in rows if name in r]
+    assert found, f"no row named {name!r} in {rows}"
+    return found[0]
+
+
+def test_weight_fused_with_a_numeric_target_is_left_empty_with_a_note():
+    # 分值 20 and 年度指标值 100% written together: where 分值 ends is not written
+    rows, notes = rows_of("项目名称水标尺安装" + HEADER_WEIGHT_FIRST
+                          + "产出指标(70分)数量指标安装坡面水标尺10≥266米≥266米10质量指标项目验收合格率20100%100%20"
+                          "成本指标项目计划总投资1020万元20万元10总分100100")
+    assert row_named(rows, "安装坡面水标尺")[-5:-1] == ["10", "≥266米", "≥266米", "10"]
+    fused = row_named(rows, "项目验收合格率")
+    assert fused[-5:-1] == ["", "", "100%", "20"]
+    assert row_named(rows, "项目计划总投资")[-5:-1] == ["", "", "20万元", "10"]
+    assert any("20100%" in n and "written together" in n for n in notes)
+    assert not any(cell in ("20", "100%") for cell in fused[-5:-3])  # never a split guess
+
+
+def test_a_text_target_after_the_weight_is_this_rows_not_the_next_ones():
+    rows, _ = rows_of("项目名称衔接资金" + HEADER_WEIGHT_FIRST
+                      + "效益指标(20分)社会效益指标群众生产生活条件改善状况10显著提升显著提升10"
+                      "满意度指标(10分)服务对象满意度指标受益户满意度10≥95%≥95%10……总分100100")
+    assert row_named(rows, "群众生产生活条件改善状况")[-5:-1] == ["10", "显著提升", "显著提升", "10"]
+    assert row_named(rows, "受益户满意度")[-5:-1] == ["10", "≥95%", "≥95%", "10"]
+    assert not any("显著提升" == r[3] for r in rows)  # no row named by the target
+
+
+def test_a_value_with_its_unit_written_twice_is_the_target_and_the_actual():
+    rows, _ = rows_of("专项资金名称储备粮" + HEADER_NO_POINTS
+                      + "产出指标数量指标库存数量真实率100%100%质量指标县级储备粮管理制度严格执行率100%100%"
+                      "满意度指标服务对象满意度指标"
+                      "粮食安全事件发生数0起0起市民满意度调查95%100%说明无")
+    assert row_named(rows, "粮食安全事件发生数")[-3:-1] == ["0起", "0起"]
+    assert row_named(rows, "市民满意度调查")[-3:-1] == ["95%", "100%"]
+
+
+def test_spaced_rows_whose_empty_cells_were_dropped_end_at_their_points_pair():
+    header = ("绩效指标 一级指标 二级指标 三级指标 年度指标值 实际完成值 分值 得分 偏差原因分析及改进措施 "
+              "指标性质 指标值 度量单位 ")
+    rows, _ = rows_of("项目名称 宣传经费 " + header + "满意度指标 服务对象满意度指标 工作人员满意率 满意度90%以上 完成指标 10 10 "
+                      "群众满意度 满意度90%以上 完成指标 10 10 总分 100 100")
+    assert row_named(rows, "工作人员满意率")[-3:-1] == ["10", "10"]
+    assert row_named(rows, "群众满意度")[-3:-1] == ["10", "10"]
+
+
+def test_a_split_targets_actual_with_a_space_before_its_unit_is_one_cell():
+    header = ("绩效指标 一级指标 二级指标 三级指标 年度指标值 实际完成值 分值 得分 偏差原因分析及改进措施 "
+              "指标性质 指标值 度量单位 ")
+    rows, _ = rows_of("项目名称 系统维护 " + header + "产出指标 数量指标 在用信息系统个数 1 个 4 个 15 14 "
+                      "质量指标 信息系统故障率 ≤ 2 % 1% 15 15 总分 30 29")
+    row = row_named(rows, "在用信息系统个数")
+    assert "4 个" in row and row[-3:-1] == ["15", "14"]
+
+
+def test_a_wrapped_cell_is_rejoined_where_the_rows_numbers_leave_one_text_column():
+    rows, notes = rows_of("项目名称 服务贸易发展资金 三级指标 年初目标值 (A) 实际完成值 (B) 得分 "
+                          "服务外包在岸(万美元) 20000 23333.56 10 支持服务贸易、服务外 包企业数量 3 3 10 "
+                          "企业国际质量提升 获得目的国 (地区)受 众欢迎 受目的国受 众欢迎显著 10 "
+                          "预算资金执行率 90% 100% 10")
+    assert row_named(rows, "支持服务贸易、服务外 包企业数量")[-3:] == ["3", "3", "10"]
+    assert row_named(rows, "预算资金执行率")[-3:] == ["90%", "100%", "10"]
+    # three text columns, six words: where each cell ends is not written
+    assert ["", "", "", "10"] in rows
+    assert any("获得目的国" in n and "left empty" in n for n in notes)
+    assert not any("获得目的国" in cell for r in rows for cell in r)
+
+
+def test_a_space_before_a_comma_or_a_full_stop_is_inside_a_cell_and_one_space_parts_the_goal():
+    planned = "完成网格管理人员培训工作及开展网格管理相关工作宣传 ，确保参与率达到 90%以上，保障工作顺利开展 。"
+    actual = "2022年，本单位完成了培训工作 ，使用人员满意度均达 90%。"
+    rows, _ = rows_of("项目名称 网格管理经费 主管部门 福田区政务服务数据管理局 年度总体目标 预期目标 实际完成情况 "
+                      f"{planned} {actual} 绩效指标 一级指标 二级指标 三级指标 年度指标值 实际完成值 分值 得分 "
+                      "偏差原因分析及改进措施 产出指标 数量指标 丰富办事事项，压缩办事材料 ≥90% 100% 10 10 "
+                      "质量指标 培训参与率 ≥90% 95% 10 10 总分 20 20")
+    goal = next(r for r in rows if planned in r)
+    assert actual in goal and goal.index(actual) == goal.index(planned) + 1
+    assert row_named(rows, "丰富办事事项，压缩办事材料")[-4:-1] == ["100%", "10", "10"]
+
+
+def test_a_goal_with_spaces_of_its_own_and_no_single_boundary_is_one_cell():
+    rows, notes = rows_of("项目名称 网格管理经费 主管部门 福田区政务服务数据管理局 年度总体目标 预期目标 实际完成情况 "
+                          "完成培训 开展宣传 提高水平 本单位完成了培训 绩效指标 一级指标 二级指标 三级指标 年度指标值 "
+                          "实际完成值 分值 得分 产出指标 数量指标 培训参与率 ≥90% 95% 10 10 总分 10 10")
+    assert not any("开展宣传" == cell for r in rows for cell in r)  # never cut at a guessed space
+    assert any("预期目标 ends is not known" in n for n in notes)
+
+
+def test_a_row_after_a_reason_text_is_a_row_not_more_reason():
+    rows, _ = rows_of("项目名称 政务服务经费 绩效指标 一级指标 二级指标 三级指标 年度指标值 实际完成值 分值 得分 "
+                      "偏差原因分析及改进措施 指标性质 指标值 度量单位 效益指标 社会效益指标 提升职工业务水平 有效 100% 15 14.5 "
+                      "偏差原因：指标值设置不合理改进措施：完善指标值设置。 保障单位日常运行工作的正常开展 有效 100% 15 14.5 "
+                      "偏差原因：指标值设置不合理。 满意度指标 服务对象满意度指标 工作人员满意度 ≥ 90 % 90% 10 10 总分 40 39")
+    assert row_named(rows, "保障单位日常运行工作的正常开展")[-3:-1] == ["15", "14.5"]
+    assert not any("保障单位日常运行工作的正常开展" in cell and "偏差" in cell for r in rows for cell in r)
+
+
+def test_a_rows_pair_before_its_columns_is_placed_from_the_pair_and_the_reason_kept_whole():
+    header = ("绩效指标 一级指标 二级指标 三级指标 年度指标值 实际完成值 分值 得分 偏差原因分析及改进措施 "
+              "指标性质 指标值 度量单位 ")
+    rows, _ = rows_of("项目名称 社工服务经费 " + header + "产出指标 数量指标 社工人数 4 人 10 人 15 13 "
+                      "偏差原因：新增社工人员 6 人；改进措施：合理变更年度指标值。 质量指标 服务达标率 100 % 100% 15 15 总分 30 28")
+    row = row_named(rows, "社工人数")
+    assert row[-3:] == ["15", "13", "偏差原因：新增社工人员 6 人；改进措施：合理变更年度指标值。"]
+    assert "10 人" in row and "4" in row
