@@ -60,3 +60,19 @@ def interrupt_batch(batch_args: list[str], out: Path, after: int, env: dict | No
     proc.send_signal(signal.SIGINT)
     _, stderr = proc.communicate(timeout=60)
     return proc.returncode, stderr
+
+
+def replayed_figures(recordings: Path, home: Path) -> dict:
+    """The drafts of seed 001 part-a from recorded model replies (a loopback server), beside
+    the template drafts: reviewer.evaluation.replay.replay_drafts, the proxy kept off loopback."""
+    from reviewer.evaluation.dataset import load_dataset
+    from reviewer.evaluation.replay import replay_drafts
+
+    mp = pytest.MonkeyPatch()
+    mp.setenv("NO_PROXY", "127.0.0.1,localhost")
+    mp.setenv("no_proxy", "127.0.0.1,localhost")
+    try:
+        return replay_drafts(load_dataset([EXAMPLES / "001_61357c0ed07ba240.part-a.txt"]), recordings, home=home,
+                             draws=200)
+    finally:
+        mp.undo()

@@ -7,10 +7,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import EXAMPLES
+from conftest import EXAMPLES, replayed_figures
 
 from reviewer.evaluation.dataset import load_dataset
-from reviewer.evaluation.replay import Recordings, ReplayServer, replay_drafts
+from reviewer.evaluation.replay import Recordings, ReplayServer
 
 RECORDINGS = Path(__file__).parent / "data" / "model-replies"
 SEED_001 = EXAMPLES / "001_61357c0ed07ba240.part-a.txt"
@@ -18,13 +18,7 @@ SEED_001 = EXAMPLES / "001_61357c0ed07ba240.part-a.txt"
 
 @pytest.fixture(scope="module")
 def figures(tmp_path_factory):
-    mp = pytest.MonkeyPatch()
-    mp.setenv("NO_PROXY", "127.0.0.1,localhost")
-    mp.setenv("no_proxy", "127.0.0.1,localhost")
-    try:
-        yield replay_drafts(load_dataset([SEED_001]), RECORDINGS, home=tmp_path_factory.mktemp("home"), draws=200)
-    finally:
-        mp.undo()
+    return replayed_figures(RECORDINGS, tmp_path_factory.mktemp("home"))
 
 
 def test_every_form_is_answered_from_the_recordings(figures):

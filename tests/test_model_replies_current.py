@@ -9,11 +9,11 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import EXAMPLES
+from conftest import EXAMPLES, replayed_figures
 
 from reviewer.drafting.prompts import system_message
 from reviewer.evaluation.dataset import load_dataset
-from reviewer.evaluation.replay import Recordings, replay_drafts
+from reviewer.evaluation.replay import Recordings
 
 RECORDINGS = Path(__file__).parent / "data" / "model-replies-review-3"
 SEED_001 = EXAMPLES / "001_61357c0ed07ba240.part-a.txt"
@@ -22,13 +22,7 @@ HIDDEN_AS_UNFILLED = re.compile(r"(得分|总分|偏差原因)[^。；，]{0,12}
 
 @pytest.fixture(scope="module")
 def figures(tmp_path_factory):
-    mp = pytest.MonkeyPatch()
-    mp.setenv("NO_PROXY", "127.0.0.1,localhost")
-    mp.setenv("no_proxy", "127.0.0.1,localhost")
-    try:
-        yield replay_drafts(load_dataset([SEED_001]), RECORDINGS, home=tmp_path_factory.mktemp("home"), draws=200)
-    finally:
-        mp.undo()
+    return replayed_figures(RECORDINGS, tmp_path_factory.mktemp("home"))
 
 
 def test_every_form_is_answered_by_the_model(figures):
