@@ -9,14 +9,12 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import EXAMPLES, replayed_figures
+from conftest import replayed_figures
 
 from reviewer.drafting.prompts import system_message
-from reviewer.evaluation.dataset import load_dataset
 from reviewer.evaluation.replay import Recordings
 
 RECORDINGS = Path(__file__).parent / "data" / "model-replies-review-3"
-SEED_001 = EXAMPLES / "001_61357c0ed07ba240.part-a.txt"
 HIDDEN_AS_UNFILLED = re.compile(r"(得分|总分|偏差原因)[^。；，]{0,12}(未填|均未|未作说明|未说明)")
 
 
