@@ -577,7 +577,7 @@ def _header_fields(rows: list[_Row], after: _Row | None) -> tuple[dict[str, RawC
             if found is None or found[0] == "other":
                 continue
             field, inline = found
-            rank = _label_rank(field, gc.cell.text)
+            rank = label_rank(field, gc.cell.text)
             if field in values and rank >= ranks[field]:
                 continue
             value = RawCell(inline, gc.cell.where) if inline else _value_after(row, i, rows[r + 1:] + [after])
@@ -618,17 +618,19 @@ def _without_options(field: str, value: RawCell, notes: list[RawWarning]) -> Raw
 
 @depends_on_vocabulary
 @lru_cache(maxsize=4096)
-def _label_rank(field: str, text: str) -> int:
+def label_rank(field: str, text: str) -> int:
     """Where a header label stands in its field's list in labels.toml: when a form writes two
     labels for one field (单位名称 of the office filling it in, 项目实施单位 of the one carrying
-    the project out), the one listed first is the meaning the field has."""
+    the project out), the one listed first is the meaning the field has. A compound label
+    (项目实施单位/项目负责人) ranks as its part naming the field."""
     labels = [label_key(label) for label in vocabulary().header.labels.get(field, [])]
     key = label_key(text)
     colon = min((i for i in (text.find(":"), text.find("：")) if i >= 0), default=-1)
     for k in (key, label_key(text[:colon]) if colon > 0 else None):
         if k in labels:
             return labels.index(k)
-    return len(labels)
+    parts = key.split("/") if "/" in key else []
+    return min((labels.index(part) for part in parts if part in labels), default=len(labels))
 
 
 def _value_after(row: _Row, i: int, below: list[_Row | None]) -> RawCell | None:
