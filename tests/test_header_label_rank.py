@@ -1,6 +1,8 @@
 """When a form writes two labels for one header field (单位名称 of the office filling it in,
 项目实施单位 of the one carrying the project out), the label labels.toml lists first for the
-field holds: in a form's header cells, under a compound label, and in a report's prose."""
+field holds: in a form's header cells, under a compound label, and in a report's prose. And a
+total score the header states (自评总分: 69, Hubei; 项目总得分99分, Ningxia) is read when no 总分 row
+gives one."""
 
 from __future__ import annotations
 
@@ -57,3 +59,24 @@ def test_a_short_label_inside_a_longer_word_is_that_word() -> None:
     raw = RawForm(path="r.txt", index=0, layout=report.NAME, kind="evaluation_report")
     report.unit_and_department("评价单位：某会计师事务所。某区水务工程中心申报预算100万元。", raw)
     assert raw.header["unit"].text == "某区水务工程中心"
+
+
+def _beijing_with(header_line: str, total_row: bool) -> str:
+    one = _first_form(BEIJING.read_text(encoding="utf-8"))
+    one = one.replace("项目名称\t\t", f"{header_line}\n项目名称\t\t", 1)
+    return one if total_row else one.replace("\t总分\t\t\t\t\t100\t100\t\n", "", 1)
+
+
+@pytest.mark.parametrize("written", ["自评总分：88\t单位领导审签：", "项目总得分\t88分"])
+def test_a_total_the_header_states_is_read_when_no_total_row_gives_one(written: str) -> None:
+    text = _beijing_with(written, total_row=False)
+    assert "总分\t" not in text.split("绩效指标", 1)[1]
+    [form] = parse_text(text, "typed.txt")
+    assert form.total_score == 88
+    assert any(w.field == "total_score" and "header" in w.message for w in form.warnings)
+
+
+def test_the_total_row_holds_over_the_header_and_the_difference_is_noted() -> None:
+    [form] = parse_text(_beijing_with("自评总分：97", total_row=True), "typed.txt")
+    assert form.total_score == 100
+    assert any(w.field == "total_score" and "97" in w.message for w in form.warnings)

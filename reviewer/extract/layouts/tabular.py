@@ -55,6 +55,7 @@ _NAME_POINTS = re.compile(r"[（(]\s*(\d+(?:\.\d+)?)\s*分\s*[)）]\s*$")
 _LABELLED = re.compile(r"^\S{1,8}[:：]")  # "附件：…", "填报日期：…": a label of its own
 _NEXT_LABEL = re.compile(r"\s+(?=\S{2,10}[:：])")
 _TICK_BOX = re.compile(r"[□☐☑☒■√✓✔]")
+_STATED_TOTAL = re.compile(r"^\s*(\d{1,3}(?:\.\d+)?)\s*分?(?:\s|$)")  # "69 单位领导审签:", "99分"
 _NOT_FILLED = re.compile(r"^[\s/／\\\-—－–一、.。…]*$")  # "/", "—": the form says the field is not filled
 _OCR_SPLIT_NUMBER = re.compile(r"(?:^|\t)[ \u3000]*\d+\.[ \u3000]+\d+[ \u3000]*(?=\t|$)", re.M)  # "0. 98": OCR
 # Sub-labels of a two-row header that refine the upper label they stand under.
@@ -375,6 +376,9 @@ class _FormReader:
                 raw.kind = "department_overall"  # a rubric of no project: a department's (unit's) evaluation
         if self.total_at is not None:
             raw.total = self.total(self.rows[self.total_at])
+        stated = header.pop("total_score", None)
+        if stated is not None:
+            raw.total = _stated_total(stated, raw.total, raw.header_notes)
         return raw
 
     # ------------------------------------------------------------ funding
@@ -689,6 +693,25 @@ def _over_row_labels(column: Column, body: list[_Row]) -> bool:
     rows = vocabulary().funding_rows
     starts = [r.cells[0].col for r in body if rows.field(r.cells[0].cell.text)]
     return bool(starts) and starts.count(column.start) > len(starts) / 2
+
+
+def _stated_total(stated: RawCell, total: RawTotal | None, notes: list[RawWarning]) -> RawTotal | None:
+    """The total score the header states (自评总分: 69): the form's when no 总分 row gives one;
+    where a 总分 row gives another, the row's holds and the difference is noted."""
+    m = _STATED_TOTAL.match(stated.text)
+    if m is None:
+        notes.append(RawWarning("total_score", f"{stated.where}: the header's 总分 '{stated.text[:20]}' is no "
+                                               "number; not read"))
+        return total
+    written = total.cells.get("score") if total is not None else None
+    if written is None:
+        total = total or RawTotal()
+        total.cells["score"] = RawCell(m.group(1), stated.where)
+        total.notes.append(RawWarning("total_score", f"总分 read from the header ({stated.where})"))
+    elif written.text.strip() != m.group(1):
+        notes.append(RawWarning("total_score", f"the header states 总分 {m.group(1)} ({stated.where}), the 总分 row "
+                                               f"{written.text.strip()}; the row's is read"))
+    return total
 
 
 def _stated_weight(header: _Row) -> RawCell | None:
