@@ -80,3 +80,15 @@ def test_the_total_row_holds_over_the_header_and_the_difference_is_noted() -> No
     [form] = parse_text(_beijing_with("自评总分：97", total_row=True), "typed.txt")
     assert form.total_score == 100
     assert any(w.field == "total_score" and "97" in w.message for w in form.warnings)
+
+
+def test_a_header_stating_a_total_is_still_only_a_header(tmp_path) -> None:
+    """A total the header states is no part of the form beyond its header: a form with nothing
+    else is truncated, as one without it."""
+    from reviewer.extract import extract_paths
+
+    path = tmp_path / "header.txt"
+    path.write_text("项目支出绩效自评表\n(2023年度)\n项目名称\t乡村道路养护\n自评总分：95\n实施单位\t某县公路养护中心\n",
+                    encoding="utf-8")
+    extraction = extract_paths([path])
+    assert extraction.forms == [] and "truncated" in extraction.errors[0].message

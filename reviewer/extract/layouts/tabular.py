@@ -377,7 +377,7 @@ class _FormReader:
         if self.total_at is not None:
             raw.total = self.total(self.rows[self.total_at])
         stated = header.pop("total_score", None)
-        if stated is not None:
+        if stated is not None and (raw.funding or raw.goal or raw.indicators):  # a header alone stays one
             raw.total = _stated_total(stated, raw.total, raw.header_notes)
         return raw
 
