@@ -377,7 +377,7 @@ class _FormReader:
         if self.total_at is not None:
             raw.total = self.total(self.rows[self.total_at])
         stated = header.pop("total_score", None)
-        if stated is not None and (raw.funding or raw.goal or raw.indicators):  # a header alone stays one
+        if stated is not None and _beyond_header(raw):  # a header alone stays one
             raw.total = _stated_total(stated, raw.total, raw.header_notes)
         return raw
 
@@ -693,6 +693,13 @@ def _over_row_labels(column: Column, body: list[_Row]) -> bool:
     rows = vocabulary().funding_rows
     starts = [r.cells[0].col for r in body if rows.field(r.cells[0].cell.text)]
     return bool(starts) and starts.count(column.start) > len(starts) / 2
+
+
+def _beyond_header(raw: RawForm) -> bool:
+    """Whether the form holds rows of its own after its header: indicators, funding or a goal's text."""
+    goal = raw.goal.planned + raw.goal.actual if raw.goal else []
+    return bool(raw.indicators and raw.indicators.rows or raw.funding and raw.funding.rows
+                or any(c.text.strip() for c in goal))
 
 
 def _stated_total(stated: RawCell, total: RawTotal | None, notes: list[RawWarning]) -> RawTotal | None:
