@@ -45,6 +45,7 @@ READABLE: dict[str, str] = {
     "gd-maoming-fgj-2021-bumen-zhengti-report-pdfflat": "PDF narrative report: no form, none read",
     "jx-nanchang-sthjj-2023-shuiwuran-zhuanyi-report": "transfer-payment narrative report: no form, none read",
     "hb-huanggang-danganguan-2020-trad-mirror": "flattened mirror text in traditional script: header and its 年度财政资金总额 row",
+    "sc-zhongjiang-slj-2022-xianjie-flat": "one run with no separators: numbers left empty unless bounded, 得分 after a run ending at 执行率",
 }
 
 

@@ -141,7 +141,24 @@ def check_complete(form: Form) -> str | None:
     has_goal = bool(form.goal.planned or form.goal.actual)
     if form.indicators or form.performance_targets or has_funding or has_goal or form.total_score is not None:
         return None
-    return "form is truncated: only its header was found (no funding table, 年度总体目标 or indicator table)"
+    return (f"form is truncated: only its header was found ({_header_found(form)}); no funding table, "
+            "年度总体目标 or indicator table after it")
+
+
+def _header_found(form: Form) -> str:
+    """What the header names, so that a reviewer can find the form: 项目名称, year, unit."""
+    def quoted(text: str) -> str:
+        text = " ".join(text.split())
+        return f"'{text[:40]}…'" if len(text) > 40 else f"'{text}'"
+    found = [f"项目名称 {quoted(form.name)}" if form.name else "no 项目名称",
+             f"{form.year}年度" if form.year else "no year"]
+    if form.unit:
+        found.append(f"实施单位 {quoted(form.unit)}")
+    elif form.department:
+        found.append(f"主管部门 {quoted(form.department)}")
+    else:
+        found.append("no unit")
+    return ", ".join(found)
 
 
 # A second reading of a document: given the readers' forms and why it was rejected (None

@@ -266,6 +266,8 @@ def by_content(cells: list[GridCell], columns: list[Column], closed: bool, lead:
     fields = ([lead] if lead else []) + [c.field for c in columns]
     kinds = [ILLEGIBLE if gc.illegible else kind(gc.cell.text) for gc in cells]
     scores = [[fit(_fit_name(f), k, closed) for f in fields] for k in kinds]
+    if agree:
+        _illegible_where_they_stand(scores, cells, columns, lead)
     if bonus:
         starts = [c.start for c in columns]
         for i, gc in enumerate(cells):
@@ -308,6 +310,20 @@ def by_content(cells: list[GridCell], columns: list[Column], closed: bool, lead:
     if positional:
         placed.shift = _shift(moves, columns)
     return placed
+
+
+def _illegible_where_they_stand(scores: list[list[int]], cells: list[GridCell], columns: list[Column],
+                                lead: str | None) -> None:
+    """In a row a reader aligned under its header, numbers written together stand in the
+    columns the reader gave them: it read how far the run goes (one ending in a percentage
+    ends at the rate column, a percentage being a rate, never an amount), and the position,
+    holding nothing to read, has no content to place it by here."""
+    starts = [c.start for c in columns]
+    for i, gc in enumerate(cells):
+        at = _span_of(starts, gc.col) if gc.illegible else None
+        j = (at if at is not None else -1) + (1 if lead else 0)
+        if at is not None and scores[i][j] > NO:
+            scores[i] = [s if x == j else NO for x, s in enumerate(scores[i])]
 
 
 def _words_where_they_stand(placed: Placement, cells: list[GridCell], columns: list[Column], closed: bool,

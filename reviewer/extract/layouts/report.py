@@ -32,6 +32,7 @@ from decimal import Decimal
 from reviewer.domain.model import Form
 from reviewer.domain.vocabulary import vocabulary
 from reviewer.extract.assemble import amount, assemble, number
+from reviewer.extract.layouts.tabular import label_rank
 from reviewer.extract.raw import (
     RawCell, RawForm, RawFunding, RawGoal, RawIndicatorRow, RawTable, RawTotal, RawWarning,
 )
@@ -56,6 +57,8 @@ ROLES = ("level1", "level2", "name", "weight", "target", "actual", "score", "dev
 _TAG = re.compile(r"</?[A-Za-z][^<>]*>")  # "<p>" remnants of an HTML conversion
 _POINTS = re.compile(r"^(.*?)\s*[（(]\s*(\d+(?:\.\d+)?)\s*分\s*[)）]\s*$")  # "项目决策 (20分)"
 _PAGE_NUMBER = re.compile(r"^[\s\-—–第页/]*\d+[\s\-—–页/]*(?:共\s*\d+\s*页)?$")
+
+_CJK = re.compile(r"[\u4e00-\u9fff]")
 
 BREAK = None  # a repeated header (page break) in a table's item list
 
@@ -395,9 +398,22 @@ def _labels(field: str) -> str:
     return "|".join(map(re.escape, sorted(vocabulary().header.labels[field], key=len, reverse=True)))
 
 
+def _labelled(prose: str, field: str, value: str = r"([^，。；\s]+)") -> str | None:
+    """The value a labelled statement gives a header field ("项目实施单位为…"); of several,
+    the one whose label labels.toml lists first, as in a form's header (tabular.label_rank).
+    A label of under 3 characters inside a longer word (单位 in 评价单位) is that word's, as in
+    labels.toml's rule for label cells."""
+    found = [(label_rank(field, m.group(1)), m.start(), m.group(2))
+             for m in re.finditer(rf"({_labels(field)})(?:为|是|：|:)\s*{value}", prose)
+             if len(m.group(1)) >= 3 or not _CJK.match(prose[m.start() - 1:m.start()])]
+    return min(found)[2].strip() if found else None
+
+
 def project_name(prose: str, title: str) -> str | None:
-    for pattern in (rf"(?:{_labels('name')})(?:为|是|：|:)\s*“?([^，。；”\s]+)",
-                    r"“([^“”]{2,60})”(?:项目)?(?:实施|开展|进行)了?(?:绩效)?评价",
+    name = _labelled(prose, "name", r"“?([^，。；”\s]+)")
+    if name:
+        return name
+    for pattern in (r"“([^“”]{2,60})”(?:项目)?(?:实施|开展|进行)了?(?:绩效)?评价",
                     r"评价项目(?:为|是)“?([^，。；”\s]+)"):
         m = re.search(pattern, prose)
         if m:
@@ -422,22 +438,22 @@ def report_year(title: str, prose: str, notes: list[RawWarning]) -> RawCell | No
     return RawCell(str(counts[0][0]), "narrative")
 
 
-def _named_unit(prose: str, label_pattern: str, verb_pattern: str, names: dict[str, str]) -> str | None:
-    m = re.search(rf"(?:{label_pattern})(?:为|是|：|:)\s*([^，。；\s]+)", prose)
-    if not m:
+def _named_unit(prose: str, field: str, verb_pattern: str, names: dict[str, str]) -> str | None:
+    name = _labelled(prose, field)
+    if name is None:
         m = re.search(verb_pattern, prose)
-    if not m:
-        return None
-    name = m.group(1).strip()
+        if not m:
+            return None
+        name = m.group(1).strip()
     return names.get(name, name)
 
 
 def unit_and_department(prose: str, raw: RawForm) -> None:
     """实施单位: stated, else whoever 申报 the budget; 主管部门: stated, else whose 部门预算 holds it."""
     names = aliases(prose)
-    unit = _named_unit(prose, _labels("unit"),
+    unit = _named_unit(prose, "unit",
                        r"(?:^|[，。；\n])([^\s，。；：:“”]{2,30}?)(?:申报|申请)了?(?:年初)?预算", names)
-    department = _named_unit(prose, _labels("department"),
+    department = _named_unit(prose, "department",
                              r"列入([^\s，。；\d]{2,30}?)\s*(?:\d{4}\s*年度?)?部门预算", names)
     if unit is None:
         raw.header_notes.append(RawWarning("unit", "the report names no 实施单位 and no unit applying for the budget"))

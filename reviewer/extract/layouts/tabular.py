@@ -55,6 +55,7 @@ _NAME_POINTS = re.compile(r"[（(]\s*(\d+(?:\.\d+)?)\s*分\s*[)）]\s*$")
 _LABELLED = re.compile(r"^\S{1,8}[:：]")  # "附件：…", "填报日期：…": a label of its own
 _NEXT_LABEL = re.compile(r"\s+(?=\S{2,10}[:：])")
 _TICK_BOX = re.compile(r"[□☐☑☒■√✓✔]")
+_STATED_TOTAL = re.compile(r"^\s*(\d{1,3}(?:\.\d+)?)\s*分?(?:\s|$)")  # "69 单位领导审签:", "99分"
 _NOT_FILLED = re.compile(r"^[\s/／\\\-—－–一、.。…]*$")  # "/", "—": the form says the field is not filled
 _OCR_SPLIT_NUMBER = re.compile(r"(?:^|\t)[ \u3000]*\d+\.[ \u3000]+\d+[ \u3000]*(?=\t|$)", re.M)  # "0. 98": OCR
 # Sub-labels of a two-row header that refine the upper label they stand under.
@@ -375,6 +376,9 @@ class _FormReader:
                 raw.kind = "department_overall"  # a rubric of no project: a department's (unit's) evaluation
         if self.total_at is not None:
             raw.total = self.total(self.rows[self.total_at])
+        stated = header.pop("total_score", None)
+        if stated is not None and _beyond_header(raw):  # a header alone stays one
+            raw.total = _stated_total(stated, raw.total, raw.header_notes)
         return raw
 
     # ------------------------------------------------------------ funding
@@ -577,7 +581,7 @@ def _header_fields(rows: list[_Row], after: _Row | None) -> tuple[dict[str, RawC
             if found is None or found[0] == "other":
                 continue
             field, inline = found
-            rank = _label_rank(field, gc.cell.text)
+            rank = label_rank(field, gc.cell.text)
             if field in values and rank >= ranks[field]:
                 continue
             value = RawCell(inline, gc.cell.where) if inline else _value_after(row, i, rows[r + 1:] + [after])
@@ -618,17 +622,19 @@ def _without_options(field: str, value: RawCell, notes: list[RawWarning]) -> Raw
 
 @depends_on_vocabulary
 @lru_cache(maxsize=4096)
-def _label_rank(field: str, text: str) -> int:
+def label_rank(field: str, text: str) -> int:
     """Where a header label stands in its field's list in labels.toml: when a form writes two
     labels for one field (单位名称 of the office filling it in, 项目实施单位 of the one carrying
-    the project out), the one listed first is the meaning the field has."""
+    the project out), the one listed first is the meaning the field has. A compound label
+    (项目实施单位/项目负责人) ranks as its part naming the field."""
     labels = [label_key(label) for label in vocabulary().header.labels.get(field, [])]
     key = label_key(text)
     colon = min((i for i in (text.find(":"), text.find("：")) if i >= 0), default=-1)
     for k in (key, label_key(text[:colon]) if colon > 0 else None):
         if k in labels:
             return labels.index(k)
-    return len(labels)
+    parts = key.split("/") if "/" in key else []
+    return min((labels.index(part) for part in parts if part in labels), default=len(labels))
 
 
 def _value_after(row: _Row, i: int, below: list[_Row | None]) -> RawCell | None:
@@ -687,6 +693,32 @@ def _over_row_labels(column: Column, body: list[_Row]) -> bool:
     rows = vocabulary().funding_rows
     starts = [r.cells[0].col for r in body if rows.field(r.cells[0].cell.text)]
     return bool(starts) and starts.count(column.start) > len(starts) / 2
+
+
+def _beyond_header(raw: RawForm) -> bool:
+    """Whether the form holds rows of its own after its header: indicators, funding or a goal's text."""
+    goal = raw.goal.planned + raw.goal.actual if raw.goal else []
+    return bool(raw.indicators and raw.indicators.rows or raw.funding and raw.funding.rows
+                or any(c.text.strip() for c in goal))
+
+
+def _stated_total(stated: RawCell, total: RawTotal | None, notes: list[RawWarning]) -> RawTotal | None:
+    """The total score the header states (自评总分: 69): the form's when no 总分 row gives one;
+    where a 总分 row gives another, the row's holds and the difference is noted."""
+    m = _STATED_TOTAL.match(stated.text)
+    if m is None:
+        notes.append(RawWarning("total_score", f"{stated.where}: the header's 总分 '{stated.text[:20]}' is no "
+                                               "number; not read"))
+        return total
+    written = total.cells.get("score") if total is not None else None
+    if written is None:
+        total = total or RawTotal()
+        total.cells["score"] = RawCell(m.group(1), stated.where)
+        total.notes.append(RawWarning("total_score", f"总分 read from the header ({stated.where})"))
+    elif written.text.strip() != m.group(1):
+        notes.append(RawWarning("total_score", f"the header states 总分 {m.group(1)} ({stated.where}), the 总分 row "
+                                               f"{written.text.strip()}; the row's is read"))
+    return total
 
 
 def _stated_weight(header: _Row) -> RawCell | None:
