@@ -30,7 +30,8 @@ from reviewer.extract import ExtractFailure, extract_file
 NOT_READ_YET = {
     # Single spaces part cells and also sit inside them (003's OCR names "购置费 112 万", 000's
     # split target value "≦8454200 元"): where a cell ends is not written.
-    ("003", "*", "flattened"): "single spaces inside OCR'd names and values ('购置费 112 万'): cells mis-cut",
+    ("003", "split-target", "flattened"): "single spaces inside OCR'd names and split values ('9 台' as 指标值 "
+                                          "'9' | 度量单位 '台'): a split target's parts are not yet cut by words",
     ("000", "split-target", "flattened"): "a split target flattened where values hold single spaces ('4 个'): "
                                           "指标值 | 度量单位 | 实际完成值 not told apart",
 }
@@ -89,8 +90,20 @@ def differences(got: object, want: object, at: str) -> list[str]:
 
 
 def as_unreadable(want: dict, gone: dict[str, str]) -> dict:
-    """The expectation with each lost field as unreadable: every text in it empty."""
-    return {k: _blank(v) if k in gone else v for k, v in want.items()}
+    """The expectation with each lost field as unreadable: every text in it empty (a field
+    or an indicator's cell, "indicators[3].name")."""
+    out = {k: _blank(v) if k in gone else v for k, v in want.items()}
+    cells = [_cell_path(f) for f in gone if f.startswith("indicators[")]
+    if cells:
+        out["indicators"] = [dict(row) for row in want["indicators"]]
+        for i, name in cells:
+            out["indicators"][i][name] = _blank(want["indicators"][i][name])
+    return out
+
+
+def _cell_path(lost_field: str) -> tuple[int, str]:
+    row, name = lost_field.removeprefix("indicators[").split("].")
+    return int(row), name
 
 
 def _blank(value: object) -> object:
@@ -99,11 +112,22 @@ def _blank(value: object) -> object:
     return "" if isinstance(value, str) else value
 
 
-def unwarned(form, gone: dict[str, str], at: str) -> list[str]:
-    """A lost field read without a warning on it."""
+def unwarned(form, gone: dict[str, str], want: dict, at: str) -> list[str]:
+    """A lost field read without a warning on it. A lost indicator cell is warned on by the
+    text reader's note on its row: a warning that quotes the cell's words and says it is
+    left empty."""
     warned = {w.field.split(".")[0] for w in form.warnings}
-    return [f"{at}.{f}: lost in this rendering ({why}), but no warning names it" for f, why in gone.items()
-            if f not in warned]
+    notes = ["".join(w.message.split()) for w in form.warnings if "left empty" in w.message]
+    out = []
+    for f, why in gone.items():
+        if f.startswith("indicators["):
+            i, name = _cell_path(f)
+            if any("".join(want["indicators"][i][name].split()) in n for n in notes):
+                continue
+        elif f in warned:
+            continue
+        out.append(f"{at}.{f}: lost in this rendering ({why}), but no warning names it")
+    return out
 
 
 @pytest.fixture(scope="module")
@@ -125,9 +149,9 @@ def test_rendering_reads_back_as_expected(seed, variant, carrier, folder):
     except ExtractFailure as exc:
         pytest.fail(f"{path.name}: not read: {exc}")
     assert len(forms) == len(expected), f"{len(forms)} forms read, {len(expected)} rendered"
-    problems = [d for n, (form, want, gone) in enumerate(zip(forms, expected, lost(seed, carrier)), start=1)
+    problems = [d for n, (form, want, gone) in enumerate(zip(forms, expected, lost(seed, carrier, variant)), start=1)
                 for d in differences(contract_dump(form), as_unreadable(want, gone), f"form {n}")
-                + unwarned(form, gone, f"form {n}")]  # fmt: skip
+                + unwarned(form, gone, want, f"form {n}")]  # fmt: skip
     assert not problems, f"{len(problems)} fields differ:\n" + "\n".join(problems[:30])
 
 

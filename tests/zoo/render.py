@@ -402,9 +402,51 @@ def lost_fields(form: dict, carrier: str) -> dict[str, str]:
     return {}
 
 
-def lost(seed: str, carrier: str) -> list[dict[str, str]]:
-    """lost_fields for each zoo form of `seed`, in rendering order."""
-    return [lost_fields(form, carrier) for form in seed_forms(seed)]
+# Text carriers that part cells by single spaces, which also sit inside cells ("购置费 112 万").
+SPACE_PARTED = frozenset({"flattened"})
+_TEXT_CELLS = ("name", "target", "actual")  # an indicator row's text cells before its 分值, in order
+
+
+def lost_cells(form: dict, carrier: str) -> dict[str, str]:
+    """Indicator cells a single-space flattening genuinely loses, {"indicators[i].field": why}.
+
+    A row's text cells before its 分值 (三级指标 | 年度指标值 | 实际完成值) are written one after
+    another, parted by single spaces. Where a cell holds a space of its own, the spaces between
+    the cells are not the only places they could part: any other cut of the row's words into
+    as many cells is another reading, unless a word cannot stand where it puts it (a cell does
+    not begin with a unit alone, "9 台"; nor end with a comparator, "高于"). A cell that some
+    other reading gives other words is lost."""
+    if carrier not in SPACE_PARTED:
+        return {}
+    from itertools import combinations
+
+    from reviewer.domain.values import comparator_symbol, is_unit
+
+    def fits(words: list[str]) -> bool:
+        return bool(words) and not is_unit(words[0]) and comparator_symbol(words[-1]) is None
+
+    out: dict[str, str] = {}
+    for i, ind in enumerate(form["indicators"]):
+        cells = [(f, ind[f].split()) for f in _TEXT_CELLS if ind[f].strip()]
+        words = [w for _, ws in cells for w in ws]
+        readings = []
+        for cut in combinations(range(1, len(words)), len(cells) - 1):
+            bounds = (0, *cut, len(words))
+            parts = [words[a:b] for a, b in zip(bounds, bounds[1:])]
+            if all(fits(p) for p in parts):
+                readings.append(parts)
+        for k, (f, ws) in enumerate(cells):
+            if any(r[k] != ws for r in readings):
+                out[f"indicators[{i}].{f}"] = (f"'{' '.join(ws)}' holds a space and the row's words "
+                                               f"('{' '.join(words)}') admit other cuts")
+    return out
+
+
+def lost(seed: str, carrier: str, variant: str = "national") -> list[dict[str, str]]:
+    """lost_fields (and, but for split targets, lost_cells) for each zoo form of `seed`, in
+    rendering order."""
+    cells = variant != "split-target"  # a split target's parts: not yet read cell by cell
+    return [lost_fields(form, carrier) | (lost_cells(form, carrier) if cells else {}) for form in seed_forms(seed)]
 
 
 # ---------------------------------------------------------------- text carriers
