@@ -7,7 +7,9 @@ word is limits where a cell may begin or end, and nothing else is assumed:
   - a 指标性质 column holds one comparator or nature word, a 度量单位 column one unit, or nothing;
   - reason columns after the numbers take what is left, or nothing;
   - every other cell holds one word or more, does not begin with a unit alone (a unit after a
-    number is that number's: "9 台") and does not end with a comparator (it needs its value).
+    number is that number's: "9 台") and does not end with a comparator (it needs its value);
+    under a split target a 指标值 does not end with a unit alone either, nor begin with a
+    comparator sign after a 指标性质 column (the unit and the sign have their columns).
 Every cut that keeps to these is a reading of the row. A cell that is the same in all of
 them is read; one that differs between them is where the form does not say where a cell
 ends: it is left empty, never cut by guess.
@@ -43,6 +45,15 @@ def _fits_cell(words: list[str]) -> bool:
     return not (cue.is_unit(words[0]) or cue.is_comparator(words[-1]))
 
 
+def _has_part_before(columns: list[str], c: int) -> bool:
+    return c > 0 and columns[c - 1] in ("nature", "comparator")
+
+
+def _comparator_symbol(word: str) -> bool:
+    """A comparator written as a sign ("≥", "<="), not a word ("高于", which may open a value)."""
+    return cue.is_comparator(word) and not re.search(r"[\u4e00-\u9fff]", word)
+
+
 def _trailing_prose(columns: list[str]) -> int:
     """Where the reason columns after the last numeric one begin (len(columns) when none)."""
     k = len(columns)
@@ -56,33 +67,38 @@ Span = tuple[int, int]  # the words [a, b) a cell holds; a == b: empty
 
 def cuts(words: list[str], columns: list[str]) -> list[list[Span]]:
     """Every reading of `words` as one cell per column, each cell the span of words it holds
-    (empty for an empty optional or reason cell); at most MAX_CUTS + 1 of them."""
+    (empty for an empty optional or reason cell); at most MAX_CUTS + 1 of them. States that
+    lead to no reading are remembered, so a long row costs polynomial time, not exponential."""
     tail = _trailing_prose(columns)
     out: list[list[Span]] = []
     n = len(words)
+    dead: set[tuple[int, int]] = set()
 
-    def walk(w: int, c: int, acc: list[Span]) -> None:
-        if len(out) > MAX_CUTS:
-            return
+    def walk(w: int, c: int, acc: list[Span]) -> bool:
+        if len(out) > MAX_CUTS or (w, c) in dead:
+            return len(out) > MAX_CUTS
+        found = False
         if c == tail:
-            if w < n and tail == len(columns):
-                return
-            rest = [(w, n)] if tail < len(columns) else []
-            out.append(acc + rest + [(n, n)] * max(0, len(columns) - tail - 1))
-            return
-        column = columns[c]
-        if column in _SINGLE:
-            if w < n and _fits_single(words[w], column):
-                walk(w + 1, c + 1, acc + [(w, w + 1)])
-            return
-        if column in _OPTIONAL:
-            walk(w, c + 1, acc + [(w, w)])
-            if w < n and _fits_optional(words[w], column):
-                walk(w + 1, c + 1, acc + [(w, w + 1)])
-            return
-        for end in range(w + 1, n + 1):
-            if _fits_cell(words[w:end]):
-                walk(end, c + 1, acc + [(w, end)])
+            if w == n or tail < len(columns):
+                rest = [(w, n)] if tail < len(columns) else []
+                out.append(acc + rest + [(n, n)] * max(0, len(columns) - tail - 1))
+                found = True
+        elif columns[c] in _SINGLE:
+            if w < n and _fits_single(words[w], columns[c]):
+                found = walk(w + 1, c + 1, acc + [(w, w + 1)])
+        elif columns[c] in _OPTIONAL:
+            found = walk(w, c + 1, acc + [(w, w)])
+            if w < n and _fits_optional(words[w], columns[c]):
+                found = walk(w + 1, c + 1, acc + [(w, w + 1)]) or found
+        elif not (columns[c] == "target" and w < n and _has_part_before(columns, c) and _comparator_symbol(words[w])):
+            # (a sign after a 指标性质 column is that column's, never the start of 指标值)
+            unit_next = columns[c] == "target" and "unit" in columns[c + 1 :]
+            for end in range(w + 1, n + 1):
+                if _fits_cell(words[w:end]) and not (unit_next and _fits_optional(words[end - 1], "unit")):
+                    found = walk(end, c + 1, acc + [(w, end)]) or found
+        if not found:
+            dead.add((w, c))
+        return found
 
     walk(0, 0, [])
     return out

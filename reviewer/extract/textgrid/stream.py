@@ -457,8 +457,6 @@ class StreamRows:
         words admit no reading (the row is read as before) or the body has no 分值 / 得分."""
         if "weight" not in body_kinds or "score" not in body_kinds or any(p.fused for p in values):
             return None
-        if align.SUB_LABELS & (set(body_kinds) - {"target"}):
-            return None  # a split target: its parts are placed as before (not yet cut by words)
         words = cuts.words_of([p for p in values if not p.empty])
         if not words:
             return None
@@ -466,6 +464,9 @@ class StreamRows:
         if not readings or len(readings) > cuts.MAX_CUTS:
             return None
         cells = cuts.agreed(readings)
+        parts = [c for c, k in enumerate(body_kinds) if k in align.SUB_LABELS]
+        if len(parts) > 1 and any(cells[c] is None for c in parts):
+            cells = [None if c in parts else span for c, span in enumerate(cells)]  # the split target is one value
         unsure = [c for c, span in enumerate(cells) if span is None]
         if unsure:
             header = self.table.header_texts()
