@@ -193,3 +193,29 @@ def test_pipe_cells_print_a_cell_a_line_and_a_pipe_alone_for_a_blank():
     assert as_pipe_cells(_small_table()).splitlines() == [
         "整体绩效目标表", "一级指标 |", "二级指标 |", "三级指标 |", "备注 |", "产出指标 |", "数量指标 |", "业务工作支出安排金额 |",
         "|", "质量指标 |", "到位率 |", "|"]
+
+
+# ---- what a single-space flattening genuinely loses (render.lost_cells)
+
+
+def _form_with(*rows: tuple[str, str, str]) -> dict:
+    return {"indicators": [{"name": n, "target": t, "actual": a} for n, t, a in rows]}
+
+
+def test_flattening_loses_only_cells_whose_words_admit_another_cut():
+    from zoo.render import lost_cells
+
+    form = _form_with(("购置办公用设备共9 台", "9 台", "9 台"),  # "台" cannot begin a cell: one reading
+                      ("及时", "高于 95%", "98%"),  # "高于" cannot end one: one reading
+                      ("购置费 112 万", "112万", "109.44 万"),  # "购置费 | 112 万 112万 | …" reads too
+                      ("满意度", "100%", "100%"))  # no space inside: nothing lost
+    assert set(lost_cells(form, "flattened")) == {"indicators[2].name", "indicators[2].target", "indicators[2].actual"}
+    assert lost_cells(form, "tsv") == {}  # tabs part cells: nothing is lost
+
+
+def test_a_split_targets_parts_are_lost_together():
+    from zoo.render import lost_cells
+
+    form = _form_with(("及时", "≥95%", "98%"), ("提升", "高于 95%", "98%"))
+    # ≥ | 95 | % has one reading; "高于 | 95%" against "高于 95%" does not say which
+    assert set(lost_cells(form, "flattened", "split-target")) == {"indicators[1].target", "indicators[1].target_parts"}
