@@ -144,3 +144,15 @@ def test_spaced_cells_that_admit_several_cuts_are_left_empty_with_a_note():
     assert row[-6:] == ["", "", "", "10", "9.77", "按实际发生购置费支付"]  # the pair and reason are sure
     assert any("112 万 112万 109.44 万" in n and "三级指标 / 年度指标值 / 实际完成值" in n and "left empty" in n
                for n in notes)
+
+
+def test_two_amount_labels_side_by_side_are_a_funding_header_not_a_fields_value():
+    # A transfer-payment form (nm-linhe's kind): no 分值 / 得分 in its funding header
+    rows, _ = rows_of("就业补助资金绩效目标自评表 (2022年度) 转移支付(项目)名称 就业补助资金 中央主管部门 人力资源社会保障部 "
+                      "地方财政部门 某市某区财政局 全年预算数(A) 全年执行数(B) 7165.32 6992.95 "
+                      "其中:中央财政资金 3144.00 3144.00 自治区财政资金 570.17 570.17 盟市财政资金 433.00 432.10 "
+                      "年度资金总额 资金投入情况 (万元) 地方主管部 门 某区人社局")
+    assert ["地方财政部门", "某市某区财政局"] == [c for c in row_named(rows, "地方财政部门") if c]
+    assert ["全年预算数(A)", "全年执行数(B)"] == [c for c in row_named(rows, "全年预算数(A)") if c]
+    assert ["其中:中央财政资金", "3144.00", "3144.00"] == [c for c in row_named(rows, "其中:中央财政资金") if c]
+    assert ["地方主管部 门", "某区人社局"] == [c for c in row_named(rows, "地方主管部 门") if c]  # a label split by a space

@@ -165,7 +165,8 @@ def _column_runs(text: str, found) -> list[list[int]]:
             current, seen = [], set()
     runs.append(current)
     return [r for r in runs if len(r) >= 2 and (
-        align.is_header([found[k][0].group(0) for k in r]) or _after_section(text, found, r[0]))]
+        align.is_header([found[k][0].group(0) for k in r]) or _after_section(text, found, r[0])
+        or align.is_amount_header([found[k][0].group(0) for k in r]))]
 
 
 def category_column(column: str, previous: str) -> str:

@@ -205,7 +205,7 @@ class StreamRows:
         while k > start and not self._column(k - 1):
             k -= 1
         labels = [self.t[x].text for x in range(start, k)]
-        if k - start >= 2 and (align.is_header(labels) or start > j):
+        if k - start >= 2 and (align.is_header(labels) or align.is_amount_header(labels) or start > j):
             return k
         return None
 
