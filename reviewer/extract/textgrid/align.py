@@ -200,14 +200,14 @@ def is_header(texts: list[str]) -> bool:
     return enough and len(known) * 2 >= len(named)
 
 
-_AMOUNTS = frozenset({"initial_budget", "annual_budget", "executed"})
+AMOUNTS = frozenset({"initial_budget", "annual_budget", "executed"})  # a funding table's amount columns
 
 
 def is_amount_header(texts: list[str]) -> bool:
     """Two or more funding amount labels and nothing else ("全年预算数(A) 全年执行数(B)"): a
     funding header without 分值 / 得分 columns (a transfer-payment form), not words of a sentence."""
     kinds = [cue.column_kind(t) for t in texts if t.strip()]
-    return len(set(kinds)) == len(kinds) >= 2 and all(k in _AMOUNTS for k in kinds)
+    return len(set(kinds)) == len(kinds) >= 2 and all(k in AMOUNTS for k in kinds)
 
 
 def is_sub_header(texts: list[str]) -> bool:

@@ -256,6 +256,10 @@ class StreamRows:
                 self.mode = header_mode(self.table.kinds or [])
                 self.i = end
                 return
+        if kinds and kinds[0] in align.AMOUNTS:
+            # A funding header with no column for its row labels (项目资金 merged down, printed
+            # elsewhere): the rows' labels stand left of the amounts, so the header gets one.
+            pieces = [Piece("", pieces[0].start, pieces[0].start)] + pieces
         self.table.add_header(pieces, len(pieces))
         self.mode = header_mode(self.table.kinds or [])
         self.i = end
