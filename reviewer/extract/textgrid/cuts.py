@@ -18,6 +18,7 @@ ends: it is left empty, never cut by guess.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from reviewer.extract.textgrid import align
 from reviewer.extract.textgrid import cues as cue
@@ -29,20 +30,10 @@ _OPTIONAL = frozenset({"nature", "comparator", "unit"})
 MAX_CUTS = 64  # more readings than this: the row is too loose to read at all
 
 
-def _fits_single(word: str, column: str) -> bool:
-    if column == "share":
-        return cue.is_number(word) or cue.is_percent(word)
-    return cue.is_number(word)
-
-
 def _fits_optional(word: str, column: str) -> bool:
     if column == "unit":
         return cue.is_unit(word) or word in ("%", "％")
     return cue.is_comparator(word) or cue.is_nature(word)
-
-
-def _fits_cell(words: list[str]) -> bool:
-    return not (cue.is_unit(words[0]) or cue.is_comparator(words[-1]))
 
 
 def _has_part_before(columns: list[str], c: int) -> bool:
@@ -65,43 +56,75 @@ def _trailing_prose(columns: list[str]) -> int:
 Span = tuple[int, int]  # the words [a, b) a cell holds; a == b: empty
 
 
+# What a word is, as far as the cut rules tell words apart (a reading depends on nothing else,
+# so rows whose words are alike share their readings).
+_NUMBER, _PERCENT, _UNIT, _SIGN, _COMPARATOR, _NATURE, _WORD = range(7)
+
+
+def _class(word: str) -> int:
+    if cue.is_number(word):
+        return _NUMBER
+    if cue.is_percent(word):
+        return _PERCENT
+    if _fits_optional(word, "unit"):
+        return _UNIT
+    if cue.is_comparator(word):
+        return _SIGN if _comparator_symbol(word) else _COMPARATOR
+    return _NATURE if cue.is_nature(word) else _WORD
+
+
 def cuts(words: list[str], columns: list[str]) -> list[list[Span]]:
     """Every reading of `words` as one cell per column, each cell the span of words it holds
-    (empty for an empty optional or reason cell); at most MAX_CUTS + 1 of them. States that
-    lead to no reading are remembered, so a long row costs polynomial time, not exponential."""
-    tail = _trailing_prose(columns)
-    out: list[list[Span]] = []
-    n = len(words)
-    dead: set[tuple[int, int]] = set()
+    (empty for an empty optional or reason cell); at most MAX_CUTS + 1 of them."""
+    return [list(r) for r in _cuts(tuple(_class(w) for w in words), tuple(columns))]
 
-    def walk(w: int, c: int, acc: list[Span]) -> bool:
+
+@lru_cache(maxsize=4096)
+def _cuts(classes: tuple[int, ...], columns: tuple[str, ...]) -> tuple[tuple[Span, ...], ...]:
+    """The readings of words of these classes. States that lead to no reading are remembered,
+    so a long row costs polynomial time, not exponential."""
+    tail = _trailing_prose(list(columns))
+    out: list[tuple[Span, ...]] = []
+    n = len(classes)
+    dead: set[tuple[int, int]] = set()
+    unit = [k == _UNIT for k in classes]
+    comparator = [k in (_SIGN, _COMPARATOR) for k in classes]
+    # words the columns from c on need at least (one per column that cannot be empty)
+    need = [0] * (len(columns) + 1)
+    for c in range(min(tail, len(columns)) - 1, -1, -1):
+        need[c] = need[c + 1] + (columns[c] not in _OPTIONAL)
+
+    def walk(w: int, c: int, acc: tuple[Span, ...]) -> bool:
         if len(out) > MAX_CUTS or (w, c) in dead:
             return len(out) > MAX_CUTS
         found = False
+        column = columns[c] if c < len(columns) else ""
         if c == tail:
             if w == n or tail < len(columns):
-                rest = [(w, n)] if tail < len(columns) else []
-                out.append(acc + rest + [(n, n)] * max(0, len(columns) - tail - 1))
+                rest = ((w, n),) if tail < len(columns) else ()
+                out.append(acc + rest + ((n, n),) * max(0, len(columns) - tail - 1))
                 found = True
-        elif columns[c] in _SINGLE:
-            if w < n and _fits_single(words[w], columns[c]):
-                found = walk(w + 1, c + 1, acc + [(w, w + 1)])
-        elif columns[c] in _OPTIONAL:
-            found = walk(w, c + 1, acc + [(w, w)])
-            if w < n and _fits_optional(words[w], columns[c]):
-                found = walk(w + 1, c + 1, acc + [(w, w + 1)]) or found
-        elif not (columns[c] == "target" and w < n and _has_part_before(columns, c) and _comparator_symbol(words[w])):
+        elif n - w < need[c]:
+            pass
+        elif column in _SINGLE:
+            if classes[w] == _NUMBER or column == "share" and classes[w] == _PERCENT:
+                found = walk(w + 1, c + 1, acc + ((w, w + 1),))
+        elif column in _OPTIONAL:
+            found = walk(w, c + 1, acc + ((w, w),))
+            if w < n and (unit[w] if column == "unit" else comparator[w] or classes[w] == _NATURE):
+                found = walk(w + 1, c + 1, acc + ((w, w + 1),)) or found
+        elif not unit[w] and not (column == "target" and _has_part_before(list(columns), c) and classes[w] == _SIGN):
             # (a sign after a 指标性质 column is that column's, never the start of 指标值)
-            unit_next = columns[c] == "target" and "unit" in columns[c + 1 :]
-            for end in range(w + 1, n + 1):
-                if _fits_cell(words[w:end]) and not (unit_next and _fits_optional(words[end - 1], "unit")):
-                    found = walk(end, c + 1, acc + [(w, end)]) or found
+            unit_next = column == "target" and "unit" in columns[c + 1 :]
+            for end in range(w + 1, n - need[c + 1] + 1):
+                if not comparator[end - 1] and not (unit_next and unit[end - 1]):
+                    found = walk(end, c + 1, acc + ((w, end),)) or found
         if not found:
             dead.add((w, c))
         return found
 
-    walk(0, 0, [])
-    return out
+    walk(0, 0, ())
+    return tuple(out)
 
 
 def agreed(readings: list[list[Span]]) -> list[Span | None]:
