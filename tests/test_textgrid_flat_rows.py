@@ -119,3 +119,41 @@ def test_a_rows_pair_before_its_columns_is_placed_from_the_pair_and_the_reason_k
     row = row_named(rows, "社工人数")
     assert row[-3:] == ["15", "13", "偏差原因：新增社工人员 6 人；改进措施：合理变更年度指标值。"]
     assert "10 人" in row and "4" in row
+
+
+# Spaced flattened text (an OCR'd form, seed 003's kind): single spaces part cells and also
+# sit inside them. A row is cut where its words allow one reading only.
+HEADER_SPACED = "绩效指标 一级指标 二级指标 三级指标 年度指标值 实际完成值 分值 得分 偏差原因分析及改进措施 "
+
+
+def test_spaced_cells_a_unit_after_a_number_stays_with_it_one_reading():
+    # "台" alone cannot begin a cell: only "…共9 台 | 9 台 | 9 台" reads the row
+    rows, notes = rows_of("项目名称 购置费 " + HEADER_SPACED + "产出指标 数量指标 购置办公用设备共9 台 9 台 9 台 20 20 "
+                          "时效指标 及时 高于 95% 98% 10 10 总分 30 30")
+    assert row_named(rows, "购置办公用设备共9 台")[-6:] == ["购置办公用设备共9 台", "9 台", "9 台", "20", "20", ""]
+    # "高于" needs its value: it cannot end a cell, so "高于 95%" is the target
+    assert row_named(rows, "及时")[-6:] == ["及时", "高于 95%", "98%", "10", "10", ""]
+    assert not any("left empty" in n for n in notes)
+
+
+def test_spaced_cells_that_admit_several_cuts_are_left_empty_with_a_note():
+    # "购置费 112 万 | 112万 | 109.44 万" or "购置费 | 112 万 112万 | 109.44 万" or …: not written
+    rows, notes = rows_of("项目名称 购置费 " + HEADER_SPACED + "产出指标 成本指标 购置费 112 万 112万 109.44 万 10 9.77 "
+                          "按实际发生购置费支付 总分 10 9.77")
+    row = row_named(rows, "成本指标")
+    assert row[-6:] == ["", "", "", "10", "9.77", "按实际发生购置费支付"]  # the pair and reason are sure
+    assert any("112 万 112万 109.44 万" in n and "三级指标 / 年度指标值 / 实际完成值" in n and "left empty" in n
+               for n in notes)
+
+
+def test_two_amount_labels_side_by_side_are_a_funding_header_not_a_fields_value():
+    # A transfer-payment form (nm-linhe's kind): no 分值 / 得分 in its funding header
+    rows, _ = rows_of("就业补助资金绩效目标自评表 (2022年度) 转移支付(项目)名称 就业补助资金 中央主管部门 人力资源社会保障部 "
+                      "地方财政部门 某市某区财政局 全年预算数(A) 全年执行数(B) 7165.32 6992.95 "
+                      "其中:中央财政资金 3144.00 3144.00 自治区财政资金 570.17 570.17 盟市财政资金 433.00 432.10 "
+                      "年度资金总额 资金投入情况 (万元) 地方主管部 门 某区人社局")
+    assert ["地方财政部门", "某市某区财政局"] == [c for c in row_named(rows, "地方财政部门") if c]
+    # the header has no column for the rows' labels: it gets one, so the amounts stand under it
+    assert row_named(rows, "全年预算数(A)")[:3] == ["", "全年预算数(A)", "全年执行数(B)"]
+    assert row_named(rows, "盟市财政资金")[:3] == ["盟市财政资金", "433.00", "432.10"]
+    assert ["地方主管部 门", "某区人社局"] == [c for c in row_named(rows, "地方主管部 门") if c]  # a label split by a space

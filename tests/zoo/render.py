@@ -143,7 +143,7 @@ def amount(value: float | None, unit: str) -> str:
 
 
 # The target split into 指标性质 | 指标值 | 度量单位 where it is a comparator, a number and a unit.
-_SPLIT_TARGET = re.compile(r"^\s*(≥|≤|>=|<=|＞|＜|>|<|＝|=)?\s*(\d+(?:\.\d+)?)\s*([^\d\s][^\d]*)?$")
+_SPLIT_TARGET = re.compile(r"^\s*(≥|≤|≧|≦|>=|<=|＞|＜|>|<|＝|=)?\s*(\d+(?:\.\d+)?)\s*([^\d\s][^\d]*)?$")
 
 
 def split_target(target: str) -> dict:
@@ -402,9 +402,98 @@ def lost_fields(form: dict, carrier: str) -> dict[str, str]:
     return {}
 
 
-def lost(seed: str, carrier: str) -> list[dict[str, str]]:
-    """lost_fields for each zoo form of `seed`, in rendering order."""
-    return [lost_fields(form, carrier) for form in seed_forms(seed)]
+# Text carriers that part cells by single spaces, which also sit inside cells ("购置费 112 万").
+SPACE_PARTED = frozenset({"flattened"})
+
+
+def _text_cells(ind: dict, variant: str) -> list[tuple[str, str]]:
+    """An indicator row's cells before its 分值 as the variant writes them, (field, text):
+    三级指标 | 年度指标值 | 实际完成值, or the split target's 指标性质 | 指标值 | 度量单位."""
+    if variant != "split-target":
+        return [("name", ind["name"]), ("target", ind["target"]), ("actual", ind["actual"])]
+    parts = split_target(ind["target"])
+    return [("name", ind["name"]), ("target_parts.comparator", parts["comparator"]),
+            ("target_parts.value", parts["value"]), ("target_parts.unit", parts["unit"]), ("actual", ind["actual"])]
+
+
+def _fits_part(word: str, field: str) -> bool:
+    """A word as a split target's 指标性质 (a comparator) or 度量单位 (a unit, "%")."""
+    from reviewer.domain.values import comparator_symbol, is_unit
+
+    if field.endswith("comparator"):
+        return comparator_symbol(word) is not None
+    return is_unit(word) or word == "%"
+
+
+def _readings(words: list[str], fields: list[str]) -> list[list[tuple[int, int]]]:
+    """Every cut of `words` into one cell per field, as (first word, end) spans. A cell holds
+    one word or more, does not begin with a unit alone ("9 台") and does not end with a
+    comparator ("高于"); a split target's 指标性质 holds one comparator or nothing, its 度量单位
+    one unit or nothing, and its 指标值 neither ends with a unit alone nor begins with a
+    comparator sign ("≥"; the unit and the sign have their columns)."""
+    from reviewer.domain.values import comparator_symbol, is_unit
+
+    out: list[list[tuple[int, int]]] = []
+
+    def walk(w: int, k: int, acc: list[tuple[int, int]]) -> None:
+        if k == len(fields):
+            if w == len(words):
+                out.append(acc)
+            return
+        f = fields[k]
+        if f in ("target_parts.comparator", "target_parts.unit"):
+            walk(w, k + 1, acc + [(w, w)])
+            if w < len(words) and _fits_part(words[w], f):
+                walk(w + 1, k + 1, acc + [(w, w + 1)])
+            return
+        for end in range(w + 1, len(words) + 1):
+            cell = words[w:end]
+            if is_unit(cell[0]) or comparator_symbol(cell[-1]) is not None:
+                continue
+            if f == "target_parts.value" and (_fits_part(cell[-1], "unit") or _fits_part(cell[0], "comparator")
+                                              and not re.search(r"[\u4e00-\u9fff]", cell[0])):
+                continue
+            walk(end, k + 1, acc + [(w, end)])
+
+    walk(0, 0, [])
+    return out
+
+
+def lost_cells(form: dict, carrier: str, variant: str = "national") -> dict[str, str]:
+    """Indicator cells a single-space flattening genuinely loses, {"indicators[i].field": why}.
+
+    A row's cells before its 分值 are written one after another, parted by single spaces (its
+    empty cells dropped). Where a cell holds a space of its own, the spaces between the cells
+    are not the only places they could part: any other cut of the row's words (_readings) is
+    another reading. A cell that some reading gives other words is lost; under a split target
+    a lost part loses the target (年度指标值) with all its parts."""
+    if carrier not in SPACE_PARTED:
+        return {}
+    out: dict[str, str] = {}
+    for i, ind in enumerate(form["indicators"]):
+        cells = _text_cells(ind, variant)
+        words, truth = [], []
+        for f, text in cells:
+            truth.append((len(words), len(words) + len(text.split())))
+            words += text.split()
+        fields = [f for f, _ in cells]
+        optional = ("target_parts.comparator", "target_parts.unit")
+        # the written cells: an empty cell is dropped, so only optional columns may be empty
+        if any(not text.strip() and f not in optional for f, text in cells):
+            continue
+        readings = _readings(words, fields)
+        why = f"the row's words ('{' '.join(words)}') admit {len(readings)} cuts into its cells"
+        differs = [f for k, f in enumerate(fields)
+                   if any(r[k] != truth[k] and not (r[k][0] == r[k][1] and truth[k][0] == truth[k][1]) for r in readings)]
+        if any(f.startswith("target_parts") for f in differs):
+            differs = [f for f in differs if not f.startswith("target_parts")] + ["target", "target_parts"]
+        out.update({f"indicators[{i}].{f}": why for f in differs})
+    return out
+
+
+def lost(seed: str, carrier: str, variant: str = "national") -> list[dict[str, str]]:
+    """lost_fields and lost_cells for each zoo form of `seed`, in rendering order."""
+    return [lost_fields(form, carrier) | lost_cells(form, carrier, variant) for form in seed_forms(seed)]
 
 
 # ---------------------------------------------------------------- text carriers

@@ -200,6 +200,16 @@ def is_header(texts: list[str]) -> bool:
     return enough and len(known) * 2 >= len(named)
 
 
+AMOUNTS = frozenset({"initial_budget", "annual_budget", "executed"})  # a funding table's amount columns
+
+
+def is_amount_header(texts: list[str]) -> bool:
+    """Two or more funding amount labels and nothing else ("全年预算数(A) 全年执行数(B)"): a
+    funding header without 分值 / 得分 columns (a transfer-payment form), not words of a sentence."""
+    kinds = [cue.column_kind(t) for t in texts if t.strip()]
+    return len(set(kinds)) == len(kinds) >= 2 and all(k in AMOUNTS for k in kinds)
+
+
 def is_sub_header(texts: list[str]) -> bool:
     """The second row of a two-row header: only the parts of a split target (指标性质 | 指标值 | 度量单位)."""
     named = [t for t in texts if t.strip()]

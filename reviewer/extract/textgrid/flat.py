@@ -165,7 +165,8 @@ def _column_runs(text: str, found) -> list[list[int]]:
             current, seen = [], set()
     runs.append(current)
     return [r for r in runs if len(r) >= 2 and (
-        align.is_header([found[k][0].group(0) for k in r]) or _after_section(text, found, r[0]))]
+        align.is_header([found[k][0].group(0) for k in r]) or _after_section(text, found, r[0])
+        or align.is_amount_header([found[k][0].group(0) for k in r]))]
 
 
 def category_column(column: str, previous: str) -> str:
@@ -297,8 +298,8 @@ def _content(v: _Virtual, a: int, b: int, mode: str, header: list[str] | tuple =
 # A space next to these sits inside a cell: no cell begins with a comma or a closing mark, none
 # ends with an opening one ("宣传 ，确保", "顺利开展 。", "（ 含"). "%" is not here: under a
 # split target it is a 度量单位 cell of its own.
-_GLUED_AFTER_SPACE = frozenset("，。、；：？！）」』”’》,;:?!)")
-_GLUED_BEFORE_SPACE = frozenset("（「『“‘《(")
+GLUED_AFTER_SPACE = frozenset("，。、；：？！）」』”’》,;:?!)")
+GLUED_BEFORE_SPACE = frozenset("（「『“‘《(")
 _SENTENCE_END = frozenset("。！？!?；;")
 
 
@@ -308,7 +309,7 @@ def _spaced_words(text: str, a: int, b: int) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     for m in re.finditer(r"\S+", text[a:b]):
         x, y = a + m.start(), a + m.end()
-        if spans and (text[x] in _GLUED_AFTER_SPACE or text[spans[-1][1] - 1] in _GLUED_BEFORE_SPACE):
+        if spans and (text[x] in GLUED_AFTER_SPACE or text[spans[-1][1] - 1] in GLUED_BEFORE_SPACE):
             spans[-1] = (spans[-1][0], y)
         else:
             spans.append((x, y))

@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 
 from reviewer.extract.raw import FUSED, RUN_TOGETHER
-from reviewer.extract.textgrid import align, anchor
+from reviewer.extract.textgrid import align, anchor, cuts
 from reviewer.extract.textgrid import cues as cue
 from reviewer.extract.textgrid.flat import GOAL_SECTIONS, category_column, header_mode, starts_header
 from reviewer.extract.textgrid.source import Piece, Source
@@ -108,6 +108,9 @@ class StreamRows:
         # pair is one token), so rows end where a name follows numbers and cells are placed
         # by what they are.
         self.loose = any(t.loose for t in tokens)
+        # Flattened text whose single spaces part cells (and sit inside some): a row is cut by
+        # what its words admit (cuts.py).
+        self.spaced_flat = origin == "flattened" and not self.loose and not self.counted
         self._header_ends: dict[int, int | None] = {}  # _header_end by token: asked again and again
         self._columns = [None if t.empty else cue.column_kind(t.text) for t in tokens]
 
@@ -202,7 +205,7 @@ class StreamRows:
         while k > start and not self._column(k - 1):
             k -= 1
         labels = [self.t[x].text for x in range(start, k)]
-        if k - start >= 2 and (align.is_header(labels) or start > j):
+        if k - start >= 2 and (align.is_header(labels) or align.is_amount_header(labels) or start > j):
             return k
         return None
 
@@ -253,6 +256,10 @@ class StreamRows:
                 self.mode = header_mode(self.table.kinds or [])
                 self.i = end
                 return
+        if kinds and kinds[0] in align.AMOUNTS:
+            # A funding header with no column for its row labels (项目资金 merged down, printed
+            # elsewhere): the rows' labels stand left of the amounts, so the header gets one.
+            pieces = [Piece("", pieces[0].start, pieces[0].start)] + pieces
         self.table.add_header(pieces, len(pieces))
         self.mode = header_mode(self.table.kinds or [])
         self.i = end
@@ -421,10 +428,13 @@ class StreamRows:
                 last = values[-1]
                 values[-1] = Piece((last.text + " " + self.t[j].text).strip(), last.start if not last.empty else self.t[j].start, self.t[j].end)
                 j += 1
-        if not self.counted and len(values) == len(body):
+        read = self._cut_by_words(values, body_kinds, last_level + 1) if self.spaced_flat else None
+        if read is not None:
+            values = read
+        elif not self.counted and len(values) == len(body):
             j, values = self._anchor_at_score(j, values, body_kinds, last_level + 1)
         exact = not self.loose
-        if not self.counted and not self.loose and len(values) == len(body):
+        if read is None and not self.counted and not self.loose and len(values) == len(body):
             values, exact = _pair_before_its_columns(values, body_kinds)
         self.i = j
         if j >= len(self.t) and len(values) < len(body):  # the text ends inside this row
@@ -444,6 +454,33 @@ class StreamRows:
                                   last_level + 1, exact=True)
             return
         self.table.place_into(prefix, values, body_kinds, last_level + 1, exact=exact)
+
+    def _cut_by_words(self, values: list[Piece], body_kinds: list[str], first: int) -> list[Piece] | None:
+        """A row of flattened spaced text placed by the cuts its words admit (cuts.py): the cells
+        all readings agree on, the others left empty with a note naming them. None when the
+        words admit no reading (the row is read as before) or the body has no 分值 / 得分."""
+        if "weight" not in body_kinds or "score" not in body_kinds or any(p.fused for p in values):
+            return None
+        words = cuts.words_of([p for p in values if not p.empty])
+        if not words:
+            return None
+        readings = cuts.cuts([w.text for w in words], body_kinds)
+        if not readings or len(readings) > cuts.MAX_CUTS:
+            return None
+        cells = cuts.agreed(readings)
+        parts = [c for c, k in enumerate(body_kinds) if k in align.SUB_LABELS]
+        if len(parts) > 1 and any(cells[c] is None for c in parts):
+            cells = [None if c in parts else span for c, span in enumerate(cells)]  # the split target is one value
+        unsure = [c for c, span in enumerate(cells) if span is None]
+        if unsure:
+            header = self.table.header_texts()
+            names = " / ".join(header[first + c] for c in unsure if first + c < len(header) and header[first + c])
+            self.table.notes.append(
+                f"{self.src.where(words[0].start, words[-1].end)}: the words of this row "
+                f"('{' '.join(w.text for w in words)}') can be cut into its columns in {len(readings)} ways "
+                f"(single spaces part cells and sit inside them): where {names} end is not written, so they "
+                "are left empty")
+        return cuts.as_pieces(words, cells)
 
     def _anchor_at_score(self, j: int, values: list[Piece], body_kinds: list[str], first: int):
         """A counted row of a spaced stream that stopped short of its 得分 (a cell wrapped over a

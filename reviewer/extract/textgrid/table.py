@@ -249,7 +249,7 @@ def build(src: Source, raw: list[RawRow], origin: str, width: int | None = None)
                     i += 2
                     continue
             cells = row.cells
-            if align.header_kinds([cells[0].text])[0] in _AMOUNTS:
+            if align.header_kinds([cells[0].text])[0] in align.AMOUNTS:
                 # A funding header with no column for its row labels (项目资金 merged down, printed
                 # above it): the rows' labels stand left of the amounts, so the header gets one.
                 cells = [Piece("", cells[0].start, cells[0].start)] + cells
@@ -277,7 +277,6 @@ _POINTS_COLUMNS = frozenset({"weight", "score", "review_score", "weighted_score"
 _TOTAL_COLUMNS = _POINTS_COLUMNS | {"share"}  # what a 总分 row sums, in header order
 _PERCENT_COLUMNS = frozenset({"rate", "share"})
 _FUNDING_VALUES = frozenset({"initial_budget", "annual_budget", "executed", "weight", "rate", "score"})
-_AMOUNTS = frozenset({"initial_budget", "annual_budget", "executed"})
 _NUMBER_COLUMNS = align.NUMERIC | align.PERCENTISH
 _NUMERIC_CHARS = set("0123456789.")
 
