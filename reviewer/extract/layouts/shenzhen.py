@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from reviewer.domain.model import Form
-from reviewer.domain.values import is_unit as _is_unit
+from reviewer.domain.values import is_unit  # cached there and cleared on a vocabulary reload
 from reviewer.domain.vocabulary import Level, Vocabulary, vocabulary
 from reviewer.extract.assemble import assemble
 from reviewer.extract.raw import (
@@ -61,9 +61,6 @@ _LABEL = re.compile(r"^\S{2,8}[：:]")
 _SPACES = re.compile(r"\s+")
 _DIGIT = re.compile(r"\d")
 _YEAR_LABEL_REST = re.compile(rf"\s*{_YEAR_LABEL_START}.*$")
-
-
-is_unit = lru_cache(maxsize=4096)(_is_unit)  # tokens repeat: "个", "%", "元"
 
 
 def _wrapped(label: str) -> str:
