@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import NamedTuple
 
-from reviewer.domain.values import comparator_symbol, is_unit
+from reviewer.domain.values import comparator_symbol, is_unit, parse_value_shared
 from reviewer.domain.vocabulary import depends_on_vocabulary, label_key, vocabulary
 from reviewer.extract.raw import UNPLACED, RawCell
 
@@ -42,6 +42,8 @@ _AMOUNT = re.compile(r"^[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:万元|万|�
 _POINTS = re.compile(r"[（(][^()（）]*?\d+(?:\.\d+)?\s*分?\s*[)）]\s*$")  # "规划 (15分)", "(20)"
 _POINTS_ONLY = re.compile(r"^[（(]\d+(?:\.\d+)?分?[)）]$")
 _DIGIT = re.compile(r"\d")
+_LEADING_NUMBER = re.compile(r"^\d+(?:\.\d+)?(?=[^\d.%])")
+_WORD_CHARS = re.compile(r"[^\W\d_]")  # letters of any script: the words after a leading number
 _DASHES = frozenset(("—", "－", "-", "--", "——", "/", "／", "–", "\\"))
 
 
@@ -86,7 +88,20 @@ def kind(text: str) -> str:
         return CRITERIA
     if vocab.description_words.search(t):
         return DESCRIPTION
+    if _numbered_name(t):
+        return TEXT
     return VALUE if _DIGIT.search(t) else TEXT
+
+
+def _numbered_name(t: str) -> bool:
+    """A name that begins with digits ("12345事件分拨完成合格率", "5G基站建设数量"): a number
+    followed by words, with no comparator and no unit after it, says no quantity, so it is never
+    a target's or an actual's value."""
+    m = _LEADING_NUMBER.match(t)
+    if not m or len(_WORD_CHARS.findall(t[m.end():])) < 2:
+        return False
+    value = parse_value_shared(t)
+    return value.kind == "number" and value.comparator is None and value.unit is None
 
 
 def _level_stem(key: str) -> bool:
@@ -270,8 +285,11 @@ def by_content(cells: list[GridCell], columns: list[Column], closed: bool, lead:
         _illegible_where_they_stand(scores, cells, columns, lead)
     if bonus:
         starts = [c.start for c in columns]
+        unanchored = agree and _split_target_parts_empty(columns, kinds)
         for i, gc in enumerate(cells):
             at = _span_of(starts, gc.col)
+            if unanchored and kinds[i] in _NUMBERS and at is not None and columns[at].field == "target":
+                continue  # its position is no reading of its own: see _split_target_parts_empty
             j = (at if at is not None else -1) + (1 if lead else 0)
             if 0 <= j < len(fields) and scores[i][j] > NO:
                 scores[i][j] += bonus
@@ -310,6 +328,16 @@ def by_content(cells: list[GridCell], columns: list[Column], closed: bool, lead:
     if positional:
         placed.shift = _shift(moves, columns)
     return placed
+
+
+def _split_target_parts_empty(columns: list[Column], kinds: list[str]) -> bool:
+    """Whether the row leaves a split target's 指标性质 and 度量单位 empty. A lone number the text
+    reader stood under 指标值 then has nothing beside it to show it is the target and not the
+    实际完成值: the reader, facing those two readings, took the first column, so that position
+    cannot break the tie (a number placed by it would be a target the form never said). A number
+    it stood further right had something before it taking the target's place, and keeps it."""
+    fields = {c.field for c in columns}
+    return bool(fields & {"comparator", "unit"}) and not any(k in (COMPARATOR, UNIT) for k in kinds)
 
 
 def _illegible_where_they_stand(scores: list[list[int]], cells: list[GridCell], columns: list[Column],
