@@ -1,17 +1,20 @@
-"""A split target (年度指标值 over 指标性质 | 指标值 | 度量单位, the layout zoo's split-target
-variant) whose parts a row leaves empty: an indicator name that begins with digits stays the
-name, and a lone number that could be the target's 指标值 or the 实际完成值 is never read as a
-target the form did not write.
+"""A row that leaves its target empty (a split target's 指标性质 | 指标值 | 度量单位 all empty, the
+layout zoo's split-target variant; or the national template's 年度指标值): an indicator name
+that begins with digits stays the name, and a lone number that could be the target or the
+实际完成值 is never read as a target the form did not write.
 
-The typed form is the zoo's first seed form (tests/zoo/render.py, split-target) cut to its
-indicator table, once as a tab export and once flattened to one line as the zoo's
-`flattened` carrier writes it (cells joined by single spaces, empty cells dropped)."""
+The typed form is the zoo's first seed form (tests/zoo/render.py) cut short, written as a tab
+export, flattened to one line as the zoo's `flattened` carrier writes it (cells joined by single
+spaces, empty cells dropped), and (national template) as pipe rows without their empty cells."""
 
 from __future__ import annotations
 
-import pytest
+import json
 
-from reviewer.extract import parse_text
+import pytest
+from zoo import render
+
+from reviewer.extract import extract_file, parse_text
 from reviewer.extract.layouts.placement import TEXT, VALUE, kind
 
 HEAD = [
@@ -40,6 +43,19 @@ TAIL = [
 def _form(name: str) -> list[list[str]]:
     row = ["", "", "时效指标", name, "", "", "", "100%", "10", "10"]  # 指标性质, 指标值, 度量单位 all empty
     return HEAD + [row] + TAIL
+
+
+NATIONAL_HEADER = ["绩效指标", "一级指标", "二级指标", "三级指标", "年度 指标值", "实际 完成值", "分值", "得分",
+                   "偏差原因分析 及改进措施"]
+
+
+def _national(name: str) -> list[list[str]]:
+    """The same form in the national template: one 年度指标值 column, this row's left empty."""
+    at = HEAD.index(next(r for r in HEAD if r[:1] == ["绩效指标"]))
+    rows = HEAD[:at] + [NATIONAL_HEADER] + [r[:4] + ["".join(r[4:7])] + r[7:] for r in HEAD[at + 2:]]
+    row = ["", "", "时效指标", name, "", "100%", "10", "10"]
+    return rows + [row] + [r[:4] + ["".join(r[4:7])] + r[7:] for r in TAIL[:-1]] + [
+        ["总分", "", "", "", "", "", "60", "59"]]
 
 
 def _tsv(rows: list[list[str]]) -> str:
@@ -74,6 +90,41 @@ def test_flattened_never_reads_a_target_the_form_did_not_write(name):
     # the rows around it, whose parts are written, are read whole
     assert [(i.name, i.target, i.actual) for i in form.indicators if i.level2 in ("质量指标", "成本指标")] == [
         ("信息系统故障率", "≤2%", "1%"), ("支出进度达标率", "≥95%", "100%")]
+
+
+@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("carrier", [_flattened])
+def test_national_template_never_reads_a_target_the_form_did_not_write(name, carrier):
+    form, row = _row(carrier(_national(name)), name)
+    assert row.name == name
+    assert row.target == ""
+    assert row.actual == "100%" or any("'100%'" in w.message and "年度指标值" in w.message for w in form.warnings)
+    assert [(i.name, i.target, i.actual) for i in form.indicators if i.level2 in ("质量指标", "成本指标")] == [
+        ("信息系统故障率", "≤2%", "1%"), ("支出进度达标率", "≥95%", "100%")]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_national_tab_export_keeps_the_name_and_the_actual(name):
+    _, row = _row(_tsv(_national(name)), name)
+    assert (row.name, row.target, row.actual) == (name, "", "100%")
+
+
+@pytest.mark.parametrize("variant", ["split-target", "national"])
+@pytest.mark.parametrize("carrier", [*render.TEXT_CARRIERS, "xlsx", "html"])
+def test_every_zoo_carrier_keeps_a_numbered_name_and_writes_no_target(variant, carrier, tmp_path, monkeypatch):
+    """The zoo's first seed with its third row renamed 12345… and its target emptied, through
+    the zoo's own carriers: the name is read whole, the target stays empty, the 100% is the
+    actual or is left unread with a warning."""
+    forms = render.seed_forms("000_227770587c716576")
+    forms[0]["indicators"][2].update(name=NAMES[0], target="")
+    (tmp_path / "numbered.json").write_text(json.dumps(forms, ensure_ascii=False), encoding="utf-8")
+    monkeypatch.setattr(render, "EXPECTED", tmp_path)
+    monkeypatch.setitem(render.SEEDS, "numbered", None)
+    path, _ = render.rendering("numbered", variant, carrier, tmp_path)
+    form = extract_file(path)[0]
+    row = form.indicators[2]
+    assert (row.name, row.target) == (NAMES[0], "")
+    assert row.actual == "100%" or any("'100%'" in w.message and "not read" in w.message for w in form.warnings)
 
 
 @pytest.mark.parametrize("text", ["12345事件分拨完成合格率", "5G基站建设数量", "110接警及时率", "12345 热线满意度"])

@@ -161,6 +161,12 @@ _SKIP = {"level1": 0, "level2": 0, "seq": 3, "name": 12, "target": 5, "actual": 
 _SKIP_DEFAULT = 2
 _DROP = 15  # cost of a cell placed nowhere
 _POSITION_BONUS = 1  # breaks ties only: never outweighs what a cell is
+# _LONE_TARGET: a lone number standing under 年度指标值 (or a split target's 指标值) in a row with
+# no comparator or unit cell has nothing beside it to show it is the target and not the
+# 实际完成值. A reader that dropped the row's empty cells, or a text reader facing the same two
+# readings, stood it in the first of them, so that position cannot break the tie: a number placed
+# by it would be a target the form never said. It is left unread, with a warning naming both
+# columns. A number stood further right had something before it taking the target's place.
 
 
 def fit(column: str, cell_kind: str, closed: bool) -> int:
@@ -285,11 +291,11 @@ def by_content(cells: list[GridCell], columns: list[Column], closed: bool, lead:
         _illegible_where_they_stand(scores, cells, columns, lead)
     if bonus:
         starts = [c.start for c in columns]
-        unanchored = agree and _split_target_parts_empty(columns, kinds)
+        unanchored = not any(k in (COMPARATOR, UNIT) for k in kinds)  # see _LONE_TARGET
         for i, gc in enumerate(cells):
             at = _span_of(starts, gc.col)
             if unanchored and kinds[i] in _NUMBERS and at is not None and columns[at].field == "target":
-                continue  # its position is no reading of its own: see _split_target_parts_empty
+                continue  # _LONE_TARGET
             j = (at if at is not None else -1) + (1 if lead else 0)
             if 0 <= j < len(fields) and scores[i][j] > NO:
                 scores[i][j] += bonus
@@ -328,16 +334,6 @@ def by_content(cells: list[GridCell], columns: list[Column], closed: bool, lead:
     if positional:
         placed.shift = _shift(moves, columns)
     return placed
-
-
-def _split_target_parts_empty(columns: list[Column], kinds: list[str]) -> bool:
-    """Whether the row leaves a split target's 指标性质 and 度量单位 empty. A lone number the text
-    reader stood under 指标值 then has nothing beside it to show it is the target and not the
-    实际完成值: the reader, facing those two readings, took the first column, so that position
-    cannot break the tie (a number placed by it would be a target the form never said). A number
-    it stood further right had something before it taking the target's place, and keeps it."""
-    fields = {c.field for c in columns}
-    return bool(fields & {"comparator", "unit"}) and not any(k in (COMPARATOR, UNIT) for k in kinds)
 
 
 def _illegible_where_they_stand(scores: list[list[int]], cells: list[GridCell], columns: list[Column],
