@@ -39,13 +39,15 @@ def test_rows_of_fused_text_are_set_aside_and_named_in_a_warning():
         dict(name="持续改善农村环境,保障群众饮水安全8是基本达到7加大宣传力度"),
         dict(name="人数分(因在校生减少,指标数减少,但资助比例未变)"),  # a note, a sentence
         dict(name="出标产指"),  # 产出指标 read out of order from a vertical cell
+        dict(name="及改进措施"),  # the end of 偏差原因分析及改进措施 on a line of its own
     )
     assert [i.name for i in form.indicators] == ["补贴渔船数量"]
     notes = set_aside(form)
-    assert len(notes) == 7
+    assert len(notes) == 8
     assert any("'指标1育苗基地面积8500亩500亩8'" in n and "figures run into its name" in n for n in notes)
     assert any("'二级指标'" in n and "column header" in n for n in notes)
     assert any("'出标产指'" in n for n in notes)
+    assert any("'及改进措施'" in n and "column header" in n for n in notes)
 
 
 def test_indicators_with_a_bare_name_or_values_stay():

@@ -497,9 +497,22 @@ def _not_an_indicator(body: dict[str, str], rubric: bool) -> str | None:
         return "has figures run into its name and no target, actual, 分值 or 得分 in cells of its own"
     if _SENTENCE.search(bare):
         return "is a sentence with no target, actual, 分值 or 得分 in cells of its own"
+    if _header_tail(bare):
+        return "is the end of a column header broken over two lines"
     if _scrambled_level(bare):
         return "is a category name with its characters out of order (OCR of a vertical cell)"
     return None
+
+
+@depends_on_vocabulary
+@lru_cache(maxsize=1)
+def _column_label_keys() -> tuple[str, ...]:
+    return tuple(label_key(label) for labels in vocabulary().indicator_columns.labels.values() for label in labels)
+
+
+def _header_tail(text: str) -> bool:
+    key = label_key(text)
+    return len(key) >= 3 and any(label != key and label.endswith(key) for label in _column_label_keys())
 
 
 def _scrambled_level(text: str) -> bool:
