@@ -54,13 +54,16 @@ def test_indicators_with_a_bare_name_or_values_stay():
     form = form_with(
         GOOD,
         dict(name="库存粮食明显变质比例"),  # written with its cells left empty: still an indicator
+        dict(name="2022年资金到位率"),  # one figure, part of the name
+        dict(name="畅通诉求渠道，解决民生问题"),  # one comma joining the name's halves
         dict(name="指标2群众对新品种的认知度"),  # the template's numbering is not a figure of the name
         dict(name="5000吨稻谷储备到位率", target="100%", actual="100%"),  # figures, with values of its own
         dict(name="项目完成及时率", target="100%", actual="100%", weight="10", score="10"),
         dict(name="指标2"),  # an unfilled template row: dropped as such, not set aside
     )
     assert [i.name for i in form.indicators] == [
-        "补贴渔船数量", "库存粮食明显变质比例", "指标2群众对新品种的认知度", "5000吨稻谷储备到位率", "项目完成及时率"]
+        "补贴渔船数量", "库存粮食明显变质比例", "2022年资金到位率", "畅通诉求渠道，解决民生问题",
+        "指标2群众对新品种的认知度", "5000吨稻谷储备到位率", "项目完成及时率"]
     assert set_aside(form) == []
 
 

@@ -466,7 +466,7 @@ def _fragment_name(body: dict[str, str]) -> bool:
 # The cells in which an indicator's own values stand; a row with none of them legible holds
 # at most a name, and must earn its place by that name alone.
 _VALUE_CELLS = frozenset(("target", "comparator", "unit", "actual", "weight", "score"))
-_FIGURE = re.compile(r"\d")
+_FIGURE = re.compile(r"\d+(?:\.\d+)?")
 _NUMBERING = re.compile(r"^指标\d+[:：]?")  # the template's "指标2" before a name, colon or not
 _SENTENCE = re.compile(r"[，,；;。：:]")
 
@@ -493,9 +493,9 @@ def _not_an_indicator(body: dict[str, str], rubric: bool) -> str | None:
     if not _VALUE_CELLS.isdisjoint(body) or vocab.placeholder.match(name):
         return None  # a template's unfilled 指标2 is dropped as such below
     bare = _NUMBERING.sub("", name, count=1)
-    if _FIGURE.search(bare):
+    if len(_FIGURE.findall(bare)) >= 2:  # one figure can be the name's ("2022年资金到位率")
         return "has figures run into its name and no target, actual, 分值 or 得分 in cells of its own"
-    if _SENTENCE.search(bare):
+    if len(_SENTENCE.findall(bare)) >= 2:  # one comma can join an indicator's two halves
         return "is a sentence with no target, actual, 分值 or 得分 in cells of its own"
     if _header_tail(bare):
         return "is the end of a column header broken over two lines"
