@@ -389,6 +389,10 @@ def _rows(form: Form, table: RawTable, part: str) -> list[Indicator]:
             form.warn(part, f"'{_short(body['name'])}' is a rubric's scoring rule or explanation, not an indicator (no 分值 or "
                             "得分 beside it): not read as a row")
             continue
+        reason = _not_an_indicator(body, table.rubric)
+        if reason is not None:
+            form.warn(part, f"'{_short(body['name'], 40)}' {reason}: set aside, not read as an indicator row")
+            continue
         category = _category_named(body)
         if category is not None:
             depth, name = category
@@ -457,6 +461,63 @@ def _fragment_name(body: dict[str, str]) -> bool:
     if _PIECE.match(text):
         return True
     return _SCORES.isdisjoint(body) and (_VALUE_ALONE.match(text) is not None or is_unit(text))
+
+
+# The cells in which an indicator's own values stand; a row with none of them legible holds
+# at most a name, and must earn its place by that name alone.
+_VALUE_CELLS = frozenset(("target", "comparator", "unit", "actual", "weight", "score"))
+_FIGURE = re.compile(r"\d+(?:\.\d+)?")
+_NUMBERING = re.compile(r"^指标\d+[:：]?")  # the template's "指标2" before a name, colon or not
+_SENTENCE = re.compile(r"[，,；;。：:]")
+
+
+def _not_an_indicator(body: dict[str, str], rubric: bool) -> str | None:
+    """Why a row with a name is not an indicator, or None. What an indicator has: a name that is
+    neither a column header nor a category, and either a value in its own cells or a name that
+    reads as an indicator's (no figures run into it, no sentence). A row that fails is OCR- or
+    PDF-flattened text (several cells fused into the 指标 column, a rubric sentence, a header
+    repeated on a new page) on which the checks would only comment and cut. In a rubric
+    (评分表) a category with its points is a scored row, so it stays there."""
+    name = body.get("name", "")
+    if not name:
+        return None
+    vocab = vocabulary()
+    if vocab.indicator_columns.exact(name) is not None:
+        return "is a column header of the indicator table"
+    if vocab.level(name, 1) is not None or vocab.level(name, 2) is not None:
+        # 产出指标 (60 分) heads its rows; a 二级 name with points can be a scored row (经济效益 in
+        # a department's table).
+        if not rubric and vocab.level(name, 1) is not None and body.keys() <= {"name"} | _SCORES and len(body) > 1:
+            return "is a 一级指标 with its points, not an indicator"
+        return None
+    if not _VALUE_CELLS.isdisjoint(body) or vocab.placeholder.match(name):
+        return None  # a template's unfilled 指标2 is dropped as such below
+    bare = _NUMBERING.sub("", name, count=1)
+    if len(_FIGURE.findall(bare)) >= 2:  # one figure can be the name's ("2022年资金到位率")
+        return "has figures run into its name and no target, actual, 分值 or 得分 in cells of its own"
+    if len(_SENTENCE.findall(bare)) >= 2:  # one comma can join an indicator's two halves
+        return "is a sentence with no target, actual, 分值 or 得分 in cells of its own"
+    if _header_tail(bare):
+        return "is the end of a column header broken over two lines"
+    if _scrambled_level(bare):
+        return "is a category name with its characters out of order (OCR of a vertical cell)"
+    return None
+
+
+@depends_on_vocabulary
+@lru_cache(maxsize=1)
+def _column_label_keys() -> tuple[str, ...]:
+    return tuple(label_key(label) for labels in vocabulary().indicator_columns.labels.values() for label in labels)
+
+
+def _header_tail(text: str) -> bool:
+    key = label_key(text)
+    return len(key) >= 3 and any(label != key and label.endswith(key) for label in _column_label_keys())
+
+
+def _scrambled_level(text: str) -> bool:
+    key = sorted(label_key(text))
+    return any(sorted(label_key(s)) == key for s in vocabulary().written_level_spellings if label_key(s) != label_key(text))
 
 
 def _category_named(body: dict[str, str]) -> tuple[int, str] | None:
