@@ -90,7 +90,7 @@ class ReplayServer:
     `counts`: requests by how they were answered (message / code / miss) and `reasks`
     (requests carrying an assistant turn); `reask_messages`: the last user message of each re-ask."""
 
-    def __init__(self, recordings: Recordings) -> None:
+    def __init__(self, recordings: Recordings | None) -> None:
         self.recordings = recordings
         self.counts: Counter[str] = Counter()
         self.reask_messages: list[str] = []
@@ -118,6 +118,7 @@ class ReplayServer:
         messages = body.get("messages") if isinstance(body, dict) else None
         if not isinstance(messages, list):
             return 400, {"error": {"message": "no messages", "type": "invalid_request_error", "code": "400"}}
+        assert self.recordings is not None  # a RequestRecorder answers in its own _reply
         content, how = self.recordings.answer(messages)
         with self._lock:
             self.counts["requests"] += 1
@@ -180,7 +181,7 @@ class RequestRecorder(ReplayServer):
     falls back to templates): what reviewer sends today, to be answered by a model."""
 
     def __init__(self) -> None:
-        super().__init__(Recordings.__new__(Recordings))
+        super().__init__(None)  # answers from nothing: _reply is its own
         self.requests: list[dict[str, Any]] = []
 
     def _reply(self, body: Any) -> tuple[int, dict[str, Any]]:

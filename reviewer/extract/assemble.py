@@ -515,9 +515,20 @@ def _header_tail(text: str) -> bool:
     return len(key) >= 3 and any(label != key and label.endswith(key) for label in _column_label_keys())
 
 
+@depends_on_vocabulary
+@lru_cache(maxsize=1)
+def _level_anagrams() -> dict[str, frozenset[str]]:
+    """Each level spelling's characters in sorted order -> the spellings (as label keys) written with them."""
+    found: dict[str, set[str]] = {}
+    for spelling in vocabulary().written_level_spellings:
+        key = label_key(spelling)
+        found.setdefault("".join(sorted(key)), set()).add(key)
+    return {letters: frozenset(keys) for letters, keys in found.items()}
+
+
 def _scrambled_level(text: str) -> bool:
-    key = sorted(label_key(text))
-    return any(sorted(label_key(s)) == key for s in vocabulary().written_level_spellings if label_key(s) != label_key(text))
+    key = label_key(text)
+    return bool(_level_anagrams().get("".join(sorted(key)), frozenset()) - {key})
 
 
 def _category_named(body: dict[str, str]) -> tuple[int, str] | None:
