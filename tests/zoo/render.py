@@ -22,6 +22,7 @@ from __future__ import annotations
 import html
 import json
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -42,7 +43,8 @@ SEEDS: dict[str, tuple[int, ...] | None] = {
 }
 
 VARIANTS = ("national", "split-target", "review-score", "weighted-score", "synonyms")
-TEXT_CARRIERS = ("tsv", "pipe-rows", "pipe-cells", "pipe-cells-dropped", "cell-lines", "flattened")
+TEXT_CARRIERS = ("tsv", "pipe-rows", "pipe-cells", "pipe-cells-dropped", "cell-lines", "flattened", "aligned",
+                 "aligned-centred")
 DOCUMENT_CARRIERS = ("docx", "xlsx", "xls", "html", "pdf")
 CARRIERS = TEXT_CARRIERS + DOCUMENT_CARRIERS
 
@@ -585,6 +587,73 @@ def as_flattened(sheets: list[Sheet]) -> str:
     return "\n".join(lines) + "\n"
 
 
+ALIGNED_WRAP = 14  # display columns a cell's text fills before it wraps: 7 CJK characters
+_GAP = 2  # spaces between columns
+
+
+def as_aligned(sheets: list[Sheet], centred: bool = False) -> str:
+    """The form as `pdftotext -layout` prints a ruled table: each cell's text at its column's
+    position, padded with spaces (a CJK character two columns wide), a long cell wrapped
+    inside its column over several lines, a merged cell printed once over the columns it
+    spans; top-aligned in its row (a Word table's default) or, `centred`, vertically centred
+    (an Excel sheet's and many PDF forms'), its first lines above the line of the row's
+    one-line cells and numbers:
+        绩效指标      一级指标    二级指标        三级指标        年度指标值     实际完成值   分值  得分
+                      产出指标    数量指标        满足宣传需求    购买宣传材料   完成指标     20    20
+                                  时效指标        根据宣传安排完  规定时间内     完成指标     20    20
+                                                  成购买
+    Empty cells are blank space, so a cell's place is kept only by where it starts."""
+    out = []
+    for sheet in sheets:
+        out += sheet.title
+        widths = _column_widths(sheet.table)
+        for row in sheet.table.rows():
+            out += _aligned_row(row, widths, centred)
+        out.append("")
+    return "\n".join(out) + "\n"
+
+
+def _display_width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _column_widths(table: Table) -> list[int]:
+    widths = [1] * table.width
+    for box in table.boxes:
+        if box.colspan == 1:
+            widths[box.col] = max(widths[box.col], min(_display_width(box.text.replace("\n", "")), ALIGNED_WRAP))
+    return widths
+
+
+def _wrapped(text: str, width: int) -> list[str]:
+    lines, line = [], ""
+    for ch in text.replace("\n", ""):
+        if line and _display_width(line + ch) > width:
+            lines.append(line)
+            line = ch
+        else:
+            line += ch
+    return lines + [line] if line.strip() else lines
+
+
+def _aligned_row(row: list[Box], widths: list[int], centred: bool) -> list[str]:
+    cells = []
+    for box in row:
+        span = sum(widths[box.col:box.col + box.colspan]) + _GAP * (box.colspan - 1)
+        cells.append((sum(widths[:box.col]) + _GAP * box.col, _wrapped(box.text, span) if box.text.strip() else []))
+    height = max([len(lines) for _, lines in cells] + [1])
+    printed = []
+    for k in range(height):
+        line = ""
+        for start, lines in cells:
+            j = k - ((height - len(lines)) // 2 if centred else 0)
+            if 0 <= j < len(lines):
+                line += " " * max(start - _display_width(line), _GAP if line else 0) + lines[j]
+        if line.strip():
+            printed.append(line.rstrip())
+    return printed
+
+
 # ---------------------------------------------------------------- document carriers
 
 
@@ -758,6 +827,8 @@ _TEXTS = {
     "pipe-cells-dropped": as_pipe_cells_dropped,
     "cell-lines": as_cell_lines,
     "flattened": as_flattened,
+    "aligned": as_aligned,
+    "aligned-centred": lambda sheets: as_aligned(sheets, centred=True),
     "html": as_html,
 }
 

@@ -166,6 +166,15 @@ def _line_kind(line: str) -> str:
     return "short"
 
 
+def _in_spaced_block(line: str, kind: str) -> str:
+    """A line's kind inside a block of space-parted cells: a long cell in a row of the block,
+    and a line indented by a run of spaces (a wrapped cell's next part, under its column),
+    are lines of the block."""
+    if kind == "long" and len(_split_spaces(line)) >= 2 or kind in ("short", "long") and SPACES.match(line):
+        return "spaces"
+    return kind
+
+
 def _split_spaces(line: str) -> list[str]:
     return [p for p in SPACES.split(line) if p.strip()]
 
@@ -187,8 +196,7 @@ def blocks(src: Source) -> list[Block]:
             out.append(Block("tabs" if kind == "tab" else "pipes", first, last))
             n = last + 1
         elif kind == "spaces":
-            spaced = [k if k != "long" or len(_split_spaces(src.line(j))) < 2 else "spaces"
-                      for j, k in enumerate(kinds)]  # a long cell in a row of the block
+            spaced = [_in_spaced_block(src.line(j), k) for j, k in enumerate(kinds)]
             last = _extend(spaced, n, "spaces", gap_kinds=("short",), max_gap=2)
             if _has_header(src, n, last):
                 out.append(Block("spaces", n, last))

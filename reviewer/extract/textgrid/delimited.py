@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 from reviewer.extract.textgrid import cues as cue
+from reviewer.extract.textgrid.aligned import aligned_rows
 from reviewer.extract.textgrid.source import Piece, Source
 from reviewer.extract.textgrid.table import RawRow, TableBuilder, build
 from reviewer.extract.textgrid.align import is_header, is_sub_header
@@ -38,9 +39,13 @@ def read_tabs(src: Source, first: int, last: int) -> TableBuilder:
 
 
 def read_spaces(src: Source, first: int, last: int) -> TableBuilder:
-    """Cells parted by runs of spaces: empty cells vanish, so rows are placed by what their cells are."""
-    raw = [RawRow([c for c in cells if not c.empty], ragged=True) for cells in _split_lines(src, first, last, SPACES)]
-    return build(src, raw, "spaces")
+    """Cells parted by runs of spaces: empty cells vanish, so rows are placed by what their cells
+    are; a cell wrapped inside its column is joined back first, and a row under labels is placed
+    under them by where its cells stand (aligned.aligned_rows)."""
+    notes: list[str] = []
+    table = build(src, aligned_rows(src, _split_lines(src, first, last, SPACES), notes), "spaces")
+    table.notes += notes
+    return table
 
 
 def read_words(src: Source, first: int, last: int) -> TableBuilder:
