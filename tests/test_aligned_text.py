@@ -123,3 +123,27 @@ def test_a_top_aligned_table_is_not_read_as_centred():
     ])
     [grid] = text_grids(text)
     assert not any("centred" in note for note in grid.notes)
+
+
+def _by_characters(rows: list[list[tuple[int, str]]]) -> str:
+    """Lines with each (column, text) part at that many characters from the line's start, one
+    column per character whatever its width, as pdfplumber's layout text places glyphs."""
+    lines = []
+    for parts in rows:
+        line = ""
+        for column, text in parts:
+            line += " " * max(column - len(line), 2 if line else 0) + text
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def test_columns_aligned_one_per_character_are_read_as_aligned():
+    text = _by_characters([
+        [(0, "绩效指标"), (6, "一级指标"), (12, "二级指标"), (18, "三级指标"), (27, "年度指标值"), (34, "分值"), (38, "得分")],
+        [(6, "产出指标"), (12, "数量指标"), (18, "根据实际需求产"), (27, "按需求结算"), (34, "20"), (38, "20")],
+        [(18, "生费用情况进行")],
+        [(18, "结算")],
+        [(12, "质量指标"), (18, "满足办公需要"), (27, "日常运转"), (34, "20"), (38, "20")],
+    ])
+    assert rows(text)[1:] == [["产出指标", "数量指标", "根据实际需求产生费用情况进行结算", "按需求结算", "20", "20"],
+                              ["质量指标", "满足办公需要", "日常运转", "20", "20"]]

@@ -8,8 +8,9 @@ column, each part starting where the cell starts:
     根据实际需求产生费用    按需求结算    20    20
     情况进行结算
 
-A line of such parts is no row of its own. Where each part stands (in display columns: a CJK
-character is two wide, as the alignment was made) says which cell it belongs to, and a rule
+A line of such parts is no row of its own. Where each part stands says which cell it belongs
+to (in display columns, a CJK character two wide, as a terminal aligns; or one column per
+character, as pdfplumber's layout text places glyphs: whichever aligns the table's cells), and a rule
 of wrapping says to which row: a cell goes on to the next line only when its line is full,
 as far right as its column's longest line reaches. So a part joins the cell above it when
 that cell's last line is full. A row of parts that joins nothing above, whose parts are
@@ -31,6 +32,7 @@ from __future__ import annotations
 
 import unicodedata
 from bisect import bisect_right
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from reviewer.extract.textgrid import cues as cue
@@ -82,9 +84,10 @@ def aligned_rows(src: Source, lines: list[list[Piece]], notes: list[str] | None 
     """The rows of the lines: wrapped cells joined, a row under labels placed under them, the
     others ragged (placed by what their cells are). `notes` gets a note for each line joined
     to the row above that could as well have begun the row below."""
-    printed = [_line(src, cells) for cells in lines]
+    wide = _runs([line for line in (_line(src, cells, display_width) for cells in lines) if line is not None])
+    narrow = _runs([line for line in (_line(src, cells, len) for cells in lines) if line is not None])
     rows: list[Line] = []
-    for run in _runs([line for line in printed if line is not None]):
+    for run in (min(pair, key=_spread) for pair in zip(wide, narrow)):
         joined, doubtful = _joined(run, Columns(run))
         rows += joined
         if notes is not None:
@@ -98,14 +101,22 @@ def aligned_rows(src: Source, lines: list[list[Piece]], notes: list[str] | None 
     return out
 
 
-def _line(src: Source, cells: list[Piece]) -> Line | None:
+def _line(src: Source, cells: list[Piece], width: Callable[[str], int]) -> Line | None:
     cells = [c for c in cells if not c.empty]
     if not cells:
         return None
     line_start = src.line_starts[src.line_of(cells[0].start)]
-    starts = [display_width(src.text[line_start:c.start]) for c in cells]
-    ends = [s + display_width(c.text) for s, c in zip(starts, cells)]
+    starts = [width(src.text[line_start:c.start]) for c in cells]
+    ends = [s + width(c.text) for s, c in zip(starts, cells)]
     return Line(cells, starts, ends, src.line_of(cells[0].start))
+
+
+def _spread(run: list[Line]) -> int:
+    """How many distinct places the run's cells start at: the measure of the text's columns
+    that aligns them (display width, as a terminal or editor aligns, or one per character,
+    as pdfplumber's and some converters' layout text places each glyph) gives the fewest."""
+    starts = sorted({s for line in run for s in line.starts})
+    return sum(1 for a, b in zip([-9] + starts, starts) if b - a > _SLACK)
 
 
 def _runs(lines: list[Line]) -> list[list[Line]]:
