@@ -46,6 +46,7 @@ READABLE: dict[str, str] = {
     "jx-nanchang-sthjj-2023-shuiwuran-zhuanyi-report": "transfer-payment narrative report: no form, none read",
     "hb-huanggang-danganguan-2020-trad-mirror": "flattened mirror text in traditional script: header and its 年度财政资金总额 row",
     "sc-zhongjiang-slj-2022-xianjie-flat": "one run with no separators: numbers left empty unless bounded, 得分 after a run ending at 执行率",
+    "hn-nanxian-mzj-2022-jifenbiao-pipecells": "pipe cells on indented lines, rows opened by a lone '|': a rubric's 具体指标 and 评价标准 kept as its description and criteria",
 }
 
 
