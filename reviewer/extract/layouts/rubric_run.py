@@ -103,8 +103,21 @@ def _next_digit(text: str, i: int) -> bool:
 # ---------------------------------------------------------------- detection
 
 
+_LEVEL_LABEL = re.compile(r"[一二]\s*[级級]\s*指")
+_WINDOW = 400  # characters around a level label: a header run is shorter
+_LOOKS = 20  # level labels looked at, at most: a claim is made near the top of a rubric
+
+
 def detect(text: str) -> bool:
-    return bool(_headers(_Run(clean(text).text)))
+    """Whether a rubric header is written as one run of labels: looked for only near the level
+    labels the text writes, so that a long text of other forms costs a few short windows."""
+    for k, m in enumerate(_LEVEL_LABEL.finditer(text)):
+        if k >= _LOOKS:
+            break
+        window = text[max(0, m.start() - _WINDOW // 4):m.start() + _WINDOW]
+        if _headers(_Run(clean(window).text)):
+            return True
+    return False
 
 
 def _labels() -> list[tuple[str, str]]:
@@ -219,7 +232,7 @@ def _pairs(body: str, bare: bool) -> list[_Pair]:
             points = m.group(1)
         start = _label_start(body, m.start(), bare)
         label = body[start:m.start()]
-        if 2 <= len(label) <= _LABEL_MAX and _balanced(label):
+        if 2 <= len(label) <= _LABEL_MAX and _balanced(label) and _opens_a_cell(body, start):
             end = m.end()
             found.append(_Pair(start, end, label + ("" if bare else m.group(0)), points))
     return found
@@ -239,6 +252,13 @@ def _label_start(body: str, at: int, bare: bool = False) -> int:
             break  # "没有:0分工作目标的明确度(3分)": the points of the prose before it
         k -= 1
     return k
+
+
+def _opens_a_cell(body: str, start: int) -> bool:
+    """A label cell starts the body, or follows a number, points, a sentence's end or a closing
+    bracket or quote; after a comma, a colon or "、" it is the end of a clause of the prose
+    ("…,未完成不得分9": the 9 is that row's 得分, not a weight)."""
+    return start == 0 or body[start - 1] not in ",，:：、"
 
 
 def _balanced(label: str) -> bool:
