@@ -165,3 +165,12 @@ def test_points_written_in_the_labels():
 ])
 def test_only_a_run_together_rubric_header_is_claimed(text):
     assert not rubric_run.detect(text)
+
+
+def test_a_grade_cut_before_its_points_and_a_points_note_cut_open_are_no_names():
+    # a PDF text layer's pieces: a criterion's sentence cut at its grade's colon (the points went
+    # to the 分值 column), and the "(6" of a level cell's "(6 分 )" printed between rows
+    form = rubric_with(ITEM, dict(name="项目资金使用的预定目标是否明确。明确:", weight="2"), dict(name="(6"),
+                       dict(name="项目实施完成后达到预期的效果的:"), rubric=False)
+    assert [i.name for i in form.indicators] == ["立项依据充分性"]
+    assert sum("not an indicator's name" in n for n in notes(form)) == 3

@@ -471,12 +471,13 @@ _FIELD_NAMES = {**_SCORE_NAMES, "criteria": "评分标准", "description": "指�
                 "deviation": "偏差原因"}
 
 
-# What an indicator's name never is: a number or points alone ("10", "15 分"), a unit alone,
-# or a piece of a sentence: it starts with punctuation, or with the 分 of "1 分;" whose
-# number was cut off ("分;缺一项扣"). (A value with its unit, "33000 元", names a row in
-# OCR'd forms that lost the name: it stays.)
+# What an indicator's name never is: a number, a percent or points alone ("10", "100%", "15 分"),
+# a unit alone, or a piece of a sentence: it starts with punctuation, or with the 分 of "1 分;"
+# whose number was cut off ("分;缺一项扣"), it is a points note cut open ("(6"), or it ends
+# with the colon of a grade whose points went elsewhere ("…是否明确。明确:"). (A value with
+# its unit, "33000 元", names a row in OCR'd forms that lost the name: it stays.)
 _VALUE_ALONE = re.compile(r"^[+-]?\d+(?:\.\d+)?\s*[分%％]?$")
-_PIECE = re.compile(r"^(?:[;；,，。、:：)）\]】=×/-]|分\s*[;；,，。、)）])")
+_PIECE = re.compile(r"^(?:[;；,，。、:：)）\]】=×/-]|分\s*[;；,，。、)）]|[(（]\s*\d+(?:\.\d+)?\s*分?\s*$)|.*[:：]$")
 
 
 def _fragment_name(body: dict[str, str]) -> bool:
