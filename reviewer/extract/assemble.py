@@ -477,7 +477,7 @@ _FIELD_NAMES = {**_SCORE_NAMES, "criteria": "评分标准", "description": "指�
 # with the colon of a grade whose points went elsewhere ("…是否明确。明确:"). (A value with
 # its unit, "33000 元", names a row in OCR'd forms that lost the name: it stays.)
 _VALUE_ALONE = re.compile(r"^[+-]?\d+(?:\.\d+)?\s*[分%％]?$")
-_PIECE = re.compile(r"^(?:[;；,，。、:：)）\]】=×/-]|分\s*[;；,，。、)）]|[(（]\s*\d+(?:\.\d+)?\s*分?\s*$)|.*[:：]$")
+_PIECE = re.compile(r"^(?:[;；,，。、:：)）\]】×-]|分\s*[;；,，。、)）]|[(（]\s*\d+(?:\.\d+)?\s*分?\s*$)|.*[:：]$")
 
 
 def _fragment_name(body: dict[str, str]) -> bool:

@@ -145,8 +145,8 @@ def read_pipes(src: Source, first: int, last: int) -> list[TableBuilder]:
 def _opened_rows(src: Source, first: int, last: int) -> list[RawRow] | None:
     """Pipe cells one per line as an HTML converter writes a <tr>: a line holding only "|" at
     the line's start opens a row, each cell, indented, is closed by a "|" at the end of its
-    (last) line, and a row's dropped cells are padded by indented lines of pipes only. The row boundaries
-    are kept, so rows are the cells between two openings (ragged: merged cells are dropped).
+    (last) line, and a row's dropped cells are padded by indented lines of pipes only. The row
+    boundaries are kept: rows are the cells between two openings (ragged: merged cells dropped).
     None when the text is not written so (cells without their closing pipe: one per line)."""
     lines = [n for n in range(first, last + 1) if src.line(n).strip()]
     pipes_only = {n for n in lines if not _PIPE.sub("", src.line(n)).strip()}
@@ -178,9 +178,10 @@ def _opened_rows(src: Source, first: int, last: int) -> list[RawRow] | None:
             current.append(src.piece(start, line_start + len(text) - 1))
             start = None
     if current or start is not None:
+        cut = start is not None or last >= src.line_count - 1  # no row opens after it: the text may end inside it
         if start is not None:
             current.append(src.piece(start, src.line_span(lines[-1])[1]))
-        rows.append(RawRow(current, ragged=True, cut=True))
+        rows.append(RawRow(current, ragged=True, cut=cut))
     return rows
 
 
