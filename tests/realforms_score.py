@@ -12,6 +12,7 @@ Each form text `<name>.txt` (first line `SOURCE: <url>`) sits beside `<name>.exp
                 "total_weight", "total_score", "review_total_score",
                 "unreadable": ["funding.executed", "indicators[2].weight", ...]}]}
 
+Forms are matched by name, else by the kind and year an expectation states, else in order.
 Only the fields an expectation states are checked: a field left out is one the excerpt does not
 show or the checker was unsure of. `null` / "" means the form leaves it empty. A field listed in
 `unreadable` is written but cannot be read with confidence (fused digits): the reader must leave
@@ -213,7 +214,11 @@ def score_forms(name: str, expectation: dict, forms: list[dict], error: str = ""
     s = FileScore(name=name, forms_expected=len(expectation["forms"]), forms_read=len(forms), error=error)
     check = _Checker(s)
     unused = list(range(len(forms)))
-    for i, exp in enumerate(expectation["forms"]):
+    # Expectations that say which form they are (a name, a kind or a year) pick first, so that an
+    # unnamed one does not take, by its place alone, the only form read (the other sheet's).
+    exps = list(enumerate(expectation["forms"]))
+    exps.sort(key=lambda ie: not any(ie[1].get(f) for f in ("name", "kind", "year")))
+    for i, exp in exps:
         match = _pick_form(exp, forms, unused)
         if match is None:
             s.details.append(f"form {i + 1} ({exp.get('name') or exp.get('kind') or '?'}): not read")
@@ -231,6 +236,10 @@ def _pick_form(exp: dict, forms: list[dict], unused: list[int]) -> int | None:
     if exp.get("name"):
         for j in unused:
             if norm_text(forms[j].get("name")) == norm_text(exp["name"]):
+                return j
+    elif exp.get("kind") or exp.get("year"):
+        for j in unused:
+            if all(forms[j].get(f) == exp[f] for f in ("kind", "year") if exp.get(f)):
                 return j
     return unused[0] if unused else None
 

@@ -46,6 +46,10 @@ READABLE: dict[str, str] = {
     "jx-nanchang-sthjj-2023-shuiwuran-zhuanyi-report": "transfer-payment narrative report: no form, none read",
     "hb-huanggang-danganguan-2020-trad-mirror": "flattened mirror text in traditional script: header and its 年度财政资金总额 row",
     "sc-zhongjiang-slj-2022-xianjie-flat": "one run with no separators: numbers left empty unless bounded, 得分 after a run ending at 执行率",
+    "unk-51dongshi-bumen-zhibiaobiao-rubric-flat": "a rubric run together with no delimiter: rows by their label cells and points, 评价标准 and 指标说明 parted at the formula",
+    "unk-xiangmu-pingfenbiao-trad-flat": "a rubric run together, traditional script: a 分值 after each label cell, the 得分 ending the prose",
+    "unk-31ppt-yindaozijin-zhibiaobiao-flat": "a special fund's rubric run together, points in '(N分)' labels, the criteria kept as criteria",
+    "hn-nanxian-mzj-2022-jifenbiao-pipecells": "pipe cells on indented lines, rows opened by a lone '|': a rubric's 具体指标 and 评价标准 kept as its description and criteria",
 }
 
 

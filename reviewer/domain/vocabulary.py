@@ -111,6 +111,8 @@ class Vocabulary:
         self.goal_columns = Labels(_columns(data.get("goal", {}).get("columns", [])))
         indicators = data.get("indicators", {})
         self.indicator_columns = Labels(_columns(indicators.get("columns", [])))
+        # A second name column's meaning beside the first (具体指标 beside 三级指标: its explanation).
+        self.beside_name = Labels(list(indicators.get("beside_name", {}).items()))
         rows = indicators.get("rows", {})
         self.placeholder = re.compile("|".join(rows.get("placeholders", [])) or r"(?!)")
         # The template's numbering written before an indicator's name ("指标1:"): not the name's words.

@@ -367,6 +367,7 @@ def _rows(form: Form, table: RawTable, part: str) -> list[Indicator]:
     split_target = "comparator" in table.columns or "unit" in table.columns
     rows: list[dict] = []  # the Indicators' fields, validated at once at the end (one call, not one per row)
     level1 = level2 = ""
+    left_out = 0  # rows that are no indicator (a rubric with more of them than rows is a scramble)
     for raw_row in table.rows:
         cells = raw_row.cells
         cell1, cell2 = cells.get("level1"), cells.get("level2")
@@ -384,14 +385,18 @@ def _rows(form: Form, table: RawTable, part: str) -> list[Indicator]:
         if _fragment_name(body):
             form.warn(part, f"'{body['name']}' is a value or a piece of text, not an indicator's name: the row "
                             "is not read (its cells were not placed with confidence)")
+            left_out += 1
             continue
-        if _rubric_prose_row(body):
-            form.warn(part, f"'{_short(body['name'])}' is a rubric's scoring rule or explanation, not an indicator (no 分值 or "
-                            "得分 beside it): not read as a row")
+        if _rubric_prose_row(body, table.rubric):
+            beside = "beside it in a rubric" if table.rubric and not _SCORES.isdisjoint(body) else "no 分值 or 得分 beside it"
+            form.warn(part, f"'{_short(body['name'])}' is a rubric's scoring rule or explanation, not an indicator ({beside}): "
+                            "not read as a row")
+            left_out += 1
             continue
         reason = _not_an_indicator(body, table.rubric)
         if reason is not None:
             form.warn(part, f"'{_short(body['name'], 40)}' {reason}: set aside, not read as an indicator row")
+            left_out += 1
             continue
         category = _category_named(body)
         if category is not None:
@@ -419,6 +424,11 @@ def _rows(form: Form, table: RawTable, part: str) -> list[Indicator]:
                                           + ", ".join(sorted(body)))
             _notes(form, raw_row.notes, f"{part}[{i - 1}]")
             continue
+        if table.rubric and "name" not in body:
+            form.warn(part, f"a rubric row with no 指标 name ({_cells_named(body)}): not read as a row (a rubric row "
+                            "is an item's name with its 分值 and 得分; these cells were not placed with confidence)")
+            left_out += 1
+            continue
         where = f"{part}[{i}]"
         if raw_row.notes:
             _notes(form, raw_row.notes, where)
@@ -427,6 +437,11 @@ def _rows(form: Form, table: RawTable, part: str) -> list[Indicator]:
         if not row_level2 and "level2" in table.columns and "level2" not in cells:
             form.warn(where, "no 二级指标 for this row")
         rows.append(_indicator(form, where, table, body, row_level1, row_level2, split_target, blank))
+    if table.rubric and rows and left_out > len(rows):
+        form.warn(part, f"{left_out} of the rubric's {left_out + len(rows)} rows are no item (nameless, a piece of "
+                        "a criterion or formula): its cells are scrambled, so none of its rows is read with "
+                        "confidence (left out: " + ", ".join(f"'{_short(r['name'])}'" for r in rows) + ")")
+        rows = []
     if table.truncated:
         form.warn(part, f"indicator table ends after row {len(rows)} with no 总分 row: the rest of the form "
                         "may be cut off")
@@ -437,19 +452,32 @@ _SCORES = frozenset(("weight", "score", "review_score", "weighted_score"))
 _ROW_VALUES = frozenset(("target", "actual", "weight", "score", "review_score", "weighted_score"))
 
 
-def _rubric_prose_row(body: dict[str, str]) -> bool:
-    """A row whose name is a rubric's prose (a scoring rule, an explanation) and that holds no
-    分值 / 得分: a cell of a row the reader cut apart (评分标准 run over lines), not an indicator."""
+def _rubric_prose_row(body: dict[str, str], rubric: bool = False) -> bool:
+    """A row whose name is a rubric's prose (a scoring rule, an explanation): a cell of a row the
+    reader cut apart (评分标准 run over lines), not an indicator. Outside a rubric only when it
+    holds no 分值 / 得分; in a rubric never, whatever stands beside it: a rubric's prose is its
+    criterion, and a number beside it (or the "(1分)" it ends with) is then no item's weight."""
     name = body.get("name", "")
-    return bool(name) and _SCORES.isdisjoint(body) and bool(vocabulary().rubric_prose.search(name))
+    if not name or not vocabulary().rubric_prose.search(name):
+        return False
+    return rubric or _SCORES.isdisjoint(body)
 
 
-# What an indicator's name never is: a number or points alone ("10", "15 分"), a unit alone,
-# or a piece of a sentence: it starts with punctuation, or with the 分 of "1 分;" whose
-# number was cut off ("分;缺一项扣"). (A value with its unit, "33000 元", names a row in
-# OCR'd forms that lost the name: it stays.)
-_VALUE_ALONE = re.compile(r"^[+-]?\d+(?:\.\d+)?\s*分?$")
-_PIECE = re.compile(r"^(?:[;；,，。、:：)）]|分\s*[;；,，。、)）])")
+def _cells_named(body: dict[str, str]) -> str:
+    return ", ".join(f"{_FIELD_NAMES.get(k, k)} '{_short(v, 16)}'" for k, v in body.items())
+
+
+_FIELD_NAMES = {**_SCORE_NAMES, "criteria": "评分标准", "description": "指标说明", "target": "指标值", "actual": "完成值",
+                "deviation": "偏差原因"}
+
+
+# What an indicator's name never is: a number, a percent or points alone ("10", "100%", "15 分"),
+# a unit alone, or a piece of a sentence: it starts with punctuation, or with the 分 of "1 分;"
+# whose number was cut off ("分;缺一项扣"), it is a points note cut open ("(6"), or it ends
+# with the colon of a grade whose points went elsewhere ("…是否明确。明确:"). (A value with
+# its unit, "33000 元", names a row in OCR'd forms that lost the name: it stays.)
+_VALUE_ALONE = re.compile(r"^[+-]?\d+(?:\.\d+)?\s*[分%％]?$")
+_PIECE = re.compile(r"^(?:[;；,，。、:：)）\]】×-]|分\s*[;；,，。、)）]|[(（]\s*\d+(?:\.\d+)?\s*分?\s*$)|.*[:：]$")
 
 
 def _fragment_name(body: dict[str, str]) -> bool:

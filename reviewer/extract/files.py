@@ -141,6 +141,11 @@ def check_complete(form: Form) -> str | None:
     has_goal = bool(form.goal.planned or form.goal.actual)
     if form.indicators or form.performance_targets or has_funding or has_goal or form.total_score is not None:
         return None
+    left_out = [w.message for w in form.warnings if w.field == "indicators" and
+                any(said in w.message for said in ("not read as a row", "set aside", "none of its rows is read"))]
+    if left_out:  # a table was found, but none of its rows could be read with confidence: say why
+        return (f"form is truncated: only its header was found ({_header_found(form)}); its indicator table's "
+                f"rows were left out ({len(left_out)} warnings; the last: {left_out[-1][:160]})")
     return (f"form is truncated: only its header was found ({_header_found(form)}); no funding table, "
             "年度总体目标 or indicator table after it")
 

@@ -17,9 +17,10 @@ from reviewer.domain.model import Form
 from reviewer.extract.assemble import assemble
 from reviewer.extract.grid import Grid
 from reviewer.extract import textgrid
-from reviewer.extract.layouts import ocr, report, shenzhen, tabular
+from reviewer.extract.layouts import ocr, report, rubric_run, shenzhen, tabular
 
-LAYOUTS: list[ModuleType] = [report, ocr, tabular, shenzhen]
+# rubric_run last: it claims only a rubric header run together with no delimiter.
+LAYOUTS: list[ModuleType] = [report, ocr, tabular, shenzhen, rubric_run]
 
 # What a text that yields no form is told.
 NOT_FOUND = (

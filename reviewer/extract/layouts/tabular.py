@@ -758,6 +758,8 @@ def _columns(header: _Row, field_of) -> list[Column]:
     points = category_points(fields)
     for k, gc in enumerate(header.cells):
         field = None if k in points else fields[k]  # a category's 分值: its own column, no indicator's
+        if field == "name" and "name" in taken:  # a rubric's 具体指标 beside its 三级指标
+            field = vocabulary().beside_name.exact(gc.cell.text) or field
         if field and field not in taken:
             taken.add(field)
             columns.append(Column(field, gc.col, gc.cell))

@@ -133,6 +133,9 @@ def read_pipes(src: Source, first: int, last: int) -> list[TableBuilder]:
     leading = sum(1 for ln in pipe_lines if ln.strip()[0] in PIPES) * 2 > len(pipe_lines)
     counts = [_line_cells(ln, leading) for ln in pipe_lines]
     if counts and sum(1 for c in counts if c <= 1) * 5 >= len(counts) * 4:
+        opened = _opened_rows(src, first, last)
+        if opened is not None:
+            return [build(src, opened, "pipes", max(len(r.cells) for r in opened))]
         return [_cells_per_line(src, first, last)]
     segments = _segments(src, first, last, leading)
     tables = []
@@ -142,6 +145,49 @@ def read_pipes(src: Source, first: int, last: int) -> list[TableBuilder]:
         raw = _pipe_rows(src, seg_start, seg_end, width, leading)
         tables.append(build(src, raw, "pipes", width))
     return tables
+
+
+def _opened_rows(src: Source, first: int, last: int) -> list[RawRow] | None:
+    """Pipe cells one per line as an HTML converter writes a <tr>: a line holding only "|" at
+    the line's start opens a row, each cell, indented, is closed by a "|" at the end of its
+    (last) line, and a row's dropped cells are padded by indented lines of pipes only. The row
+    boundaries are kept: rows are the cells between two openings (ragged: merged cells dropped).
+    None when the text is not written so (cells without their closing pipe: one per line)."""
+    lines = [n for n in range(first, last + 1) if src.line(n).strip()]
+    pipes_only = {n for n in lines if not _PIPE.sub("", src.line(n)).strip()}
+    openings = [n for k, n in enumerate(lines) if n in pipes_only and src.line(n)[:1] in PIPES
+                and k + 1 < len(lines) and lines[k + 1] not in pipes_only]
+    if len(openings) < 2:
+        return None
+    cell_lines = [n for n in lines if n > openings[0] and n not in pipes_only]
+    closed = sum(1 for n in cell_lines if src.line(n).rstrip()[-1:] in PIPES)
+    nested = sum(1 for n in cell_lines if src.line(n)[:1] in " \t")  # cells indented inside their row
+    if closed * 5 < len(cell_lines) * 4 or nested * 5 < len(cell_lines) * 4:
+        return None  # a "|" alone at a line's start is then an empty cell, not a row's opening
+    rows = [RawRow([src.piece(*src.line_span(n))]) for n in lines if n < openings[0]]
+    current: list[Piece] | None = None
+    start: int | None = None  # where a cell broken over lines began
+    for n in lines[lines.index(openings[0]):]:
+        if n in openings:
+            if current:
+                rows.append(RawRow(current, ragged=True))
+            current, start = [], None
+            continue
+        if n in pipes_only:
+            continue  # padding for cells a merged cell dropped
+        line_start, line_end = src.line_span(n)
+        if start is None:
+            start = line_start
+        text = src.text[line_start:line_end].rstrip()
+        if text[-1:] in PIPES:
+            current.append(src.piece(start, line_start + len(text) - 1))
+            start = None
+    if current or start is not None:
+        cut = start is not None or last >= src.line_count - 1  # no row opens after it: the text may end inside it
+        if start is not None:
+            current.append(src.piece(start, src.line_span(lines[-1])[1]))
+        rows.append(RawRow(current, ragged=True, cut=cut))
+    return rows
 
 
 def _cells_per_line(src: Source, first: int, last: int) -> TableBuilder:
