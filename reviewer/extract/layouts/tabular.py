@@ -166,13 +166,49 @@ def _rows(grids: list[Grid]) -> list[_Row]:
                 text = tidy(cell.text) if cell.text else ""
                 if text:
                     original = tidy(cell.original) if cell.original else ""
-                    cells.append(GridCell(c, RawCell(text, cell.where or f"row {r + 1} col {c + 1}", original)))
+                    where = cell.where or f"row {r + 1} col {c + 1}"
+                    parts = None if original else _spaced_fields(cell.text)
+                    if parts:
+                        cells += [GridCell(c, RawCell(tidy(part), where)) for part in parts]
+                        continue
+                    cells.append(GridCell(c, RawCell(text, where, original)))
                 elif cell.illegible:
                     illegible.append(GridCell(c, RawCell("", cell.where), True))
             labels = [_label(gc.cell.text) for gc in cells]
             rows.append(_Row(len(rows), cells, labels, _role(labels), len(row), g, positional, illegible,
                              grid.aligned))
     return rows
+
+
+@depends_on_vocabulary
+@lru_cache(maxsize=16384)
+def _spaced_fields(text: str) -> tuple[str, ...] | None:
+    """A header row's label and value cells that a converter joined with spaces into one cell
+    ("项目名称 市级文物保护专项经费", "主管部门 裕安区文化和旅游局   实施单位 裕安区文化和旅游局",
+    "单位名称: 施甸县农业农村局   填报日期: 2022年7月16日"): the cells, each label and the words
+    up to the next label. None unless the cell opens with a header label written alone."""
+    tokens = text.split()
+    if len(tokens) < 2 or not _label_token(tokens[0]) or _CURRENCY.search(text) or _header_label(text):
+        return None  # "实施单位 (盖章)" is one label
+    parts: list[str] = []
+    value: list[str] = []
+    for token in tokens:
+        if _label_token(token):
+            if value:
+                parts.append(" ".join(value))
+                value = []
+            parts.append(token)
+        else:
+            value.append(token)
+    if value:
+        parts.append(" ".join(value))
+    return tuple(parts)
+
+
+def _label_token(token: str) -> bool:
+    """A header label standing alone (its value, if any, in the next cell)."""
+    found = _header_label(token)
+    return found is not None and not found[1]
 
 
 def _same_positions(row: _Row, header: _Row) -> bool:

@@ -49,7 +49,8 @@ def read_words(src: Source, first: int, last: int) -> TableBuilder:
     split over lines is made one, and rows are placed by what their cells are."""
 
     lines = _join_wrapped_labels(src, _split_lines(src, first, last, WORDS))
-    lines = [join_units(cells) for cells in _join_split_headers(lines)]
+    lines = [join_units(cells) for cells in _join_header_tails(_join_split_headers(lines))]
+    lines = _join_trailing_numbers(lines)
     raw = [RawRow([c for c in cells if not c.empty], ragged=True) for cells in lines]
     return build(src, [r for r in raw if r.cells], "words")
 
@@ -91,6 +92,60 @@ def _join_split_headers(lines: list[list[Piece]]) -> list[list[Piece]]:
                 out[-1] = before[:k]
                 if not out[-1]:
                     out.pop()
+        out.append(cells)
+    return out
+
+
+def _join_header_tails(lines: list[list[Piece]]) -> list[list[Piece]]:
+    """A header whose labels were wrapped inside their cells ("年度" / "指标值", "实际" / "完成值"):
+    the line under it holds only the labels' second halves, each of which makes a cell of the
+    header that names no column, in order, a column label. They are joined into the header."""
+    out: list[list[Piece]] = []
+    for cells in lines:
+        tails = [c for c in cells if not c.empty]
+        if out and tails and is_header([c.text for c in out[-1]]):
+            joined = _with_tails(out[-1], tails)
+            if joined is not None:
+                out[-1] = joined
+                continue
+        out.append(cells)
+    return out
+
+
+def _with_tails(header: list[Piece], tails: list[Piece]) -> list[Piece] | None:
+    cells = list(header)
+    k = 0
+    for tail in tails:
+        while k < len(cells) and not (cue.column_kind(cells[k].text) is None
+                                      and cue.column_kind(cells[k].text + tail.text)):
+            k += 1
+        if k == len(cells):
+            return None
+        cells[k] = Piece(cells[k].text + tail.text, cells[k].start, tail.end)
+        k += 1
+    return cells
+
+
+def _join_trailing_numbers(lines: list[list[Piece]]) -> list[list[Piece]]:
+    """A line of numbers alone ("7 7") under a row that ends in words: the row's 分值 and 得分,
+    put on the next line when its text cells filled the line (a long target and actual). The
+    numbers end that row; a line of numbers under a row of numbers, a header or a label is a
+    row of its own."""
+    out: list[list[Piece]] = []
+    header_seen = False
+    for cells in lines:
+        filled = [c for c in cells if not c.empty]
+        texts = [c.text for c in filled]
+        if is_header(texts):
+            header_seen = True
+        before = [c for c in out[-1] if not c.empty] if out else []
+        if (header_seen and before and filled and len(filled) <= 3
+                and all(cue.is_number(t) for t in texts)
+                and not (cue.is_number(before[-1].text) or cue.is_percent(before[-1].text))
+                and not is_header([c.text for c in before]) and cue.row_label(before[0].text) is None
+                and len(before) >= 3):
+            out[-1] = out[-1] + filled
+            continue
         out.append(cells)
     return out
 
