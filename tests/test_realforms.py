@@ -48,6 +48,7 @@ READABLE: dict[str, str] = {
     "sc-zhongjiang-slj-2022-xianjie-flat": "one run with no separators: numbers left empty unless bounded, 得分 after a run ending at 执行率",
     "hb-huangshi-lib-2022-gongxiang-pipe": "pipe rows with trailing empty cells, a score merged over its level-2 block",
     "yn-changning-gxs-2022-shengzhu-cellline": "cells one per line between blank lines, runs of blank lines ending rows",
+    "yn-shidian-nyj-2021-baoshanzhu-spaces": "single spaces: a row label's line with two spaces kept in the table, a table of one value a row read as targets, the funding weight on its own line",
     "ah-yuan-wlj-2022-wenwu-spaces": "single spaces: a header wrapped in its cells (年度 / 指标值) joined, a row's 分值 得分 on the next line, label and value in one cell",
 }
 

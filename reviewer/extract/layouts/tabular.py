@@ -51,6 +51,7 @@ _CURRENCY = re.compile(r"[（(]\s*(万元|元)\s*[)）]|单位\s*[:：]\s*(万�
 _YEAR_CELL = re.compile(r"^[（(]?\s*\d{4}\s*年度?\s*[)）]?$")
 _TITLE_YEAR = re.compile(r"\d{4}\s*年")
 _HEADER_POINTS = re.compile(r"[（(]\s*(\d+(?:\.\d+)?)\s*分")
+_BARE_POINTS = re.compile(r"^[（(]\s*\d+(?:\.\d+)?\s*分\s*[)）]$")  # "(20分)" on a line of its own
 _NAME_POINTS = re.compile(r"[（(]\s*(\d+(?:\.\d+)?)\s*分\s*[)）]\s*$")
 _LABELLED = re.compile(r"^\S{1,8}[:：]")  # "附件：…", "填报日期：…": a label of its own
 _NEXT_LABEL = re.compile(r"\s+(?=\S{2,10}[:：])")
@@ -431,7 +432,7 @@ class _FormReader:
         funding = RawFunding(columns={c.field: c.header for c in columns if not c.field.startswith(UNKNOWN)})
         funding.currency = _currency([header] + body) or _currency(self.rows[self.preamble:at])
         if "weight" not in funding.columns:
-            stated = _stated_weight(header)
+            stated = _stated_weight(header) or self._weight_above(at)
             if stated is not None:
                 funding.summary["weight"] = stated
                 funding.notes.append(RawWarning("funding.weight", f"no 分值 column; 分值 {stated.text} read from "
@@ -458,6 +459,18 @@ class _FormReader:
                               for c, f in placed.misfits if not f.startswith(UNKNOWN) and f not in IGNORED]
             funding.rows.append(RawFundingRow(label, cells))
         return funding
+
+    def _weight_above(self, at: int) -> RawCell | None:
+        """The funding weight written in the rows just above its header, the section's label
+        and its points on lines of their own ("预算执行情况(万元)" / "(20分)")."""
+        for i in range(at - 1, max(self.preamble, at - 3) - 1, -1):
+            row = self.rows[i]
+            if len(row.cells) != 1 or not (_section(row) == "funding" or _BARE_POINTS.match(row.first)):
+                return None
+            stated = _stated_weight(row)
+            if stated is not None:
+                return stated
+        return None
 
     def _positional(self, row: _Row, header: _Row) -> bool:
         """Positions are trusted in a positional grid, or in a row as wide as its header."""
@@ -526,8 +539,9 @@ class _FormReader:
                     raw_row.notes.append(RawWarning("", unplaced_note(cell, candidates, columns)))
                     continue
                 placed.cells.setdefault(field, []).append(cell)
-                raw_row.notes.append(RawWarning("", f"cell '{cell.text}' read as {table.columns[field].text}: no row "
-                                                    f"of this table fills {table.columns[settle.other(field)].text}"))
+                others = " / ".join(table.columns[f].text for f in sorted(candidates) if f != field and f in table.columns)
+                raw_row.notes.append(RawWarning("", f"cell '{cell.text}' read as {table.columns[field].text}: "
+                                                    + settle.why.get(field, f"no row of this table fills {others}")))
             raw_row.notes += [RawWarning(f".{f}", misfit_note(c, f, columns))
                               for c, f in placed.misfits if not f.startswith(UNKNOWN) and f not in IGNORED]
             for name, cs in _known(placed, columns, table.notes, "indicators", reported).items():
@@ -845,10 +859,12 @@ def _refine_by_parent(columns: list[Column], subs: list[Column]) -> list[Column]
 
 class _LoneNumbers(dict):
     """{frozenset({weight, score}): the one of them a lone number belongs to}, from the rows
-    placed with confidence: a column the table always fills, beside one it always leaves blank."""
+    placed with confidence: a column the table always fills, beside one it always leaves blank;
+    and {frozenset({target, score}): target} in a table of one value a row (see below)."""
 
-    def other(self, field: str) -> str:
-        return "score" if field == "weight" else "weight"
+    def __init__(self):
+        super().__init__()
+        self.why: dict[str, str] = {}
 
 
 def _lone_number_rule(placements: list[Placement]) -> _LoneNumbers:
@@ -865,7 +881,37 @@ def _lone_number_rule(placements: list[Placement]) -> _LoneNumbers:
         rule[pair] = "score"
     elif not filled["weight"] and not filled["score"] and all(_numbers(p) <= 1 for p in placements):
         rule[pair] = "weight"
+    _lone_values_are_targets(placements, rule)
     return rule
+
+
+def _lone_values_are_targets(placements: list[Placement], rule: _LoneNumbers) -> None:
+    """A table whose rows each hold one number and nothing else of value ("标准化圈舍面积 5000",
+    the project not started), some of them no score at all (5000, 2023.12: above 100 points):
+    its numbers are the rows' targets, the first value column, the others being blank."""
+    lone = [(c, frozenset(fields)) for p in placements for c, fields in p.unplaced
+            if kind(c.text) == NUMBER and "target" in fields and set(fields) - {"target"} <= _POINTS]
+    if len(lone) < 3 or any(_values(p) for p in placements) or not any(_above_points(c.text) for c, _ in lone):
+        return
+    for _, fields in lone:
+        rule[fields] = "target"
+    rule.why["target"] = "every row of the table holds one number, and some are above 100 points (no score)"
+
+
+_POINTS = frozenset(("weight", "score", "review_score", "weighted_score"))
+_POINTS_MAX = 100.0
+
+
+def _above_points(text: str) -> bool:
+    try:
+        return float(text.replace(",", "")) > _POINTS_MAX
+    except ValueError:
+        return False
+
+
+def _values(placement: Placement) -> int:
+    """How many value cells (target, actual, points) a row has placed with confidence."""
+    return sum(len(cs) for f, cs in placement.cells.items() if f in _POINTS or f in ("target", "actual"))
 
 
 def _numbers(placement: Placement) -> int:

@@ -48,7 +48,8 @@ def read_words(src: Source, first: int, last: int) -> TableBuilder:
     text give a table: a label wrapped over two lines ("经济效益" / "指标") is joined, a header
     split over lines is made one, and rows are placed by what their cells are."""
 
-    lines = _join_wrapped_labels(src, _split_lines(src, first, last, WORDS))
+    lines = [_join_notes(src, cells) for cells in _split_lines(src, first, last, WORDS)]
+    lines = _join_wrapped_labels(src, lines)
     lines = [join_units(cells) for cells in _join_header_tails(_join_split_headers(lines))]
     lines = _join_trailing_numbers(lines)
     raw = [RawRow([c for c in cells if not c.empty], ragged=True) for cells in lines]
@@ -68,12 +69,27 @@ def _join_wrapped_labels(src: Source, lines: list[list[Piece]]) -> list[list[Pie
         if out and out[-1] and cells:
             last, first = out[-1][-1], cells[0]
             if (_is_cue(last.text + first.text) and not (_is_cue(last.text) and _is_cue(first.text))
-                    and not cue.has_digit(first.text)):
+                    and not cue.has_digit(first.text) and not _NOTE.match(last.text)):
                 out[-1][-1] = Piece(last.text + first.text, last.start, first.end)
                 cells = cells[1:]
                 if not cells:
                     continue
         out.append(cells)
+    return out
+
+
+_NOTE = re.compile(r"^[(（][^()（）]{1,10}[)）]$")  # "(万元)", "(20分)": a bracketed note alone
+
+
+def _join_notes(src: Source, cells: list[Piece]) -> list[Piece]:
+    """A bracketed note that a space parts from the cell before it on its line ("年新增畜牧产值
+    (万元)"): one cell, as written."""
+    out: list[Piece] = []
+    for cell in cells:
+        if out and not out[-1].empty and _NOTE.match(cell.text) and not _NOTE.match(out[-1].text):
+            out[-1] = Piece(src.text[out[-1].start:cell.end], out[-1].start, cell.end)
+            continue
+        out.append(cell)
     return out
 
 
@@ -263,7 +279,7 @@ def _pipe_rows(src: Source, start: int, end: int, width: int, leading: bool) -> 
         if not current:
             lines_before, tok = _lines_before_a_row(src, tok)
             rows += [RawRow([src.piece(*line)]) for line in lines_before]
-        elif _opens_a_row(src, tok):
+        elif _opens_a_row(src, tok) or _level_after_values(src, tok, current) or _values_after_labels(src, tok, current):
             rows.append(_raw_row(src, current))  # a row whose end the converter did not pad
             rows[-1].ragged = True
             current = []
@@ -307,10 +323,49 @@ def _opens_a_row(src: Source, tok: tuple[int, int]) -> bool:
     text = src.text[tok[0]:tok[1]]
     if not text.strip() or "\n" in text.strip():
         return False
-    line_start = src.text.rfind("\n", 0, tok[0]) + 1
-    if src.text[line_start:tok[0]].strip(" \t|｜"):
+    if not _begins_a_line(src, tok):
         return False
     return cue.row_label(text) in ("field", "total")
+
+
+def _begins_a_line(src: Source, tok: tuple[int, int]) -> bool:
+    """Whether a cell's text is the first on its line (the line break may be inside the cell's
+    token, before its text: "|\n项目名称 |")."""
+    raw = src.text[tok[0]:tok[1]]
+    at = tok[0] + len(raw) - len(raw.lstrip())
+    line_start = src.text.rfind("\n", 0, at) + 1
+    return not src.text[line_start:at].strip(" \t|｜")
+
+
+def _level_after_values(src: Source, tok: tuple[int, int], current: list[tuple[int, int]]) -> bool:
+    """A level name beginning a line ("数量指标 | 钢结构圈养围栏 | …") after a row that already
+    holds a value: levels stand before a row's name and values, so it opens the next row (its
+    merged level-1 cell dropped, the row shorter than the table)."""
+    text = src.text[tok[0]:tok[1]].strip()
+    if not text or "\n" in text or cue.level(text) is None or not _begins_a_line(src, tok):
+        return False
+    return any(_is_value(src.text[a:b]) for a, b in current)
+
+
+def _values_after_labels(src: Source, tok: tuple[int, int], current: list[tuple[int, int]]) -> bool:
+    """A line of a row's values ("支持欠发达国有林场…", "32.4") after a line that holds only
+    labels ("年度 总体 目标 | 预期目标 | 实际完成情况 |"): that line was a header row of its own,
+    shorter than the table."""
+    text = src.text[tok[0]:tok[1]].strip()
+    if not text or "\n" in text or cue.is_label(text) or not _begins_a_line(src, tok):
+        return False
+    if not (len(text) > _LONG_TEXT or _is_value(text)):
+        return False
+    labels = [src.text[a:b].strip() for a, b in current]
+    return len(labels) >= 2 and all(label and cue.is_label(label) for label in labels)
+
+
+_LONG_TEXT = 20
+
+
+def _is_value(text: str) -> bool:
+    t = text.strip()
+    return bool(t) and (cue.is_number(t) or cue.is_percent(t) or cue.has_digit(t) and cue.looks_quantity(t))
 
 
 def _raw_row(src: Source, toks: list[tuple[int, int]]) -> RawRow:
