@@ -49,6 +49,8 @@ READABLE: dict[str, str] = {
     "hb-huangshi-lib-2022-gongxiang-pipe": "pipe rows with trailing empty cells, a score merged over its level-2 block",
     "yn-changning-gxs-2022-shengzhu-cellline": "cells one per line between blank lines, runs of blank lines ending rows",
     "yn-shidian-nyj-2021-baoshanzhu-spaces": "single spaces: a row label's line with two spaces kept in the table, a table of one value a row read as targets, the funding weight on its own line",
+    "yn-linxiang-lcj-2023-shourongsuo-pipe": "pipe rows shorter than the table: a level name after a row's values and values after a line of labels open rows; 执行率 pairs the amounts",
+    "hi-swt-fuwumaoyi-rubric-cellline": "a project rubric one cell per line: its title (项目绩效自评表) keeps it a project's form",
     "ah-yuan-wlj-2022-wenwu-spaces": "single spaces: a header wrapped in its cells (年度 / 指标值) joined, a row's 分值 得分 on the next line, label and value in one cell",
 }
 

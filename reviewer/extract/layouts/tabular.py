@@ -409,7 +409,7 @@ class _FormReader:
             raw.goal = _labelled_goal(self.rows[goal_label])
         if table is not None:
             raw.indicators = self.indicators(table)
-            if not named and not self.closed and raw.kind == "self_evaluation":
+            if not named and not self.closed and raw.kind == "self_evaluation" and kind_ is None:
                 raw.kind = "department_overall"  # a rubric of no project: a department's (unit's) evaluation
         if self.total_at is not None:
             raw.total = self.total(self.rows[self.total_at])
@@ -445,6 +445,7 @@ class _FormReader:
                            as_wide=row.length == header.length, aligned=row.aligned and row.grid == header.grid)
             if not placed.before:
                 continue
+            _placed_by_rate(placed, columns)
             label = RawCell("".join(c.text for c in placed.before), placed.before[0].where)
             cells = {}
             for name, cs in _known(placed, columns, funding.notes, "funding", reported).items():
@@ -769,6 +770,57 @@ def _stated_total(stated: RawCell, total: RawTotal | None, notes: list[RawWarnin
         notes.append(RawWarning("total_score", f"the header states 总分 {m.group(1)} ({stated.where}), the 总分 row "
                                                f"{written.text.strip()}; the row's is read"))
     return total
+
+
+_AMOUNT_ORDER = ("initial_budget", "annual_budget", "executed")
+
+
+def _placed_by_rate(placed: Placement, columns: list[Column]) -> None:
+    """A funding row whose amounts could stand in more than one column (an empty cell was
+    dropped: "年度资金总额 | 32.4 | 31.69 | 10 | 97.80% | 9" under 年初 | 全年预算 | 全年执行 | 分值 |
+    执行率 | 得分): the row's own 执行率 says which two are 全年预算数 and 全年执行数, the pair of
+    neighbours whose quotient it is (31.69 / 32.4 = 97.80%). The numbers between them and the
+    rate then fill the columns between, one each, or stay unread."""
+    rates = placed.cells.get("execution_rate") or []
+    loose = [(cell, set(fields)) for cell, fields in placed.unplaced if kind(cell.text) == NUMBER]
+    if len(rates) != 1 or len(loose) < 2 or len(loose) != len(placed.unplaced):
+        return
+    rate = _percent_value(rates[0].text)
+    if rate is None:
+        return
+    order = [c.field for c in columns]
+    for k in range(len(loose) - 1):
+        (budget, b_fields), (spent, s_fields) = loose[k], loose[k + 1]
+        if "annual_budget" not in b_fields or "executed" not in s_fields or not _quotient_is(spent, budget, rate):
+            continue
+        between = [c for c in order[order.index("executed") + 1:order.index("execution_rate")] if c not in placed.cells]
+        after = loose[k + 2:]
+        before = loose[:k]
+        if len(after) != len(between) or len(before) > 1 or any(f not in fs for (_, fs), f in zip(after, between)):
+            return
+        if before and ("initial_budget" not in before[0][1] or "initial_budget" in placed.cells):
+            return
+        chosen = {"annual_budget": [budget], "executed": [spent]}
+        chosen.update({f: [c] for (c, _), f in zip(after, between)})
+        if before:
+            chosen["initial_budget"] = [before[0][0]]
+        placed.cells.update(chosen)
+        placed.unplaced = []
+        return
+
+
+def _percent_value(text: str) -> float | None:
+    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*[%％]\s*", text)
+    return float(m.group(1)) if m else None
+
+
+def _quotient_is(spent: RawCell, budget: RawCell, rate: float) -> bool:
+    """Whether spent / budget is the written rate, to the rate's written precision."""
+    try:
+        a, b = float(spent.text.replace(",", "")), float(budget.text.replace(",", ""))
+    except ValueError:
+        return False
+    return b > 0 and abs(a / b * 100 - rate) <= 0.05 + 1e-9 and a != b
 
 
 def _stated_weight(header: _Row) -> RawCell | None:
