@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 
 from reviewer.extract.grid import Cell, Grid
@@ -172,7 +173,7 @@ class TableBuilder:
     def place_into(self, row: list, values: list[Piece], columns: list[str], first: int, exact: bool = True) -> None:
         """Append a row: `row` for the columns before `first`, then `values` placed under
         `columns` (in order when they fill them exactly, else by what they are)."""
-        kinds = [align.cell_kind(p.text, p.fused) for p in values]
+        kinds = [_funding_kind(p, columns) for p in values]
         full = len(values) == len(columns) and "fused" not in kinds and exact
         found = align.place(kinds, columns) if values and not full else None
         placed = [p for p in list(row) + values if p is not None]
@@ -313,11 +314,23 @@ _POINTS_MAX = 100  # no 分值 or 得分 is above a form's 100 points
 
 
 def _placing_kind(piece: Piece, columns: list[str]) -> str:
-    """What a cell is for placing it in an indicator row: a number above 100 is an amount or a
-    quantity (5000 平方米, 2023.12), never 分值 or 得分. A funding row's amounts keep their kind."""
+    """What a cell is for placing it in an indicator row: a number above 100 is a value or an
+    amount (5000 平方米 written bare, 2023.12), never 分值 or 得分. A funding row's keep their kind."""
     kind = align.cell_kind(piece.text, piece.fused)
     if kind == "number" and not any(c in align.AMOUNTS for c in columns) and _above_points(piece.text):
-        return "quantity"
+        return "amount"
+    return kind
+
+
+_MONEY = re.compile(r"^\d+(?:\.\d+)?\s*(?:万元|万|元)$")  # "3359.62万": an amount with its unit
+
+
+def _funding_kind(piece: Piece, columns: list[str]) -> str:
+    """What a cell is for placing it in a funding row: an amount written with its unit
+    ("3359.62万" in a 万元 table) is a number there."""
+    kind = align.cell_kind(piece.text, piece.fused)
+    if kind != "number" and not piece.fused and any(c in align.AMOUNTS for c in columns) and _MONEY.match(piece.text.strip()):
+        return "number"
     return kind
 
 
