@@ -52,6 +52,7 @@ READABLE: dict[str, str] = {
     "yn-linxiang-lcj-2023-shourongsuo-pipe": "pipe rows shorter than the table: a level name after a row's values and values after a line of labels open rows; 执行率 pairs the amounts",
     "hi-swt-fuwumaoyi-rubric-cellline": "a project rubric one cell per line: its title (项目绩效自评表) keeps it a project's form",
     "ah-huoshan-ybj-2024-yiliaojiuzhu-zhuanyi-pipe": "a transfer-payment form: amounts written with 万, 总体目标 heading the planned goal, a 彩票公益金 funding row",
+    "yn-yongde-minglang-2022-yingyang-pipe": "pipe lines broken one cell after each row: read as a cell stream, a two-row header printed upper row first",
     "ah-yuan-wlj-2022-wenwu-spaces": "single spaces: a header wrapped in its cells (年度 / 指标值) joined, a row's 分值 得分 on the next line, label and value in one cell",
 }
 

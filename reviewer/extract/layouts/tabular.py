@@ -301,6 +301,12 @@ def _is_header_continuation(row: _Row) -> bool:
     return bool(row.cells) and all(lb.indicator_exact for lb in _labels(row))
 
 
+def _a_note(row: _Row) -> bool:
+    """A row opening with a label of no field that a form prints among its table's last rows
+    ("其他需要说明事项 | 无", 评价结论 …): the form's note, no indicator."""
+    return (_label(row.first).header or ("",))[0] == "other"
+
+
 def _only_a_label(row: _Row) -> bool:
     return len(row.cells) == 1 and _section(row) is not None
 
@@ -572,7 +578,7 @@ class _FormReader:
         while i < stop:
             row = self.rows[i]
             i += 1
-            if not row.cells or _only_a_label(row):
+            if not row.cells or _only_a_label(row) or _a_note(row):
                 continue
             if row.role == "indicators":
                 while i < stop and _is_header_continuation(self.rows[i]):
@@ -820,7 +826,7 @@ def _quotient_is(spent: RawCell, budget: RawCell, rate: float) -> bool:
         a, b = float(spent.text.replace(",", "")), float(budget.text.replace(",", ""))
     except ValueError:
         return False
-    return b > 0 and abs(a / b * 100 - rate) <= 0.05 + 1e-9 and a != b
+    return b > 0 and abs(a / b * 100 - rate) <= 0.05 + 1e-9
 
 
 def _stated_weight(header: _Row) -> RawCell | None:

@@ -198,7 +198,7 @@ def read_pipes(src: Source, first: int, last: int) -> list[TableBuilder]:
     pipe_lines = [ln for ln in lines if is_pipe_line(ln)]
     leading = sum(1 for ln in pipe_lines if ln.strip()[0] in PIPES) * 2 > len(pipe_lines)
     counts = [_line_cells(ln, leading) for ln in pipe_lines]
-    if counts and sum(1 for c in counts if c <= 1) * 5 >= len(counts) * 4:
+    if counts and sum(1 for c in counts if c <= 1) * 5 >= len(counts) * 4 or _broken_at_labels(pipe_lines):
         return [_cells_per_line(src, first, last)]
     segments = _segments(src, first, last, leading)
     tables = []
@@ -208,6 +208,23 @@ def read_pipes(src: Source, first: int, last: int) -> list[TableBuilder]:
         raw = _pipe_rows(src, seg_start, seg_end, width, leading)
         tables.append(build(src, raw, "pipes", width))
     return tables
+
+
+_BROKEN_LINES = 3
+
+
+def _broken_at_labels(lines: list[str]) -> bool:
+    """Pipe lines broken one cell after each row's end: a line closes with the label that opens
+    the next row (年度资金总额, 其中:当年财政拨款, 项目资金) and the next line holds that row's
+    values. Lines are then no rows at all: the cells are one stream, rebuilt as for cells one
+    per line. (A header field's label closing a line is no sign: its value may be empty.)"""
+    broken = 0
+    for line in lines:
+        cells = [c.strip() for c in _PIPE.split(line) if c.strip()]
+        if len(cells) >= 2 and cue.row_label(cells[-1]) in ("funding", "section") \
+                and not all(cue.is_label(c) for c in cells):
+            broken += 1
+    return broken >= _BROKEN_LINES
 
 
 def _cells_per_line(src: Source, first: int, last: int) -> TableBuilder:
