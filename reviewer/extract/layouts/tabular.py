@@ -646,6 +646,8 @@ def _header_fields(rows: list[_Row], after: _Row | None) -> tuple[dict[str, RawC
                 value = _own_part(gc.cell.text, field, value)
             if value is not None:
                 value = _without_options(field, value, notes)
+            if value is not None:
+                value = _before_a_section(field, value, notes)
             if value is None or _NOT_FILLED.match(value.text) or field == "unit" and value.text in ("元", "万元"):
                 continue
             values[field], ranks[field] = value, rank
@@ -675,6 +677,36 @@ def _without_options(field: str, value: RawCell, notes: list[RawWarning]) -> Raw
     notes.append(RawWarning(field, f"{value.where}: {value.text[m.start():].strip()!r} after the value is a tick box "
                                    "and its options, another field's; not read as part of it"))
     return value._replace(text=kept)
+
+
+def _before_a_section(field: str, value: RawCell, notes: list[RawWarning]) -> RawCell:
+    """A value that runs on into the next table's labels ("稷山县医疗保障局项目资金年初预算数(万元)",
+    a flattened form cut after its label): it ends where a section's label followed by a
+    column label begins (项目资金 年初预算数); the rest is that table's."""
+    cut = _section_start(value.text)
+    if cut is None:
+        return value
+    notes.append(RawWarning(field, f"{value.where}: {value.text[cut:]!r} after the value is the next table's "
+                                   "labels; not read as part of it"))
+    return value._replace(text=value.text[:cut].strip())
+
+
+@depends_on_vocabulary
+@lru_cache(maxsize=4096)
+def _section_start(text: str) -> int | None:
+    vocab = vocabulary()
+    sections = [s for labels in vocab.sections.labels.values() for s in labels]
+    columns = [c for labels in vocab.funding_columns.labels.values() for c in labels]
+    best = None
+    for section in sections:
+        at = text.find(section, 1)
+        while at > 0:
+            rest = re.sub(r"^\s*[（(][^)）]*[)）]", "", text[at + len(section):]).lstrip()
+            if any(rest.startswith(c) for c in columns):
+                best = at if best is None else min(best, at)
+                break
+            at = text.find(section, at + 1)
+    return best
 
 
 @depends_on_vocabulary
