@@ -104,6 +104,7 @@ class Vocabulary:
         titles = data.get("titles", {})
         self.title_words = tuple(titles.get("words", []))
         self.department_overall_words = tuple(titles.get("department_overall", []))
+        self.project_words = tuple(titles.get("project", []))
         self.sections = Labels(list(data.get("sections", {}).items()))
         funding = data.get("funding", {})
         self.funding_rows = Labels(list(funding.get("rows", {}).items()))
@@ -166,6 +167,8 @@ class Vocabulary:
     def title_kind(self, text: str) -> str | None:
         if any(w in text for w in self.department_overall_words):
             return "department_overall"
+        if any(w in text for w in self.project_words):
+            return "self_evaluation"  # a project's form, rubric or not
         return None
 
     def is_title(self, text: str) -> bool:

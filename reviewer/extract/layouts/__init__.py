@@ -71,7 +71,9 @@ def read_text(text: str, path: str) -> tuple[str | None, list[Form]]:
     return layout.NAME, forms
 
 
-def _found(forms: list[Form]) -> tuple[int, int, int]:
-    """How much of its forms a reading found: named forms first, then funding tables, then rows."""
+def _found(forms: list[Form]) -> tuple[int, int, int, int]:
+    """How much of its forms a reading found: named forms first, then funding tables, then
+    rows, then the header's other fields (主管部门, 实施单位, year)."""
     return (sum(bool(f.name or f.code) for f in forms), sum(f.funding.annual_budget is not None for f in forms),
-            sum(len(f.indicators) for f in forms))
+            sum(len(f.indicators) for f in forms),
+            sum(bool(f.department) + bool(f.unit) + (f.year is not None) for f in forms))

@@ -51,6 +51,7 @@ _CURRENCY = re.compile(r"[（(]\s*(万元|元)\s*[)）]|单位\s*[:：]\s*(万�
 _YEAR_CELL = re.compile(r"^[（(]?\s*\d{4}\s*年度?\s*[)）]?$")
 _TITLE_YEAR = re.compile(r"\d{4}\s*年")
 _HEADER_POINTS = re.compile(r"[（(]\s*(\d+(?:\.\d+)?)\s*分")
+_BARE_POINTS = re.compile(r"^[（(]\s*\d+(?:\.\d+)?\s*分\s*[)）]$")  # "(20分)" on a line of its own
 _NAME_POINTS = re.compile(r"[（(]\s*(\d+(?:\.\d+)?)\s*分\s*[)）]\s*$")
 _LABELLED = re.compile(r"^\S{1,8}[:：]")  # "附件：…", "填报日期：…": a label of its own
 _NEXT_LABEL = re.compile(r"\s+(?=\S{2,10}[:：])")
@@ -166,13 +167,49 @@ def _rows(grids: list[Grid]) -> list[_Row]:
                 text = tidy(cell.text) if cell.text else ""
                 if text:
                     original = tidy(cell.original) if cell.original else ""
-                    cells.append(GridCell(c, RawCell(text, cell.where or f"row {r + 1} col {c + 1}", original)))
+                    where = cell.where or f"row {r + 1} col {c + 1}"
+                    parts = None if original else _spaced_fields(cell.text)
+                    if parts:
+                        cells += [GridCell(c, RawCell(tidy(part), where)) for part in parts]
+                        continue
+                    cells.append(GridCell(c, RawCell(text, where, original)))
                 elif cell.illegible:
                     illegible.append(GridCell(c, RawCell("", cell.where), True))
             labels = [_label(gc.cell.text) for gc in cells]
             rows.append(_Row(len(rows), cells, labels, _role(labels), len(row), g, positional, illegible,
                              grid.aligned))
     return rows
+
+
+@depends_on_vocabulary
+@lru_cache(maxsize=16384)
+def _spaced_fields(text: str) -> tuple[str, ...] | None:
+    """A header row's label and value cells that a converter joined with spaces into one cell
+    ("项目名称 市级文物保护专项经费", "主管部门 裕安区文化和旅游局   实施单位 裕安区文化和旅游局",
+    "单位名称: 施甸县农业农村局   填报日期: 2022年7月16日"): the cells, each label and the words
+    up to the next label. None unless the cell opens with a header label written alone."""
+    tokens = text.split()
+    if len(tokens) < 2 or not _label_token(tokens[0]) or _CURRENCY.search(text) or _header_label(text):
+        return None  # "实施单位 (盖章)" is one label
+    parts: list[str] = []
+    value: list[str] = []
+    for token in tokens:
+        if _label_token(token):
+            if value:
+                parts.append(" ".join(value))
+                value = []
+            parts.append(token)
+        else:
+            value.append(token)
+    if value:
+        parts.append(" ".join(value))
+    return tuple(parts)
+
+
+def _label_token(token: str) -> bool:
+    """A header label standing alone (its value, if any, in the next cell)."""
+    found = _header_label(token)
+    return found is not None and not found[1]
 
 
 def _same_positions(row: _Row, header: _Row) -> bool:
@@ -262,6 +299,12 @@ def _indicator_fields(row: _Row) -> list[str | None]:
 def _is_header_continuation(row: _Row) -> bool:
     """A second header row: every cell is exactly a column label."""
     return bool(row.cells) and all(lb.indicator_exact for lb in _labels(row))
+
+
+def _a_note(row: _Row) -> bool:
+    """A row opening with a label of no field that a form prints among its table's last rows
+    ("其他需要说明事项 | 无", 评价结论 …): the form's note, no indicator."""
+    return (_label(row.first).header or ("",))[0] == "other"
 
 
 def _only_a_label(row: _Row) -> bool:
@@ -372,7 +415,7 @@ class _FormReader:
             raw.goal = _labelled_goal(self.rows[goal_label])
         if table is not None:
             raw.indicators = self.indicators(table)
-            if not named and not self.closed and raw.kind == "self_evaluation":
+            if not named and not self.closed and raw.kind == "self_evaluation" and kind_ is None:
                 raw.kind = "department_overall"  # a rubric of no project: a department's (unit's) evaluation
         if self.total_at is not None:
             raw.total = self.total(self.rows[self.total_at])
@@ -395,7 +438,7 @@ class _FormReader:
         funding = RawFunding(columns={c.field: c.header for c in columns if not c.field.startswith(UNKNOWN)})
         funding.currency = _currency([header] + body) or _currency(self.rows[self.preamble:at])
         if "weight" not in funding.columns:
-            stated = _stated_weight(header)
+            stated = _stated_weight(header) or self._weight_above(at)
             if stated is not None:
                 funding.summary["weight"] = stated
                 funding.notes.append(RawWarning("funding.weight", f"no 分值 column; 分值 {stated.text} read from "
@@ -408,6 +451,7 @@ class _FormReader:
                            as_wide=row.length == header.length, aligned=row.aligned and row.grid == header.grid)
             if not placed.before:
                 continue
+            _placed_by_rate(placed, columns)
             label = RawCell("".join(c.text for c in placed.before), placed.before[0].where)
             cells = {}
             for name, cs in _known(placed, columns, funding.notes, "funding", reported).items():
@@ -422,6 +466,18 @@ class _FormReader:
                               for c, f in placed.misfits if not f.startswith(UNKNOWN) and f not in IGNORED]
             funding.rows.append(RawFundingRow(label, cells))
         return funding
+
+    def _weight_above(self, at: int) -> RawCell | None:
+        """The funding weight written in the rows just above its header, the section's label
+        and its points on lines of their own ("预算执行情况(万元)" / "(20分)")."""
+        for i in range(at - 1, max(self.preamble, at - 3) - 1, -1):
+            row = self.rows[i]
+            if len(row.cells) != 1 or not (_section(row) == "funding" or _BARE_POINTS.match(row.first)):
+                return None
+            stated = _stated_weight(row)
+            if stated is not None:
+                return stated
+        return None
 
     def _positional(self, row: _Row, header: _Row) -> bool:
         """Positions are trusted in a positional grid, or in a row as wide as its header."""
@@ -490,8 +546,9 @@ class _FormReader:
                     raw_row.notes.append(RawWarning("", unplaced_note(cell, candidates, columns)))
                     continue
                 placed.cells.setdefault(field, []).append(cell)
-                raw_row.notes.append(RawWarning("", f"cell '{cell.text}' read as {table.columns[field].text}: no row "
-                                                    f"of this table fills {table.columns[settle.other(field)].text}"))
+                others = " / ".join(table.columns[f].text for f in sorted(candidates) if f != field and f in table.columns)
+                raw_row.notes.append(RawWarning("", f"cell '{cell.text}' read as {table.columns[field].text}: "
+                                                    + settle.why.get(field, f"no row of this table fills {others}")))
             raw_row.notes += [RawWarning(f".{f}", misfit_note(c, f, columns))
                               for c, f in placed.misfits if not f.startswith(UNKNOWN) and f not in IGNORED]
             for name, cs in _known(placed, columns, table.notes, "indicators", reported).items():
@@ -521,7 +578,7 @@ class _FormReader:
         while i < stop:
             row = self.rows[i]
             i += 1
-            if not row.cells or _only_a_label(row):
+            if not row.cells or _only_a_label(row) or _a_note(row):
                 continue
             if row.role == "indicators":
                 while i < stop and _is_header_continuation(self.rows[i]):
@@ -589,6 +646,8 @@ def _header_fields(rows: list[_Row], after: _Row | None) -> tuple[dict[str, RawC
                 value = _own_part(gc.cell.text, field, value)
             if value is not None:
                 value = _without_options(field, value, notes)
+            if value is not None:
+                value = _before_a_section(field, value, notes)
             if value is None or _NOT_FILLED.match(value.text) or field == "unit" and value.text in ("元", "万元"):
                 continue
             values[field], ranks[field] = value, rank
@@ -618,6 +677,36 @@ def _without_options(field: str, value: RawCell, notes: list[RawWarning]) -> Raw
     notes.append(RawWarning(field, f"{value.where}: {value.text[m.start():].strip()!r} after the value is a tick box "
                                    "and its options, another field's; not read as part of it"))
     return value._replace(text=kept)
+
+
+def _before_a_section(field: str, value: RawCell, notes: list[RawWarning]) -> RawCell:
+    """A value that runs on into the next table's labels ("稷山县医疗保障局项目资金年初预算数(万元)",
+    a flattened form cut after its label): it ends where a section's label followed by a
+    column label begins (项目资金 年初预算数); the rest is that table's."""
+    cut = _section_start(value.text)
+    if cut is None:
+        return value
+    notes.append(RawWarning(field, f"{value.where}: {value.text[cut:]!r} after the value is the next table's "
+                                   "labels; not read as part of it"))
+    return value._replace(text=value.text[:cut].strip())
+
+
+@depends_on_vocabulary
+@lru_cache(maxsize=4096)
+def _section_start(text: str) -> int | None:
+    vocab = vocabulary()
+    sections = [s for labels in vocab.sections.labels.values() for s in labels]
+    columns = [c for labels in vocab.funding_columns.labels.values() for c in labels]
+    best = None
+    for section in sections:
+        at = text.find(section, 1)
+        while at > 0:
+            rest = re.sub(r"^\s*[（(][^)）]*[)）]", "", text[at + len(section):]).lstrip()
+            if any(rest.startswith(c) for c in columns):
+                best = at if best is None else min(best, at)
+                break
+            at = text.find(section, at + 1)
+    return best
 
 
 @depends_on_vocabulary
@@ -721,6 +810,57 @@ def _stated_total(stated: RawCell, total: RawTotal | None, notes: list[RawWarnin
     return total
 
 
+_AMOUNT_ORDER = ("initial_budget", "annual_budget", "executed")
+
+
+def _placed_by_rate(placed: Placement, columns: list[Column]) -> None:
+    """A funding row whose amounts could stand in more than one column (an empty cell was
+    dropped: "年度资金总额 | 32.4 | 31.69 | 10 | 97.80% | 9" under 年初 | 全年预算 | 全年执行 | 分值 |
+    执行率 | 得分): the row's own 执行率 says which two are 全年预算数 and 全年执行数, the pair of
+    neighbours whose quotient it is (31.69 / 32.4 = 97.80%). The numbers between them and the
+    rate then fill the columns between, one each, or stay unread."""
+    rates = placed.cells.get("execution_rate") or []
+    loose = [(cell, set(fields)) for cell, fields in placed.unplaced if kind(cell.text) == NUMBER]
+    if len(rates) != 1 or len(loose) < 2 or len(loose) != len(placed.unplaced):
+        return
+    rate = _percent_value(rates[0].text)
+    if rate is None:
+        return
+    order = [c.field for c in columns]
+    for k in range(len(loose) - 1):
+        (budget, b_fields), (spent, s_fields) = loose[k], loose[k + 1]
+        if "annual_budget" not in b_fields or "executed" not in s_fields or not _quotient_is(spent, budget, rate):
+            continue
+        between = [c for c in order[order.index("executed") + 1:order.index("execution_rate")] if c not in placed.cells]
+        after = loose[k + 2:]
+        before = loose[:k]
+        if len(after) != len(between) or len(before) > 1 or any(f not in fs for (_, fs), f in zip(after, between)):
+            return
+        if before and ("initial_budget" not in before[0][1] or "initial_budget" in placed.cells):
+            return
+        chosen = {"annual_budget": [budget], "executed": [spent]}
+        chosen.update({f: [c] for (c, _), f in zip(after, between)})
+        if before:
+            chosen["initial_budget"] = [before[0][0]]
+        placed.cells.update(chosen)
+        placed.unplaced = []
+        return
+
+
+def _percent_value(text: str) -> float | None:
+    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*[%％]\s*", text)
+    return float(m.group(1)) if m else None
+
+
+def _quotient_is(spent: RawCell, budget: RawCell, rate: float) -> bool:
+    """Whether spent / budget is the written rate, to the rate's written precision."""
+    try:
+        a, b = float(spent.text.replace(",", "")), float(budget.text.replace(",", ""))
+    except ValueError:
+        return False
+    return b > 0 and abs(a / b * 100 - rate) <= 0.05 + 1e-9
+
+
 def _stated_weight(header: _Row) -> RawCell | None:
     """A funding weight stated in a header cell: "得分(20分*执行率)", "预算执行情况(万元)(20分)"."""
     for gc in header.cells:
@@ -811,10 +951,12 @@ def _refine_by_parent(columns: list[Column], subs: list[Column]) -> list[Column]
 
 class _LoneNumbers(dict):
     """{frozenset({weight, score}): the one of them a lone number belongs to}, from the rows
-    placed with confidence: a column the table always fills, beside one it always leaves blank."""
+    placed with confidence: a column the table always fills, beside one it always leaves blank;
+    and {frozenset({target, score}): target} in a table of one value a row (see below)."""
 
-    def other(self, field: str) -> str:
-        return "score" if field == "weight" else "weight"
+    def __init__(self):
+        super().__init__()
+        self.why: dict[str, str] = {}
 
 
 def _lone_number_rule(placements: list[Placement]) -> _LoneNumbers:
@@ -831,7 +973,37 @@ def _lone_number_rule(placements: list[Placement]) -> _LoneNumbers:
         rule[pair] = "score"
     elif not filled["weight"] and not filled["score"] and all(_numbers(p) <= 1 for p in placements):
         rule[pair] = "weight"
+    _lone_values_are_targets(placements, rule)
     return rule
+
+
+def _lone_values_are_targets(placements: list[Placement], rule: _LoneNumbers) -> None:
+    """A table whose rows each hold one number and nothing else of value ("标准化圈舍面积 5000",
+    the project not started), some of them no score at all (5000, 2023.12: above 100 points):
+    its numbers are the rows' targets, the first value column, the others being blank."""
+    lone = [(c, frozenset(fields)) for p in placements for c, fields in p.unplaced
+            if kind(c.text) == NUMBER and "target" in fields and set(fields) - {"target"} <= _POINTS]
+    if len(lone) < 3 or any(_values(p) for p in placements) or not any(_above_points(c.text) for c, _ in lone):
+        return
+    for _, fields in lone:
+        rule[fields] = "target"
+    rule.why["target"] = "every row of the table holds one number, and some are above 100 points (no score)"
+
+
+_POINTS = frozenset(("weight", "score", "review_score", "weighted_score"))
+_POINTS_MAX = 100.0
+
+
+def _above_points(text: str) -> bool:
+    try:
+        return float(text.replace(",", "")) > _POINTS_MAX
+    except ValueError:
+        return False
+
+
+def _values(placement: Placement) -> int:
+    """How many value cells (target, actual, points) a row has placed with confidence."""
+    return sum(len(cs) for f, cs in placement.cells.items() if f in _POINTS or f in ("target", "actual"))
 
 
 def _numbers(placement: Placement) -> int:

@@ -238,9 +238,18 @@ def blocks(src: Source) -> list[Block]:
 def _region_end(src: Source, kinds: list[str], n: int) -> int:
     """End (exclusive) of the run of short lines from n, long cells inside it included."""
     m = n
-    while m < len(kinds) and (kinds[m] in ("short", "blank") or kinds[m] == "long" and m > n and _long_cell(src, m)):
+    while m < len(kinds) and (kinds[m] in ("short", "blank") or kinds[m] == "long" and m > n and _long_cell(src, m)
+                              or kinds[m] == "spaces" and m > n and _labelled_row(src.line(m))):
         m += 1
     return m
+
+
+def _labelled_row(line: str) -> bool:
+    """A line opening with a funding row's or the total's label, or with a level name
+    ("年度财政资金总额 1500 0.00  0.0000", "满意度指标  服务对象满意度指标 …"): a row of the table
+    around it, though two of its cells happen to be parted by two spaces."""
+    words = line.split()
+    return bool(words) and (cue.row_label(words[0]) in ("funding", "total") or cue.level(words[0]) is not None)
 
 
 def _lines_block(src: Source, kinds: list[str], n: int) -> int | None:

@@ -73,6 +73,11 @@ _SCORES: dict[str, dict[str, float]] = {
                "initial_budget": 1.5, "annual_budget": 1.5, "executed": 1.5, "target": 0.8, "actual": 0.8,
                "rate": 0.5, "share": 0.5, "name": -1, "text": -1, "planned": -0.5, "achieved": -0.5,
                OTHER: -0.2},
+    # A number above 100 in an indicator row (5000 平方米 written bare, 2023.12): a value or an
+    # amount, never 分值 or 得分 (table.py gives this kind; cell_kind never does).
+    "amount": {"target": 0.8, "actual": 0.8, "initial_budget": 1.5, "annual_budget": 1.5, "executed": 1.5,
+               "weight": -2, "score": -2, "review_score": -2, "weighted_score": -2, LEVEL_POINTS: -2, "seq": -1,
+               "rate": 0.5, "share": 0.5, "name": -1, "text": -1, "planned": -0.5, "achieved": -0.5, OTHER: -0.2},
     "percent": {"rate": 2, "share": 1.5, "target": 1.5, "actual": 1.5, "text": -1, "name": -1, OTHER: -0.2},
     "comparator": {"comparator": 3, "nature": 2, "target": 0},
     "nature": {"nature": 3, "comparator": -1, "name": -1},
@@ -84,7 +89,7 @@ _SCORES: dict[str, dict[str, float]] = {
              LABEL: 0, OTHER: 0},
     "fused": {},
 }
-_DEFAULT = {"level1": -3, "level2": -3, "level12": -3, "points": -1, "number": -2, "percent": -2,
+_DEFAULT = {"level1": -3, "level2": -3, "level12": -3, "points": -1, "number": -2, "amount": -2, "percent": -2,
             "comparator": -3, "nature": -2, "unit": -2.5, "quantity": -2, "short": -2, "long": -2, "fused": -3}
 
 

@@ -53,8 +53,10 @@ def read_words(src: Source, first: int, last: int) -> TableBuilder:
     text give a table: a label wrapped over two lines ("经济效益" / "指标") is joined, a header
     split over lines is made one, and rows are placed by what their cells are."""
 
-    lines = _join_wrapped_labels(src, _split_lines(src, first, last, WORDS))
-    lines = [join_units(cells) for cells in _join_split_headers(lines)]
+    lines = [_join_notes(src, cells) for cells in _split_lines(src, first, last, WORDS)]
+    lines = _join_wrapped_labels(src, lines)
+    lines = [join_units(cells) for cells in _join_header_tails(_join_split_headers(lines))]
+    lines = _join_trailing_numbers(lines)
     raw = [RawRow([c for c in cells if not c.empty], ragged=True) for cells in lines]
     return build(src, [r for r in raw if r.cells], "words")
 
@@ -72,12 +74,27 @@ def _join_wrapped_labels(src: Source, lines: list[list[Piece]]) -> list[list[Pie
         if out and out[-1] and cells:
             last, first = out[-1][-1], cells[0]
             if (_is_cue(last.text + first.text) and not (_is_cue(last.text) and _is_cue(first.text))
-                    and not cue.has_digit(first.text)):
+                    and not cue.has_digit(first.text) and not _NOTE.match(last.text)):
                 out[-1][-1] = Piece(last.text + first.text, last.start, first.end)
                 cells = cells[1:]
                 if not cells:
                     continue
         out.append(cells)
+    return out
+
+
+_NOTE = re.compile(r"^[(（][^()（）]{1,10}[)）]$")  # "(万元)", "(20分)": a bracketed note alone
+
+
+def _join_notes(src: Source, cells: list[Piece]) -> list[Piece]:
+    """A bracketed note that a space parts from the cell before it on its line ("年新增畜牧产值
+    (万元)"): one cell, as written."""
+    out: list[Piece] = []
+    for cell in cells:
+        if out and not out[-1].empty and _NOTE.match(cell.text) and not _NOTE.match(out[-1].text):
+            out[-1] = Piece(src.text[out[-1].start:cell.end], out[-1].start, cell.end)
+            continue
+        out.append(cell)
     return out
 
 
@@ -96,6 +113,60 @@ def _join_split_headers(lines: list[list[Piece]]) -> list[list[Piece]]:
                 out[-1] = before[:k]
                 if not out[-1]:
                     out.pop()
+        out.append(cells)
+    return out
+
+
+def _join_header_tails(lines: list[list[Piece]]) -> list[list[Piece]]:
+    """A header whose labels were wrapped inside their cells ("年度" / "指标值", "实际" / "完成值"):
+    the line under it holds only the labels' second halves, each of which makes a cell of the
+    header that names no column, in order, a column label. They are joined into the header."""
+    out: list[list[Piece]] = []
+    for cells in lines:
+        tails = [c for c in cells if not c.empty]
+        if out and tails and is_header([c.text for c in out[-1]]):
+            joined = _with_tails(out[-1], tails)
+            if joined is not None:
+                out[-1] = joined
+                continue
+        out.append(cells)
+    return out
+
+
+def _with_tails(header: list[Piece], tails: list[Piece]) -> list[Piece] | None:
+    cells = list(header)
+    k = 0
+    for tail in tails:
+        while k < len(cells) and not (cue.column_kind(cells[k].text) is None
+                                      and cue.column_kind(cells[k].text + tail.text)):
+            k += 1
+        if k == len(cells):
+            return None
+        cells[k] = Piece(cells[k].text + tail.text, cells[k].start, tail.end)
+        k += 1
+    return cells
+
+
+def _join_trailing_numbers(lines: list[list[Piece]]) -> list[list[Piece]]:
+    """A line of numbers alone ("7 7") under a row that ends in words: the row's 分值 and 得分,
+    put on the next line when its text cells filled the line (a long target and actual). The
+    numbers end that row; a line of numbers under a row of numbers, a header or a label is a
+    row of its own."""
+    out: list[list[Piece]] = []
+    header_seen = False
+    for cells in lines:
+        filled = [c for c in cells if not c.empty]
+        texts = [c.text for c in filled]
+        if is_header(texts):
+            header_seen = True
+        before = [c for c in out[-1] if not c.empty] if out else []
+        if (header_seen and before and filled and len(filled) <= 3
+                and all(cue.is_number(t) for t in texts)
+                and not (cue.is_number(before[-1].text) or cue.is_percent(before[-1].text))
+                and not is_header([c.text for c in before]) and cue.row_label(before[0].text) is None
+                and len(before) >= 3):
+            out[-1] = out[-1] + filled
+            continue
         out.append(cells)
     return out
 
@@ -132,10 +203,12 @@ def read_pipes(src: Source, first: int, last: int) -> list[TableBuilder]:
     pipe_lines = [ln for ln in lines if is_pipe_line(ln)]
     leading = sum(1 for ln in pipe_lines if ln.strip()[0] in PIPES) * 2 > len(pipe_lines)
     counts = [_line_cells(ln, leading) for ln in pipe_lines]
-    if counts and sum(1 for c in counts if c <= 1) * 5 >= len(counts) * 4:
+    one_per_line = bool(counts) and sum(1 for c in counts if c <= 1) * 5 >= len(counts) * 4
+    if one_per_line:
         opened = _opened_rows(src, first, last)
         if opened is not None:
             return [build(src, opened, "pipes", max(len(r.cells) for r in opened))]
+    if one_per_line or _broken_at_labels(pipe_lines):
         return [_cells_per_line(src, first, last)]
     segments = _segments(src, first, last, leading)
     tables = []
@@ -188,6 +261,23 @@ def _opened_rows(src: Source, first: int, last: int) -> list[RawRow] | None:
             current.append(src.piece(start, src.line_span(lines[-1])[1]))
         rows.append(RawRow(current, ragged=True, cut=cut))
     return rows
+
+
+_BROKEN_LINES = 3
+
+
+def _broken_at_labels(lines: list[str]) -> bool:
+    """Pipe lines broken one cell after each row's end: a line closes with the label that opens
+    the next row (年度资金总额, 其中:当年财政拨款, 项目资金) and the next line holds that row's
+    values. Lines are then no rows at all: the cells are one stream, rebuilt as for cells one
+    per line. (A header field's label closing a line is no sign: its value may be empty.)"""
+    broken = 0
+    for line in lines:
+        cells = [c.strip() for c in _PIPE.split(line) if c.strip()]
+        if len(cells) >= 2 and cue.row_label(cells[-1]) in ("funding", "section") \
+                and not all(cue.is_label(c) for c in cells):
+            broken += 1
+    return broken >= _BROKEN_LINES
 
 
 def _cells_per_line(src: Source, first: int, last: int) -> TableBuilder:
@@ -259,7 +349,7 @@ def _pipe_rows(src: Source, start: int, end: int, width: int, leading: bool) -> 
         if not current:
             lines_before, tok = _lines_before_a_row(src, tok)
             rows += [RawRow([src.piece(*line)]) for line in lines_before]
-        elif _opens_a_row(src, tok):
+        elif _opens_a_row(src, tok) or _level_after_values(src, tok, current) or _values_after_labels(src, tok, current):
             rows.append(_raw_row(src, current))  # a row whose end the converter did not pad
             rows[-1].ragged = True
             current = []
@@ -303,10 +393,49 @@ def _opens_a_row(src: Source, tok: tuple[int, int]) -> bool:
     text = src.text[tok[0]:tok[1]]
     if not text.strip() or "\n" in text.strip():
         return False
-    line_start = src.text.rfind("\n", 0, tok[0]) + 1
-    if src.text[line_start:tok[0]].strip(" \t|｜"):
+    if not _begins_a_line(src, tok):
         return False
     return cue.row_label(text) in ("field", "total")
+
+
+def _begins_a_line(src: Source, tok: tuple[int, int]) -> bool:
+    """Whether a cell's text is the first on its line (the line break may be inside the cell's
+    token, before its text: "|\n项目名称 |")."""
+    raw = src.text[tok[0]:tok[1]]
+    at = tok[0] + len(raw) - len(raw.lstrip())
+    line_start = src.text.rfind("\n", 0, at) + 1
+    return not src.text[line_start:at].strip(" \t|｜")
+
+
+def _level_after_values(src: Source, tok: tuple[int, int], current: list[tuple[int, int]]) -> bool:
+    """A level name beginning a line ("数量指标 | 钢结构圈养围栏 | …") after a row that already
+    holds a value: levels stand before a row's name and values, so it opens the next row (its
+    merged level-1 cell dropped, the row shorter than the table)."""
+    text = src.text[tok[0]:tok[1]].strip()
+    if not text or "\n" in text or cue.level(text) is None or not _begins_a_line(src, tok):
+        return False
+    return any(_is_value(src.text[a:b]) for a, b in current)
+
+
+def _values_after_labels(src: Source, tok: tuple[int, int], current: list[tuple[int, int]]) -> bool:
+    """A line of a row's values ("支持欠发达国有林场…", "32.4") after a line that holds only
+    labels ("年度 总体 目标 | 预期目标 | 实际完成情况 |"): that line was a header row of its own,
+    shorter than the table."""
+    text = src.text[tok[0]:tok[1]].strip()
+    if not text or "\n" in text or cue.is_label(text) or not _begins_a_line(src, tok):
+        return False
+    if not (len(text) > _LONG_TEXT or _is_value(text)):
+        return False
+    labels = [src.text[a:b].strip() for a, b in current]
+    return len(labels) >= 2 and all(label and cue.is_label(label) for label in labels)
+
+
+_LONG_TEXT = 20
+
+
+def _is_value(text: str) -> bool:
+    t = text.strip()
+    return bool(t) and (cue.is_number(t) or cue.is_percent(t) or cue.has_digit(t) and cue.looks_quantity(t))
 
 
 def _raw_row(src: Source, toks: list[tuple[int, int]]) -> RawRow:

@@ -112,6 +112,7 @@ class StreamRows:
         # what its words admit (cuts.py).
         self.spaced_flat = origin == "flattened" and not self.loose and not self.counted
         self._header_ends: dict[int, int | None] = {}  # _header_end by token: asked again and again
+        self._upper: tuple[list[Piece], int] | None = None  # the last header read and the table's rows then
         self._columns = [None if t.empty else cue.column_kind(t.text) for t in tokens]
 
     def build(self) -> TableBuilder:
@@ -244,6 +245,9 @@ class StreamRows:
     def _header(self, start: int, end: int) -> None:
         pieces = self.t[start:end]
         kinds = align.header_kinds([p.text for p in pieces])
+        if self._lower_header_row(pieces, kinds):
+            self.i = end
+            return
         split = _sub_header_at(kinds)
         trailing = _trailing_sub_header(kinds) if split is None else None
         if split is not None or trailing is not None:
@@ -261,8 +265,36 @@ class StreamRows:
             # elsewhere): the rows' labels stand left of the amounts, so the header gets one.
             pieces = [Piece("", pieces[0].start, pieces[0].start)] + pieces
         self.table.add_header(pieces, len(pieces))
+        self._upper = (pieces, len(self.table.rows))
         self.mode = header_mode(self.table.kinds or [])
         self.i = end
+
+    def _lower_header_row(self, pieces: list[Piece], kinds: list[str]) -> bool:
+        """The lower row of a two-row header printed after the upper one: the upper row holds
+        年度指标值 (spanning 指标性质 | 指标值 | 度量单位) and the columns right of it (实际完成值 |
+        分值 | 得分 | 偏差), the lower one the level columns merged down beside it (一级 | 二级 |
+        三级) and the target's parts. One header: the levels, the split target, the rest."""
+        upper = self._upper
+        self._upper = None
+        if upper is None or upper[1] != len(self.table.rows):
+            return False  # rows came between: no lower row of that header
+        tail = _trailing_parts(kinds)
+        if tail is None or not tail or any(k not in _LEFT_OF_TARGET for k in kinds[:tail]):
+            return False
+        above, _ = upper
+        above_kinds = align.header_kinds([p.text for p in above])
+        if "target" not in above_kinds or any(k in _LEFT_OF_TARGET for k in above_kinds):
+            return False
+        at = above_kinds.index("target")
+        header, sub = pieces[:tail] + above[at:], pieces[tail:]
+        row = self.table.rows.pop()
+        if self.table.add_two_row_header(header, sub, len(header) + len(sub) - 1):
+            self.table.notes.append(f"{self.src.where(pieces[0].start, pieces[-1].end)}: the lower row of a "
+                                    "two-row header, its level columns left of the target's parts")
+            self.mode = header_mode(self.table.kinds or [])
+            return True
+        self.table.rows.append(row)
+        return False
 
     def _field(self) -> None:
         label = self.t[self.i]
@@ -871,6 +903,19 @@ def _sub_header_at(kinds: list[str]) -> tuple[int, int] | None:
         if n >= 2:
             return at, n
     return None
+
+
+_LEFT_OF_TARGET = frozenset({"level1", "level2", "name", "seq"})
+
+
+def _trailing_parts(kinds: list[str]) -> int | None:
+    """Where a header run's closing parts of a split target start (指标性质 | 指标值 | 度量单位:
+    two or more, the value among them), or None."""
+    start = len(kinds)
+    while start > 0 and kinds[start - 1] in align.SUB_LABELS:
+        start -= 1
+    parts = kinds[start:]
+    return start if len(parts) >= 2 and "target" in parts else None
 
 
 def _trailing_sub_header(kinds: list[str]) -> int | None:

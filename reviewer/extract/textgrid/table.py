@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 
 from reviewer.extract.grid import Cell, Grid
@@ -30,6 +31,7 @@ class TableBuilder:
     kinds: list[str] | None = None  # column kinds of the header in force
     _padded: int = 0  # of them, columns only padding the header to the table's width
     header_kinds_seen: set[str] = field(default_factory=set)  # of every header read so far
+    _placed_values: list[tuple[int, list[int]]] = field(default_factory=list)  # rows placed under the header: value columns
 
     def grid(self) -> Grid:
         width = max((len(r) for r in self.rows), default=0)
@@ -49,6 +51,8 @@ class TableBuilder:
         return n
 
     def add_header(self, pieces: list[Piece], width: int) -> None:
+        self.settle_lone_values()
+        self._placed_values = []
         texts = [p.text for p in pieces]
         self._padded = max(width - len(texts), 0)
         self.kinds = align.header_kinds(texts + [""] * (width - len(texts)))
@@ -114,7 +118,7 @@ class TableBuilder:
             if len(self.rows) > before:
                 self.rows[-1] = [Cell("", where=self.rows[-1][0].where if self.rows[-1] else "")] + self.rows[-1]
             return
-        found = align.place([align.cell_kind(p.text, p.fused) for p in pieces], kinds, cut=cut) if kinds else None
+        found = align.place([_placing_kind(p, kinds) for p in pieces], kinds, cut=cut) if kinds else None
         if found is not None and len(pieces) > self.named and kinds is self.kinds:
             found = None  # more cells than the header names columns: padding is no column of the row
         if found is None:
@@ -142,11 +146,34 @@ class TableBuilder:
                 self.note_fused(piece, col, span)
                 _take(row, col, span)
         self.rows.append(row)
+        self._placed_values.append((len(self.rows) - 1, [c for c, p in zip(found.columns, pieces)
+                                                         if c is not None and _value_cell(p, kinds[c])]))
+
+    def settle_lone_values(self) -> None:
+        """A table whose placed rows each hold one value ("标准化圈舍面积(平方米) 5000", nothing
+        after it: the project has not started) holds it in one column. Where some rows' values
+        can only be targets (5000 is no score), the rows whose value could be either are read
+        alike: the value under the first value column, not under 得分."""
+        kinds = self.kinds or []
+        rows = self._placed_values
+        if len(rows) < 3 or any(len(cols) > 1 for _, cols in rows):
+            return
+        lone = [(r, cols[0]) for r, cols in rows if cols]
+        homes = {kinds[c] for _, c in lone if c < len(kinds)}
+        if "target" not in homes or not homes - {"target"} <= _POINTS_COLUMNS:
+            return
+        target = kinds.index("target")
+        for r, c in lone:
+            row = self.rows[r]
+            if kinds[c] != "target" and len(row) == len(kinds) and row[target].empty and cues.is_number(row[c].text):
+                row[target], row[c] = row[c], replace(row[c], text="", original="")
+                self.notes.append(f"{row[target].where}: '{row[target].text}' read as {self.header_texts()[target]}: "
+                                  "every row of the table holds one value, and some can only be targets")
 
     def place_into(self, row: list, values: list[Piece], columns: list[str], first: int, exact: bool = True) -> None:
         """Append a row: `row` for the columns before `first`, then `values` placed under
         `columns` (in order when they fill them exactly, else by what they are)."""
-        kinds = [align.cell_kind(p.text, p.fused) for p in values]
+        kinds = [_funding_kind(p, columns) for p in values]
         full = len(values) == len(columns) and "fused" not in kinds and exact
         found = align.place(kinds, columns) if values and not full else None
         placed = [p for p in list(row) + values if p is not None]
@@ -257,7 +284,8 @@ def build(src: Source, raw: list[RawRow], origin: str, width: int | None = None)
         elif _is_total(row):  # numbers to 分值/得分 when they fit; never placed by guess
             if not (row.ragged or row.cut) or not table.add_total(row.cells[0], [p for p in row.cells[1:] if not p.empty]):
                 table.add_positional(list(row.cells))
-            table.kinds = None  # the total row ends the table: what follows is not its rows
+            table.settle_lone_values()
+            table.kinds, table._placed_values = None, []  # the total row ends the table: what follows is not its rows
         elif (row.ragged or row.cut) and _is_funding(row) and table.add_funding(row.cells):
             pass
         elif (row.ragged or row.cut) and table.kinds and (
@@ -270,6 +298,7 @@ def build(src: Source, raw: list[RawRow], origin: str, width: int | None = None)
         if row.cut:
             table.notes.append(f"{_where(src, row)}: the text ends inside this row; its last cells are missing")
         i += 1
+    table.settle_lone_values()
     return table
 
 
@@ -279,6 +308,41 @@ _PERCENT_COLUMNS = frozenset({"rate", "share"})
 _FUNDING_VALUES = frozenset({"initial_budget", "annual_budget", "executed", "weight", "rate", "score"})
 _NUMBER_COLUMNS = align.NUMERIC | align.PERCENTISH
 _NUMERIC_CHARS = set("0123456789.")
+
+
+_POINTS_MAX = 100  # no 分值 or 得分 is above a form's 100 points
+
+
+def _placing_kind(piece: Piece, columns: list[str]) -> str:
+    """What a cell is for placing it in an indicator row: a number above 100 is a value or an
+    amount (5000 平方米 written bare, 2023.12), never 分值 or 得分. A funding row's keep their kind."""
+    kind = align.cell_kind(piece.text, piece.fused)
+    if kind == "number" and not any(c in align.AMOUNTS for c in columns) and _above_points(piece.text):
+        return "amount"
+    return kind
+
+
+_MONEY = re.compile(r"^\d+(?:\.\d+)?\s*(?:万元|万|元)$")  # "3359.62万": an amount with its unit
+
+
+def _funding_kind(piece: Piece, columns: list[str]) -> str:
+    """What a cell is for placing it in a funding row: an amount written with its unit
+    ("3359.62万" in a 万元 table) is a number there."""
+    kind = align.cell_kind(piece.text, piece.fused)
+    if kind != "number" and not piece.fused and any(c in align.AMOUNTS for c in columns) and _MONEY.match(piece.text.strip()):
+        return "number"
+    return kind
+
+
+def _above_points(text: str) -> bool:
+    try:
+        return float(text.replace(",", "")) > _POINTS_MAX
+    except ValueError:
+        return False
+
+
+def _value_cell(piece: Piece, column: str) -> bool:
+    return not piece.empty and column in (_POINTS_COLUMNS | align.VALUE)
 
 
 def _contiguous(found: align.Placement) -> bool:
