@@ -46,6 +46,8 @@ READABLE: dict[str, str] = {
     "jx-nanchang-sthjj-2023-shuiwuran-zhuanyi-report": "transfer-payment narrative report: no form, none read",
     "hb-huanggang-danganguan-2020-trad-mirror": "flattened mirror text in traditional script: header and its 年度财政资金总额 row",
     "sc-zhongjiang-slj-2022-xianjie-flat": "one run with no separators: numbers left empty unless bounded, 得分 after a run ending at 执行率",
+    "ah-guichi-tangxi-2022-cunji-xlsflat": "spreadsheet dump: a template's dotted fill line parts the goal's two texts",
+    "hn-hengshan-sw-2020-chubeiliang-flat": "no separators, page markers: a one-character value written twice across a page join",
 }
 
 

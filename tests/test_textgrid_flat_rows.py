@@ -7,6 +7,7 @@ from reviewer.extract.textgrid import text_grids
 
 HEADER_WEIGHT_FIRST = "绩效指标一级指标二级指标三级指标分值年度指标值全年实际值得分未完成原因及拟采取的改进措施"
 HEADER_NO_POINTS = "绩效指标一级指标二级指标三级指标年度指标值全年完成值未完成原因和改进措施"
+OUTPUT_ROWS = "产出指标数量指标库存数量真实率100%100%质量指标县级储备粮管理制度严格执行率100%100%"
 
 
 def rows_of(text: str) -> tuple[list[list[str]], list[str]]:
@@ -157,3 +158,35 @@ def test_two_amount_labels_side_by_side_are_a_funding_header_not_a_fields_value(
     assert row_named(rows, "全年预算数(A)")[:3] == ["", "全年预算数(A)", "全年执行数(B)"]
     assert row_named(rows, "盟市财政资金")[:3] == ["盟市财政资金", "433.00", "432.10"]
     assert ["地方主管部 门", "某区人社局"] == [c for c in row_named(rows, "地方主管部 门") if c]  # a label split by a space
+
+
+def test_a_one_character_value_written_twice_is_the_target_and_the_actual():
+    rows, _ = rows_of("专项资金名称储备粮" + HEADER_NO_POINTS + OUTPUT_ROWS
+                      + "效益指标可持续影响指标粮食储备设备维护及安全性高高满意度指标服务对象满意度指标市民满意度调查95%100%说明无")
+    assert row_named(rows, "粮食储备设备维护及安全性")[-3:-1] == ["高", "高"]
+
+
+def test_a_doubled_character_outside_the_value_list_stays_in_the_name():
+    rows, _ = rows_of("专项资金名称储备粮" + HEADER_NO_POINTS + OUTPUT_ROWS
+                      + "效益指标社会效益指标群众满意常常满意度指标服务对象满意度指标市民满意度调查95%100%说明无")
+    assert any("群众满意常常" in r for r in rows)
+
+
+def test_a_value_written_twice_across_a_page_marker_is_cut_on_the_joined_text():
+    # a document site's page 2 opens with "2、"; the copies "高高" sit right after it
+    rows, _ = rows_of("1、专项资金名称储备粮" + HEADER_NO_POINTS + OUTPUT_ROWS
+                      + "时效指标县级储备粮贷款付息及时率100%100%效益指标可持续影响指标粮食储备设备维护及安全性\n"
+                      "2、高高满意度指标服务对象满意度指标市民满意度调查95%100%说明无")
+    assert row_named(rows, "粮食储备设备维护及安全性")[-3:-1] == ["高", "高"]
+
+
+def test_a_dotted_fill_line_parts_the_goals_two_texts_and_is_neither():
+    rows, _ = rows_of("项目名称 村级补助 项目资金 (万元) 年初预算数 全年预算数 全年执行数 分值 执行率 得分 "
+                      "年度资金总额: 10 10 10 10 100% 10 年度总体目标 预期目标 实际完成情况 "
+                      "本项目共申请预算资金10万元,其中 村级组织运转4万元。 .. .............. "
+                      "本项目共完成预算资金10万元。 绩效指标 一级指标 二级指标 三级指标 年度指标值 实际完成值 分值 得分 "
+                      "产出指标 数量指标 补助村数量 =8个 8 50 50 总分 100 100")
+    goal = next(r for r in rows if any(c.startswith("本项目共申请") for c in r))
+    texts = [c for c in goal if c.startswith("本项目")]
+    assert texts == ["本项目共申请预算资金10万元,其中 村级组织运转4万元。", "本项目共完成预算资金10万元。"]
+    assert not any("...." in c for r in rows for c in r)

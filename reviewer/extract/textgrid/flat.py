@@ -19,6 +19,7 @@ name made too many is placed from its 得分 leftwards (anchor.py).
 
 from __future__ import annotations
 
+import bisect
 import re
 from functools import lru_cache
 
@@ -270,6 +271,9 @@ def _content(v: _Virtual, a: int, b: int, mode: str, header: list[str] | tuple =
     if a >= b:
         return []
     if mode == "goal":  # planned and achieved, when one space parts them and no other can
+        fill = _fill_line(v.text, a, b)
+        if fill is not None:  # a template's dotted fill line parts them, and is neither
+            return [v.piece(a, fill[0]), v.piece(fill[1], b)]
         cut = _goal_cut(v.text, a, b) if v.spaced else _single_gap(v.text, a, b)
         if cut is not None:
             return [v.piece(a, cut), v.piece(cut, b)]
@@ -314,6 +318,20 @@ def _spaced_words(text: str, a: int, b: int) -> list[tuple[int, int]]:
         else:
             spans.append((x, y))
     return spans
+
+
+# A template's fill line, dots or underscores written where a text was to go (".. ......").
+_FILL_LINE = re.compile(r"(?:[.．_…·]{2,}\s*)*[.．_…·]{6,}")
+
+
+def _fill_line(text: str, a: int, b: int) -> tuple[int, int] | None:
+    """The one fill line between two texts of a goal, or None (none, several, or at an end:
+    a text's own "……" stays in it)."""
+    found = list(_FILL_LINE.finditer(text, a, b))
+    if len(found) != 1:
+        return None
+    x, y = found[0].span()
+    return (x, y) if text[a:x].strip() and text[y:b].strip() else None
 
 
 def _goal_cut(text: str, a: int, b: int) -> int | None:
@@ -392,18 +410,37 @@ def _weight_fused_with_value(pieces: list[Piece]) -> list[Piece]:
 _TWICE = re.compile(r"^(.*?)([^\d\s]{2,12})\2$")
 
 
+_CHAR_TWICE = re.compile(r"^(.*[\u3400-\u9fff]{2})([\u3400-\u9fff])\2$")
+
+
+def _once_char_twice(text: str) -> re.Match | None:
+    """A one-character value written twice after a name ("…维护及安全性高高"): only the
+    vocabulary's one-character values ("高", "是"), since a name may end in a doubled word."""
+    m = _CHAR_TWICE.match(text)
+    return m if m and m.group(2) in cue.vocabulary().values.one_character_values else None
+
+
 def _repeated_cells(v: _Virtual, piece: Piece) -> list[Piece]:
     """In text with no separators, a target met is written twice (年度指标值 = 实际完成值): a
     piece ending in the same words twice is those two cells, after what comes before them."""
     if piece.fused or piece.loose or "\n" in piece.text:
         return [piece]
-    m = _TWICE.match(piece.text)
-    if m is None or len(piece.text) != piece.end - piece.start:
+    m = _TWICE.match(piece.text) or _once_char_twice(piece.text)
+    at = _virtual_index(v, piece)
+    if m is None or at is None:
         return [piece]
-    start, w = piece.start, len(m.group(2))
-    bounds = [start + len(m.group(1)), start + len(m.group(1)) + w, piece.end]
-    head = [Piece(m.group(1), start, bounds[0])] if m.group(1) else []
-    return head + [Piece(m.group(2), bounds[0], bounds[1]), Piece(m.group(2), bounds[1], bounds[2])]
+    # (cut on the joined text: a page marker between the copies is not in it)
+    head, w = len(m.group(1)), len(m.group(2))
+    first = [v.piece(at, at + head)] if head else []
+    return first + [v.piece(at + head, at + head + w), v.piece(at + head + w, at + len(piece.text))]
+
+
+def _virtual_index(v: _Virtual, piece: Piece) -> int | None:
+    """Where a piece cut from the joined text begins in it (None when it is not there as is)."""
+    at = bisect.bisect_left(v.offsets, piece.start)
+    while at < len(v.text) and v.text[at].isspace():
+        at += 1
+    return at if v.text.startswith(piece.text, at) else None
 
 
 def _spaced_piece(v: _Virtual, a: int, b: int) -> Piece:
