@@ -190,3 +190,26 @@ def test_a_dotted_fill_line_parts_the_goals_two_texts_and_is_neither():
     texts = [c for c in goal if c.startswith("本项目")]
     assert texts == ["本项目共申请预算资金10万元,其中 村级组织运转4万元。", "本项目共完成预算资金10万元。"]
     assert not any("...." in c for r in rows for c in r)
+
+
+HEADER_TARGET_ACTUAL_SCORE = "一级指标二级指标三级指标年初目标值(A)实际完成值(B)得分"
+
+
+def test_a_short_category_word_opening_a_row_is_its_level_cell():
+    # OCR'd Hubei form: "成本" / "时效" / "经济效益" written short, run into the row's name
+    rows, _ = rows_of("项目名称东津院区建设补助" + HEADER_TARGET_ACTUAL_SCORE
+                      + "产出指标数量指标成本控制不超过预算不超过预算10质量指标保证专款专用专款专用专款专用10"
+                      "成本每年财政补助1000万元1000万元1000万元10时效1年1年1年10"
+                      "效益指标经济效益医疗收入达到5亿元5亿元6.47亿元10总分100")
+    assert row_named(rows, "每年财政补助1000万元")[-5:] == ["成本", "每年财政补助1000万元", "1000万元", "1000万元", "10"]
+    assert row_named(rows, "医疗收入达到5亿元")[-5:-3] == ["经济效益", "医疗收入达到5亿元"]
+    # a name that starts with a category word inside its group keeps it
+    assert row_named(rows, "成本控制")[-4:] == ["成本控制", "不超过预算", "不超过预算", "10"]
+
+
+def test_one_period_written_three_times_is_name_target_and_actual():
+    rows, _ = rows_of("项目名称东津院区建设补助" + HEADER_TARGET_ACTUAL_SCORE
+                      + "产出指标数量指标成本控制不超过预算不超过预算10质量指标保证专款专用专款专用专款专用10"
+                      "时效指标1年1年1年10效益指标经济效益指标医疗收入5亿元6.47亿元10完成日期2021年12月2021年12月10总分100")
+    assert row_named(rows, "1年")[-4:] == ["1年", "1年", "1年", "10"]
+    assert not any("12月2021" in c for r in rows for c in r)

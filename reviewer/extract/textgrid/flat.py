@@ -203,6 +203,7 @@ def flat_tokens(src: Source, first: int, last: int) -> list[Piece]:
     tokens: list[Piece] = []
     mode = "preamble"
     header: list[str] = []  # the column kinds of the header in force
+    levels = _LevelsSeen()
     at = 0
     k = 0
     while k < len(found):
@@ -211,7 +212,8 @@ def flat_tokens(src: Source, first: int, last: int) -> list[Piece]:
         if not boundary:
             k += 1
             continue
-        tokens += _content(v, at, m.start(), mode, header)
+        tokens += _content(v, at, m.start(), mode, header, levels)
+        levels.label(m.group(0))
         if k in in_run:
             run = next(r for r in _column_runs(text, found) if k in r)
             labels = [v.piece(found[j][0].start(), found[j][0].end()) for j in run]
@@ -232,7 +234,7 @@ def flat_tokens(src: Source, first: int, last: int) -> list[Piece]:
             mode = "total"  # the table ends: labels after it start rows again
         at = m.end()
         k += 1
-    tokens += _content(v, at, len(text), mode, header)
+    tokens += _content(v, at, len(text), mode, header, levels)
     return [t for t in tokens if not t.empty or t.fused]
 
 
@@ -264,7 +266,8 @@ _CJK = re.compile(r"[\u3400-\u9fff]")
 _PUNCT = "。，,;；:：、）)"
 
 
-def _content(v: _Virtual, a: int, b: int, mode: str, header: list[str] | tuple = ()) -> list[Piece]:
+def _content(v: _Virtual, a: int, b: int, mode: str, header: list[str] | tuple = (),
+             levels: "_LevelsSeen | None" = None) -> list[Piece]:
     """The text between two labels as cells: one cell, or in table rows split at spaces and,
     where nothing parts the cells, where a number meets text."""
     units = "unit" in header  # the header has a unit column (度量单位): units are cells of their own
@@ -286,7 +289,11 @@ def _content(v: _Virtual, a: int, b: int, mode: str, header: list[str] | tuple =
                  ((a + m.start(), a + m.end()) for m in re.finditer(words, v.text[a:b]))):
         if v.spaced:
             pieces.append(_spaced_piece(v, x, y))
-        else:
+            continue
+        for x, y, is_level in _row_start_levels(v.text, x, y, a, levels if mode == "indicators" else None):
+            if is_level:
+                pieces.append(v.piece(x, y))
+                continue
             for x, y in _cell_breaks(v.text, x, y):
                 for p in _split_numbers(v, x, y):
                     pieces += _repeated_cells(v, p) if mode == "indicators" else [p]
@@ -318,6 +325,55 @@ def _spaced_words(text: str, a: int, b: int) -> list[tuple[int, int]]:
         else:
             spans.append((x, y))
     return spans
+
+
+class _LevelsSeen:
+    """The level-2 categories a flattened indicator table has named so far, and whether the
+    last label was a level-1 name (its row's level-2 cell comes next)."""
+
+    def __init__(self):
+        self.seen: set[str] = set()
+        self.after_level1 = False
+
+    def label(self, text: str) -> None:
+        found = cue.level(text)
+        self.after_level1 = found == "level1"
+        if found in ("level2", "level12"):
+            self.seen.add(cue.vocabulary().canonical_level(cue.squash(text), 2))
+
+
+@cue.depends_on_vocabulary
+@lru_cache(maxsize=1)
+def _short_level2() -> tuple[str, ...]:
+    """Level-2 spellings too short to search for in running text ("成本", "时效", "经济效益"),
+    longest first."""
+    c = cue.cues()
+    return tuple(sorted(c.level2 - set(c.levels_in_text), key=lambda t: (-len(t), t)))
+
+
+def _row_start_levels(text: str, x: int, y: int, region_start: int, levels: "_LevelsSeen | None"):
+    """The word [x, y) as spans (start, end, is_level): a short level-2 spelling that opens a
+    row is a level cell of its own ("…专款专用10成本每年财政补助…": after the last row's
+    得分, or right after a level-1 name). Only a category the table has not named yet: a
+    name that starts with a category word ("成本控制") inside a group is the name's."""
+    if levels is None:
+        return [(x, y, False)]
+    out, at, k = [], x, x
+    while k < y:
+        opens_row = (k == region_start and levels.after_level1) or (k > x and (text[k - 1].isdigit() or text[k - 1] in "%％"))
+        word = next((w for w in _short_level2() if opens_row and text.startswith(w, k)), None) if opens_row else None
+        canonical = cue.vocabulary().canonical_level(word, 2) if word else ""
+        if word and k + len(word) < y and not text.startswith("指标", k + len(word)) and canonical not in levels.seen:
+            if k > at:
+                out.append((at, k, False))
+            out.append((k, k + len(word), True))
+            levels.seen.add(canonical)
+            at = k = k + len(word)
+            continue
+        k += 1
+    if at < y:
+        out.append((at, y, False))
+    return out
 
 
 # A template's fill line, dots or underscores written where a text was to go (".. ......").
@@ -486,8 +542,26 @@ def _cell_breaks(text: str, a: int, b: int) -> list[tuple[int, int]]:
     for m in _ELLIPSIS.finditer(text, a, b):
         cuts |= {m.start(), m.end()}
     cuts |= _doubled_quantities(text, a, b, cuts)
+    cuts |= _repeated_periods(text, a, b)
     bounds = [a] + sorted(c for c in cuts if a < c < b) + [b]
     return list(zip(bounds, bounds[1:]))
+
+
+@cue.depends_on_vocabulary
+@lru_cache(maxsize=1)
+def _period_run() -> re.Pattern:
+    """The same period written two or three times running ("1年1年1年"): a time unit is no cell
+    boundary on its own (a date "2021年12月" is one value), but copies of one period are cells."""
+    units = sorted(cue.vocabulary().values.time_units, key=len, reverse=True)
+    return re.compile(r"(?<![\d.])(\d+(?:\.\d+)?(?:" + "|".join(map(re.escape, units)) + r"))(?:\1){1,2}")
+
+
+def _repeated_periods(text: str, a: int, b: int) -> set[int]:
+    found: set[int] = set()
+    for m in _period_run().finditer(text, a, b):
+        w = len(m.group(1))
+        found |= set(range(m.start(), m.end() + 1, w))
+    return found
 
 
 _COMPARATOR_CHARS = "≥≤≧≦＞＜>＝="
