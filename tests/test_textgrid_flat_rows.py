@@ -213,3 +213,20 @@ def test_one_period_written_three_times_is_name_target_and_actual():
                       "时效指标1年1年1年10效益指标经济效益指标医疗收入5亿元6.47亿元10完成日期2021年12月2021年12月10总分100")
     assert row_named(rows, "1年")[-4:] == ["1年", "1年", "1年", "10"]
     assert not any("12月2021" in c for r in rows for c in r)
+
+
+def test_category_names_scrambled_by_ocr_before_a_category_word_are_no_cell():
+    # "益标效指意指斥满度打": 效益指标 and 满意度指标 read down their vertical cells, with noise
+    rows, _ = rows_of("项目名称渔业补贴" + HEADER_TARGET_ACTUAL_SCORE
+                      + "产出指标数量指标补贴渔船数6艘6艘20质量指标渔船补贴发放率100%100%10时效指标12月底之前完成100%100%10"
+                      "益标效指意指斥满度打服务对象满意度退捕渔民抽样调查满意度90%95%40总分100")
+    row = row_named(rows, "退捕渔民抽样调查满意度")
+    assert "服务对象满意度" in row
+    assert not any("益标效指" in c for r in rows for c in r)
+
+
+def test_words_before_a_category_word_that_are_not_category_characters_stay():
+    rows, _ = rows_of("项目名称渔业补贴" + HEADER_TARGET_ACTUAL_SCORE
+                      + "产出指标数量指标补贴渔船数6艘6艘20质量指标渔船补贴发放率100%100%10时效指标12月底之前完成100%100%10"
+                      "效益指标社会效益指标渔民收入保障服务对象满意度提升90%95%40总分100")
+    assert any("渔民收入保障服务对象满意度提升" in c for r in rows for c in r)

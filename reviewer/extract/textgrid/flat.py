@@ -290,9 +290,9 @@ def _content(v: _Virtual, a: int, b: int, mode: str, header: list[str] | tuple =
         if v.spaced:
             pieces.append(_spaced_piece(v, x, y))
             continue
-        for x, y, is_level in _row_start_levels(v.text, x, y, a, levels if mode == "indicators" else None):
-            if is_level:
-                pieces.append(v.piece(x, y))
+        for x, y, what in _row_start_levels(v.text, x, y, a, levels if mode == "indicators" else None):
+            if what != "text":
+                pieces += [v.piece(x, y)] if what == "level" else []
                 continue
             for x, y in _cell_breaks(v.text, x, y):
                 for p in _split_numbers(v, x, y):
@@ -352,28 +352,54 @@ def _short_level2() -> tuple[str, ...]:
 
 
 def _row_start_levels(text: str, x: int, y: int, region_start: int, levels: "_LevelsSeen | None"):
-    """The word [x, y) as spans (start, end, is_level): a short level-2 spelling that opens a
-    row is a level cell of its own ("…专款专用10成本每年财政补助…": after the last row's
-    得分, or right after a level-1 name). Only a category the table has not named yet: a
+    """The word [x, y) as spans (start, end, "text" / "level" / "noise"): a short level-2
+    spelling that opens a row is a level cell of its own ("…专款专用10成本每年财政补助…":
+    after the last row's 得分, right after a level-1 name, or after category names that OCR
+    scrambled, which are noise). Only a category the table has not named yet: a
     name that starts with a category word ("成本控制") inside a group is the name's."""
     if levels is None:
-        return [(x, y, False)]
+        return [(x, y, "text")]
     out, at, k = [], x, x
+    since = x  # where the text after the last number begins
     while k < y:
-        opens_row = (k == region_start and levels.after_level1) or (k > x and (text[k - 1].isdigit() or text[k - 1] in "%％"))
+        after_number = k > x and (text[k - 1].isdigit() or text[k - 1] in "%％")
+        if after_number:
+            since = k
+        opens_row = (k == region_start and levels.after_level1) or after_number or k > since and _level_noise(text[since:k])
         word = next((w for w in _short_level2() if opens_row and text.startswith(w, k)), None) if opens_row else None
         canonical = cue.vocabulary().canonical_level(word, 2) if word else ""
         if word and k + len(word) < y and not text.startswith("指标", k + len(word)) and canonical not in levels.seen:
-            if k > at:
-                out.append((at, k, False))
-            out.append((k, k + len(word), True))
+            noise = since if at <= since < k and _level_noise(text[since:k]) else k
+            if noise > at:
+                out.append((at, noise, "text"))
+            if k > noise:  # category names scrambled by OCR before it are no cell (the source keeps them)
+                out.append((noise, k, "noise"))
+            out.append((k, k + len(word), "level"))
             levels.seen.add(canonical)
             at = k = k + len(word)
             continue
         k += 1
     if at < y:
-        out.append((at, y, False))
+        out.append((at, y, "text"))
     return out
+
+
+@cue.depends_on_vocabulary
+@lru_cache(maxsize=1)
+def _level_characters() -> frozenset[str]:
+    c = cue.cues()
+    return frozenset("".join(c.level1 | c.level2))
+
+
+def _level_noise(text: str) -> bool:
+    """Text made of the characters of category names out of order, with a stray character or
+    two ("益标效指意指斥满度打": 效益指标 and 满意度指标 read down a vertical cell by OCR):
+    not words of the row; a category word after it opens the row."""
+    t = re.sub(r"\s+", "", text)
+    if len(t) < 4:
+        return False
+    known = sum(ch in _level_characters() for ch in t)
+    return known * 4 >= len(t) * 3 and not any(t.startswith(w) or w in t for w in cue.cues().levels_in_text)
 
 
 # A template's fill line, dots or underscores written where a text was to go (".. ......").
