@@ -230,3 +230,14 @@ def test_words_before_a_category_word_that_are_not_category_characters_stay():
                       + "产出指标数量指标补贴渔船数6艘6艘20质量指标渔船补贴发放率100%100%10时效指标12月底之前完成100%100%10"
                       "效益指标社会效益指标渔民收入保障服务对象满意度提升90%95%40总分100")
     assert any("渔民收入保障服务对象满意度提升" in c for r in rows for c in r)
+
+
+def test_a_quantity_whose_unit_a_number_run_does_not_hold_is_one_value_cell():
+    # "8550万粒": 分值 8 and 年度指标值 550万粒 written together (left empty), 全年实际值 550万粒
+    rows, notes = rows_of("项目名称马铃薯种薯" + HEADER_WEIGHT_FIRST
+                          + "产出指标(40分)数量指标免费发放原原种8550万粒550万粒8企业自行采购8200万粒200万粒8"
+                          "质量指标种薯合格率10≥90%95%10总分100100")
+    row = row_named(rows, "免费发放原原种")
+    assert row[-5:-1] == ["", "", "550万粒", "8"]
+    assert not any(c in ("粒", "550万") for c in row)
+    assert row_named(rows, "企业自行采购")[-3:-1] == ["200万粒", "8"]

@@ -627,6 +627,12 @@ def _split_numbers(v: _Virtual, a: int, b: int) -> list[Piece]:
         before, after = word[at : m.start()], word[m.end() :]
         fused = any(c.count(".") > 1 for c in _CHUNK.findall(run))
         standalone = m.start() == 0 and m.end() == len(word)
+        if _quantity_ends_word(before, run, after):
+            # the word's last cell is a quantity with its unit ("原原种8550万粒", cut before "550万粒")
+            if m.start() > at:
+                out.append(v.piece(a + at, a + m.start()))
+            out.append(v.piece(a + m.start(), b, loose=True))
+            return out
         if not standalone and not fused and not _splits(_squashed(before), after, run, at == m.start()):
             continue
         if m.start() > at:
@@ -639,6 +645,13 @@ def _split_numbers(v: _Virtual, a: int, b: int) -> list[Piece]:
     if at < len(word):
         out.append(v.piece(a + at, b))
     return out
+
+
+def _quantity_ends_word(before: str, run: str, after: str) -> bool:
+    """A number and a unit of the vocabulary that end a word, alone or after words of a name:
+    the unit is outside the money units a number run holds ("8550万粒", "3000公斤")."""
+    return (bool(after) and cue.is_unit(after) and not any(c.count(".") > 1 for c in _CHUNK.findall(run))
+            and len(_CHUNK.findall(run)) == 1 and (not before.strip() or len(_CJK.findall(_squashed(before)[-2:])) == 2))
 
 
 def _squashed(text: str) -> str:
