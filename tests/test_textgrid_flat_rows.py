@@ -241,3 +241,12 @@ def test_a_quantity_whose_unit_a_number_run_does_not_hold_is_one_value_cell():
     assert row[-5:-1] == ["", "", "550万粒", "8"]
     assert not any(c in ("粒", "550万") for c in row)
     assert row_named(rows, "企业自行采购")[-3:-1] == ["200万粒", "8"]
+
+
+def test_a_funding_row_label_printed_before_its_header_heads_the_numbers_after_it():
+    # a PDF text layer: the row label, then a field, then the header, then the row's numbers
+    rows, _ = rows_of("项目名称 2020 年市级服务贸易发展资金 主管部门 区商务局 预算执行 情况(万元) (20 分) 年度财政 资金总额 "
+                      "项目实施单位 投资促进中心 预算数 (A) 执行数(B) 执行率(B/A) 得分 (20 分*执行率) 285.84 285.84 100% 20 "
+                      "三级指标 年初目标值 (A) 实际完成值 (B) 得分 服务外包在岸 20000 23333.56 10")
+    funding = next(r for r in rows if r and r[0].replace(" ", "") == "年度财政资金总额")
+    assert [c for c in funding[1:] if c] == ["285.84", "285.84", "100%", "20"]

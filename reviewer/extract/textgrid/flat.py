@@ -204,6 +204,7 @@ def flat_tokens(src: Source, first: int, last: int) -> list[Piece]:
     mode = "preamble"
     header: list[str] = []  # the column kinds of the header in force
     levels = _LevelsSeen()
+    funding_headers: list[tuple[int, int]] = []  # [start, end) of each funding header's labels in tokens
     at = 0
     k = 0
     while k < len(found):
@@ -220,6 +221,8 @@ def flat_tokens(src: Source, first: int, last: int) -> list[Piece]:
             tokens += labels
             header = align.header_kinds([p.text for p in labels])
             mode = header_mode(header)
+            if mode == "funding":
+                funding_headers.append((len(tokens) - len(labels), len(tokens)))
             at = found[run[-1]][0].end()
             k = run[-1] + 1
             continue
@@ -235,7 +238,31 @@ def flat_tokens(src: Source, first: int, last: int) -> list[Piece]:
         at = m.end()
         k += 1
     tokens += _content(v, at, len(text), mode, header, levels)
+    for start, end in reversed(funding_headers):
+        tokens = _row_label_after_header(tokens, start, end)
     return [t for t in tokens if not t.empty or t.fused]
+
+
+_LABEL_REACH = 6  # tokens before a header where its row's label may have been printed
+
+
+def _row_label_after_header(tokens: list[Piece], start: int, end: int) -> list[Piece]:
+    """A PDF text layer may print a funding row's label before the header ("年度财政资金总额
+    项目实施单位 … 预算数(A) 执行数(B) … 285.84 285.84 100% 20"): numbers right after the
+    header with no label of their own, and a row label shortly before it with no numbers after
+    it, are one row; the label is moved to where the row begins."""
+    if end >= len(tokens) or not _value_like(tokens[end]):
+        return tokens
+    for k in range(start - 1, max(start - 1 - _LABEL_REACH, -1), -1):
+        if cue.row_label(tokens[k].text) == "funding":
+            if k + 1 < len(tokens) and _value_like(tokens[k + 1]):
+                return tokens  # it has numbers of its own
+            return tokens[:k] + tokens[k + 1 : end] + [tokens[k]] + tokens[end:]
+    return tokens
+
+
+def _value_like(piece: Piece) -> bool:
+    return piece.fused or cue.is_number(piece.text) or cue.is_percent(piece.text)
 
 
 def _is_boundary(text: str, found, k: int, kind: str, mode: str, run_starts: set[int]) -> bool:
