@@ -250,3 +250,18 @@ def test_a_funding_row_label_printed_before_its_header_heads_the_numbers_after_i
                       "三级指标 年初目标值 (A) 实际完成值 (B) 得分 服务外包在岸 20000 23333.56 10")
     funding = next(r for r in rows if r and r[0].replace(" ", "") == "年度财政资金总额")
     assert [c for c in funding[1:] if c] == ["285.84", "285.84", "100%", "20"]
+
+
+def test_under_a_weight_first_header_one_digit_before_a_doubled_value_is_the_weight():
+    rows, _ = rows_of("项目名称马铃薯种薯" + HEADER_WEIGHT_FIRST
+                      + "产出指标(40分)数量指标免费发放原原种8550万粒550万粒8"
+                      "成本指标种薯采购价格不高于市场价8是是8效益指标(40分)社会效益指标推广面积比例10≥80%85%10总分100100")
+    assert row_named(rows, "种薯采购价格不高于市场价")[-5:-1] == ["8", "是", "是", "8"]
+
+
+def test_a_digit_inside_a_name_or_after_a_template_number_stays_in_it():
+    rows, _ = rows_of("项目名称马铃薯种薯" + HEADER_WEIGHT_FIRST
+                      + "产出指标(40分)数量指标指标1免费发放原原种8550万粒550万粒8"
+                      "成本指标建成3号仓库改造工程10≥1个1个10效益指标(40分)社会效益指标推广面积比例10≥80%85%10总分100100")
+    assert any(r for r in rows if "指标1免费发放原原种" in r)
+    assert any(r for r in rows if "建成3号仓库改造工程" in r)

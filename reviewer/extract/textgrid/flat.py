@@ -322,7 +322,7 @@ def _content(v: _Virtual, a: int, b: int, mode: str, header: list[str] | tuple =
                 pieces += [v.piece(x, y)] if what == "level" else []
                 continue
             for x, y in _cell_breaks(v.text, x, y):
-                for p in _split_numbers(v, x, y):
+                for p in _split_numbers(v, x, y, mode == "indicators" and _weight_before_value(header)):
                     pieces += _repeated_cells(v, p) if mode == "indicators" else [p]
     if mode == "indicators" and not v.spaced:
         if _weight_before_value(header):
@@ -519,12 +519,12 @@ def _weight_fused_with_value(pieces: list[Piece]) -> list[Piece]:
 _TWICE = re.compile(r"^(.*?)([^\d\s]{2,12})\2$")
 
 
-_CHAR_TWICE = re.compile(r"^(.*[\u3400-\u9fff]{2})([\u3400-\u9fff])\2$")
+_CHAR_TWICE = re.compile(r"^((?:.*[\u3400-\u9fff]{2})?)([\u3400-\u9fff])\2$")
 
 
 def _once_char_twice(text: str) -> re.Match | None:
-    """A one-character value written twice after a name ("…维护及安全性高高"): only the
-    vocabulary's one-character values ("高", "是"), since a name may end in a doubled word."""
+    """A one-character value written twice, after a name ("…维护及安全性高高") or alone ("是是"):
+    only the vocabulary's one-character values ("高", "是"), since a name may end in a doubled word."""
     m = _CHAR_TWICE.match(text)
     return m if m and m.group(2) in cue.vocabulary().values.one_character_values else None
 
@@ -645,7 +645,7 @@ def _doubled_quantities(text: str, a: int, b: int, cuts: set[int]) -> set[int]:
     return found
 
 
-def _split_numbers(v: _Virtual, a: int, b: int) -> list[Piece]:
+def _split_numbers(v: _Virtual, a: int, b: int, weight_first: bool = False) -> list[Piece]:
     word = v.text[a:b]
     out: list[Piece] = []
     at = 0
@@ -660,7 +660,7 @@ def _split_numbers(v: _Virtual, a: int, b: int) -> list[Piece]:
                 out.append(v.piece(a + at, a + m.start()))
             out.append(v.piece(a + m.start(), b, loose=True))
             return out
-        if not standalone and not fused and not _splits(_squashed(before), after, run, at == m.start()):
+        if not standalone and not fused and not _splits(_squashed(before), after, run, at == m.start(), weight_first):
             continue
         if m.start() > at:
             out.append(v.piece(a + at, a + m.start()))
@@ -686,14 +686,25 @@ def _squashed(text: str) -> str:
     return re.sub(r"\s+", "", text)
 
 
-def _splits(before: str, after: str, run: str, at_start: bool) -> bool:
+# A value written twice (target met, 年度指标值 = 全年实际值) opening the rest of a word: "是是8", "工5%工5%8".
+_TWICE_AHEAD = re.compile(r"^(\S{1,12}?)\1")
+# Words a single digit inside a name follows: a template's numbering ("指标1免费发放…"), an ordinal.
+_NUMBERING_BEFORE = ("指标", "第", "目标", "其中")
+
+
+def _splits(before: str, after: str, run: str, at_start: bool, weight_first: bool = False) -> bool:
     """Whether a number between text is a cell of its own: long enough, text on its sides
-    that is words (not a unit or "以上" after it)."""
-    if len(run) < 2 and "." not in run and "%" not in run and not (at_start and not before):
+    that is words (not a unit or "以上" after it). Under a header that puts 分值 right after
+    the name, one digit is a cell too where a value written twice follows it ("…不高于市场价8
+    是是8": 分值 8, then target and actual) or where it ends the word (the row's 得分), except
+    after a template's numbering ("指标1")."""
+    single = len(run) < 2 and "." not in run and "%" not in run and not (at_start and not before)
+    if single and not (weight_first and (len(before) >= 4 and _TWICE_AHEAD.match(after) or not after)
+                       and not before.endswith(_NUMBERING_BEFORE)):
         return False  # "指标1工程": a digit inside a name
     ok_before = at_start and not before or len(_CJK.findall(before[-2:])) == 2 or (before and before[-1] in _PUNCT)
     if not after:
         return bool(ok_before) and bool(before)
     if after.startswith(cue.cues().qualifiers) or any(after.startswith(u) for u in cue.cues().units if u):
         return False
-    return bool(ok_before) and len(_CJK.findall(after[:2])) == 2
+    return bool(ok_before) and (len(_CJK.findall(after[:2])) == 2 or weight_first and bool(_TWICE_AHEAD.match(after)))
