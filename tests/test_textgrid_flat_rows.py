@@ -265,3 +265,20 @@ def test_a_digit_inside_a_name_or_after_a_template_number_stays_in_it():
                       "成本指标建成3号仓库改造工程10≥1个1个10效益指标(40分)社会效益指标推广面积比例10≥80%85%10总分100100")
     assert any(r for r in rows if "指标1免费发放原原种" in r)
     assert any(r for r in rows if "建成3号仓库改造工程" in r)
+
+
+def test_a_merged_funding_label_printed_after_its_rows_heads_the_numbers_after_the_header():
+    rows, _ = rows_of("转移支付(项目)名称 就业补助资金 中央主管部门 人力资源社会保障部 全年预算数(A) 全年执行数(B) 7165.32 6992.95 "
+                      "其中:中央财政资金 3144.00 3144.00 其他资金 1591.22 1551.84 年度资金总额 资金投入情况 (万元) "
+                      "一级指标 二级指标 三级指标 年度指标值 全年实际值 数量指标 享受社会保险补贴人员数量 4443 4500")
+    total = next(r for r in rows if r and r[0] == "年度资金总额")
+    assert [c for c in total[1:] if c] == ["7165.32", "6992.95"]
+
+
+def test_a_level_cell_printed_inside_the_header_opens_the_first_row():
+    rows, _ = rows_of("转移支付(项目)名称 就业补助资金 中央主管部门 人力资源社会保障部 全年预算数(A) 全年执行数(B) 7165.32 6992.95 "
+                      "年度资金总额 7165.32 6992.95 一级指标 二级指标 数量指标 三级指标 年度目标指标值 全年实际值 "
+                      "享受社会保险补贴人员数量 4443 4500 总分")
+    header = next(r for r in rows if "三级指标" in r)
+    assert "数量指标" not in header and "年度目标指标值" in header
+    assert row_named(rows, "享受社会保险补贴人员数量") == ["", "数量指标", "享受社会保险补贴人员数量", "4443", "4500"]

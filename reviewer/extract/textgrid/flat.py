@@ -152,6 +152,9 @@ def _column_runs(text: str, found) -> list[list[int]]:
     previous = ""
     for k, (m, kind) in enumerate(found):
         adjacent = current and not text[found[current[-1]][0].end() : m.start()].strip()
+        if kind == "level" and adjacent and _header_goes_on(text, found, k):
+            current.append(k)  # the first row's level cell printed inside the header (see flat_tokens)
+            continue
         if kind == "column":
             column = category_column(cue.column_kind(m.group(0)) or "", previous if adjacent else "")
             previous = column
@@ -165,9 +168,21 @@ def _column_runs(text: str, found) -> list[list[int]]:
             runs.append(current)
             current, seen = [], set()
     runs.append(current)
-    return [r for r in runs if len(r) >= 2 and (
-        align.is_header([found[k][0].group(0) for k in r]) or _after_section(text, found, r[0])
-        or align.is_amount_header([found[k][0].group(0) for k in r]))]
+
+    def labels(r: list[int]) -> list[str]:
+        return [found[k][0].group(0) for k in r if found[k][1] == "column"]
+    return [r for r in runs if len(labels(r)) >= 2 and (
+        align.is_header(labels(r)) or _after_section(text, found, r[0])
+        or align.is_amount_header(labels(r)))]
+
+
+def _header_goes_on(text: str, found, k: int) -> bool:
+    """A level name between two column labels, nothing else between them ("一级指标 二级指标
+    数量指标 三级指标 年度目标指标值"): a PDF or xlsx text layer printed the first row's
+    level cell before the rest of the header; the header goes on after it."""
+    if k + 1 >= len(found) or found[k + 1][1] != "column":
+        return False
+    return not text[found[k][0].end() : found[k + 1][0].start()].strip()
 
 
 def category_column(column: str, previous: str) -> str:
@@ -217,12 +232,16 @@ def flat_tokens(src: Source, first: int, last: int) -> list[Piece]:
         levels.label(m.group(0))
         if k in in_run:
             run = next(r for r in _column_runs(text, found) if k in r)
-            labels = [v.piece(found[j][0].start(), found[j][0].end()) for j in run]
+            labels = [v.piece(found[j][0].start(), found[j][0].end()) for j in run if found[j][1] == "column"]
+            early = [v.piece(found[j][0].start(), found[j][0].end()) for j in run if found[j][1] != "column"]
             tokens += labels
+            for p in early:
+                levels.label(p.text)
             header = align.header_kinds([p.text for p in labels])
             mode = header_mode(header)
             if mode == "funding":
                 funding_headers.append((len(tokens) - len(labels), len(tokens)))
+            tokens += early  # a level cell printed inside the header opens the first row
             at = found[run[-1]][0].end()
             k = run[-1] + 1
             continue
@@ -244,13 +263,15 @@ def flat_tokens(src: Source, first: int, last: int) -> list[Piece]:
 
 
 _LABEL_REACH = 6  # tokens before a header where its row's label may have been printed
+_FOLLOWING_REACH = 24  # tokens after the first row where a merged label printed after the rows may be
 
 
 def _row_label_after_header(tokens: list[Piece], start: int, end: int) -> list[Piece]:
     """A PDF text layer may print a funding row's label before the header ("年度财政资金总额
     项目实施单位 … 预算数(A) 执行数(B) … 285.84 285.84 100% 20"): numbers right after the
-    header with no label of their own, and a row label shortly before it with no numbers after
-    it, are one row; the label is moved to where the row begins."""
+    header with no label of their own, and a row label shortly before it (or after the rows
+    that follow, a merged cell's label) with no numbers after it, are one row; the label is
+    moved to where the row begins."""
     if end >= len(tokens) or not _value_like(tokens[end]):
         return tokens
     for k in range(start - 1, max(start - 1 - _LABEL_REACH, -1), -1):
@@ -258,6 +279,18 @@ def _row_label_after_header(tokens: list[Piece], start: int, end: int) -> list[P
             if k + 1 < len(tokens) and _value_like(tokens[k + 1]):
                 return tokens  # it has numbers of its own
             return tokens[:k] + tokens[k + 1 : end] + [tokens[k]] + tokens[end:]
+    # or after the rows below it: a merged cell's label printed after them ("… 其他资金 1591.22
+    # 1551.84 年度资金总额 资金投入情况"), the numbers right after the header being its row's
+    after = end
+    while after < len(tokens) and _value_like(tokens[after]):
+        after += 1
+    if after >= len(tokens) or cue.row_label(tokens[after].text) != "funding":
+        return tokens  # the numbers are not a row cut short by the next row's label
+    for k in range(after + 1, min(after + 1 + _FOLLOWING_REACH, len(tokens))):
+        if cue.row_label(tokens[k].text) == "funding" and not (k + 1 < len(tokens) and _value_like(tokens[k + 1])):
+            return tokens[:end] + [tokens[k]] + tokens[end:k] + tokens[k + 1 :]
+        if cue.column_kind(tokens[k].text) or cue.row_label(tokens[k].text) in ("section", "total"):
+            break
     return tokens
 
 
