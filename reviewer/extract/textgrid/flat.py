@@ -411,6 +411,12 @@ def _short_level2() -> tuple[str, ...]:
     return tuple(sorted(c.level2 - set(c.levels_in_text), key=lambda t: (-len(t), t)))
 
 
+@cue.depends_on_vocabulary
+@lru_cache(maxsize=1)
+def _level_initials() -> frozenset[str]:
+    return frozenset(w[0] for w in _short_level2())
+
+
 def _row_start_levels(text: str, x: int, y: int, region_start: int, levels: "_LevelsSeen | None"):
     """The word [x, y) as spans (start, end, "text" / "level" / "noise"): a short level-2
     spelling that opens a row is a level cell of its own ("…专款专用10成本每年财政补助…":
@@ -425,8 +431,10 @@ def _row_start_levels(text: str, x: int, y: int, region_start: int, levels: "_Le
         after_number = k > x and (text[k - 1].isdigit() or text[k - 1] in "%％")
         if after_number:
             since = k
-        opens_row = (k == region_start and levels.after_level1) or after_number or k > since and _level_noise(text[since:k])
-        word = next((w for w in _short_level2() if opens_row and text.startswith(w, k)), None) if opens_row else None
+        word = next((w for w in _short_level2() if text.startswith(w, k)), None) if text[k] in _level_initials() else None
+        if word and not ((k == region_start and levels.after_level1) or after_number
+                         or k > since and _level_noise(text[since:k])):
+            word = None  # a category word inside a name or a sentence
         canonical = cue.vocabulary().canonical_level(word, 2) if word else ""
         if word and k + len(word) < y and not text.startswith("指标", k + len(word)) and canonical not in levels.seen:
             noise = since if at <= since < k and _level_noise(text[since:k]) else k
@@ -463,16 +471,19 @@ def _level_noise(text: str) -> bool:
 
 
 # A template's fill line, dots or underscores written where a text was to go (".. ......").
-_FILL_LINE = re.compile(r"(?:[.．_…·]{2,}\s*)*[.．_…·]{6,}")
+_FILL_RUN = re.compile(r"[.．_…·]{6,}")
+_FILL_CHUNK_BEFORE = re.compile(r"[.．_…·]{2,}\s+$")
 
 
 def _fill_line(text: str, a: int, b: int) -> tuple[int, int] | None:
-    """The one fill line between two texts of a goal, or None (none, several, or at an end:
-    a text's own "……" stays in it)."""
-    found = list(_FILL_LINE.finditer(text, a, b))
+    """The one fill line between two texts of a goal (dots or underscores written where a text
+    was to go, ".. ......"), or None (none, several, or at an end: a text's own "……" stays)."""
+    found = list(_FILL_RUN.finditer(text, a, b))
     if len(found) != 1:
         return None
     x, y = found[0].span()
+    while (m := _FILL_CHUNK_BEFORE.search(text, max(a, x - 40), x)) is not None and m.end() == x:
+        x = m.start()  # short chunks of the same line before it (".. ......")
     return (x, y) if text[a:x].strip() and text[y:b].strip() else None
 
 
