@@ -15,6 +15,16 @@ split target (指标值 | 度量单位) units are cells, except an actual's afte
 after an opening one) sits inside a cell ("宣传 ，确保"), and a goal's 预期目标 and 实际完成情况
 are cut only at the one space that can part them. Rows are rebuilt by stream.py; a row whose cells a wrap or a number in its
 name made too many is placed from its 得分 leftwards (anchor.py).
+
+OCR and text-layer damage read by what cells are: a short category word ("成本", "时效",
+"经济效益") that opens a row (after the last row's 得分 or a level-1 name) is its level cell,
+while the table has not named that category; category names OCR scrambled before it
+("益标效指意指斥满度打") are no cell; a template's dotted fill line parts a goal's two texts;
+one-character values ("高高", "是是") and periods ("1年1年1年") written twice are cells; a
+quantity whose unit a number run does not hold ("8550万粒") is one value; under a header with
+分值 after the name one digit is a cell before a doubled value or at a word's end. Labels a
+text layer printed out of order are put back where their row begins: a funding row's label
+before its header or after the rows below it, a level cell printed inside the header.
 """
 
 from __future__ import annotations
