@@ -48,6 +48,7 @@ READABLE: dict[str, str] = {
     "sc-zhongjiang-slj-2022-xianjie-flat": "one run with no separators: numbers left empty unless bounded, 得分 after a run ending at 执行率",
     "ah-guichi-tangxi-2022-cunji-xlsflat": "spreadsheet dump: a template's dotted fill line parts the goal's two texts",
     "hn-hengshan-sw-2020-chubeiliang-flat": "no separators, page markers: a one-character value written twice across a page join",
+    "hb-qu-jinbu-2020-yugaibutie-ocrflat": "OCR'd, run together: scrambled category names no cell, a lone 总分 number under 得分",
     "nm-linhe-rsj-2022-jiuye-zhuanyi-xlsflat": "xlsx dump out of order: a merged funding label after its rows, a level cell inside the header",
 }
 

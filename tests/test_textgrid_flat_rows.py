@@ -282,3 +282,20 @@ def test_a_level_cell_printed_inside_the_header_opens_the_first_row():
     header = next(r for r in rows if "三级指标" in r)
     assert "数量指标" not in header and "年度目标指标值" in header
     assert row_named(rows, "享受社会保险补贴人员数量") == ["", "数量指标", "享受社会保险补贴人员数量", "4443", "4500"]
+
+
+def test_a_lone_total_number_under_a_header_whose_only_points_column_is_score_is_the_total_score():
+    rows, _ = rows_of("项目名称渔业补贴" + HEADER_TARGET_ACTUAL_SCORE
+                      + "产出指标数量指标补贴渔船数6艘6艘20质量指标渔船补贴发放率100%100%10时效指标12月底之前完成100%100%10"
+                      "满意度指标服务对象满意度指标退捕渔民满意度90%95%60总分100偏差大或目标未完成原因分析无")
+    total = next(r for r in rows if r and r[0] == "总分")
+    assert total[-1] == "100"
+
+
+def test_a_lone_total_number_under_weight_and_score_columns_is_not_placed_under_either():
+    rows, _ = rows_of("项目名称水标尺安装" + HEADER_WEIGHT_FIRST
+                      + "产出指标(70分)数量指标安装坡面水标尺10≥266米≥266米10质量指标项目验收合格率10≥90%95%10"
+                      "时效指标及时开工率10≥90%≥90%10效益指标(20分)社会效益指标受益人口数10≥1000人≥1000人10总分100")
+    header = next(r for r in rows if "分值" in r)
+    total = next(r for r in rows if r and r[0] == "总分")
+    assert total[header.index("分值")] != "100" and total[header.index("得分")] != "100"
