@@ -299,3 +299,14 @@ def test_a_lone_total_number_under_weight_and_score_columns_is_not_placed_under_
     header = next(r for r in rows if "分值" in r)
     total = next(r for r in rows if r and r[0] == "总分")
     assert total[header.index("分值")] != "100" and total[header.index("得分")] != "100"
+
+
+def test_a_label_note_whose_closing_bracket_ocr_read_as_1_still_ends_the_label():
+    # "执行率(B/A1得分(20分*执行率)": the header keeps its 得分 column; the fused amounts are left empty
+    rows, notes = rows_of("项目名称东津院区建设补助主管部门襄阳市卫生健康委项目实施单位襄阳市中心医院"
+                          "预算执行情况 (万元) (20 分)预算数(A)执行数(B)执行率(B/A1得分(20分*执行率)"
+                          "年度财政 资金总额10001000100%20一级指标二级指标三级指标年初目标值 (A)实际完成值 (B)得分"
+                          "产出指标数量指标成本控制不超过预算不超过预算10")
+    funding = next(r for r in rows if r and r[0].replace(" ", "") == "年度财政资金总额")
+    assert funding[1:5] == ["", "", "", "20"]
+    assert any("10001000100%" in n and "written together" in n for n in notes)

@@ -54,7 +54,9 @@ def header_mode(kinds: list[str]) -> str:
 
 _PAGE_MARK = re.compile(r"^\s*(\d{1,3})\s*、")
 _SPACED_EVERY = 25  # one space or more per this many characters: cells are parted by spaces
-_NOTES = r"(?:\s*[（(][^（()）\n]{0,14}[)）])*"
+# A label's bracketed notes ("(A)", "(20分*执行率)"); a note of letters whose ")" OCR read as
+# "1" or "l" ("执行率(B/A1得分") is one too.
+_NOTES = r"(?:\s*(?:[（(][^（()）\n]{0,14}[)）]|[（(][A-Za-z/]{1,4}[1lI](?=[\u4e00-\u9fff])))*"
 
 
 @cue.depends_on_vocabulary
@@ -720,7 +722,7 @@ def _split_numbers(v: _Virtual, a: int, b: int, weight_first: bool = False) -> l
             out.append(v.piece(a + at, a + m.start()))
         for c in _CHUNK.finditer(run):
             chunk = c.group(0)
-            out.append(v.piece(a + m.start() + c.start(), a + m.start() + c.end(), fused=chunk.count(".") > 1,
+            out.append(v.piece(a + m.start() + c.start(), a + m.start() + c.end(), fused=_fused_chunk(chunk),
                                loose=True))
         at = m.end()
     if at < len(word):
@@ -733,6 +735,16 @@ def _quantity_ends_word(before: str, run: str, after: str) -> bool:
     the unit is outside the money units a number run holds ("8550万粒", "3000公斤")."""
     return (bool(after) and cue.is_unit(after) and not any(c.count(".") > 1 for c in _CHUNK.findall(run))
             and len(_CHUNK.findall(run)) == 1 and (not before.strip() or len(_CJK.findall(_squashed(before)[-2:])) == 2))
+
+
+_PERCENT_RUN = re.compile(r"^(\d{6,})[%％]$")
+
+
+def _fused_chunk(chunk: str) -> bool:
+    """Numbers written together that no reader can split: two decimal points ("310.2154.74"),
+    or a percent of six digits or more with no point ("10001000100%": 预算数, 执行数 and 执行率
+    run together; no rate or share is written so)."""
+    return chunk.count(".") > 1 or bool(_PERCENT_RUN.match(chunk))
 
 
 def _squashed(text: str) -> str:
