@@ -77,6 +77,13 @@ def test_comparator_spellings_are_unified_and_single_symbols_kept():
     assert unify_comparators("＞=95%") == "≥95%"
 
 
+def test_small_form_comparators_are_read_as_the_ordinary_ones():
+    # U+FE66 / FE65 / FE64, as one document mirror prints a split target's 指标性质
+    result = clean("| ﹦ | 72890 | 元 | ﹥= | 95 | % | ﹤ | 2 |")
+    assert result.text == "| ＝ | 72890 | 元 | ≥ | 95 | % | ＜ | 2 |"
+    assert result.original_span(2, 3) == "﹦"
+
+
 def test_without_the_converter_the_text_is_kept_and_the_gap_said(monkeypatch):
     monkeypatch.setattr(cleanup, "_converter", lambda: None)
     text = "項目績效自評表：預算執行率，實際完成值，績效指標，產出數量"

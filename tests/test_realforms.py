@@ -58,6 +58,10 @@ READABLE: dict[str, str] = {
     "ah-huoshan-ybj-2024-yiliaojiuzhu-zhuanyi-pipe": "a transfer-payment form: amounts written with 万, 总体目标 heading the planned goal, a 彩票公益金 funding row",
     "yn-yongde-minglang-2022-yingyang-pipe": "pipe lines broken one cell after each row: read as a cell stream, a two-row header printed upper row first",
     "ah-yuan-wlj-2022-wenwu-spaces": "single spaces: a header wrapped in its cells (年度 / 指标值) joined, a row's 分值 得分 on the next line, label and value in one cell",
+    "ah-guichi-tangxi-2022-cunji-xlsflat": "spreadsheet dump: a template's dotted fill line parts the goal's two texts",
+    "hn-hengshan-sw-2020-chubeiliang-flat": "no separators, page markers: a one-character value written twice across a page join",
+    "hb-qu-jinbu-2020-yugaibutie-ocrflat": "OCR'd, run together: scrambled category names no cell, a lone 总分 number under 得分",
+    "nm-linhe-rsj-2022-jiuye-zhuanyi-xlsflat": "xlsx dump out of order: a merged funding label after its rows, a level cell inside the header",
 }
 
 

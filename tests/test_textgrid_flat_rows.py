@@ -7,6 +7,7 @@ from reviewer.extract.textgrid import text_grids
 
 HEADER_WEIGHT_FIRST = "绩效指标一级指标二级指标三级指标分值年度指标值全年实际值得分未完成原因及拟采取的改进措施"
 HEADER_NO_POINTS = "绩效指标一级指标二级指标三级指标年度指标值全年完成值未完成原因和改进措施"
+OUTPUT_ROWS = "产出指标数量指标库存数量真实率100%100%质量指标县级储备粮管理制度严格执行率100%100%"
 
 
 def rows_of(text: str) -> tuple[list[list[str]], list[str]]:
@@ -157,3 +158,155 @@ def test_two_amount_labels_side_by_side_are_a_funding_header_not_a_fields_value(
     assert row_named(rows, "全年预算数(A)")[:3] == ["", "全年预算数(A)", "全年执行数(B)"]
     assert row_named(rows, "盟市财政资金")[:3] == ["盟市财政资金", "433.00", "432.10"]
     assert ["地方主管部 门", "某区人社局"] == [c for c in row_named(rows, "地方主管部 门") if c]  # a label split by a space
+
+
+def test_a_one_character_value_written_twice_is_the_target_and_the_actual():
+    rows, _ = rows_of("专项资金名称储备粮" + HEADER_NO_POINTS + OUTPUT_ROWS
+                      + "效益指标可持续影响指标粮食储备设备维护及安全性高高满意度指标服务对象满意度指标市民满意度调查95%100%说明无")
+    assert row_named(rows, "粮食储备设备维护及安全性")[-3:-1] == ["高", "高"]
+
+
+def test_a_doubled_character_outside_the_value_list_stays_in_the_name():
+    rows, _ = rows_of("专项资金名称储备粮" + HEADER_NO_POINTS + OUTPUT_ROWS
+                      + "效益指标社会效益指标群众满意常常满意度指标服务对象满意度指标市民满意度调查95%100%说明无")
+    assert any("群众满意常常" in r for r in rows)
+
+
+def test_a_value_written_twice_across_a_page_marker_is_cut_on_the_joined_text():
+    # a document site's page 2 opens with "2、"; the copies "高高" sit right after it
+    rows, _ = rows_of("1、专项资金名称储备粮" + HEADER_NO_POINTS + OUTPUT_ROWS
+                      + "时效指标县级储备粮贷款付息及时率100%100%效益指标可持续影响指标粮食储备设备维护及安全性\n"
+                      "2、高高满意度指标服务对象满意度指标市民满意度调查95%100%说明无")
+    assert row_named(rows, "粮食储备设备维护及安全性")[-3:-1] == ["高", "高"]
+
+
+def test_a_dotted_fill_line_parts_the_goals_two_texts_and_is_neither():
+    rows, _ = rows_of("项目名称 村级补助 项目资金 (万元) 年初预算数 全年预算数 全年执行数 分值 执行率 得分 "
+                      "年度资金总额: 10 10 10 10 100% 10 年度总体目标 预期目标 实际完成情况 "
+                      "本项目共申请预算资金10万元,其中 村级组织运转4万元。 .. .............. "
+                      "本项目共完成预算资金10万元。 绩效指标 一级指标 二级指标 三级指标 年度指标值 实际完成值 分值 得分 "
+                      "产出指标 数量指标 补助村数量 =8个 8 50 50 总分 100 100")
+    goal = next(r for r in rows if any(c.startswith("本项目共申请") for c in r))
+    texts = [c for c in goal if c.startswith("本项目")]
+    assert texts == ["本项目共申请预算资金10万元,其中 村级组织运转4万元。", "本项目共完成预算资金10万元。"]
+    assert not any("...." in c for r in rows for c in r)
+
+
+HEADER_TARGET_ACTUAL_SCORE = "一级指标二级指标三级指标年初目标值(A)实际完成值(B)得分"
+
+
+def test_a_short_category_word_opening_a_row_is_its_level_cell():
+    # OCR'd Hubei form: "成本" / "时效" / "经济效益" written short, run into the row's name
+    rows, _ = rows_of("项目名称东津院区建设补助" + HEADER_TARGET_ACTUAL_SCORE
+                      + "产出指标数量指标成本控制不超过预算不超过预算10质量指标保证专款专用专款专用专款专用10"
+                      "成本每年财政补助1000万元1000万元1000万元10时效1年1年1年10"
+                      "效益指标经济效益医疗收入达到5亿元5亿元6.47亿元10总分100")
+    assert row_named(rows, "每年财政补助1000万元")[-5:] == ["成本", "每年财政补助1000万元", "1000万元", "1000万元", "10"]
+    assert row_named(rows, "医疗收入达到5亿元")[-5:-3] == ["经济效益", "医疗收入达到5亿元"]
+    # a name that starts with a category word inside its group keeps it
+    assert row_named(rows, "成本控制")[-4:] == ["成本控制", "不超过预算", "不超过预算", "10"]
+
+
+def test_one_period_written_three_times_is_name_target_and_actual():
+    rows, _ = rows_of("项目名称东津院区建设补助" + HEADER_TARGET_ACTUAL_SCORE
+                      + "产出指标数量指标成本控制不超过预算不超过预算10质量指标保证专款专用专款专用专款专用10"
+                      "时效指标1年1年1年10效益指标经济效益指标医疗收入5亿元6.47亿元10完成日期2021年12月2021年12月10总分100")
+    assert row_named(rows, "1年")[-4:] == ["1年", "1年", "1年", "10"]
+    assert not any("12月2021" in c for r in rows for c in r)
+
+
+def test_category_names_scrambled_by_ocr_before_a_category_word_are_no_cell():
+    # "益标效指意指斥满度打": 效益指标 and 满意度指标 read down their vertical cells, with noise
+    rows, _ = rows_of("项目名称渔业补贴" + HEADER_TARGET_ACTUAL_SCORE
+                      + "产出指标数量指标补贴渔船数6艘6艘20质量指标渔船补贴发放率100%100%10时效指标12月底之前完成100%100%10"
+                      "益标效指意指斥满度打服务对象满意度退捕渔民抽样调查满意度90%95%40总分100")
+    row = row_named(rows, "退捕渔民抽样调查满意度")
+    assert "服务对象满意度" in row
+    assert not any("益标效指" in c for r in rows for c in r)
+
+
+def test_words_before_a_category_word_that_are_not_category_characters_stay():
+    rows, _ = rows_of("项目名称渔业补贴" + HEADER_TARGET_ACTUAL_SCORE
+                      + "产出指标数量指标补贴渔船数6艘6艘20质量指标渔船补贴发放率100%100%10时效指标12月底之前完成100%100%10"
+                      "效益指标社会效益指标渔民收入保障服务对象满意度提升90%95%40总分100")
+    assert any("渔民收入保障服务对象满意度提升" in c for r in rows for c in r)
+
+
+def test_a_quantity_whose_unit_a_number_run_does_not_hold_is_one_value_cell():
+    # "8550万粒": 分值 8 and 年度指标值 550万粒 written together (left empty), 全年实际值 550万粒
+    rows, notes = rows_of("项目名称马铃薯种薯" + HEADER_WEIGHT_FIRST
+                          + "产出指标(40分)数量指标免费发放原原种8550万粒550万粒8企业自行采购8200万粒200万粒8"
+                          "质量指标种薯合格率10≥90%95%10总分100100")
+    row = row_named(rows, "免费发放原原种")
+    assert row[-5:-1] == ["", "", "550万粒", "8"]
+    assert not any(c in ("粒", "550万") for c in row)
+    assert row_named(rows, "企业自行采购")[-3:-1] == ["200万粒", "8"]
+
+
+def test_a_funding_row_label_printed_before_its_header_heads_the_numbers_after_it():
+    # a PDF text layer: the row label, then a field, then the header, then the row's numbers
+    rows, _ = rows_of("项目名称 2020 年市级服务贸易发展资金 主管部门 区商务局 预算执行 情况(万元) (20 分) 年度财政 资金总额 "
+                      "项目实施单位 投资促进中心 预算数 (A) 执行数(B) 执行率(B/A) 得分 (20 分*执行率) 285.84 285.84 100% 20 "
+                      "三级指标 年初目标值 (A) 实际完成值 (B) 得分 服务外包在岸 20000 23333.56 10")
+    funding = next(r for r in rows if r and r[0].replace(" ", "") == "年度财政资金总额")
+    assert [c for c in funding[1:] if c] == ["285.84", "285.84", "100%", "20"]
+
+
+def test_under_a_weight_first_header_one_digit_before_a_doubled_value_is_the_weight():
+    rows, _ = rows_of("项目名称马铃薯种薯" + HEADER_WEIGHT_FIRST
+                      + "产出指标(40分)数量指标免费发放原原种8550万粒550万粒8"
+                      "成本指标种薯采购价格不高于市场价8是是8效益指标(40分)社会效益指标推广面积比例10≥80%85%10总分100100")
+    assert row_named(rows, "种薯采购价格不高于市场价")[-5:-1] == ["8", "是", "是", "8"]
+
+
+def test_a_digit_inside_a_name_or_after_a_template_number_stays_in_it():
+    rows, _ = rows_of("项目名称马铃薯种薯" + HEADER_WEIGHT_FIRST
+                      + "产出指标(40分)数量指标指标1免费发放原原种8550万粒550万粒8"
+                      "成本指标建成3号仓库改造工程10≥1个1个10效益指标(40分)社会效益指标推广面积比例10≥80%85%10总分100100")
+    assert any(r for r in rows if "指标1免费发放原原种" in r)
+    assert any(r for r in rows if "建成3号仓库改造工程" in r)
+
+
+def test_a_merged_funding_label_printed_after_its_rows_heads_the_numbers_after_the_header():
+    rows, _ = rows_of("转移支付(项目)名称 就业补助资金 中央主管部门 人力资源社会保障部 全年预算数(A) 全年执行数(B) 7165.32 6992.95 "
+                      "其中:中央财政资金 3144.00 3144.00 其他资金 1591.22 1551.84 年度资金总额 资金投入情况 (万元) "
+                      "一级指标 二级指标 三级指标 年度指标值 全年实际值 数量指标 享受社会保险补贴人员数量 4443 4500")
+    total = next(r for r in rows if r and r[0] == "年度资金总额")
+    assert [c for c in total[1:] if c] == ["7165.32", "6992.95"]
+
+
+def test_a_level_cell_printed_inside_the_header_opens_the_first_row():
+    rows, _ = rows_of("转移支付(项目)名称 就业补助资金 中央主管部门 人力资源社会保障部 全年预算数(A) 全年执行数(B) 7165.32 6992.95 "
+                      "年度资金总额 7165.32 6992.95 一级指标 二级指标 数量指标 三级指标 年度目标指标值 全年实际值 "
+                      "享受社会保险补贴人员数量 4443 4500 总分")
+    header = next(r for r in rows if "三级指标" in r)
+    assert "数量指标" not in header and "年度目标指标值" in header
+    assert row_named(rows, "享受社会保险补贴人员数量") == ["", "数量指标", "享受社会保险补贴人员数量", "4443", "4500"]
+
+
+def test_a_lone_total_number_under_a_header_whose_only_points_column_is_score_is_the_total_score():
+    rows, _ = rows_of("项目名称渔业补贴" + HEADER_TARGET_ACTUAL_SCORE
+                      + "产出指标数量指标补贴渔船数6艘6艘20质量指标渔船补贴发放率100%100%10时效指标12月底之前完成100%100%10"
+                      "满意度指标服务对象满意度指标退捕渔民满意度90%95%60总分100偏差大或目标未完成原因分析无")
+    total = next(r for r in rows if r and r[0] == "总分")
+    assert total[-1] == "100"
+
+
+def test_a_lone_total_number_under_weight_and_score_columns_is_not_placed_under_either():
+    rows, _ = rows_of("项目名称水标尺安装" + HEADER_WEIGHT_FIRST
+                      + "产出指标(70分)数量指标安装坡面水标尺10≥266米≥266米10质量指标项目验收合格率10≥90%95%10"
+                      "时效指标及时开工率10≥90%≥90%10效益指标(20分)社会效益指标受益人口数10≥1000人≥1000人10总分100")
+    header = next(r for r in rows if "分值" in r)
+    total = next(r for r in rows if r and r[0] == "总分")
+    assert total[header.index("分值")] != "100" and total[header.index("得分")] != "100"
+
+
+def test_a_label_note_whose_closing_bracket_ocr_read_as_1_still_ends_the_label():
+    # "执行率(B/A1得分(20分*执行率)": the header keeps its 得分 column; the fused amounts are left empty
+    rows, notes = rows_of("项目名称东津院区建设补助主管部门襄阳市卫生健康委项目实施单位襄阳市中心医院"
+                          "预算执行情况 (万元) (20 分)预算数(A)执行数(B)执行率(B/A1得分(20分*执行率)"
+                          "年度财政 资金总额10001000100%20一级指标二级指标三级指标年初目标值 (A)实际完成值 (B)得分"
+                          "产出指标数量指标成本控制不超过预算不超过预算10")
+    funding = next(r for r in rows if r and r[0].replace(" ", "") == "年度财政资金总额")
+    assert funding[1:5] == ["", "", "", "20"]
+    assert any("10001000100%" in n and "written together" in n for n in notes)

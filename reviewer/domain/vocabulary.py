@@ -187,6 +187,7 @@ class Values:
         self.time_units: tuple[str, ...] = tuple(data.get("time_units", []))
         self.qualifiers: tuple[str, ...] = tuple(data.get("qualifiers", []))
         self.natures: tuple[str, ...] = tuple(data.get("natures", []))
+        self.one_character_values: tuple[str, ...] = tuple(data.get("one_character_values", []))
 
 
 def _columns(entries: list[dict]) -> list[tuple[str, list[str]]]:

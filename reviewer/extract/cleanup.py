@@ -32,6 +32,8 @@ _COMPARATORS = {
     ">=": "≥", "＞=": "≥", "＞＝": "≥", ">＝": "≥", "≥=": "≥", "=>": "≥",
     "<=": "≤", "＜=": "≤", "＜＝": "≤", "<＝": "≤", "≤=": "≤", "=<": "≤",
     "═": "＝",
+    # small-form look-alikes (U+FE64-FE66) that some converters and OCR engines print
+    "﹥=": "≥", "﹥＝": "≥", "﹤=": "≤", "﹤＝": "≤", "﹦": "＝", "﹥": "＞", "﹤": "＜",
 }
 _COMPARATOR_RE = re.compile("|".join(re.escape(k) for k in sorted(_COMPARATORS, key=len, reverse=True)))
 _CJK_RUN = re.compile(f"[{_CJK}]+")

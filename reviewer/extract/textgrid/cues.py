@@ -36,7 +36,7 @@ _KINDS = (
 
 _SQUASH = re.compile(r"[\s*＊\u00a0\u3000]")
 # Trailing bracketed notes of a label: (A) （万元） (10分) (B/A) (%) (20分*执行率).
-_NOTE = re.compile(r"[（(][^（()）]{0,12}[)）]$")
+_NOTE = re.compile(r"[（(][^（()）]{0,12}[)）]$|[（(][A-Za-z/]{1,4}[1lI]$")  # (B/A1: OCR read ")" as "1"
 _POINTS = re.compile(r"[（(]\s*(?:特性指标)?\s*\d+(?:\.\d+)?\s*分?\s*[)）]$")
 _NUMBER = re.compile(r"^[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$")
 _NUMBER_POINTS = re.compile(r"^[+-]?\d+(?:\.\d+)?分$")

@@ -15,10 +15,21 @@ split target (指标值 | 度量单位) units are cells, except an actual's afte
 after an opening one) sits inside a cell ("宣传 ，确保"), and a goal's 预期目标 and 实际完成情况
 are cut only at the one space that can part them. Rows are rebuilt by stream.py; a row whose cells a wrap or a number in its
 name made too many is placed from its 得分 leftwards (anchor.py).
+
+OCR and text-layer damage read by what cells are: a short category word ("成本", "时效",
+"经济效益") that opens a row (after the last row's 得分 or a level-1 name) is its level cell,
+while the table has not named that category; category names OCR scrambled before it
+("益标效指意指斥满度打") are no cell; a template's dotted fill line parts a goal's two texts;
+one-character values ("高高", "是是") and periods ("1年1年1年") written twice are cells; a
+quantity whose unit a number run does not hold ("8550万粒") is one value; under a header with
+分值 after the name one digit is a cell before a doubled value or at a word's end. Labels a
+text layer printed out of order are put back where their row begins: a funding row's label
+before its header or after the rows below it, a level cell printed inside the header.
 """
 
 from __future__ import annotations
 
+import bisect
 import re
 from functools import lru_cache
 
@@ -43,7 +54,9 @@ def header_mode(kinds: list[str]) -> str:
 
 _PAGE_MARK = re.compile(r"^\s*(\d{1,3})\s*、")
 _SPACED_EVERY = 25  # one space or more per this many characters: cells are parted by spaces
-_NOTES = r"(?:\s*[（(][^（()）\n]{0,14}[)）])*"
+# A label's bracketed notes ("(A)", "(20分*执行率)"); a note of letters whose ")" OCR read as
+# "1" or "l" ("执行率(B/A1得分") is one too.
+_NOTES = r"(?:\s*(?:[（(][^（()）\n]{0,14}[)）]|[（(][A-Za-z/]{1,4}[1lI](?=[\u4e00-\u9fff])))*"
 
 
 @cue.depends_on_vocabulary
@@ -151,6 +164,9 @@ def _column_runs(text: str, found) -> list[list[int]]:
     previous = ""
     for k, (m, kind) in enumerate(found):
         adjacent = current and not text[found[current[-1]][0].end() : m.start()].strip()
+        if kind == "level" and adjacent and _header_goes_on(text, found, k):
+            current.append(k)  # the first row's level cell printed inside the header (see flat_tokens)
+            continue
         if kind == "column":
             column = category_column(cue.column_kind(m.group(0)) or "", previous if adjacent else "")
             previous = column
@@ -164,9 +180,21 @@ def _column_runs(text: str, found) -> list[list[int]]:
             runs.append(current)
             current, seen = [], set()
     runs.append(current)
-    return [r for r in runs if len(r) >= 2 and (
-        align.is_header([found[k][0].group(0) for k in r]) or _after_section(text, found, r[0])
-        or align.is_amount_header([found[k][0].group(0) for k in r]))]
+
+    def labels(r: list[int]) -> list[str]:
+        return [found[k][0].group(0) for k in r if found[k][1] == "column"]
+    return [r for r in runs if len(labels(r)) >= 2 and (
+        align.is_header(labels(r)) or _after_section(text, found, r[0])
+        or align.is_amount_header(labels(r)))]
+
+
+def _header_goes_on(text: str, found, k: int) -> bool:
+    """A level name between two column labels, nothing else between them ("一级指标 二级指标
+    数量指标 三级指标 年度目标指标值"): a PDF or xlsx text layer printed the first row's
+    level cell before the rest of the header; the header goes on after it."""
+    if k + 1 >= len(found) or found[k + 1][1] != "column":
+        return False
+    return not text[found[k][0].end() : found[k + 1][0].start()].strip()
 
 
 def category_column(column: str, previous: str) -> str:
@@ -202,6 +230,8 @@ def flat_tokens(src: Source, first: int, last: int) -> list[Piece]:
     tokens: list[Piece] = []
     mode = "preamble"
     header: list[str] = []  # the column kinds of the header in force
+    levels = _LevelsSeen()
+    funding_headers: list[tuple[int, int]] = []  # [start, end) of each funding header's labels in tokens
     at = 0
     k = 0
     while k < len(found):
@@ -210,13 +240,20 @@ def flat_tokens(src: Source, first: int, last: int) -> list[Piece]:
         if not boundary:
             k += 1
             continue
-        tokens += _content(v, at, m.start(), mode, header)
+        tokens += _content(v, at, m.start(), mode, header, levels)
+        levels.label(m.group(0))
         if k in in_run:
             run = next(r for r in _column_runs(text, found) if k in r)
-            labels = [v.piece(found[j][0].start(), found[j][0].end()) for j in run]
+            labels = [v.piece(found[j][0].start(), found[j][0].end()) for j in run if found[j][1] == "column"]
+            early = [v.piece(found[j][0].start(), found[j][0].end()) for j in run if found[j][1] != "column"]
             tokens += labels
+            for p in early:
+                levels.label(p.text)
             header = align.header_kinds([p.text for p in labels])
             mode = header_mode(header)
+            if mode == "funding":
+                funding_headers.append((len(tokens) - len(labels), len(tokens)))
+            tokens += early  # a level cell printed inside the header opens the first row
             at = found[run[-1]][0].end()
             k = run[-1] + 1
             continue
@@ -231,8 +268,46 @@ def flat_tokens(src: Source, first: int, last: int) -> list[Piece]:
             mode = "total"  # the table ends: labels after it start rows again
         at = m.end()
         k += 1
-    tokens += _content(v, at, len(text), mode, header)
+    tokens += _content(v, at, len(text), mode, header, levels)
+    for start, end in reversed(funding_headers):
+        tokens = _row_label_after_header(tokens, start, end)
     return [t for t in tokens if not t.empty or t.fused]
+
+
+_LABEL_REACH = 6  # tokens before a header where its row's label may have been printed
+_FOLLOWING_REACH = 24  # tokens after the first row where a merged label printed after the rows may be
+
+
+def _row_label_after_header(tokens: list[Piece], start: int, end: int) -> list[Piece]:
+    """A PDF text layer may print a funding row's label before the header ("年度财政资金总额
+    项目实施单位 … 预算数(A) 执行数(B) … 285.84 285.84 100% 20"): numbers right after the
+    header with no label of their own, and a row label shortly before it (or after the rows
+    that follow, a merged cell's label) with no numbers after it, are one row; the label is
+    moved to where the row begins."""
+    if end >= len(tokens) or not _value_like(tokens[end]):
+        return tokens
+    for k in range(start - 1, max(start - 1 - _LABEL_REACH, -1), -1):
+        if cue.row_label(tokens[k].text) == "funding":
+            if k + 1 < len(tokens) and _value_like(tokens[k + 1]):
+                return tokens  # it has numbers of its own
+            return tokens[:k] + tokens[k + 1 : end] + [tokens[k]] + tokens[end:]
+    # or after the rows below it: a merged cell's label printed after them ("… 其他资金 1591.22
+    # 1551.84 年度资金总额 资金投入情况"), the numbers right after the header being its row's
+    after = end
+    while after < len(tokens) and _value_like(tokens[after]):
+        after += 1
+    if after >= len(tokens) or cue.row_label(tokens[after].text) != "funding":
+        return tokens  # the numbers are not a row cut short by the next row's label
+    for k in range(after + 1, min(after + 1 + _FOLLOWING_REACH, len(tokens))):
+        if cue.row_label(tokens[k].text) == "funding" and not (k + 1 < len(tokens) and _value_like(tokens[k + 1])):
+            return tokens[:end] + [tokens[k]] + tokens[end:k] + tokens[k + 1 :]
+        if cue.column_kind(tokens[k].text) or cue.row_label(tokens[k].text) in ("section", "total"):
+            break
+    return tokens
+
+
+def _value_like(piece: Piece) -> bool:
+    return piece.fused or cue.is_number(piece.text) or cue.is_percent(piece.text)
 
 
 def _is_boundary(text: str, found, k: int, kind: str, mode: str, run_starts: set[int]) -> bool:
@@ -263,13 +338,17 @@ _CJK = re.compile(r"[\u3400-\u9fff]")
 _PUNCT = "。，,;；:：、）)"
 
 
-def _content(v: _Virtual, a: int, b: int, mode: str, header: list[str] | tuple = ()) -> list[Piece]:
+def _content(v: _Virtual, a: int, b: int, mode: str, header: list[str] | tuple = (),
+             levels: "_LevelsSeen | None" = None) -> list[Piece]:
     """The text between two labels as cells: one cell, or in table rows split at spaces and,
     where nothing parts the cells, where a number meets text."""
     units = "unit" in header  # the header has a unit column (度量单位): units are cells of their own
     if a >= b:
         return []
     if mode == "goal":  # planned and achieved, when one space parts them and no other can
+        fill = _fill_line(v.text, a, b)
+        if fill is not None:  # a template's dotted fill line parts them, and is neither
+            return [v.piece(a, fill[0]), v.piece(fill[1], b)]
         cut = _goal_cut(v.text, a, b) if v.spaced else _single_gap(v.text, a, b)
         if cut is not None:
             return [v.piece(a, cut), v.piece(cut, b)]
@@ -282,9 +361,13 @@ def _content(v: _Virtual, a: int, b: int, mode: str, header: list[str] | tuple =
                  ((a + m.start(), a + m.end()) for m in re.finditer(words, v.text[a:b]))):
         if v.spaced:
             pieces.append(_spaced_piece(v, x, y))
-        else:
+            continue
+        for x, y, what in _row_start_levels(v.text, x, y, a, levels if mode == "indicators" else None):
+            if what != "text":
+                pieces += [v.piece(x, y)] if what == "level" else []
+                continue
             for x, y in _cell_breaks(v.text, x, y):
-                for p in _split_numbers(v, x, y):
+                for p in _split_numbers(v, x, y, mode == "indicators" and _weight_before_value(header)):
                     pieces += _repeated_cells(v, p) if mode == "indicators" else [p]
     if mode == "indicators" and not v.spaced:
         if _weight_before_value(header):
@@ -314,6 +397,106 @@ def _spaced_words(text: str, a: int, b: int) -> list[tuple[int, int]]:
         else:
             spans.append((x, y))
     return spans
+
+
+class _LevelsSeen:
+    """The level-2 categories a flattened indicator table has named so far, and whether the
+    last label was a level-1 name (its row's level-2 cell comes next)."""
+
+    def __init__(self):
+        self.seen: set[str] = set()
+        self.after_level1 = False
+
+    def label(self, text: str) -> None:
+        found = cue.level(text)
+        self.after_level1 = found == "level1"
+        if found in ("level2", "level12"):
+            self.seen.add(cue.vocabulary().canonical_level(cue.squash(text), 2))
+
+
+@cue.depends_on_vocabulary
+@lru_cache(maxsize=1)
+def _short_level2() -> tuple[str, ...]:
+    """Level-2 spellings too short to search for in running text ("成本", "时效", "经济效益"),
+    longest first."""
+    c = cue.cues()
+    return tuple(sorted(c.level2 - set(c.levels_in_text), key=lambda t: (-len(t), t)))
+
+
+@cue.depends_on_vocabulary
+@lru_cache(maxsize=1)
+def _level_initials() -> frozenset[str]:
+    return frozenset(w[0] for w in _short_level2())
+
+
+def _row_start_levels(text: str, x: int, y: int, region_start: int, levels: "_LevelsSeen | None"):
+    """The word [x, y) as spans (start, end, "text" / "level" / "noise"): a short level-2
+    spelling that opens a row is a level cell of its own ("…专款专用10成本每年财政补助…":
+    after the last row's 得分, right after a level-1 name, or after category names that OCR
+    scrambled, which are noise). Only a category the table has not named yet: a
+    name that starts with a category word ("成本控制") inside a group is the name's."""
+    if levels is None:
+        return [(x, y, "text")]
+    out, at, k = [], x, x
+    since = x  # where the text after the last number begins
+    while k < y:
+        after_number = k > x and (text[k - 1].isdigit() or text[k - 1] in "%％")
+        if after_number:
+            since = k
+        word = next((w for w in _short_level2() if text.startswith(w, k)), None) if text[k] in _level_initials() else None
+        if word and not ((k == region_start and levels.after_level1) or after_number
+                         or k > since and _level_noise(text[since:k])):
+            word = None  # a category word inside a name or a sentence
+        canonical = cue.vocabulary().canonical_level(word, 2) if word else ""
+        if word and k + len(word) < y and not text.startswith("指标", k + len(word)) and canonical not in levels.seen:
+            noise = since if at <= since < k and _level_noise(text[since:k]) else k
+            if noise > at:
+                out.append((at, noise, "text"))
+            if k > noise:  # category names scrambled by OCR before it are no cell (the source keeps them)
+                out.append((noise, k, "noise"))
+            out.append((k, k + len(word), "level"))
+            levels.seen.add(canonical)
+            at = k = k + len(word)
+            continue
+        k += 1
+    if at < y:
+        out.append((at, y, "text"))
+    return out
+
+
+@cue.depends_on_vocabulary
+@lru_cache(maxsize=1)
+def _level_characters() -> frozenset[str]:
+    c = cue.cues()
+    return frozenset("".join(c.level1 | c.level2))
+
+
+def _level_noise(text: str) -> bool:
+    """Text made of the characters of category names out of order, with a stray character or
+    two ("益标效指意指斥满度打": 效益指标 and 满意度指标 read down a vertical cell by OCR):
+    not words of the row; a category word after it opens the row."""
+    t = re.sub(r"\s+", "", text)
+    if len(t) < 4:
+        return False
+    known = sum(ch in _level_characters() for ch in t)
+    return known * 4 >= len(t) * 3 and not any(t.startswith(w) or w in t for w in cue.cues().levels_in_text)
+
+
+# A template's fill line, dots or underscores written where a text was to go (".. ......").
+_FILL_RUN = re.compile(r"[.．_…·]{6,}")
+_FILL_CHUNK_BEFORE = re.compile(r"[.．_…·]{2,}\s+$")
+
+
+def _fill_line(text: str, a: int, b: int) -> tuple[int, int] | None:
+    """The one fill line between two texts of a goal (dots or underscores written where a text
+    was to go, ".. ......"), or None (none, several, or at an end: a text's own "……" stays)."""
+    found = list(_FILL_RUN.finditer(text, a, b))
+    if len(found) != 1:
+        return None
+    x, y = found[0].span()
+    while (m := _FILL_CHUNK_BEFORE.search(text, max(a, x - 40), x)) is not None and m.end() == x:
+        x = m.start()  # short chunks of the same line before it (".. ......")
+    return (x, y) if text[a:x].strip() and text[y:b].strip() else None
 
 
 def _goal_cut(text: str, a: int, b: int) -> int | None:
@@ -392,18 +575,37 @@ def _weight_fused_with_value(pieces: list[Piece]) -> list[Piece]:
 _TWICE = re.compile(r"^(.*?)([^\d\s]{2,12})\2$")
 
 
+_CHAR_TWICE = re.compile(r"^((?:.*[\u3400-\u9fff]{2})?)([\u3400-\u9fff])\2$")
+
+
+def _once_char_twice(text: str) -> re.Match | None:
+    """A one-character value written twice, after a name ("…维护及安全性高高") or alone ("是是"):
+    only the vocabulary's one-character values ("高", "是"), since a name may end in a doubled word."""
+    m = _CHAR_TWICE.match(text)
+    return m if m and m.group(2) in cue.vocabulary().values.one_character_values else None
+
+
 def _repeated_cells(v: _Virtual, piece: Piece) -> list[Piece]:
     """In text with no separators, a target met is written twice (年度指标值 = 实际完成值): a
     piece ending in the same words twice is those two cells, after what comes before them."""
     if piece.fused or piece.loose or "\n" in piece.text:
         return [piece]
-    m = _TWICE.match(piece.text)
-    if m is None or len(piece.text) != piece.end - piece.start:
+    m = _TWICE.match(piece.text) or _once_char_twice(piece.text)
+    at = _virtual_index(v, piece)
+    if m is None or at is None:
         return [piece]
-    start, w = piece.start, len(m.group(2))
-    bounds = [start + len(m.group(1)), start + len(m.group(1)) + w, piece.end]
-    head = [Piece(m.group(1), start, bounds[0])] if m.group(1) else []
-    return head + [Piece(m.group(2), bounds[0], bounds[1]), Piece(m.group(2), bounds[1], bounds[2])]
+    # (cut on the joined text: a page marker between the copies is not in it)
+    head, w = len(m.group(1)), len(m.group(2))
+    first = [v.piece(at, at + head)] if head else []
+    return first + [v.piece(at + head, at + head + w), v.piece(at + head + w, at + len(piece.text))]
+
+
+def _virtual_index(v: _Virtual, piece: Piece) -> int | None:
+    """Where a piece cut from the joined text begins in it (None when it is not there as is)."""
+    at = bisect.bisect_left(v.offsets, piece.start)
+    while at < len(v.text) and v.text[at].isspace():
+        at += 1
+    return at if v.text.startswith(piece.text, at) else None
 
 
 def _spaced_piece(v: _Virtual, a: int, b: int) -> Piece:
@@ -449,8 +651,26 @@ def _cell_breaks(text: str, a: int, b: int) -> list[tuple[int, int]]:
     for m in _ELLIPSIS.finditer(text, a, b):
         cuts |= {m.start(), m.end()}
     cuts |= _doubled_quantities(text, a, b, cuts)
+    cuts |= _repeated_periods(text, a, b)
     bounds = [a] + sorted(c for c in cuts if a < c < b) + [b]
     return list(zip(bounds, bounds[1:]))
+
+
+@cue.depends_on_vocabulary
+@lru_cache(maxsize=1)
+def _period_run() -> re.Pattern:
+    """The same period written two or three times running ("1年1年1年"): a time unit is no cell
+    boundary on its own (a date "2021年12月" is one value), but copies of one period are cells."""
+    units = sorted(cue.vocabulary().values.time_units, key=len, reverse=True)
+    return re.compile(r"(?<![\d.])(\d+(?:\.\d+)?(?:" + "|".join(map(re.escape, units)) + r"))(?:\1){1,2}")
+
+
+def _repeated_periods(text: str, a: int, b: int) -> set[int]:
+    found: set[int] = set()
+    for m in _period_run().finditer(text, a, b):
+        w = len(m.group(1))
+        found |= set(range(m.start(), m.end() + 1, w))
+    return found
 
 
 _COMPARATOR_CHARS = "≥≤≧≦＞＜>＝="
@@ -481,7 +701,7 @@ def _doubled_quantities(text: str, a: int, b: int, cuts: set[int]) -> set[int]:
     return found
 
 
-def _split_numbers(v: _Virtual, a: int, b: int) -> list[Piece]:
+def _split_numbers(v: _Virtual, a: int, b: int, weight_first: bool = False) -> list[Piece]:
     word = v.text[a:b]
     out: list[Piece] = []
     at = 0
@@ -490,13 +710,19 @@ def _split_numbers(v: _Virtual, a: int, b: int) -> list[Piece]:
         before, after = word[at : m.start()], word[m.end() :]
         fused = any(c.count(".") > 1 for c in _CHUNK.findall(run))
         standalone = m.start() == 0 and m.end() == len(word)
-        if not standalone and not fused and not _splits(_squashed(before), after, run, at == m.start()):
+        if _quantity_ends_word(before, run, after):
+            # the word's last cell is a quantity with its unit ("原原种8550万粒", cut before "550万粒")
+            if m.start() > at:
+                out.append(v.piece(a + at, a + m.start()))
+            out.append(v.piece(a + m.start(), b, loose=True))
+            return out
+        if not standalone and not fused and not _splits(_squashed(before), after, run, at == m.start(), weight_first):
             continue
         if m.start() > at:
             out.append(v.piece(a + at, a + m.start()))
         for c in _CHUNK.finditer(run):
             chunk = c.group(0)
-            out.append(v.piece(a + m.start() + c.start(), a + m.start() + c.end(), fused=chunk.count(".") > 1,
+            out.append(v.piece(a + m.start() + c.start(), a + m.start() + c.end(), fused=_fused_chunk(chunk),
                                loose=True))
         at = m.end()
     if at < len(word):
@@ -504,19 +730,47 @@ def _split_numbers(v: _Virtual, a: int, b: int) -> list[Piece]:
     return out
 
 
+def _quantity_ends_word(before: str, run: str, after: str) -> bool:
+    """A number and a unit of the vocabulary that end a word, alone or after words of a name:
+    the unit is outside the money units a number run holds ("8550万粒", "3000公斤")."""
+    return (bool(after) and cue.is_unit(after) and not any(c.count(".") > 1 for c in _CHUNK.findall(run))
+            and len(_CHUNK.findall(run)) == 1 and (not before.strip() or len(_CJK.findall(_squashed(before)[-2:])) == 2))
+
+
+_PERCENT_RUN = re.compile(r"^(\d{6,})[%％]$")
+
+
+def _fused_chunk(chunk: str) -> bool:
+    """Numbers written together that no reader can split: two decimal points ("310.2154.74"),
+    or a percent of six digits or more with no point ("10001000100%": 预算数, 执行数 and 执行率
+    run together; no rate or share is written so)."""
+    return chunk.count(".") > 1 or bool(_PERCENT_RUN.match(chunk))
+
+
 def _squashed(text: str) -> str:
     """Text without the spaces a converter's wrapping left in it."""
     return re.sub(r"\s+", "", text)
 
 
-def _splits(before: str, after: str, run: str, at_start: bool) -> bool:
+# A value written twice (target met, 年度指标值 = 全年实际值) opening the rest of a word: "是是8", "工5%工5%8".
+_TWICE_AHEAD = re.compile(r"^(\S{1,12}?)\1")
+# Words a single digit inside a name follows: a template's numbering ("指标1免费发放…"), an ordinal.
+_NUMBERING_BEFORE = ("指标", "第", "目标", "其中")
+
+
+def _splits(before: str, after: str, run: str, at_start: bool, weight_first: bool = False) -> bool:
     """Whether a number between text is a cell of its own: long enough, text on its sides
-    that is words (not a unit or "以上" after it)."""
-    if len(run) < 2 and "." not in run and "%" not in run and not (at_start and not before):
+    that is words (not a unit or "以上" after it). Under a header that puts 分值 right after
+    the name, one digit is a cell too where a value written twice follows it ("…不高于市场价8
+    是是8": 分值 8, then target and actual) or where it ends the word (the row's 得分), except
+    after a template's numbering ("指标1")."""
+    single = len(run) < 2 and "." not in run and "%" not in run and not (at_start and not before)
+    if single and not (weight_first and (len(before) >= 4 and _TWICE_AHEAD.match(after) or not after)
+                       and not before.endswith(_NUMBERING_BEFORE)):
         return False  # "指标1工程": a digit inside a name
     ok_before = at_start and not before or len(_CJK.findall(before[-2:])) == 2 or (before and before[-1] in _PUNCT)
     if not after:
         return bool(ok_before) and bool(before)
     if after.startswith(cue.cues().qualifiers) or any(after.startswith(u) for u in cue.cues().units if u):
         return False
-    return bool(ok_before) and len(_CJK.findall(after[:2])) == 2
+    return bool(ok_before) and (len(_CJK.findall(after[:2])) == 2 or weight_first and bool(_TWICE_AHEAD.match(after)))

@@ -92,8 +92,11 @@ class TableBuilder:
         """The 总分 / 合计 row: its numbers under 分值, 得分 (and 复核分), in that order, when the
         header has those columns and the count matches; else False."""
         kinds = self.kinds or []
-        targets = [k for k in kinds if k in _TOTAL_COLUMNS][: len(numbers)]
-        if not kinds or len(numbers) < 2 or len(targets) != len(numbers) or any(n.fused for n in numbers):
+        columns = [k for k in kinds if k in _TOTAL_COLUMNS]
+        targets = columns[: len(numbers)]
+        # one number is placed only where the header has one column it can be (得分 alone, no 分值)
+        if not kinds or len(numbers) < 2 and len(columns) != 1 or len(targets) != len(numbers) or any(
+                n.fused for n in numbers):
             return False
         if any(implausible(n, kind) for n, kind in zip(numbers, targets)):
             return False
