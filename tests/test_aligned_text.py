@@ -11,19 +11,22 @@ from reviewer.extract.textgrid import text_grids
 HEADER = "绩效指标  一级指标  二级指标      三级指标        年度指标值  实际完成值  分值  得分"
 
 
+TOP_ALIGNED = "\n".join([
+    HEADER,
+    "          产出指标  数量指标      根据实际需求产  按需求结算  完成指标    20    20",
+    "                                  生费用情况进行",
+    "                                  结算",
+    "                    质量指标      满足办公需要    日常运转    完成指标    20    20",
+])
+
+
 def rows(text: str) -> list[list[str]]:
     [grid] = text_grids(text)
     return [[c.text for c in row if c.text] for row in grid.rows]
 
 
 def test_a_cell_wrapped_inside_its_column_is_joined_to_its_row():
-    text = "\n".join([
-        HEADER,
-        "          产出指标  数量指标      根据实际需求产  按需求结算  完成指标    20    20",
-        "                                  生费用情况进行",
-        "                                  结算",
-        "                    质量指标      满足办公需要    日常运转    完成指标    20    20",
-    ])
+    text = TOP_ALIGNED
     assert rows(text)[1:] == [["产出指标", "数量指标", "根据实际需求产生费用情况进行结算", "按需求结算", "完成指标", "20", "20"],
                               ["质量指标", "满足办公需要", "日常运转", "完成指标", "20", "20"]]
 
@@ -114,13 +117,7 @@ def test_a_line_that_could_end_one_centred_row_or_begin_the_next_is_warned_on():
 
 
 def test_a_top_aligned_table_is_not_read_as_centred():
-    text = "\n".join([
-        HEADER,
-        "          产出指标  数量指标      根据实际需求产  按需求结算  完成指标    20    20",
-        "                                  生费用情况进行",
-        "                                  结算",
-        "                    质量指标      满足办公需要    日常运转    完成指标    20    20",
-    ])
+    text = TOP_ALIGNED
     [grid] = text_grids(text)
     assert not any("centred" in note for note in grid.notes)
 
