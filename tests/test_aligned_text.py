@@ -144,3 +144,13 @@ def test_columns_aligned_one_per_character_are_read_as_aligned():
     ])
     assert rows(text)[1:] == [["产出指标", "数量指标", "根据实际需求产生费用情况进行结算", "按需求结算", "20", "20"],
                               ["质量指标", "满足办公需要", "日常运转", "20", "20"]]
+
+
+def test_a_header_label_wrapped_over_three_lines_is_one_label():
+    text = "\n".join([
+        "绩效指标  一级指标  二级指标  三级指标  年度指标  分值  得分  偏差原因",
+        "                                        值                    分析及改",
+        "                                                              进措施",
+        "          产出指标  数量指标  慰问人数  ≥10人     50    50",
+    ])
+    assert rows(text)[0][-4:] == ["年度指标值", "分值", "得分", "偏差原因分析及改进措施"]

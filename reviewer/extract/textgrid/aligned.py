@@ -31,10 +31,12 @@ empty cells, which the spaces dropped, put back): a goal whose 预期目标 is e
 from __future__ import annotations
 
 import unicodedata
+from functools import lru_cache
 from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
+from reviewer.domain.vocabulary import depends_on_vocabulary
 from reviewer.extract.textgrid import cues as cue
 from reviewer.extract.textgrid.source import Piece, Source
 from reviewer.extract.textgrid.table import RawRow
@@ -220,8 +222,8 @@ def _continues(row: Line, line: Line, columns: Columns) -> bool:
     numbers = {k for k, c in enumerate(row.cells) if _is_number(c.text)}
     for k, part in zip(places, line.cells):
         above = row.cells[k].text
-        if _begins_a_row(above + part.text):
-            continue  # a label or level name completed
+        if _begins_a_row(above + part.text) or not numbers and _label_begun(above + part.text):
+            continue  # a label or level name completed, or a header label going on
         if not columns.full(row.starts[k], row.ends[k]) or not _may_join(above, part.text, under_labels=not numbers):
             return False
         if k in numbers and _is_number(part.text):
@@ -251,6 +253,19 @@ def _may_join(above: str, part: str, under_labels: bool) -> bool:
 
 def _is_number(text: str) -> bool:
     return cue.is_number(text) or cue.is_percent(text)
+
+
+@depends_on_vocabulary
+@lru_cache(maxsize=1)
+def _label_starts() -> frozenset[str]:
+    """Every beginning of a column label, as labels are matched (squashed)."""
+    return frozenset(label[:k] for label in cue.cues().columns for k in range(2, len(label) + 1))
+
+
+def _label_begun(text: str) -> bool:
+    """Text that begins a column label and is not yet one: a header label wrapped over more
+    than two lines ("偏差原因" / "分析及改" / "进措施")."""
+    return cue.squash(text) in _label_starts()
 
 
 def _begins_a_row(text: str) -> bool:
