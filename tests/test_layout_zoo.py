@@ -36,7 +36,7 @@ NOT_READ_YET: dict[tuple[str, str, str], str] = {}
 # two-row header of split targets also through every document; the national template
 # through everything. Word and PDF are the slow carriers (1-2 s for seed 001's 24 forms),
 # so the largest seed takes them once, in the national template.
-CHEAP_DOCUMENTS = ("xlsx", "xls", "html")
+CHEAP_DOCUMENTS = ("xlsx", "xls", "csv", "html")
 SLOW_DOCUMENTS = ("docx", "pdf")
 LARGEST_SEED = "001_61357c0ed07ba240.part-a"
 

@@ -115,11 +115,18 @@ def read_document(doc: Document) -> list[Form]:
     if doc.suffix in DOCUMENT_SUFFIXES or doc.suffix in SNIFFED_SUFFIXES:
         return document_forms(documents.read_document(doc.data, doc.suffix), doc.label)
     decoded = decode_text(doc.data)
-    forms = parse_text(decoded.text, doc.label)
+    forms = (_csv_forms(decoded.text, doc.label) if doc.suffix == ".csv" else None) or parse_text(decoded.text, doc.label)
     for form in forms:
         for note in decoded.notes:
             form.warn("source", note)
     return forms
+
+
+def _csv_forms(text: str, label: str) -> list[Form] | None:
+    """The forms of a comma-separated sheet, read by position as a workbook's sheet is; None
+    when the text is not one or the grid reader finds no form in it (then it is read as text)."""
+    grid = documents.csv_grid(text)
+    return layouts.forms_from_grids(clean_grids([grid]), label) if grid is not None else None
 
 
 def extract_file(path: Path, label: str | None = None) -> list[Form]:

@@ -45,7 +45,7 @@ SEEDS: dict[str, tuple[int, ...] | None] = {
 VARIANTS = ("national", "split-target", "review-score", "weighted-score", "synonyms")
 TEXT_CARRIERS = ("tsv", "pipe-rows", "pipe-cells", "pipe-cells-dropped", "cell-lines", "flattened", "aligned",
                  "aligned-centred")
-DOCUMENT_CARRIERS = ("docx", "xlsx", "xls", "html", "pdf")
+DOCUMENT_CARRIERS = ("docx", "xlsx", "xls", "csv", "html", "pdf")
 CARRIERS = TEXT_CARRIERS + DOCUMENT_CARRIERS
 
 
@@ -755,6 +755,24 @@ def write_xls(sheets: list[Sheet], path: Path) -> None:
     book.save(str(path))
 
 
+def write_csv(sheets: list[Sheet], path: Path) -> None:
+    """A sheet saved as CSV by Excel on a Chinese Windows (另存为 CSV): GB18030 text, one line
+    per sheet row, a merged range's value in its first position and its other positions
+    empty, fields holding commas, quotes or line breaks quoted; the forms one under another."""
+    import csv
+    import io
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    for sheet in sheets:
+        for line in sheet.title:
+            writer.writerow([line])
+        for row in sheet.table.matrix():
+            writer.writerow(["" if box is None else box.text for box in row])
+        writer.writerow([])
+    path.write_bytes(buffer.getvalue().encode("gb18030"))
+
+
 def as_html(sheets: list[Sheet]) -> str:
     """A government page publishing the forms: a <table> per form with rowspan/colspan,
     cells as the site's editor writes them (<p> per line, &nbsp; for a blank), a script
@@ -818,6 +836,7 @@ _WRITERS = {
     "docx": write_docx,
     "xlsx": write_xlsx,
     "xls": write_xls,
+    "csv": write_csv,
     "pdf": write_pdf,
 }
 _TEXTS = {

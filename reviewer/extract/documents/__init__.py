@@ -24,7 +24,7 @@ from pathlib import Path
 
 from reviewer.extract.documents.common import failure, source_bytes
 from reviewer.extract.documents.pdf import pdf_blocks, pdf_grids
-from reviewer.extract.documents.sheets import xls_grids, xlsx_grids
+from reviewer.extract.documents.sheets import csv_grid, xls_grids, xlsx_grids
 from reviewer.extract.documents.web import html_blocks, html_file_blocks, html_grids, is_mime, mht_blocks
 from reviewer.extract.documents.word import docx_blocks, docx_grids
 from reviewer.extract.grid import Grid
@@ -32,7 +32,7 @@ from reviewer.extract.sources import DOCUMENT_SUFFIXES, RUN_OCR, ExtractFailure,
 from reviewer.extract.sources import UNREADABLE_FORMATS as UNREADABLE_SUFFIXES
 
 __all__ = [
-    "DOCUMENT_SUFFIXES", "UNREADABLE_SUFFIXES", "document_grids", "docx_grids", "html_blocks",
+    "DOCUMENT_SUFFIXES", "UNREADABLE_SUFFIXES", "csv_grid", "document_grids", "docx_grids", "html_blocks",
     "html_grids", "pdf_grids", "read_document", "xls_grids", "xlsx_grids", "Contents",
 ]
 

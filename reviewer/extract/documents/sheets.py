@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as _dt
 import io
 import re
@@ -140,6 +141,26 @@ def sheet_grid(texts: list[list[str]], merges: Iterable[tuple[int, int, int, int
                 row.append(Cell(line[c] if c < len(line) else "", where, colspan=colspan, rowspan=rowspan))
         rows.append(row)
     return Grid(rows, origin, name)
+
+
+# A CSV export's fields per row, below which a .csv file is read as text instead (a text
+# saved under .csv, or a table parted by tabs, which the text reader reads as such).
+_CSV_FIELDS = 3
+
+
+def csv_grid(text: str) -> Grid | None:
+    """A spreadsheet saved as CSV (Excel's 另存为 CSV, a budget system's export): the sheet's
+    rows, each field a cell in its column, a merged range's positions after its first empty,
+    as the export writes them. None when the text is not comma-separated (most non-blank
+    lines give fewer than three fields)."""
+    try:
+        rows = list(csv.reader(io.StringIO(text)))
+    except csv.Error:
+        return None
+    filled = [r for r in rows if any(f.strip() for f in r)]
+    if not filled or sum(len(r) >= _CSV_FIELDS for r in filled) * 2 < len(filled):
+        return None
+    return sheet_grid([[f.strip() for f in r] for r in rows], (), "csv", "csv")
 
 
 def xls_grids(source: Path | bytes, suffix: str | None = None) -> list[Grid]:
