@@ -43,7 +43,7 @@ SEEDS: dict[str, tuple[int, ...] | None] = {
 }
 
 VARIANTS = ("national", "split-target", "review-score", "weighted-score", "synonyms")
-TEXT_CARRIERS = ("tsv", "pipe-rows", "pipe-cells", "pipe-cells-dropped", "cell-lines", "flattened", "aligned",
+TEXT_CARRIERS = ("tsv", "tsv-quoted", "pipe-rows", "pipe-cells", "pipe-cells-dropped", "cell-lines", "flattened", "aligned",
                  "aligned-centred")
 DOCUMENT_CARRIERS = ("docx", "xlsx", "xls", "csv", "html", "pdf")
 CARRIERS = TEXT_CARRIERS + DOCUMENT_CARRIERS
@@ -513,6 +513,26 @@ def as_tsv(sheets: list[Sheet]) -> str:
     return "\n".join(out)
 
 
+def as_tsv_quoted(sheets: list[Sheet]) -> str:
+    """A range copied from Excel and pasted as text (the clipboard's text, "Unicode text"): one
+    line per row, a tab between cells, merged positions as empty fields, and a cell holding a
+    line break (or a tab or a quote) between double quotes, its quotes doubled, so its row
+    runs over several lines:
+        "项目资金
+        （万元）"		年度资金总额	…"""
+    def field(box: Box | None) -> str:
+        if box is None:
+            return ""
+        text = box.text
+        return '"' + text.replace('"', '""') + '"' if any(ch in text for ch in '\n\t"') else text
+    out = []
+    for sheet in sheets:
+        out += sheet.title
+        out += ["\t".join(field(box) for box in row) for row in sheet.table.matrix()]
+        out.append("")
+    return "\n".join(out)
+
+
 def as_pipe_rows(sheets: list[Sheet]) -> str:
     """An HTML table through an HTML-to-text tool, as in devcorpus/hn-yueyanglou…-pipe.txt:
         產出指標 | 數量指標 | 業務工作支出安排金額 | 定量 | 28.8萬元 | % | … | 未達指標值酌情扣分 | |
@@ -841,6 +861,7 @@ _WRITERS = {
 }
 _TEXTS = {
     "tsv": as_tsv,
+    "tsv-quoted": as_tsv_quoted,
     "pipe-rows": as_pipe_rows,
     "pipe-cells": as_pipe_cells,
     "pipe-cells-dropped": as_pipe_cells_dropped,

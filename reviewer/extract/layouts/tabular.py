@@ -26,6 +26,7 @@ What cannot be placed with confidence is left empty and said in a warning.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -37,6 +38,7 @@ from reviewer.extract.layouts.placement import (
     IGNORED, NUMBER, PLACEHOLDER, UNKNOWN, Column, GridCell, Placement, by_position, kind, misfit_note, place,
     unplaced_note,
 )
+from reviewer.extract.textgrid.quoted import has_quoted_break, quoted_fields
 from reviewer.extract.raw import (
     RawCell, RawForm, RawFunding, RawFundingRow, RawGoal, RawIndicatorRow, RawTable, RawTotal, RawWarning,
 )
@@ -81,10 +83,22 @@ _EMPTY = Cell("")
 
 
 def tab_grid(text: str) -> Grid:
-    """Tab-separated text: each line a row, each field a cell."""
+    """Tab-separated text: each line a row, each field a cell; a cell holding a line break is
+    quoted where Excel copied the range (reviewer.extract.textgrid.quoted)."""
+    if has_quoted_break(text):
+        return _quoted_tab_grid(text)
     return Grid(
         rows=[[Cell(c, f"line {n} col {k + 1}") if c else _EMPTY for k, c in enumerate(line.rstrip("\r").split("\t"))]
               for n, line in enumerate(text.split("\n"), start=1)],
+        origin="tabs",
+    )
+
+
+def _quoted_tab_grid(text: str) -> Grid:
+    line_starts = [0] + [i + 1 for i, ch in enumerate(text) if ch == "\n"]
+    return Grid(
+        rows=[[Cell(f.text, f"line {bisect_right(line_starts, f.start)} col {k + 1}") if f.text else _EMPTY
+               for k, f in enumerate(row)] for row in quoted_fields(text)],
         origin="tabs",
     )
 
