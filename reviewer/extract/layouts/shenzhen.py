@@ -23,6 +23,8 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import compress, count, islice, repeat
+from operator import contains
 
 from reviewer.domain.model import Form
 from reviewer.domain.values import is_unit  # cached there and cleared on a vocabulary reload
@@ -176,28 +178,23 @@ class _Lines:
 
     def find(self, test, start: int = 0, stop: int | None = None) -> int | None:
         """The first line from `start` holding `test`: a substring, or a pattern's search/match."""
-        texts = self.texts
-        start, stop, _ = slice(start, stop).indices(len(texts))
-        if isinstance(test, str):
-            for i in range(start, stop):
-                if test in texts[i]:
-                    return i
-            return None
-        for i in range(start, stop):
-            if test(texts[i]):
-                return i
-        return None
+        start, stop, _ = slice(start, stop).indices(len(self.texts))
+        lines = islice(self.texts, start, stop)
+        # Every line is asked in turn by map (no bytecode per line), the first yes ends it.
+        found = map(contains, lines, repeat(test)) if isinstance(test, str) else map(test, lines)
+        return next(compress(count(start), found), None)
 
 
 def read(text: str, path: str) -> Iterator[RawForm]:
     """The forms in a dump, as raw records (`assemble` makes them Forms), one at a time: a
     form's record is assembled and gone before the next is read."""
     noise = _words().noise.match
-    stripped = [line.strip() for line in text.splitlines()]
+    stripped = list(map(str.strip, text.splitlines()))
     # A dump repeats its template's lines (and blank ones) in every form: each asked once.
-    is_noise = {line: noise(line) is not None for line in set(stripped)}
-    numbers = [n for n, line in enumerate(stripped, start=1) if not is_noise[line]]
-    texts = [stripped[n - 1] for n in numbers]
+    kept = {line: noise(line) is None for line in set(stripped)}
+    keep = list(map(kept.__getitem__, stripped))
+    numbers = list(compress(range(1, len(stripped) + 1), keep))
+    texts = list(compress(stripped, keep))
     seen = _Seen()  # shared by the dump's forms, whose tables repeat many lines
     for i, chunk in enumerate(_split_forms(_Lines(texts, numbers))):
         yield _read_form(chunk, path, i, seen)
@@ -206,12 +203,12 @@ def read(text: str, path: str) -> Iterator[RawForm]:
 def _split_forms(lines: _Lines) -> list[_Lines]:
     """One chunk per form: from a title line (or, without titles, a 项目编码 line) to the next."""
     words = _words()
-    starts = [i for i, ln in enumerate(lines.texts) if TITLE in ln]
+    starts = list(compress(count(), map(contains, lines.texts, repeat(TITLE))))
     if not starts:
-        starts = [i for i, ln in enumerate(lines.texts) if words.code.search(ln)]
+        starts = list(compress(count(), map(words.code.search, lines.texts)))
     bounds = starts + [len(lines)]
     return [lines.part(a, b) for a, b in zip(bounds, bounds[1:])
-            if any(words.form_line.search(ln) for ln in lines.texts[a:b])]
+            if any(map(words.form_line.search, lines.texts[a:b]))]
 
 
 def _read_form(lines: _Lines, path: str, index: int, seen: _Seen | None = None) -> RawForm:
@@ -239,8 +236,7 @@ def _read_form(lines: _Lines, path: str, index: int, seen: _Seen | None = None) 
     body_at = _skip_table_header(lines.texts, table_at)
     total_at = lines.find(words.total_line.match, body_at)
     body = lines.part(body_at, total_at)
-    kept = [i for i, ln in enumerate(body.texts) if ln]
-    body = _Lines([body.texts[i] for i in kept], [body.numbers[i] for i in kept])
+    body = _Lines(list(filter(None, body.texts)), list(compress(body.numbers, body.texts)))  # blank lines out
     raw.indicators = _IndicatorTable(seen or _Seen()).read(_drop_repeated_headers(body))
     if total_at is not None:
         raw.total = _read_total(lines.part(total_at))
@@ -308,8 +304,7 @@ def _read_funding(lines: _Lines) -> RawFunding:
     else:
         funding.currency = RawCell(words.currency.search(lines[currency_at]).group(0), lines.where(currency_at))
     labels = vocabulary().funding_rows
-    for i, line in enumerate(lines.texts):
-        m = words.fund_row.match(line)
+    for i, m in enumerate(map(words.fund_row.match, lines.texts)):
         if not m:
             continue
         label, tokens = m.group(1), m.group(2).split()
@@ -433,7 +428,7 @@ def _drop_repeated_headers(lines: _Lines) -> _Lines:
     """A table continued on a new PDF page repeats its header row; drop it."""
     texts = lines.texts
     level1, level2 = _words().level1, _words().level2
-    if not any(level1 in ln for ln in texts):
+    if not any(map(contains, texts, repeat(level1))):
         return lines
     kept: list[int] = []
     i = 0
@@ -519,6 +514,8 @@ def _anchor(line: str) -> _Anchor | None:
 
 def _merge_units(tokens: list[str]) -> list[str]:
     """"4 个" is one cell: a bare unit token belongs to the number before it."""
+    if not any(map(is_unit, islice(tokens, 1, None))):
+        return tokens  # the common case: no unit written apart from its number
     out: list[str] = []
     for tok in tokens:
         if out and out[-1][-1:].isdigit() and is_unit(tok):
