@@ -30,6 +30,7 @@ _BRACKETED = re.compile(r"\([^()]*\)")
 _KEY_NOISE = re.compile(r"[\s*:]")
 # A category's points after its name: "(20分)", "（特性指标70分）", or unbracketed "项目决策 2 分".
 _POINTS = re.compile(r"\s*(?:[（(][^()（）]*?\d+(?:\.\d+)?\s*分?\s*[)）]|(?<=[\u4e00-\u9fff])\s*\d+(?:\.\d+)?\s*分)\s*$")
+_POINTS_END = (")", "）", "分")  # what every match of _POINTS ends with (before trailing spaces)
 _SHORT = 2  # labels this short name a field only when the key equals them
 
 
@@ -45,7 +46,10 @@ def label_key(text: str) -> str:
 def strip_points(text: str) -> str:
     """A category label without its points: "产出指标（50分）" → 产出指标; a label that is
     only points ("(20分)", its name lost) is kept as written."""
-    return _POINTS.sub("", text).strip() or text.strip()
+    stripped = text.strip()
+    if not stripped.endswith(_POINTS_END):
+        return stripped  # points end in 分 or a bracket: the pattern, tried at every position, cannot match
+    return _POINTS.sub("", text).strip() or stripped
 
 
 class Labels:

@@ -332,7 +332,7 @@ _WIDE = re.compile(r"[\u1100-\u115f\u2e80-\u303e\u3041-\u33ff\u3400-\u4dbf\u4e00
 
 def _width(text: str) -> int:
     """Display width: CJK characters count 2, the rest 1 (how the PDF wrapped the cell)."""
-    return len(text) + len(_WIDE.findall(text))
+    return 2 * len(text) - len(_WIDE.sub("", text))  # what is left once the wide ones are out counts 1
 
 
 def _paragraphs(lines: list[str]) -> list[list[str]]:
