@@ -43,13 +43,15 @@ def _finding(chk: Check, settings: CheckPolicy, found: Hit, ctx: Context) -> Fin
         fields = _Blank(found.params)
     else:
         row = ctx.rows[i]
-        facets = {**ctx.row_facets(i), **found.facets}
+        facets = ctx.row_facets(i) | found.facets
         indicator = trusted(IndicatorRef, {"index": i, "name": row.name})
         path = f"{ctx.table}[{i}].{found.field}" if found.field else f"{ctx.table}[{i}]"
         weight = row.weight
         fields = _Blank(ctx.row_fields(i))
-        fields.update(found.params)  # a hit's own value of a field wins over the row's
-    settings = settings.for_facets(facets)  # a learned [[checks.CODE.when]] rule, if one matches
+        if found.params:
+            fields.update(found.params)  # a hit's own value of a field wins over the row's
+    if settings.when:
+        settings = settings.for_facets(facets)  # a learned [[checks.CODE.when]] rule, if one matches
     if found.expected is not None:
         fields.setdefault("expected", fmt(found.expected))
     return trusted(Finding, {  # every field, in declaration order, from typed values
@@ -100,10 +102,17 @@ def combined_scores(ctx: Context, findings: list[Finding]) -> list[float | None]
     for f in findings:
         if f.indicator is not None and f.suggested_score is not None:
             suggested.setdefault(f.indicator.index, []).append(f.suggested_score)
-    return [
-        None if row.weight is None else combine_cuts(row.weight, _row_base(ctx, i), suggested.get(i, ()), ctx.policy.combine)
-        for i, row in enumerate(ctx.rows)
-    ]
+    combine, blind = ctx.policy.combine, ctx.blind
+    scores: list[float | None] = []
+    for i, row in enumerate(ctx.rows):
+        weight = row.weight
+        if weight is None:
+            scores.append(None)
+            continue
+        base = (weight or 0.0) if blind or row.score is None else row.score  # _row_base
+        cuts = suggested.get(i)
+        scores.append(combine_cuts(weight, base, cuts, combine) if cuts else min(base, weight))  # no cut: combine_cuts' own answer
+    return scores
 
 
 def _row_base(ctx: Context, i: int) -> float:
@@ -168,13 +177,12 @@ def recompute(form: Form, ctx: Context, findings: list[Finding]) -> Recomputed:
         if cap is not None and total > cap:
             total = cap
             basis = _join(basis, f"执行率{fmt(rate)}%，按本地规则总分不得高于{fmt(cap)}分")
-    return Recomputed(
-        execution_rate=None if rate is None else round(rate, 2), budget_score=budget,
-        indicator_score=indicator_total, suggested_total=total, grade=grade(total),
-        provisional=provisional, weight_total=None if weights is None else round(weights, 2), scale=scale,
-        basis=basis,
-        declared_total=form.total_score, indicator_scores=scores,
-    )
+    return trusted(Recomputed, {  # every field, in declaration order, each a float where the model says float
+        "execution_rate": None if rate is None else round(rate, 2), "budget_score": budget,
+        "indicator_score": float(indicator_total), "suggested_total": total, "grade": grade(total),
+        "provisional": provisional, "weight_total": None if weights is None else round(weights, 2), "scale": scale,
+        "basis": basis, "declared_total": form.total_score, "indicator_scores": scores,
+    })
 
 
 def _on_the_scale(total: float, weights: float | None, scale: float) -> tuple[float, str, bool, float]:
@@ -216,7 +224,10 @@ def run_checks(
             findings.append(_finding(chk, settings, found, ctx))
     recomputed = recompute(subject, ctx, findings)
     settle(ctx, findings, recomputed)
-    return FormReport(
-        id=form.id, code=form.code, name=form.name, year=form.year, kind=form.kind, blind=blind,
-        policy=policy.name, findings=findings, recomputed=recomputed,
-    )
+    if blind is not True and blind is not False:  # a truthy value stands for what pydantic reads it as
+        return FormReport(id=form.id, code=form.code, name=form.name, year=form.year, kind=form.kind, blind=blind,
+                          policy=policy.name, findings=findings, recomputed=recomputed)
+    return trusted(FormReport, {  # every field, in declaration order, from the form's typed values
+        "id": form.id, "code": form.code, "name": form.name, "year": form.year, "kind": form.kind, "blind": blind,
+        "policy": policy.name, "findings": findings, "recomputed": recomputed,
+    })
