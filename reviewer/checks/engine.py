@@ -177,12 +177,13 @@ def recompute(form: Form, ctx: Context, findings: list[Finding]) -> Recomputed:
         if cap is not None and total > cap:
             total = cap
             basis = _join(basis, f"执行率{fmt(rate)}%，按本地规则总分不得高于{fmt(cap)}分")
-    return trusted(Recomputed, {  # every field, in declaration order, each a float where the model says float
-        "execution_rate": None if rate is None else round(rate, 2), "budget_score": budget,
-        "indicator_score": float(indicator_total), "suggested_total": total, "grade": grade(total),
-        "provisional": provisional, "weight_total": None if weights is None else round(weights, 2), "scale": scale,
-        "basis": basis, "declared_total": form.total_score, "indicator_scores": scores,
-    })
+    return Recomputed(
+        execution_rate=None if rate is None else round(rate, 2), budget_score=budget,
+        indicator_score=indicator_total, suggested_total=total, grade=grade(total),
+        provisional=provisional, weight_total=None if weights is None else round(weights, 2), scale=scale,
+        basis=basis,
+        declared_total=form.total_score, indicator_scores=scores,
+    )
 
 
 def _on_the_scale(total: float, weights: float | None, scale: float) -> tuple[float, str, bool, float]:
@@ -224,10 +225,7 @@ def run_checks(
             findings.append(_finding(chk, settings, found, ctx))
     recomputed = recompute(subject, ctx, findings)
     settle(ctx, findings, recomputed)
-    if blind is not True and blind is not False:  # a truthy value stands for what pydantic reads it as
-        return FormReport(id=form.id, code=form.code, name=form.name, year=form.year, kind=form.kind, blind=blind,
-                          policy=policy.name, findings=findings, recomputed=recomputed)
-    return trusted(FormReport, {  # every field, in declaration order, from the form's typed values
-        "id": form.id, "code": form.code, "name": form.name, "year": form.year, "kind": form.kind, "blind": blind,
-        "policy": policy.name, "findings": findings, "recomputed": recomputed,
-    })
+    return FormReport(
+        id=form.id, code=form.code, name=form.name, year=form.year, kind=form.kind, blind=blind,
+        policy=policy.name, findings=findings, recomputed=recomputed,
+    )
