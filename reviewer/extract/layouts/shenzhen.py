@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import lru_cache, partial
 from itertools import compress, count, islice, repeat
 from operator import contains
 
@@ -35,6 +35,10 @@ from reviewer.extract.raw import (
 )
 
 NAME = "shenzhen"
+
+# RawCell((text, where, original)) without the named tuple's Python-level __new__: the table's
+# rows make a handful of cells each.
+_cell = partial(tuple.__new__, RawCell)
 
 TITLE = "项目支出绩效自评表"
 
@@ -317,8 +321,8 @@ def _read_funding(lines: _Lines) -> RawFunding:
         if total and read != 6:
             funding.notes.append(RawWarning("funding", f"年度资金总额 row has {len(tokens)} cells, expected 6; "
                                                        "分值/执行率/得分 not read"))
-        cells = {name: RawCell(tok, where) for name, tok in zip(_FUNDING_LINE[:read], tokens)}
-        funding.rows.append(RawFundingRow(RawCell(label, where), cells))
+        cells = {name: _cell((tok, where, "")) for name, tok in zip(_FUNDING_LINE[:read], tokens)}
+        funding.rows.append(RawFundingRow(_cell((label, where, "")), cells))
     return funding
 
 
@@ -547,10 +551,13 @@ class _Cells:
 
 def _split_cells(lines: list[str]) -> _Cells:
     """Name, target and actual from the row's lines (spaces separate cells, lines may wrap)."""
-    per_line = [_merge_units(ln.split()) for ln in lines]
-    if len(per_line) == 1 and len(per_line[0]) == 3:  # the common row: its three cells on one line, read, not guessed
-        tokens = per_line[0]
-        return _Cells(tokens[0], tokens[1], tokens[2], [], tokens[:1])
+    if len(lines) == 1:
+        tokens = _merge_units(lines[0].split())
+        if len(tokens) == 3:  # the common row: its three cells on one line, read, not guessed
+            return _Cells(tokens[0], tokens[1], tokens[2], [], tokens[:1])
+        per_line = [tokens]
+    else:
+        per_line = [_merge_units(ln.split()) for ln in lines]
     # (segment, starts a new line)
     items = [(seg, k > 0 and m == 0) for k, tokens in enumerate(per_line) for m, seg in enumerate(tokens)]
     cells = _Cells()
@@ -692,7 +699,7 @@ class _IndicatorTable:
             self.rows[-1].notes += self.next_notes
         for row, deviation in zip(self.rows, self.deviations):
             if deviation:
-                row.cells["deviation"] = RawCell(deviation, row.cells["weight"].where)
+                row.cells["deviation"] = _cell((deviation, row.cells["weight"].where, ""))
         return self.table
 
     def _pend(self, ln: str, n: int) -> None:
@@ -732,12 +739,12 @@ class _IndicatorTable:
                 self.name_width = max(self.name_width, _width(ln))
         at = f"line {n}"
         where = at if first == n else f"lines {first}-{n}"
-        cells = {"name": RawCell(split.name, where), "target": RawCell(split.target, where),
-                 "actual": RawCell(split.actual, where), "weight": RawCell(anchor.weight_text, at),
-                 "score": RawCell(anchor.score_text, at)}
+        cells = {"name": _cell((split.name, where, "")), "target": _cell((split.target, where, "")),
+                 "actual": _cell((split.actual, where, "")), "weight": _cell((anchor.weight_text, at, "")),
+                 "score": _cell((anchor.score_text, at, ""))}
         if self.levels_seen:
             for name in self.levels_seen:
-                cells[name] = RawCell(self.level1 if name == "level1" else self.level2, where)
+                cells[name] = _cell((self.level1 if name == "level1" else self.level2, where, ""))
             self.levels_seen = set()
         notes = self.next_notes
         if split.problems:
