@@ -52,6 +52,13 @@ def strip_points(text: str) -> str:
     return _POINTS.sub("", text).strip() or stripped
 
 
+@lru_cache(maxsize=16384)
+def level_key(text: str) -> str:
+    """A level cell as compared: its points stripped, then as a label key. Every row's name is
+    asked at both depths (is it a category?), so the key is worked out once."""
+    return label_key(strip_points(text))
+
+
 class Labels:
     """The labels of one table's columns (or of header fields, or funding rows) → field."""
 
@@ -152,7 +159,7 @@ class Vocabulary:
 
     def level(self, text: str, depth: int) -> Level | None:
         """The category a level cell names at `depth`, its points and spacing ignored."""
-        return self._levels[depth].get(label_key(strip_points(text)))
+        return self._levels[depth].get(level_key(text))
 
     def canonical_level(self, text: str, depth: int) -> str:
         """The cell's category in its canonical spelling when it is one, else as written
