@@ -69,6 +69,13 @@ def money(x: float | None) -> str:
 _NO_SETTINGS = CheckPolicy()  # never changed (settings are copied, not edited): one for every form
 
 
+class Blank(dict):
+    """Message fields a hit did not give print as themselves instead of failing."""
+
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
 class Fields:
     """A model's fields read as plain attributes: `Fields(row).weight` is `row.weight`, from
     the same __dict__ (nothing copied; never written through). The checks read the fields of
@@ -105,7 +112,7 @@ class Context:
     _inapplicable: list[bool] = field(init=False)  # per row: 不适用
     _live: list[tuple[int, Indicator, Value, Value]] = field(init=False)  # the rows `live` gives
     _row_facets: dict[int, dict[str, str]] = field(default_factory=dict)
-    _row_fields: dict[int, dict[str, str]] = field(default_factory=dict)
+    _row_fields: dict[int, Blank] = field(default_factory=dict)
     _directions: dict[int, str] = field(default_factory=dict)
 
     @classmethod
@@ -157,16 +164,16 @@ class Context:
             facets = self._row_facets[i] = row_facets(self, i)
         return facets
 
-    def row_fields(self, i: int) -> dict[str, str]:
+    def row_fields(self, i: int) -> Blank:
         """What a message template can say of row i: name, target, actual, weight, score,
-        level1, level2 as a reviewer reads them (callers copy it)."""
+        level1, level2 as a reviewer reads them (shared: callers copy it to add to it)."""
         fields = self._row_fields.get(i)
         if fields is None:
             row = self.rows[i]
-            fields = self._row_fields[i] = {
+            fields = self._row_fields[i] = Blank({
                 "name": row.name, "target": row.target.strip() or "（空）", "actual": row.actual.strip() or "（空）",
                 "weight": fmt(row.weight), "score": fmt(row.score), "level1": row.level1, "level2": row.level2,
-            }
+            })
         return fields
 
     @cached_property
