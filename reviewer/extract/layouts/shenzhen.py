@@ -23,7 +23,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache, partial
-from itertools import chain, compress, count, islice, repeat
+from itertools import compress, count, islice, repeat
 from operator import contains
 
 from reviewer.domain.model import Form
@@ -558,20 +558,16 @@ def _split_cells(lines: list[str]) -> _Cells:
         per_line = [tokens]
     else:
         per_line = [_merge_units(ln.split()) for ln in lines]
-    segs = list(chain.from_iterable(per_line))  # every segment, in reading order
+    # (segment, starts a new line)
+    items = [(seg, k > 0 and m == 0) for k, tokens in enumerate(per_line) for m, seg in enumerate(tokens)]
     cells = _Cells()
-    if len(segs) < 3:
-        cells.problems.append(f"only {len(segs)} of the 三级指标/年度指标值/实际完成值 cells found")
-        cells.name, cells.target, cells.actual = ([""] * (3 - len(segs)) + segs)[-3:]
+    if len(items) < 3:
+        cells.problems.append(f"only {len(items)} of the 三级指标/年度指标值/实际完成值 cells found")
+        values = [s for s, _ in items]
+        cells.name, cells.target, cells.actual = ([""] * (3 - len(values)) + values)[-3:]
         return cells
-    # A boundary b lies between segs[b - 1] and segs[b]: a line break where a line starts,
-    # else a space on one line (forced: two cells).
-    line_breaks, at = [], 0
-    for tokens in per_line:
-        if at and tokens:
-            line_breaks.append(at)
-        at += len(tokens)
-    forced = [b for b in range(1, len(segs)) if b not in line_breaks]
+    forced = [b for b in range(1, len(items)) if not items[b][1]]
+    line_breaks = [b for b in range(1, len(items)) if items[b][1]]
     if len(forced) > 2:
         cells.problems.append("more cells than expected; the extra leading ones joined into the name")
         bounds = forced[-2:]
@@ -581,7 +577,7 @@ def _split_cells(lines: list[str]) -> _Cells:
         for b in reversed(line_breaks):
             if len(chosen) == 2 - len(forced):
                 break
-            why = _wraps_into(segs[b - 1], segs[b])
+            why = _wraps_into(items[b - 1][0], items[b][0])
             if why:
                 skipped.append((b, why))
             else:
@@ -600,22 +596,21 @@ def _split_cells(lines: list[str]) -> _Cells:
         bounds = sorted(forced + chosen)
 
     a, b = bounds
-    cells.name_lines = _lines_of(per_line, 0, a)
+    cells.name_lines = _lines_of(items[:a])
     # A cell is its wrapped lines joined without spaces (Chinese text has none between lines).
     cells.name = "".join(cells.name_lines)
-    cells.target, cells.actual = "".join(_lines_of(per_line, a, b)), "".join(_lines_of(per_line, b, len(segs)))
+    cells.target, cells.actual = "".join(_lines_of(items[a:b])), "".join(_lines_of(items[b:]))
     return cells
 
 
-def _lines_of(per_line: list[list[str]], start: int, stop: int) -> list[str]:
-    """The segments start..stop (in reading order) on each line they are on, joined by a space."""
+def _lines_of(items: list[tuple[str, bool]]) -> list[str]:
+    """The segments on each line, joined by a space."""
     out: list[str] = []
-    at = 0
-    for tokens in per_line:
-        end = at + len(tokens)
-        if tokens and end > start and at < stop:
-            out.append(" ".join(tokens[max(start - at, 0):min(stop, end) - at]))
-        at = end
+    for seg, newline in items:
+        if newline or not out:
+            out.append(seg)
+        else:
+            out[-1] += " " + seg
     return out
 
 
