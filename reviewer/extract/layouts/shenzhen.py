@@ -518,7 +518,7 @@ def _anchor(line: str) -> _Anchor | None:
 
 def _merge_units(tokens: list[str]) -> list[str]:
     """"4 个" is one cell: a bare unit token belongs to the number before it."""
-    if not any(map(is_unit, islice(tokens, 1, None))):
+    if len(tokens) < 2 or not any(map(is_unit, islice(tokens, 1, None))):
         return tokens  # the common case: no unit written apart from its number
     out: list[str] = []
     for tok in tokens:
