@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from reviewer.checks.common import Blank as _Blank
 from reviewer.checks.common import Context, fmt, weight_total
 from reviewer.checks.findings import Finding, FormReport, IndicatorRef, Recomputed, trusted
 from reviewer.checks.policy import CheckPolicy, Policy, load_policy
@@ -12,13 +13,6 @@ from reviewer.checks.scoring import rate_cap
 from reviewer.domain.blinding import blind as blind_copy
 from reviewer.domain.model import Form
 from reviewer.domain.scoring import budget_score, combine_cuts, execution_rate, grade
-
-
-class _Blank(dict):
-    """Message fields a hit did not give print as themselves instead of failing."""
-
-    def __missing__(self, key: str) -> str:
-        return "{" + key + "}"
 
 
 def _suggest(settings: CheckPolicy, weight: float | None, found: Hit, policy: Policy) -> float | None:
@@ -43,13 +37,16 @@ def _finding(chk: Check, settings: CheckPolicy, found: Hit, ctx: Context) -> Fin
         fields = _Blank(found.params)
     else:
         row = ctx.rows[i]
-        facets = {**ctx.row_facets(i), **found.facets}
-        indicator = trusted(IndicatorRef, {"index": i, "name": row.name})
+        facets = ctx.row_facets(i) | found.facets
+        indicator = IndicatorRef(index=i, name=row.name)
         path = f"{ctx.table}[{i}].{found.field}" if found.field else f"{ctx.table}[{i}]"
         weight = row.weight
-        fields = _Blank(ctx.row_fields(i))
-        fields.update(found.params)  # a hit's own value of a field wins over the row's
-    settings = settings.for_facets(facets)  # a learned [[checks.CODE.when]] rule, if one matches
+        fields = ctx.row_fields(i)  # the row's own, shared: copied before anything is added
+        if found.params or found.expected is not None:
+            fields = _Blank(fields)
+            fields.update(found.params)  # a hit's own value of a field wins over the row's
+    if settings.when:
+        settings = settings.for_facets(facets)  # a learned [[checks.CODE.when]] rule, if one matches
     if found.expected is not None:
         fields.setdefault("expected", fmt(found.expected))
     return trusted(Finding, {  # every field, in declaration order, from typed values
@@ -100,10 +97,17 @@ def combined_scores(ctx: Context, findings: list[Finding]) -> list[float | None]
     for f in findings:
         if f.indicator is not None and f.suggested_score is not None:
             suggested.setdefault(f.indicator.index, []).append(f.suggested_score)
-    return [
-        None if row.weight is None else combine_cuts(row.weight, _row_base(ctx, i), suggested.get(i, ()), ctx.policy.combine)
-        for i, row in enumerate(ctx.rows)
-    ]
+    combine, blind = ctx.policy.combine, ctx.blind
+    scores: list[float | None] = []
+    for i, row in enumerate(ctx.rows):
+        weight = row.weight
+        if weight is None:
+            scores.append(None)
+            continue
+        base = (weight or 0.0) if blind or row.score is None else row.score  # _row_base
+        cuts = suggested.get(i)
+        scores.append(combine_cuts(weight, base, cuts, combine) if cuts else min(base, weight))  # no cut: combine_cuts' own answer
+    return scores
 
 
 def _row_base(ctx: Context, i: int) -> float:

@@ -4,6 +4,7 @@ contradicting numbers, pasted text, other years."""
 from __future__ import annotations
 
 import re
+from operator import add
 
 from reviewer.checks.common import COUNT_UNITS, Context, fmt, norm
 from reviewer.checks.registry import check, hit
@@ -19,7 +20,7 @@ _OUTCOME_PREFIX = re.compile(r"^20\d{2}年(?:度)?[，,]?(?:本(?:局|单位|中
 
 
 def _bigrams(text: str) -> set[str]:
-    return {text[i:i + 2] for i in range(len(text) - 1)}
+    return set(map(add, text, text[1:]))  # text[i:i + 2] for every i, made in C
 
 
 def _shared(grams: set[str], text: str) -> int:

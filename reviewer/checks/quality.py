@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from functools import lru_cache
 
 from reviewer.checks.common import (
     BUDGET_EXEC, COUNT_UNITS, HIGHER_NAME, LOWER_NAME, RATE_NAME, SATISFACTION, TIMELY_LEVEL2, Context,
@@ -27,6 +28,7 @@ _SURVEY = re.compile(r"问卷|调查|调研|测评|抽样|抽查|回访|访谈|�
 # "购买书籍" and "购买书籍合格率" measure two aspects of one output, not the same thing twice.
 _ASPECT = re.compile(r"^的?(?:工作)?(?:验收)?(?:完成)?(?:合格|完成|及时|覆盖|准确|达标|使用|知晓|参与|通过|满意|到位|执行)?(?:率|度|性|数量|人数|次数|时间)$")
 _SENTENCE = re.compile(r"[，,。；;]")
+_MONEY_UNITS = frozenset(("元", "万元", "亿元"))
 
 
 @check(
@@ -142,18 +144,26 @@ def timeliness_not_dated(form: Form, ctx: Context):
             yield hit(i, "target", facets={"word": norm(row.target)[:8]})
 
 
+@lru_cache(maxsize=1024)  # a few template categories, asked for every row
+def _outside(level1: str, level2: str) -> bool:
+    """Whether a (non-empty) level-2 is not one of its level-1's."""
+    expected = _LEVEL2_OF.get(level1)
+    return bool(expected and not expected.search(level2))
+
+
 def _category_problem(row, target, actual) -> tuple[str, str] | None:
     """(facet, message) of the row's misfiling, None when it is filed right."""
     level1, level2, name = level1_key(row.level1), norm(row.level2), row.name
-    expected = _LEVEL2_OF.get(level1)
-    if expected and level2 and not expected.search(level2):
+    if level2 and _outside(level1, level2):
         return "level2_outside_level1", f"二级指标“{row.level2}”不属于{level1}"
-    units = {target.unit, actual.unit} - {None}
-    if "质量" in level2 and units & COUNT_UNITS and not _QUALITY_WORDS.search(name):
+    # (A unit is a str or None; None is in neither set.)
+    if ("质量" in level2 and (target.unit in COUNT_UNITS or actual.unit in COUNT_UNITS)
+            and not _QUALITY_WORDS.search(name)):
         return "count_under_quality", "数量类指标放在了质量指标下"
     if "时效" in level2 and target.kind not in ("date", "period") and not _TIME_WORDS.search(name):
         return "not_time", "指标内容与时效无关，不应放在时效指标下"
-    if "成本" in level2 + level1 and not _COST_WORDS.search(name) and not units & {"元", "万元", "亿元"}:
+    if ("成本" in level2 + level1 and not _COST_WORDS.search(name)
+            and target.unit not in _MONEY_UNITS and actual.unit not in _MONEY_UNITS):
         return "not_cost", "指标内容不是成本，不应放在成本指标下"
     if "满意" in level2 + level1 and not _SATISFACTION_WORDS.search(name):
         return "not_satisfaction", "指标内容不是满意度，不应放在满意度指标下"

@@ -162,7 +162,8 @@ def value_missing(form: Form, ctx: Context):
     Facets: value_field: target or actual, the cell left empty.
     Also the row facets (section, level2, target_form).
     """
-    for i, row, target, actual in ctx.live():
-        for value, field, what in ((target, "target", "年度指标值"), (actual, "actual", "实际完成值")):
-            if value.kind == "empty":
-                yield hit(i, field, what=what, facets={"value_field": field})
+    for i, _, target, actual in ctx.live():
+        if target.kind == "empty":
+            yield hit(i, "target", what="年度指标值", facets={"value_field": "target"})
+        if actual.kind == "empty":
+            yield hit(i, "actual", what="实际完成值", facets={"value_field": "actual"})

@@ -30,6 +30,7 @@ _BRACKETED = re.compile(r"\([^()]*\)")
 _KEY_NOISE = re.compile(r"[\s*:]")
 # A category's points after its name: "(20分)", "（特性指标70分）", or unbracketed "项目决策 2 分".
 _POINTS = re.compile(r"\s*(?:[（(][^()（）]*?\d+(?:\.\d+)?\s*分?\s*[)）]|(?<=[\u4e00-\u9fff])\s*\d+(?:\.\d+)?\s*分)\s*$")
+_POINTS_END = (")", "）", "分")  # what every match of _POINTS ends with (before trailing spaces)
 _SHORT = 2  # labels this short name a field only when the key equals them
 
 
@@ -45,7 +46,17 @@ def label_key(text: str) -> str:
 def strip_points(text: str) -> str:
     """A category label without its points: "产出指标（50分）" → 产出指标; a label that is
     only points ("(20分)", its name lost) is kept as written."""
-    return _POINTS.sub("", text).strip() or text.strip()
+    stripped = text.strip()
+    if not stripped.endswith(_POINTS_END):
+        return stripped  # points end in 分 or a bracket: the pattern, tried at every position, cannot match
+    return _POINTS.sub("", text).strip() or stripped
+
+
+@lru_cache(maxsize=16384)
+def level_key(text: str) -> str:
+    """A level cell as compared: its points stripped, then as a label key. Every row's name is
+    asked at both depths (is it a category?), so the key is worked out once."""
+    return label_key(strip_points(text))
 
 
 class Labels:
@@ -151,7 +162,7 @@ class Vocabulary:
 
     def level(self, text: str, depth: int) -> Level | None:
         """The category a level cell names at `depth`, its points and spacing ignored."""
-        return self._levels[depth].get(label_key(strip_points(text)))
+        return self._levels[depth].get(level_key(text))
 
     def canonical_level(self, text: str, depth: int) -> str:
         """The cell's category in its canonical spelling when it is one, else as written

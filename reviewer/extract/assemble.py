@@ -49,6 +49,7 @@ _YEAR_WRITTEN = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*年")  # "2022年度": th
 _FUNDING_NAMES = {"initial_budget": "年初预算数", "annual_budget": "全年预算数", "executed": "全年执行数",
                   "weight": "分值", "execution_rate": "执行率", "score": "得分"}
 _SCORE_NAMES = {"weight": "分值", "score": "得分", "review_score": "复核分", "weighted_score": "折算得分"}
+_SCORE_FIELDS = tuple(_SCORE_NAMES)
 _LEVELS = ("level1", "level2")
 # A row with none of these is a category row (its rubric text, if any, describes the category).
 _SUBSTANCE = frozenset(("name", "target", "actual", "weight", "score", "review_score", "weighted_score",
@@ -624,15 +625,15 @@ def _indicator(form: Form, where: str, table: RawTable, body: dict[str, str], le
         "deviation": get("deviation", ""), "nature": nature,
         "description": get("description", ""), "criteria": get("criteria", ""),
     }
-    for name, written in _SCORE_NAMES.items():
+    for name in _SCORE_FIELDS:
         text = get(name)
         if text is None:
             if name in ("weight", "score") and name in table.columns and name not in blank:
-                form.warn(where, f"{written} cell is blank")
+                form.warn(where, f"{_SCORE_NAMES[name]} cell is blank")
             continue
         fields[name], problem = number(text)
         if problem:
-            form.warn(where, f"{written} {problem}")
+            form.warn(where, f"{_SCORE_NAMES[name]} {problem}")
     return fields
 
 

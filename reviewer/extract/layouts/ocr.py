@@ -23,7 +23,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import lru_cache, partial
+from itertools import compress, count
 
 from reviewer.domain.model import Form
 from reviewer.domain.vocabulary import Vocabulary, label_key, vocabulary
@@ -35,6 +36,8 @@ from reviewer.extract.raw import (
 NAME = "ocr"
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
+# RawCell((text, where, original)) without the named tuple's Python-level __new__ (rows make several).
+_cell = partial(tuple.__new__, RawCell)
 _DIGIT = re.compile(r"\d")
 _SPLIT_DECIMAL = re.compile(r"(\d)\.\s+(\d)")
 _SPLIT_DECIMAL_COUNT = re.compile(r"\d\. \d\d")
@@ -149,7 +152,7 @@ def join_fragments(fragments: list[str]) -> tuple[str, bool]:
 
 
 def split_cells(line: str) -> list[str]:
-    return [c.strip() for c in line.rstrip().split("\t")]
+    return list(map(str.strip, line.rstrip().split("\t")))
 
 
 def trimmed(cells: list[str]) -> list[str]:
@@ -472,7 +475,7 @@ def _read_indicators(lines: list[str], first_line: int) -> tuple[RawTable, RawTo
             rows.append(row)
             pending, broken, noise = [], False, []
             continue
-        kept = [c if has_cjk(clean_cell(c)) and not looks_garbled(c) else "" for c in cells]
+        kept = [c if _CJK.search(clean_cell(c)) and not looks_garbled(c) else "" for c in cells]  # has_cjk
         noise += [c for c, k in zip(cells, kept) if c and not k and not is_stray(c)]
         if any(kept):
             pending.append(_Line(n, kept))
@@ -487,8 +490,9 @@ def _read_indicators(lines: list[str], first_line: int) -> tuple[RawTable, RawTo
         where = f"line {first_line + row.anchor.number}"
         # Both level cells always: where the OCR does not tell a row's level it is left
         # empty, not carried down from the row above.
-        raw_row = RawIndicatorRow({"level1": RawCell(row.level1, where), "level2": RawCell(row.level2, where)})
-        raw_row.cells.update((k, RawCell(v, where)) for k, v in row.cells.items() if v)
+        cells = {"level1": _cell((row.level1, where, "")), "level2": _cell((row.level2, where, ""))}
+        cells.update({k: _cell((v, where, "")) for k, v in row.cells.items() if v})
+        raw_row = RawIndicatorRow(cells)
         raw_row.notes = _row_notes(row)
         if i + 1 < len(rows) and rows[i + 1].after_break:
             raw_row.notes.append(RawWarning("", "row precedes a page break of the scan: its wrapped text may "
@@ -541,7 +545,7 @@ def _build_row(row: _Row, previous: _Row | None) -> None:
 def _realigned(cells: list[str], name_at: int) -> list[str]:
     """A wrapped line whose level label sits at or right of the name column has drifted
     (an OCR box spanning two columns on another line): move its labels left of the name."""
-    labels = [i for i, c in enumerate(cells) if _is_level_label(c)]
+    labels = list(compress(count(), map(partial(_is_level_label_of, _words()), cells)))  # _is_level_label
     if not labels or labels[-1] < name_at:
         return cells
     kept = [cells[i] for i in labels][-name_at:] if name_at > 0 else []

@@ -22,7 +22,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import lru_cache, partial
+from itertools import compress, count, islice, repeat
+from operator import contains
 
 from reviewer.domain.model import Form
 from reviewer.domain.values import is_unit  # cached there and cleared on a vocabulary reload
@@ -33,6 +35,10 @@ from reviewer.extract.raw import (
 )
 
 NAME = "shenzhen"
+
+# RawCell((text, where, original)) without the named tuple's Python-level __new__: the table's
+# rows make a handful of cells each.
+_cell = partial(tuple.__new__, RawCell)
 
 TITLE = "项目支出绩效自评表"
 
@@ -176,28 +182,23 @@ class _Lines:
 
     def find(self, test, start: int = 0, stop: int | None = None) -> int | None:
         """The first line from `start` holding `test`: a substring, or a pattern's search/match."""
-        texts = self.texts
-        start, stop, _ = slice(start, stop).indices(len(texts))
-        if isinstance(test, str):
-            for i in range(start, stop):
-                if test in texts[i]:
-                    return i
-            return None
-        for i in range(start, stop):
-            if test(texts[i]):
-                return i
-        return None
+        start, stop, _ = slice(start, stop).indices(len(self.texts))
+        lines = islice(self.texts, start, stop)
+        # Every line is asked in turn by map (no bytecode per line), the first yes ends it.
+        found = map(contains, lines, repeat(test)) if isinstance(test, str) else map(test, lines)
+        return next(compress(count(start), found), None)
 
 
 def read(text: str, path: str) -> Iterator[RawForm]:
     """The forms in a dump, as raw records (`assemble` makes them Forms), one at a time: a
     form's record is assembled and gone before the next is read."""
     noise = _words().noise.match
-    stripped = [line.strip() for line in text.splitlines()]
+    stripped = list(map(str.strip, text.splitlines()))
     # A dump repeats its template's lines (and blank ones) in every form: each asked once.
-    is_noise = {line: noise(line) is not None for line in set(stripped)}
-    numbers = [n for n, line in enumerate(stripped, start=1) if not is_noise[line]]
-    texts = [stripped[n - 1] for n in numbers]
+    kept = {line: noise(line) is None for line in set(stripped)}
+    keep = list(map(kept.__getitem__, stripped))
+    numbers = list(compress(range(1, len(stripped) + 1), keep))
+    texts = list(compress(stripped, keep))
     seen = _Seen()  # shared by the dump's forms, whose tables repeat many lines
     for i, chunk in enumerate(_split_forms(_Lines(texts, numbers))):
         yield _read_form(chunk, path, i, seen)
@@ -206,12 +207,12 @@ def read(text: str, path: str) -> Iterator[RawForm]:
 def _split_forms(lines: _Lines) -> list[_Lines]:
     """One chunk per form: from a title line (or, without titles, a 项目编码 line) to the next."""
     words = _words()
-    starts = [i for i, ln in enumerate(lines.texts) if TITLE in ln]
+    starts = list(compress(count(), map(contains, lines.texts, repeat(TITLE))))
     if not starts:
-        starts = [i for i, ln in enumerate(lines.texts) if words.code.search(ln)]
+        starts = list(compress(count(), map(words.code.search, lines.texts)))
     bounds = starts + [len(lines)]
     return [lines.part(a, b) for a, b in zip(bounds, bounds[1:])
-            if any(words.form_line.search(ln) for ln in lines.texts[a:b])]
+            if any(map(words.form_line.search, lines.texts[a:b]))]
 
 
 def _read_form(lines: _Lines, path: str, index: int, seen: _Seen | None = None) -> RawForm:
@@ -239,8 +240,7 @@ def _read_form(lines: _Lines, path: str, index: int, seen: _Seen | None = None) 
     body_at = _skip_table_header(lines.texts, table_at)
     total_at = lines.find(words.total_line.match, body_at)
     body = lines.part(body_at, total_at)
-    kept = [i for i, ln in enumerate(body.texts) if ln]
-    body = _Lines([body.texts[i] for i in kept], [body.numbers[i] for i in kept])
+    body = _Lines(list(filter(None, body.texts)), list(compress(body.numbers, body.texts)))  # blank lines out
     raw.indicators = _IndicatorTable(seen or _Seen()).read(_drop_repeated_headers(body))
     if total_at is not None:
         raw.total = _read_total(lines.part(total_at))
@@ -308,8 +308,7 @@ def _read_funding(lines: _Lines) -> RawFunding:
     else:
         funding.currency = RawCell(words.currency.search(lines[currency_at]).group(0), lines.where(currency_at))
     labels = vocabulary().funding_rows
-    for i, line in enumerate(lines.texts):
-        m = words.fund_row.match(line)
+    for i, m in enumerate(map(words.fund_row.match, lines.texts)):
         if not m:
             continue
         label, tokens = m.group(1), m.group(2).split()
@@ -322,8 +321,8 @@ def _read_funding(lines: _Lines) -> RawFunding:
         if total and read != 6:
             funding.notes.append(RawWarning("funding", f"年度资金总额 row has {len(tokens)} cells, expected 6; "
                                                        "分值/执行率/得分 not read"))
-        cells = {name: RawCell(tok, where) for name, tok in zip(_FUNDING_LINE[:read], tokens)}
-        funding.rows.append(RawFundingRow(RawCell(label, where), cells))
+        cells = {name: _cell((tok, where, "")) for name, tok in zip(_FUNDING_LINE[:read], tokens)}
+        funding.rows.append(RawFundingRow(_cell((label, where, "")), cells))
     return funding
 
 
@@ -337,7 +336,7 @@ _WIDE = re.compile(r"[\u1100-\u115f\u2e80-\u303e\u3041-\u33ff\u3400-\u4dbf\u4e00
 
 def _width(text: str) -> int:
     """Display width: CJK characters count 2, the rest 1 (how the PDF wrapped the cell)."""
-    return len(text) + len(_WIDE.findall(text))
+    return 2 * len(text) - len(_WIDE.sub("", text))  # what is left once the wide ones are out counts 1
 
 
 def _paragraphs(lines: list[str]) -> list[list[str]]:
@@ -433,7 +432,7 @@ def _drop_repeated_headers(lines: _Lines) -> _Lines:
     """A table continued on a new PDF page repeats its header row; drop it."""
     texts = lines.texts
     level1, level2 = _words().level1, _words().level2
-    if not any(level1 in ln for ln in texts):
+    if not any(map(contains, texts, repeat(level1))):
         return lines
     kept: list[int] = []
     i = 0
@@ -519,6 +518,8 @@ def _anchor(line: str) -> _Anchor | None:
 
 def _merge_units(tokens: list[str]) -> list[str]:
     """"4 个" is one cell: a bare unit token belongs to the number before it."""
+    if len(tokens) < 2 or not any(map(is_unit, islice(tokens, 1, None))):
+        return tokens  # the common case: no unit written apart from its number
     out: list[str] = []
     for tok in tokens:
         if out and out[-1][-1:].isdigit() and is_unit(tok):
@@ -550,10 +551,13 @@ class _Cells:
 
 def _split_cells(lines: list[str]) -> _Cells:
     """Name, target and actual from the row's lines (spaces separate cells, lines may wrap)."""
-    per_line = [_merge_units(ln.split()) for ln in lines]
-    if len(per_line) == 1 and len(per_line[0]) == 3:  # the common row: its three cells on one line, read, not guessed
-        tokens = per_line[0]
-        return _Cells(tokens[0], tokens[1], tokens[2], [], tokens[:1])
+    if len(lines) == 1:
+        tokens = _merge_units(lines[0].split())
+        if len(tokens) == 3:  # the common row: its three cells on one line, read, not guessed
+            return _Cells(tokens[0], tokens[1], tokens[2], [], tokens[:1])
+        per_line = [tokens]
+    else:
+        per_line = [_merge_units(ln.split()) for ln in lines]
     # (segment, starts a new line)
     items = [(seg, k > 0 and m == 0) for k, tokens in enumerate(per_line) for m, seg in enumerate(tokens)]
     cells = _Cells()
@@ -695,7 +699,7 @@ class _IndicatorTable:
             self.rows[-1].notes += self.next_notes
         for row, deviation in zip(self.rows, self.deviations):
             if deviation:
-                row.cells["deviation"] = RawCell(deviation, row.cells["weight"].where)
+                row.cells["deviation"] = _cell((deviation, row.cells["weight"].where, ""))
         return self.table
 
     def _pend(self, ln: str, n: int) -> None:
@@ -735,12 +739,12 @@ class _IndicatorTable:
                 self.name_width = max(self.name_width, _width(ln))
         at = f"line {n}"
         where = at if first == n else f"lines {first}-{n}"
-        cells = {"name": RawCell(split.name, where), "target": RawCell(split.target, where),
-                 "actual": RawCell(split.actual, where), "weight": RawCell(anchor.weight_text, at),
-                 "score": RawCell(anchor.score_text, at)}
+        cells = {"name": _cell((split.name, where, "")), "target": _cell((split.target, where, "")),
+                 "actual": _cell((split.actual, where, "")), "weight": _cell((anchor.weight_text, at, "")),
+                 "score": _cell((anchor.score_text, at, ""))}
         if self.levels_seen:
             for name in self.levels_seen:
-                cells[name] = RawCell(self.level1 if name == "level1" else self.level2, where)
+                cells[name] = _cell((self.level1 if name == "level1" else self.level2, where, ""))
             self.levels_seen = set()
         notes = self.next_notes
         if split.problems:
