@@ -42,10 +42,12 @@ NAME = "report"
 # ---------------------------------------------------------------- detection
 
 
+_SCORING_WORDS = re.compile(r"评分表|评价指标体系|评价结论|综合得分")
+
+
 def detect(text: str) -> bool:
     """An evaluation report: titled 绩效评价报告 near the top, with an evaluation's scoring vocabulary."""
-    scoring_words = re.search(r"评分表|评价指标体系|评价结论|综合得分", text)
-    return "绩效评价报告" in text[:3000] and scoring_words is not None
+    return "绩效评价报告" in text[:3000] and _SCORING_WORDS.search(text) is not None  # the cheap test first
 
 
 # ---------------------------------------------------------------- tables
