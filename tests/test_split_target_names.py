@@ -132,6 +132,18 @@ def test_digits_followed_by_words_read_as_a_name(text):
     assert kind(text) == TEXT
 
 
+@pytest.mark.parametrize("text", ["2023年度培训次数", "2022年资金到位率", "2021年度 项目验收合格率"])
+def test_a_year_followed_by_words_reads_as_a_name(text):
+    """The year's 年 reads as a unit, so a year-led name would otherwise be a value."""
+    assert kind(text) == TEXT
+
+
+@pytest.mark.parametrize("text", ["2023年度", "2021年完成", "2020年底前完成", "2020年度完成", "2000年以上",
+                                  "2023年度培训次数≥3次", "2023年度计划完成率100%"])
+def test_a_year_as_a_date_or_with_a_quantity_is_still_a_value(text):
+    assert kind(text) == VALUE
+
+
 @pytest.mark.parametrize("text", ["100%有效", "4个", "3天内", "1套系统", "2个项目", "12月底前完成", "1次/年",
                                   "2023年12月31日前", "完成3个", "95%以上"])
 def test_a_number_with_its_unit_or_comparator_is_still_a_value(text):
