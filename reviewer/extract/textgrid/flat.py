@@ -236,7 +236,7 @@ def flat_tokens(src: Source, first: int, last: int) -> list[Piece]:
     k = 0
     while k < len(found):
         m, kind = found[k]
-        boundary = k in in_run or _is_boundary(text, found, k, kind, mode, run_starts)
+        boundary = k in in_run or _is_boundary(text, found, k, kind, mode, run_starts, v.spaced)
         if not boundary:
             k += 1
             continue
@@ -310,8 +310,12 @@ def _value_like(piece: Piece) -> bool:
     return piece.fused or cue.is_number(piece.text) or cue.is_percent(piece.text)
 
 
-def _is_boundary(text: str, found, k: int, kind: str, mode: str, run_starts: set[int]) -> bool:
+def _is_boundary(text: str, found, k: int, kind: str, mode: str, run_starts: set[int], spaced: bool = False) -> bool:
     m = found[k][0]
+    if spaced and _letter_spaced(m.group(0)):
+        return True  # "绩 效 指 标": a converter parted every character; no cell's words are written so
+    if spaced and kind == "funding" and mode == "field" and m.start() > 0 and _CJK.match(text[m.start() - 1]):
+        return False  # "项目名称 …县级配套资金": a row label glued to a field's words ends its value, opens no row
     if kind == "field":  # under an indicator header, a field label is words of a cell ("…改进措施：…")
         return mode != "indicators"
     if kind == "funding":  # inside a goal or an indicator row, 本年 / 财政资金 are words of a cell
@@ -326,6 +330,12 @@ def _is_boundary(text: str, found, k: int, kind: str, mode: str, run_starts: set
             return True
         return k + 1 in run_starts and not text[m.end() : found[k + 1][0].start()].strip()
     return False
+
+
+def _letter_spaced(matched: str) -> bool:
+    """A label of three characters or more written with a space between every two ("绩 效 指 标")."""
+    chars = re.sub(r"[\s:：]+$", "", matched).split(" ")
+    return len(chars) >= 3 and all(len(c) == 1 for c in chars)
 
 
 _WRAPPED_WORD = r"\S+(?:\s(?=[\u3400-\u9fff])(?<=[\u3400-\u9fff\s])\S+)*"

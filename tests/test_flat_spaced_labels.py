@@ -1,0 +1,37 @@
+"""A flattened xlsx dump whose single spaces part cells (sx-jishan): a label a converter wrote
+with a space between every character is one label, and a funding row's label glued to the
+words of a header field's value is the end of that value, not a row."""
+
+from __future__ import annotations
+
+from reviewer.extract.cleanup import clean
+from reviewer.extract.textgrid.flat import flat_tokens
+from reviewer.extract.textgrid.source import Source
+
+HEADER = ("项目支出绩效自评表 (2020年度) 项目名称 建档立卡个人缴费县级配套资金 主管部门 某县医疗保障局 "
+          "项目资金 (万元) 年初预算数 全年预算数 全年执行数 分值 执行率 得分 年度资金总额 65.66 65.66 65.07 10 99% 9 ")
+ROWS = ("一级指标 二级指标 三级指标 年度指标值 实际完成值 分值 得分 产出指标 数量指标 全县参合人数 8755人 8676人 15 13 "
+        "绩 效 指 标 质量指标 资金纳入率 100% 100% 15 15 总分 100 94")
+
+
+def _tokens(text: str) -> list[str]:
+    src = Source(clean(text))
+    return [p.text for p in flat_tokens(src, 0, src.line_count - 1)]
+
+
+def test_a_label_written_with_a_space_between_its_characters_is_one_label():
+    tokens = _tokens(HEADER + ROWS)
+    assert "绩 效 指 标" in tokens
+    assert not {"绩", "效", "指", "标"} & set(tokens)
+
+
+def test_a_funding_label_glued_to_a_fields_value_ends_the_value():
+    tokens = _tokens(HEADER + ROWS)
+    at = tokens.index("项目名称")
+    assert tokens[at + 1] == "建档立卡个人缴费县级配套资金"
+    assert "配套资金" not in tokens
+
+
+def test_a_funding_label_standing_alone_still_opens_its_row():
+    tokens = _tokens(HEADER.replace("年度资金总额", "配套资金") + ROWS)
+    assert "配套资金" in tokens
