@@ -585,6 +585,9 @@ def _weight_fused_with_value(pieces: list[Piece]) -> list[Piece]:
 _TWICE = re.compile(r"^(.*?)([^\d\s]{2,12})\2$")
 
 
+# A whole piece that is one value written twice ("工5%工5%": a target met, its comparator OCR'd):
+# the value holds a digit and a sign or a word (digits alone, "8585", are one number or fused).
+_VALUE_TWICE = re.compile(r"^(?=\S*\d)(?=\S*[^\d.,\s])(\S{2,12})\1$")
 _CHAR_TWICE = re.compile(r"^((?:.*[\u3400-\u9fff]{2})?)([\u3400-\u9fff])\2$")
 
 
@@ -601,6 +604,8 @@ def _repeated_cells(v: _Virtual, piece: Piece) -> list[Piece]:
     if piece.fused or piece.loose or "\n" in piece.text:
         return [piece]
     m = _TWICE.match(piece.text) or _once_char_twice(piece.text)
+    if m is None and _VALUE_TWICE.match(piece.text):
+        m = re.match(r"^()(.+)\2$", piece.text)
     at = _virtual_index(v, piece)
     if m is None or at is None:
         return [piece]

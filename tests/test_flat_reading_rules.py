@@ -1,4 +1,4 @@
-"""A flattened xlsx dump whose single spaces part cells (sx-jishan): a label a converter wrote
+"""Flattened tables. An xlsx dump whose single spaces part cells (sx-jishan): a label a converter wrote
 with a space between every character is one label, and a funding row's label glued to the
 words of a header field's value is the end of that value, not a row."""
 
@@ -35,3 +35,24 @@ def test_a_funding_label_glued_to_a_fields_value_ends_the_value():
 def test_a_funding_label_standing_alone_still_opens_its_row():
     tokens = _tokens(HEADER.replace("年度资金总额", "配套资金") + ROWS)
     assert "配套资金" in tokens
+
+
+RUN_TOGETHER = ("项目支出绩效自评表项目名称马铃薯种薯项目资金情况(万元)全年预算数(A)300全年执行数(B)259.45执行率86.5%"
+                "绩效指标一级指标二级指标三级指标分值年度指标值全年实际值得分未完成原因及改进措施产出指标(40分)数量指标"
+                "指标1种薯亩均收入较鲜薯亩均收入8工5%工5%8指标3采购数量88585吨8585吨8总分10099")
+
+
+def test_a_value_written_twice_with_nothing_between_is_two_cells():
+    """OCR'd text with no separators (nx-yuanzhou): a target met, its comparator read as '工',
+    is the same value twice: the target and the actual."""
+    tokens = _tokens(RUN_TOGETHER)
+    at = tokens.index("工5%")
+    assert tokens[at - 1 : at + 3] == ["8", "工5%", "工5%", "8"]
+
+
+def test_digits_that_repeat_are_not_split_by_guess():
+    """'88585吨' may be 8 | 8585吨 or one number: it stays one fused piece, never two copies."""
+    src = Source(clean(RUN_TOGETHER))
+    pieces = flat_tokens(src, 0, src.line_count - 1)
+    assert any(p.fused and p.text == "88585吨" for p in pieces)
+    assert "8585" not in [p.text for p in pieces]
