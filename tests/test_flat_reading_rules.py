@@ -56,3 +56,24 @@ def test_digits_that_repeat_are_not_split_by_guess():
     pieces = flat_tokens(src, 0, src.line_count - 1)
     assert any(p.fused and p.text == "88585吨" for p in pieces)
     assert "8585" not in [p.text for p in pieces]
+
+
+SPACED_PDF = ("2020 年市级某专项资金项目自评表 单位名称:区商务局 项目名称 2020 年市级某专项资金 主管部门 区商务局 "
+              "预算执行 情况(万元) (20 分) 年度财政 资金总额 预算数 (A) 执行数(B) 执行率(B/A) 得分 285.84 285.84 100% 20 "
+              "三级指标 年初目标值 (A) 实际完成值 (B) 得分 服务外包在岸(万美元) 20000 23333.56 10 "
+              "资金拨付及时性 98%以上 100% 10 社会效益 指标 企业把握政治导向和文 化方向情况 企业把握正 确政治导向 和文化方向 "
+              "情况的评价 可持续影 响指标 推动企业走出去方面发 挥的作用 是否利于企 业走出去 二级指标 数量指标 产出指标 (60 分) "
+              "效益指标 (40 分) 总分 企业较好把 握正确政治 导向和文化 方向情况的 评价 20 100")
+
+
+def test_a_spaced_row_with_no_number_before_the_next_label_is_not_cut_by_counting():
+    """A PDF text layer (unk-kunmingchi) printed two rows' actuals and 得分 after the table's
+    level names: their words before the next label hold no number, so where each cell ends is
+    not written. No cell is read (no name cut short, no overflow read as a row), with a note."""
+    from reviewer.extract import parse_text
+
+    (form,) = parse_text(SPACED_PDF, "kunmingchi-like.txt")
+    rows = [(r.name, r.target, r.actual, r.score) for r in form.indicators]
+    assert rows == [("服务外包在岸(万美元)", "20000", "23333.56", 10), ("资金拨付及时性", "98%以上", "100%", 10)]
+    notes = [w.message for w in form.warnings if "hold no number for its 得分" in w.message]
+    assert len(notes) == 2 and "企业把握政治导向和文 化方向情况" in notes[0] and "是否利于企 业走出去'" in notes[1]
