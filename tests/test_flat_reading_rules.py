@@ -77,3 +77,17 @@ def test_a_spaced_row_with_no_number_before_the_next_label_is_not_cut_by_countin
     assert rows == [("服务外包在岸(万美元)", "20000", "23333.56", 10), ("资金拨付及时性", "98%以上", "100%", 10)]
     notes = [w.message for w in form.warnings if "hold no number for its 得分" in w.message]
     assert len(notes) == 2 and "企业把握政治导向和文 化方向情况" in notes[0] and "是否利于企 业走出去'" in notes[1]
+
+
+def test_two_labels_joined_by_a_slash_take_the_two_parts_of_their_value():
+    """'项目实施单位/项目负责人 原州区农技中心/杨勃兴' (nx-yuanzhou, OCR with no separators):
+    the form pairs the labels and the parts of the value, in order."""
+    tokens = _tokens(RUN_TOGETHER.replace("项目资金情况", "项目实施单位/项目负责人原州区农技中心/杨勃兴主管部门农业农村厅资金情况"))
+    at = tokens.index("项目实施单位")
+    assert tokens[at : at + 4] == ["项目实施单位", "原州区农技中心", "项目负责人", "杨勃兴"]
+
+
+def test_a_value_with_no_slash_after_joined_labels_is_left_as_written():
+    tokens = _tokens(RUN_TOGETHER.replace("项目资金情况", "项目实施单位/项目负责人原州区农技中心主管部门农业农村厅资金情况"))
+    at = tokens.index("项目实施单位")
+    assert tokens[at : at + 4] == ["项目实施单位", "/", "项目负责人", "原州区农技中心"]

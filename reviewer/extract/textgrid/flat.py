@@ -24,7 +24,10 @@ one-character values ("高高", "是是") and periods ("1年1年1年") written t
 quantity whose unit a number run does not hold ("8550万粒") is one value; under a header with
 分值 after the name one digit is a cell before a doubled value or at a word's end. Labels a
 text layer printed out of order are put back where their row begins: a funding row's label
-before its header or after the rows below it, a level cell printed inside the header.
+before its header or after the rows below it, a level cell printed inside the header. A label
+a converter wrote with a space between every character ("绩 效 指 标") is one label; a funding
+row's label glued to a field's value ("…县级配套资金") ends the value. Two field labels joined
+by a slash take the two parts of a value written with one slash, in order.
 """
 
 from __future__ import annotations
@@ -271,7 +274,28 @@ def flat_tokens(src: Source, first: int, last: int) -> list[Piece]:
     tokens += _content(v, at, len(text), mode, header, levels)
     for start, end in reversed(funding_headers):
         tokens = _row_label_after_header(tokens, start, end)
-    return [t for t in tokens if not t.empty or t.fused]
+    return _paired_fields([t for t in tokens if not t.empty or t.fused], kinds)
+
+
+def _paired_fields(tokens: list[Piece], kinds: dict[str, str]) -> list[Piece]:
+    """Two field labels joined by a slash and one value with one slash ("项目实施单位/项目负责人
+    原州区农技中心/杨勃兴"): the form pairs them, each part the value of its label, in order."""
+    def field(p: Piece) -> bool:
+        return kinds.get(_label_of(p.text)) == "field"
+    out: list[Piece] = []
+    k = 0
+    while k < len(tokens):
+        if (k + 3 < len(tokens) and field(tokens[k]) and tokens[k + 1].text in ("/", "／") and field(tokens[k + 2])
+                and re.fullmatch(r"[^/／\s]+[/／][^/／\s]+", tokens[k + 3].text)):
+            value = tokens[k + 3]
+            cut = value.start + len(re.split(r"[/／]", value.text)[0])
+            out += [tokens[k], Piece(value.text[: cut - value.start], value.start, cut), tokens[k + 2],
+                    Piece(value.text[cut - value.start + 1 :], cut + 1, value.end)]
+            k += 4
+            continue
+        out.append(tokens[k])
+        k += 1
+    return out
 
 
 _LABEL_REACH = 6  # tokens before a header where its row's label may have been printed
