@@ -148,3 +148,13 @@ def test_a_year_as_a_date_or_with_a_quantity_is_still_a_value(text):
                                   "2023年12月31日前", "完成3个", "95%以上"])
 def test_a_number_with_its_unit_or_comparator_is_still_a_value(text):
     assert kind(text) == VALUE
+
+
+def test_a_year_led_name_in_a_pipe_row_without_its_actual_stays_the_name():
+    """Pipe rows drop merged and empty cells: '2023年度培训次数 | ≥3次 | 10 | 10' is placed by what
+    its cells are, and the year-led name is not read as the target (nor its target as the actual)."""
+    text = ("项目支出绩效自评表\n| 项目名称 | 培训项目 |\n| 一级指标 | 二级指标 | 三级指标 | 年度指标值 | 实际完成值 | 分值 | 得分 |\n"
+            "| 产出指标 | 数量指标 | 培训人数 | 3人 | 4人 | 10 | 10 |\n| 2023年度培训次数 | ≥3次 | 10 | 10 |\n| 总分 | 20 | 20 |\n")
+    (form,) = parse_text(text, "year-name.txt")
+    row = form.indicators[1]
+    assert (row.name, row.target, row.actual) == ("2023年度培训次数", "≥3次", "")
