@@ -132,7 +132,29 @@ def test_digits_followed_by_words_read_as_a_name(text):
     assert kind(text) == TEXT
 
 
+@pytest.mark.parametrize("text", ["2023年度培训次数", "2022年资金到位率", "2021年度 项目验收合格率"])
+def test_a_year_followed_by_words_reads_as_a_name(text):
+    """The year's 年 reads as a unit, so a year-led name would otherwise be a value."""
+    assert kind(text) == TEXT
+
+
+@pytest.mark.parametrize("text", ["2023年度", "2021年完成", "2020年底前完成", "2020年度完成", "2000年以上",
+                                  "2023年度培训次数≥3次", "2023年度计划完成率100%"])
+def test_a_year_as_a_date_or_with_a_quantity_is_still_a_value(text):
+    assert kind(text) == VALUE
+
+
 @pytest.mark.parametrize("text", ["100%有效", "4个", "3天内", "1套系统", "2个项目", "12月底前完成", "1次/年",
                                   "2023年12月31日前", "完成3个", "95%以上"])
 def test_a_number_with_its_unit_or_comparator_is_still_a_value(text):
     assert kind(text) == VALUE
+
+
+def test_a_year_led_name_in_a_pipe_row_without_its_actual_stays_the_name():
+    """Pipe rows drop merged and empty cells: '2023年度培训次数 | ≥3次 | 10 | 10' is placed by what
+    its cells are, and the year-led name is not read as the target (nor its target as the actual)."""
+    text = ("项目支出绩效自评表\n| 项目名称 | 培训项目 |\n| 一级指标 | 二级指标 | 三级指标 | 年度指标值 | 实际完成值 | 分值 | 得分 |\n"
+            "| 产出指标 | 数量指标 | 培训人数 | 3人 | 4人 | 10 | 10 |\n| 2023年度培训次数 | ≥3次 | 10 | 10 |\n| 总分 | 20 | 20 |\n")
+    (form,) = parse_text(text, "year-name.txt")
+    row = form.indicators[1]
+    assert (row.name, row.target, row.actual) == ("2023年度培训次数", "≥3次", "")

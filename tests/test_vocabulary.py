@@ -107,3 +107,28 @@ def test_a_provinces_label_is_a_data_file(tmp_path, monkeypatch):
 ])
 def test_transfer_payment_and_special_fund_header_labels(label, field):
     assert vocabulary().header.exact(label) == field
+
+
+def test_hubeis_process_and_decision_categories_are_level1_names_and_their_bare_headings_are_not():
+    """Hubei's project template lists 过程指标 (and 决策指标) at level 1; a bare 过程 / 决策 is a
+    rubric section's heading, which the rubric layouts read, so it is not a spelling of them."""
+    v = vocabulary()
+    assert v.level("过程指标", 1).name == "过程指标" and v.level("决策指标", 1).name == "决策指标"
+    assert v.level("过程", 1) is None and v.level("决策", 1) is None
+    assert v.level("过程指标", 2) is None
+
+
+def test_a_process_category_row_is_checked_as_written_and_not_called_misfiled():
+    """The checks compare level names as written (checks/common.level1_key): a 过程指标 row is
+    neither a missing section nor a row filed under the wrong level 1."""
+    from reviewer.checks import run_checks
+    from reviewer.domain.model import Form, Indicator, Source
+
+    rows = [Indicator(level1="产出指标", level2="数量指标", name="资助人数", target="≥100人", actual="120人", weight=50, score=50),
+            Indicator(level1="效益指标", level2="社会效益指标", name="资金发放率", target="100%", actual="100%", weight=30, score=30),
+            Indicator(level1="满意度指标", level2="服务对象满意度指标", name="学生满意度", target="≥90%", actual="95%",
+                      weight=10, score=10),
+            Indicator(level1="过程指标", name="评审程序是否公正", target="是", actual="是")]
+    report = run_checks(Form(id="x", source=Source(path="t", index=0), indicators=rows))
+    assert not [f for f in report.findings if f.indicator and f.indicator.index == 3 and "分类" in f.message]
+    assert not [f for f in report.findings if f.check == "PF206" or "缺少" in f.message and "过程" in f.message]

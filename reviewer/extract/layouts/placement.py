@@ -88,7 +88,7 @@ def kind(text: str) -> str:
         return CRITERIA
     if vocab.description_words.search(t):
         return DESCRIPTION
-    if _numbered_name(t):
+    if _numbered_name(t) or _year_name(t):
         return TEXT
     return VALUE if _DIGIT.search(t) else TEXT
 
@@ -102,6 +102,19 @@ def _numbered_name(t: str) -> bool:
         return False
     value = parse_value_shared(t)
     return value.kind == "number" and value.comparator is None and value.unit is None
+
+
+_YEAR_THEN_WORDS = re.compile(r"^(?:19|20)\d{2}年度?[^\W\d_]{2}\D*$")
+
+
+def _year_name(t: str) -> bool:
+    """A name that begins with a year ("2023年度培训次数", "2022年资金到位率"): the year's 年 reads
+    as a unit, so the rule above misses it; a year followed by words and no other number, with no
+    comparator and no date after it ("2022年12月31日前", "2021年底前完成" are targets), says no quantity."""
+    if not _YEAR_THEN_WORDS.match(t):
+        return False
+    value = parse_value_shared(t)
+    return value.kind == "number" and value.comparator is None
 
 
 def _level_stem(key: str) -> bool:

@@ -9,7 +9,10 @@ cells counted belong to the row. Filled from the right, numbers take the numeric
 columns (得分, 分值, 实际完成值, 年度指标值); the words left over belong to the text columns
 before them. With one text column (the name) they are that cell, rejoined. With more, where
 one ends and the next begins is not written: those cells are left empty, with a note naming
-them, never split by guess.
+them, never split by guess. A row with words where its 得分 is and no number before the next
+label ("企业把握政治导向和文 化方向情况 企业把握正 确政治导向 和文化方向 情况的评价": its
+actual and 得分 printed after the table) cannot be placed at all: its words are one row, none
+read, with a note, so their overflow does not make a row of its own.
 """
 
 from __future__ import annotations
@@ -46,6 +49,23 @@ def words_to_score(tokens: list[Piece], j: int, stops) -> int | None:
                 return k
             return None
     return None
+
+
+def words_to_stop(tokens: list[Piece], j: int, stops, score: Piece) -> int | None:
+    """Where a counted row ends that put words under its 得分 and has no number before the next
+    label or level name (its numbers printed elsewhere, after the table's level names): the
+    index of its last word (j - 1 when the count already took them all); None when the 得分
+    cell is not words or a number or an empty cell comes first."""
+    if align.cell_kind(score.text, score.fused) not in ("short", "long"):
+        return None
+    def ends(k: int) -> bool:  # a label or a level name, or a column label the stream reads as a row
+        return stops(k) or cue.is_label(tokens[k].text)
+    k = j
+    while k < min(j + _REACH, len(tokens)) and not ends(k):
+        if tokens[k].empty or cue.has_digit(tokens[k].text):
+            return None
+        k += 1
+    return k - 1 if k == len(tokens) or ends(k) else None
 
 
 def anchored(cells: list[Piece], body_kinds: list[str], s: int) -> tuple[list[Piece], list[int]] | None:

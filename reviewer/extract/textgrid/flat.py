@@ -24,7 +24,10 @@ one-character values ("高高", "是是") and periods ("1年1年1年") written t
 quantity whose unit a number run does not hold ("8550万粒") is one value; under a header with
 分值 after the name one digit is a cell before a doubled value or at a word's end. Labels a
 text layer printed out of order are put back where their row begins: a funding row's label
-before its header or after the rows below it, a level cell printed inside the header.
+before its header or after the rows below it, a level cell printed inside the header. A label
+a converter wrote with a space between every character ("绩 效 指 标") is one label; a funding
+row's label glued to a field's value ("…县级配套资金") ends the value. Two field labels joined
+by a slash take the two parts of a value written with one slash, in order.
 """
 
 from __future__ import annotations
@@ -236,7 +239,7 @@ def flat_tokens(src: Source, first: int, last: int) -> list[Piece]:
     k = 0
     while k < len(found):
         m, kind = found[k]
-        boundary = k in in_run or _is_boundary(text, found, k, kind, mode, run_starts)
+        boundary = k in in_run or _is_boundary(text, found, k, kind, mode, run_starts, v.spaced)
         if not boundary:
             k += 1
             continue
@@ -271,7 +274,28 @@ def flat_tokens(src: Source, first: int, last: int) -> list[Piece]:
     tokens += _content(v, at, len(text), mode, header, levels)
     for start, end in reversed(funding_headers):
         tokens = _row_label_after_header(tokens, start, end)
-    return [t for t in tokens if not t.empty or t.fused]
+    return _paired_fields([t for t in tokens if not t.empty or t.fused], kinds)
+
+
+def _paired_fields(tokens: list[Piece], kinds: dict[str, str]) -> list[Piece]:
+    """Two field labels joined by a slash and one value with one slash ("项目实施单位/项目负责人
+    原州区农技中心/杨勃兴"): the form pairs them, each part the value of its label, in order."""
+    def field(p: Piece) -> bool:
+        return kinds.get(_label_of(p.text)) == "field"
+    out: list[Piece] = []
+    k = 0
+    while k < len(tokens):
+        if (k + 3 < len(tokens) and field(tokens[k]) and tokens[k + 1].text in ("/", "／") and field(tokens[k + 2])
+                and re.fullmatch(r"[^/／\s]+[/／][^/／\s]+", tokens[k + 3].text)):
+            value = tokens[k + 3]
+            cut = value.start + len(re.split(r"[/／]", value.text)[0])
+            out += [tokens[k], Piece(value.text[: cut - value.start], value.start, cut), tokens[k + 2],
+                    Piece(value.text[cut - value.start + 1 :], cut + 1, value.end)]
+            k += 4
+            continue
+        out.append(tokens[k])
+        k += 1
+    return out
 
 
 _LABEL_REACH = 6  # tokens before a header where its row's label may have been printed
@@ -310,8 +334,12 @@ def _value_like(piece: Piece) -> bool:
     return piece.fused or cue.is_number(piece.text) or cue.is_percent(piece.text)
 
 
-def _is_boundary(text: str, found, k: int, kind: str, mode: str, run_starts: set[int]) -> bool:
+def _is_boundary(text: str, found, k: int, kind: str, mode: str, run_starts: set[int], spaced: bool = False) -> bool:
     m = found[k][0]
+    if spaced and _letter_spaced(m.group(0)):
+        return True  # "绩 效 指 标": a converter parted every character; no cell's words are written so
+    if spaced and kind == "funding" and mode == "field" and m.start() > 0 and _CJK.match(text[m.start() - 1]):
+        return False  # "项目名称 …县级配套资金": a row label glued to a field's words ends its value, opens no row
     if kind == "field":  # under an indicator header, a field label is words of a cell ("…改进措施：…")
         return mode != "indicators"
     if kind == "funding":  # inside a goal or an indicator row, 本年 / 财政资金 are words of a cell
@@ -326,6 +354,12 @@ def _is_boundary(text: str, found, k: int, kind: str, mode: str, run_starts: set
             return True
         return k + 1 in run_starts and not text[m.end() : found[k + 1][0].start()].strip()
     return False
+
+
+def _letter_spaced(matched: str) -> bool:
+    """A label of three characters or more written with a space between every two ("绩 效 指 标")."""
+    chars = re.sub(r"[\s:：]+$", "", matched).split(" ")
+    return len(chars) >= 3 and all(len(c) == 1 for c in chars)
 
 
 _WRAPPED_WORD = r"\S+(?:\s(?=[\u3400-\u9fff])(?<=[\u3400-\u9fff\s])\S+)*"
@@ -575,6 +609,9 @@ def _weight_fused_with_value(pieces: list[Piece]) -> list[Piece]:
 _TWICE = re.compile(r"^(.*?)([^\d\s]{2,12})\2$")
 
 
+# A whole piece that is one value written twice ("工5%工5%": a target met, its comparator OCR'd):
+# the value holds a digit and a sign or a word (digits alone, "8585", are one number or fused).
+_VALUE_TWICE = re.compile(r"^(?=\S*\d)(?=\S*[^\d.,\s])(\S{2,12})\1$")
 _CHAR_TWICE = re.compile(r"^((?:.*[\u3400-\u9fff]{2})?)([\u3400-\u9fff])\2$")
 
 
@@ -591,6 +628,8 @@ def _repeated_cells(v: _Virtual, piece: Piece) -> list[Piece]:
     if piece.fused or piece.loose or "\n" in piece.text:
         return [piece]
     m = _TWICE.match(piece.text) or _once_char_twice(piece.text)
+    if m is None and _VALUE_TWICE.match(piece.text):
+        m = re.match(r"^()(.+)\2$", piece.text)
     at = _virtual_index(v, piece)
     if m is None or at is None:
         return [piece]

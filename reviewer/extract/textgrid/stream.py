@@ -525,7 +525,7 @@ class StreamRows:
             return j, values
         end = anchor.words_to_score(self.t, j, self._stops)
         if end is None:
-            return j, values
+            return self._words_without_numbers(j, values, s)
         placed = anchor.anchored(values + self.t[j : end + 1], body_kinds, s)
         if placed is None:
             return j, values
@@ -539,6 +539,20 @@ class StreamRows:
                 f"more cells than its text columns ({names}) and single spaces part cells and wrapped lines "
                 "alike: where one cell ends is not written, so they are left empty")
         return end + 1, cells
+
+    def _words_without_numbers(self, j: int, values: list[Piece], s: int):
+        """A counted row with words under its 得分 and no number before the next label: its
+        words up to there are one row whose cells cannot be placed (anchor.words_to_stop)."""
+        stop = anchor.words_to_stop(self.t, j, self._stops, values[s])
+        if stop is None:
+            return j, values
+        words = " ".join(p.text for p in values + self.t[j : stop + 1])
+        self.table.notes.append(
+            f"{self.src.where(values[0].start, self.t[max(stop, j - 1)].end)}: the words of this row ('{words}') "
+            "hold no number for its 得分 and single spaces part cells and wrapped lines alike: where its cells "
+            "end is not written, so none is read")
+        blank = Piece("", values[0].start, values[0].start)
+        return stop + 1, [blank] * len(values)
 
     def _anchored_row(self, kinds: list[str]) -> bool:
         """A row of a stream that writes its empty cells (or of a rubric whose categories have
