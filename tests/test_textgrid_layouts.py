@@ -166,3 +166,21 @@ def test_cell_per_line_with_a_split_target_under_a_two_row_header():
     assert texts[1][3:6] == ["指标性质", "指标值", "度量单位"]
     assert texts[2] == ["产出指标", "数量指标", "发放慰问金人数", "≥", "4", "人", "4人", "10", "10"]
     assert texts[3] == ["", "质量指标", "发放准确率", "＝", "100", "%", "100%", "10", "9"]
+
+
+def test_two_row_header_whose_upper_row_spans_the_levels_and_the_target():
+    # The upper row names the levels as one label (绩效指标) and the split target (年度指标值),
+    # the lower one the levels and the target's parts; "||||" pads every row past the header.
+    text = "\n".join([
+        "| 绩效指标 | 年度指标值 | 实际完成值 | 分值 | 得分 | 偏差原因分析及改进措施 | |||||",
+        "| 一级 指标 | 二级指标 | 三级指标 | 指标性质 | 指标值 | 度量单位 | |||||",
+        "| 产出指标 | 数量指标 | 补助经费 | ＝ | 72890 | 元 | 72890 | 10.00 | 9.00 | ||",
+        "| 质量指标 | 项目验收合格率 | ＝ | 100 | % | 100 | 20 | 19 | |||",
+    ])
+    [grid] = text_grids(text)
+    texts = grid.texts()
+    assert texts[0][:4] == ["一级 指标", "二级指标", "三级指标", "年度指标值"] and grid.rows[0][3].colspan == 3
+    assert texts[0][6:10] == ["实际完成值", "分值", "得分", "偏差原因分析及改进措施"]
+    assert texts[1][3:6] == ["指标性质", "指标值", "度量单位"]
+    assert texts[2][:9] == ["产出指标", "数量指标", "补助经费", "＝", "72890", "元", "72890", "10.00", "9.00"]
+    assert texts[3][:9] == ["", "质量指标", "项目验收合格率", "＝", "100", "%", "100", "20", "19"]

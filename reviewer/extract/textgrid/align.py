@@ -232,6 +232,34 @@ def expand(kinds: list[str], sub: list[str]) -> tuple[list[str], int] | None:
     return None
 
 
+_LEFT_OF_TARGET = frozenset({"level1", "level2", "name", "seq"})
+
+
+def trailing_parts(kinds: list[str]) -> int | None:
+    """Where a header run's closing parts of a split target start (指标性质 | 指标值 | 度量单位:
+    two or more, the value among them), or None."""
+    start = len(kinds)
+    while start > 0 and kinds[start - 1] in SUB_LABELS:
+        start -= 1
+    parts = kinds[start:]
+    return start if len(parts) >= 2 and "target" in parts else None
+
+
+def lower_header_row(above: list[str], kinds: list[str]) -> int | None:
+    """Where the target's parts start in the lower row of a two-row header printed after the
+    upper one, or None when `kinds` is no such row under `above`. The upper row holds 年度指标值
+    (spanning 指标性质 | 指标值 | 度量单位) and the columns right of it (实际完成值 | 分值 | 得分 |
+    偏差), its level columns merged into one label (绩效指标) or none; the lower one the level
+    columns (一级 | 二级 | 三级) and the target's parts. The header is then the lower row's
+    levels, the upper row from 年度指标值 on, with the parts under 年度指标值."""
+    tail = trailing_parts(kinds)
+    if not tail or any(k not in _LEFT_OF_TARGET for k in kinds[:tail]):
+        return None
+    if "target" not in above or any(k in _LEFT_OF_TARGET for k in above):
+        return None
+    return tail
+
+
 def is_prose(column: str) -> bool:
     return column in PROSE
 

@@ -278,12 +278,10 @@ class StreamRows:
         self._upper = None
         if upper is None or upper[1] != len(self.table.rows):
             return False  # rows came between: no lower row of that header
-        tail = _trailing_parts(kinds)
-        if tail is None or not tail or any(k not in _LEFT_OF_TARGET for k in kinds[:tail]):
-            return False
         above, _ = upper
         above_kinds = align.header_kinds([p.text for p in above])
-        if "target" not in above_kinds or any(k in _LEFT_OF_TARGET for k in above_kinds):
+        tail = align.lower_header_row(above_kinds, kinds)
+        if tail is None:
             return False
         at = above_kinds.index("target")
         header, sub = pieces[:tail] + above[at:], pieces[tail:]
@@ -903,19 +901,6 @@ def _sub_header_at(kinds: list[str]) -> tuple[int, int] | None:
         if n >= 2:
             return at, n
     return None
-
-
-_LEFT_OF_TARGET = frozenset({"level1", "level2", "name", "seq"})
-
-
-def _trailing_parts(kinds: list[str]) -> int | None:
-    """Where a header run's closing parts of a split target start (指标性质 | 指标值 | 度量单位:
-    two or more, the value among them), or None."""
-    start = len(kinds)
-    while start > 0 and kinds[start - 1] in align.SUB_LABELS:
-        start -= 1
-    parts = kinds[start:]
-    return start if len(parts) >= 2 and "target" in parts else None
 
 
 def _trailing_sub_header(kinds: list[str]) -> int | None:
