@@ -399,6 +399,8 @@ class StreamRows:
         text = ahead
         self.i += len(text)
         non_empty = [p for p in text if not p.empty]
+        if not self.counted and len(_sentences_joined(non_empty)) < len(non_empty):
+            text = non_empty = _sentences_joined(non_empty)
         if not columns or not non_empty:
             if non_empty:
                 self.table.add_positional(non_empty)
@@ -913,6 +915,21 @@ def _trailing_sub_header(kinds: list[str]) -> int | None:
     if len(kinds) - start < 2 or "target" not in kinds[:start]:
         return None
     return start
+
+
+_CLAUSE_MARKS = tuple(",，、;；:：")
+
+
+def _sentences_joined(pieces: list[Piece]) -> list[Piece]:
+    """Goal text pieces where a piece ending in a clause mark ("…服装等设备," + "并添置…") is
+    one sentence cut at a space or a line break: a cell's text does not end mid-sentence."""
+    out: list[Piece] = []
+    for p in pieces:
+        if out and out[-1].text.rstrip().endswith(_CLAUSE_MARKS):
+            out[-1] = _join([out[-1], p])
+            continue
+        out.append(p)
+    return out
 
 
 def _join(pieces: list[Piece]) -> Piece:
