@@ -232,6 +232,39 @@ def expand(kinds: list[str], sub: list[str]) -> tuple[list[str], int] | None:
     return None
 
 
+# What an upper header column spans in the lower row: a target its parts, a score its parts
+# (自评得分 over 单项指标得分 | 权重占比 | 单项指标折算得分).
+_SPANS = {"target": SUB_LABELS, "score": frozenset({"score", "share", "weighted_score"})}
+
+
+def spanned(upper: list[str], lower: list[str]) -> list[list[int | None]] | None:
+    """Which lower-row labels stand under each upper column of a two-row header, left to
+    right: each spanning column (年度指标值, 自评得分) takes the run of lower labels that are
+    its parts, every other column stands over both rows. A split target written 符号 | 单位
+    has its value between them (the comparator, the number, the unit: ≥ 98 %), a column
+    under the spanning label (None). None unless every lower label is placed and each
+    spanning column that takes parts takes two or more."""
+    out: list[list[int | None]] = []
+    k = 0
+    for kind in upper:
+        parts: list[int | None] = []
+        family = _SPANS.get(kind, frozenset())
+        while k < len(lower) and lower[k] in family:
+            parts.append(k)
+            k += 1
+        if parts and kind == "target" and "target" not in {lower[p] for p in parts}:
+            kinds = [lower[p] for p in parts]
+            if "comparator" not in kinds or "unit" not in kinds:
+                return None
+            parts.insert(kinds.index("unit"), None)
+        if len(parts) == 1:
+            return None
+        out.append(parts)
+    if k < len(lower) or not any(out):
+        return None
+    return out
+
+
 _LEFT_OF_TARGET = frozenset({"level1", "level2", "name", "seq"})
 
 
