@@ -917,11 +917,11 @@ def _trailing_sub_header(kinds: list[str]) -> int | None:
     return start
 
 
-_CLAUSE_MARKS = tuple(",，、;；:：")
+_CLAUSE_MARKS = tuple(",，、")  # (a list's "；" may close a cell: "1.…；2.…；")
 
 
 def _sentences_joined(pieces: list[Piece]) -> list[Piece]:
-    """Goal text pieces where a piece ending in a clause mark ("…服装等设备," + "并添置…") is
+    """Goal text pieces where a piece ending in a comma ("…服装等设备," + "并添置…") is
     one sentence cut at a space or a line break: a cell's text does not end mid-sentence."""
     out: list[Piece] = []
     for p in pieces:
