@@ -310,3 +310,14 @@ def test_a_label_note_whose_closing_bracket_ocr_read_as_1_still_ends_the_label()
     funding = next(r for r in rows if r and r[0].replace(" ", "") == "年度财政资金总额")
     assert funding[1:5] == ["", "", "", "20"]
     assert any("10001000100%" in n and "written together" in n for n in notes)
+
+
+def test_a_goal_piece_ending_in_a_comma_goes_on_in_the_next_and_is_not_the_planned_text_alone():
+    # "…设备," + "并添置…设备。已完成": the space is inside the planned text, and where it ends and
+    # 实际完成情况 begins is not written, so neither is read as the other's half.
+    rows, notes = rows_of("项目名称 演出设备更新专项经费 主管部门 新洲区楚剧团 年度 总体 目标 预期目标 实际完成情况 "
+                          "更新剧团老化、损坏的音响、灯光、道具、服装等设备, 并添置一些新剧目所必需的演出设备。已完成 "
+                          "绩效指标 一级指标 二级指标 三级指标 年度指标值 实际完成值 分值 得分 偏差原因分析及改进措施 "
+                          "产出指标 数量指标 演出人员满意度 100% 95% 10 9")
+    assert not any(cell.startswith("并添置") for r in rows for cell in r)
+    assert any("预期目标 ends is not known" in n for n in notes)

@@ -166,3 +166,45 @@ def test_cell_per_line_with_a_split_target_under_a_two_row_header():
     assert texts[1][3:6] == ["指标性质", "指标值", "度量单位"]
     assert texts[2] == ["产出指标", "数量指标", "发放慰问金人数", "≥", "4", "人", "4人", "10", "10"]
     assert texts[3] == ["", "质量指标", "发放准确率", "＝", "100", "%", "100%", "10", "9"]
+
+
+def test_two_row_header_whose_upper_row_spans_the_levels_and_the_target():
+    # The upper row names the levels as one label (绩效指标) and the split target (年度指标值),
+    # the lower one the levels and the target's parts; "||||" pads every row past the header.
+    text = "\n".join([
+        "| 绩效指标 | 年度指标值 | 实际完成值 | 分值 | 得分 | 偏差原因分析及改进措施 | |||||",
+        "| 一级 指标 | 二级指标 | 三级指标 | 指标性质 | 指标值 | 度量单位 | |||||",
+        "| 产出指标 | 数量指标 | 补助经费 | ＝ | 72890 | 元 | 72890 | 10.00 | 9.00 | ||",
+        "| 质量指标 | 项目验收合格率 | ＝ | 100 | % | 100 | 20 | 19 | |||",
+    ])
+    [grid] = text_grids(text)
+    texts = grid.texts()
+    assert texts[0][:4] == ["一级 指标", "二级指标", "三级指标", "年度指标值"] and grid.rows[0][3].colspan == 3
+    assert texts[0][6:10] == ["实际完成值", "分值", "得分", "偏差原因分析及改进措施"]
+    assert texts[1][3:6] == ["指标性质", "指标值", "度量单位"]
+    assert texts[2][:9] == ["产出指标", "数量指标", "补助经费", "＝", "72890", "元", "72890", "10.00", "9.00"]
+    assert texts[3][:9] == ["", "质量指标", "项目验收合格率", "＝", "100", "%", "100", "20", "19"]
+
+
+def test_two_row_header_whose_target_and_score_span_the_lower_labels_one_row_a_line():
+    # Hebei: 预期指标值 over 符号 | 单位 (the value between them), 自评得分 over three numbers; the
+    # section's title opens the header's line, and the lower header line is no part of the upper.
+    text = "\n".join([
+        "四、年度绩效指标完成情况 一级指标 二级指标 三级指标 指标分值 预期指标值 单项指标实际完成值 单项指标完成情况 自评得分",
+        "符号 单位(文字描述) 单项指标得分 权重占比(%) 单项指标折算得分",
+        "产出指标 质量指标 覆盖率 享受补贴政策人数占总数的比例 >= 98 %(百分比) 100% 完成 25.00 25.00 6.25",
+        "时效指标 完成率 按照要求每月及时完成审批的比例 >= 99 %(百分比) 100% 完成 25.00 25.00 6.25",
+    ])
+    [grid] = text_grids(text)
+    texts = grid.texts()
+    assert texts[0][5] == "预期指标值" and grid.rows[0][5].colspan == 3
+    assert texts[0][10] == "自评得分" and grid.rows[0][10].colspan == 3
+    assert texts[1][5:8] == ["符号", "预期指标值", "单位(文字描述)"] and texts[1][10:] == [
+        "单项指标得分", "权重占比(%)", "单项指标折算得分"]
+    assert texts[2][5:] == ["≥", "98", "%(百分比)", "100%", "完成", "25.00", "25.00", "6.25"]
+    assert texts[3][5:] == ["≥", "99", "%(百分比)", "100%", "完成", "25.00", "25.00", "6.25"]
+    from reviewer.extract import parse_text
+    [form] = parse_text("项目名称: 高龄津贴\n" + text, "hebei.txt")
+    first = form.model_dump()["indicators"][0]
+    assert (first["name"], first["target"], first["actual"], first["weighted_score"]) == (
+        "覆盖率", "≥98%(百分比)", "100%", 6.25)

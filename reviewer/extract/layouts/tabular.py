@@ -903,12 +903,18 @@ def _goal_columns(header: _Row) -> list[Column]:
     return columns
 
 
+# A header row's first cell numbered as a part of the form ("四、年度绩效指标完成情况"): the
+# part's title, written on the header's line, no column (though it holds 完成情况).
+_SECTION_NUMBER = re.compile(r"^\s*[一二三四五六七八九十]+\s*、")
+
+
 def _columns(header: _Row, field_of) -> list[Column]:
     """The header's columns from its first known label on. A label that names no field (or
     a field already taken) still bounds its neighbour's span, as UNKNOWN + its text."""
     columns: list[Column] = []
     taken: set[str] = set()
-    fields = [field_of(gc.cell.text) for gc in header.cells]
+    fields = [None if k == 0 and _SECTION_NUMBER.match(gc.cell.text) else field_of(gc.cell.text)
+              for k, gc in enumerate(header.cells)]
     points = category_points(fields)
     for k, gc in enumerate(header.cells):
         field = None if k in points else fields[k]  # a category's 分值: its own column, no indicator's

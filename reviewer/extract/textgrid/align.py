@@ -232,6 +232,67 @@ def expand(kinds: list[str], sub: list[str]) -> tuple[list[str], int] | None:
     return None
 
 
+# What an upper header column spans in the lower row: a target its parts, a score its parts
+# (自评得分 over 单项指标得分 | 权重占比 | 单项指标折算得分).
+_SPANS = {"target": SUB_LABELS, "score": frozenset({"score", "share", "weighted_score"})}
+
+
+def spanned(upper: list[str], lower: list[str]) -> list[list[int | None]] | None:
+    """Which lower-row labels stand under each upper column of a two-row header, left to
+    right: each spanning column (年度指标值, 自评得分) takes the run of lower labels that are
+    its parts, every other column stands over both rows. A split target written 符号 | 单位
+    has its value between them (the comparator, the number, the unit: ≥ 98 %), a column
+    under the spanning label (None). None unless every lower label is placed and each
+    spanning column that takes parts takes two or more."""
+    out: list[list[int | None]] = []
+    k = 0
+    for kind in upper:
+        parts: list[int | None] = []
+        family = _SPANS.get(kind, frozenset())
+        while k < len(lower) and lower[k] in family:
+            parts.append(k)
+            k += 1
+        if parts and kind == "target" and "target" not in {lower[p] for p in parts}:
+            kinds = [lower[p] for p in parts]
+            if "comparator" not in kinds or "unit" not in kinds:
+                return None
+            parts.insert(kinds.index("unit"), None)
+        if len(parts) == 1:
+            return None
+        out.append(parts)
+    if k < len(lower) or not any(out):
+        return None
+    return out
+
+
+_LEFT_OF_TARGET = frozenset({"level1", "level2", "name", "seq"})
+
+
+def trailing_parts(kinds: list[str]) -> int | None:
+    """Where a header run's closing parts of a split target start (指标性质 | 指标值 | 度量单位:
+    two or more, the value among them), or None."""
+    start = len(kinds)
+    while start > 0 and kinds[start - 1] in SUB_LABELS:
+        start -= 1
+    parts = kinds[start:]
+    return start if len(parts) >= 2 and "target" in parts else None
+
+
+def lower_header_row(above: list[str], kinds: list[str]) -> int | None:
+    """Where the target's parts start in the lower row of a two-row header printed after the
+    upper one, or None when `kinds` is no such row under `above`. The upper row holds 年度指标值
+    (spanning 指标性质 | 指标值 | 度量单位) and the columns right of it (实际完成值 | 分值 | 得分 |
+    偏差), its level columns merged into one label (绩效指标) or none; the lower one the level
+    columns (一级 | 二级 | 三级) and the target's parts. The header is then the lower row's
+    levels, the upper row from 年度指标值 on, with the parts under 年度指标值."""
+    tail = trailing_parts(kinds)
+    if not tail or any(k not in _LEFT_OF_TARGET for k in kinds[:tail]):
+        return None
+    if "target" not in above or any(k in _LEFT_OF_TARGET for k in above):
+        return None
+    return tail
+
+
 def is_prose(column: str) -> bool:
     return column in PROSE
 

@@ -107,7 +107,8 @@ def _join_split_headers(lines: list[list[Piece]]) -> list[list[Piece]]:
 
     out: list[list[Piece]] = []
     for cells in lines:
-        if out and is_header([c.text for c in cells]):
+        if out and is_header([c.text for c in cells]) and not is_header([c.text for c in out[-1]]):
+            # (a header line above is a header of its own: the line is its lower row)
             before = out[-1]
             k = len(before)
             while k > 0 and cue.column_kind(before[k - 1].text):

@@ -278,12 +278,10 @@ class StreamRows:
         self._upper = None
         if upper is None or upper[1] != len(self.table.rows):
             return False  # rows came between: no lower row of that header
-        tail = _trailing_parts(kinds)
-        if tail is None or not tail or any(k not in _LEFT_OF_TARGET for k in kinds[:tail]):
-            return False
         above, _ = upper
         above_kinds = align.header_kinds([p.text for p in above])
-        if "target" not in above_kinds or any(k in _LEFT_OF_TARGET for k in above_kinds):
+        tail = align.lower_header_row(above_kinds, kinds)
+        if tail is None:
             return False
         at = above_kinds.index("target")
         header, sub = pieces[:tail] + above[at:], pieces[tail:]
@@ -401,6 +399,8 @@ class StreamRows:
         text = ahead
         self.i += len(text)
         non_empty = [p for p in text if not p.empty]
+        if not self.counted and len(_sentences_joined(non_empty)) < len(non_empty):
+            text = non_empty = _sentences_joined(non_empty)
         if not columns or not non_empty:
             if non_empty:
                 self.table.add_positional(non_empty)
@@ -919,19 +919,6 @@ def _sub_header_at(kinds: list[str]) -> tuple[int, int] | None:
     return None
 
 
-_LEFT_OF_TARGET = frozenset({"level1", "level2", "name", "seq"})
-
-
-def _trailing_parts(kinds: list[str]) -> int | None:
-    """Where a header run's closing parts of a split target start (指标性质 | 指标值 | 度量单位:
-    two or more, the value among them), or None."""
-    start = len(kinds)
-    while start > 0 and kinds[start - 1] in align.SUB_LABELS:
-        start -= 1
-    parts = kinds[start:]
-    return start if len(parts) >= 2 and "target" in parts else None
-
-
 def _trailing_sub_header(kinds: list[str]) -> int | None:
     """Where the second header row starts when a merged two-row header is printed row by row
     (一级指标 … 年度指标值 … 偏差原因, then 指标性质 | 指标值 | 度量单位): a run of two or more parts
@@ -942,6 +929,21 @@ def _trailing_sub_header(kinds: list[str]) -> int | None:
     if len(kinds) - start < 2 or "target" not in kinds[:start]:
         return None
     return start
+
+
+_CLAUSE_MARKS = tuple(",，、")  # (a list's "；" may close a cell: "1.…；2.…；")
+
+
+def _sentences_joined(pieces: list[Piece]) -> list[Piece]:
+    """Goal text pieces where a piece ending in a comma ("…服装等设备," + "并添置…") is
+    one sentence cut at a space or a line break: a cell's text does not end mid-sentence."""
+    out: list[Piece] = []
+    for p in pieces:
+        if out and out[-1].text.rstrip().endswith(_CLAUSE_MARKS):
+            out[-1] = _join([out[-1], p])
+            continue
+        out.append(p)
+    return out
 
 
 def _join(pieces: list[Piece]) -> Piece:

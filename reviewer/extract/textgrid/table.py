@@ -88,6 +88,40 @@ class TableBuilder:
         self.rows += [first, second]
         return True
 
+    def add_spanning_header(self, header: list[Piece], sub: list[Piece], width: int) -> bool:
+        """A two-row header whose upper columns span the lower row's labels (align.spanned)."""
+        header = [p for p in header if not p.empty]
+        sub = [p for p in sub if not p.empty]
+        upper = align.header_kinds([p.text for p in header])
+        lower = align.header_kinds([p.text for p in sub])
+        spans = align.spanned(upper, lower)
+        if spans is None:
+            return False
+        top = len(self.rows)
+        kinds: list[str] = []
+        first: list[Cell] = []
+        second: list[Cell] = []
+        for piece, kind, parts in zip(header, upper, spans):
+            cell = self.src.cell(piece)
+            at = len(first)
+            if not parts:
+                kinds.append(kind)
+                first.append(replace(cell, rowspan=2))
+                second.append(Cell("", where=cell.where, covered_by=(top, at)))
+                continue
+            kinds += [lower[p] if p is not None else "target" for p in parts]
+            first.append(replace(cell, colspan=len(parts)))
+            first += [Cell("", where=cell.where, covered_by=(top, at))] * (len(parts) - 1)
+            # the value's column has no label of its own: the spanning label (预期指标值) names it
+            second += [self.src.cell(sub[p]) if p is not None else cell for p in parts]
+        self.settle_lone_values()
+        self._placed_values = []
+        self.kinds, self._padded = kinds, 0
+        self.header_kinds_seen.update(kinds)
+        pad = [Cell("")] * max(width - len(first), 0)
+        self.rows += [first + pad, second + pad]
+        return True
+
     def add_total(self, label: Piece, numbers: list[Piece]) -> bool:
         """The 总分 / 合计 row: its numbers under 分值, 得分 (and 复核分), in that order, when the
         header has those columns and the count matches; else False."""
@@ -278,6 +312,13 @@ def build(src: Source, raw: list[RawRow], origin: str, width: int | None = None)
                 if table.add_two_row_header(row.cells, following.cells, width):
                     i += 2
                     continue
+            if following and _two_row_header_upper_first(table, row.cells, following.cells, width):
+                i += 2
+                continue
+            if following and align.is_header([p.text for p in following.cells]) and table.add_spanning_header(
+                    row.cells, following.cells, width):
+                i += 2
+                continue
             cells = row.cells
             if align.header_kinds([cells[0].text])[0] in align.AMOUNTS:
                 # A funding header with no column for its row labels (项目资金 merged down, printed
@@ -303,6 +344,26 @@ def build(src: Source, raw: list[RawRow], origin: str, width: int | None = None)
         i += 1
     table.settle_lone_values()
     return table
+
+
+def _two_row_header_upper_first(table: TableBuilder, upper: list[Piece], lower: list[Piece], width: int) -> bool:
+    """A two-row header whose upper row (绩效指标 | 年度指标值 | 实际完成值 | 分值 | 得分 | …) is
+    followed by the lower one (一级指标 | 二级指标 | 三级指标 | 指标性质 | 指标值 | 度量单位): one
+    header of the lower row's levels, then the upper row from 年度指标值 on, split into the
+    parts (align.lower_header_row). Without it the lower row alone would be the header and
+    the columns right of the target (实际完成值, 分值, 得分) would be none of its."""
+    lower = [p for p in lower if not p.empty]
+    above = align.header_kinds([p.text for p in upper])
+    tail = align.lower_header_row(above, align.header_kinds([p.text for p in lower]))
+    if tail is None:
+        return False
+    at = above.index("target")
+    header = lower[:tail] + [p for p in upper[at:] if not p.empty]
+    if not table.add_two_row_header(header, lower[tail:], width):
+        return False
+    table.notes.append(f"{table.src.where(lower[0].start, lower[-1].end)}: the lower row of a two-row header, "
+                       "its level columns left of the target's parts")
+    return True
 
 
 _POINTS_COLUMNS = frozenset({"weight", "score", "review_score", "weighted_score"})
