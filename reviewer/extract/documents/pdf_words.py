@@ -1,0 +1,379 @@
+"""A PDF table drawn without ruling lines, read from its words' coordinates.
+
+A scanned form with an OCR text layer keeps its lines in the image, and some forms are
+drawn without borders: pdfplumber's ruled-table finder finds nothing there, yet the words
+stand in a table. Here the table is rebuilt from where each word stands (pdfplumber's
+`extract_words`, x0/x1/top/bottom):
+
+- words of one line that nearly touch are one phrase ("1" "个" → "1 个"); a wider gap parts cells;
+- columns are where phrases start, a start that two or more lines share;
+- a cell's wrapped lines are closer together than rows are, so the lines of one column that
+  nearly touch are one cell, joined with "\n" in reading order;
+- a row's cells overlap vertically (centred or top-aligned alike), so a cell belongs to the
+  row whose one-line cells it overlaps;
+- a level name or a row label that forms merge down (一级指标 over its group, 项目资金 over its
+  rows) is centred over the rows it covers: it goes to the first of them, covering the rest,
+  when exactly such a run of empty cells is centred on it.
+
+Nothing is guessed: a phrase that starts at no column, or a merged label that fits no run of
+rows, is left out and named in the grid's notes. A run of rows becomes a table only where a
+row of it names indicator or funding columns (the grid reader's own label functions), so a
+page of narrative text stays text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from reviewer.extract.documents.common import Layout
+from reviewer.extract.grid import Grid
+from reviewer.extract.textgrid import cues as cue
+from reviewer.extract.textgrid.align import is_amount_header, is_header
+
+_PHRASE_GAP = 0.6  # words closer than this many line heights are one phrase (a space inside a cell)
+_START_SLACK = 0.4  # line heights a column's starts may wander by (rounding, an OCR layer's jitter)
+_WRAP_GAP = 0.5  # a cell's next line starts within this many line heights of the last one's bottom
+_CENTRE_SLACK = 0.5  # line heights a merged label's centre may be off its rows' centre
+
+
+@dataclass
+class Phrase:
+    text: str
+    x0: float
+    x1: float
+    top: float
+    bottom: float
+
+    @property
+    def height(self) -> float:
+        return max(self.bottom - self.top, 1.0)
+
+
+@dataclass
+class Block:
+    """One cell's text: the phrases of a column that wrap onto each other."""
+
+    column: int
+    lines: list[Phrase]
+
+    @property
+    def top(self) -> float:
+        return self.lines[0].top
+
+    @property
+    def bottom(self) -> float:
+        return self.lines[-1].bottom
+
+    @property
+    def centre(self) -> float:
+        return (self.top + self.bottom) / 2
+
+    @property
+    def x1(self) -> float:
+        return max(p.x1 for p in self.lines)
+
+    @property
+    def text(self) -> str:
+        return "\n".join(p.text for p in self.lines)
+
+
+@dataclass
+class Row:
+    core: tuple[float, float]  # the band of its smallest cell: every cell of the row overlaps it
+    blocks: list[Block] = field(default_factory=list)
+
+    @property
+    def top(self) -> float:
+        return min(b.top for b in self.blocks)
+
+    @property
+    def bottom(self) -> float:
+        return max(b.bottom for b in self.blocks)
+
+
+@dataclass
+class WordTable:
+    """A table read from words: its grid, its vertical extent and its column starts."""
+
+    grid: Grid
+    top: float
+    bottom: float
+    columns: list[float]
+
+
+def word_tables(words: list[dict], page_number: int, continues: list[float] | None = None) -> list[WordTable]:
+    """The tables that a page's words (pdfplumber word dicts) stand in. `continues`: the column
+    starts of a words table the previous page ended with, which this page's first rows may
+    continue without a header of their own."""
+    lines = _lines(words)
+    phrases = [p for line in lines for p in _phrases(line)]
+    if not phrases:
+        return []
+    starts = _column_starts(phrases)
+    if continues and _same_starts(starts, continues):
+        starts = continues
+    if len(starts) < 3:
+        return []
+    blocks, stray = _blocks(phrases, starts)
+    rows = _rows(blocks)
+    tables = []
+    for first, last in _table_runs(rows, stray, continues is not None and _same_starts(starts, continues)):
+        run = rows[first : last + 1]
+        top, bottom = run[0].top, run[-1].bottom
+        strays = [p for p in stray if top <= (p.top + p.bottom) / 2 <= bottom]
+        grid = _grid(run, starts, f"page {page_number} words table {len(tables) + 1}", strays)
+        tables.append(WordTable(grid, top, bottom, starts))
+    return tables
+
+
+# ---------------------------------------------------------------- lines, phrases, columns
+
+
+def _lines(words: list[dict]) -> list[list[dict]]:
+    """Words side by side: a word joins the line whose first word it overlaps by half its height."""
+    lines: list[list[dict]] = []
+    for w in sorted(words, key=lambda w: (w["top"], w["x0"])):
+        if lines:
+            head = lines[-1][0]
+            overlap = min(head["bottom"], w["bottom"]) - max(head["top"], w["top"])
+            if overlap >= 0.5 * min(head["bottom"] - head["top"], w["bottom"] - w["top"]):
+                lines[-1].append(w)
+                continue
+        lines.append([w])
+    return [sorted(line, key=lambda w: w["x0"]) for line in lines]
+
+
+def _phrases(line: list[dict]) -> list[Phrase]:
+    out: list[Phrase] = []
+    for w in line:
+        p = Phrase(w["text"], w["x0"], w["x1"], w["top"], w["bottom"])
+        if out and p.x0 - out[-1].x1 < _PHRASE_GAP * min(out[-1].height, p.height):
+            last = out[-1]
+            out[-1] = Phrase(f"{last.text} {p.text}", last.x0, p.x1, min(last.top, p.top), max(last.bottom, p.bottom))
+        else:
+            out.append(p)
+    return out
+
+
+def _column_starts(phrases: list[Phrase]) -> list[float]:
+    """Where columns start: phrase starts that two or more lines share."""
+    height = _line_height(phrases)
+    clusters: list[list[float]] = []
+    for x in sorted(p.x0 for p in phrases):
+        if clusters and x - clusters[-1][0] <= _START_SLACK * height:
+            clusters[-1].append(x)
+        else:
+            clusters.append([x])
+    return [min(c) for c in clusters if len(c) >= 2]
+
+
+def _line_height(phrases: list[Phrase]) -> float:
+    heights = sorted(p.height for p in phrases)
+    return heights[len(heights) // 2]
+
+
+def _column_of(x0: float, starts: list[float], height: float) -> int | None:
+    for k, s in enumerate(starts):
+        if abs(x0 - s) <= _START_SLACK * height:
+            return k
+    return None
+
+
+def _same_starts(a: list[float], b: list[float]) -> bool:
+    return len(a) == len(b) and all(abs(x - y) <= 2 for x, y in zip(a, b))
+
+
+# ---------------------------------------------------------------- cells and rows
+
+
+def _blocks(phrases: list[Phrase], starts: list[float]) -> tuple[list[Block], list[Phrase]]:
+    """Each column's phrases, the wrapped lines of one cell joined; and the phrases that start at no column."""
+    by_column: dict[int, list[Phrase]] = {}
+    stray: list[Phrase] = []
+    for p in phrases:
+        k = _column_of(p.x0, starts, p.height)
+        (stray.append(p) if k is None else by_column.setdefault(k, []).append(p))
+    blocks: list[Block] = []
+    for k, column in by_column.items():
+        column.sort(key=lambda p: p.top)
+        current: Block | None = None
+        for p in column:
+            if current is not None and p.top - current.bottom < _WRAP_GAP * p.height:
+                current.lines.append(p)
+            else:
+                current = Block(k, [p])
+                blocks.append(current)
+    return blocks, stray
+
+
+def _mergeable(block: Block) -> bool:
+    """A cell that forms merge down over rows: a level name, a row or section label, a
+    column label (over a two-row header)."""
+    text = "".join(block.text.split())
+    return bool(cue.level(text) or cue.is_label(text))
+
+
+def _rows(blocks: list[Block]) -> list[Row]:
+    """Rows from the cells' vertical bands, smallest cells first: a cell joins the row whose
+    band it overlaps. Labels come after the values, and join a row of values before a row of
+    labels: a merged label centred between rows is placed afterwards (_place_merged)."""
+    by_size = sorted(blocks, key=lambda b: (len(b.lines), b.bottom - b.top, b.top))
+    values: list[Row] = []
+    for b in (b for b in by_size if not _mergeable(b)):
+        _join(b, values, values)
+    labels: list[Row] = []
+    for b in (b for b in by_size if _mergeable(b)):
+        _join(b, values if any(_overlaps(b, r.core) for r in values) else labels, labels)
+    return sorted(values + labels, key=lambda r: r.core[0])
+
+
+def _join(b: Block, rows: list[Row], new: list[Row]) -> None:
+    """Put the cell in the first row whose band it overlaps (a tall cell over two rows'
+    bands: the first), else in a new row (appended to `new`)."""
+    hits = [r for r in rows if _overlaps(b, r.core)]
+    if hits:
+        hits[0].blocks.append(b) if len(hits) == 1 else min(hits, key=lambda r: r.core[0]).blocks.append(b)
+    else:
+        new.append(Row((b.top, b.bottom), [b]))
+
+
+def _overlaps(b: Block, band: tuple[float, float]) -> bool:
+    return b.top < band[1] and band[0] < b.bottom
+
+
+# ---------------------------------------------------------------- tables
+
+
+def _texts(row: Row) -> list[str]:
+    return ["".join(b.text.split()) for b in sorted(row.blocks, key=lambda b: b.column)]
+
+
+def _names_columns(row: Row) -> bool:
+    texts = _texts(row)
+    return is_header(texts) or is_amount_header(texts)
+
+
+def _table_runs(rows: list[Row], stray: list[Phrase], continuing: bool) -> list[tuple[int, int]]:
+    """Runs of rows that form a table: rows with no stray phrase (a centred title, a line of
+    prose starts at no column) around a row naming indicator or funding columns; or, on a
+    page continuing a words table, the run it opens with."""
+
+    def clean(r: Row) -> bool:
+        return not any(r.top - 1 <= (p.top + p.bottom) / 2 <= r.bottom + 1 for p in stray) and (
+            len(r.blocks) >= 2 or _mergeable(r.blocks[0]) or _in_columns(r))
+
+    runs: list[tuple[int, int]] = []
+    i = 0
+    while i < len(rows):
+        if not clean(rows[i]):
+            i += 1
+            continue
+        j = i
+        while j + 1 < len(rows) and clean(rows[j + 1]):
+            j += 1
+        if any(_names_columns(r) for r in rows[i : j + 1]) or (continuing and not runs and i == 0):
+            runs.append((i, j))
+        i = j + 1
+    return runs
+
+
+def _in_columns(row: Row) -> bool:
+    """A row of one cell that is a value under a column, not a line of prose across the page."""
+    b = row.blocks[0]
+    return b.column > 0 and len(b.text) <= 40
+
+
+def _grid(rows: list[Row], starts: list[float], name: str, stray: list[Phrase]) -> Grid:
+    notes: list[str] = []
+    merged = _place_merged(rows, starts, notes, name)
+    kept = [r for r, row in enumerate(rows) if row.blocks]  # a label's own row between rows: the label moved
+    layout = Layout("pdf", name, lambda r, c: f"{name} r{r + 1}c{c + 1}")
+    for b, r0, r1 in merged:
+        first = next(k for k, r in enumerate(kept) if r >= r0)
+        last = max(k for k, r in enumerate(kept) if r <= r1)
+        layout.put(first, b.column, b.text, rowspan=last - first + 1)
+    rows = [rows[r] for r in kept]
+    for r, row in enumerate(rows):
+        for b in sorted(row.blocks, key=lambda b: b.column):
+            if (r, b.column) in layout.cells:  # two cells of one column in one row: one cell's parts
+                layout.cells[(r, b.column)][0] += "\n" + b.text
+            elif layout.taken(r, b.column):
+                notes.append(f"{name} r{r + 1}c{b.column + 1}: {b.text!r} stands where a merged cell is; left out")
+            else:
+                layout.put(r, b.column, b.text, colspan=_colspan(b, starts, row, layout, r))
+    for p in stray:
+        notes.append(f"{name}: {p.text!r} starts at no column of the table; left out")
+    grid = layout.grid()
+    grid.notes = notes
+    return grid
+
+
+def _colspan(b: Block, starts: list[float], row: Row, layout: Layout, r: int) -> int:
+    """Columns the cell's text reaches into, up to the next cell of its row."""
+    taken = {o.column for o in row.blocks if o is not b}
+    span = 1
+    while (b.column + span < len(starts) and starts[b.column + span] < b.x1 - 1 and b.column + span not in taken
+           and not layout.taken(r, b.column + span)):
+        span += 1
+    return span
+
+
+def _place_merged(rows: list[Row], starts: list[float], notes: list[str], name: str) -> list[tuple[Block, int, int]]:
+    """Merged labels taken out of their rows, with the first and last row each covers: a label
+    whose column is empty in a run of rows centred on it, the run starting right after the
+    column's previous cell (a merged column is covered from one label to the next). A label
+    that is its own row's cell (centred on its row alone) stays; a label between rows that
+    fits no run is left out with a note."""
+    merged: list[tuple[Block, int, int]] = []
+    for c in sorted({b.column for row in rows for b in row.blocks}):
+        held = [r for r, row in enumerate(rows) if any(_reaches(b, c, starts, row) for b in row.blocks)]
+        free = 0
+        for n, r in enumerate(held):
+            b = next((b for b in rows[r].blocks if b.column == c), None)
+            if b is None:  # the column is covered by a cell from its left
+                free = r + 1
+                continue
+            end = held[n + 1] - 1 if n + 1 < len(held) else len(rows) - 1
+            alone = len(rows[r].blocks) == 1
+            span = _centred_span(rows, b, r, free, end) if _mergeable(b) else None
+            if span is not None and (span != (r, r) or alone):
+                rows[r].blocks.remove(b)
+                merged.append((b, *span))
+                free = span[1] + 1
+            elif _mergeable(b) and alone:
+                rows[r].blocks.remove(b)
+                notes.append(f"{name}: label {b.text!r} between rows fits no run of rows; left out")
+                free = r + 1
+            else:
+                free = r + 1
+    return merged
+
+
+def _centred_span(rows: list[Row], b: Block, r: int, free: int, end: int) -> tuple[int, int] | None:
+    """The run of rows from `free` to at most `end` whose extent the label is centred on
+    (its own row alone when that is the one)."""
+    slack = _CENTRE_SLACK * b.lines[0].height
+
+    def extent(r0: int, r1: int) -> tuple[float, float] | None:
+        members = [x for row in rows[r0 : r1 + 1] for x in row.blocks if x is not b]
+        return (min(x.top for x in members), max(x.bottom for x in members)) if members else None
+
+    best: tuple[float, tuple[int, int]] | None = None
+    own = [(r, r)] if any(not _mergeable(x) for x in rows[r].blocks) else []  # a row of labels alone lies between rows
+    for r0, r1 in [(free, r1) for r1 in range(max(r, free), end + 1)] + own:
+        if r0 > r or not any(x is not b for x in rows[r1].blocks) or (r0 < r1 == r and not own):
+            continue
+        span = extent(r0, r1)
+        off = abs((span[0] + span[1]) / 2 - b.centre) if span is not None else slack + 1
+        if off <= slack and (best is None or off < best[0]):
+            best = (off, (r0, r1))
+    return best[1] if best else None
+
+
+def _reaches(b: Block, c: int, starts: list[float], row: Row) -> bool:
+    """The cell starts in column c or its text reaches into it (no other cell of its row between)."""
+    if b.column == c:
+        return True
+    if c < b.column or any(b.column < o.column <= c for o in row.blocks):
+        return False
+    return starts[c] < b.x1 - 1
