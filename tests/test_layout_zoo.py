@@ -29,7 +29,15 @@ from reviewer.extract import ExtractFailure, extract_file
 # Renderings the readers cannot read yet, and why: (seed, variant, carrier), "*" for any.
 # Strict: a rendering listed here that starts to pass fails the run, so narrow or delete
 # its line when a reader learns to read it.
-NOT_READ_YET: dict[tuple[str, str, str], str] = {}
+NOT_READ_YET: dict[tuple[str, str, str], str] = {
+    # A table without ruling lines is read from its words (documents/pdf_words.py); these
+    # still differ: a level-2 name merged over an even number of rows whose centre no run of
+    # rows matches closely enough, a form continued on the next page without a header, a
+    # total row read into the last indicator (001: 11 fields, 002: 1-25, 003: 12-76).
+    ("001", "national", "pdf-unruled"): "level-2 merges and page continuations of an unruled PDF",
+    ("002", "*", "pdf-unruled"): "page continuations of an unruled PDF",
+    ("003", "*", "pdf-unruled"): "page continuations of an unruled PDF",
+}
 
 
 # Every variant goes through every text carrier and the cheap documents; the merged
@@ -37,7 +45,7 @@ NOT_READ_YET: dict[tuple[str, str, str], str] = {}
 # through everything. Word and PDF are the slow carriers (1-2 s for seed 001's 24 forms),
 # so the largest seed takes them once, in the national template.
 CHEAP_DOCUMENTS = ("xlsx", "xls", "html")
-SLOW_DOCUMENTS = ("docx", "pdf")
+SLOW_DOCUMENTS = ("docx", "pdf", "pdf-unruled")
 LARGEST_SEED = "001_61357c0ed07ba240.part-a"
 
 
@@ -141,7 +149,8 @@ def folder(tmp_path_factory):
 
 
 # What each document carrier is written with; a machine without it skips that carrier.
-WRITERS = {"docx": ("docx",), "xls": ("xlwt", "xlrd"), "pdf": ("reportlab", "pdfplumber")}
+WRITERS = {"docx": ("docx",), "xls": ("xlwt", "xlrd"), "pdf": ("reportlab", "pdfplumber"),
+           "pdf-unruled": ("reportlab", "pdfplumber")}
 
 
 @pytest.mark.parametrize(("seed", "variant", "carrier"), list(_cases()))

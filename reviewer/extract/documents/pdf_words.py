@@ -254,13 +254,16 @@ def _names_columns(row: Row) -> bool:
 
 
 def _table_runs(rows: list[Row], stray: list[Phrase], continuing: bool) -> list[tuple[int, int]]:
-    """Runs of rows that form a table: rows with no stray phrase (a centred title, a line of
-    prose starts at no column) around a row naming indicator or funding columns; or, on a
-    page continuing a words table, the run it opens with."""
+    """Runs of rows that form a table: rows of two or more cells, or of one cell in a column
+    with no stray phrase beside it (a centred title, a line of prose, starts at no column),
+    around a row naming indicator or funding columns; or, on a page continuing a words
+    table, the run it opens with."""
 
-    def clean(r: Row) -> bool:
+    def clean(r: Row) -> bool:  # a row of cells; or one cell, with no stray phrase beside it
+        if len(r.blocks) >= 2:
+            return True
         return not any(r.top - 1 <= (p.top + p.bottom) / 2 <= r.bottom + 1 for p in stray) and (
-            len(r.blocks) >= 2 or _mergeable(r.blocks[0]) or _in_columns(r))
+            _mergeable(r.blocks[0]) or _in_columns(r))
 
     runs: list[tuple[int, int]] = []
     i = 0
