@@ -348,6 +348,9 @@ def _place_merged(rows: list[Row], starts: list[float], notes: list[str], name: 
                 notes.append(f"{name}: label {b.text!r} between rows fits no run of rows; left out")
                 free = r + 1
             else:
+                if span is None and free < r and cue.level("".join(b.text.split())):
+                    notes.append(f"{name} r{r + 1}c{c + 1}: level {b.text!r} may be merged over the empty cells "
+                                 f"above it; no run of rows is centred on it, so it is read in its own row")
                 free = r + 1
     return merged
 
