@@ -81,14 +81,15 @@ class Block:
 class Row:
     core: tuple[float, float]  # the band of its smallest cell: every cell of the row overlaps it
     blocks: list[Block] = field(default_factory=list)
+    blank: bool = False  # a row of empty cells, seen only in the label merged over it (_blank_rows)
 
     @property
     def top(self) -> float:
-        return min(b.top for b in self.blocks)
+        return min((b.top for b in self.blocks), default=self.core[0])
 
     @property
     def bottom(self) -> float:
-        return max(b.bottom for b in self.blocks)
+        return max((b.bottom for b in self.blocks), default=self.core[1])
 
 
 @dataclass
@@ -288,8 +289,9 @@ def _in_columns(row: Row) -> bool:
 
 def _grid(rows: list[Row], starts: list[float], name: str, stray: list[Phrase]) -> Grid:
     notes: list[str] = []
+    rows = _blank_rows(rows)
     merged = _place_merged(rows, starts, notes, name)
-    kept = [r for r, row in enumerate(rows) if row.blocks]  # a label's own row between rows: the label moved
+    kept = [r for r, row in enumerate(rows) if row.blocks or row.blank]  # a label's own row between rows: the label moved
     layout = Layout("pdf", name, lambda r, c: f"{name} r{r + 1}c{c + 1}")
     for b, r0, r1 in merged:
         first = next(k for k, r in enumerate(kept) if r >= r0)
@@ -355,24 +357,56 @@ def _place_merged(rows: list[Row], starts: list[float], notes: list[str], name: 
     return merged
 
 
+def _blank_rows(rows: list[Row]) -> list[Row]:
+    """Rows of empty cells put back where a label merged down from a row is centred below it
+    and the space below the row holds the rest of its span (年度总体目标 over its row of
+    labels and an empty row of goals): the span's bottom mirrors the row's top about the
+    label's centre, and reaches no further than the next row."""
+    out: list[Row] = []
+    for n, row in enumerate(rows):
+        out.append(row)
+        below = rows[n + 1].top if n + 1 < len(rows) else None
+        for b in row.blocks:
+            others = [x for x in row.blocks if x is not b]
+            if not _mergeable(b) or not others or below is None:
+                continue
+            line = b.lines[0].height
+            top, bottom = min(x.top for x in others), max(x.bottom for x in others)
+            span_bottom = 2 * b.centre - top
+            if (b.centre - (top + bottom) / 2 > _CENTRE_SLACK * line and span_bottom - bottom >= line
+                    and span_bottom <= below + _CENTRE_SLACK * line):
+                out.append(Row((bottom + 0.1, min(span_bottom, below - 0.1)), [], blank=True))
+                break
+    return out
+
+
 def _centred_span(rows: list[Row], b: Block, r: int, free: int, end: int) -> tuple[int, int] | None:
     """The run of rows from `free` to at most `end` whose extent the label is centred on
     (its own row alone when that is the one)."""
     slack = _CENTRE_SLACK * b.lines[0].height
 
     def extent(r0: int, r1: int) -> tuple[float, float] | None:
-        members = [x for row in rows[r0 : r1 + 1] for x in row.blocks if x is not b]
-        return (min(x.top for x in members), max(x.bottom for x in members)) if members else None
+        bands = [(x.top, x.bottom) for row in rows[r0 : r1 + 1] for x in row.blocks if x is not b]
+        bands += [row.core for row in rows[r0 : r1 + 1] if row.blank]
+        return (min(t for t, _ in bands), max(e for _, e in bands)) if bands else None
 
     best: tuple[float, tuple[int, int]] | None = None
+    while free < r and rows[free].blank:  # a blank row belongs to the label above it, not to one below
+        free += 1
     own = [(r, r)] if any(not _mergeable(x) for x in rows[r].blocks) else []  # a row of labels alone lies between rows
     for r0, r1 in [(free, r1) for r1 in range(max(r, free), end + 1)] + own:
-        if r0 > r or not any(x is not b for x in rows[r1].blocks) or (r0 < r1 == r and not own):
+        if r0 > r or not (rows[r1].blank or any(x is not b for x in rows[r1].blocks)) or (r0 < r1 == r and not own):
             continue
         span = extent(r0, r1)
         off = abs((span[0] + span[1]) / 2 - b.centre) if span is not None else slack + 1
         if off <= slack and (best is None or off < best[0]):
             best = (off, (r0, r1))
+    if best is None and not own:  # a row of labels between rows: the least span around it
+        spans = sorted(((r0, r1) for r0 in range(free, r) for r1 in range(r + 1, end + 1)), key=lambda s: s[1] - s[0])
+        for r0, r1 in spans:
+            span = extent(r0, r1)
+            if span is not None and abs((span[0] + span[1]) / 2 - b.centre) <= slack:
+                return r0, r1
     return best[1] if best else None
 
 
