@@ -358,17 +358,17 @@ def _place_merged(rows: list[Row], starts: list[float], notes: list[str], name: 
 
 
 def _blank_rows(rows: list[Row]) -> list[Row]:
-    """Rows of empty cells put back where a label merged down from a row is centred below it
-    and the space below the row holds the rest of its span (年度总体目标 over its row of
-    labels and an empty row of goals): the span's bottom mirrors the row's top about the
-    label's centre, and reaches no further than the next row."""
+    """Rows of empty cells put back where a label merged down from a row of labels is centred
+    below it and the space below the row holds the rest of its span (年度总体目标 over its
+    row of labels and an empty row of goals): the span's bottom mirrors the row's top about
+    the label's centre, and reaches no further than the next row."""
     out: list[Row] = []
     for n, row in enumerate(rows):
         out.append(row)
         below = rows[n + 1].top if n + 1 < len(rows) else None
         for b in row.blocks:
             others = [x for x in row.blocks if x is not b]
-            if not _mergeable(b) or not others or below is None:
+            if not _labels_only(rows, n) or not others or below is None:  # a header row over empty cells
                 continue
             line = b.lines[0].height
             top, bottom = min(x.top for x in others), max(x.bottom for x in others)
@@ -381,33 +381,36 @@ def _blank_rows(rows: list[Row]) -> list[Row]:
 
 
 def _centred_span(rows: list[Row], b: Block, r: int, free: int, end: int) -> tuple[int, int] | None:
-    """The run of rows from `free` to at most `end` whose extent the label is centred on
-    (its own row alone when that is the one)."""
+    """The run of rows the label is centred on, within free..end. Labels between two rows of
+    labels (a two-row header's merged labels): the least run around their row. Else the run
+    from `free` (a merged column is covered from one label to the next), or the label's own
+    row alone, whichever is centred closest."""
     slack = _CENTRE_SLACK * b.lines[0].height
 
-    def extent(r0: int, r1: int) -> tuple[float, float] | None:
+    def off(r0: int, r1: int) -> float:
         bands = [(x.top, x.bottom) for row in rows[r0 : r1 + 1] for x in row.blocks if x is not b]
         bands += [row.core for row in rows[r0 : r1 + 1] if row.blank]
-        return (min(t for t, _ in bands), max(e for _, e in bands)) if bands else None
+        if not bands:
+            return slack + 1
+        return abs((min(t for t, _ in bands) + max(e for _, e in bands)) / 2 - b.centre)
 
-    best: tuple[float, tuple[int, int]] | None = None
     while free < r and rows[free].blank:  # a blank row belongs to the label above it, not to one below
         free += 1
-    own = [(r, r)] if any(not _mergeable(x) for x in rows[r].blocks) else []  # a row of labels alone lies between rows
-    for r0, r1 in [(free, r1) for r1 in range(max(r, free), end + 1)] + own:
-        if r0 > r or not (rows[r1].blank or any(x is not b for x in rows[r1].blocks)) or (r0 < r1 == r and not own):
-            continue
-        span = extent(r0, r1)
-        off = abs((span[0] + span[1]) / 2 - b.centre) if span is not None else slack + 1
-        if off <= slack and (best is None or off < best[0]):
-            best = (off, (r0, r1))
-    if best is None and not own:  # a row of labels between rows: the least span around it
+    if _labels_only(rows, r) and 0 < r < len(rows) - 1 and _labels_only(rows, r - 1) and _labels_only(rows, r + 1):
         spans = sorted(((r0, r1) for r0 in range(free, r) for r1 in range(r + 1, end + 1)), key=lambda s: s[1] - s[0])
-        for r0, r1 in spans:
-            span = extent(r0, r1)
-            if span is not None and abs((span[0] + span[1]) / 2 - b.centre) <= slack:
-                return r0, r1
+        return next((s for s in spans if off(*s) <= slack), None)
+    best: tuple[float, tuple[int, int]] | None = None
+    for r0, r1 in [(free, r1) for r1 in range(max(r, free), end + 1)] + [(r, r)]:
+        if r0 > r or not (rows[r1].blank or any(x is not b for x in rows[r1].blocks)):
+            continue
+        o = off(r0, r1)
+        if o <= slack and (best is None or o < best[0]):
+            best = (o, (r0, r1))
     return best[1] if best else None
+
+
+def _labels_only(rows: list[Row], r: int) -> bool:
+    return not rows[r].blank and all(_mergeable(x) for x in rows[r].blocks)
 
 
 def _reaches(b: Block, c: int, starts: list[float], row: Row) -> bool:
