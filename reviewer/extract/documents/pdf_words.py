@@ -111,14 +111,15 @@ def word_tables(words: list[dict], page_number: int, continues: list[float] | No
     if not phrases:
         return []
     starts = _column_starts(phrases)
-    if continues and _same_starts(starts, continues):
+    continuing = bool(continues) and all(any(abs(x - c) <= 2 for c in continues) for x in starts)
+    if continuing:  # the previous page's columns (a last row alone shares no start with another line)
         starts = continues
     if len(starts) < 3:
         return []
     blocks, stray = _blocks(phrases, starts)
     rows = _rows(blocks)
     tables = []
-    for first, last in _table_runs(rows, stray, continues is not None and _same_starts(starts, continues)):
+    for first, last in _table_runs(rows, stray, continuing):
         run = rows[first : last + 1]
         top, bottom = run[0].top, run[-1].bottom
         strays = [p for p in stray if top <= (p.top + p.bottom) / 2 <= bottom]
@@ -178,10 +179,6 @@ def _column_of(x0: float, starts: list[float], height: float) -> int | None:
         if abs(x0 - s) <= _START_SLACK * height:
             return k
     return None
-
-
-def _same_starts(a: list[float], b: list[float]) -> bool:
-    return len(a) == len(b) and all(abs(x - y) <= 2 for x, y in zip(a, b))
 
 
 # ---------------------------------------------------------------- cells and rows
@@ -404,7 +401,7 @@ def _centred_span(rows: list[Row], b: Block, r: int, free: int, end: int) -> tup
         if r0 > r or not (rows[r1].blank or any(x is not b for x in rows[r1].blocks)):
             continue
         o = off(r0, r1)
-        if o <= slack and (best is None or o < best[0]):
+        if o <= slack and (best is None or o < best[0] - 0.5):  # on a tie the run: the column is covered
             best = (o, (r0, r1))
     return best[1] if best else None
 
