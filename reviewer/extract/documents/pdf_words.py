@@ -55,6 +55,7 @@ class Block:
 
     column: int
     lines: list[Phrase]
+    spanning: bool = False  # in a row between rows, overlapping their cells: a cell merged over them
 
     @property
     def top(self) -> float:
@@ -208,7 +209,7 @@ def _mergeable(block: Block) -> bool:
     """A cell that forms merge down over rows: a level name, a row or section label, a
     column label (over a two-row header)."""
     text = "".join(block.text.split())
-    return bool(cue.level(text) or cue.is_label(text))
+    return block.spanning or bool(cue.level(text) or cue.is_label(text))
 
 
 def _rows(blocks: list[Block]) -> list[Row]:
@@ -221,18 +222,31 @@ def _rows(blocks: list[Block]) -> list[Row]:
         _join(b, values, values)
     labels: list[Row] = []
     for b in (b for b in by_size if _mergeable(b)):
-        _join(b, values if any(_overlaps(b, r.core) for r in values) else labels, labels)
-    return sorted(values + labels, key=lambda r: r.core[0])
+        in_values = any(_overlaps(b, r.core) for r in values)
+        _join(b, values if in_values else labels, labels, most=in_values)
+    rows = sorted(values + labels, key=lambda r: r.core[0])
+    for n, row in enumerate(rows):
+        near = [x for other in rows[max(n - 1, 0) : n + 2] if other is not row for x in other.blocks if not _mergeable(x)]
+        if all(_mergeable(b) or any(_overlaps(b, (x.top + 0.5, x.bottom - 0.5)) for x in near) for b in row.blocks):
+            for b in row.blocks:
+                b.spanning = True  # a row between rows: what is not a label is a cell merged over them too
+    return rows
 
 
-def _join(b: Block, rows: list[Row], new: list[Row]) -> None:
-    """Put the cell in the first row whose band it overlaps (a tall cell over two rows'
-    bands: the first), else in a new row (appended to `new`)."""
+def _join(b: Block, rows: list[Row], new: list[Row], most: bool = True) -> None:
+    """Put the cell in the row whose band it overlaps, else in a new row (appended to `new`).
+    Over two rows' bands: the one it covers most of; a label over two rows of labels (a
+    two-row header's), the first."""
     hits = [r for r in rows if _overlaps(b, r.core)]
     if hits:
-        hits[0].blocks.append(b) if len(hits) == 1 else min(hits, key=lambda r: r.core[0]).blocks.append(b)
+        (max(hits, key=lambda r: (_covered(b, r.core), -r.core[0])) if most else hits[0]).blocks.append(b)
     else:
         new.append(Row((b.top, b.bottom), [b]))
+
+
+def _covered(b: Block, band: tuple[float, float]) -> float:
+    """The share of the band that the cell covers."""
+    return (min(b.bottom, band[1]) - max(b.top, band[0])) / max(band[1] - band[0], 0.1)
 
 
 def _overlaps(b: Block, band: tuple[float, float]) -> bool:
