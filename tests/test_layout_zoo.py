@@ -29,15 +29,7 @@ from reviewer.extract import ExtractFailure, extract_file
 # Renderings the readers cannot read yet, and why: (seed, variant, carrier), "*" for any.
 # Strict: a rendering listed here that starts to pass fails the run, so narrow or delete
 # its line when a reader learns to read it.
-NOT_READ_YET: dict[tuple[str, str, str], str] = {
-    # A table without ruling lines is read from its words (documents/pdf_words.py); these
-    # still differ: a level-2 name merged over an even number of rows whose centre no run of
-    # rows matches closely enough, a form continued on the next page without a header, a
-    # total row read into the last indicator (001: 11 fields, 002: 1-25, 003: 12-76).
-    ("001", "national", "pdf-unruled"): "level-2 merges and page continuations of an unruled PDF",
-    ("002", "*", "pdf-unruled"): "page continuations of an unruled PDF",
-    ("003", "*", "pdf-unruled"): "page continuations of an unruled PDF",
-}
+NOT_READ_YET: dict[tuple[str, str, str], str] = {}
 
 
 # Every variant goes through every text carrier and the cheap documents; the merged

@@ -1,5 +1,7 @@
 """PDF: pdfplumber's ruled tables first (merged boxes resolved, a table continued on the
-next page joined), the text outside them second, in reading order."""
+next page joined); then the tables that the other words stand in without ruling lines (a
+border-less form, a scan's OCR text layer: pdf_words, only where a row names indicator or
+funding columns); the text outside them last, in reading order."""
 
 from __future__ import annotations
 
