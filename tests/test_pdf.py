@@ -52,9 +52,10 @@ def test_pdf_without_text_layer_is_reported(tmp_path):
 # ---- a table without ruling lines, read from its words' coordinates (documents/pdf_words.py)
 
 
-def _write_unruled(path, rows: list[list[str]], spans: list[tuple] = (), prose: list[str] = ()) -> None:
+def _write_unruled(path, rows: list[list[str]], spans: list[tuple] = (), prose: list[str] = (),
+                   valign: str = "MIDDLE") -> None:
     """A reportlab table with no GRID lines (a border-less form, or a scan's text layer),
-    cells vertically centred, "\\n" a line break inside a cell."""
+    cells vertically centred (or `valign`), "\\n" a line break inside a cell."""
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.cidfonts import UnicodeCIDFont
@@ -65,7 +66,7 @@ def _write_unruled(path, rows: list[list[str]], spans: list[tuple] = (), prose: 
     story = [Paragraph(line, style) for line in prose]
     if rows:
         data = [[Paragraph(text.replace("\n", "<br/>"), style) for text in row] for row in rows]
-        commands = [("VALIGN", (0, 0), (-1, -1), "MIDDLE")] + [("SPAN", a, b) for a, b in spans]
+        commands = [("VALIGN", (0, 0), (-1, -1), valign)] + [("SPAN", a, b) for a, b in spans]
         story.append(Table(data, colWidths=[60, 60, 90, 60, 60, 40, 40], style=TableStyle(commands)))
     SimpleDocTemplate(str(path)).build(story)
 
@@ -90,6 +91,19 @@ def test_an_unruled_table_is_read_from_its_words(tmp_path):
     assert texts[2][2] == "培训合格率达到\n规定标准"  # a wrapped cell's lines, in reading order
     assert grid.cell(1, 3).where == "page 1 words table 1 r2c4"
     assert grid.notes == []
+
+
+def test_a_top_aligned_unruled_table_keeps_a_merged_label_in_its_first_row(tmp_path):
+    from reviewer.extract.documents import pdf_grids
+
+    pdf = tmp_path / "top.pdf"
+    _write_unruled(pdf, [_HEADER,
+                         ["产出指标", "数量指标", "培训人次", "≥100人次", "120人次", "20", "20"],
+                         ["", "质量指标", "培训合格率达到\n规定标准", "≥95%", "98%", "20", "19"]],
+                   spans=[((0, 1), (0, 2))], valign="TOP")
+    [grid] = pdf_grids(pdf)
+    assert grid.texts()[1:] == [["产出指标", "数量指标", "培训人次", "≥100人次", "120人次", "20", "20"],
+                                ["", "质量指标", "培训合格率达到\n规定标准", "≥95%", "98%", "20", "19"]]
 
 
 def test_a_word_that_starts_at_no_column_is_left_out_with_a_note(tmp_path):

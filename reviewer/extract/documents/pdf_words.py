@@ -8,17 +8,22 @@ stand in a table. Here the table is rebuilt from where each word stands (pdfplum
 - words of one line that nearly touch are one phrase ("1" "个" → "1 个"); a wider gap parts cells;
 - columns are where phrases start, a start that two or more lines share;
 - a cell's wrapped lines are closer together than rows are, so the lines of one column that
-  nearly touch are one cell, joined with "\n" in reading order;
+  nearly touch are one cell, joined by line breaks in reading order;
 - a row's cells overlap vertically (centred or top-aligned alike), so a cell belongs to the
-  row whose one-line cells it overlaps;
-- a level name or a row label that forms merge down (一级指标 over its group, 项目资金 over its
-  rows) is centred over the rows it covers: it goes to the first of them, covering the rest,
-  when exactly such a run of empty cells is centred on it.
+  row whose one-line cells it overlaps (over two rows' bands: the one it covers most of);
+- a cell that forms merge down (a level name over its group, 项目资金 over its rows, a
+  two-row header's labels, or any cell of a row that lies between rows and overlaps their
+  cells) is centred over the rows it covers: it goes to the first of them, covering the
+  rest, when a run of rows is centred on it: the run from the column's last cell (a merged
+  column is covered from one label to the next), or for a two-row header the least run
+  around it; a label centred below its row of labels, with room below, covers an empty row
+  there (年度总体目标 over an empty goal row), which is put back;
+- a page whose column starts are all the previous page's columns continues its table.
 
 Nothing is guessed: a phrase that starts at no column, or a merged label that fits no run of
-rows, is left out and named in the grid's notes. A run of rows becomes a table only where a
-row of it names indicator or funding columns (the grid reader's own label functions), so a
-page of narrative text stays text.
+rows, is left out and named in the grid's notes (a level name read in its own row under empty
+cells is noted too). A run of rows becomes a table only where a row of it names indicator or
+funding columns (the grid reader's own label functions), so a page of narrative text stays text.
 """
 
 from __future__ import annotations
