@@ -37,7 +37,7 @@ NOT_READ_YET: dict[tuple[str, str, str], str] = {}
 # through everything. Word and PDF are the slow carriers (1-2 s for seed 001's 24 forms),
 # so the largest seed takes them once, in the national template.
 CHEAP_DOCUMENTS = ("xlsx", "xls", "csv", "html")
-SLOW_DOCUMENTS = ("docx", "pdf")
+SLOW_DOCUMENTS = ("docx", "pdf", "pdf-unruled")
 LARGEST_SEED = "001_61357c0ed07ba240.part-a"
 
 
@@ -141,7 +141,8 @@ def folder(tmp_path_factory):
 
 
 # What each document carrier is written with; a machine without it skips that carrier.
-WRITERS = {"docx": ("docx",), "xls": ("xlwt", "xlrd"), "pdf": ("reportlab", "pdfplumber")}
+WRITERS = {"docx": ("docx",), "xls": ("xlwt", "xlrd"), "pdf": ("reportlab", "pdfplumber"),
+           "pdf-unruled": ("reportlab", "pdfplumber")}
 
 
 @pytest.mark.parametrize(("seed", "variant", "carrier"), list(_cases()))

@@ -45,7 +45,7 @@ SEEDS: dict[str, tuple[int, ...] | None] = {
 VARIANTS = ("national", "split-target", "review-score", "weighted-score", "synonyms")
 TEXT_CARRIERS = ("tsv", "tsv-quoted", "pipe-rows", "pipe-cells", "pipe-cells-dropped", "cell-lines", "flattened", "aligned",
                  "aligned-centred")
-DOCUMENT_CARRIERS = ("docx", "xlsx", "xls", "csv", "html", "pdf")
+DOCUMENT_CARRIERS = ("docx", "xlsx", "xls", "csv", "html", "pdf", "pdf-unruled")
 CARRIERS = TEXT_CARRIERS + DOCUMENT_CARRIERS
 
 
@@ -815,9 +815,12 @@ def as_html(sheets: list[Sheet]) -> str:
     return "\n".join(out)
 
 
-def write_pdf(sheets: list[Sheet], path: Path) -> None:
+def write_pdf(sheets: list[Sheet], path: Path, ruled: bool = True) -> None:
     """A PDF with a real ruled table per form (reportlab's Table, GRID lines, SPAN for the
-    merged cells), in reportlab's built-in CJK font STSong-Light; a form per page or more."""
+    merged cells), in reportlab's built-in CJK font STSong-Light; a form per page or more.
+    Not `ruled`: the same table without its GRID lines, as a form drawn without borders or a
+    scan's OCR text layer shows it (the lines are in the image): cells vertically centred,
+    long cells wrapped, nothing but the words' positions to tell the cells apart."""
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.pdfbase import pdfmetrics
@@ -834,7 +837,8 @@ def write_pdf(sheets: list[Sheet], path: Path) -> None:
         story += [Paragraph(html.escape(line), title_style) for line in sheet.title]
         t = sheet.table
         data = [["" for _ in range(t.width)] for _ in range(t.height)]
-        commands = [("GRID", (0, 0), (-1, -1), 0.5, "black"), ("VALIGN", (0, 0), (-1, -1), "MIDDLE")]
+        commands = [("GRID", (0, 0), (-1, -1), 0.5, "black")] if ruled else []
+        commands.append(("VALIGN", (0, 0), (-1, -1), "MIDDLE"))
         for box in t.boxes:
             data[box.row][box.col] = Paragraph(html.escape(box.text).replace("\n", "<br/>"), cell_style)
             if box.rowspan > 1 or box.colspan > 1:
@@ -858,6 +862,7 @@ _WRITERS = {
     "xls": write_xls,
     "csv": write_csv,
     "pdf": write_pdf,
+    "pdf-unruled": lambda sheets, path: write_pdf(sheets, path, ruled=False),
 }
 _TEXTS = {
     "tsv": as_tsv,
@@ -882,6 +887,8 @@ def rendering(seed: str, variant: str, carrier: str, folder: Path) -> tuple[Path
     Returns the file and, per form, the fields it carries."""
     forms = sheets(seed, variant)
     path = folder / (f"{seed}.{variant}.{carrier}.txt" if carrier in TEXT_CARRIERS else f"{seed}.{variant}.{carrier}")
+    if carrier == "pdf-unruled":
+        path = folder / f"{seed}.{variant}.unruled.pdf"
     if carrier in _TEXTS:
         path.write_text(_TEXTS[carrier](forms), encoding="utf-8")
     else:

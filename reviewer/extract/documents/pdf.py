@@ -1,5 +1,7 @@
 """PDF: pdfplumber's ruled tables first (merged boxes resolved, a table continued on the
-next page joined), the text outside them second, in reading order."""
+next page joined); then the tables that the other words stand in without ruling lines (a
+border-less form, a scan's OCR text layer: pdf_words, only where a row names indicator or
+funding columns); the text outside them last, in reading order."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from reviewer.extract.documents.common import Layout, failure, source_bytes, source_file
+from reviewer.extract.documents.pdf_words import word_tables
 from reviewer.extract.sources import RUN_OCR
 from reviewer.extract.grid import Cell, Grid
 
@@ -35,7 +38,8 @@ def pdf_blocks(source: Path | bytes) -> list[str | Grid]:
         with pdfplumber.open(source_file(source_bytes(source))) as pdf:
             for number, page in enumerate(pdf.pages, start=1):
                 any_text = any_text or bool(page.chars)
-                for block, columns in _pdf_page(page, number):
+                opened = _open_table(blocks)
+                for block, columns in _pdf_page(page, number, edges[id(opened)] if opened is not None else None):
                     previous = _open_table(blocks)
                     if isinstance(block, Grid) and previous is not None and _same_edges(edges[id(previous)], columns):
                         at = next(i for i in range(len(blocks) - 1, -1, -1) if blocks[i] is previous)
@@ -74,8 +78,10 @@ def _open_table(blocks: list) -> Grid | None:
     return None
 
 
-def _pdf_page(page, number: int) -> list[tuple[str | Grid, list[float]]]:
-    """The page's tables and its text lines outside them, in reading order (top to bottom)."""
+def _pdf_page(page, number: int, open_columns: list[float] | None = None) -> list[tuple[str | Grid, list[float]]]:
+    """The page's tables and its text lines outside them, in reading order (top to bottom):
+    the ruled tables, then the tables its other words stand in without ruling lines
+    (pdf_words; `open_columns`: the columns of the table the previous page ended with)."""
     tables = page.find_tables()
     items: list[tuple[float, str | Grid, list[float]]] = []
     for t, table in enumerate(tables, start=1):
@@ -87,6 +93,10 @@ def _pdf_page(page, number: int) -> list[tuple[str | Grid, list[float]]]:
         x, y = (obj["x0"] + obj["x1"]) / 2, (obj["top"] + obj["bottom"]) / 2
         return not any(x0 <= x <= x1 and top <= y <= bottom for x0, top, x1, bottom in boxes)
 
+    words = [w for w in page.extract_words() if outside(w)]
+    for found in word_tables(words, number, open_columns):
+        items.append((found.top, found.grid, found.columns))
+        boxes.append((float("-inf"), found.top - 0.5, float("inf"), found.bottom + 0.5))
     text_page = page.filter(outside) if boxes else page
     items += [(line["top"], line["text"], []) for line in text_page.extract_text_lines()]
     items.sort(key=lambda item: item[0])
@@ -139,4 +149,4 @@ def _joined(top: Grid, bottom: Grid) -> Grid:
               None if c.covered_by is None else (c.covered_by[0] + shift, c.covered_by[1])) for c in row]
         for row in bottom.rows
     ]
-    return Grid(top.rows + moved, top.origin, top.name)
+    return Grid(top.rows + moved, top.origin, top.name, top.notes + bottom.notes)
