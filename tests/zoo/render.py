@@ -720,6 +720,8 @@ def write_xlsx(sheets: list[Sheet], path: Path) -> None:
         for box in t.boxes:
             value, number_format = spreadsheet_value(box.text)
             cell = ws.cell(top + box.row, 1 + box.col, value)
+            if isinstance(value, str) and value.startswith("="):
+                cell.data_type = "s"  # text typed as '=8个 (openpyxl would store a formula)
             if number_format:
                 cell.number_format = number_format
             if "\n" in box.text:

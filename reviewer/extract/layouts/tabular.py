@@ -35,7 +35,7 @@ from reviewer.domain.vocabulary import depends_on_vocabulary, label_key, vocabul
 from reviewer.extract.assemble import assemble
 from reviewer.extract.grid import Cell, Grid, category_points
 from reviewer.extract.layouts.placement import (
-    IGNORED, NUMBER, PLACEHOLDER, UNKNOWN, Column, GridCell, Placement, by_position, kind, misfit_note, place,
+    DASH, IGNORED, NUMBER, PLACEHOLDER, UNKNOWN, Column, GridCell, Placement, by_position, kind, misfit_note, place,
     unplaced_note,
 )
 from reviewer.extract.textgrid.quoted import has_quoted_break, quoted_fields
@@ -45,7 +45,7 @@ from reviewer.extract.raw import (
 
 NAME = "tabular"
 # Grids whose columns are true positions (merged cells kept as empty fields).
-POSITIONAL = frozenset(("tabs", "docx", "xlsx", "xls", "html", "pdf", ""))
+POSITIONAL = frozenset(("tabs", "csv", "docx", "xlsx", "xls", "html", "pdf", ""))
 
 _CJK = r"\u2018-\u201d\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef"
 _LAYOUT_SPACE = re.compile(rf"(?<=[{_CJK}])\s+")
@@ -465,6 +465,8 @@ class _FormReader:
                            as_wide=row.length == header.length, aligned=row.aligned and row.grid == header.grid)
             if not placed.before:
                 continue
+            if len(row.placed_cells) <= len(columns) and not _same_positions(row, header):
+                _unproven_numbers(placed, columns)
             _placed_by_rate(placed, columns)
             label = RawCell("".join(c.text for c in placed.before), placed.before[0].where)
             cells = {}
@@ -859,6 +861,50 @@ def _placed_by_rate(placed: Placement, columns: list[Column]) -> None:
         placed.cells.update(chosen)
         placed.unplaced = []
         return
+
+
+_MOVABLE = frozenset(("initial_budget", "annual_budget", "executed", "weight"))
+
+
+def _unproven_numbers(placed: Placement, columns: list[Column]) -> None:
+    """A funding row that lost a cell (fewer cells than columns, no true positions): its numbers
+    under 年初 / 全年预算 / 全年执行 / 分值 are all numbers, so where one was placed is a preference
+    of the aligner, not something the row shows ("年度资金总额 | 387664.62 | 10 | 100% | 10":
+    387664.62 may be any of the three amounts). Each is set loose with the columns its order
+    leaves it, between the cells that are sure (a rate, a dash, a word), for the row's 执行率 to
+    settle (_placed_by_rate) or to stay unread."""
+    order = [c.field for c in columns]
+    at = {id(cell): order.index(name) for name, cs in placed.cells.items() for cell in cs}
+    # A dash ("—" for no amount) stands wherever the aligner put it, as unsure as a number: only
+    # the other cells bound a number's columns.
+    cells = sorted((cell for cs in placed.cells.values() for cell in cs if kind(cell.text) != DASH),
+                   key=lambda c: at[id(c)])
+    # 分值 goes with 执行率 and 得分 on the total row: a row with neither (其中：财政拨款 …) has
+    # only amounts, and as many numbers as amount columns fill them.
+    sums = any(order[at[id(c)]] in ("execution_rate", "score") for c in cells)
+    movable = _MOVABLE if sums else _MOVABLE - {"weight"}
+    loose = {id(c) for c in cells if order[at[id(c)]] in movable and kind(c.text) == NUMBER}
+    filled = sum(order[at[id(c)]] in movable for c in cells)
+    if not loose or filled == len(movable.intersection(order)):
+        return  # every amount and 分值 column holds a cell: none was lost among them
+    runs: list[list[int]] = []  # runs of loose cells, by their index in the row
+    for i, c in enumerate(cells):
+        if id(c) in loose and runs and runs[-1][-1] == i - 1:
+            runs[-1].append(i)
+        elif id(c) in loose:
+            runs.append([i])
+    for indexes in runs:
+        run = [cells[i] for i in indexes]
+        i = indexes[0]
+        low = at[id(cells[i - 1])] + 1 if i > 0 else 0
+        j = i + len(run)
+        high = at[id(cells[j])] - 1 if j < len(cells) else len(order) - 1
+        for k, cell in enumerate(run):
+            fields = tuple(f for f in order[low + k:high - (len(run) - 1 - k) + 1] if f in movable)
+            if len(fields) > 1:
+                placed.cells[order[at[id(cell)]]].remove(cell)
+                placed.unplaced.append((cell, fields))
+    placed.cells = {name: cs for name, cs in placed.cells.items() if cs}
 
 
 def _percent_value(text: str) -> float | None:
