@@ -69,3 +69,21 @@ def test_a_dash_does_not_pin_a_number_to_a_column():
                           "其中：当年财政拨款 | 31.69 | — | — | — | ||||\n")
     sub = funding.rows[1]
     assert (sub.initial_budget, sub.annual_budget, sub.executed) == (None, None, None)
+
+
+def test_a_row_whose_blank_cells_are_written_is_read_by_position():
+    # One cell a line, a lone '|' for a blank cell (as realforms/dev/sc-qingshen…-pipecell prints):
+    # every cell of the row is written, so 387664.62 stands under 全年执行数.
+    text = "\n".join([
+        "项目支出绩效自评表", "（2022年度）", "项目名称 |", "义务教育营养改善计划专项资金 |",
+        "项目资金", "（元） |", "|", "年初", "预算数 |", "全年", "预算数 |", "全年", "执行数 |", "分值 |", "执行率 |", "得分 |",
+        "年度资金总额 |", "|", "|", "387664.62 |", "10 |", "100% |", "10 |",
+        "绩效指标 |", "一级指标 |", "二级指标 |", "三级指标 |", "年度", "指标值 |", "实际", "完成值 |", "分值 |", "得分 |",
+        "偏差原因分析", "及改进措施 |",
+        "产出指标 |", "数量指标 |", "学生受资助人数 |", "≥735人次 |", "735 |", "50 |", "50 |", "|",
+        "满意度指标 |", "服务对象满意度指标 |", "学生满意度 |", "≥95% |", "100% |", "50 |", "46 |", "|",
+        "总分 |", "100 |", "96 |", ""])
+    [form] = parse_text(text, "yongde-pipe-cells.txt")
+    row = form.funding.rows[0]
+    assert (row.initial_budget, row.annual_budget, row.executed) == (None, None, 387664.62)
+    assert (form.funding.weight, form.funding.execution_rate, form.funding.score) == (10.0, 100.0, 10.0)

@@ -27,6 +27,10 @@ class Cell:
     # The position holds something that cannot be read (numbers written together, "310.2154.74"):
     # its text is "", but the column is taken, so no other cell of the row belongs in it.
     illegible: bool = False
+    # Of an aligned grid (the text-to-grid reader's), a cell of a row whose every cell was written,
+    # empty ones too (a funding row "年度资金总额 |  |  | 387664.62 | 10 | …" one cell a line):
+    # the row was placed by position, so a cell's column is where it stands, as in a sheet.
+    by_position: bool = False
 
     @property
     def empty(self) -> bool:

@@ -152,6 +152,7 @@ class _Row:
     positional: bool = False  # its grid keeps true positions (merged cells as empty fields)
     illegible: list[GridCell] = field(default_factory=list)  # positions taken by what cannot be read
     aligned: bool = False  # its grid's rows were placed under their header by a reader (Grid.aligned)
+    by_position: bool = False  # that reader placed it by position, every cell written (Cell.by_position)
 
     @property
     def placed_cells(self) -> list[GridCell]:
@@ -191,7 +192,7 @@ def _rows(grids: list[Grid]) -> list[_Row]:
                     illegible.append(GridCell(c, RawCell("", cell.where), True))
             labels = [_label(gc.cell.text) for gc in cells]
             rows.append(_Row(len(rows), cells, labels, _role(labels), len(row), g, positional, illegible,
-                             grid.aligned))
+                             grid.aligned, bool(row) and row[0].by_position))
     return rows
 
 
@@ -461,11 +462,14 @@ class _FormReader:
         for row in body:
             if _only_a_label(row):
                 continue
-            placed = place(row.placed_cells, columns, True, _same_positions(row, header), lead="label",
+            # its cells stand where the header's columns are: a sheet's row, or one the text reader
+            # placed by position under this header, every cell written
+            by_position = _same_positions(row, header) or row.by_position and row.grid == header.grid
+            placed = place(row.placed_cells, columns, True, by_position, lead="label",
                            as_wide=row.length == header.length, aligned=row.aligned and row.grid == header.grid)
             if not placed.before:
                 continue
-            if len(row.placed_cells) <= len(columns) and not _same_positions(row, header):
+            if len(row.placed_cells) <= len(columns) and not by_position:
                 _unproven_numbers(placed, columns)
             _placed_by_rate(placed, columns)
             label = RawCell("".join(c.text for c in placed.before), placed.before[0].where)

@@ -330,7 +330,7 @@ class StreamRows:
             self.table.add_positional([label] + [_unplaced(v) for v in values])
             return
         row = [None] * max(first - 1, 0) + [label]
-        self.table.place_into(row, values, columns, first, exact=not self.loose)
+        self.table.place_into(row, values, columns, first, exact=not self.loose, funding=True)
 
     def _total(self) -> None:
         label = self.t[self.i]

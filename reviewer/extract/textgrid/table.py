@@ -32,10 +32,16 @@ class TableBuilder:
     _padded: int = 0  # of them, columns only padding the header to the table's width
     header_kinds_seen: set[str] = field(default_factory=set)  # of every header read so far
     _placed_values: list[tuple[int, list[int]]] = field(default_factory=list)  # rows placed under the header: value columns
+    _by_position: set[int] = field(default_factory=set)  # funding rows whose every cell was written
 
     def grid(self) -> Grid:
         width = max((len(r) for r in self.rows), default=0)
-        rows = [r + [Cell("")] * (width - len(r)) for r in self.rows if any(not c.empty or c.covered_by for c in r)]
+        rows = []
+        for i, row in enumerate(self.rows):
+            if not any(not c.empty or c.covered_by for c in row):
+                continue
+            row = row + [Cell("")] * (width - len(row))
+            rows.append([replace(c, by_position=True) for c in row] if i in self._by_position else row)
         return Grid(rows=rows, origin=self.origin, notes=self.notes, aligned=True)
 
     def add_positional(self, pieces: list[Piece | None]) -> None:
@@ -207,11 +213,15 @@ class TableBuilder:
                 self.notes.append(f"{row[target].where}: '{row[target].text}' read as {self.header_texts()[target]}: "
                                   "every row of the table holds one value, and some can only be targets")
 
-    def place_into(self, row: list, values: list[Piece], columns: list[str], first: int, exact: bool = True) -> None:
+    def place_into(self, row: list, values: list[Piece], columns: list[str], first: int, exact: bool = True,
+                   funding: bool = False) -> None:
         """Append a row: `row` for the columns before `first`, then `values` placed under
-        `columns` (in order when they fill them exactly, else by what they are)."""
+        `columns` (in order when they fill them exactly, else by what they are). A funding row
+        that fills them exactly, its empty cells written, is marked as placed by position."""
         kinds = [_funding_kind(p, columns) for p in values]
         full = len(values) == len(columns) and "fused" not in kinds and exact
+        if funding and full and any(p.empty for p in values):
+            self._by_position.add(len(self.rows))
         found = align.place(kinds, columns) if values and not full else None
         placed = [p for p in list(row) + values if p is not None]
         where = self.src.where(placed[0].start, placed[-1].end) if placed else ""
