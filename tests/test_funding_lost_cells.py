@@ -87,3 +87,24 @@ def test_a_row_whose_blank_cells_are_written_is_read_by_position():
     row = form.funding.rows[0]
     assert (row.initial_budget, row.annual_budget, row.executed) == (None, None, 387664.62)
     assert (form.funding.weight, form.funding.execution_rate, form.funding.score) == (10.0, 100.0, 10.0)
+
+
+def test_aligned_text_funding_rows_stand_under_their_labels():
+    # pdftotext -layout: the amounts stand under their labels, a blank 年初预算数 and 全年预算数
+    # left as spaces; the row label stands left of the first amount column.
+    text = "\n".join([
+        "项目支出绩效自评表",
+        "项目名称                  2023年马鹿坑国有林场新建野生动物收容所建设项目",
+        "项目资金（万元）                          年初预算数      全年预算数  全年执行数  分值  执行率  得分",
+        "                          年度资金总额                                31.69       10    97.8%   9",
+        "                          其中：当年财政拨款                          31.69       —     —       —",
+        "绩效指标      一级指标    二级指标        三级指标        年度指标值  实际完成值  分值  得分",
+        "              产出指标    数量指标        野生动物收容所  ≥200平方米  204.46平方米 50   50",
+        "              满意度指标  服务对象满意度  群众满意度      ≥95%        98%         50    45",
+        "总分                                                                              100   95",
+        ""])
+    [form] = parse_text(text, "linxiang-aligned.txt")
+    total, sub = form.funding.rows
+    assert (total.initial_budget, total.annual_budget, total.executed) == (None, None, 316900.0)
+    assert (sub.initial_budget, sub.annual_budget, sub.executed) == (None, None, 316900.0)
+    assert (form.funding.weight, form.funding.execution_rate, form.funding.score) == (10.0, 97.8, 9.0)

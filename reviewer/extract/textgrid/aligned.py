@@ -37,6 +37,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from reviewer.domain.vocabulary import depends_on_vocabulary
+from reviewer.extract.textgrid import align
 from reviewer.extract.textgrid import cues as cue
 from reviewer.extract.textgrid.source import Piece, Source
 from reviewer.extract.textgrid.table import RawRow
@@ -97,10 +98,42 @@ def aligned_rows(src: Source, lines: list[list[Piece]], notes: list[str] | None 
                       "row above or begin the row below (the cells are centred in their rows); read as the row "
                       "above's" for line in doubtful]
     out: list[RawRow] = []
+    funding = None  # a funding header in force: the rows under it stand under its labels
     for n, line in enumerate(rows):
+        if n and _is_funding_header(rows[n - 1]):
+            funding = rows[n - 1]
         placed = _under_labels(rows[n - 1], line) if n else None
+        if placed is None and funding is not None:
+            placed = _under_funding(funding, line)
+            if placed is not None:
+                out.append(RawRow(placed, ragged=False, by_position=True))
+                continue
+            funding = None
         out.append(RawRow(placed, ragged=False) if placed else RawRow(line.cells, ragged=True))
     return out
+
+
+def _is_funding_header(row: Line) -> bool:
+    kinds = [cue.column_kind(c.text) for c in row.cells]
+    return sum(k in align.AMOUNTS for k in kinds) >= 2
+
+
+def _under_funding(header: Line, line: Line) -> list[Piece] | None:
+    """A funding row laid under its header by where its cells stand ("年度资金总额      31.69  10
+    97.8%  9" under 项目资金 | 年初预算数 | 全年预算数 | 全年执行数 | 分值 | 执行率 | 得分): its label
+    left of the first amount column, every other cell under a label of its own, the labels with
+    none empty. Its amounts are then where the form wrote them, a blank 年初预算数 blank."""
+    first = next(k for k, c in enumerate(header.cells) if cue.column_kind(c.text) in align.AMOUNTS)
+    if len(line.cells) < 2 or _is_number(line.cells[0].text) or line.starts[0] >= header.starts[first] - _SLACK:
+        return None
+    places = [_cell_at(header.starts, s) for s in line.starts[1:]]
+    if None in places or len(set(places)) < len(places) or min(places) < first:  # type: ignore[type-var]
+        return None
+    row = [Piece("", h.start, h.start) for h in header.cells]
+    row[0] = line.cells[0]
+    for k, cell in zip(places, line.cells[1:]):
+        row[k] = cell  # type: ignore[index]
+    return row
 
 
 def _line(src: Source, cells: list[Piece], width: Callable[[str], int]) -> Line | None:

@@ -20,6 +20,7 @@ class RawRow:
     cells: list[Piece]
     ragged: bool = False
     cut: bool = False  # the text ends inside this row
+    by_position: bool = False  # laid under its header by where its cells stand, empty ones included
 
 
 @dataclass
@@ -348,6 +349,8 @@ def build(src: Source, raw: list[RawRow], origin: str, width: int | None = None)
             table.add_placed(row.cells, src.where(row.cells[0].start, row.cells[-1].end) if row.cells else "row",
                              cut=row.cut and not row.ragged)
         else:
+            if row.by_position:
+                table._by_position.add(len(table.rows))
             table.add_positional(list(row.cells))
         if row.cut:
             table.notes.append(f"{_where(src, row)}: the text ends inside this row; its last cells are missing")
