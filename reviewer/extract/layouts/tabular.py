@@ -55,6 +55,7 @@ _TITLE_YEAR = re.compile(r"\d{4}\s*年")
 _HEADER_POINTS = re.compile(r"[（(]\s*(\d+(?:\.\d+)?)\s*分")
 _BARE_POINTS = re.compile(r"^[（(]\s*\d+(?:\.\d+)?\s*分\s*[)）]$")  # "(20分)" on a line of its own
 _NAME_POINTS = re.compile(r"[（(]\s*(\d+(?:\.\d+)?)\s*分\s*[)）]\s*$")
+_UNIT_LABEL = re.compile(r"单位\s*[:：]\s*$")  # "金额单位:" with its 万元 in the next cell
 _LABELLED = re.compile(r"^\S{1,8}[:：]")  # "附件：…", "填报日期：…": a label of its own
 _NEXT_LABEL = re.compile(r"\s+(?=\S{2,10}[:：])")
 _TICK_BOX = re.compile(r"[□☐☑☒■√✓✔]")
@@ -444,6 +445,9 @@ class _FormReader:
         header = self.rows[at]
         labels = vocabulary().funding_columns
         body = [r for r in self.rows[at + 1:stop] if r.cells]
+        pairs = _label_value_pairs(header)
+        if pairs is not None:
+            return self._paired_funding(at, pairs, body)
         columns = _columns(header, labels.field)
         if columns and _over_row_labels(columns[0], body):
             # "年度预算数(万元)" heads the row labels (总额, 其中:财政资金 …), not amounts.
@@ -479,6 +483,53 @@ class _FormReader:
             funding.notes += [RawWarning(f"funding.{f}", f"{label.text}: {misfit_note(c, f, columns)}")
                               for c, f in placed.misfits if not f.startswith(UNKNOWN) and f not in IGNORED]
             funding.rows.append(RawFundingRow(label, cells))
+        return funding
+
+    def _paired_funding(self, at: int, pairs: tuple[list[tuple[GridCell, GridCell]], list[GridCell]],
+                        body: list[_Row]) -> RawFunding:
+        """A funding table written label value label value: each column a label and its
+        amount side by side ("预算数 6.84 | 到位数 6.84 | 执行数 6.84 | 100.00" under 预算安排情况 |
+        资金到位情况 | 资金执行情况 | 预算执行进度(%)), its rows repeating their own label before
+        each amount ("其中:财政资金 6.84 其中:财政资金 6.84 …"). The first row's amounts are the
+        project's totals; a lone number after the pairs is read only where the row of column
+        groups above names it (执行率), else it is left with a warning."""
+        header = self.rows[at]
+        field_of = vocabulary().funding_columns.field
+        first, rest = pairs
+        fields = [field_of(label.cell.text) for label, _ in first]
+        funding = RawFunding(columns={f: label.cell for f, (label, _) in zip(fields, first) if f})
+        funding.currency = _currency([header] + body) or _currency(self.rows[self.preamble:at])
+        for f, (label, value) in zip(fields, first):
+            if f in ("initial_budget", "annual_budget", "executed"):
+                funding.summary[f] = value.cell
+            elif f is None:
+                funding.notes.append(RawWarning("funding", f"column '{label.cell.text}' ({value.cell.text}) is not "
+                                                           "part of this layout; its cells are not read"))
+        groups = self.rows[at - 1] if at > self.preamble else None
+        for k, lone in enumerate(rest):
+            named = None
+            if groups is not None and len(rest) == 1 and len(groups.cells) >= len(first) + 1:
+                named = groups.cells[-1].cell
+            field = field_of(named.text) if named is not None else None
+            if field == "execution_rate" and "execution_rate" not in funding.columns:
+                funding.columns["execution_rate"] = named
+                funding.summary["execution_rate"] = lone.cell
+            else:
+                funding.notes.append(RawWarning("funding", f"'{lone.cell.text}' after the label-value pairs of "
+                                                           f"{header.cells[0].cell.where} stands under no label; not read"))
+        for row in body:
+            cells = row.cells
+            if len(cells) % 2 or not 2 <= len(cells) <= 2 * len(first):
+                break  # the table ends where a row is no run of label-value pairs
+            row_labels = {label_key(cells[k].cell.text) for k in range(0, len(cells), 2)}
+            values = [cells[k + 1] for k in range(0, len(cells), 2)]
+            if len(row_labels) != 1 or any(kind(v.cell.text) != NUMBER for v in values):
+                break
+            found = {f: v.cell for f, v in zip(fields, values) if f in ("initial_budget", "annual_budget", "executed")}
+            funding.rows.append(RawFundingRow(cells[0].cell, found))
+        if funding.rows and not any(vocabulary().funding_rows.field(r.label.text) for r in funding.rows):
+            funding.notes.append(RawWarning("funding", "the totals are the first row's label-value pairs ("
+                                                       f"{header.cells[0].cell.where}); no 年度资金总额 row of its own"))
         return funding
 
     def _weight_above(self, at: int) -> RawCell | None:
@@ -785,10 +836,34 @@ def _labelled_goal(row: _Row) -> RawGoal:
 
 def _currency(rows: list[_Row]) -> RawCell | None:
     for row in rows:
-        for gc in row.cells:
+        for k, gc in enumerate(row.cells):
             if _CURRENCY.search(gc.cell.text):
                 return gc.cell
+            if _UNIT_LABEL.search(gc.cell.text) and k + 1 < len(row.cells) \
+                    and row.cells[k + 1].cell.text.strip() in ("万元", "元"):
+                # "金额单位: | 万元": the label and its value in cells of their own
+                return RawCell(gc.cell.text + row.cells[k + 1].cell.text.strip(), gc.cell.where)
     return None
+
+
+def _label_value_pairs(header: _Row) -> tuple[list[tuple[GridCell, GridCell]], list[GridCell]] | None:
+    """The funding header's cells as label-value pairs ("预算数 | 6.84 | 到位数 | 6.84 | 执行数 |
+    6.84 | 100.00"), with the numbers left after them; None unless every label is followed by a
+    number and at least two labels name amount columns (a header row holds no amounts)."""
+    cells = header.cells
+    field_of = vocabulary().funding_columns.field
+    pairs: list[tuple[GridCell, GridCell]] = []
+    k = 0
+    while k + 1 < len(cells) and kind(cells[k].cell.text) != NUMBER and kind(cells[k + 1].cell.text) == NUMBER:
+        pairs.append((cells[k], cells[k + 1]))
+        k += 2
+    rest = cells[k:]
+    if any(kind(gc.cell.text) != NUMBER for gc in rest) or len(rest) > 1:
+        return None
+    amounts = [f for label, _ in pairs if (f := field_of(label.cell.text)) in ("initial_budget", "annual_budget", "executed")]
+    if len(amounts) < 2 or len(set(amounts)) != len(amounts):
+        return None
+    return pairs, rest
 
 
 def _over_row_labels(column: Column, body: list[_Row]) -> bool:
