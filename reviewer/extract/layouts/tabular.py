@@ -32,11 +32,11 @@ from functools import lru_cache
 
 from reviewer.domain.model import Form
 from reviewer.domain.vocabulary import depends_on_vocabulary, label_key, vocabulary
-from reviewer.extract.assemble import assemble
+from reviewer.extract.assemble import FUND_TOTAL, assemble
 from reviewer.extract.grid import Cell, Grid, category_points
 from reviewer.extract.layouts.placement import (
-    IGNORED, NUMBER, PLACEHOLDER, UNKNOWN, Column, GridCell, Placement, by_position, kind, misfit_note, place,
-    unplaced_note,
+    AMOUNT, DASH, IGNORED, NUMBER, PERCENT, PLACEHOLDER, UNKNOWN, Column, GridCell, Placement, by_position, kind,
+    misfit_note, place, unplaced_note,
 )
 from reviewer.extract.textgrid.quoted import has_quoted_break, quoted_fields
 from reviewer.extract.raw import (
@@ -462,8 +462,15 @@ class _FormReader:
                 funding.notes.append(RawWarning("funding.weight", f"no 分值 column; 分值 {stated.text} read from "
                                                                   f"the header ({stated.where})"))
         reported: set[str] = set()
-        for row in body:
+        for k, row in enumerate(body):
             if _only_a_label(row):
+                continue
+            carried = _carried_amounts(row, body[k + 1:], columns)
+            if carried is not None:
+                funding.rows.append(carried)
+                funding.notes.append(RawWarning("funding", f"{carried.label.text}: its amounts run on over the lines "
+                                                           f"below it ({' | '.join(c.text for c in carried.cells.values())}); "
+                                                           "read as 全年预算数, 全年执行数, 执行率, the rate being their quotient"))
                 continue
             placed = place(row.placed_cells, columns, True, _same_positions(row, header), lead="label",
                            as_wide=row.length == header.length, aligned=row.aligned and row.grid == header.grid)
@@ -483,6 +490,7 @@ class _FormReader:
             funding.notes += [RawWarning(f"funding.{f}", f"{label.text}: {misfit_note(c, f, columns)}")
                               for c, f in placed.misfits if not f.startswith(UNKNOWN) and f not in IGNORED]
             funding.rows.append(RawFundingRow(label, cells))
+        _only_source_filled(funding, body)
         return funding
 
     def _paired_funding(self, at: int, pairs: tuple[list[tuple[GridCell, GridCell]], list[GridCell]],
@@ -523,7 +531,7 @@ class _FormReader:
                 break  # the table ends where a row is no run of label-value pairs
             row_labels = {label_key(cells[k].cell.text) for k in range(0, len(cells), 2)}
             values = [cells[k + 1] for k in range(0, len(cells), 2)]
-            if len(row_labels) != 1 or any(kind(v.cell.text) != NUMBER for v in values):
+            if len(row_labels) != 1 or any(kind(v.cell.text) not in _FIGURES | {DASH} for v in values):
                 break
             found = {f: v.cell for f, v in zip(fields, values) if f in ("initial_budget", "annual_budget", "executed")}
             funding.rows.append(RawFundingRow(cells[0].cell, found))
@@ -846,6 +854,78 @@ def _currency(rows: list[_Row]) -> RawCell | None:
     return None
 
 
+_AMOUNTS = ("initial_budget", "annual_budget", "executed")
+_FIGURES = frozenset((NUMBER, AMOUNT, PERCENT))  # what a cell holding an amount or a rate is
+
+
+def _carried_amounts(row: _Row, below: list[_Row], columns: list[Column]) -> RawFundingRow | None:
+    """A funding row whose amounts run on over lines of their own, no label before them
+    ("自治区补助 | 300万元" / "259.45万元" / "86.5%", an OCR'd cell broken at each line): read
+    only where, joined, it is a label and three values, budget, spent and a rate that is their
+    quotient to its written precision, under a header with 全年预算数 and no 年初预算数 (the
+    rate then says which is which). Anything else is left to the placement, as written."""
+    if len(row.cells) != 2 or kind(row.first) in _FIGURES or kind(row.cells[1].cell.text) not in _FIGURES:
+        return None
+    fields = {c.field for c in columns}
+    if "annual_budget" not in fields or "initial_budget" in fields:
+        return None
+    values = [row.cells[1].cell]
+    for nxt in below:
+        if not nxt.cells or any(kind(gc.cell.text) not in _FIGURES for gc in nxt.cells) or len(values) >= 3:
+            break
+        values += [gc.cell for gc in nxt.cells]
+    if len(values) != 3:
+        return None
+    budget, spent, rate_cell = values
+    rate = _percent_value(rate_cell.text)
+    strip = lambda c: c._replace(text=re.sub(r"\s*万?元\s*$", "", c.text))  # noqa: E731
+    if rate is None or not _quotient_is(strip(spent), strip(budget), rate):
+        return None
+    return RawFundingRow(row.cells[0].cell, {"annual_budget": budget, "executed": spent, "execution_rate": rate_cell})
+
+
+def _only_source_filled(funding: RawFunding, body: list[_Row]) -> None:
+    """Funding written only in its source rows (中央补助 | 自治区补助 300万元 … | 市县资金, the
+    年度资金总额 row left blank or not printed): where one source row holds amounts and every
+    other source row is written blank, the project's totals are that row's (the sum of the
+    sources), said in a note. Any other amount in the table, or no blank source row beside
+    it, and the totals stay empty."""
+    if any(name in funding.summary for name in _AMOUNTS):
+        return
+    rows = vocabulary().funding_rows
+    filled = [r for r in funding.rows if any(not r.cells[n].empty for n in _AMOUNTS if n in r.cells)]
+    if len(filled) != 1 or rows.field(filled[0].label.text) == FUND_TOTAL:
+        return
+    if any(rows.field(r.label.text) == FUND_TOTAL and any(not c.empty for c in r.cells.values())
+           for r in funding.rows):
+        return
+    others = _source_labels()
+    blank = [row for row in body if row.cells and _only_a_label(row) and label_key(
+        row.first.removeprefix("其中").lstrip(":：")) in others]
+    blank += [r for r in funding.rows if r is not filled[0] and not any(not c.empty for c in r.cells.values())
+              and label_key(r.label.text.removeprefix("其中").lstrip(":：")) in others]
+    if not blank:
+        return
+    row = filled[0]
+    for name, cell in row.cells.items():
+        if name in _AMOUNTS + ("execution_rate",) and not cell.empty:
+            funding.summary[name] = cell
+    funding.notes.append(RawWarning("funding", f"no amount in a 年度资金总额 row: the amounts are written only in the "
+                                               f"'{row.label.text}' row ({row.label.where}), the one source row filled "
+                                               f"('{blank[0].label.text if isinstance(blank[0], RawFundingRow) else blank[0].first}' "
+                                               "and the others blank): read as the project's totals"))
+
+
+@depends_on_vocabulary
+@lru_cache(maxsize=1)
+def _source_labels() -> frozenset[str]:
+    """The funding rows that name a source of the money (中央补助, 其他资金 …), the total excluded."""
+    vocab = vocabulary()
+    labels = [label for field, spellings in vocab.funding_rows.labels.items() if field != FUND_TOTAL
+              for label in spellings] + list(vocab.funding_other_rows)
+    return frozenset(label_key(label) for label in labels)
+
+
 def _label_value_pairs(header: _Row) -> tuple[list[tuple[GridCell, GridCell]], list[GridCell]] | None:
     """The funding header's cells as label-value pairs ("预算数 | 6.84 | 到位数 | 6.84 | 执行数 |
     6.84 | 100.00"), with the numbers left after them; None unless every label is followed by a
@@ -854,11 +934,11 @@ def _label_value_pairs(header: _Row) -> tuple[list[tuple[GridCell, GridCell]], l
     field_of = vocabulary().funding_columns.field
     pairs: list[tuple[GridCell, GridCell]] = []
     k = 0
-    while k + 1 < len(cells) and kind(cells[k].cell.text) != NUMBER and kind(cells[k + 1].cell.text) == NUMBER:
+    while k + 1 < len(cells) and kind(cells[k].cell.text) not in _FIGURES and kind(cells[k + 1].cell.text) in _FIGURES:
         pairs.append((cells[k], cells[k + 1]))
         k += 2
     rest = cells[k:]
-    if any(kind(gc.cell.text) != NUMBER for gc in rest) or len(rest) > 1:
+    if any(kind(gc.cell.text) not in _FIGURES for gc in rest) or len(rest) > 1:
         return None
     amounts = [f for label, _ in pairs if (f := field_of(label.cell.text)) in ("initial_budget", "annual_budget", "executed")]
     if len(amounts) < 2 or len(set(amounts)) != len(amounts):
