@@ -35,7 +35,7 @@ from reviewer.domain.vocabulary import depends_on_vocabulary, label_key, vocabul
 from reviewer.extract.assemble import FUND_TOTAL, assemble
 from reviewer.extract.grid import Cell, Grid, category_points
 from reviewer.extract.layouts.placement import (
-    AMOUNT, DASH, IGNORED, NUMBER, PERCENT, PLACEHOLDER, UNKNOWN, Column, GridCell, Placement, by_position, kind,
+    AMOUNT, DASH, IGNORED, NUMBER, PERCENT, PLACEHOLDER, TEXT, UNKNOWN, Column, GridCell, Placement, by_position, kind,
     misfit_note, place, unplaced_note,
 )
 from reviewer.extract.textgrid.quoted import has_quoted_break, quoted_fields
@@ -611,6 +611,10 @@ class _FormReader:
                             aligned=row.aligned and row.grid == self.header.grid)
                       for row, at in zip(body, positional)]
         settle = self.settle = _lone_number_rule(placements)
+        if "description" not in columns_fields(columns) and _unlabelled_descriptions(body, placements):
+            table.notes.append(RawWarning("indicators", "every row has a text cell right after its name that no "
+                                                        "header label stands over: read as the name's explanation "
+                                                        "(指标解释), a column the header does not name"))
         for placed, at in zip(placements, positional):
             raw_row = RawIndicatorRow()
             for cell, candidates in placed.unplaced:
@@ -1184,6 +1188,36 @@ def _values(placement: Placement) -> int:
 def _numbers(placement: Placement) -> int:
     cells = [c for cs in placement.cells.values() for c in cs] + [c for c, _ in placement.unplaced]
     return sum(1 for c in cells if kind(c.text) == NUMBER)
+
+
+def columns_fields(columns: list[Column]) -> set[str]:
+    return {c.field for c in columns}
+
+
+def _unlabelled_descriptions(body: list[_Row], placements: list[Placement]) -> bool:
+    """Whether every named row holds one text cell right after its name that fits no column
+    (the Hebei template's explanation of the indicator, "享受补贴政策人数占…的比例", in a column
+    its header leaves unnamed); if so the cells are moved to `description` in the placements.
+    Any row of cells without one, or with another cell no column takes, and nothing is moved."""
+    found: list[tuple[Placement, RawCell]] = []
+    for row, placed in zip(body, placements):
+        names = placed.cells.get("name")
+        if not names or len(row.cells) <= 2 and not placed.unplaced:
+            continue  # no name, or a row of a label alone (a template row, a merged cell printed twice)
+        loose = [(cell, fields) for cell, fields in placed.unplaced if not fields]
+        if len(loose) != 1 or len(placed.unplaced) != 1 or kind(loose[0][0].text) != TEXT:
+            return False
+        texts = [gc.cell for gc in row.cells]
+        at = next((k for k, c in enumerate(texts) if c is names[-1]), None)
+        if at is None or at + 1 >= len(texts) or texts[at + 1] is not loose[0][0]:
+            return False
+        found.append((placed, loose[0][0]))
+    if len(found) < 2:
+        return False
+    for placed, cell in found:
+        placed.cells["description"] = [cell]
+        placed.unplaced = []
+    return True
 
 
 def _weights_from_names(table: RawTable) -> None:
