@@ -465,6 +465,10 @@ class _FormReader:
         for k, row in enumerate(body):
             if _only_a_label(row):
                 continue
+            if _repeats_its_label(row):
+                funding.notes.append(RawWarning("funding", f"{row.first}: written label value label value, under a "
+                                                           "header that is not: its amounts are not read"))
+                continue
             carried = _carried_amounts(row, body[k + 1:], columns)
             if carried is not None:
                 funding.rows.append(carried)
@@ -860,6 +864,16 @@ def _currency(rows: list[_Row]) -> RawCell | None:
 
 _AMOUNTS = ("initial_budget", "annual_budget", "executed")
 _FIGURES = frozenset((NUMBER, AMOUNT, PERCENT))  # what a cell holding an amount or a rate is
+
+
+def _repeats_its_label(row: _Row) -> bool:
+    """"其中:财政资金 | 20.5 | 其中:财政资金 | 20.5 | …": a row of label-value pairs, one label."""
+    cells = row.cells
+    if len(cells) < 4 or len(cells) % 2:
+        return False
+    labels = {label_key(cells[k].cell.text) for k in range(0, len(cells), 2)}
+    return len(labels) == 1 and kind(cells[0].cell.text) == TEXT and all(
+        kind(cells[k].cell.text) in _FIGURES | {DASH} for k in range(1, len(cells), 2))
 
 
 def _carried_amounts(row: _Row, below: list[_Row], columns: list[Column]) -> RawFundingRow | None:
