@@ -160,3 +160,27 @@ def test_hebei_pairs_with_an_amount_fused_are_not_read():
     f = parse_text(text, "hebei.txt")[0].funding
     assert (f.annual_budget, f.executed) == (None, None)
     assert all(r.annual_budget is None and r.executed is None for r in f.rows)  # never a misplaced 到位数
+
+
+# --- a goal written as one text ---------------------------------------------------------------
+
+
+def _goal_row(text: str):
+    from reviewer.extract.layouts.placement import Column, GridCell
+    from reviewer.extract.raw import RawCell
+    row = tabular._Row(0, [GridCell(0, RawCell(text, "line 9"))])
+    columns = [Column("planned", 0, RawCell("预期目标")), Column("actual", 1, RawCell("实际完成情况"))]
+    return row, columns
+
+
+def test_goal_run_together_is_parted_where_the_achieved_text_restates_the_planned():
+    found = tabular._restated_goal(*_goal_row("完成全县农村公路养护任务,确保道路安全畅通完成全县农村公路养护任务,道路安全畅通率98%"))
+    assert [c.text for c in found] == ["完成全县农村公路养护任务,确保道路安全畅通", "完成全县农村公路养护任务,道路安全畅通率98%"]
+
+
+def test_goal_run_together_without_a_restated_opening_is_not_parted():
+    assert tabular._restated_goal(*_goal_row("更新剧团老化设备,添置演出设备。已完成")) is None
+    # the opening three times: where the planned text ends is not known
+    assert tabular._restated_goal(*_goal_row("保障学生营养餐供应保障学生营养餐供应到位保障学生营养餐供应满意")) is None
+    # an opening shorter than six characters proves nothing
+    assert tabular._restated_goal(*_goal_row("完成任务,按时完成完成任务,已按时完成")) is None

@@ -577,6 +577,14 @@ class _FormReader:
             if not self._positional(row, header) and len(row.cells) == len(columns):
                 placed = Placement(cells={c.field: [gc.cell] for c, gc in zip(columns, row.cells)})
             elif not self._positional(row, header) and len(columns) > 1:
+                restated = _restated_goal(row, columns)
+                if restated is not None:
+                    goal.planned.append(restated[0])
+                    goal.actual.append(restated[1])
+                    goal.notes.append(RawWarning("goal", f"{row.cells[0].cell.where}: 预期目标 and 实际完成情况 written "
+                                                         f"as one text; parted where the achieved text restates the "
+                                                         f"planned one's opening ('{restated[1].text[:12]}')"))
+                    continue
                 # Empty cells were dropped: one cell under 预期目标 / 实际完成情况 may be either.
                 text = " ".join(gc.cell.text for gc in row.cells)
                 goal.notes.append(RawWarning("goal", f"'{text[:30]}' stands alone under "
@@ -848,6 +856,28 @@ def _labelled_goal(row: _Row) -> RawGoal:
         goal.notes.append(RawWarning("goal", f"{len(cells)} cells beside the 年度总体目标 label; the first read "
                                              "as planned, the rest as the outcome"))
     return goal
+
+
+_GOAL_OPENING = 6  # characters the achieved text repeats of the planned one, at least
+
+
+def _restated_goal(row: _Row, columns: list[Column]) -> tuple[RawCell, RawCell] | None:
+    """One cell under 预期目标 | 实际完成情况 whose text is both, run together: the achieved text
+    restating the planned one's opening ("提高医疗保障水平,推进因病致贫问题的根本性解决" +
+    "提高医疗保障水平,推进了…基本性解决"). Parted there only where the opening (at least six
+    characters, up to the first punctuation) is written exactly twice, the second time after
+    the end of a text; else None and the cell is left as before."""
+    if len(row.cells) != 1 or [c.field for c in columns[:2]] != ["planned", "actual"]:
+        return None
+    cell = row.cells[0].cell
+    text = cell.text.strip()
+    opening = re.split(r"[,，。;；、:：\s]", text, maxsplit=1)[0]
+    if len(opening) < _GOAL_OPENING or text.count(opening) != 2:
+        return None
+    at = text.find(opening, len(opening))
+    if at < 2 * _GOAL_OPENING or len(text) - at < len(opening) + 2:
+        return None
+    return RawCell(text[:at].strip(), cell.where), RawCell(text[at:].strip(), cell.where)
 
 
 def _currency(rows: list[_Row]) -> RawCell | None:
