@@ -517,17 +517,14 @@ class _FormReader:
             elif f is None:
                 funding.notes.append(RawWarning("funding", f"column '{label.cell.text}' ({value.cell.text}) is not "
                                                            "part of this layout; its cells are not read"))
-        groups = self.rows[at - 1] if at > self.preamble else None
-        for k, lone in enumerate(rest):
-            named = None
-            if groups is not None and len(rest) == 1 and len(groups.cells) >= len(first) + 1:
-                named = groups.cells[-1].cell
-            field = field_of(named.text) if named is not None else None
-            if field == "execution_rate" and "execution_rate" not in funding.columns:
+        if rest:  # one number after the pairs: under the last of the column groups above, if any
+            groups = self.rows[at - 1] if at > self.preamble else None
+            named = groups.cells[-1].cell if groups is not None and len(groups.cells) > len(first) else None
+            if named is not None and field_of(named.text) == "execution_rate" and "execution_rate" not in funding.columns:
                 funding.columns["execution_rate"] = named
-                funding.summary["execution_rate"] = lone.cell
+                funding.summary["execution_rate"] = rest[0].cell
             else:
-                funding.notes.append(RawWarning("funding", f"'{lone.cell.text}' after the label-value pairs of "
+                funding.notes.append(RawWarning("funding", f"'{rest[0].cell.text}' after the label-value pairs of "
                                                            f"{header.cells[0].cell.where} stands under no label; not read"))
         for row in body:
             cells = row.cells
@@ -623,7 +620,7 @@ class _FormReader:
                             aligned=row.aligned and row.grid == self.header.grid)
                       for row, at in zip(body, positional)]
         settle = self.settle = _lone_number_rule(placements)
-        if "description" not in columns_fields(columns) and _unlabelled_descriptions(body, placements):
+        if "description" not in table.columns and _unlabelled_descriptions(body, placements):
             table.notes.append(RawWarning("indicators", "every row has a text cell right after its name that no "
                                                         "header label stands over: read as the name's explanation "
                                                         "(指标解释), a column the header does not name"))
@@ -1232,10 +1229,6 @@ def _values(placement: Placement) -> int:
 def _numbers(placement: Placement) -> int:
     cells = [c for cs in placement.cells.values() for c in cs] + [c for c, _ in placement.unplaced]
     return sum(1 for c in cells if kind(c.text) == NUMBER)
-
-
-def columns_fields(columns: list[Column]) -> set[str]:
-    return {c.field for c in columns}
 
 
 def _unlabelled_descriptions(body: list[_Row], placements: list[Placement]) -> bool:
