@@ -62,6 +62,7 @@ READABLE: dict[str, str] = {
     "hn-hengshan-sw-2020-chubeiliang-flat": "no separators, page markers: a one-character value written twice across a page join",
     "hb-qu-jinbu-2020-yugaibutie-ocrflat": "OCR'd, run together: scrambled category names no cell, a lone 总分 number under 得分",
     "nm-linhe-rsj-2022-jiuye-zhuanyi-xlsflat": "xlsx dump out of order: a merged funding label after its rows, a level cell inside the header",
+    "hebei-chengan-mzj-2020-gaoling-flatlines": "one row a line, single spaces: funding written label value label value, an unnamed explanation column beside the names, the template's 预算执行率 row a merged cell",
 }
 
 

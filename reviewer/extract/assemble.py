@@ -513,6 +513,11 @@ def _not_an_indicator(body: dict[str, str], rubric: bool) -> str | None:
     vocab = vocabulary()
     if vocab.indicator_columns.exact(name) is not None:
         return "is a column header of the indicator table"
+    if len(body) > 1 and all(text == name for text in body.values()) and vocab.funding_columns.exact(name):
+        # "预算执行率 | 预算执行率": the template's budget-execution line inside the indicator table,
+        # one merged label cell printed once per column it spans, unfilled. (A value repeated,
+        # "不适用 | 不适用 | 不适用", is a row as written.)
+        return "is a funding label repeated in every cell of its row (a merged cell), with no value of its own"
     if vocab.level(name, 1) is not None or vocab.level(name, 2) is not None:
         # 产出指标 (60 分) heads its rows; a 二级 name with points can be a scored row (经济效益 in
         # a department's table).

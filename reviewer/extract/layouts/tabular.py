@@ -32,11 +32,11 @@ from functools import lru_cache
 
 from reviewer.domain.model import Form
 from reviewer.domain.vocabulary import depends_on_vocabulary, label_key, vocabulary
-from reviewer.extract.assemble import assemble
+from reviewer.extract.assemble import FUND_TOTAL, assemble
 from reviewer.extract.grid import Cell, Grid, category_points
 from reviewer.extract.layouts.placement import (
-    DASH, IGNORED, NUMBER, PLACEHOLDER, UNKNOWN, Column, GridCell, Placement, by_position, kind, misfit_note, place,
-    unplaced_note,
+    AMOUNT, DASH, IGNORED, NUMBER, PERCENT, PLACEHOLDER, TEXT, UNKNOWN, Column, GridCell, Placement, by_position, kind,
+    misfit_note, place, unplaced_note,
 )
 from reviewer.extract.textgrid.quoted import has_quoted_break, quoted_fields
 from reviewer.extract.raw import (
@@ -55,6 +55,7 @@ _TITLE_YEAR = re.compile(r"\d{4}\s*年")
 _HEADER_POINTS = re.compile(r"[（(]\s*(\d+(?:\.\d+)?)\s*分")
 _BARE_POINTS = re.compile(r"^[（(]\s*\d+(?:\.\d+)?\s*分\s*[)）]$")  # "(20分)" on a line of its own
 _NAME_POINTS = re.compile(r"[（(]\s*(\d+(?:\.\d+)?)\s*分\s*[)）]\s*$")
+_UNIT_LABEL = re.compile(r"单位\s*[:：]\s*$")  # "金额单位:" with its 万元 in the next cell
 _LABELLED = re.compile(r"^\S{1,8}[:：]")  # "附件：…", "填报日期：…": a label of its own
 _NEXT_LABEL = re.compile(r"\s+(?=\S{2,10}[:：])")
 _TICK_BOX = re.compile(r"[□☐☑☒■√✓✔]")
@@ -445,6 +446,9 @@ class _FormReader:
         header = self.rows[at]
         labels = vocabulary().funding_columns
         body = [r for r in self.rows[at + 1:stop] if r.cells]
+        pairs = _label_value_pairs(header)
+        if pairs is not None:
+            return self._paired_funding(at, pairs, body)
         columns = _columns(header, labels.field)
         if columns and _over_row_labels(columns[0], body):
             # "年度预算数(万元)" heads the row labels (总额, 其中:财政资金 …), not amounts.
@@ -459,8 +463,19 @@ class _FormReader:
                 funding.notes.append(RawWarning("funding.weight", f"no 分值 column; 分值 {stated.text} read from "
                                                                   f"the header ({stated.where})"))
         reported: set[str] = set()
-        for row in body:
+        for k, row in enumerate(body):
             if _only_a_label(row):
+                continue
+            if _repeats_its_label(row):
+                funding.notes.append(RawWarning("funding", f"{row.first}: written label value label value, under a "
+                                                           "header that is not: its amounts are not read"))
+                continue
+            carried = _carried_amounts(row, body[k + 1:], columns)
+            if carried is not None:
+                funding.rows.append(carried)
+                funding.notes.append(RawWarning("funding", f"{carried.label.text}: its amounts run on over the lines "
+                                                           f"below it ({' | '.join(c.text for c in carried.cells.values())}); "
+                                                           "read as 全年预算数, 全年执行数, 执行率, the rate being their quotient"))
                 continue
             # its cells stand where the header's columns are: a sheet's row, or one the text reader
             # placed by position under this header, every cell written
@@ -485,6 +500,51 @@ class _FormReader:
             funding.notes += [RawWarning(f"funding.{f}", f"{label.text}: {misfit_note(c, f, columns)}")
                               for c, f in placed.misfits if not f.startswith(UNKNOWN) and f not in IGNORED]
             funding.rows.append(RawFundingRow(label, cells))
+        _only_source_filled(funding, body)
+        return funding
+
+    def _paired_funding(self, at: int, pairs: tuple[list[tuple[GridCell, GridCell]], list[GridCell]],
+                        body: list[_Row]) -> RawFunding:
+        """A funding table written label value label value: each column a label and its
+        amount side by side ("预算数 6.84 | 到位数 6.84 | 执行数 6.84 | 100.00" under 预算安排情况 |
+        资金到位情况 | 资金执行情况 | 预算执行进度(%)), its rows repeating their own label before
+        each amount ("其中:财政资金 6.84 其中:财政资金 6.84 …"). The first row's amounts are the
+        project's totals; a lone number after the pairs is read only where the row of column
+        groups above names it (执行率), else it is left with a warning."""
+        header = self.rows[at]
+        field_of = vocabulary().funding_columns.field
+        first, rest = pairs
+        fields = [field_of(label.cell.text) for label, _ in first]
+        funding = RawFunding(columns={f: label.cell for f, (label, _) in zip(fields, first) if f})
+        funding.currency = _currency([header] + body) or _currency(self.rows[self.preamble:at])
+        for f, (label, value) in zip(fields, first):
+            if f in ("initial_budget", "annual_budget", "executed"):
+                funding.summary[f] = value.cell
+            elif f is None:
+                funding.notes.append(RawWarning("funding", f"column '{label.cell.text}' ({value.cell.text}) is not "
+                                                           "part of this layout; its cells are not read"))
+        if rest:  # one number after the pairs: under the last of the column groups above, if any
+            groups = self.rows[at - 1] if at > self.preamble else None
+            named = groups.cells[-1].cell if groups is not None and len(groups.cells) > len(first) else None
+            if named is not None and field_of(named.text) == "execution_rate" and "execution_rate" not in funding.columns:
+                funding.columns["execution_rate"] = named
+                funding.summary["execution_rate"] = rest[0].cell
+            else:
+                funding.notes.append(RawWarning("funding", f"'{rest[0].cell.text}' after the label-value pairs of "
+                                                           f"{header.cells[0].cell.where} stands under no label; not read"))
+        for row in body:
+            cells = row.cells
+            if len(cells) % 2 or not 2 <= len(cells) <= 2 * len(first):
+                break  # the table ends where a row is no run of label-value pairs
+            row_labels = {label_key(cells[k].cell.text) for k in range(0, len(cells), 2)}
+            values = [cells[k + 1] for k in range(0, len(cells), 2)]
+            if len(row_labels) != 1 or any(kind(v.cell.text) not in _FIGURES | {DASH} for v in values):
+                break
+            found = {f: v.cell for f, v in zip(fields, values) if f in ("initial_budget", "annual_budget", "executed")}
+            funding.rows.append(RawFundingRow(cells[0].cell, found))
+        if funding.rows and not any(vocabulary().funding_rows.field(r.label.text) for r in funding.rows):
+            funding.notes.append(RawWarning("funding", "the totals are the first row's label-value pairs ("
+                                                       f"{header.cells[0].cell.where}); no 年度资金总额 row of its own"))
         return funding
 
     def _weight_above(self, at: int) -> RawCell | None:
@@ -520,6 +580,14 @@ class _FormReader:
             if not self._positional(row, header) and len(row.cells) == len(columns):
                 placed = Placement(cells={c.field: [gc.cell] for c, gc in zip(columns, row.cells)})
             elif not self._positional(row, header) and len(columns) > 1:
+                restated = _restated_goal(row, columns)
+                if restated is not None:
+                    goal.planned.append(restated[0])
+                    goal.actual.append(restated[1])
+                    goal.notes.append(RawWarning("goal", f"{row.cells[0].cell.where}: 预期目标 and 实际完成情况 written "
+                                                         f"as one text; parted where the achieved text restates the "
+                                                         f"planned one's opening ('{restated[1].text[:12]}')"))
+                    continue
                 # Empty cells were dropped: one cell under 预期目标 / 实际完成情况 may be either.
                 text = " ".join(gc.cell.text for gc in row.cells)
                 goal.notes.append(RawWarning("goal", f"'{text[:30]}' stands alone under "
@@ -558,6 +626,10 @@ class _FormReader:
                             aligned=row.aligned and row.grid == self.header.grid)
                       for row, at in zip(body, positional)]
         settle = self.settle = _lone_number_rule(placements)
+        if "description" not in table.columns and _unlabelled_descriptions(body, placements):
+            table.notes.append(RawWarning("indicators", "every row has a text cell right after its name that no "
+                                                        "header label stands over: read as the name's explanation "
+                                                        "(指标解释), a column the header does not name"))
         for placed, at in zip(placements, positional):
             raw_row = RawIndicatorRow()
             for cell, candidates in placed.unplaced:
@@ -789,12 +861,140 @@ def _labelled_goal(row: _Row) -> RawGoal:
     return goal
 
 
+_GOAL_OPENING = 6  # characters the achieved text repeats of the planned one, at least
+
+
+def _restated_goal(row: _Row, columns: list[Column]) -> tuple[RawCell, RawCell] | None:
+    """One cell under 预期目标 | 实际完成情况 whose text is both, run together: the achieved text
+    restating the planned one's opening ("提高医疗保障水平,推进因病致贫问题的根本性解决" +
+    "提高医疗保障水平,推进了…基本性解决"). Parted there only where the opening (at least six
+    characters, up to the first punctuation) is written exactly twice, the second time after
+    the end of a text; else None and the cell is left as before."""
+    if len(row.cells) != 1 or [c.field for c in columns[:2]] != ["planned", "actual"]:
+        return None
+    cell = row.cells[0].cell
+    text = cell.text.strip()
+    opening = re.split(r"[,，。;；、:：\s]", text, maxsplit=1)[0]
+    if len(opening) < _GOAL_OPENING or text.count(opening) != 2:
+        return None
+    at = text.find(opening, len(opening))
+    if at < 2 * _GOAL_OPENING or len(text) - at < len(opening) + 2:
+        return None
+    return RawCell(text[:at].strip(), cell.where), RawCell(text[at:].strip(), cell.where)
+
+
 def _currency(rows: list[_Row]) -> RawCell | None:
     for row in rows:
-        for gc in row.cells:
+        for k, gc in enumerate(row.cells):
             if _CURRENCY.search(gc.cell.text):
                 return gc.cell
+            if _UNIT_LABEL.search(gc.cell.text) and k + 1 < len(row.cells) \
+                    and row.cells[k + 1].cell.text.strip() in ("万元", "元"):
+                # "金额单位: | 万元": the label and its value in cells of their own
+                return RawCell(gc.cell.text + row.cells[k + 1].cell.text.strip(), gc.cell.where)
     return None
+
+
+_AMOUNTS = ("initial_budget", "annual_budget", "executed")
+_FIGURES = frozenset((NUMBER, AMOUNT, PERCENT))  # what a cell holding an amount or a rate is
+
+
+def _repeats_its_label(row: _Row) -> bool:
+    """"其中:财政资金 | 20.5 | 其中:财政资金 | 20.5 | …": a row of label-value pairs, one label."""
+    cells = row.cells
+    if len(cells) < 4 or len(cells) % 2:
+        return False
+    labels = {label_key(cells[k].cell.text) for k in range(0, len(cells), 2)}
+    return len(labels) == 1 and kind(cells[0].cell.text) == TEXT and all(
+        kind(cells[k].cell.text) in _FIGURES | {DASH} for k in range(1, len(cells), 2))
+
+
+def _carried_amounts(row: _Row, below: list[_Row], columns: list[Column]) -> RawFundingRow | None:
+    """A funding row whose amounts run on over lines of their own, no label before them
+    ("自治区补助 | 300万元" / "259.45万元" / "86.5%", an OCR'd cell broken at each line): read
+    only where, joined, it is a label and three values, budget, spent and a rate that is their
+    quotient to its written precision, under a header with 全年预算数 and no 年初预算数 (the
+    rate then says which is which). Anything else is left to the placement, as written."""
+    if len(row.cells) != 2 or kind(row.first) in _FIGURES or kind(row.cells[1].cell.text) not in _FIGURES:
+        return None
+    fields = {c.field for c in columns}
+    if "annual_budget" not in fields or "initial_budget" in fields:
+        return None
+    values = [row.cells[1].cell]
+    for nxt in below:
+        if not nxt.cells or any(kind(gc.cell.text) not in _FIGURES for gc in nxt.cells) or len(values) >= 3:
+            break
+        values += [gc.cell for gc in nxt.cells]
+    if len(values) != 3:
+        return None
+    budget, spent, rate_cell = values
+    rate = _percent_value(rate_cell.text)
+    strip = lambda c: c._replace(text=re.sub(r"\s*万?元\s*$", "", c.text))  # noqa: E731
+    if rate is None or not _quotient_is(strip(spent), strip(budget), rate):
+        return None
+    return RawFundingRow(row.cells[0].cell, {"annual_budget": budget, "executed": spent, "execution_rate": rate_cell})
+
+
+def _only_source_filled(funding: RawFunding, body: list[_Row]) -> None:
+    """Funding written only in its source rows (中央补助 | 自治区补助 300万元 … | 市县资金, the
+    年度资金总额 row left blank or not printed): where one source row holds amounts and every
+    other source row is written blank, the project's totals are that row's (the sum of the
+    sources), said in a note. Any other amount in the table, or no blank source row beside
+    it, and the totals stay empty."""
+    if any(name in funding.summary for name in _AMOUNTS):
+        return
+    rows = vocabulary().funding_rows
+    filled = [r for r in funding.rows if any(not r.cells[n].empty for n in _AMOUNTS if n in r.cells)]
+    if len(filled) != 1 or rows.field(filled[0].label.text) == FUND_TOTAL:
+        return
+    if any(rows.field(r.label.text) == FUND_TOTAL and any(not c.empty for c in r.cells.values())
+           for r in funding.rows):
+        return
+    others = _source_labels()
+    blank = [row for row in body if row.cells and _only_a_label(row) and label_key(
+        row.first.removeprefix("其中").lstrip(":：")) in others]
+    blank += [r for r in funding.rows if r is not filled[0] and not any(not c.empty for c in r.cells.values())
+              and label_key(r.label.text.removeprefix("其中").lstrip(":：")) in others]
+    if not blank:
+        return
+    row = filled[0]
+    for name, cell in row.cells.items():
+        if name in _AMOUNTS + ("execution_rate",) and not cell.empty:
+            funding.summary[name] = cell
+    funding.notes.append(RawWarning("funding", f"no amount in a 年度资金总额 row: the amounts are written only in the "
+                                               f"'{row.label.text}' row ({row.label.where}), the one source row filled "
+                                               f"('{blank[0].label.text if isinstance(blank[0], RawFundingRow) else blank[0].first}' "
+                                               "and the others blank): read as the project's totals"))
+
+
+@depends_on_vocabulary
+@lru_cache(maxsize=1)
+def _source_labels() -> frozenset[str]:
+    """The funding rows that name a source of the money (中央补助, 其他资金 …), the total excluded."""
+    vocab = vocabulary()
+    labels = [label for field, spellings in vocab.funding_rows.labels.items() if field != FUND_TOTAL
+              for label in spellings] + list(vocab.funding_other_rows)
+    return frozenset(label_key(label) for label in labels)
+
+
+def _label_value_pairs(header: _Row) -> tuple[list[tuple[GridCell, GridCell]], list[GridCell]] | None:
+    """The funding header's cells as label-value pairs ("预算数 | 6.84 | 到位数 | 6.84 | 执行数 |
+    6.84 | 100.00"), with the numbers left after them; None unless every label is followed by a
+    number and at least two labels name amount columns (a header row holds no amounts)."""
+    cells = header.cells
+    field_of = vocabulary().funding_columns.field
+    pairs: list[tuple[GridCell, GridCell]] = []
+    k = 0
+    while k + 1 < len(cells) and kind(cells[k].cell.text) not in _FIGURES and kind(cells[k + 1].cell.text) in _FIGURES:
+        pairs.append((cells[k], cells[k + 1]))
+        k += 2
+    rest = cells[k:]
+    if any(kind(gc.cell.text) not in _FIGURES for gc in rest) or len(rest) > 1:
+        return None
+    amounts = [f for label, _ in pairs if (f := field_of(label.cell.text)) in ("initial_budget", "annual_budget", "executed")]
+    if len(amounts) < 2 or len(set(amounts)) != len(amounts):
+        return None
+    return pairs, rest
 
 
 def _over_row_labels(column: Column, body: list[_Row]) -> bool:
@@ -1079,6 +1279,32 @@ def _values(placement: Placement) -> int:
 def _numbers(placement: Placement) -> int:
     cells = [c for cs in placement.cells.values() for c in cs] + [c for c, _ in placement.unplaced]
     return sum(1 for c in cells if kind(c.text) == NUMBER)
+
+
+def _unlabelled_descriptions(body: list[_Row], placements: list[Placement]) -> bool:
+    """Whether every named row holds one text cell right after its name that fits no column
+    (the Hebei template's explanation of the indicator, "享受补贴政策人数占…的比例", in a column
+    its header leaves unnamed); if so the cells are moved to `description` in the placements.
+    Any row of cells without one, or with another cell no column takes, and nothing is moved."""
+    found: list[tuple[Placement, RawCell]] = []
+    for row, placed in zip(body, placements):
+        names = placed.cells.get("name")
+        if not names or len(row.cells) <= 2 and not placed.unplaced:
+            continue  # no name, or a row of a label alone (a template row, a merged cell printed twice)
+        loose = [(cell, fields) for cell, fields in placed.unplaced if not fields]
+        if len(loose) != 1 or len(placed.unplaced) != 1 or kind(loose[0][0].text) != TEXT:
+            return False
+        texts = [gc.cell for gc in row.cells]
+        at = next((k for k, c in enumerate(texts) if c is names[-1]), None)
+        if at is None or at + 1 >= len(texts) or texts[at + 1] is not loose[0][0]:
+            return False
+        found.append((placed, loose[0][0]))
+    if len(found) < 2:
+        return False
+    for placed, cell in found:
+        placed.cells["description"] = [cell]
+        placed.unplaced = []
+    return True
 
 
 def _weights_from_names(table: RawTable) -> None:
