@@ -45,8 +45,8 @@ __all__ = ["rejoined_lines", "rejoined_rows"]
 def rejoined_rows(src: Source, rows: list[list[Piece]]) -> list[list[Piece]]:
     """`rows` (a tab block's non-blank lines, each its fields) with the rows unquoted in-cell
     line breaks split joined again; `rows` itself when none is found or joining helps no row."""
-    if len(rows) < 3 or not any(len(r) == 1 for r in rows) and not _ragged(rows):
-        return rows  # every line as wide as the widest, or almost: no split row (cheap test)
+    if len(rows) < 3 or not _may_split([[p.text for p in r] for r in rows], max(len(r) for r in rows) - 1):
+        return rows  # no line could go on with the one above: no split row (cheap test)
     headers = [k for k, r in enumerate(rows) if len(r) >= 3 and is_header([p.text for p in r])]
     if not headers:
         return rows
@@ -151,10 +151,21 @@ def _row_label(text: str) -> bool:
     return bool(m) and cue.row_label(m.group(1)) is not None
 
 
-def _ragged(rows: list[list[Piece]]) -> bool:
-    """Some line has fewer than half the tabs of the widest one (a split row's part)."""
-    widest = max(len(r) for r in rows)
-    return widest >= 4 and any(len(r) * 2 <= widest for r in rows)
+def _may_split(lines: list[list[str]], widest: int) -> bool:
+    """The cheap test: some line's first field is text that opens no row ("项目名称", a level
+    name), and it has a tab or follows one, no more than the widest line's together: the only
+    lines either rule can join. An ordinary tab export starts its rows with a label or with
+    the empty field of a merged cell, so it pays for no more than this."""
+    if widest < 3:
+        return False
+    for above, line in zip(lines, lines[1:]):
+        tabs = len(above) + len(line) - 2
+        first = line[0].strip()
+        if not first or not 0 < tabs <= widest or not "".join(above).strip() or _row_label(first):
+            continue
+        if not _opens_row(first) or above[-1].strip() and cue.is_label(above[-1].strip() + first):
+            return True
+    return False
 
 
 def _ends_with_tab(src: Source, row: list[Piece]) -> bool:
@@ -198,10 +209,9 @@ def rejoined_lines(text: str) -> list[list[tuple[str, int]]] | None:
     """The tab rows of a whole text (each its fields as (text, 1-based line)) with split rows
     joined, for readers that split a text's lines themselves (layouts.tabular); None when no
     row is split, so the caller reads the lines as written."""
-    counts = [line.count("\t") for line in text.split("\n")]
-    widest = max(counts, default=0)
-    if widest < 3 or not any(0 < c * 2 <= widest for c in counts):
-        return None  # no line short enough to be part of a split row
+    lines = [line.split("\t") for line in text.split("\n")]  # a blank line parts rows: kept
+    if not _may_split(lines, max((len(f) - 1 for f in lines), default=0)):
+        return None  # no line could go on with the one above: no split row (cheap test)
     src = Source(CleanText(text=text, original=text))
     rows = []
     for n in range(src.line_count):
