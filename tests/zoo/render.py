@@ -929,7 +929,8 @@ _TEXTS = {
     "flattened": as_flattened,
     "aligned": as_aligned,
     "aligned-centred": lambda sheets: as_aligned(sheets, centred=True),
-    "word-text": as_word_text,
+    "word-text": as_word_text,  # rendering() writes it with a BOM, the -gbk one in GB18030
+    "word-text-gbk": lambda sheets: as_word_text(sheets, trailing_tab=False),
     "html": as_html,
 }
 
