@@ -19,6 +19,7 @@ the rendering shows), for the zoo test to compare with what is read back.
 
 from __future__ import annotations
 
+import codecs
 import html
 import json
 import re
@@ -44,7 +45,7 @@ SEEDS: dict[str, tuple[int, ...] | None] = {
 
 VARIANTS = ("national", "split-target", "review-score", "weighted-score", "synonyms")
 TEXT_CARRIERS = ("tsv", "tsv-quoted", "pipe-rows", "pipe-cells", "pipe-cells-dropped", "cell-lines", "flattened", "aligned",
-                 "aligned-centred")
+                 "aligned-centred", "word-text", "word-text-gbk")
 DOCUMENT_CARRIERS = ("docx", "xlsx", "xls", "csv", "html", "pdf", "pdf-unruled")
 CARRIERS = TEXT_CARRIERS + DOCUMENT_CARRIERS
 
@@ -674,6 +675,58 @@ def _aligned_row(row: list[Box], widths: list[int], centred: bool) -> list[str]:
     return printed
 
 
+# In-cell paragraphs as people type them into a Word form's cells: a goal or a deviation note
+# of several sentences a paragraph per sentence, "偏差原因：… 改进措施：…" as two, and a
+# middling text (an indicator's name, a target) pasted from last year's PDF with the PDF's
+# line wrap kept as a manual line break.
+_WORD_SENTENCE = re.compile(r"(?<=[。；;])(?=\S)|(?<=[，,])(?=改进措施)")
+WORD_PASTED_WRAP = 10  # characters per line of the pasted PDF text
+
+
+def word_paragraphs(text: str) -> list[str]:
+    """The paragraphs (and manual line breaks) a Word cell holding `text` has."""
+    out: list[str] = []
+    for line in text.split("\n"):
+        parts = [p for p in _WORD_SENTENCE.split(line) if p] or [line]
+        for part in parts:
+            if len(parts) == 1 and WORD_PASTED_WRAP + 4 < len(part) <= 24 and not re.search(r"\d", part):
+                out += [part[k:k + WORD_PASTED_WRAP] for k in range(0, len(part), WORD_PASTED_WRAP)]
+            else:
+                out.append(part)
+    return out
+
+
+def as_word_text(sheets: list[Sheet], trailing_tab: bool = True) -> str:
+    """The form saved from Word as plain text (另存为 纯文本), or its table converted to text
+    with tabs (表格转换成文本): each cell's text followed by a tab (`trailing_tab`: Save As,
+    whose end-of-cell marks all become tabs and end-of-row marks line breaks) or the cells
+    parted by tabs (convert-to-text), a row ending with CRLF; a cell of several paragraphs
+    (or a manual line break) written over several lines, unquoted, so one row runs over
+    lines whose tab counts are not the header's:
+        绩效指标	一级指标	二级指标	三级指标	年度\r\n指标值	实际\r\n完成值	分值	…
+    A horizontally merged cell is written once (its row has fewer tabs), a vertically
+    merged one in its first row only (the rows below have an empty cell there)."""
+    lines = []
+    for sheet in sheets:
+        lines += sheet.title
+        t = sheet.table
+        cover: dict[tuple[int, int], Box] = {}
+        for b in t.boxes:
+            for r in range(b.row, b.row + b.rowspan):
+                for c in range(b.col, b.col + b.colspan):
+                    cover[(r, c)] = b
+        for r in range(t.height):
+            cells = []
+            for c in range(t.width):
+                b = cover[(r, c)]
+                if b.col != c:
+                    continue  # inside a horizontal merge: written once
+                cells.append("\r\n".join(word_paragraphs(b.text)) if b.row == r else "")
+            lines.append("".join(cell + "\t" for cell in cells) if trailing_tab else "\t".join(cells))
+        lines.append("")
+    return "\r\n".join(lines) + "\r\n"
+
+
 # ---------------------------------------------------------------- document carriers
 
 
@@ -876,6 +929,8 @@ _TEXTS = {
     "flattened": as_flattened,
     "aligned": as_aligned,
     "aligned-centred": lambda sheets: as_aligned(sheets, centred=True),
+    "word-text": as_word_text,  # rendering() writes it with a BOM, the -gbk one in GB18030
+    "word-text-gbk": lambda sheets: as_word_text(sheets, trailing_tab=False),
     "html": as_html,
 }
 
@@ -891,7 +946,11 @@ def rendering(seed: str, variant: str, carrier: str, folder: Path) -> tuple[Path
     path = folder / (f"{seed}.{variant}.{carrier}.txt" if carrier in TEXT_CARRIERS else f"{seed}.{variant}.{carrier}")
     if carrier == "pdf-unruled":
         path = folder / f"{seed}.{variant}.unruled.pdf"
-    if carrier in _TEXTS:
+    if carrier == "word-text":  # Word's "Unicode (UTF-8)" encoding writes a BOM
+        path.write_bytes(codecs.BOM_UTF8 + as_word_text(forms).encode("utf-8"))
+    elif carrier == "word-text-gbk":  # Word's default 简体中文 (GB2312) encoding, table converted to text
+        path.write_bytes(as_word_text(forms, trailing_tab=False).encode("gb18030"))
+    elif carrier in _TEXTS:
         path.write_text(_TEXTS[carrier](forms), encoding="utf-8")
     else:
         _WRITERS[carrier](forms, path)

@@ -39,6 +39,7 @@ from reviewer.extract.layouts.placement import (
     misfit_note, place, unplaced_note,
 )
 from reviewer.extract.textgrid.quoted import has_quoted_break, quoted_fields
+from reviewer.extract.textgrid.wordtext import rejoined_lines
 from reviewer.extract.raw import (
     RawCell, RawForm, RawFunding, RawFundingRow, RawGoal, RawIndicatorRow, RawTable, RawTotal, RawWarning,
 )
@@ -88,6 +89,10 @@ def tab_grid(text: str) -> Grid:
     quoted where Excel copied the range (reviewer.extract.textgrid.quoted)."""
     if has_quoted_break(text):
         return _quoted_tab_grid(text)
+    rejoined = rejoined_lines(text)  # rows Word's text export split at a cell's line breaks
+    if rejoined is not None:
+        return Grid(rows=[[Cell(c, f"line {n} col {k + 1}") if c else _EMPTY for k, (c, n) in enumerate(row)]
+                          for row in rejoined], origin="tabs")
     return Grid(
         rows=[[Cell(c, f"line {n} col {k + 1}") if c else _EMPTY for k, c in enumerate(line.rstrip("\r").split("\t"))]
               for n, line in enumerate(text.split("\n"), start=1)],

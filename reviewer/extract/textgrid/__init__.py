@@ -7,7 +7,7 @@ into blocks and each block is read by what delimits its cells:
 
 | block | cells | rows |
 |---|---|---|
-| tabs | tab-separated fields | lines |
+| tabs | tab-separated fields | lines; quoted cells over lines (quoted.py); Word's unquoted in-cell line breaks rejoined (wordtext.py) |
 | pipes | between "|" (HTML/Markdown tables, "||||" padding) | rebuilt from the cell stream by the table's width |
 | spaces | runs of 2+ spaces | lines |
 | words | single spaces, in short lines | lines (wrapped labels and headers joined) |

@@ -21,7 +21,9 @@ A part never joins a cell when a label or level name would begin a row there ins
 part is a row's label (主管部门, 总分), or a level name under a level name, or it stands under
 a label of a row of labels (what stands under 预期目标 is the goal, not the label's end);
 unless label and part together make one label or level name ("偏差原因分析及" + "改进措施").
-Nor does a number join a cell of a row that has a number there: it is the next row's.
+Nor does a number join a cell of a row that has a number there: it is the next row's;
+unless the column wrapped the number at its separator ("1898430." / "00", "1898430" /
+".00"): neither part is a number as written, together they are one.
 
 A row under a row of labels, each cell under a label of its own, is placed under them (its
 empty cells, which the spaces dropped, put back): a goal whose 预期目标 is empty and whose
@@ -257,6 +259,8 @@ def _continues(row: Line, line: Line, columns: Columns) -> bool:
         above = row.cells[k].text
         if _begins_a_row(above + part.text) or not numbers and _label_begun(above + part.text):
             continue  # a label or level name completed, or a header label going on
+        if _number_cut(above, part.text):
+            continue  # "1898430." / "00": a number its column wrapped at its separator
         if not columns.full(row.starts[k], row.ends[k]) or not _may_join(above, part.text, under_labels=not numbers):
             return False
         if k in numbers and _is_number(part.text):
@@ -282,6 +286,22 @@ def _may_join(above: str, part: str, under_labels: bool) -> bool:
     if under_labels and cue.is_label(above) or cue.row_label(part) is not None:
         return False
     return not (cue.level(part) is not None and cue.level(above) is not None)
+
+
+_CUT_AT = (".", ",")
+
+
+def _number_cut(above: str, part: str) -> bool:
+    """A number wrapped inside a narrow column at a separator: the part above ends with its
+    decimal point or thousands comma ("1898430." / "00", "1,898," / "430.00"), or the part
+    below begins with the point ("1898430" / ".00"). Neither part is a number as written
+    there, together they are one, so the part is no next row's number."""
+    above, part = above.strip(), part.strip()
+    if not above or not part:
+        return False
+    cut = above.endswith(_CUT_AT) and above[:-1][-1:].isdigit() and part[:1].isdigit() \
+        or part.startswith(".") and part[1:2].isdigit() and above[-1:].isdigit()
+    return cut and cue.is_number(above + part)
 
 
 def _is_number(text: str) -> bool:

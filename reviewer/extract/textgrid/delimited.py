@@ -14,6 +14,7 @@ import re
 from reviewer.extract.textgrid import cues as cue
 from reviewer.extract.textgrid.aligned import aligned_rows
 from reviewer.extract.textgrid.quoted import has_quoted_break, quoted_rows
+from reviewer.extract.textgrid.wordtext import rejoined_rows
 from reviewer.extract.textgrid.source import Piece, Source
 from reviewer.extract.textgrid.table import RawRow, TableBuilder, build
 from reviewer.extract.textgrid.align import is_header, is_sub_header
@@ -36,7 +37,7 @@ def read_tabs(src: Source, first: int, last: int) -> TableBuilder:
     A cell holding a line break is quoted when Excel copied the range (textgrid.quoted)."""
     table = TableBuilder(src, "tabs")
     quoted = has_quoted_break(src.text, src.line_span(first)[0], src.line_span(last)[1])
-    rows = quoted_rows(src, first, last) if quoted else _split_lines(src, first, last, _TAB)
+    rows = quoted_rows(src, first, last) if quoted else rejoined_rows(src, _split_lines(src, first, last, _TAB))
     for cells in rows:
         table.add_positional(list(cells))
     return table
