@@ -27,9 +27,9 @@ INDICATORS = [
 TOTAL = ["总分|||||90|90"]
 
 
-def form_with(funding: list[str], header: list[str] = HEADER):
-    text = "\n".join(row.replace("|", "\t") for row in header + funding + INDICATORS + TOTAL)
-    forms = tabular.parse(text, "test.txt")
+def form_with(funding: list[str], header: list[str] = HEADER, separator: str = "\t"):
+    text = "\n".join(row.replace("|", separator) for row in header + funding + INDICATORS + TOTAL)
+    forms = tabular.parse(text, "test.txt") if separator == "\t" else parse_text(text, "test.txt")
     assert len(forms) == 1
     return forms[0]
 
@@ -107,14 +107,20 @@ def test_a_written_total_row_is_kept():
 # --- amounts running on over lines of their own ----------------------------------------------
 
 
+# In a tab export a line without a tab continues the cell above it (Word's text export writes a
+# cell's paragraphs so: textgrid/wordtext.py); amounts run on over lines of their own come from
+# text parted by spaces, as OCR'd and PDF text gives them (nx-yuanzhou).
+SPACED = "   "
+
+
 def test_amounts_run_on_below_their_row_when_the_rate_is_their_quotient():
-    form = form_with([SOURCES, "中央补助", "自治区补助|120万元", "96万元", "80%", "市县资金"])
+    form = form_with([SOURCES, "中央补助", "自治区补助|120万元", "96万元", "80%", "市县资金"], separator=SPACED)
     f = form.funding
     assert (f.annual_budget, f.executed, f.execution_rate) == (1200000, 960000, 80)
 
 
 def test_amounts_run_on_with_a_rate_that_is_no_quotient_stay_empty():
-    form = form_with([SOURCES, "中央补助", "自治区补助|120万元", "96万元", "85%", "市县资金"])
+    form = form_with([SOURCES, "中央补助", "自治区补助|120万元", "96万元", "85%", "市县资金"], separator=SPACED)
     f = form.funding
     assert f.executed is None and f.execution_rate is None
 
