@@ -62,6 +62,8 @@ READABLE: dict[str, str] = {
     "hn-hengshan-sw-2020-chubeiliang-flat": "no separators, page markers: a one-character value written twice across a page join",
     "hb-qu-jinbu-2020-yugaibutie-ocrflat": "OCR'd, run together: scrambled category names no cell, a lone 总分 number under 得分",
     "nm-linhe-rsj-2022-jiuye-zhuanyi-xlsflat": "xlsx dump out of order: a merged funding label after its rows, a level cell inside the header",
+    "hb-ezhou-spj-2021-shiminzhongxin-pipecell": "pipe cells one per line with '||||' row ends: page metadata rows before the form, empty 主管部门/实施单位 left empty",
+    "jx-shangrao-sfj-2021-sifa-xlsflat": "xls dump in Jiangxi: split funding headings, amounts with 万元, a goal cut before the indicators reads no rows",
 }
 
 
