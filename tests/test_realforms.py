@@ -64,6 +64,7 @@ READABLE: dict[str, str] = {
     "nm-linhe-rsj-2022-jiuye-zhuanyi-xlsflat": "xlsx dump out of order: a merged funding label after its rows, a level cell inside the header",
     "hb-ezhou-spj-2021-shiminzhongxin-pipecell": "pipe cells one per line with '||||' row ends: page metadata rows before the form, empty 主管部门/实施单位 left empty",
     "jx-shangrao-sfj-2021-sifa-xlsflat": "xls dump in Jiangxi: split funding headings, amounts with 万元, a goal cut before the indicators reads no rows",
+    "sc-daying-sfj-2023-anke-pipe-rows": "pipe rows padded with '||||': the tail of one form, then the next form's header and funding, read as two forms",
 }
 
 
