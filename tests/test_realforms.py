@@ -65,6 +65,7 @@ READABLE: dict[str, str] = {
     "hb-ezhou-spj-2021-shiminzhongxin-pipecell": "pipe cells one per line with '||||' row ends: page metadata rows before the form, empty 主管部门/实施单位 left empty",
     "jx-shangrao-sfj-2021-sifa-xlsflat": "xls dump in Jiangxi: split funding headings, amounts with 万元, a goal cut before the indicators reads no rows",
     "sc-daying-sfj-2023-anke-pipe-rows": "pipe rows padded with '||||': the tail of one form, then the next form's header and funding, read as two forms",
+    "ah-jinzhai-chagu-2023-bumen-zhengti-pipe": "a department form whose unit stands under a bare 部门 label (vocabulary)",
 }
 
 
