@@ -59,13 +59,13 @@ READABLE: dict[str, str] = {
     "yn-yongde-minglang-2022-yingyang-pipe": "pipe lines broken one cell after each row: read as a cell stream, a two-row header printed upper row first",
     "ah-yuan-wlj-2022-wenwu-spaces": "single spaces: a header wrapped in its cells (年度 / 指标值) joined, a row's 分值 得分 on the next line, label and value in one cell",
     "ah-guichi-tangxi-2022-cunji-xlsflat": "spreadsheet dump: a template's dotted fill line parts the goal's two texts",
-    "hn-hengshan-sw-2020-chubeiliang-flat": "no separators, page markers: a one-character value written twice across a page join",
-    "hb-qu-jinbu-2020-yugaibutie-ocrflat": "OCR'd, run together: scrambled category names no cell, a lone 总分 number under 得分",
-    "nm-linhe-rsj-2022-jiuye-zhuanyi-xlsflat": "xlsx dump out of order: a merged funding label after its rows, a level cell inside the header",
     "hb-ezhou-spj-2021-shiminzhongxin-pipecell": "pipe cells one per line with '||||' row ends: page metadata rows before the form, empty 主管部门/实施单位 left empty",
     "jx-shangrao-sfj-2021-sifa-xlsflat": "xls dump in Jiangxi: split funding headings, amounts with 万元, a goal cut before the indicators reads no rows",
     "sc-daying-sfj-2023-anke-pipe-rows": "pipe rows padded with '||||': the tail of one form, then the next form's header and funding, read as two forms",
     "ah-jinzhai-chagu-2023-bumen-zhengti-pipe": "a department form whose unit stands under a bare 部门 label (vocabulary)",
+    "hn-hengshan-sw-2020-chubeiliang-flat": "no separators, page markers: a one-character value written twice across a page join",
+    "hb-qu-jinbu-2020-yugaibutie-ocrflat": "OCR'd, run together: scrambled category names no cell, a lone 总分 number under 得分",
+    "nm-linhe-rsj-2022-jiuye-zhuanyi-xlsflat": "xlsx dump out of order: a merged funding label after its rows, a level cell inside the header",
 }
 
 
