@@ -62,6 +62,9 @@ _SPACED_EVERY = 25  # one space or more per this many characters: cells are part
 _NOTES = r"(?:\s*(?:[（(][^（()）\n]{0,14}[)）]|[（(][A-Za-z/]{1,4}[1lI](?=[\u4e00-\u9fff])))*"
 
 
+_SHORTEST_IN_TEXT_FIELD = 2  # characters; a longer header label is searched inside running text
+
+
 @cue.depends_on_vocabulary
 @lru_cache(maxsize=1)
 def _label_patterns() -> tuple[re.Pattern, dict[str, str]]:
@@ -71,7 +74,10 @@ def _label_patterns() -> tuple[re.Pattern, dict[str, str]]:
     for label in c.columns:
         kinds.setdefault(label, "column")
     for label in c.header_fields:
-        kinds[label] = "field"
+        # A header label of two characters (部门) is an ordinary word of prose (多部门数据共享):
+        # a label only as a cell of its own, never found inside running text.
+        if len(label) > _SHORTEST_IN_TEXT_FIELD:
+            kinds[label] = "field"
     for label in c.funding:
         kinds[label] = "funding"
     for label in c.total:
