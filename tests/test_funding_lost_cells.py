@@ -108,3 +108,18 @@ def test_aligned_text_funding_rows_stand_under_their_labels():
     assert (total.initial_budget, total.annual_budget, total.executed) == (None, None, 316900.0)
     assert (sub.initial_budget, sub.annual_budget, sub.executed) == (None, None, 316900.0)
     assert (form.funding.weight, form.funding.execution_rate, form.funding.score) == (10.0, 97.8, 9.0)
+
+
+def test_a_row_cut_by_the_end_of_the_text_keeps_its_first_cells_in_order():
+    # As realforms/dev/yn-lijiang…-trad-pipe ends: the last row stops after its 分值; its cells are
+    # the row's first ones, so 95 is the 实际完成值 and 10.00 the 分值 (not left unread as either).
+    text = "\n".join([
+        "项目名称 | 卫片执法补助经费 |",
+        "绩效指标 | 一级指标 | 二级指标 | 三级指标 | 指标性质 | 指标值 | 度量单位 | 实际完成值 | 分值 | 得分 | 偏差原因 |",
+        "| 产出指标 | 数量指标 | 卫片执法补助经费 | ＝ | 72890 | 元 | 72890 | 10.00 | 9.00 | ||",
+        "| 效益指标 | 社会效益指标 | 违法行为责停率 | ≥ | 95 | % | 95 | 30.00 | 27.00 | ||",
+        "| 满意度指标 | 服务对象满意度指标 | 满意度 | ≥ | 95 | % | 95 | 10.00 |",
+    ])
+    [form] = parse_text(text, "lijiang-cut.txt")
+    last = form.indicators[-1]
+    assert (last.name, last.actual, last.weight, last.score) == ("满意度", "95", 10.0, None)

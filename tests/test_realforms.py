@@ -26,6 +26,7 @@ FILES = sorted(p.stem for p in DEV.glob("*.txt"))
 # name -> why it is read exactly today
 READABLE: dict[str, str] = {
     "ah-guichi-tangxi-2022-weituo-xlsflat": "flattened with single spaces: the text-to-grid reader's token sequence",
+    "yn-lijiang-gucheng-2020-weipian-trad-pipe": "pipe rows; the text ends inside the last row, whose cells are its first ones",
     "ah-shouxian-2023-bumen-zhengti-pipe": "pipe rows split over lines, a department rubric",
     "ah-xiaoxian-zhangzhuangzhai-2023-tese-pipe": "ragged pipe rows placed by what their cells hold",
     "hebei-langfang-shipin-2019-nuantong": "the national template one cell per line",

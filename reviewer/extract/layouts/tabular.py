@@ -626,7 +626,8 @@ class _FormReader:
         closed = self.closed = _uses_closed_levels(body) and not _rubric_header(header_rows[0])
         reported: set[str] = set()
         length = max(r.length for r in header_rows)
-        positional = [_same_positions(row, self.header) for row in body]
+        positional = [_same_positions(row, self.header) or row.by_position and row.grid == self.header.grid
+                      for row in body]
         placements = [place(row.placed_cells, columns, closed, at, as_wide=row.length == length,
                             aligned=row.aligned and row.grid == self.header.grid)
                       for row, at in zip(body, positional)]

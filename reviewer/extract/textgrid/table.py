@@ -189,6 +189,10 @@ class TableBuilder:
             if piece.fused and k not in unsure:
                 self.note_fused(piece, col, span)
                 _take(row, col, span)
+        if cut and not unsure:
+            # The text ends inside this row: its cells are its first ones, laid in order from its
+            # first column (align.place with `cut`), so where they stand is where they belong.
+            self._by_position.add(len(self.rows))
         self.rows.append(row)
         self._placed_values.append((len(self.rows) - 1, [c for c, p in zip(found.columns, pieces)
                                                          if c is not None and _value_cell(p, kinds[c])]))
