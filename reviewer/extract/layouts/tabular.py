@@ -238,6 +238,13 @@ def _same_positions(row: _Row, header: _Row) -> bool:
     return row.positional and row.grid == header.grid
 
 
+def _stands_in_columns(row: _Row, header: _Row) -> bool:
+    """Whether a body row's cells stand in its header's columns: a row of a grid that keeps
+    positions, or one the text reader laid under this header by position (every cell written,
+    or the row's first cells before the text ends)."""
+    return _same_positions(row, header) or row.by_position and row.grid == header.grid
+
+
 def _role(labels: list[_Label]) -> str | None:
     """What a row opens, from what its cells name: a form (项目名称), the indicator table, the
     funding table, the goal table, the total row; None for any other row."""
@@ -482,9 +489,7 @@ class _FormReader:
                                                            f"below it ({' | '.join(c.text for c in carried.cells.values())}); "
                                                            "read as 全年预算数, 全年执行数, 执行率, the rate being their quotient"))
                 continue
-            # its cells stand where the header's columns are: a sheet's row, or one the text reader
-            # placed by position under this header, every cell written
-            by_position = _same_positions(row, header) or row.by_position and row.grid == header.grid
+            by_position = _stands_in_columns(row, header)
             placed = place(row.placed_cells, columns, True, by_position, lead="label",
                            as_wide=row.length == header.length, aligned=row.aligned and row.grid == header.grid)
             if not placed.before:
@@ -626,8 +631,7 @@ class _FormReader:
         closed = self.closed = _uses_closed_levels(body) and not _rubric_header(header_rows[0])
         reported: set[str] = set()
         length = max(r.length for r in header_rows)
-        positional = [_same_positions(row, self.header) or row.by_position and row.grid == self.header.grid
-                      for row in body]
+        positional = [_stands_in_columns(row, self.header) for row in body]
         placements = [place(row.placed_cells, columns, closed, at, as_wide=row.length == length,
                             aligned=row.aligned and row.grid == self.header.grid)
                       for row, at in zip(body, positional)]

@@ -33,7 +33,9 @@ class TableBuilder:
     _padded: int = 0  # of them, columns only padding the header to the table's width
     header_kinds_seen: set[str] = field(default_factory=set)  # of every header read so far
     _placed_values: list[tuple[int, list[int]]] = field(default_factory=list)  # rows placed under the header: value columns
-    _by_position: set[int] = field(default_factory=set)  # funding rows whose every cell was written
+    # rows laid by position, so their cells stand in their columns (Cell.by_position): funding rows
+    # with every cell written, rows under aligned labels, a row the text ends inside
+    _by_position: set[int] = field(default_factory=set)
 
     def grid(self) -> Grid:
         width = max((len(r) for r in self.rows), default=0)
@@ -45,7 +47,9 @@ class TableBuilder:
             rows.append([replace(c, by_position=True) for c in row] if i in self._by_position else row)
         return Grid(rows=rows, origin=self.origin, notes=self.notes, aligned=True)
 
-    def add_positional(self, pieces: list[Piece | None]) -> None:
+    def add_positional(self, pieces: list[Piece | None], by_position: bool = False) -> None:
+        if by_position:
+            self._by_position.add(len(self.rows))
         self.rows.append([self.src.cell(p) for p in pieces])
 
     @property
@@ -353,9 +357,7 @@ def build(src: Source, raw: list[RawRow], origin: str, width: int | None = None)
             table.add_placed(row.cells, src.where(row.cells[0].start, row.cells[-1].end) if row.cells else "row",
                              cut=row.cut and not row.ragged)
         else:
-            if row.by_position:
-                table._by_position.add(len(table.rows))
-            table.add_positional(list(row.cells))
+            table.add_positional(list(row.cells), row.by_position)
         if row.cut:
             table.notes.append(f"{_where(src, row)}: the text ends inside this row; its last cells are missing")
         i += 1
